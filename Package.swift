@@ -3,7 +3,6 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -29,6 +28,7 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .target(name: "CLinux"),
         .target(
             name: "HTTP1",
             dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
+                "CLinux",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,10 +84,15 @@ let package = Package(
             path: "Benchmarks/bench-server",
             swiftSettings: strict
         ),
+        .target(
+            name: "ServerTesting",
+            dependencies: ["Server", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "Server", "Store"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "Server", "ServerTesting", "Store"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,192 @@
+# shellcheck shell=bash disable=SC2034  # variables here are used by the scripts that source it
+# Shared helpers for the benchmark scripts. Source it; do not run it.
+#
+# Every server started with start_server is killed by the EXIT trap that
+# bench_init installs, together with the temporary directories it created.
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+PEERS_DIR="$BENCH_DIR/peers"
+RESULTS_DIR="$BENCH_DIR/results"
+BENCH_SERVER_BIN="$REPO_DIR/.build/release/bench-server"
+HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-30}" # seconds to wait for /healthz after start
+
+SERVER_PID=""
+SERVER_PORT=""
+SERVER_LOG=""
+SERVER_LABEL=""
+_CLEANUP_PIDS=()
+_CLEANUP_DIRS=()
+_BOUNDED_PID="" # the command run_bounded is waiting for
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+_cleanup() {
+    local pid dir
+    [[ -z "$_BOUNDED_PID" ]] || stop_pid "$_BOUNDED_PID"
+    for pid in "${_CLEANUP_PIDS[@]}"; do stop_pid "$pid"; done
+    for dir in "${_CLEANUP_DIRS[@]}"; do rm -rf -- "$dir"; done
+}
+
+# Installs the EXIT/INT/TERM traps. Call once, at the top of each script.
+bench_init() {
+    trap _cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# Terminates one process (TERM, then KILL after 5 s) and reaps it.
+stop_pid() {
+    local pid="$1"
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# run_bounded SECONDS CMD [ARGS...]: runs CMD, killed after SECONDS, and returns its status.
+# It runs in the background and is waited for, so that a signal to the script interrupts the
+# wait at once and the EXIT trap stops CMD (bash runs traps only after a foreground child ends).
+run_bounded() {
+    local seconds="$1" status=0
+    shift
+    timeout -k 5 "$seconds" "$@" &
+    _BOUNDED_PID=$!
+    wait "$_BOUNDED_PID" || status=$?
+    _BOUNDED_PID=""
+    return "$status"
+}
+
+# make_temp_dir VAR: creates a temporary directory, removed at exit, and stores its path in VAR.
+# (Functions that register cleanup must not run in a $(...) subshell, hence the out-variable.)
+make_temp_dir() {
+    local _dir
+    _dir="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
+    _CLEANUP_DIRS+=("$_dir")
+    printf -v "$1" '%s' "$_dir"
+}
+
+# make_root VAR: stores in VAR a document root holding the 4096-byte file 4k.bin.
+# Reuses $BENCH_ROOT when set (compare.sh passes one root to every run: same bytes for all).
+make_root() {
+    if [[ -n "${BENCH_ROOT:-}" ]]; then
+        [[ -f "$BENCH_ROOT/4k.bin" ]] || die "BENCH_ROOT=$BENCH_ROOT has no 4k.bin"
+        printf -v "$1" '%s' "$BENCH_ROOT"
+        return
+    fi
+    local _root
+    make_temp_dir _root
+    head -c 4096 /dev/urandom >"$_root/4k.bin"
+    printf -v "$1" '%s' "$_root"
+}
+
+# Installs a Debian package when its command is missing.
+ensure_command() {
+    local cmd="$1" package="${2:-$1}"
+    command -v "$cmd" >/dev/null && return 0
+    log "installing $package (apt-get)"
+    if ! apt-get install -y -qq "$package" >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq "$package" >/dev/null
+    fi
+    command -v "$cmd" >/dev/null || die "$cmd still missing after installing $package"
+}
+
+# Raises the open-file limit towards $1 (default 65536), capped by the hard limit.
+raise_fd_limit() {
+    local want="${1:-65536}" hard
+    ulimit -n "$want" 2>/dev/null && return 0
+    hard="$(ulimit -Hn)"
+    if [[ "$hard" != unlimited && "$hard" -lt "$want" ]]; then
+        log "open-file hard limit is $hard (< $want); using it"
+        ulimit -n "$hard"
+    fi
+}
+
+# Prints a TCP port that is free on 127.0.0.1 right now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Builds bench-server (release) in the main package.
+build_bench_server() {
+    log "building bench-server (release)"
+    (cd "$REPO_DIR" && nice -n 10 swift build -c release --product bench-server) >&2
+}
+
+# Builds the peer servers (release) in Benchmarks/peers.
+build_peers() {
+    log "building peers (release)"
+    (cd "$PEERS_DIR" && nice -n 10 swift build -c release) >&2
+}
+
+# Prints the command of a server given a short name (ours, hummingbird, flyingfox).
+# Anything else is taken as an explicit command and printed unchanged.
+resolve_server() {
+    case "$1" in
+        ours | bench-server) printf '%s\n' "$BENCH_SERVER_BIN" ;;
+        hummingbird) printf '%s\n' "$PEERS_DIR/.build/release/peer-hummingbird" ;;
+        flyingfox) printf '%s\n' "$PEERS_DIR/.build/release/peer-flyingfox" ;;
+        *) printf '%s\n' "$1" ;;
+    esac
+}
+
+# True when "GET $path" on the running server answers within 2 s with the given status.
+http_status_is() {
+    local path="$1" want="$2" got
+    got="$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "http://127.0.0.1:$SERVER_PORT$path" || true)"
+    [[ "$got" == "$want" ]]
+}
+
+# launch_server [SERVER [ARGS...]]: starts a server on a free loopback port (or $PORT) as
+# `SERVER ARGS --port P --root ROOT`, ROOT holding 4k.bin, and waits until /healthz answers 200.
+# SERVER is a name for resolve_server (default: ours, built when missing) or a command.
+# Sets SERVER_PID, SERVER_PORT, SERVER_LOG and SERVER_LABEL ($LABEL or SERVER's basename).
+launch_server() {
+    (($# > 0)) || set -- ours
+    local cmd root log_dir
+    cmd=("$(resolve_server "$1")" "${@:2}")
+    SERVER_LABEL="${LABEL:-$(basename "$1")}"
+    if [[ "$1" == ours && ! -x "$BENCH_SERVER_BIN" ]]; then
+        build_bench_server
+    fi
+    [[ -x "${cmd[0]}" ]] || command -v "${cmd[0]}" >/dev/null || die "server command not found: ${cmd[0]}"
+    ensure_command curl
+    raise_fd_limit 65536 # the server inherits it
+    make_root root
+    make_temp_dir log_dir
+    SERVER_LOG="$log_dir/server.log"
+    SERVER_PORT="${PORT:-$(free_port)}"
+    "${cmd[@]}" --port "$SERVER_PORT" --root "$root" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    _CLEANUP_PIDS+=("$SERVER_PID")
+    local deadline=$((SECONDS + HEALTH_TIMEOUT))
+    until http_status_is /healthz 200; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            tail -n 20 "$SERVER_LOG" >&2
+            die "server exited before answering /healthz: ${cmd[*]}"
+        fi
+        if ((SECONDS >= deadline)); then
+            tail -n 20 "$SERVER_LOG" >&2
+            die "no answer on /healthz after ${HEALTH_TIMEOUT}s: ${cmd[*]}"
+        fi
+        sleep 0.2
+    done
+    log "$SERVER_LABEL up: pid $SERVER_PID, port $SERVER_PORT"
+}
+
+# Warns when the running server breaks the route contract (status, Location, body size).
+check_routes() {
+    local base="http://127.0.0.1:$SERVER_PORT" out
+    out="$(curl -s -o /dev/null --max-time 2 -w '%{http_code} %{size_download}' "$base/healthz" || true)"
+    [[ "$out" == "200 2" ]] || log "warning: /healthz answered '$out', expected '200 2'"
+    out="$(curl -s -o /dev/null --max-time 2 -w '%{http_code} %{redirect_url} %{size_download}' "$base/redirect" || true)"
+    [[ "$out" == "302 $base/static/4k.bin 0" ]] || log "warning: /redirect answered '$out', expected '302 $base/static/4k.bin 0'"
+    out="$(curl -s -o /dev/null --max-time 2 -w '%{http_code} %{size_download}' "$base/static/4k.bin" || true)"
+    [[ "$out" == "200 4096" ]] || log "warning: /static/4k.bin answered '$out', expected '200 4096'"
+}

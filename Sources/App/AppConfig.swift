@@ -1,0 +1,121 @@
+import Configuration
+import Foundation
+import HTTP1
+import Logging
+import Server
+import SystemPackage
+
+/// Everything the program reads at start, validated once. Values come from `config/default.json`,
+/// overridden by environment variables (`database.path` → `DATABASE_PATH`), overridden by
+/// command-line flags. Secrets are never read from `config/`: only from the environment or files.
+public struct AppConfig: Sendable {
+    public var server: HTTPServer.Configuration
+    public var databasePath: String
+    public var databaseReaders: Int
+    public var databaseBusyTimeoutMilliseconds: Int
+    public var autoMigrate: Bool
+    public var publicDirectory: String
+    public var migrationsDirectory: String
+    public var logLevel: Logger.Level
+
+    /// - Parameters:
+    ///   - directory: the folder holding `default.json`.
+    ///   - overrides: values given as flags, by configuration key.
+    public static func load(
+        directory: String,
+        overrides: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> AppConfig {
+        let file: FileProvider<JSONSnapshot>
+        do {
+            file = try await FileProvider<JSONSnapshot>(filePath: FilePath(directory + "/default.json"))
+        } catch {
+            throw ConfigError(key: "-", problem: "cannot read \(directory)/default.json: \(error)")
+        }
+        // Flags arrive as text like environment variables do, so they are parsed by the same rules.
+        let flags = EnvironmentVariablesProvider(environmentVariables: Dictionary(uniqueKeysWithValues: overrides.map { key, value in
+            (environmentName(of: key), value)
+        }))
+        let reader = ConfigReader(providers: [flags, EnvironmentVariablesProvider(environmentVariables: environment), file])
+        return try AppConfig(ValidatingReader(reader: reader))
+    }
+
+    init(_ config: ValidatingReader) throws(ConfigError) {
+        let limits = HTTPLimits(
+            maxRequestLineLength: try config.int("http.max_request_line_bytes", in: 256...1 << 20),
+            maxHeaderSectionSize: try config.int("http.max_header_bytes", in: 1024...1 << 22),
+            maxHeaderFieldCount: try config.int("http.max_header_fields", in: 8...10_000),
+            maxBodySize: try config.int("http.max_body_bytes", in: 0...1 << 30)
+        )
+        let eventLoops = try config.int("http.event_loops", in: 0...256)
+        server = HTTPServer.Configuration(
+            host: try config.string("host"),
+            port: try config.int("port", in: 0...65_535),
+            limits: limits,
+            headerTimeout: .milliseconds(try config.int("http.header_timeout_ms", in: 1...3_600_000)),
+            idleTimeout: .milliseconds(try config.int("http.idle_timeout_ms", in: 1...3_600_000)),
+            progressTimeout: .milliseconds(try config.int("http.progress_timeout_ms", in: 1...3_600_000)),
+            maxConnections: try config.int("http.max_connections", in: 1...1_000_000),
+            eventLoopCount: eventLoops == 0 ? HTTPServer.Configuration.defaultEventLoopCount : eventLoops,
+            shutdownGracePeriod: .milliseconds(try config.int("http.shutdown_grace_ms", in: 0...600_000))
+        )
+        databasePath = try config.string("database.path")
+        databaseReaders = try config.int("database.readers", in: 1...64)
+        databaseBusyTimeoutMilliseconds = try config.int("database.busy_timeout_ms", in: 0...600_000)
+        autoMigrate = try config.bool("database.auto_migrate")
+        publicDirectory = try config.string("public.dir")
+        migrationsDirectory = try config.string("migrations.dir")
+        let level = try config.string("log.level")
+        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigError(key: "log.level", problem: "'\(level)' is not one of \(names)")
+        }
+        self.logLevel = logLevel
+    }
+
+    /// The environment variable that overrides a key, following swift-configuration's naming.
+    public static func environmentName(of key: String) -> String {
+        String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+}
+
+/// Reads required keys and turns swift-configuration's failures into errors naming the key.
+struct ValidatingReader {
+    let reader: ConfigReader
+
+    func string(_ key: String) throws(ConfigError) -> String {
+        let value: String
+        do {
+            value = try reader.requiredString(forKey: ConfigKey(key))
+        } catch {
+            throw ConfigError(key: key, problem: "missing or not text")
+        }
+        guard !value.isEmpty else { throw ConfigError(key: key, problem: "must not be empty") }
+        return value
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let value: Int
+        do {
+            value = try reader.requiredInt(forKey: ConfigKey(key))
+        } catch {
+            throw ConfigError(key: key, problem: "missing or not a whole number (\(describe(key)))")
+        }
+        guard range.contains(value) else {
+            throw ConfigError(key: key, problem: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func bool(_ key: String) throws(ConfigError) -> Bool {
+        do {
+            return try reader.requiredBool(forKey: ConfigKey(key))
+        } catch {
+            throw ConfigError(key: key, problem: "missing or not true/false (\(describe(key)))")
+        }
+    }
+
+    private func describe(_ key: String) -> String {
+        reader.string(forKey: ConfigKey(key)).map { "got '\($0)'" } ?? "not set"
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Server
+import Store
+
+/// The running program: configuration, database and HTTP server wired together.
+public final class Application: Sendable {
+    public let config: AppConfig
+    public let server: HTTPServer
+    let database: Database
+    let logger: Logger
+
+    public var port: Int { server.port }
+
+    /// Opens the database, brings its schema up to date (or refuses to start when it is behind and
+    /// auto-migration is off, or when an applied migration file has changed), and binds the port.
+    public init(config: AppConfig, logger: Logger) async throws {
+        self.config = config
+        self.logger = logger
+        database = try Self.openDatabase(config)
+        do {
+            let runner = MigrationRunner(
+                database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
+            )
+            try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
+            var router = Router()
+            HealthRoutes(database: database, runner: runner).register(on: &router)
+            let files = try StaticFiles(root: config.publicDirectory)
+            router.fallback = { request in files.respond(to: request) }
+            server = try HTTPServer(configuration: config.server, router: router, logger: logger)
+        } catch {
+            database.close()
+            throw error
+        }
+    }
+
+    static func openDatabase(_ config: AppConfig) throws -> Database {
+        let directory = (config.databasePath as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        return try Database(
+            path: config.databasePath, readerCount: config.databaseReaders,
+            busyTimeout: .milliseconds(config.databaseBusyTimeoutMilliseconds)
+        )
+    }
+
+    private static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
+        try await runner.verify()
+        let pending = try await runner.pending()
+        guard !pending.isEmpty else { return }
+        guard autoMigrate else {
+            throw StartupError.pendingMigrations(pending.map { "\($0.version)_\($0.name)" })
+        }
+        _ = try await runner.applyPending()
+    }
+
+    public func start() throws {
+        try server.start()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains and closes.
+    public func run() async throws {
+        let signals = TerminationSignals()
+        try start()
+        let signal = await signals.wait()
+        logger.info("signal received", metadata: ["signal": "\(signal)"])
+        await shutdown()
+    }
+
+    public func shutdown() async {
+        await server.shutdown()
+        database.close()
+    }
+}
+
+public enum StartupError: Error, CustomStringConvertible {
+    case pendingMigrations([String])
+
+    public var description: String {
+        switch self {
+        case .pendingMigrations(let names):
+            "the database needs migrations \(names.joined(separator: ", ")); run `fullscript-redirect migrate` "
+                + "or set database.auto_migrate (DATABASE_AUTO_MIGRATE) to true"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Server
+import Store
+
+/// `/healthz` says the process answers; `/readyz` says it can do its work: the database answers
+/// and every migration this build knows of is applied. Orchestrators route traffic on the latter.
+struct HealthRoutes: Sendable {
+    let database: Database
+    let runner: MigrationRunner
+
+    func register(on router: inout Router) {
+        router.get("/healthz") { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("/readyz") { request in await readiness(request) }
+    }
+
+    private func readiness(_ request: Request) async -> Response {
+        do {
+            let pending = try await runner.pending()
+            guard pending.isEmpty else {
+                return unavailable("\(pending.count) migration(s) not applied")
+            }
+            return .json(Array(#"{"status":"ready"}"#.utf8))
+        } catch {
+            return unavailable("database unavailable")
+        }
+    }
+
+    private func unavailable(_ reason: String) -> Response {
+        let body = (try? JSONEncoder().encode(["status": "unavailable", "reason": reason])) ?? Data()
+        return .json(Array(body), status: .serviceUnavailable)
+    }
+}

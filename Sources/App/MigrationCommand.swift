@@ -1,0 +1,19 @@
+import Store
+
+/// `fullscript-redirect migrate`: applies or lists migrations and words the result for a terminal.
+public enum MigrationCommand {
+    public static func run(config: AppConfig, statusOnly: Bool) async throws -> String {
+        let database = try Application.openDatabase(config)
+        defer { database.close() }
+        let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory))
+        if statusOnly {
+            return try await runner.status().map { entry in
+                "\(entry.isApplied ? "applied" : "pending")  \(entry.migration.version)_\(entry.migration.name)\n"
+            }.joined()
+        }
+        let applied = try await runner.applyPending()
+        guard !applied.isEmpty else { return "Database \(config.databasePath) is up to date.\n" }
+        return applied.map { "applied  \($0.version)_\($0.name)\n" }.joined()
+            + "Applied \(applied.count) migration(s) to \(config.databasePath).\n"
+    }
+}

@@ -1,0 +1,29 @@
+internal import COpenSSL
+
+/// SHA-256 (FIPS 180-4) through libcrypto's one-shot EVP digest.
+public enum SHA256 {
+    public static let byteCount = 32
+
+    public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        if let digest = bytes.withContiguousStorageIfAvailable(digest(of:)) {
+            return digest
+        }
+        return Array(bytes).withUnsafeBufferPointer(digest(of:))
+    }
+
+    /// The digest as lowercase hex, the form stored in migration checksums.
+    public static func hexDigest(_ bytes: some Collection<UInt8>) -> String {
+        Hex.encode(hash(bytes))
+    }
+
+    private static func digest(of buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var length: UInt32 = 0
+        let result = [UInt8](unsafeUninitializedCapacity: byteCount) { output, initialized in
+            guard EVP_Digest(buffer.baseAddress, buffer.count, output.baseAddress, &length, EVP_sha256(), nil) == 1,
+                  length == byteCount
+            else { openSSLFailure("SHA-256") }
+            initialized = byteCount
+        }
+        return result
+    }
+}

@@ -1,0 +1,132 @@
+import HTTPTypes
+
+/// Reads a request head line by line and interprets the fields that shape the connection:
+/// Host, Content-Length, Transfer-Encoding, Connection and Expect.
+struct RequestHeadParser {
+    private let limits: HTTPLimits
+    private var requestLine: RequestLine?
+    private var emptyLineBytes = 0
+    private var fieldSection: FieldSectionReader
+    private var fields = HTTPFields()
+    private var hostCount = 0
+    private var host: String?
+    private var framing = BodyFramingFields()
+    private var connectionClose = false
+    private var connectionKeepAlive = false
+    private var expectsContinue = false
+
+    init(limits: HTTPLimits) {
+        self.limits = limits
+        self.fieldSection = FieldSectionReader(limits: limits)
+    }
+
+    /// The complete head, or nil when more bytes are needed. Resets itself after a head so the
+    /// next call starts on the following request.
+    mutating func parse(_ input: inout InputBuffer) throws(HTTPParseError) -> HTTPRequestHead? {
+        let requestLine: RequestLine
+        if let parsed = self.requestLine {
+            requestLine = parsed
+        } else {
+            guard let parsed = try readRequestLine(&input) else { return nil }
+            self.requestLine = parsed
+            requestLine = parsed
+        }
+        while let step = try fieldSection.next(from: &input) {
+            switch step {
+            case .field(let field):
+                try absorb(field)
+            case .end:
+                let head = try makeHead(requestLine)
+                self = RequestHeadParser(limits: limits)
+                return head
+            }
+        }
+        return nil
+    }
+
+    private mutating func readRequestLine(_ input: inout InputBuffer) throws(HTTPParseError) -> RequestLine? {
+        while true {
+            let lineFeed = input.firstLineFeed()
+            let seen = input.lengthIgnoringTrailingCR(lineFeed ?? input.readableCount)
+            // Checked before the LF arrives so that a peer can't make us buffer without bound.
+            guard emptyLineBytes + seen <= limits.maxRequestLineLength else { throw .requestLineTooLong }
+            guard let lineFeed else { return nil }
+            let length = try input.contentLength(ofLineEndingAt: lineFeed)
+            guard length > 0 else {
+                // RFC 9112 §2.2: empty lines before the request line are skipped, as clients
+                // sometimes add a CRLF after a body. They count against the request line limit so
+                // an endless stream of them still ends.
+                input.consume(2)
+                emptyLineBytes += 2
+                continue
+            }
+            let line = try input.withReadableBytes { (bytes) throws(HTTPParseError) in
+                try RequestLine(parsing: bytes.extracting(..<length))
+            }
+            input.consume(length + 2)
+            return line
+        }
+    }
+
+    private mutating func absorb(_ field: HTTPField) throws(HTTPParseError) {
+        // swift-http-types has no usable `.host` name: it steers everyone to `authority`.
+        if field.name.canonicalName == "host" {
+            try absorb(host: field)
+            return
+        }
+        switch field.name {
+        case .contentLength:
+            try framing.add(contentLength: field)
+        case .transferEncoding:
+            framing.add(transferEncoding: field)
+        case .connection:
+            field.withUnsafeBytesOfValue { value in
+                if HTTPSyntax.list(value, contains: "close") { connectionClose = true }
+                if HTTPSyntax.list(value, contains: "keep-alive") { connectionKeepAlive = true }
+            }
+        case .expect:
+            if field.withUnsafeBytesOfValue({ HTTPSyntax.list($0, contains: "100-continue") }) {
+                expectsContinue = true
+            }
+        default:
+            break
+        }
+        fields.append(field)
+    }
+
+    /// RFC 9112 §3.2: more than one Host, or an invalid one, must be answered with 400.
+    private mutating func absorb(host field: HTTPField) throws(HTTPParseError) {
+        hostCount += 1
+        guard hostCount == 1 else { throw .duplicateHost }
+        let isValid = field.withUnsafeBytesOfValue { value in
+            value.isEmpty || Authority.isValid(value, requiresPort: false)
+        }
+        guard isValid else { throw .invalidHost }
+        // An empty Host is what a client sends when the target URI has no authority.
+        host = field.value.isEmpty ? nil : field.value
+    }
+
+    private func makeHead(_ requestLine: RequestLine) throws(HTTPParseError) -> HTTPRequestHead {
+        let version = requestLine.version
+        guard version == .http1_0 || hostCount > 0 else { throw .missingHost }
+        let framing = try framing.requestFraming(version: version)
+        let request: HTTPRequest
+        switch requestLine.target {
+        case .origin(let path):
+            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: host, path: path, headerFields: fields)
+        case .absolute(let scheme, let authority, let path):
+            request = HTTPRequest(method: requestLine.method, scheme: scheme, authority: authority, path: path, headerFields: fields)
+        case .authority(let authority):
+            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: authority, path: nil, headerFields: fields)
+        case .asterisk:
+            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: host, path: "*", headerFields: fields)
+        }
+        return HTTPRequestHead(
+            request: request,
+            version: version,
+            keepAlive: !connectionClose && (version == .http1_1 || connectionKeepAlive),
+            framing: framing,
+            expectsContinue: version == .http1_1 && expectsContinue
+        )
+    }
+}

@@ -1,0 +1,501 @@
+import CLinux
+import Glibc
+import HTTP1
+import HTTPTypes
+import Logging
+
+/// One client connection: parse a request, run its handler, write the answer, repeat.
+/// Requests on one connection are handled one at a time, so pipelined requests are answered in
+/// order; bytes of the next request wait in the decoder meanwhile. Confined to its event loop.
+final class Connection: EventLoopSource, @unchecked Sendable {
+    private enum Phase {
+        case awaitingHead
+        case readingBody
+        case responding
+        /// The request was rejected: our answer is sent and our side shut, and what the client still
+        /// sends is read and dropped for a moment so the kernel does not reset the connection before
+        /// the client has read that answer.
+        case lingering
+        case closed
+    }
+
+    private struct PendingRequest {
+        let head: HTTPRequestHead
+        let resolution: Router.Resolution
+        let id: String
+        let startedAt: UInt64
+        var body: [UInt8] = []
+    }
+
+    /// How the answer to the current request is framed and logged.
+    private struct Exchange {
+        let id: String
+        let method: HTTPRequest.Method?
+        let path: Substring
+        let version: HTTPVersion
+        let keepAlive: Bool
+        let startedAt: UInt64
+    }
+
+    private static let writeHighWater = 65_536
+    private static let lingerTime: UInt64 = 2_000_000_000
+    private static let lingerBytes = 1 << 20
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private let descriptor: Int32
+    private let loop: EventLoop
+    private let context: ServerContext
+    private let remoteAddress: String
+    private var decoder: HTTPRequestDecoder
+    private var phase = Phase.awaitingHead
+    private var pending: PendingRequest?
+    private var interest: UInt32 = 0
+    /// The one deadline of this connection, whatever it is waiting for; 0 when none.
+    private var deadline: UInt64 = 0
+    private var headStarted = false
+    private var output: [UInt8] = []
+    private var outputSent = 0
+    private var file: (file: OpenFile, offset: off_t, end: off_t)?
+    private var responseInFlight = false
+    private var closeAfterResponse = false
+    private var lingerAfterResponse = false
+    private var lingered = 0
+    private var inputClosed = false
+    private var streamTask: Task<Void, Never>?
+    private var streamChunked = false
+    private var streamWaiter: CheckedContinuation<Void, any Error>?
+
+    init(descriptor: Int32, loop: EventLoop, context: ServerContext, remoteAddress: String) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.context = context
+        self.remoteAddress = remoteAddress
+        self.decoder = HTTPRequestDecoder(limits: context.configuration.limits)
+    }
+
+    func start() throws(SystemError) {
+        interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        try loop.register(descriptor, events: interest, source: self)
+        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+    }
+
+    // MARK: Events
+
+    func handle(events: UInt32) {
+        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+            close()
+            return
+        }
+        if events & EPOLLOUT.rawValue != 0 {
+            flush()
+            if phase == .closed { return }
+        }
+        if events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0 {
+            readInput()
+        } else if events & EPOLLRDHUP.rawValue != 0 {
+            inputEnded()
+        }
+    }
+
+    func tick(now: UInt64) {
+        guard deadline != 0, now >= deadline else { return }
+        switch phase {
+        case .awaitingHead where headStarted, .readingBody:
+            context.logger.debug("request timed out", metadata: ["remote": "\(remoteAddress)"])
+            sendNow(Self.timeoutResponse)
+            close()
+        default:
+            close()
+        }
+    }
+
+    private static let timeoutResponse = Array(
+        "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8
+    )
+
+    private func readInput() {
+        let count = Glibc.read(descriptor, loop.readBuffer.baseAddress, loop.readBuffer.count)
+        if count > 0 {
+            if phase == .lingering {
+                lingered += count
+                if lingered > Self.lingerBytes { close() }
+                return
+            }
+            decoder.append(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
+            parse()
+        } else if count == 0 {
+            inputEnded()
+        } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+            close()
+        }
+    }
+
+    /// The client shut its side. A request being answered is still answered, then the connection closes;
+    /// a stream has no one left to read it.
+    private func inputEnded() {
+        inputClosed = true
+        setInterest(reading: false, watchingHangup: false)
+        switch phase {
+        case .responding where streamTask == nil:
+            closeAfterResponse = true
+        case .closed:
+            break
+        default:
+            close()
+        }
+    }
+
+    // MARK: Requests
+
+    private func parse() {
+        while phase == .awaitingHead || phase == .readingBody {
+            let event: HTTPRequestDecoder.Event?
+            do {
+                event = try decoder.next()
+            } catch {
+                reject(error)
+                return
+            }
+            guard let event else {
+                waitForInput()
+                return
+            }
+            switch event {
+            case .head(let head):
+                begin(head)
+            case .body(let bytes):
+                pending?.body.append(contentsOf: bytes)
+                deadline = MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds
+            case .end:
+                guard let request = pending else { return }
+                pending = nil
+                dispatch(request)
+            }
+        }
+    }
+
+    private func waitForInput() {
+        if phase == .awaitingHead, !headStarted, decoder.bufferedByteCount > 0 {
+            headStarted = true
+            deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead) {
+        let offered = head.request.headerFields[.xRequestID]
+        let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+        let path = Self.pathWithoutQuery(head.request.path)
+        let resolution = context.router.resolve(method: head.request.method, path: path)
+        if case .route(_, _, let maxBodySize?) = resolution {
+            decoder.bodyLimit = maxBodySize
+        }
+        let now = MonotonicClock.now()
+        pending = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
+        phase = .readingBody
+        headStarted = false
+        deadline = now + context.configuration.progressTimeout.nanoseconds
+        if head.expectsContinue, head.framing != .none, Self.fits(head.framing, within: decoder.bodyLimit) {
+            output.append(contentsOf: Self.continueLine)
+            flush()
+        }
+    }
+
+    private static func fits(_ framing: HTTPBodyFraming, within limit: Int) -> Bool {
+        if case .contentLength(let length) = framing { return length <= limit }
+        return true
+    }
+
+    private static func pathWithoutQuery(_ target: String?) -> Substring {
+        let target = target ?? "/"
+        return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+    }
+
+    private func dispatch(_ request: PendingRequest) {
+        phase = .responding
+        deadline = 0
+        setInterest(reading: false, watchingHangup: !inputClosed)
+        let head = request.head
+        let exchange = Exchange(
+            id: request.id, method: head.request.method, path: Self.pathWithoutQuery(head.request.path),
+            version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
+        )
+        switch request.resolution {
+        case .notFound:
+            send(.text("Not Found", status: .notFound), exchange)
+        case .methodNotAllowed(let allowed):
+            var response = Response.text("Method Not Allowed", status: .methodNotAllowed)
+            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            send(response, exchange)
+        case .route(let handler, let parameters, _):
+            let input = Request(
+                head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
+            )
+            let logger = context.logger
+            Task(executorPreference: loop) {
+                let response = await Self.respond(to: input, with: handler, logger: logger)
+                self.loop.executeInLoop { self.send(response, exchange) }
+            }
+        }
+    }
+
+    private static func respond(to request: Request, with handler: Handler, logger: Logger) async -> Response {
+        do {
+            return try await handler(request)
+        } catch let error as HTTPError {
+            return .text(error.message, status: error.status)
+        } catch {
+            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
+            return .text("Internal Server Error", status: .internalServerError)
+        }
+    }
+
+    private func reject(_ error: HTTPParseError) {
+        phase = .responding
+        pending = nil
+        setInterest(reading: false, watchingHangup: false)
+        lingerAfterResponse = true
+        let exchange = Exchange(
+            id: loop.requestIDs.next(), method: nil, path: "-", version: .http1_1, keepAlive: false,
+            startedAt: MonotonicClock.now()
+        )
+        send(.text(error.reason, status: error.status), exchange)
+    }
+
+    // MARK: Responses
+
+    private func send(_ response: Response, _ exchange: Exchange) {
+        guard phase == .responding else { return }
+        let isHead = exchange.method == .head
+        var keepAlive = exchange.keepAlive && !closeAfterResponse && !inputClosed
+            && !context.draining.load(ordering: .relaxed)
+        var fields = response.headerFields
+        fields[.date] = loop.dateHeader.current()
+        fields[.xRequestID] = exchange.id
+        var length = 0
+        var isStream = false
+        switch response.body {
+        case .empty:
+            break
+        case .bytes(let bytes):
+            length = bytes.count
+        case .file(_, let fileLength):
+            length = fileLength
+        case .stream:
+            isStream = true
+            if exchange.version == .http1_0 { keepAlive = false }
+        }
+        let status = response.status.code
+        let bodyAllowed = status >= 200 && status != 204 && status != 304
+        if isStream && bodyAllowed && exchange.version == .http1_1 {
+            fields[.transferEncoding] = "chunked"
+        } else if bodyAllowed && !isStream {
+            fields[.contentLength] = String(length)
+        }
+        if !keepAlive {
+            fields[.connection] = "close"
+        } else if exchange.version == .http1_0 {
+            fields[.connection] = "keep-alive"
+        }
+        closeAfterResponse = !keepAlive
+        responseInFlight = true
+        HTTPResponseEncoder.writeHead(HTTPResponse(status: response.status, headerFields: fields), into: &output)
+        log(exchange, status: status)
+        guard !isHead && bodyAllowed else {
+            flush()
+            return
+        }
+        switch response.body {
+        case .empty:
+            flush()
+        case .bytes(let bytes):
+            output.append(contentsOf: bytes)
+            flush()
+        case .file(let openFile, let fileLength):
+            file = (openFile, 0, off_t(fileLength))
+            flush()
+        case .stream(let body):
+            startStream(body, chunked: exchange.version == .http1_1)
+        }
+    }
+
+    private func log(_ exchange: Exchange, status: Int) {
+        guard context.logger.logLevel <= .info else { return }
+        let elapsed = Double(MonotonicClock.now() - exchange.startedAt) / 1_000_000
+        context.logger.info("\(exchange.method?.rawValue ?? "-") \(exchange.path) \(status)", metadata: [
+            "request_id": "\(exchange.id)",
+            "duration_ms": "\((elapsed * 100).rounded() / 100)",
+        ])
+    }
+
+    /// Writes as much as the socket takes; the rest waits for EPOLLOUT.
+    private func flush() {
+        while outputSent < output.count {
+            let flags = Int32(MSG_NOSIGNAL) | (file != nil ? Int32(MSG_MORE) : 0)
+            let sent = output.withUnsafeBytes { bytes in
+                Glibc.send(descriptor, bytes.baseAddress! + outputSent, bytes.count - outputSent, flags)
+            }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return waitForWritable() }
+                return close()
+            }
+            outputSent += sent
+        }
+        output.removeAll(keepingCapacity: output.capacity <= Self.writeHighWater)
+        outputSent = 0
+        if var pendingFile = file {
+            while pendingFile.offset < pendingFile.end {
+                let sent = sendfile(descriptor, pendingFile.file.descriptor, &pendingFile.offset, Int(pendingFile.end - pendingFile.offset))
+                if sent < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK {
+                        file = pendingFile
+                        return waitForWritable()
+                    }
+                    return close()
+                }
+                // The file shrank under us: the promised Content-Length can no longer be kept.
+                if sent == 0 { return close() }
+            }
+            file = nil
+        }
+        if interest & EPOLLOUT.rawValue != 0 {
+            setInterest(writing: false)
+        }
+        if streamTask != nil {
+            streamWaiter?.resume()
+            streamWaiter = nil
+            return
+        }
+        if responseInFlight {
+            responseFinished()
+        }
+    }
+
+    private func waitForWritable() {
+        deadline = MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds
+        setInterest(writing: true)
+    }
+
+    /// Sends a fixed message without blocking, best effort, just before closing.
+    private func sendNow(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    private func responseFinished() {
+        responseInFlight = false
+        if lingerAfterResponse { return linger() }
+        if closeAfterResponse { return close() }
+        if output.capacity > Self.writeHighWater { output = [] }
+        phase = .awaitingHead
+        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        if inputClosed {
+            if decoder.bufferedByteCount == 0 { return close() }
+        } else {
+            setInterest(reading: true, watchingHangup: true)
+        }
+        parse()
+    }
+
+    private func linger() {
+        phase = .lingering
+        shutdown(descriptor, Int32(SHUT_WR))
+        deadline = MonotonicClock.now() + Self.lingerTime
+        setInterest(reading: true, watchingHangup: true)
+    }
+
+    // MARK: Streams
+
+    private func startStream(_ body: @escaping @Sendable (ResponseBodyWriter) async throws -> Void, chunked: Bool) {
+        streamChunked = chunked
+        let writer = ResponseBodyWriter { [self] bytes in try await self.write(streamed: bytes) }
+        // The task starts only after this loop turn, so the head below is flushed first.
+        streamTask = Task(executorPreference: loop) {
+            do {
+                try await body(writer)
+                self.loop.executeInLoop { self.finishStream() }
+            } catch {
+                self.loop.executeInLoop { self.close() }
+            }
+        }
+        flush()
+    }
+
+    private func write(streamed bytes: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            loop.executeInLoop {
+                guard self.phase == .responding else { return continuation.resume(throwing: ConnectionClosed()) }
+                if self.streamChunked {
+                    HTTPResponseEncoder.writeChunk(bytes, into: &self.output)
+                } else {
+                    self.output.append(contentsOf: bytes)
+                }
+                self.flush()
+                if self.phase != .responding {
+                    continuation.resume(throwing: ConnectionClosed())
+                } else if self.output.count - self.outputSent > Self.writeHighWater {
+                    self.streamWaiter = continuation
+                } else {
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
+    private func finishStream() {
+        guard phase == .responding else { return }
+        streamTask = nil
+        if streamChunked {
+            HTTPResponseEncoder.writeLastChunk(into: &output)
+        } else {
+            closeAfterResponse = true
+        }
+        flush()
+    }
+
+    // MARK: Lifecycle
+
+    private func setInterest(reading: Bool? = nil, watchingHangup: Bool? = nil, writing: Bool? = nil) {
+        var events = interest
+        func update(_ flag: UInt32, _ on: Bool?) {
+            guard let on else { return }
+            events = on ? events | flag : events & ~flag
+        }
+        update(EPOLLIN.rawValue, reading)
+        update(EPOLLRDHUP.rawValue, watchingHangup)
+        update(EPOLLOUT.rawValue, writing)
+        guard events != interest, phase != .closed else { return }
+        interest = events
+        loop.modify(descriptor, events: events)
+    }
+
+    /// Called when the server drains: idle connections go now, busy ones after their answer.
+    func drain() {
+        switch phase {
+        case .awaitingHead where !headStarted && decoder.bufferedByteCount == 0, .lingering:
+            close()
+        case .responding where streamTask != nil:
+            close()
+        default:
+            closeAfterResponse = true
+        }
+    }
+
+    func close() {
+        guard phase != .closed else { return }
+        phase = .closed
+        loop.unregister(descriptor)
+        Glibc.close(descriptor)
+        file = nil
+        pending = nil
+        streamTask?.cancel()
+        streamTask = nil
+        streamWaiter?.resume(throwing: ConnectionClosed())
+        streamWaiter = nil
+        context.openConnections.subtract(1, ordering: .relaxed)
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = HTTPField.Name("X-Request-Id")!
+}

@@ -1,0 +1,191 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// Something with a file descriptor registered on an event loop.
+protocol EventLoopSource: AnyObject {
+    func handle(events: UInt32)
+    /// Called every tick with the monotonic time, so each source checks its one deadline.
+    func tick(now: UInt64)
+}
+
+/// One thread, one epoll instance. It is also a `TaskExecutor`: handler tasks prefer it, so a
+/// request is parsed, handled and answered on the same thread without a hop, as in SwiftNIO.
+/// Everything but `enqueue`, `execute` and `stop` is confined to the loop's thread.
+final class EventLoop: TaskExecutor, @unchecked Sendable {
+    private struct Pending {
+        var jobs: [UnownedJob] = []
+        var closures: [@Sendable () -> Void] = []
+        var sleeping = false
+        var stopped = false
+    }
+
+    static let tickInterval: UInt64 = 50_000_000
+
+    private let pending = Mutex(Pending())
+    private let epollDescriptor: Int32
+    private let wakeDescriptor: Int32
+    private let threadID = Atomic<UInt>(0)
+    private var sources: [(any EventLoopSource)?] = []
+    private var nextTick: UInt64 = 0
+
+    /// Shared by every read on this loop: reads happen one at a time, and parsers copy what they keep.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+    var dateHeader = DateHeaderCache()
+    var requestIDs = RequestIDGenerator()
+
+    init() throws(SystemError) {
+        epollDescriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
+        wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeDescriptor >= 0 else {
+            let error = SystemError("eventfd")
+            Glibc.close(epollDescriptor)
+            throw error
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeDescriptor
+        epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, wakeDescriptor, &event)
+    }
+
+    deinit {
+        Glibc.close(wakeDescriptor)
+        Glibc.close(epollDescriptor)
+        readBuffer.deallocate()
+    }
+
+    var inLoop: Bool {
+        threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+    }
+
+    // MARK: Registration (loop thread)
+
+    func register(_ descriptor: Int32, events: UInt32, source: any EventLoopSource) throws(SystemError) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = descriptor
+        guard epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, descriptor, &event) == 0 else { throw SystemError("epoll_ctl(ADD)") }
+        let index = Int(descriptor)
+        if index >= sources.count {
+            sources.append(contentsOf: repeatElement(nil, count: index - sources.count + 1))
+        }
+        sources[index] = source
+    }
+
+    func modify(_ descriptor: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = descriptor
+        epoll_ctl(epollDescriptor, EPOLL_CTL_MOD, descriptor, &event)
+    }
+
+    func unregister(_ descriptor: Int32) {
+        epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, descriptor, nil)
+        if Int(descriptor) < sources.count {
+            sources[Int(descriptor)] = nil
+        }
+    }
+
+    func forEachSource(_ body: (any EventLoopSource) -> Void) {
+        for source in sources {
+            if let source { body(source) }
+        }
+    }
+
+    // MARK: Work from any thread
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let wake = pending.withLock { pending in
+            pending.jobs.append(job)
+            defer { pending.sleeping = false }
+            return pending.sleeping
+        }
+        if wake { signal() }
+    }
+
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        let wake = pending.withLock { pending in
+            pending.closures.append(body)
+            defer { pending.sleeping = false }
+            return pending.sleeping
+        }
+        if wake { signal() }
+    }
+
+    /// Runs `body` now when already on the loop, otherwise as soon as the loop is free.
+    func executeInLoop(_ body: @escaping @Sendable () -> Void) {
+        if inLoop { body() } else { execute(body) }
+    }
+
+    func stop() {
+        pending.withLock { $0.stopped = true }
+        signal()
+    }
+
+    private func signal() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeDescriptor, &one, 8)
+    }
+
+    // MARK: The loop
+
+    /// Blocks the calling thread until `stop()`.
+    func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .relaxed)
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        nextTick = MonotonicClock.now() + Self.tickInterval
+        while true {
+            let (timeout, stopped) = pending.withLock { pending -> (Int32, Bool) in
+                if pending.stopped { return (0, true) }
+                if pending.jobs.isEmpty && pending.closures.isEmpty {
+                    pending.sleeping = true
+                    let now = MonotonicClock.now()
+                    return (nextTick > now ? Int32((nextTick - now) / 1_000_000) + 1 : 0, false)
+                }
+                return (0, false)
+            }
+            if stopped { break }
+            let count = epoll_wait(epollDescriptor, events, Int32(capacity), timeout)
+            pending.withLock { $0.sleeping = false }
+            for index in 0..<max(0, Int(count)) {
+                let event = events[index]
+                let descriptor = Int(event.data.fd)
+                if descriptor == Int(wakeDescriptor) {
+                    var value: UInt64 = 0
+                    _ = Glibc.read(wakeDescriptor, &value, 8)
+                } else if descriptor < sources.count, let source = sources[descriptor] {
+                    source.handle(events: event.events)
+                }
+            }
+            runPending()
+            let now = MonotonicClock.now()
+            if now >= nextTick {
+                nextTick = now + Self.tickInterval
+                for source in sources {
+                    source?.tick(now: now)
+                }
+            }
+        }
+    }
+
+    private func runPending() {
+        let (jobs, closures) = pending.withLock { pending in
+            defer {
+                pending.jobs.removeAll(keepingCapacity: true)
+                pending.closures.removeAll(keepingCapacity: true)
+            }
+            return (pending.jobs, pending.closures)
+        }
+        for closure in closures {
+            closure()
+        }
+        let executor = asUnownedTaskExecutor()
+        for job in jobs {
+            job.runSynchronously(on: executor)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CLinux
+import Glibc
+
+/// Accepts connections for one event loop, confined to it. Each loop has its own listening socket on the same
+/// port (SO_REUSEPORT), so the kernel spreads new connections evenly across loops.
+final class Listener: EventLoopSource, @unchecked Sendable {
+    private let descriptor: Int32
+    private let loop: EventLoop
+    private let context: ServerContext
+    private var listening = false
+    private var closed = false
+    private var resumeAt: UInt64 = 0
+
+    /// After EMFILE and friends, accepting again at once would spin; this long is enough for
+    /// connections to close.
+    private static let backoff: UInt64 = 100_000_000
+
+    init(descriptor: Int32, loop: EventLoop, context: ServerContext) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.context = context
+    }
+
+    func start() throws(SystemError) {
+        try loop.register(descriptor, events: EPOLLIN.rawValue, source: self)
+        listening = true
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if listening { loop.unregister(descriptor) }
+        listening = false
+        Glibc.close(descriptor)
+    }
+
+    func handle(events: UInt32) {
+        for _ in 0..<64 {
+            guard context.openConnections.load(ordering: .relaxed) < context.configuration.maxConnections else {
+                pause(until: 0)
+                return
+            }
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = clinux_accept(descriptor, &address, &length)
+            if client < 0 {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK:
+                    return
+                case EINTR, ECONNABORTED, EPROTO:
+                    continue
+                default:
+                    context.logger.error("accept failed, pausing", metadata: ["error": "\(SystemError("accept"))"])
+                    pause(until: MonotonicClock.now() + Self.backoff)
+                    return
+                }
+            }
+            var one: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            context.openConnections.add(1, ordering: .relaxed)
+            let connection = Connection(
+                descriptor: client, loop: loop, context: context, remoteAddress: SocketAddress.describe(address)
+            )
+            do {
+                try connection.start()
+            } catch {
+                connection.close()
+            }
+        }
+    }
+
+    private func pause(until time: UInt64) {
+        guard listening else { return }
+        loop.unregister(descriptor)
+        listening = false
+        resumeAt = time
+    }
+
+    func tick(now: UInt64) {
+        guard !listening, !closed, now >= resumeAt,
+              context.openConnections.load(ordering: .relaxed) < context.configuration.maxConnections else { return }
+        listening = (try? loop.register(descriptor, events: EPOLLIN.rawValue, source: self)) != nil
+    }
+}

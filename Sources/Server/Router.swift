@@ -1,0 +1,95 @@
+import HTTPTypes
+
+public typealias Handler = @Sendable (Request) async throws -> Response
+
+/// Routes by method and path pattern. Patterns are `/`-separated segments; a segment `:name`
+/// captures one percent-decoded path segment. Built once before the server starts.
+public struct Router: Sendable {
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let segments: [Segment]
+        let maxBodySize: Int?
+        let handler: Handler
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    enum Resolution: Sendable {
+        case route(handler: Handler, parameters: [String: String], maxBodySize: Int?)
+        case methodNotAllowed(allowed: [HTTPRequest.Method])
+        case notFound
+    }
+
+    private var routes: [Route] = []
+    /// Answers GET and HEAD requests that no route matched (static files).
+    public var fallback: Handler?
+
+    public init() {}
+
+    public mutating func on(_ method: HTTPRequest.Method, _ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
+        let segments = pattern.split(separator: "/").map { part in
+            part.hasPrefix(":") ? Segment.parameter(String(part.dropFirst())) : .literal(String(part))
+        }
+        precondition(!routes.contains { $0.method == method && $0.segments == segments }, "duplicate route \(method) \(pattern)")
+        routes.append(Route(method: method, segments: segments, maxBodySize: maxBodySize, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
+        on(.get, pattern, handler)
+    }
+
+    public mutating func post(_ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
+        on(.post, pattern, maxBodySize: maxBodySize, handler)
+    }
+
+    public mutating func put(_ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
+        on(.put, pattern, maxBodySize: maxBodySize, handler)
+    }
+
+    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) {
+        on(.delete, pattern, handler)
+    }
+
+    /// HEAD is answered by the GET route when there is no HEAD route; the server drops the body.
+    func resolve(method: HTTPRequest.Method, path: Substring) -> Resolution {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [HTTPRequest.Method] = []
+        var headFallback: Resolution?
+        for route in routes where route.segments.count == parts.count {
+            guard let parameters = match(route.segments, parts) else { continue }
+            if route.method == method {
+                return .route(handler: route.handler, parameters: parameters, maxBodySize: route.maxBodySize)
+            }
+            if method == .head, route.method == .get {
+                headFallback = .route(handler: route.handler, parameters: parameters, maxBodySize: route.maxBodySize)
+            }
+            allowed.append(route.method)
+        }
+        if let headFallback { return headFallback }
+        if !allowed.isEmpty {
+            if allowed.contains(.get) { allowed.append(.head) }
+            return .methodNotAllowed(allowed: allowed)
+        }
+        if let fallback, method == .get || method == .head {
+            return .route(handler: fallback, parameters: [:], maxBodySize: 0)
+        }
+        return .notFound
+    }
+
+    private func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal):
+                guard part == literal else { return nil }
+            case .parameter(let name):
+                guard let value = PercentDecoding.decode(part), !value.isEmpty else { return nil }
+                parameters[name] = value
+            }
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,309 @@
+internal import CSQLite
+import Foundation
+
+/// One SQLite connection. Not thread-safe by design: it is opened with
+/// `SQLITE_OPEN_NOMUTEX`, so it must be used by one thread at a time
+/// (`Database` confines each connection to its own serial queue).
+public final class SQLiteConnection {
+    public enum Mode: Sendable {
+        case readOnly
+        /// Read-write, creating the file if it does not exist.
+        case readWrite
+    }
+
+    public static let defaultBusyTimeout: Duration = .milliseconds(5000)
+    public static let defaultStatementCacheCapacity = 64
+
+    public let path: String
+    public let mode: Mode
+    private var handle: OpaquePointer?
+    private var cache: StatementCache
+
+    public init(
+        path: String,
+        mode: Mode = .readWrite,
+        busyTimeout: Duration = SQLiteConnection.defaultBusyTimeout,
+        statementCacheCapacity: Int = SQLiteConnection.defaultStatementCacheCapacity
+    ) throws {
+        self.path = path
+        self.mode = mode
+        self.cache = StatementCache(capacity: statementCacheCapacity)
+
+        let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        var opened: OpaquePointer?
+        let status = sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard status == SQLITE_OK, let opened else {
+            // SQLite hands back a handle even on failure, only to carry the message.
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
+            sqlite3_close_v2(opened)
+            throw SQLiteError(extendedCode: status, message: "cannot open '\(path)': \(message)", sql: nil)
+        }
+        handle = opened
+
+        // Past this point a throw still runs deinit, which closes the handle.
+        sqlite3_busy_timeout(opened, Self.milliseconds(busyTimeout))
+        try execute("PRAGMA foreign_keys = ON")
+        if mode == .readWrite {
+            // WAL is persistent in the file, so read-only connections inherit it from the writer.
+            try execute("PRAGMA journal_mode = WAL")
+            // In WAL mode NORMAL is still corruption-safe; it only risks losing the
+            // last commits on power loss, in exchange for not fsyncing every commit.
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Finalizes cached statements and closes the file. Later calls throw.
+    public func close() {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+        handle = nil
+    }
+
+    public var isOpen: Bool { handle != nil }
+
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        return sqlite3_get_autocommit(handle) == 0
+    }
+
+    public var lastInsertRowID: Int64 {
+        guard let handle else { return 0 }
+        return sqlite3_last_insert_rowid(handle)
+    }
+
+    public var cachedStatementCount: Int { cache.count }
+
+    /// Runs one statement to completion and returns the rows it inserted,
+    /// updated or deleted (0 for statements that change no rows).
+    @discardableResult
+    public func execute(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
+        let handle = try openHandle(for: sql)
+        let changesBefore = sqlite3_total_changes64(handle)
+        try withStatement(sql, bindings) { statement in
+            while try step(statement) {}
+        }
+        // sqlite3_changes keeps the count of the previous DML statement when
+        // this one is DDL or a query, so only trust it if something changed.
+        return sqlite3_total_changes64(handle) == changesBefore ? 0 : Int(sqlite3_changes64(handle))
+    }
+
+    public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [Row] {
+        try withStatement(sql, bindings) { statement in
+            var rows: [Row] = []
+            guard try step(statement) else { return rows }
+            // Read the shape only after the first step: a cached statement is
+            // re-prepared there if the schema changed, and `*` may expand differently.
+            let count = sqlite3_column_count(statement.handle)
+            let columns = Columns(names: (0..<count).map { String(cString: sqlite3_column_name(statement.handle, $0)) })
+            repeat {
+                rows.append(Row(values: (0..<count).map { columnValue(statement.handle, $0) }, columns: columns))
+            } while try step(statement)
+            return rows
+        }
+    }
+
+    /// Maps rows after the statement has finished, so `transform` may itself use this connection.
+    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+        try query(sql, bindings).map(transform)
+    }
+
+    public func queryFirst(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row? {
+        try query(sql, bindings).first
+    }
+
+    /// Runs semicolon-separated statements in order, stopping at the first failure.
+    /// Statements are prepared one by one and not cached: scripts run once.
+    public func executeScript(_ script: String) throws {
+        let handle = try openHandle(for: script)
+        try script.withCString { start in
+            var cursor = start
+            while cursor.pointee != 0 {
+                var prepared: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let status = sqlite3_prepare_v2(handle, cursor, -1, &prepared, &tail)
+                let end = tail.flatMap { $0 > cursor ? $0 : nil }
+                let text = Self.text(from: cursor, to: end)
+                guard status == SQLITE_OK else { throw error(status, sql: text) }
+                guard let end else { return } // only comments or whitespace remained
+                cursor = end
+                guard let prepared else { continue } // an empty statement such as a stray ";"
+                let statement = Statement(handle: prepared, sql: text)
+                while try step(statement) {}
+            }
+        }
+    }
+
+    public enum TransactionKind: Sendable {
+        /// Takes the write lock at `BEGIN`, so a busy database is waited for up
+        /// front (with the busy timeout) instead of failing at the first write.
+        case immediate
+        /// Takes no lock until the first read: a consistent snapshot for readers.
+        case deferred
+    }
+
+    /// Runs `body` in a transaction, committing on return and rolling back on
+    /// throw (rethrowing the original error). Nested calls use a savepoint, so
+    /// helpers can open a transaction whether or not one is already active.
+    @discardableResult
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        let nested = isInTransaction
+        try execute(nested ? "SAVEPOINT nested_transaction" : kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        do {
+            let result = try body()
+            try execute(nested ? "RELEASE nested_transaction" : "COMMIT")
+            return result
+        } catch {
+            rollBack(nested: nested)
+            throw error
+        }
+    }
+
+    private func rollBack(nested: Bool) {
+        // SQLite already rolls back by itself after some errors (SQLITE_FULL,
+        // SQLITE_IOERR, …); and a failing ROLLBACK would only hide the caller's error.
+        guard isInTransaction else { return }
+        if nested {
+            _ = try? execute("ROLLBACK TO nested_transaction")
+            _ = try? execute("RELEASE nested_transaction")
+        } else {
+            _ = try? execute("ROLLBACK")
+        }
+    }
+
+    private func openHandle(for sql: String?) throws -> OpaquePointer {
+        guard let handle else { throw SQLiteError.connectionClosed(sql: sql) }
+        return handle
+    }
+
+    private func withStatement<T>(_ sql: String, _ bindings: [SQLiteValue], _ body: (Statement) throws -> T) throws -> T {
+        let statement = try cache.statement(for: sql) { try prepare(sql) }
+        // Resetting ends the statement's read transaction (which would otherwise
+        // pin an old WAL snapshot) and clearing drops copies of bound values.
+        defer {
+            sqlite3_reset(statement.handle)
+            sqlite3_clear_bindings(statement.handle)
+        }
+        try bind(bindings, to: statement)
+        return try body(statement)
+    }
+
+    private func prepare(_ sql: String) throws -> Statement {
+        let handle = try openHandle(for: sql)
+        var prepared: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let flags = UInt32(SQLITE_PREPARE_PERSISTENT)
+        let trailing: String = try sql.withCString { start in
+            let status = sqlite3_prepare_v3(handle, start, -1, flags, &prepared, &tail)
+            guard status == SQLITE_OK else { throw error(status, sql: sql) }
+            return tail.map { String(cString: $0) } ?? ""
+        }
+        guard let prepared else {
+            throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "no SQL statement to run", sql: sql)
+        }
+        let statement = Statement(handle: prepared, sql: sql)
+        if try Self.containsStatement(trailing, handle: handle) {
+            throw SQLiteError(
+                extendedCode: SQLITE_MISUSE,
+                message: "only one statement may be run at a time; use executeScript for several",
+                sql: sql
+            )
+        }
+        return statement
+    }
+
+    /// Whether text after the first statement holds more SQL rather than just
+    /// comments and whitespace, which only the parser can tell.
+    private static func containsStatement(_ text: String, handle: OpaquePointer) throws -> Bool {
+        guard text.contains(where: { !$0.isWhitespace }) else { return false }
+        var prepared: OpaquePointer?
+        let status = sqlite3_prepare_v2(handle, text, -1, &prepared, nil)
+        sqlite3_finalize(prepared)
+        return status != SQLITE_OK || prepared != nil
+    }
+
+    private func bind(_ bindings: [SQLiteValue], to statement: Statement) throws {
+        let expected = Int(sqlite3_bind_parameter_count(statement.handle))
+        guard expected == bindings.count else {
+            throw SQLiteError(
+                extendedCode: SQLITE_RANGE,
+                message: "the statement has \(expected) parameters but \(bindings.count) values were bound",
+                sql: statement.sql
+            )
+        }
+        for (offset, value) in bindings.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32 = switch value {
+            case .null:
+                sqlite3_bind_null(statement.handle, index)
+            case let .integer(number):
+                sqlite3_bind_int64(statement.handle, index, number)
+            case let .real(number):
+                sqlite3_bind_double(statement.handle, index, number)
+            case let .text(text):
+                // Bridging a String to a C pointer never yields NULL, so "" stays
+                // an empty string rather than becoming SQL NULL.
+                sqlite3_bind_text64(statement.handle, index, text, UInt64(text.utf8.count), csqlite_transient(), UInt8(SQLITE_UTF8))
+            case let .blob(bytes) where bytes.isEmpty:
+                // An empty array may have no base address, and a NULL pointer would bind SQL NULL.
+                sqlite3_bind_zeroblob(statement.handle, index, 0)
+            case let .blob(bytes):
+                bytes.withUnsafeBytes {
+                    sqlite3_bind_blob64(statement.handle, index, $0.baseAddress, UInt64($0.count), csqlite_transient())
+                }
+            }
+            guard status == SQLITE_OK else { throw error(status, sql: statement.sql) }
+        }
+    }
+
+    /// Advances the statement: true when a row is ready, false when done.
+    private func step(_ statement: Statement) throws -> Bool {
+        switch sqlite3_step(statement.handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let status: throw error(status, sql: statement.sql)
+        }
+    }
+
+    private func columnValue(_ statement: OpaquePointer, _ index: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER:
+            return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT:
+            return .real(sqlite3_column_double(statement, index))
+        case SQLITE_TEXT:
+            // Pointer first, then length: that order is what the SQLite docs guarantee.
+            let text = sqlite3_column_text(statement, index)
+            let count = Int(sqlite3_column_bytes(statement, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: text == nil ? 0 : count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let bytes = sqlite3_column_blob(statement, index)
+            let count = Int(sqlite3_column_bytes(statement, index))
+            return .blob(bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [])
+        default:
+            return .null
+        }
+    }
+
+    private func error(_ status: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(extendedCode: status, message: handle.map { String(cString: sqlite3_errmsg($0)) } ?? "", sql: sql)
+    }
+
+    private static func text(from start: UnsafePointer<CChar>, to end: UnsafePointer<CChar>?) -> String {
+        let bytes = UnsafeRawBufferPointer(start: start, count: end.map { $0 - start } ?? strlen(start))
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: max(total, 0))
+    }
+}
+
+/// Connections are confined to one thread at a time; share a `Database` instead.
+@available(*, unavailable)
+extension SQLiteConnection: Sendable {}

@@ -1,0 +1,20 @@
+import App
+import ArgumentParser
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending database migrations from Migrations/ and report them.",
+        discussion: "Each file Migrations/NNNN_name.sql runs once, in its own transaction, and is recorded with its checksum."
+    )
+
+    @OptionGroup var options: ServerOptions
+
+    @Flag(help: "Only list applied and pending migrations.")
+    var status = false
+
+    func run() async throws {
+        let (config, _) = try await options.load()
+        let report = try await MigrationCommand.run(config: config, statusOnly: status)
+        print(report, terminator: "")
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import Glibc
+import HTTP1
+import Logging
+import Server
+import ServerTesting
+import Testing
+
+/// Over real loopback sockets: framing, keep-alive, limits, timeouts and shutdown as a client sees them.
+@Suite(.serialized)
+struct HTTPServerTests {
+    static var echoRouter: Router {
+        var router = Router()
+        router.get("/hello") { _ in .text("hello") }
+        router.post("/echo") { request in .text(String(decoding: request.body, as: UTF8.self)) }
+        router.post("/small", maxBodySize: 8) { request in .text("\(request.body.count)") }
+        router.get("/slow") { _ in
+            try await Task.sleep(for: .milliseconds(300))
+            return .text("slow")
+        }
+        router.get("/fail") { _ in throw CancellationError() }
+        router.get("/teapot") { _ in throw HTTPError(.init(code: 418), "short and stout") }
+        router.get("/stream") { _ in
+            Response(status: .ok, body: .stream { writer in
+                for index in 0..<3 { try await writer.write("part \(index)\n") }
+            })
+        }
+        return router
+    }
+
+    @Test func answersWithDateLengthAndRequestID() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == "hello")
+            #expect(response.header("content-length") == "5")
+            #expect(response.header("date")?.hasSuffix(" GMT") == true)
+            #expect(response.header("x-request-id")?.isEmpty == false)
+            #expect(response.header("connection") == nil)
+        }
+    }
+
+    @Test func keepsTheCallersRequestIDAndReplacesAHostileOne() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-123\r\n\r\n")
+            #expect(try client.readResponse().header("x-request-id") == "abc-123")
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Request-Id: <script>\r\n\r\n")
+            #expect(try client.readResponse().header("x-request-id") != "<script>")
+        }
+    }
+
+    @Test func servesManyRequestsOnOneConnection() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            for _ in 0..<5 {
+                client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try client.readResponse().status == 200)
+            }
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send(
+                "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+                    + "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            #expect(try client.readResponse().text == "slow")
+            #expect(try client.readResponse().text == "one")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test func http10ClosesUnlessKeepAliveIsAsked() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let plain = try TestClient(port: server.port)
+            plain.send("GET /hello HTTP/1.0\r\n\r\n")
+            let first = try plain.readResponse()
+            #expect(first.header("connection") == "close")
+            #expect(plain.isClosedByServer())
+
+            let kept = try TestClient(port: server.port)
+            kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try kept.readResponse().header("connection") == "keep-alive")
+            kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try kept.readResponse().status == 200)
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(try client.readResponse().header("connection") == "close")
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func readsChunkedBodiesWithExtensionsAndTrailers() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n")
+            #expect(try client.readResponse().text == "Wikipedia")
+        }
+    }
+
+    @Test func headAnswersWithTheLengthButNoBody() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse(head: true)
+            #expect(response.status == 200)
+            #expect(response.header("content-length") == "5")
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test func sendsContinueBeforeReadingAnExpectedBody() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try client.readResponse().status == 100)
+            client.send("hi")
+            #expect(try client.readResponse().text == "hi")
+        }
+    }
+
+    @Test func refusesAnOversizedBodyWithoutReadingIt() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\nExpect: 100-continue\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 413)
+            #expect(response.header("connection") == "close")
+
+            let withinLimit = try TestClient(port: server.port)
+            withinLimit.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n12345678")
+            #expect(try withinLimit.readResponse().text == "8")
+        }
+    }
+
+    @Test func rejectsMalformedRequestsWithTheirStatusThenCloses() async throws {
+        let cases: [(String, Int)] = [
+            ("GET /hello HTTP/1.1\r\n\r\n", 400),
+            ("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            ("GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            ("GET /hello HTTP/1.1\r\nHost: x\r\nBad : value\r\n\r\n", 400),
+            ("GET /hello HTTP/1.1\r\nHost: x\r\nA: b\r\n folded\r\n\r\n", 400),
+            ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET /hello HTTP/1.1\r\nHost: x\r\nBig: \(String(repeating: "a", count: 17_000))\r\n\r\n", 431),
+        ]
+        try await withServer(router: Self.echoRouter) { server in
+            for (request, status) in cases {
+                let client = try TestClient(port: server.port)
+                client.send(request)
+                let response = try client.readResponse()
+                #expect(response.status == status, "\(request.prefix(60))")
+                #expect(response.header("connection") == "close")
+                #expect(!response.text.isEmpty)
+                #expect(client.isClosedByServer())
+            }
+        }
+    }
+
+    @Test func routesUnknownPathsAndMethods() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 404)
+            client.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 405)
+            #expect(response.header("allow") == "GET, HEAD")
+        }
+    }
+
+    @Test func mapsHandlerErrorsWithoutLeakingDetails() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /fail HTTP/1.1\r\nHost: x\r\n\r\n")
+            let failure = try client.readResponse()
+            #expect(failure.status == 500)
+            #expect(!failure.text.contains("Cancellation"))
+            client.send("GET /teapot HTTP/1.1\r\nHost: x\r\n\r\n")
+            let teapot = try client.readResponse()
+            #expect(teapot.status == 418)
+            #expect(teapot.text == "short and stout")
+        }
+    }
+
+    @Test func streamsChunkedResponses() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.header("transfer-encoding") == "chunked")
+            #expect(response.text == "part 0\npart 1\npart 2\n")
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test func cutsOffClientsThatDribbleTheirHead() async throws {
+        var configuration = HTTPServer.Configuration(port: 0, headerTimeout: .milliseconds(200), eventLoopCount: 1)
+        configuration.idleTimeout = .seconds(30)
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /hello HTTP/1.1\r\nHo")
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func closesIdleKeepAliveConnections() async throws {
+        let configuration = HTTPServer.Configuration(port: 0, idleTimeout: .milliseconds(200), eventLoopCount: 1)
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            let start = ContinuousClock.now
+            #expect(client.isClosedByServer())
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+
+    @Test func cutsOffStalledBodies() async throws {
+        let configuration = HTTPServer.Configuration(port: 0, progressTimeout: .milliseconds(200), eventLoopCount: 1)
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+            #expect(try client.readResponse().status == 408)
+        }
+    }
+
+    @Test func holdsConnectionsBeyondTheLimitInTheBacklog() async throws {
+        let configuration = HTTPServer.Configuration(port: 0, maxConnections: 1, eventLoopCount: 1)
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let first = try TestClient(port: server.port)
+            first.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try first.readResponse().status == 200)
+            let second = try TestClient(port: server.port, timeoutSeconds: 1)
+            second.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(throws: TestClientError.self) { try second.readResponse() }
+            first.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            _ = try first.readResponse()
+            #expect(try second.readResponse().status == 200)
+        }
+    }
+
+    @Test func shutdownFinishesInFlightRequestsAndStopsAccepting() async throws {
+        var logger = Logging.Logger(label: "test")
+        logger.logLevel = .critical
+        let server = try HTTPServer(
+            configuration: HTTPServer.Configuration(port: 0, eventLoopCount: 1), router: Self.echoRouter, logger: logger
+        )
+        try server.start()
+        let busy = try TestClient(port: server.port)
+        let idle = try TestClient(port: server.port)
+        idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try idle.readResponse()
+        busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        async let stopped: Void = server.shutdown()
+        let response = try busy.readResponse()
+        #expect(response.text == "slow")
+        #expect(response.header("connection") == "close")
+        #expect(idle.isClosedByServer())
+        await stopped
+        #expect(server.openConnections == 0)
+        #expect(throws: TestClientError.self) { _ = try TestClient(port: server.port) }
+    }
+}

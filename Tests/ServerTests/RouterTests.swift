@@ -1,0 +1,72 @@
+import HTTPTypes
+@testable import Server
+import Testing
+
+struct RouterTests {
+    static func makeRouter() -> Router {
+        var router = Router()
+        router.get("/recommend/:patientId") { request in .text(request.parameters["patientId"] ?? "") }
+        router.post("/api/v1/patients/:id", maxBodySize: 64) { _ in .text("created") }
+        router.put("/api/v1/patients/:id") { _ in .text("put") }
+        router.get("/healthz") { _ in .text("ok") }
+        return router
+    }
+
+    @Test func capturesPercentDecodedParameters() async throws {
+        let router = Self.makeRouter()
+        guard case .route(let handler, let parameters, _) = router.resolve(method: .get, path: "/recommend/p%2042") else {
+            Issue.record("no route")
+            return
+        }
+        #expect(parameters == ["patientId": "p 42"])
+        let response = try await handler(Request(head: HTTPRequest(method: .get, scheme: nil, authority: "x", path: "/"), parameters: parameters))
+        #expect(response.status == .ok)
+    }
+
+    @Test func refusesMalformedEscapesInParameters() {
+        guard case .notFound = Self.makeRouter().resolve(method: .get, path: "/recommend/%zz") else {
+            Issue.record("matched a malformed escape")
+            return
+        }
+    }
+
+    @Test func answersMethodNotAllowedWithTheAllowedMethods() {
+        guard case .methodNotAllowed(let allowed) = Self.makeRouter().resolve(method: .delete, path: "/api/v1/patients/7") else {
+            Issue.record("expected 405")
+            return
+        }
+        #expect(allowed == [.post, .put])
+    }
+
+    @Test func letsHeadUseTheGetRoute() {
+        guard case .route = Self.makeRouter().resolve(method: .head, path: "/healthz") else {
+            Issue.record("HEAD not routed")
+            return
+        }
+    }
+
+    @Test func carriesTheRoutesBodyLimit() {
+        guard case .route(_, _, let limit) = Self.makeRouter().resolve(method: .post, path: "/api/v1/patients/7") else {
+            Issue.record("no route")
+            return
+        }
+        #expect(limit == 64)
+    }
+
+    @Test func fallsBackForGetOnlyWhenNoRouteMatches() {
+        var router = Self.makeRouter()
+        router.fallback = { _ in .text("file") }
+        guard case .route = router.resolve(method: .get, path: "/index.html") else {
+            Issue.record("fallback not used")
+            return
+        }
+        guard case .notFound = router.resolve(method: .post, path: "/index.html") else {
+            Issue.record("fallback used for POST")
+            return
+        }
+        guard case .methodNotAllowed = router.resolve(method: .get, path: "/api/v1/patients/7") else {
+            Issue.record("fallback hid a 405")
+            return
+        }
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the system libraries the package links (SQLite, OpenSSL) when they are missing.
+set -euo pipefail
+if pkg-config --exists sqlite3 openssl 2>/dev/null; then
+  exit 0
+fi
+echo "Installing libsqlite3-dev, libssl-dev and pkg-config..." >&2
+export DEBIAN_FRONTEND=noninteractive
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+sudo_if_needed apt-get update -qq
+sudo_if_needed apt-get install -y -qq libsqlite3-dev libssl-dev pkg-config >/dev/null
