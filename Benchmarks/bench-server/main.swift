@@ -34,6 +34,5 @@ let configuration = HTTPServer.Configuration(host: "127.0.0.1", port: port, maxC
 let server = try HTTPServer(configuration: configuration, router: router, logger: logger)
 try server.start()
 print("bench-server listening on \(server.port)")
-fflush(stdout)
 signal(SIGTERM, SIG_DFL)
 while true { pause() }

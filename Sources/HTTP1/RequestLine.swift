@@ -21,11 +21,11 @@ struct RequestLine {
             guard RequestTarget.isValidSyntax(line.extracting(targetStart...)) else { throw .invalidRequestTarget }
             throw .unsupportedVersion
         }
-        // Splitting at the last space makes any extra space land in the target, where it is
-        // reported as the malformed target it most likely is.
+        // Splitting at the last space makes any extra space inside land in the target, where it is
+        // reported as the malformed target it most likely is; a trailing space spoils the version.
+        self.version = try Self.parseVersion(line.extracting((lastSpace + 1)...))
         let target = line.extracting(targetStart..<lastSpace)
         guard RequestTarget.isValidSyntax(target) else { throw .invalidRequestTarget }
-        self.version = try Self.parseVersion(line.extracting((lastSpace + 1)...))
         self.target = try RequestTarget(parsing: target, method: method)
         self.method = method
     }

@@ -29,8 +29,8 @@ final class Listener: EventLoopSource, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        if listening { loop.unregister(descriptor) }
         listening = false
+        loop.unregister(descriptor)
         Glibc.close(descriptor)
     }
 
@@ -69,9 +69,10 @@ final class Listener: EventLoopSource, @unchecked Sendable {
         }
     }
 
+    /// Stays registered with no events, so the loop keeps ticking it and it can resume itself.
     private func pause(until time: UInt64) {
         guard listening else { return }
-        loop.unregister(descriptor)
+        loop.modify(descriptor, events: 0)
         listening = false
         resumeAt = time
     }
@@ -79,6 +80,7 @@ final class Listener: EventLoopSource, @unchecked Sendable {
     func tick(now: UInt64) {
         guard !listening, !closed, now >= resumeAt,
               context.openConnections.load(ordering: .relaxed) < context.configuration.maxConnections else { return }
-        listening = (try? loop.register(descriptor, events: EPOLLIN.rawValue, source: self)) != nil
+        loop.modify(descriptor, events: EPOLLIN.rawValue)
+        listening = true
     }
 }

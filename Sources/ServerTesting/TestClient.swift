@@ -28,7 +28,7 @@ public final class TestClient {
     public func send(_ text: String) { send(Array(text.utf8)) }
 
     public func send(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, MSG_NOSIGNAL) }
+        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Reads one response; `head` says the request was HEAD, so no body follows.

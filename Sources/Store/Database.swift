@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import Foundation
 
 /// A SQLite database file shared across tasks: one writer connection and a
 /// small pool of read-only connections.
@@ -17,7 +17,7 @@ public final class Database: Sendable {
     public let path: String
     private let writer: ConnectionWorker
     private let readers: [ConnectionWorker]
-    private let pool: Mutex<ReaderPool>
+    private let pool: ReaderPool
 
     /// Opens the writer first: it creates the file and switches it to WAL,
     /// which read-only connections cannot do.
@@ -43,7 +43,7 @@ public final class Database: Sendable {
                 )
             )
         }
-        pool = Mutex(ReaderPool(idle: Array(readers.indices)))
+        pool = ReaderPool(readerCount: readerCount)
     }
 
     deinit {
@@ -62,8 +62,8 @@ public final class Database: Sendable {
     /// Runs `body` on an idle read-only connection, waiting for one if all are
     /// busy. All queries in `body` see the same committed snapshot.
     public func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let index = try await checkOutReader()
-        defer { checkInReader(index) }
+        let index = try await pool.checkOut()
+        defer { pool.checkIn(index) }
         return try await readers[index].run { connection in
             try connection.transaction(.deferred) { try body(connection) }
         }
@@ -72,26 +72,34 @@ public final class Database: Sendable {
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
-        let waiters = pool.withLock { pool in
-            pool.isClosed = true
-            defer { pool.waiters.removeAll() }
-            return pool.waiters
-        }
-        for waiter in waiters {
-            waiter.resume(throwing: SQLiteError.connectionClosed(sql: nil))
-        }
+        pool.close()
         for reader in readers {
             reader.close()
         }
         writer.close()
     }
+}
 
-    private func checkOutReader() async throws -> Int {
+/// Hands out reader indices, queueing callers while all readers are busy.
+private final class ReaderPool: @unchecked Sendable {
+    // Unchecked: the fields are only touched while holding `lock`. NSLock rather
+    // than Synchronization.Mutex because ThreadSanitizer cannot see Mutex's
+    // futex-based locking on Linux and reports false races that would bury real ones.
+    private let lock = NSLock()
+    private var idle: [Int]
+    private var waiters: [CheckedContinuation<Int, any Error>] = []
+    private var isClosed = false
+
+    init(readerCount: Int) {
+        idle = Array(0..<readerCount)
+    }
+
+    func checkOut() async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, SQLiteError>? = pool.withLock { pool in
-                if pool.isClosed { return .failure(.connectionClosed(sql: nil)) }
-                if let index = pool.idle.popLast() { return .success(index) }
-                pool.waiters.append(continuation)
+            let ready: Result<Int, SQLiteError>? = lock.withLock {
+                if isClosed { return .failure(.connectionClosed(sql: nil)) }
+                if let index = idle.popLast() { return .success(index) }
+                waiters.append(continuation)
                 return nil
             }
             if let ready {
@@ -102,22 +110,28 @@ public final class Database: Sendable {
 
     /// Hands the reader straight to the longest waiter, so a steady stream of
     /// new reads cannot starve one that is already queued.
-    private func checkInReader(_ index: Int) {
-        let waiter = pool.withLock { pool -> CheckedContinuation<Int, any Error>? in
-            if pool.waiters.isEmpty {
-                pool.idle.append(index)
+    func checkIn(_ index: Int) {
+        let waiter = lock.withLock { () -> CheckedContinuation<Int, any Error>? in
+            if waiters.isEmpty {
+                idle.append(index)
                 return nil
             }
-            return pool.waiters.removeFirst()
+            return waiters.removeFirst()
         }
         waiter?.resume(returning: index)
     }
-}
 
-private struct ReaderPool {
-    var idle: [Int]
-    var waiters: [CheckedContinuation<Int, any Error>] = []
-    var isClosed = false
+    /// Fails every queued caller; later check-outs fail too.
+    func close() {
+        let abandoned = lock.withLock {
+            isClosed = true
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in abandoned {
+            waiter.resume(throwing: SQLiteError.connectionClosed(sql: nil))
+        }
+    }
 }
 
 /// A connection confined to one serial queue.
