@@ -28,6 +28,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let threadID = Atomic<UInt>(0)
     private var sources: [(any EventLoopSource)?] = []
     private var nextTick: UInt64 = 0
+    private var spareJobs: [UnownedJob] = []
+    private var spareClosures: [@Sendable () -> Void] = []
 
     /// Shared by every read on this loop: reads happen one at a time, and parsers copy what they keep.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
@@ -172,13 +174,16 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Swaps the queues out under the lock and runs them outside it; the emptied arrays are kept
+    /// for the next turn so a busy loop does not allocate queues per iteration.
     private func runPending() {
-        let (jobs, closures) = pending.withLock { pending in
-            defer {
-                pending.jobs.removeAll(keepingCapacity: true)
-                pending.closures.removeAll(keepingCapacity: true)
-            }
-            return (pending.jobs, pending.closures)
+        var jobs = spareJobs
+        var closures = spareClosures
+        spareJobs = []
+        spareClosures = []
+        pending.withLock { pending in
+            swap(&pending.jobs, &jobs)
+            swap(&pending.closures, &closures)
         }
         for closure in closures {
             closure()
@@ -187,5 +192,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         for job in jobs {
             job.runSynchronously(on: executor)
         }
+        jobs.removeAll(keepingCapacity: true)
+        closures.removeAll(keepingCapacity: true)
+        spareJobs = jobs
+        spareClosures = closures
     }
 }

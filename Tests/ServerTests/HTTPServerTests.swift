@@ -151,6 +151,10 @@ struct HTTPServerTests {
             ("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
             ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
             ("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", 400),
+            ("G@T /hello HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("GET /hello HTTP/1.1\r\nHost: x\r\nA: b\u{01}c\r\n\r\n", 400),
             ("GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505),
             ("GET /hello HTTP/1.1\r\nHost: x\r\nBad : value\r\n\r\n", 400),
             ("GET /hello HTTP/1.1\r\nHost: x\r\nA: b\r\n folded\r\n\r\n", 400),
@@ -167,6 +171,40 @@ struct HTTPServerTests {
                 #expect(!response.text.isEmpty)
                 #expect(client.isClosedByServer())
             }
+        }
+    }
+
+    @Test func acceptsAbsoluteFormTargets() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET http://example.com/hello HTTP/1.1\r\nHost: other\r\n\r\n")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test func writesLargeBodiesAndFilesAcrossManySocketWrites() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("large-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let content = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        try Data(content).write(to: directory.appendingPathComponent("big.bin"))
+        var router = Self.echoRouter
+        router.get("/big") { _ in Response(status: .ok, body: .bytes(content)) }
+        let files = try StaticFiles(root: directory.path)
+        router.fallback = { files.respond(to: $0) }
+        try await withServer(router: router) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().body == content)
+            let file = try client.readResponse()
+            #expect(file.header("content-type") == "application/octet-stream")
+            #expect(file.body == content)
+            let tag = try #require(file.header("etag"))
+            client.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(tag)\r\n\r\n")
+            #expect(try client.readResponse().status == 304)
+            client.send("HEAD /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse(head: true).header("content-length") == "3000000")
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "hello")
         }
     }
 
