@@ -57,10 +57,18 @@ struct FieldSectionReader {
             throw .invalidFieldName
         }
         let rawValue = line.extracting((colon + 1)...)
-        for byte in rawValue where !HTTPSyntax.isFieldValueByte(byte) { throw .invalidFieldValue }
-        guard let name = HTTPField.Name(String(decoding: line.extracting(..<colon), as: UTF8.self)) else {
-            throw .invalidFieldName
+        var allBits: UInt8 = 0
+        for byte in rawValue {
+            guard HTTPSyntax.isFieldValueByte(byte) else { throw .invalidFieldValue }
+            allBits |= byte
         }
-        return HTTPField(name: name, value: HTTPSyntax.trimmingWhitespace(rawValue))
+        let nameBytes = line.extracting(..<colon)
+        guard let name = CommonFieldNames.lookup(nameBytes) ?? HTTPField.Name(String(decoding: nameBytes, as: UTF8.self))
+        else { throw .invalidFieldName }
+        let value = HTTPSyntax.trimmingWhitespace(rawValue)
+        // An ASCII value decodes to the same String losslessly, and that path is several times
+        // faster than swift-http-types' generic one for bytes, which obs-text still needs.
+        guard allBits < 0x80 else { return HTTPField(name: name, value: value) }
+        return HTTPField(name: name, value: String(decoding: value, as: UTF8.self))
     }
 }

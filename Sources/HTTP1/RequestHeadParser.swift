@@ -18,6 +18,8 @@ struct RequestHeadParser {
     init(limits: HTTPLimits) {
         self.limits = limits
         self.fieldSection = FieldSectionReader(limits: limits)
+        // Enough for a typical browser request, so appending fields doesn't reallocate.
+        fields.reserveCapacity(16)
     }
 
     /// The complete head, or nil when more bytes are needed. Resets itself after a head so the
@@ -69,25 +71,26 @@ struct RequestHeadParser {
     }
 
     private mutating func absorb(_ field: HTTPField) throws(HTTPParseError) {
-        // swift-http-types has no usable `.host` name: it steers everyone to `authority`.
-        if field.name.canonicalName == "host" {
+        // Most fields are none of these, and the length check rules that out without comparing
+        // strings. Host is matched by name because swift-http-types makes `.host` unavailable.
+        let name = field.name.canonicalName
+        switch name.utf8.count {
+        case 4 where name == "host":
             try absorb(host: field)
             return
-        }
-        switch field.name {
-        case .contentLength:
-            try framing.add(contentLength: field)
-        case .transferEncoding:
-            framing.add(transferEncoding: field)
-        case .connection:
+        case 6 where name == "expect":
+            if field.withUnsafeBytesOfValue({ HTTPSyntax.list($0, contains: "100-continue") }) {
+                expectsContinue = true
+            }
+        case 10 where name == "connection":
             field.withUnsafeBytesOfValue { value in
                 if HTTPSyntax.list(value, contains: "close") { connectionClose = true }
                 if HTTPSyntax.list(value, contains: "keep-alive") { connectionKeepAlive = true }
             }
-        case .expect:
-            if field.withUnsafeBytesOfValue({ HTTPSyntax.list($0, contains: "100-continue") }) {
-                expectsContinue = true
-            }
+        case 14 where name == "content-length":
+            try framing.add(contentLength: field)
+        case 17 where name == "transfer-encoding":
+            framing.add(transferEncoding: field)
         default:
             break
         }

@@ -13,8 +13,12 @@ public struct MigrationStatus: Sendable, Equatable {
     public var isApplied: Bool { state != .pending }
 }
 
-/// Applies migrations to a database and records them in `schema_migrations`,
-/// which every operation creates first if it is absent.
+/// Applies migrations to a database and records them in `schema_migrations`.
+///
+/// `applyPending` creates that table if it is absent. The other operations only
+/// read, on a reader connection, and treat a missing table as nothing applied:
+/// they back readiness probes, which must not queue behind writes or take the
+/// write lock.
 public struct MigrationRunner: Sendable {
     public let database: Database
     /// Sorted by version.
@@ -24,6 +28,10 @@ public struct MigrationRunner: Sendable {
     public init(database: Database, migrations: [Migration], logger: Logger = Logger(label: "store.migrations")) {
         self.database = database
         self.migrations = migrations.sorted { $0.version < $1.version }
+        precondition(
+            Set(migrations.map(\.version)).count == migrations.count,
+            "migrations must have distinct versions (Migrations.load rejects duplicates)"
+        )
         self.logger = logger
     }
 
@@ -59,6 +67,18 @@ public struct MigrationRunner: Sendable {
     /// first failure, leaving that migration and all later ones unapplied.
     @discardableResult
     public func applyPending() async throws -> [Migration] {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    checksum   TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                ) STRICT
+                """
+            )
+        }
         try await verify()
         var newlyApplied: [Migration] = []
         for migration in try await pending() {
@@ -105,17 +125,9 @@ public struct MigrationRunner: Sendable {
     }
 
     private func appliedMigrations() async throws -> [Int: AppliedRecord] {
-        try await database.write { connection in
-            try connection.execute(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    INTEGER PRIMARY KEY,
-                    name       TEXT NOT NULL,
-                    checksum   TEXT NOT NULL,
-                    applied_at TEXT NOT NULL
-                ) STRICT
-                """
-            )
+        try await database.read { connection in
+            let table = try connection.queryFirst("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
+            guard table != nil else { return [:] }
             let records = try connection.query("SELECT version, checksum, applied_at FROM schema_migrations") { row in
                 AppliedRecord(version: try row.int(0), checksum: try row.string(1), appliedAt: try row.string(2))
             }

@@ -75,6 +75,7 @@ public final class SQLiteConnection {
         return sqlite3_last_insert_rowid(handle)
     }
 
+    /// How many prepared statements are kept for reuse; for diagnostics and tests.
     public var cachedStatementCount: Int { cache.count }
 
     /// Runs one statement to completion and returns the rows it inserted,
@@ -92,6 +93,20 @@ public final class SQLiteConnection {
     }
 
     public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [Row] {
+        try rows(sql, bindings, limit: .max)
+    }
+
+    /// Maps rows after the statement has finished, so `transform` may itself use this connection.
+    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+        try query(sql, bindings).map(transform)
+    }
+
+    /// The first row, without stepping through the rest.
+    public func queryFirst(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row? {
+        try rows(sql, bindings, limit: 1).first
+    }
+
+    private func rows(_ sql: String, _ bindings: [SQLiteValue], limit: Int) throws -> [Row] {
         try withStatement(sql, bindings) { statement in
             var rows: [Row] = []
             guard try step(statement) else { return rows }
@@ -101,18 +116,9 @@ public final class SQLiteConnection {
             let columns = Columns(names: (0..<count).map { String(cString: sqlite3_column_name(statement.handle, $0)) })
             repeat {
                 rows.append(Row(values: (0..<count).map { columnValue(statement.handle, $0) }, columns: columns))
-            } while try step(statement)
+            } while try rows.count < limit && step(statement)
             return rows
         }
-    }
-
-    /// Maps rows after the statement has finished, so `transform` may itself use this connection.
-    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
-        try query(sql, bindings).map(transform)
-    }
-
-    public func queryFirst(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row? {
-        try query(sql, bindings).first
     }
 
     /// Runs semicolon-separated statements in order, stopping at the first failure.
@@ -205,7 +211,7 @@ public final class SQLiteConnection {
             throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "no SQL statement to run", sql: sql)
         }
         let statement = Statement(handle: prepared, sql: sql)
-        if try Self.containsStatement(trailing, handle: handle) {
+        if Self.containsStatement(trailing, handle: handle) {
             throw SQLiteError(
                 extendedCode: SQLITE_MISUSE,
                 message: "only one statement may be run at a time; use executeScript for several",
@@ -217,7 +223,7 @@ public final class SQLiteConnection {
 
     /// Whether text after the first statement holds more SQL rather than just
     /// comments and whitespace, which only the parser can tell.
-    private static func containsStatement(_ text: String, handle: OpaquePointer) throws -> Bool {
+    private static func containsStatement(_ text: String, handle: OpaquePointer) -> Bool {
         guard text.contains(where: { !$0.isWhitespace }) else { return false }
         var prepared: OpaquePointer?
         let status = sqlite3_prepare_v2(handle, text, -1, &prepared, nil)

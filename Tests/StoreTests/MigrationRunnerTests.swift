@@ -76,12 +76,25 @@ import Testing
         }
     }
 
-    @Test func statusOnFreshDatabaseCreatesTheTable() async throws {
+    @Test func readOnlyOperationsOnAFreshDatabaseChangeNothing() async throws {
         try await withDatabase { db, directory in
-            let status = try await MigrationRunner(database: db, migrations: []).status()
-            #expect(status.isEmpty)
+            try write("CREATE TABLE a (id INTEGER) STRICT;", to: "0001_a.sql", in: directory)
+            let runner = try runner(db, directory)
+            try await runner.verify()
+            #expect(try await runner.status().map(\.state) == [.pending])
+            #expect(try await runner.pending().map(\.version) == [1])
+            #expect(try await tables(db).isEmpty)
+
+            try await runner.applyPending()
+            #expect(try await tables(db) == ["a", "schema_migrations"])
+        }
+    }
+
+    @Test func noMigrationsStillCreatesTheTable() async throws {
+        try await withDatabase { db, _ in
+            let applied = try await MigrationRunner(database: db, migrations: []).applyPending()
+            #expect(applied.isEmpty)
             #expect(try await tables(db) == ["schema_migrations"])
-            _ = directory
         }
     }
 

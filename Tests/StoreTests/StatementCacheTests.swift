@@ -29,6 +29,13 @@ import Testing
         #expect(db.cachedStatementCount == 0)
     }
 
+    @Test func queryFirstLeavesTheStatementReusable() throws {
+        let db = try SQLiteConnection(path: ":memory:")
+        try db.executeScript("CREATE TABLE t (a INTEGER) STRICT; INSERT INTO t VALUES (1), (2), (3);")
+        #expect(try db.queryFirst("SELECT a FROM t ORDER BY a")?.int(0) == 1)
+        #expect(try db.query("SELECT a FROM t ORDER BY a") { try $0.int(0) } == [1, 2, 3])
+    }
+
     @Test func cachedStatementSeesSchemaChanges() throws {
         let db = try SQLiteConnection(path: ":memory:")
         try db.execute("CREATE TABLE t (a INTEGER) STRICT")
