@@ -18,7 +18,7 @@ struct ChunkedBodyDecoder {
 
     /// Longest chunk size line, extensions included. Extensions carry nothing we use, so this only
     /// has to be generous enough for real clients while keeping the line from buffering unbounded.
-    static let maxSizeLineLength = 4096
+    private static let maxSizeLineLength = 4096
     /// 16 hex digits fill 64 bits; more can only be padding meant to confuse other parsers.
     private static let maxSizeDigits = 16
 
@@ -135,7 +135,10 @@ struct ChunkedBodyDecoder {
 
     /// quoted-string (RFC 9110 §5.6.4) starting at the opening quote; returns the index after the
     /// closing quote.
-    private static func skipQuotedString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(HTTPParseError) -> Int {
+    private static func skipQuotedString(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int
+    ) throws(HTTPParseError) -> Int {
         var index = start + 1
         while index < bytes.count {
             switch bytes[index] {

@@ -42,6 +42,14 @@ enum HTTPSyntax {
         (byte >= 0x20 && byte != 0x7F) || byte == tab
     }
 
+    /// 1 for a byte `isFieldValueByte` rejects, else 0, computed without branches.
+    @inline(__always)
+    static func fieldValueViolation(_ byte: UInt8) -> UInt8 {
+        let control: UInt8 = (byte < 0x20) != (byte == tab) ? 1 : 0
+        let delete: UInt8 = byte == 0x7F ? 1 : 0
+        return control | delete
+    }
+
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")

@@ -113,17 +113,10 @@ struct RequestHeadParser {
         let version = requestLine.version
         guard version == .http1_0 || hostCount > 0 else { throw .missingHost }
         let framing = try framing.requestFraming(version: version)
-        let request: HTTPRequest
-        switch requestLine.target {
-        case .origin(let path):
-            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: host, path: path, headerFields: fields)
-        case .absolute(let scheme, let authority, let path):
-            request = HTTPRequest(method: requestLine.method, scheme: scheme, authority: authority, path: path, headerFields: fields)
-        case .authority(let authority):
-            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: authority, path: nil, headerFields: fields)
-        case .asterisk:
-            request = HTTPRequest(method: requestLine.method, scheme: nil, authority: host, path: "*", headerFields: fields)
-        }
+        let (scheme, authority, path) = requestLine.target.components(host: host)
+        let request = HTTPRequest(
+            method: requestLine.method, scheme: scheme, authority: authority, path: path, headerFields: fields
+        )
         return HTTPRequestHead(
             request: request,
             version: version,

@@ -17,8 +17,10 @@ struct RequestLine {
         }
         let targetStart = firstSpace + 1
         guard lastSpace > firstSpace else {
-            // "GET /path" is an HTTP/0.9 request, which has no version to answer in.
-            guard RequestTarget.isValidSyntax(line.extracting(targetStart...)) else { throw .invalidRequestTarget }
+            // "GET /path" is an HTTP/0.9 request: well-formed, just in a version we don't speak.
+            guard RequestTarget.isValidSyntax(line.extracting(targetStart...)) else {
+                throw .invalidRequestTarget
+            }
             throw .unsupportedVersion
         }
         // Splitting at the last space makes any extra space inside land in the target, where it is

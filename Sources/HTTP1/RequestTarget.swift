@@ -15,11 +15,14 @@ enum RequestTarget {
     /// Visible ASCII only: no whitespace, controls or raw non-ASCII, which must be percent-encoded.
     /// "#" is refused as well since a fragment is never part of a request target.
     static func isValidSyntax(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !bytes.isEmpty else { return false }
-        for byte in bytes where byte <= HTTPSyntax.space || byte >= 0x7F || byte == UInt8(ascii: "#") {
-            return false
+        // Branch-free so that it vectorizes, as for field values.
+        var invalid: UInt8 = 0
+        for byte in bytes {
+            let outside: UInt8 = byte &- 0x21 > 0x7E - 0x21 ? 1 : 0
+            let hash: UInt8 = byte == UInt8(ascii: "#") ? 1 : 0
+            invalid |= outside | hash
         }
-        return true
+        return !bytes.isEmpty && invalid == 0
     }
 
     /// Classifies a target already checked by `isValidSyntax`.
@@ -34,6 +37,17 @@ enum RequestTarget {
             self = .asterisk
         } else {
             self = try Self.parseAbsoluteForm(bytes)
+        }
+    }
+
+    /// The pseudo-header values of swift-http-types for this target; the target's own authority
+    /// wins over Host (RFC 9112 §3.2.2).
+    func components(host: String?) -> (scheme: String?, authority: String?, path: String?) {
+        switch self {
+        case .origin(let path): (nil, host, path)
+        case .absolute(let scheme, let authority, let path): (scheme, authority, path)
+        case .authority(let authority): (nil, authority, nil)
+        case .asterisk: (nil, host, "*")
         }
     }
 
@@ -54,7 +68,9 @@ enum RequestTarget {
         guard rest.starts(with: "//".utf8) else { throw .invalidRequestTarget }
         let authorityStart = 2
         var authorityEnd = authorityStart
-        while authorityEnd < rest.count, rest[authorityEnd] != HTTPSyntax.slash, rest[authorityEnd] != UInt8(ascii: "?") {
+        while authorityEnd < rest.count, rest[authorityEnd] != HTTPSyntax.slash,
+            rest[authorityEnd] != UInt8(ascii: "?")
+        {
             authorityEnd += 1
         }
         let authority = rest.extracting(authorityStart..<authorityEnd)
