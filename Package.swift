@@ -30,6 +30,11 @@ let package = Package(
         ),
         .target(name: "CLinux"),
         .target(
+            name: "Reactor",
+            dependencies: ["CLinux"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "HTTP1",
             dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strict
@@ -38,6 +43,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "CLinux",
+                "Reactor",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import Glibc
 import HTTP1
 import HTTPTypes
 import Logging
+import Reactor
 
 /// One client connection: parse a request, run its handler, write the answer, repeat.
 /// Requests on one connection are handled one at a time, so pipelined requests are answered in
@@ -44,6 +45,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
 
     private let descriptor: Int32
     private let loop: EventLoop
+    private let state: ServerLoopState
     private let context: ServerContext
     private let remoteAddress: String
     private var decoder: HTTPRequestDecoder
@@ -65,9 +67,10 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private var streamChunked = false
     private var streamWaiter: CheckedContinuation<Void, any Error>?
 
-    init(descriptor: Int32, loop: EventLoop, context: ServerContext, remoteAddress: String) {
+    init(descriptor: Int32, loop: EventLoop, state: ServerLoopState, context: ServerContext, remoteAddress: String) {
         self.descriptor = descriptor
         self.loop = loop
+        self.state = state
         self.context = context
         self.remoteAddress = remoteAddress
         self.decoder = HTTPRequestDecoder(limits: context.configuration.limits)
@@ -183,7 +186,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
 
     private func begin(_ head: HTTPRequestHead) {
         let offered = head.request.headerFields[.xRequestID]
-        let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+        let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
         let path = Self.pathWithoutQuery(head.request.path)
         let resolution = context.router.resolve(method: head.request.method, path: path)
         if case .route(_, _, let maxBodySize?) = resolution {
@@ -255,7 +258,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         setInterest(reading: false, watchingHangup: false)
         lingerAfterResponse = true
         let exchange = Exchange(
-            id: loop.requestIDs.next(), method: nil, path: "-", version: .http1_1, keepAlive: false,
+            id: state.requestIDs.next(), method: nil, path: "-", version: .http1_1, keepAlive: false,
             startedAt: MonotonicClock.now()
         )
         send(.text(error.reason, status: error.status), exchange)
@@ -269,7 +272,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         var keepAlive = exchange.keepAlive && !closeAfterResponse && !inputClosed
             && !context.draining.load(ordering: .relaxed)
         var fields = response.headerFields
-        fields[.date] = loop.dateHeader.current()
+        fields[.date] = state.dateHeader.current()
         fields[.xRequestID] = exchange.id
         var length = 0
         var isStream = false

@@ -1,59 +1,54 @@
 import Glibc
 import Logging
+import Reactor
 import Synchronization
 
 /// A SwiftNIO-free HTTP/1.1 server: one epoll event loop per core, each with its own listening
 /// socket on the shared port, handlers run as tasks on the loop that read their request.
 public final class HTTPServer: Sendable {
     private let context: ServerContext
-    private let loops: [EventLoop]
-    private let listeners: [Listener]
-    private let threads = Mutex<[pthread_t]>([])
-    private let stopped = Atomic<Bool>(false)
+    private let listeningDescriptors: [Int32]
+    private let threads = Mutex<[EventLoopThread]>([])
+    private let finished = Atomic<Bool>(false)
     /// The port actually bound; differs from the configuration's when that asked for port 0.
     public let port: Int
 
+    /// Binds the listening sockets; connections are accepted from `start()` on.
     public init(configuration: Configuration, router: Router, logger: Logger) throws(SystemError) {
         context = ServerContext(configuration: configuration, router: router, logger: logger)
         Self.raiseDescriptorLimit(toFit: configuration.maxConnections)
-        var loops: [EventLoop] = []
-        var listeners: [Listener] = []
+        var descriptors: [Int32] = []
         var port = configuration.port
         do {
             for _ in 0..<max(1, configuration.eventLoopCount) {
-                let loop = try EventLoop()
                 let descriptor = try SocketAddress.listen(host: configuration.host, port: port, backlog: configuration.backlog)
+                descriptors.append(descriptor)
                 port = SocketAddress.boundPort(of: descriptor)
-                loops.append(loop)
-                listeners.append(Listener(descriptor: descriptor, loop: loop, context: context))
             }
         } catch {
-            for listener in listeners { listener.close() }
+            for descriptor in descriptors { close(descriptor) }
             throw error
         }
-        self.loops = loops
-        self.listeners = listeners
+        listeningDescriptors = descriptors
         self.port = port
     }
 
-    /// Starts the event loop threads; returns at once.
+    /// Starts one event loop thread per listening socket; returns at once.
     public func start() throws(SystemError) {
-        for (loop, listener) in zip(loops, listeners) {
-            let thread = try Self.spawn {
-                // Registration must happen on the loop thread: sources are confined to it.
-                loop.executeInLoop {
-                    do {
-                        try listener.start()
-                    } catch {
-                        self.context.logger.critical("cannot listen", metadata: ["error": "\(error)"])
-                    }
+        let context = context
+        for descriptor in listeningDescriptors {
+            let thread = try EventLoopThread { loop in
+                let listener = Listener(descriptor: descriptor, loop: loop, state: ServerLoopState(), context: context)
+                do {
+                    try listener.start()
+                } catch {
+                    context.logger.critical("cannot listen", metadata: ["error": "\(error)"])
                 }
-                loop.run()
             }
             threads.withLock { $0.append(thread) }
         }
         context.logger.info("listening", metadata: [
-            "host": "\(context.configuration.host)", "port": "\(port)", "event_loops": "\(loops.count)",
+            "host": "\(context.configuration.host)", "port": "\(port)", "event_loops": "\(listeningDescriptors.count)",
         ])
     }
 
@@ -64,10 +59,16 @@ public final class HTTPServer: Sendable {
     public func shutdown() async {
         guard !context.draining.exchange(true, ordering: .relaxed) else { return }
         context.logger.info("draining", metadata: ["open_connections": "\(openConnections)"])
-        for (loop, listener) in zip(loops, listeners) {
-            loop.execute {
-                listener.close()
-                loop.forEachSource { ($0 as? Connection)?.drain() }
+        let threads = threads.withLock { $0 }
+        if threads.isEmpty {
+            for descriptor in listeningDescriptors { close(descriptor) }
+        }
+        for thread in threads {
+            thread.loop.execute {
+                thread.loop.forEachSource { source in
+                    (source as? Listener)?.close()
+                    (source as? Connection)?.drain()
+                }
             }
         }
         let deadline = MonotonicClock.now() + context.configuration.shutdownGracePeriod.nanoseconds
@@ -75,39 +76,11 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let abandoned = openConnections
-        for loop in loops {
-            loop.execute { loop.forEachSource { ($0 as? Connection)?.close() } }
-        }
-        await stop()
-        context.logger.info("stopped", metadata: ["abandoned_connections": "\(abandoned)"])
-    }
-
-    private func stop() async {
-        guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        for loop in loops { loop.stop() }
-        let threads = threads.withLock { $0 }
         for thread in threads {
-            pthread_join(thread, nil)
+            thread.loop.execute { thread.loop.forEachSource { ($0 as? Connection)?.close() } }
+            thread.stopAndJoin()
         }
-    }
-
-    private final class ThreadBody {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
-    }
-
-    private static func spawn(_ body: @escaping @Sendable () -> Void) throws(SystemError) -> pthread_t {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        let status = pthread_create(&thread, nil, { context in
-            Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard status == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(context).release()
-            throw SystemError("pthread_create", errno: status)
-        }
-        return thread
+        context.logger.info("stopped", metadata: ["abandoned_connections": "\(abandoned)"])
     }
 
     /// Each connection is a descriptor: lift the soft limit toward the hard one so `maxConnections`

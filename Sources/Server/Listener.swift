@@ -1,11 +1,13 @@
 import CLinux
 import Glibc
+import Reactor
 
 /// Accepts connections for one event loop, confined to it. Each loop has its own listening socket on the same
 /// port (SO_REUSEPORT), so the kernel spreads new connections evenly across loops.
 final class Listener: EventLoopSource, @unchecked Sendable {
     private let descriptor: Int32
     private let loop: EventLoop
+    private let state: ServerLoopState
     private let context: ServerContext
     private var listening = false
     private var closed = false
@@ -15,9 +17,10 @@ final class Listener: EventLoopSource, @unchecked Sendable {
     /// connections to close.
     private static let backoff: UInt64 = 100_000_000
 
-    init(descriptor: Int32, loop: EventLoop, context: ServerContext) {
+    init(descriptor: Int32, loop: EventLoop, state: ServerLoopState, context: ServerContext) {
         self.descriptor = descriptor
         self.loop = loop
+        self.state = state
         self.context = context
     }
 
@@ -59,7 +62,7 @@ final class Listener: EventLoopSource, @unchecked Sendable {
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             context.openConnections.add(1, ordering: .relaxed)
             let connection = Connection(
-                descriptor: client, loop: loop, context: context, remoteAddress: SocketAddress.describe(address)
+                descriptor: client, loop: loop, state: state, context: context, remoteAddress: SocketAddress.describe(address)
             )
             do {
                 try connection.start()

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Reactor
 
 enum SocketAddress {
     static func describe(_ storage: sockaddr_storage) -> String {

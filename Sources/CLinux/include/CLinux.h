@@ -1,9 +1,8 @@
-// Linux system calls that Swift's Glibc module does not export, or exports
-// with GNU transparent unions Swift cannot call.
+// Linux system calls that Swift's Glibc module does not export.
+// No _GNU_SOURCE here: it would change glibc's type definitions and clash with SwiftGlibc.
 #ifndef CLINUX_H
 #define CLINUX_H
 
-#define _GNU_SOURCE 1
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
@@ -11,8 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-static inline int clinux_accept(int fd, struct sockaddr_storage *address, socklen_t *length) {
-    return accept4(fd, (struct sockaddr *)address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: the new descriptor is never briefly blocking or inheritable.
+int clinux_accept(int fd, struct sockaddr_storage *address, socklen_t *length);
 
 #endif

@@ -5,7 +5,7 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
 
-    init(_ call: String, errno: Int32 = Glibc.errno) {
+    public init(_ call: String, errno: Int32 = Glibc.errno) {
         self.call = call
         self.errno = errno
     }

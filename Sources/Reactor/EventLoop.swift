@@ -3,16 +3,16 @@ import Glibc
 import Synchronization
 
 /// Something with a file descriptor registered on an event loop.
-protocol EventLoopSource: AnyObject {
+public protocol EventLoopSource: AnyObject {
     func handle(events: UInt32)
     /// Called every tick with the monotonic time, so each source checks its one deadline.
     func tick(now: UInt64)
 }
 
-/// One thread, one epoll instance. It is also a `TaskExecutor`: handler tasks prefer it, so a
-/// request is parsed, handled and answered on the same thread without a hop, as in SwiftNIO.
-/// Everything but `enqueue`, `execute` and `stop` is confined to the loop's thread.
-final class EventLoop: TaskExecutor, @unchecked Sendable {
+/// One thread, one epoll instance. It is also a `TaskExecutor`: tasks that prefer it run on the
+/// loop's thread, so a request is parsed, handled and answered there without a hop, as in SwiftNIO.
+/// Everything but `enqueue`, `execute`, `executeInLoop` and `stop` is confined to the loop's thread.
+public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private struct Pending {
         var jobs: [UnownedJob] = []
         var closures: [@Sendable () -> Void] = []
@@ -32,11 +32,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var spareClosures: [@Sendable () -> Void] = []
 
     /// Shared by every read on this loop: reads happen one at a time, and parsers copy what they keep.
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
-    var dateHeader = DateHeaderCache()
-    var requestIDs = RequestIDGenerator()
+    public let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
 
-    init() throws(SystemError) {
+    public init() throws(SystemError) {
         epollDescriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -57,13 +55,13 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         readBuffer.deallocate()
     }
 
-    var inLoop: Bool {
+    public var inLoop: Bool {
         threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
     }
 
     // MARK: Registration (loop thread)
 
-    func register(_ descriptor: Int32, events: UInt32, source: any EventLoopSource) throws(SystemError) {
+    public func register(_ descriptor: Int32, events: UInt32, source: any EventLoopSource) throws(SystemError) {
         var event = epoll_event()
         event.events = events
         event.data.fd = descriptor
@@ -75,21 +73,21 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         sources[index] = source
     }
 
-    func modify(_ descriptor: Int32, events: UInt32) {
+    public func modify(_ descriptor: Int32, events: UInt32) {
         var event = epoll_event()
         event.events = events
         event.data.fd = descriptor
         epoll_ctl(epollDescriptor, EPOLL_CTL_MOD, descriptor, &event)
     }
 
-    func unregister(_ descriptor: Int32) {
+    public func unregister(_ descriptor: Int32) {
         epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, descriptor, nil)
         if Int(descriptor) < sources.count {
             sources[Int(descriptor)] = nil
         }
     }
 
-    func forEachSource(_ body: (any EventLoopSource) -> Void) {
+    public func forEachSource(_ body: (any EventLoopSource) -> Void) {
         for source in sources {
             if let source { body(source) }
         }
@@ -97,7 +95,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     // MARK: Work from any thread
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let wake = pending.withLock { pending in
             pending.jobs.append(job)
@@ -107,7 +105,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         if wake { signal() }
     }
 
-    func execute(_ body: @escaping @Sendable () -> Void) {
+    public func execute(_ body: @escaping @Sendable () -> Void) {
         let wake = pending.withLock { pending in
             pending.closures.append(body)
             defer { pending.sleeping = false }
@@ -117,11 +115,11 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs `body` now when already on the loop, otherwise as soon as the loop is free.
-    func executeInLoop(_ body: @escaping @Sendable () -> Void) {
+    public func executeInLoop(_ body: @escaping @Sendable () -> Void) {
         if inLoop { body() } else { execute(body) }
     }
 
-    func stop() {
+    public func stop() {
         pending.withLock { $0.stopped = true }
         signal()
     }
@@ -134,7 +132,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     // MARK: The loop
 
     /// Blocks the calling thread until `stop()`.
-    func run() {
+    public func run() {
         threadID.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .relaxed)
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
