@@ -5,10 +5,7 @@ public enum SHA256 {
     public static let byteCount = 32
 
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        if let digest = bytes.withContiguousStorageIfAvailable(digest(of:)) {
-            return digest
-        }
-        return Array(bytes).withUnsafeBufferPointer(digest(of:))
+        bytes.withUnsafeByteBuffer(digest(of:))
     }
 
     /// The digest as lowercase hex, the form stored in migration checksums.
