@@ -97,17 +97,18 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let wake = pending.withLock { pending in
-            pending.jobs.append(job)
-            defer { pending.sleeping = false }
-            return pending.sleeping
-        }
-        if wake { signal() }
+        submit { $0.jobs.append(job) }
     }
 
     public func execute(_ body: @escaping @Sendable () -> Void) {
+        submit { $0.closures.append(body) }
+    }
+
+    /// Queues work and wakes the loop only if it is asleep in epoll_wait: a busy loop picks the
+    /// work up on its next turn without a system call.
+    private func submit(_ add: (inout Pending) -> Void) {
         let wake = pending.withLock { pending in
-            pending.closures.append(body)
+            add(&pending)
             defer { pending.sleeping = false }
             return pending.sleeping
         }
