@@ -50,7 +50,7 @@ public final class Application: Sendable {
         let pending = try await runner.pending()
         guard !pending.isEmpty else { return }
         guard autoMigrate else {
-            throw StartupError.pendingMigrations(pending.map { "\($0.version)_\($0.name)" })
+            throw StartupError.pendingMigrations(pending.map(\.fileName))
         }
         _ = try await runner.applyPending()
     }

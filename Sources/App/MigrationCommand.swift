@@ -8,12 +8,12 @@ public enum MigrationCommand {
         let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory))
         if statusOnly {
             return try await runner.status().map { entry in
-                "\(entry.isApplied ? "applied" : "pending")  \(entry.migration.version)_\(entry.migration.name)\n"
+                "\(entry.isApplied ? "applied" : "pending")  \(entry.migration.fileName)\n"
             }.joined()
         }
         let applied = try await runner.applyPending()
         guard !applied.isEmpty else { return "Database \(config.databasePath) is up to date.\n" }
-        return applied.map { "applied  \($0.version)_\($0.name)\n" }.joined()
+        return applied.map { "applied  \($0.fileName)\n" }.joined()
             + "Applied \(applied.count) migration(s) to \(config.databasePath).\n"
     }
 }

@@ -69,7 +69,7 @@ struct ApplicationTests {
         let config = try await config()
         try await withApplication(config) { _ in }
         let report = try await MigrationCommand.run(config: config, statusOnly: true)
-        #expect(report.contains("applied  1_audit_log"))
+        #expect(report.contains("applied  0001_audit_log.sql"))
         #expect(!report.contains("pending"))
     }
 
