@@ -56,6 +56,37 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HTTPClient",
+            dependencies: [
+                "CLinux",
+                "COpenSSL",
+                "Reactor",
+                "HTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Fullscript",
+            dependencies: [
+                "Crypto",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FullscriptSandbox",
+            dependencies: [
+                "Server",
+                "Crypto",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Store",
             dependencies: [
                 "CSQLite",
@@ -68,6 +99,9 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Server",
+                "HTTPClient",
+                "Fullscript",
+                "FullscriptSandbox",
                 "Store",
                 "Crypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -80,6 +114,7 @@ let package = Package(
             name: "fullscript-redirect",
             dependencies: [
                 "App",
+                "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,6 +132,9 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Server", "ServerTesting"], swiftSettings: strict),
+        .testTarget(name: "FullscriptTests", dependencies: ["Fullscript"], swiftSettings: strict),
+        .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "Server", "ServerTesting", "Store"], swiftSettings: strict),

@@ -17,6 +17,8 @@ public struct AppConfig: Sendable {
     public var publicDirectory: String
     public var migrationsDirectory: String
     public var logLevel: Logger.Level
+    public var fullscript: FullscriptSettings
+    public var tokenKeys: TokenKeyRing
 
     /// - Parameters:
     ///   - directory: the folder holding `default.json`.
@@ -37,10 +39,10 @@ public struct AppConfig: Sendable {
             (environmentName(of: key), value)
         }))
         let reader = ConfigReader(providers: [flags, EnvironmentVariablesProvider(environmentVariables: environment), file])
-        return try AppConfig(ValidatingReader(reader: reader))
+        return try AppConfig(ValidatingReader(reader: reader), environment: environment)
     }
 
-    init(_ config: ValidatingReader) throws(ConfigError) {
+    init(_ config: ValidatingReader, environment: [String: String]) throws(ConfigError) {
         let limits = HTTPLimits(
             maxRequestLineLength: try config.int("http.max_request_line_bytes", in: 256...1 << 20),
             maxHeaderSectionSize: try config.int("http.max_header_bytes", in: 1024...1 << 22),
@@ -71,6 +73,8 @@ public struct AppConfig: Sendable {
             throw ConfigError(key: "log.level", problem: "'\(level)' is not one of \(names)")
         }
         self.logLevel = logLevel
+        fullscript = try FullscriptSettings(config, environmentVariables: environment)
+        tokenKeys = try TokenKeyRing.fromEnvironment(environment)
     }
 
     /// The environment variable that overrides a key, following swift-configuration's naming.
@@ -91,6 +95,12 @@ struct ValidatingReader {
             throw ConfigError(key: key, problem: "missing or not text")
         }
         guard !value.isEmpty else { throw ConfigError(key: key, problem: "must not be empty") }
+        return value
+    }
+
+    /// nil when unset or empty: `config/default.json` lists optional keys with "".
+    func optionalString(_ key: String) throws(ConfigError) -> String? {
+        guard let value = reader.string(forKey: ConfigKey(key)), !value.isEmpty else { return nil }
         return value
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Fullscript
+import HTTPClient
 import Logging
 import Server
 import Store
@@ -8,16 +10,37 @@ public final class Application: Sendable {
     public let config: AppConfig
     public let server: HTTPServer
     let database: Database
+    let httpClient: HTTPClient
+    let vault: TokenVault
     let logger: Logger
 
     public var port: Int { server.port }
 
     /// Opens the database, brings its schema up to date (or refuses to start when it is behind and
     /// auto-migration is off, or when an applied migration file has changed), and binds the port.
-    public init(config: AppConfig, logger: Logger) async throws {
+    public init(
+        config: AppConfig,
+        logger: Logger,
+        identity: any EHRIdentityProvider = NobodySignedIn(),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) async throws {
         self.config = config
         self.logger = logger
         database = try Self.openDatabase(config)
+        do {
+            var clientConfiguration = HTTPClientConfiguration()
+            clientConfiguration.caFile = config.fullscript.caFile
+            clientConfiguration.allowPlainHTTPToLoopback = config.fullscript.environment == .custom
+            httpClient = try HTTPClient(configuration: clientConfiguration, logger: logger)
+        } catch {
+            database.close()
+            throw error
+        }
+        let fullscript = FullscriptClient(
+            endpoints: config.fullscript.endpoints, credentials: config.fullscript.credentials,
+            transport: HTTPClientTransport(client: httpClient, deadline: config.fullscript.timeout), logger: logger
+        )
+        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, logger: logger, now: now)
         do {
             let runner = MigrationRunner(
                 database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
@@ -25,10 +48,15 @@ public final class Application: Sendable {
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
             var router = Router()
             HealthRoutes(database: database, runner: runner).register(on: &router)
+            OAuthConnectRoutes(
+                vault: vault, client: fullscript, database: database, identity: identity,
+                secureCookies: config.fullscript.credentials.redirectURI.hasPrefix("https:"), now: now
+            ).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in files.respond(to: request) }
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
         } catch {
+            await httpClient.shutdown()
             database.close()
             throw error
         }
@@ -70,6 +98,7 @@ public final class Application: Sendable {
 
     public func shutdown() async {
         await server.shutdown()
+        await httpClient.shutdown()
         database.close()
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Turns SIGTERM and SIGINT into an awaitable event instead of the default immediate death,
 /// so the server can drain. Created before the server starts so no signal slips through.
-final class TerminationSignals {
+public final class TerminationSignals {
     private final class Received: Sendable {
         let state = Mutex<(signal: Int32?, waiter: CheckedContinuation<Int32, Never>?)>((nil, nil))
 
@@ -22,7 +22,7 @@ final class TerminationSignals {
     private let sources: [any DispatchSourceSignal]
     private let received = Received()
 
-    init() {
+    public init() {
         let queue = DispatchQueue(label: "termination-signals")
         let received = received
         sources = [SIGTERM, SIGINT].map { number in
@@ -34,7 +34,7 @@ final class TerminationSignals {
         }
     }
 
-    func wait() async -> Int32 {
+    public func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
             let signal = received.state.withLock { state -> Int32? in
                 if state.signal == nil { state.waiter = continuation }

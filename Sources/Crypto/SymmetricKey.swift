@@ -29,6 +29,10 @@ public struct SymmetricKey: Sendable {
     }
 
     public var bitCount: Int { bytes.count * 8 }
+
+    /// Names the key in stored records so the right one is picked after a rotation; the first
+    /// 8 bytes of its SHA-256 reveal nothing usable about the key.
+    public var fingerprint: String { Hex.encode(SHA256.hash(bytes).prefix(8)) }
 }
 
 extension SymmetricKey: Equatable {

@@ -1,17 +1,52 @@
 import App
 import ArgumentParser
+import Crypto
+import Foundation
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the product on a demo database (./data/demo.sqlite) and print where to open it."
+        abstract: "Run the product against the local Fullscript simulator, on a demo database.",
+        discussion: """
+            Starts the simulator on --sandbox-port (default 8090) and the server on --port (default 8080), \
+            with ./data/demo.sqlite and a token key kept in ./data/demo-token.key. Nothing leaves this machine.
+            """
     )
 
     @OptionGroup var options: ServerOptions
+    @Option(help: "Port of the Fullscript simulator.") var sandboxPort = 8090
 
     func run() async throws {
-        let (config, logger) = try await options.load(extra: options.database == nil ? ["database.path": "./data/demo.sqlite"] : [:])
+        let host = options.host ?? "127.0.0.1"
+        let port = options.port ?? 8080
+        let sandboxURL = "http://\(host):\(sandboxPort)"
+        let callback = "http://\(host):\(port)/oauth/fullscript/callback"
+        var extra = [
+            "fullscript.environment": "custom",
+            "fullscript.api_base_url": sandboxURL + "/api",
+            "fullscript.authorize_url": sandboxURL + "/api/oauth/authorize",
+            "fullscript.client_id": "sandbox-client",
+            "fullscript.redirect_uri": callback,
+        ]
+        if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
+        let secrets = ["FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey()]
+        let (config, logger) = try await options.load(extra: extra, secrets: secrets)
+        let (sandbox, _) = try SandboxCommand.makeServer(host: host, port: sandboxPort, redirectURIs: [callback], logger: logger)
+        try sandbox.start()
         let application = try await Application(config: config, logger: logger)
-        print("Demo running at http://\(config.server.host):\(application.port)/ — press Ctrl-C to stop.")
+        print("Demo running at http://\(host):\(application.port)/ (Fullscript simulator at \(sandboxURL)) — press Ctrl-C to stop.")
         try await application.run()
+        await sandbox.shutdown()
+    }
+
+    /// A demo keeps its connections across restarts, so its key is kept too (owner-only file).
+    private static func demoKey() throws -> String {
+        let path = "./data/demo-token.key"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8) { return existing }
+        try FileManager.default.createDirectory(atPath: "./data", withIntermediateDirectories: true)
+        let key = Data(SecureRandom.bytes(count: 32)).base64EncodedString()
+        guard FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(path)")
+        }
+        return key
     }
 }

@@ -20,13 +20,14 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Folder holding default.json (environment CONFIG_DIR; default ./config).")
     var config: String?
 
-    func load(extra: [String: String] = [:]) async throws -> (AppConfig, Logger) {
+    /// `extra` are configuration keys set by the subcommand; `secrets` are added to the environment.
+    func load(extra: [String: String] = [:], secrets: [String: String] = [:]) async throws -> (AppConfig, Logger) {
         var overrides = extra
         overrides["host"] = host
         overrides["port"] = port.map(String.init)
         overrides["database.path"] = database
         overrides["public.dir"] = publicDirectory
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessInfo.processInfo.environment.merging(secrets) { _, added in added }
         let directory = config ?? environment["CONFIG_DIR"] ?? "./config"
         let appConfig: AppConfig
         do {

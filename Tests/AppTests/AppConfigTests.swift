@@ -3,9 +3,19 @@ import Testing
 
 struct AppConfigTests {
     static let configDirectory = repositoryRoot + "/config"
+    /// What every start needs besides config/default.json: Fullscript credentials and the token key.
+    static let required = [
+        "FULLSCRIPT_CLIENT_ID": "client", "FULLSCRIPT_CLIENT_SECRET": "secret",
+        "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",
+        "TOKEN_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ]
+
+    static func load(_ environment: [String: String], overrides: [String: String] = [:]) async throws -> AppConfig {
+        try await AppConfig.load(directory: configDirectory, overrides: overrides, environment: required.merging(environment) { _, new in new })
+    }
 
     @Test func readsDefaultsFromTheConfigFolder() async throws {
-        let config = try await AppConfig.load(directory: Self.configDirectory, environment: [:])
+        let config = try await Self.load([:])
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8080)
         #expect(config.databasePath == "./data/fullscript-redirect.sqlite")
@@ -16,13 +26,13 @@ struct AppConfigTests {
 
     @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() async throws {
         let environment = ["PORT": "9000", "HOST": "0.0.0.0", "DATABASE_PATH": "/tmp/x.sqlite", "PUBLIC_DIR": "/srv", "HTTP_MAX_CONNECTIONS": "42"]
-        let fromEnvironment = try await AppConfig.load(directory: Self.configDirectory, environment: environment)
+        let fromEnvironment = try await Self.load(environment)
         #expect(fromEnvironment.server.port == 9000)
         #expect(fromEnvironment.server.host == "0.0.0.0")
         #expect(fromEnvironment.databasePath == "/tmp/x.sqlite")
         #expect(fromEnvironment.publicDirectory == "/srv")
         #expect(fromEnvironment.server.maxConnections == 42)
-        let fromFlags = try await AppConfig.load(directory: Self.configDirectory, overrides: ["port": "9100"], environment: environment)
+        let fromFlags = try await Self.load(environment, overrides: ["port": "9100"])
         #expect(fromFlags.server.port == 9100)
     }
 
@@ -32,10 +42,44 @@ struct AppConfigTests {
     ])
     func rejectsBadValuesNamingTheKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: ConfigError.self) {
-            try await AppConfig.load(directory: Self.configDirectory, environment: [variable: value])
+            try await Self.load([variable: value])
         }
         #expect(error?.key == key)
         #expect(error?.description.contains(variable) == true)
+    }
+
+    @Test func readsFullscriptSettingsAndTheTokenKey() async throws {
+        let config = try await Self.load([:])
+        #expect(config.fullscript.environment == .usSandbox)
+        #expect(config.fullscript.endpoints.apiBaseURL.hasPrefix("https://api-us-snd.fullscript.io"))
+        #expect(config.fullscript.credentials.clientSecret == "secret")
+        #expect(!"\(config.fullscript.credentials)".contains("secret"))
+        #expect(config.tokenKeys.current.bitCount == 256)
+    }
+
+    @Test(arguments: [
+        (["TOKEN_ENCRYPTION_KEY": ""], "token_encryption_key"),
+        (["TOKEN_ENCRYPTION_KEY": "c2hvcnQ="], "token_encryption_key"),
+        (["FULLSCRIPT_CLIENT_SECRET": ""], "fullscript_client_secret"),
+        (["FULLSCRIPT_CLIENT_ID": ""], "fullscript.client_id"),
+        (["FULLSCRIPT_ENVIRONMENT": "moon"], "fullscript.environment"),
+        (["FULLSCRIPT_ENVIRONMENT": "custom"], "fullscript.api_base_url"),
+        (["FULLSCRIPT_API_BASE_URL": "http://api.example/api"], "fullscript.api_base_url"),
+        (["FULLSCRIPT_ENVIRONMENT": "custom", "FULLSCRIPT_API_BASE_URL": "http://api.example/api",
+          "FULLSCRIPT_AUTHORIZE_URL": "http://api.example/api/oauth/authorize"], "fullscript.api_base_url"),
+        (["FULLSCRIPT_REDIRECT_URI": "/callback"], "fullscript.redirect_uri"),
+    ])
+    func refusesToStartWithoutValidFullscriptSettings(environment: [String: String], key: String) async throws {
+        let error = await #expect(throws: ConfigError.self) { try await Self.load(environment) }
+        #expect(error?.key == key)
+    }
+
+    @Test func allowsPlainHTTPOnlyToALoopbackSimulator() async throws {
+        let config = try await Self.load([
+            "FULLSCRIPT_ENVIRONMENT": "custom", "FULLSCRIPT_API_BASE_URL": "http://127.0.0.1:8090/api",
+            "FULLSCRIPT_AUTHORIZE_URL": "http://127.0.0.1:8090/api/oauth/authorize",
+        ])
+        #expect(config.fullscript.endpoints.apiBaseURL == "http://127.0.0.1:8090/api")
     }
 
     @Test func failsClearlyWithoutTheConfigFile() async throws {

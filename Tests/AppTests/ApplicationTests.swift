@@ -18,16 +18,27 @@ struct ApplicationTests {
     }
 
     func config(autoMigrate: Bool = true) async throws -> AppConfig {
-        var config = try await AppConfig.load(directory: repositoryRoot + "/config", environment: [
+        var environment = Self.environment(directory)
+        environment["MIGRATIONS_DIR"] = migrations.path
+        environment["DATABASE_AUTO_MIGRATE"] = autoMigrate ? "true" : "false"
+        var config = try await AppConfig.load(directory: repositoryRoot + "/config", environment: environment)
+        config.server.shutdownGracePeriod = .seconds(1)
+        return config
+    }
+
+    /// A complete environment for a test instance with its files under `directory`.
+    static func environment(_ directory: URL) -> [String: String] {
+        [
             "PORT": "0",
             "DATABASE_PATH": directory.appendingPathComponent("db/app.sqlite").path,
             "PUBLIC_DIR": repositoryRoot + "/Public",
-            "MIGRATIONS_DIR": migrations.path,
-            "DATABASE_AUTO_MIGRATE": autoMigrate ? "true" : "false",
+            "MIGRATIONS_DIR": repositoryRoot + "/Migrations",
             "HTTP_EVENT_LOOPS": "1",
-        ])
-        config.server.shutdownGracePeriod = .seconds(1)
-        return config
+            "FULLSCRIPT_CLIENT_ID": "test-client",
+            "FULLSCRIPT_CLIENT_SECRET": "test-secret",
+            "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",
+            "TOKEN_ENCRYPTION_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
+        ]
     }
 
     static var quietLogger: Logger {

@@ -1,0 +1,26 @@
+import Foundation
+import Store
+
+/// Who did what, written next to the change it describes. Never holds tokens or patient details.
+struct AuditEntry: Sendable {
+    var actor: String
+    var action: String
+    var subject: String?
+    var outcome: String
+    var requestID: String?
+    var detail: String?
+
+    func insert(into connection: SQLiteConnection, at date: Date) throws {
+        try connection.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, subject, outcome, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [.text(Timestamp.iso8601(date)), .text(actor), .text(action), SQLiteValue(subject), .text(outcome),
+             SQLiteValue(requestID), SQLiteValue(detail)]
+        )
+    }
+}
+
+enum Timestamp {
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}

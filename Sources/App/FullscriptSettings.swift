@@ -1,0 +1,76 @@
+import Foundation
+import Fullscript
+
+/// Where Fullscript is and who we are to it. URLs come from the environment's documented defaults,
+/// each overridable; only a `custom` environment on loopback (the simulator) may use plain http.
+public struct FullscriptSettings: Sendable {
+    public var environment: FullscriptEnvironment
+    public var endpoints: FullscriptEndpoints
+    public var credentials: FullscriptCredentials
+    public var caFile: String?
+    /// The longest a click waits for Fullscript, retries included.
+    public var timeout: Duration
+
+    init(_ config: ValidatingReader, environmentVariables: [String: String]) throws(ConfigError) {
+        let name = try config.string("fullscript.environment")
+        guard let environment = FullscriptEnvironment(rawValue: name) else {
+            let names = FullscriptEnvironment.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigError(key: "fullscript.environment", problem: "'\(name)' is not one of \(names)")
+        }
+        self.environment = environment
+        let defaults = FullscriptEndpoints.defaults(for: environment)
+        guard let apiBaseURL = try config.optionalString("fullscript.api_base_url") ?? defaults?.apiBaseURL else {
+            throw ConfigError(key: "fullscript.api_base_url", problem: "required when fullscript.environment is custom")
+        }
+        guard let authorizeURL = try config.optionalString("fullscript.authorize_url") ?? defaults?.authorizeURL else {
+            throw ConfigError(key: "fullscript.authorize_url", problem: "required when fullscript.environment is custom")
+        }
+        for (key, url) in [("fullscript.api_base_url", apiBaseURL), ("fullscript.authorize_url", authorizeURL)] {
+            try Self.checkTransport(url, key: key, environment: environment)
+        }
+        endpoints = FullscriptEndpoints(apiBaseURL: apiBaseURL, authorizeURL: authorizeURL)
+        guard let clientID = try config.optionalString("fullscript.client_id") else {
+            throw ConfigError(key: "fullscript.client_id", problem: "not set: the client id of your app in Fullscript's API Dashboard")
+        }
+        guard let redirectURI = try config.optionalString("fullscript.redirect_uri"),
+              let parsed = URL(string: redirectURI), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw ConfigError(key: "fullscript.redirect_uri",
+                              problem: "must be the absolute callback URL registered in the API Dashboard, ending in /oauth/fullscript/callback")
+        }
+        credentials = FullscriptCredentials(
+            clientID: clientID, clientSecret: try Secret.read("FULLSCRIPT_CLIENT_SECRET", from: environmentVariables),
+            redirectURI: redirectURI
+        )
+        caFile = try config.optionalString("fullscript.ca_file")
+        timeout = .milliseconds(try config.int("fullscript.timeout_ms", in: 100...120_000))
+    }
+
+    private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {
+        guard let url = URL(string: text), let scheme = url.scheme, let host = url.host, !host.isEmpty else {
+            throw ConfigError(key: key, problem: "'\(text)' is not an absolute URL")
+        }
+        if scheme == "https" { return }
+        guard scheme == "http", environment == .custom, Self.isLoopback(host) else {
+            throw ConfigError(key: key, problem: "must use https (plain http is allowed only for a custom environment on loopback)")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+/// Secrets come from the environment or from a file named by `NAME_FILE` (Docker and Kubernetes
+/// secrets), never from `config/`.
+enum Secret {
+    static func read(_ name: String, from environment: [String: String]) throws(ConfigError) -> String {
+        if let value = environment[name], !value.isEmpty { return value }
+        if let path = environment[name + "_FILE"], !path.isEmpty {
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError(key: name.lowercased(), problem: "cannot read the file named by \(name)_FILE")
+            }
+            return contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        throw ConfigError(key: name.lowercased(), problem: "not set: give it in \(name) or a file named by \(name)_FILE")
+    }
+}

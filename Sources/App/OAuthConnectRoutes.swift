@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+import Fullscript
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// The OAuth connect flow: `/oauth/fullscript/connect` sends the signed-in EHR user to Fullscript's
+/// consent page with a single-use `state`, bound server-side to that user and by a cookie to that
+/// browser; `/oauth/fullscript/callback` checks all of it before exchanging the code and storing the
+/// tokens, then returns the user where they started.
+struct OAuthConnectRoutes: Sendable {
+    let vault: TokenVault
+    let client: FullscriptClient
+    let database: Database
+    let identity: any EHRIdentityProvider
+    let secureCookies: Bool
+    let now: @Sendable () -> Date
+
+    static let stateLifetime: TimeInterval = 600
+    static let bindingCookie = "fs_oauth_binding"
+
+    func register(on router: inout Router) {
+        router.get("/oauth/fullscript/connect") { try await connect($0) }
+        router.get("/oauth/fullscript/callback") { try await callback($0) }
+        router.post("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: true) }
+        router.delete("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: false) }
+    }
+
+    private func signedInUser(_ request: Request) async -> EHRUser? {
+        await identity.user(for: request)
+    }
+
+    private static let signInFirst = HTMLPage.response(
+        .unauthorized, title: "Sign in through your EHR",
+        message: "Open this page from the EHR so we know who you are, then try again."
+    )
+
+    func connect(_ request: Request) async throws -> Response {
+        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
+        let state = Base64URL.encode(SecureRandom.bytes(count: 32))
+        let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
+        let date = now()
+        try await database.write { connection in
+            try connection.execute("DELETE FROM oauth_states WHERE expires_at < ?", [.integer(Int64(date.timeIntervalSince1970))])
+            try connection.execute(
+                "INSERT INTO oauth_states (state_hash, ehr_user_id, browser_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(Self.hash(state)), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
+                 .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime))]
+            )
+        }
+        var response = Response.redirect(to: client.authorizeURL(state: state))
+        response.headerFields[.setCookie] = cookie(binding, maxAge: Int(Self.stateLifetime))
+        response.headerFields[.referrerPolicy] = "no-referrer"
+        return response
+    }
+
+    private enum StateProblem: String, Error {
+        case missing = "The link back from Fullscript is missing its security code."
+        case unknown = "This sign-in attempt is not one we started."
+        case reused = "This sign-in attempt was already used."
+        case expired = "This sign-in attempt took longer than 10 minutes."
+        case otherBrowser = "This sign-in attempt was started in a different browser."
+    }
+
+    private struct PendingFlow: Sendable {
+        let user: String
+        let returnTo: ReturnPath
+    }
+
+    func callback(_ request: Request) async throws -> Response {
+        let query = request.queryParameters
+        let flow: PendingFlow
+        switch try await consumeState(query["state"], binding: Self.cookieValue(Self.bindingCookie, in: request.head.headerFields)) {
+        case .failure(let problem):
+            return HTMLPage.response(.badRequest, title: "Connection not completed",
+                                     message: problem.rawValue + " Nothing was saved. Start again from the EHR.")
+        case .success(let pending):
+            flow = pending
+        }
+        if let error = query["error"] {
+            let denied = error == "access_denied"
+            return withClearedCookie(HTMLPage.response(
+                denied ? .ok : .badRequest, title: denied ? "Fullscript was not connected" : "Connection not completed",
+                message: denied ? "You chose not to allow access. You can connect any time from the EHR."
+                    : "Fullscript did not grant access. Nothing was saved.",
+                link: ("Back to the EHR", flow.returnTo.path)
+            ))
+        }
+        guard let code = query["code"], !code.isEmpty else {
+            return HTMLPage.response(.badRequest, title: "Connection not completed",
+                                     message: "Fullscript sent no authorization code. Nothing was saved.")
+        }
+        let token: OAuthToken
+        do {
+            token = try await client.exchange(code: code)
+        } catch {
+            return HTMLPage.response(error.kind == .invalidGrant ? .badRequest : .badGateway, title: "Connection not completed",
+                                     message: error.kind == .invalidGrant
+                                         ? "Fullscript did not accept the sign-in (it may have expired). Please connect again."
+                                         : "Fullscript could not be reached. Please try again in a moment.",
+                                     link: ("Try again", "/oauth/fullscript/connect?return_to=" + flow.returnTo.path))
+        }
+        try await vault.store(token, for: flow.user, requestID: request.id)
+        return withClearedCookie(.redirect(to: flow.returnTo.path, status: .seeOther))
+    }
+
+    /// Marks the state used in the same statement that checks it, so two callbacks racing with the
+    /// same state cannot both pass.
+    private func consumeState(_ state: String?, binding: String?) async throws -> Result<PendingFlow, StateProblem> {
+        guard let state, !state.isEmpty else { return .failure(.missing) }
+        let stateHash = Self.hash(state)
+        let bindingHash = binding.map(Self.hash)
+        let date = Int64(now().timeIntervalSince1970)
+        return try await database.write { connection in
+            guard let row = try connection.queryFirst("SELECT * FROM oauth_states WHERE state_hash = ?", [.text(stateHash)]) else {
+                return .failure(.unknown)
+            }
+            if try row.optionalInt64("used_at") != nil { return .failure(.reused) }
+            if try row.int64("expires_at") < date { return .failure(.expired) }
+            guard let bindingHash, ConstantTime.equals(Array(bindingHash.utf8), Array(try row.string("browser_hash").utf8)) else {
+                return .failure(.otherBrowser)
+            }
+            let changed = try connection.execute(
+                "UPDATE oauth_states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL", [.integer(date), .text(stateHash)]
+            )
+            guard changed == 1 else { return .failure(.reused) }
+            return .success(PendingFlow(user: try row.string("ehr_user_id"), returnTo: ReturnPath(try row.string("return_to")) ?? .home))
+        }
+    }
+
+    func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
+        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        try await vault.disconnect(user.id, requestID: request.id)
+        return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
+            : Response(status: .noContent)
+    }
+
+    private func cookie(_ value: String, maxAge: Int) -> String {
+        "\(Self.bindingCookie)=\(value); Path=/oauth/fullscript; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secureCookies ? "; Secure" : "")
+    }
+
+    private func withClearedCookie(_ response: Response) -> Response {
+        var response = response
+        response.headerFields[.setCookie] = cookie("", maxAge: 0)
+        return response
+    }
+
+    static func hash(_ text: String) -> String {
+        SHA256.hexDigest(Array(text.utf8))
+    }
+
+    static func cookieValue(_ name: String, in fields: HTTPFields) -> String? {
+        for header in fields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                    return String(parts[1]).trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        return nil
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

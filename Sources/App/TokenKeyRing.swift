@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// The keys that seal OAuth tokens at rest: the current one seals, the current and previous
+/// ones open, so `TOKEN_ENCRYPTION_KEY` can be rotated without disconnecting anyone.
+public struct TokenKeyRing: Sendable {
+    public let current: SymmetricKey
+    private let byFingerprint: [String: SymmetricKey]
+
+    public init(current: SymmetricKey, previous: [SymmetricKey] = []) {
+        self.current = current
+        var keys: [String: SymmetricKey] = [:]
+        for key in previous + [current] {
+            keys[key.fingerprint] = key
+        }
+        byFingerprint = keys
+    }
+
+    /// `TOKEN_ENCRYPTION_KEY` (base64 of 32 bytes, e.g. `openssl rand -base64 32`) and, during a
+    /// rotation, `TOKEN_ENCRYPTION_PREVIOUS_KEYS` (comma-separated, same form).
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigError) -> TokenKeyRing {
+        guard let text = environment["TOKEN_ENCRYPTION_KEY"], !text.isEmpty else {
+            throw ConfigError(key: "token_encryption_key", problem: "not set: give 32 random bytes in base64, e.g. `openssl rand -base64 32`")
+        }
+        let current = try parse(text, name: "token_encryption_key")
+        let previous = try (environment["TOKEN_ENCRYPTION_PREVIOUS_KEYS"] ?? "")
+            .split(separator: ",")
+            .map { piece throws(ConfigError) in try parse(String(piece), name: "token_encryption_previous_keys") }
+        return TokenKeyRing(current: current, previous: previous)
+    }
+
+    private static func parse(_ text: String, name: String) throws(ConfigError) -> SymmetricKey {
+        do {
+            return try SymmetricKey(base64: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            throw ConfigError(key: name, problem: "must be 32 bytes in standard base64 (\(error))")
+        }
+    }
+
+    /// `field` and the user id are bound in as associated data.
+    func seal(_ token: String, field: String, user: String) -> [UInt8] {
+        AESGCM.seal(Array(token.utf8), key: current, authenticating: Self.context(field: field, user: user)).combined
+    }
+
+    func open(_ sealed: [UInt8], keyID: String, field: String, user: String) throws -> String {
+        guard let key = byFingerprint[keyID] else { throw TokenVaultError.unknownKey(keyID) }
+        let box = try AESGCM.SealedBox(combined: sealed)
+        let bytes = try AESGCM.open(box, key: key, authenticating: Self.context(field: field, user: user))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func context(field: String, user: String) -> [UInt8] {
+        Array("fullscript-redirect/\(field)/\(user)".utf8)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Fullscript
+import Logging
+import Store
+
+public enum TokenVaultError: Error, Sendable, Equatable {
+    /// No connection, or Fullscript refused its refresh token: the user must go through connect again.
+    case reconnectRequired
+    case unknownKey(String)
+    case fullscript(FullscriptError)
+}
+
+/// A user's connection as read back, tokens opened.
+struct FullscriptConnection: Sendable {
+    let user: String
+    let resourceOwner: ResourceOwner
+    let scope: [String]
+    let accessToken: String
+    let refreshToken: String
+    let accessExpiresAt: Date
+}
+
+/// The OAuth tokens of every EHR user, sealed at rest, and a valid access token on demand:
+/// refreshed ahead of expiry, one refresh per user however many clicks wait for it.
+public final class TokenVault: Sendable {
+    private let database: Database
+    private let keys: TokenKeyRing
+    private let client: FullscriptClient
+    private let now: @Sendable () -> Date
+    private let flights = RefreshFlights()
+    private let logger: Logger
+    /// Refresh this long before expiry, so a token never dies between our check and Fullscript's.
+    static let refreshMargin: TimeInterval = 300
+
+    init(database: Database, keys: TokenKeyRing, client: FullscriptClient, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.database = database
+        self.keys = keys
+        self.client = client
+        self.logger = logger
+        self.now = now
+    }
+
+    func store(_ token: OAuthToken, for user: String, requestID: String?) async throws {
+        let keys = keys
+        let date = now()
+        try await database.write { connection in
+            try connection.execute(
+                """
+                INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
+                    refresh_token, key_id, access_expires_at, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'connected', ?, ?)
+                ON CONFLICT (ehr_user_id) DO UPDATE SET resource_owner_id = excluded.resource_owner_id,
+                    resource_owner_type = excluded.resource_owner_type, scope = excluded.scope,
+                    access_token = excluded.access_token, refresh_token = excluded.refresh_token, key_id = excluded.key_id,
+                    access_expires_at = excluded.access_expires_at, status = 'connected', updated_at = excluded.updated_at
+                """,
+                [.text(user), .text(token.resourceOwner.id), .text(token.resourceOwner.type.rawValue),
+                 .text(token.scope.joined(separator: " ")),
+                 .blob(keys.seal(token.accessToken, field: "access_token", user: user)),
+                 .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
+                 .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
+                 .text(Timestamp.iso8601(date)), .text(Timestamp.iso8601(date))]
+            )
+            try AuditEntry(actor: user, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
+                           requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
+        }
+    }
+
+    func connection(for user: String) async throws -> FullscriptConnection? {
+        let keys = keys
+        return try await database.read { connection in
+            guard let row = try connection.queryFirst(
+                "SELECT * FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+            ) else { return nil }
+            let keyID = try row.string("key_id")
+            guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
+            return FullscriptConnection(
+                user: user,
+                resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
+                scope: try row.string("scope").split(separator: " ").map(String.init),
+                accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
+                refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
+                accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
+            )
+        }
+    }
+
+    /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
+    func accessToken(for user: String) async throws -> FullscriptConnection {
+        guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+        guard current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin else { return current }
+        return try await refresh(user)
+    }
+
+    /// After Fullscript answered 401 to a token we believed live: refresh once; the caller reconnects if that fails.
+    func refresh(_ user: String) async throws -> FullscriptConnection {
+        try await flights.run(user) { [self] in
+            guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+            let token: OAuthToken
+            do {
+                token = try await client.refresh(refreshToken: current.refreshToken)
+            } catch let error as FullscriptError where error.kind == .invalidGrant {
+                try await markDisconnected(user, requestID: error.requestID)
+                throw TokenVaultError.reconnectRequired
+            } catch let error as FullscriptError {
+                throw TokenVaultError.fullscript(error)
+            }
+            try await store(token, for: user, requestID: nil)
+            logger.info("fullscript token refreshed", metadata: ["user": "\(user)"])
+            guard let refreshed = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+            return refreshed
+        }
+    }
+
+    private func markDisconnected(_ user: String, requestID: String?) async throws {
+        let date = now()
+        try await database.write { connection in
+            try connection.execute(
+                "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE ehr_user_id = ?",
+                [.text(Timestamp.iso8601(date)), .text(user)]
+            )
+            try AuditEntry(actor: user, action: "fullscript.refresh", subject: nil, outcome: "refresh token refused",
+                           requestID: requestID, detail: nil).insert(into: connection, at: date)
+        }
+    }
+
+    /// Revokes at Fullscript (best effort: a dead token is as good as revoked) and forgets the tokens.
+    func disconnect(_ user: String, requestID: String?) async throws {
+        if let current = try await connection(for: user) {
+            do {
+                try await client.revoke(token: current.refreshToken)
+            } catch {
+                logger.warning("fullscript revoke failed", metadata: ["user": "\(user)", "error": "\(error)"])
+            }
+        }
+        let date = now()
+        try await database.write { connection in
+            try connection.execute("DELETE FROM fullscript_connections WHERE ehr_user_id = ?", [.text(user)])
+            try AuditEntry(actor: user, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
+                           requestID: requestID, detail: nil).insert(into: connection, at: date)
+        }
+    }
+
+    /// Re-seals every stored token under the current key; returns how many rows changed.
+    static func resealUnderCurrentKey(database: Database, keys: TokenKeyRing) async throws -> Int {
+        try await database.write { connection in
+            let rows = try connection.query(
+                "SELECT ehr_user_id, key_id, access_token, refresh_token FROM fullscript_connections WHERE key_id != ?",
+                [.text(keys.current.fingerprint)]
+            )
+            for row in rows {
+                let user = try row.string("ehr_user_id")
+                let keyID = try row.string("key_id")
+                let access = try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user)
+                let refresh = try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user)
+                try connection.execute(
+                    "UPDATE fullscript_connections SET access_token = ?, refresh_token = ?, key_id = ? WHERE ehr_user_id = ?",
+                    [.blob(keys.seal(access, field: "access_token", user: user)),
+                     .blob(keys.seal(refresh, field: "refresh_token", user: user)),
+                     .text(keys.current.fingerprint), .text(user)]
+                )
+            }
+            return rows.count
+        }
+    }
+}
+
+/// One refresh per user at a time: concurrent callers await the refresh already under way.
+actor RefreshFlights {
+    private var inFlight: [String: Task<FullscriptConnection, any Error>] = [:]
+
+    func run(_ user: String, _ operation: @escaping @Sendable () async throws -> FullscriptConnection) async throws -> FullscriptConnection {
+        if let flight = inFlight[user] { return try await flight.value }
+        let flight = Task { try await operation() }
+        inFlight[user] = flight
+        defer { inFlight[user] = nil }
+        return try await flight.value
+    }
+}

@@ -1,0 +1,43 @@
+/// A request for a draft plan link. Validated before any call because an incomplete patient is a
+/// 422 at best, and a wrong one creates a patient and emails them.
+public struct DraftTreatmentPlanLinkRequest: Sendable, Equatable {
+    /// The practitioner the plan is for: the token's resource owner, or a staff user's choice.
+    public var practitionerID: String
+    public var patient: PatientDetails?
+    public var entrypoint: Entrypoint = .catalog
+    /// Off by default, unlike Fullscript: a welcome email to a real address is hard to take back.
+    public var sendWelcomeEmail: Bool = false
+
+    public init(practitionerID: String, patient: PatientDetails? = nil, entrypoint: Entrypoint = .catalog,
+                sendWelcomeEmail: Bool = false) {
+        self.practitionerID = practitionerID
+        self.patient = patient
+        self.entrypoint = entrypoint
+        self.sendWelcomeEmail = sendWelcomeEmail
+    }
+
+    /// Throws `.validation` with every problem found.
+    public func validate() throws(FullscriptError) {
+        var problems: [String] = []
+        if practitionerID.allSatisfy(\.isWhitespace) { problems.append("Practitioner is required") }
+        problems += patient?.problems ?? []
+        if !problems.isEmpty { throw FullscriptError(.validation(problems)) }
+    }
+
+    /// `{"treatment_plan": {"practitioner_id"}, "patient": {…, "send_welcome_email"}, "entrypoint"}`;
+    /// `patient` is left out when it holds nothing.
+    var body: DraftLinkBody {
+        var patientFields = patient?.fields ?? [:]
+        if !patientFields.isEmpty { patientFields["send_welcome_email"] = sendWelcomeEmail ? "true" : "false" }
+        return DraftLinkBody(treatmentPlan: ["practitioner_id": practitionerID],
+                             patient: patientFields.isEmpty ? nil : patientFields, entrypoint: entrypoint.rawValue)
+    }
+}
+
+struct DraftLinkBody: Encodable {
+    var treatmentPlan: [String: String]
+    var patient: [String: String]?
+    var entrypoint: String
+
+    private enum CodingKeys: String, CodingKey { case treatmentPlan = "treatment_plan", patient, entrypoint }
+}

@@ -1,0 +1,25 @@
+/// Where to send the practitioner (in a new tab). Fetch one per click: the URL differs per
+/// environment, and a draft link reopens the same draft plan.
+public struct DynamicLink: Sendable, Equatable {
+    public var redirectURL: String
+    /// The patient Fullscript matched or created, when the answer names one.
+    public var patientID: String?
+
+    public init(redirectURL: String, patientID: String? = nil) {
+        self.redirectURL = redirectURL
+        self.patientID = patientID
+    }
+
+    /// The draft link answers `{"dynamic_links": {"redirect_url"}}`, the new-plan link a top-level
+    /// `redirect_url`; either is accepted from both. The patient id's key is undocumented, so the
+    /// likely places are tried in turn.
+    init?(json: JSONValue) {
+        let links = json["dynamic_links"]
+        guard let redirectURL = (links?["redirect_url"] ?? json["redirect_url"])?.string, !redirectURL.isEmpty else {
+            return nil
+        }
+        self.redirectURL = redirectURL
+        patientID = [links?["patient_id"], links?["patient"]?["id"], json["patient"]?["id"], json["patient_id"]]
+            .lazy.compactMap { $0?.string }.first
+    }
+}

@@ -1,0 +1,18 @@
+/// The bearer's clinic and its practitioners (scope `clinic:read`).
+extension FullscriptClient {
+    public func clinic(accessToken: String) async throws(FullscriptError) -> Clinic {
+        try await fetch(APIRequest(.get, "clinic", accessToken: accessToken), member: "clinic").value
+    }
+
+    /// One page of practitioners; `pageSize` is clamped to Fullscript's maximum of 100.
+    public func practitioners(accessToken: String, page: Int = 1, pageSize: Int = 100) async throws(FullscriptError) -> Page<Practitioner> {
+        let query = [("page[number]", String(max(page, 1))), ("page[size]", String(min(max(pageSize, 1), 100)))]
+        let listing = try await fetch(APIRequest(.get, "clinic", "practitioners", query: query, accessToken: accessToken),
+                                      member: "practitioners", as: [Practitioner].self)
+        return Page(items: listing.value, meta: listing.meta)
+    }
+
+    public func practitioner(accessToken: String, id: String) async throws(FullscriptError) -> Practitioner {
+        try await fetch(APIRequest(.get, "clinic", "practitioners", id, accessToken: accessToken), member: "practitioner").value
+    }
+}

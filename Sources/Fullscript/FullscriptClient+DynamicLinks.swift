@@ -1,0 +1,28 @@
+/// The links behind "Recommend with Fullscript" (scope `clinic:write`; `patients:write` when a
+/// patient may be created). Never cache them: fetch one per click.
+extension FullscriptClient {
+    /// A draft plan for `request.patient`, matched or created by email. Validates first: nothing is
+    /// sent when the request would be refused or would create a patient from partial data.
+    public func draftTreatmentPlanLink(accessToken: String, _ request: DraftTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
+        try request.validate()
+        var call = APIRequest(.post, "clinic", "dynamic_links", "treatment_plans", accessToken: accessToken)
+        call.setJSON(request.body)
+        return try await link(call)
+    }
+
+    /// A generic new-plan link: the practitioner finds or creates the patient in Fullscript.
+    public func newTreatmentPlanLink(accessToken: String, entrypoint: Entrypoint? = nil) async throws(FullscriptError) -> DynamicLink {
+        let query = entrypoint.map { [("entrypoint", $0.rawValue)] } ?? []
+        return try await link(APIRequest(.get, "clinic", "dynamic_links", "treatment_plans", query: query, accessToken: accessToken))
+    }
+
+    private func link(_ request: APIRequest) async throws(FullscriptError) -> DynamicLink {
+        let answer = try await send(request)
+        return try decode(answer) { body throws in
+            guard let json = JSONValue(parsing: body), let link = DynamicLink(json: json) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no redirect_url"))
+            }
+            return link
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Logging
+
+/// Fullscript's OAuth and REST endpoints, typed. Stateless: tokens are passed in per call and the
+/// caller stores and refreshes them.
+public struct FullscriptClient: Sendable {
+    let endpoints: FullscriptEndpoints
+    let credentials: FullscriptCredentials
+    let transport: any FullscriptTransport
+    let logger: Logger
+    private let base: BaseURL?
+
+    public init(endpoints: FullscriptEndpoints, credentials: FullscriptCredentials, transport: any FullscriptTransport, logger: Logger) {
+        self.endpoints = endpoints
+        self.credentials = credentials
+        self.transport = transport
+        self.logger = logger
+        base = BaseURL(endpoints.apiBaseURL)
+    }
+
+    /// A 2xx answer.
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var requestID: String?
+    }
+
+    /// Sends `request`, logs it, and turns every failure into a `FullscriptError`.
+    func send(_ request: APIRequest) async throws(FullscriptError) -> Answer {
+        guard let base else {
+            throw FullscriptError(.unavailable("the API base URL '\(endpoints.apiBaseURL)' is not an absolute http(s) URL"))
+        }
+        let path = request.encodedPath(under: base)
+        var metadata: Logger.Metadata = ["method": "\(request.method.rawValue)", "path": "\(path)"]
+        let start = ContinuousClock.now
+        let response: HTTPResponse
+        let body: [UInt8]
+        do {
+            (response, body) = try await transport.send(request.httpRequest(under: base), body: request.body)
+        } catch {
+            metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
+            metadata["error"] = "\(error)"
+            logger.warning("fullscript call failed", metadata: metadata)
+            throw FullscriptError(.unavailable(error is CancellationError ? "cancelled" : "\(error)"))
+        }
+        let requestID = response.headerFields[Self.requestIDField]
+        metadata["status"] = "\(response.status.code)"
+        metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
+        metadata["request_id"] = "\(requestID ?? "-")"
+        logger.info("fullscript call", metadata: metadata)
+        if !request.bodyIsSecret {
+            logger.debug("fullscript response body", metadata: ["request_id": "\(requestID ?? "-")",
+                                                                "body": "\(String(decoding: body, as: UTF8.self))"])
+        }
+        guard response.status.kind == .successful else {
+            throw ErrorResponse.error(status: response.status, headers: response.headerFields, body: body, requestID: requestID)
+        }
+        return Answer(status: response.status.code, body: body, requestID: requestID)
+    }
+
+    /// Sends `request` and decodes the member named `member` of the answer (with `meta`, for lists).
+    func fetch<Value: Decodable>(_ request: APIRequest, member: String, as type: Value.Type = Value.self)
+        async throws(FullscriptError) -> Envelope<Value> {
+        let answer = try await send(request)
+        return try decode(answer) { body throws in try Envelope<Value>.decode(body, member: member) }
+    }
+
+    /// Runs `parse` on a 2xx body; a thrown decoding error becomes `.malformedResponse` with the request id.
+    func decode<Value>(_ answer: Answer, _ parse: ([UInt8]) throws -> Value) throws(FullscriptError) -> Value {
+        do {
+            return try parse(answer.body)
+        } catch {
+            throw FullscriptError(.malformedResponse(Self.describe(error)), status: answer.status, requestID: answer.requestID)
+        }
+    }
+
+    /// Which member failed and why, without the values (which may be tokens or patient data).
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(type(of: error))" }
+        func location(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "body" : path
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return location(context) + ": missing " + key.stringValue
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return location(context) + ": " + context.debugDescription
+        @unknown default: return "undecodable"
+        }
+    }
+
+    private static let requestIDField = HTTPField.Name("X-Request-Id")!
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = start.duration(to: .now).components
+        return elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
+    }
+}

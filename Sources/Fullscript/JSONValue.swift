@@ -1,0 +1,49 @@
+import Foundation
+
+/// Any JSON, for the bodies whose shape the documentation leaves open (dynamic-link patient ids,
+/// error bodies): looking through a tree is simpler than one `Decodable` per guess.
+enum JSONValue: Sendable, Equatable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// `nil` when the bytes are not JSON.
+    init?(parsing bytes: some Collection<UInt8>) {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
+        self = value
+    }
+
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members[key]
+    }
+
+    /// Strings as they are, integral numbers without a fraction: ids may be either.
+    var string: String? {
+        switch self {
+        case .string(let text): text
+        case .number(let number) where number == number.rounded() && abs(number) < 1e15: String(Int64(number))
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Server
+
+/// A local stand-in for Fullscript's sandbox API: OAuth, dynamic links, the plan page behind them,
+/// patients, plans and webhooks, with hooks for tests to inspect requests and inject failures.
+///
+/// Point the app's API base at `<publicBaseURL>/api` and its authorize URL at `<publicBaseURL>/api/oauth/authorize`.
+/// - OAuth: `GET /api/oauth/authorize` (consent page; `&auto_approve=<user id>` skips it), `POST /api/oauth/token`, `POST /api/oauth/revoke`
+/// - Clinic: `GET /api/clinic`, `/api/clinic/practitioners[/:id]`, `/api/clinic/staff/:id`
+/// - Links: `POST|GET /api/clinic/dynamic_links/treatment_plans`, `GET /api/clinic/dynamic_links/treatment_plans/:id`
+/// - Patients: `GET|POST /api/clinic/patients`, `GET /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
+/// - Plans: `GET /api/clinic/patients/:id/treatment_plans`, `GET /api/clinic/treatment_plans/:id`
+/// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`)
+/// - Loopback only: `GET /_sandbox/requests|emails|stats`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
+///   `POST /_sandbox/users/:id/revoke_tokens`
+public final class FullscriptSandbox: Sendable {
+    private let configuration: SandboxConfiguration
+    private let state: SandboxState
+    private let webhook: WebhookDelivery?
+
+    public init(
+        configuration: SandboxConfiguration, webhookSender: WebhookSender? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        state = SandboxState(configuration: configuration, now: now)
+        if let url = configuration.webhookURL, let webhookSender {
+            webhook = WebhookDelivery(
+                url: url, challenge: configuration.webhookChallenge,
+                signer: WebhookSigner(secret: configuration.webhookSecret), send: webhookSender
+            )
+        } else {
+            webhook = nil
+        }
+    }
+
+    /// One clinic's practitioners and staff, any of whom can authorize the app.
+    public var seededUsers: [SandboxUser] { SandboxSeed.users }
+
+    public var clinicID: String { SandboxSeed.clinicID }
+
+    /// Adds every sandbox route to `router`: the API under `/api`, the pages under `/sandbox`, the test hooks under `/_sandbox`.
+    public func register(on router: inout Router) {
+        let gate = APIGate(state: state)
+        OAuthRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
+        ClinicRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
+        DynamicLinkRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
+        PatientRoutes(state: state, gate: gate).register(on: &router)
+        TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
+        PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: &router)
+        AdminRoutes(state: state).register(on: &router)
+    }
+
+    public func recordedRequests() async -> [RecordedRequest] {
+        await state.requests
+    }
+
+    public func recordedEmails() async -> [RecordedEmail] {
+        await state.emails
+    }
+
+    /// Applies to the next `count` `/api` requests, or until cleared when `count` is nil.
+    public func setFaults(_ faults: [Fault], count: Int? = nil) async {
+        await state.setFaults(faults, count: count)
+    }
+
+    public func clearFaults() async {
+        await state.setFaults([], count: nil)
+    }
+
+    /// Moves the sandbox's clock, to expire tokens and codes without waiting.
+    public func advanceClock(by seconds: Int) async {
+        await state.advanceClock(by: seconds)
+    }
+
+    /// As when a user revokes the app in Fullscript: their access and refresh tokens stop working.
+    public func revokeAllTokens(ofUser userID: String) async {
+        await state.revokeAllTokens(ofUser: userID)
+    }
+
+    /// What the authorize page does on Approve, for scripted tests.
+    public func issueCode(for userID: String, redirectURI: String) async -> String {
+        precondition(SandboxSeed.user(id: userID) != nil, "no sandbox user \(userID)")
+        return await state.issueCode(for: userID, redirectURI: redirectURI)
+    }
+
+    public func tokenRefreshCount() async -> Int {
+        await state.refreshCount
+    }
+}

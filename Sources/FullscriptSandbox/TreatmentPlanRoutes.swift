@@ -1,0 +1,34 @@
+import HTTPTypes
+import Server
+
+/// Reading plans: what an app without webhooks polls after the practitioner activates one.
+struct TreatmentPlanRoutes: Sendable {
+    let configuration: SandboxConfiguration
+    let state: SandboxState
+    let gate: APIGate
+
+    func register(on router: inout Router) {
+        router.get("/api/clinic/patients/:id/treatment_plans", gate.authenticated { try await list($0, $1) })
+        router.get("/api/clinic/treatment_plans/:id", gate.authenticated { request, _ in
+            guard let plan = await state.records.plan(id: request.parameters["id"] ?? "") else {
+                return .jsonError("Record not found", status: .notFound)
+            }
+            return .json(.object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
+        })
+    }
+
+    /// `sort_by` is created_at (default) or updated_at; `order_by` ASC (default) or DESC.
+    private func list(_ request: Request, _ user: SandboxUser) async throws -> Response {
+        let records = await state.records
+        let patientID = request.parameters["id"] ?? ""
+        guard records.patient(id: patientID) != nil else { return .jsonError("Record not found", status: .notFound) }
+        let query = request.queryParameters
+        let byUpdate = query["sort_by"] == "updated_at"
+        var plans = records.plans(ofPatient: patientID).enumerated().sorted { left, right in
+            let (a, b) = byUpdate ? (left.element.updatedAt, right.element.updatedAt) : (left.element.createdAt, right.element.createdAt)
+            return a == b ? left.offset < right.offset : a < b
+        }.map(\.element)
+        if query["order_by"]?.uppercased() == "DESC" { plans.reverse() }
+        return .json(.object([("treatment_plans", .array(plans.map { $0.json(publicBaseURL: configuration.publicBaseURL) }))]))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+@testable import FullscriptSandbox
+import Testing
+
+struct WebhookDeliveryTests {
+    private func delivery(_ send: @escaping WebhookSender) -> WebhookDelivery {
+        WebhookDelivery(url: "http://app.test/hook", challenge: "sandbox-challenge", signer: WebhookSigner(secret: "k"), send: send)
+    }
+
+    @Test func noEventWithoutTheChallengeEchoed() async {
+        let recorder = CallCounter()
+        let delivered = await delivery { _, _, _ in
+            await recorder.increment()
+            return (200, Array(#"{"challenge":"wrong"}"#.utf8))
+        }.deliver(eventType: "treatment_plan.created", clinicID: "clinic-1", data: .object([]), at: Date())
+        #expect(!delivered)
+        #expect(await recorder.count == 1)
+    }
+
+    @Test func noEventWhenTheHandshakeTakesOverTwoSeconds() async {
+        let recorder = CallCounter()
+        let start = ContinuousClock.now
+        let delivered = await delivery { _, _, _ in
+            await recorder.increment()
+            try await Task.sleep(for: .seconds(30))
+            return (200, Array(#"{"challenge":"sandbox-challenge"}"#.utf8))
+        }.deliver(eventType: "treatment_plan.created", clinicID: "clinic-1", data: .object([]), at: Date())
+        #expect(!delivered)
+        #expect(await recorder.count == 1)
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func noWebhookWhenNoUserTokenIsUnrevoked() async throws {
+        let recorder = WebhookRecorder()
+        try await withSandbox(
+            configure: { $0.webhookURL = "http://app.test/hook" },
+            webhookSender: { url, headers, body in await recorder.receive(url: url, headers: headers, body: body) }
+        ) { sandbox in
+            let token = try sandbox.accessToken("prac-1")
+            let url = try #require(sandbox.json(sandbox.send("GET", "/api/clinic/dynamic_links/treatment_plans", token: token))["redirect_url"]?.text)
+            await sandbox.sandbox.revokeAllTokens(ofUser: "prac-1")
+            let path = try #require(URLComponents(string: url)?.path)
+            let status = try sandbox.send("POST", path + "/activate", body: "patient_id=pat-2", contentType: "application/x-www-form-urlencoded").status
+            #expect(status == 303)
+        }
+        #expect(await recorder.deliveries.isEmpty)
+    }
+}
+
+actor CallCounter {
+    private(set) var count = 0
+
+    func increment() {
+        count += 1
+    }
+}

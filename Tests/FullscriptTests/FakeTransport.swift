@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+@testable import Fullscript
+
+/// Records every request and answers with canned responses, in order.
+final class FakeTransport: FullscriptTransport {
+    struct Sent {
+        var request: HTTPRequest
+        var body: [UInt8]?
+
+        var json: JSONValue? { body.flatMap { JSONValue(parsing: $0) } }
+        var url: String { "\(request.scheme ?? "")://\(request.authority ?? "")\(request.path ?? "")" }
+    }
+
+    enum Reply {
+        case answer(Int, String, headers: [String: String] = [:])
+        case failure(any Error & Sendable)
+    }
+
+    private let state: Mutex<(sent: [Sent], replies: [Reply])>
+
+    init(_ replies: Reply...) {
+        state = Mutex((sent: [], replies: replies))
+    }
+
+    var sent: [Sent] { state.withLock { $0.sent } }
+
+    func send(_ request: HTTPRequest, body: [UInt8]?) async throws -> (HTTPResponse, [UInt8]) {
+        let reply = state.withLock { state in
+            state.sent.append(Sent(request: request, body: body))
+            return state.replies.isEmpty ? nil : state.replies.removeFirst()
+        }
+        switch reply {
+        case .answer(let status, let body, let headers):
+            var fields = HTTPFields()
+            for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+            return (HTTPResponse(status: .init(code: status), headerFields: fields), Array(body.utf8))
+        case .failure(let error):
+            throw error
+        case nil:
+            throw TransportDown()
+        }
+    }
+}
+
+struct TransportDown: Error, CustomStringConvertible {
+    var description: String { "connection refused" }
+}
+
+/// Collects log lines so tests can check what reaches the logs; copies share one record.
+struct LogCapture: LogHandler {
+    private final class Record: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    private let record = Record()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var lines: [String] { record.lines.withLock { $0 } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let text = "\(event.level) \(event.message) \(event.metadata ?? [:])"
+        record.lines.withLock { $0.append(text) }
+    }
+}
+
+enum Fixture {
+    static let credentials = FullscriptCredentials(clientID: "client-1", clientSecret: "s3cret-value", redirectURI: "https://ehr.example/oauth/fullscript/callback")
+
+    static func client(_ transport: FakeTransport, logs: LogCapture = LogCapture()) -> FullscriptClient {
+        FullscriptClient(endpoints: FullscriptEndpoints.defaults(for: .usSandbox)!, credentials: credentials,
+                         transport: transport, logger: Logger(label: "test") { _ in logs })
+    }
+
+    static func json(_ text: String) -> JSONValue? {
+        JSONValue(parsing: Array(text.utf8))
+    }
+
+    static func date(_ text: String) -> Date {
+        Timestamp.parse(text)!
+    }
+}

@@ -1,0 +1,24 @@
+import Testing
+@testable import Fullscript
+
+struct PatientDetailsTests {
+    @Test func sendsEveryGivenFieldAsAString() {
+        let details = PatientDetails(email: "z@example.com", firstName: "Zoë", lastName: "", dateOfBirth: "1980-02-29",
+                                     gender: "Female", mobileNumber: "+12223334444", discount: 5)
+        #expect(details.fields == ["email": "z@example.com", "first_name": "Zoë", "date_of_birth": "1980-02-29", "gender": "female",
+                                   "mobile_number": "+12223334444", "discount": "5"])
+        #expect(details.problems.isEmpty)
+    }
+
+    @Test func emailIsRequiredWithAnyOtherField() {
+        #expect(PatientDetails(email: " ", lastName: "Ng").problems == ["Email is required when patient details are given"])
+        #expect(PatientDetails(email: "").problems.isEmpty)
+    }
+
+    @Test func catchesFormatsFullscriptWouldRefuse() {
+        let details = PatientDetails(email: "a@b.c", dateOfBirth: "02/29/1980", gender: "other", mobileNumber: "555-1234", discount: 120)
+        #expect(details.problems == ["Gender must be male, female or x", "Date of birth must be yyyy-mm-dd",
+                                     "Mobile number must be in international format, like +12223334444",
+                                     "Discount must be between 0 and 100"])
+    }
+}
