@@ -12,20 +12,8 @@ public enum HTTPRequestEncoder {
         buffer.append(contentsOf: " HTTP/1.1\r\n".utf8)
         // Host goes first, as RFC 9110 §7.2 asks of user agents.
         if let authority = request.authority {
-            buffer.append(contentsOf: "Host: ".utf8)
-            buffer.append(contentsOf: authority.utf8)
-            buffer.append(HTTPSyntax.cr)
-            buffer.append(HTTPSyntax.lf)
+            FieldSectionWriter.writeLine(name: "Host", into: &buffer) { $0.append(contentsOf: authority.utf8) }
         }
-        for field in request.headerFields {
-            buffer.append(contentsOf: field.name.rawName.utf8)
-            buffer.append(HTTPSyntax.colon)
-            buffer.append(HTTPSyntax.space)
-            field.withUnsafeBytesOfValue { buffer.append(contentsOf: $0) }
-            buffer.append(HTTPSyntax.cr)
-            buffer.append(HTTPSyntax.lf)
-        }
-        buffer.append(HTTPSyntax.cr)
-        buffer.append(HTTPSyntax.lf)
+        FieldSectionWriter.write(request.headerFields, into: &buffer)
     }
 }

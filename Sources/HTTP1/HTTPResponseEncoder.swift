@@ -16,16 +16,7 @@ public enum HTTPResponseEncoder {
         buffer.append(contentsOf: response.status.reasonPhrase.utf8)
         buffer.append(HTTPSyntax.cr)
         buffer.append(HTTPSyntax.lf)
-        for field in response.headerFields {
-            buffer.append(contentsOf: field.name.rawName.utf8)
-            buffer.append(HTTPSyntax.colon)
-            buffer.append(HTTPSyntax.space)
-            field.withUnsafeBytesOfValue { buffer.append(contentsOf: $0) }
-            buffer.append(HTTPSyntax.cr)
-            buffer.append(HTTPSyntax.lf)
-        }
-        buffer.append(HTTPSyntax.cr)
-        buffer.append(HTTPSyntax.lf)
+        FieldSectionWriter.write(response.headerFields, into: &buffer)
     }
 
     /// Appends one chunk: hex size CRLF data CRLF. Empty input writes nothing, as a zero-size chunk

@@ -54,6 +54,9 @@ public final class HTTPServer: Sendable {
 
     public var openConnections: Int { context.openConnections.load(ordering: .relaxed) }
 
+    /// True from the moment `shutdown()` begins: new connections are no longer accepted.
+    public var isShuttingDown: Bool { context.draining.load(ordering: .relaxed) }
+
     /// Graceful stop: no new connections, idle ones closed, in-flight requests answered (with
     /// `Connection: close`) within the grace period, then everything closed and the threads joined.
     public func shutdown() async {

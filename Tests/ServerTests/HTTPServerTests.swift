@@ -297,22 +297,32 @@ struct HTTPServerTests {
     @Test func shutdownFinishesInFlightRequestsAndStopsAccepting() async throws {
         var logger = Logging.Logger(label: "test")
         logger.logLevel = .critical
+        // The handler is held until the drain has begun, so the test does not depend on timing.
+        let drainStarted = AsyncStream<Void>.makeStream()
+        var router = Self.echoRouter
+        router.get("/held") { _ in
+            for await _ in drainStarted.stream { break }
+            return .text("held")
+        }
         let server = try HTTPServer(
-            configuration: HTTPServer.Configuration(port: 0, eventLoopCount: 1), router: Self.echoRouter, logger: logger
+            configuration: HTTPServer.Configuration(port: 0, eventLoopCount: 1), router: router, logger: logger
         )
         try server.start()
         let busy = try TestClient(port: server.port)
         let idle = try TestClient(port: server.port)
         idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try idle.readResponse()
-        busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
-        async let stopped: Void = server.shutdown()
+        busy.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        let stopping = Task { await server.shutdown() }
+        while !server.isShuttingDown {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        drainStarted.continuation.yield()
         let response = try busy.readResponse()
-        #expect(response.text == "slow")
+        #expect(response.text == "held")
         #expect(response.header("connection") == "close")
         #expect(idle.isClosedByServer())
-        await stopped
+        await stopping.value
         #expect(server.openConnections == 0)
         #expect(throws: TestClientError.self) { _ = try TestClient(port: server.port) }
     }
