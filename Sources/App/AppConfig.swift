@@ -77,6 +77,12 @@ public struct AppConfig: Sendable {
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
     }
 
+    /// What a subcommand sets (the demo's database, say) unless the user gave that flag; a flag not
+    /// given must not erase the subcommand's value.
+    public static func overrides(flags: [String: String?], subcommandDefaults: [String: String]) -> [String: String] {
+        subcommandDefaults.merging(flags.compactMapValues { $0 }) { _, flag in flag }
+    }
+
     /// The environment variable that overrides a key, following swift-configuration's naming.
     public static func environmentName(of key: String) -> String {
         String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })

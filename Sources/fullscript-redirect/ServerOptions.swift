@@ -22,11 +22,10 @@ struct ServerOptions: ParsableArguments {
 
     /// `extra` are configuration keys set by the subcommand; `secrets` are added to the environment.
     func load(extra: [String: String] = [:], secrets: [String: String] = [:]) async throws -> (AppConfig, Logger) {
-        var overrides = extra
-        overrides["host"] = host
-        overrides["port"] = port.map(String.init)
-        overrides["database.path"] = database
-        overrides["public.dir"] = publicDirectory
+        let overrides = AppConfig.overrides(
+            flags: ["host": host, "port": port.map(String.init), "database.path": database, "public.dir": publicDirectory],
+            subcommandDefaults: extra
+        )
         let environment = ProcessInfo.processInfo.environment.merging(secrets) { _, added in added }
         let directory = config ?? environment["CONFIG_DIR"] ?? "./config"
         let appConfig: AppConfig

@@ -82,6 +82,14 @@ struct AppConfigTests {
         #expect(config.fullscript.endpoints.apiBaseURL == "http://127.0.0.1:8090/api")
     }
 
+    @Test func keepsASubcommandsValueWhenTheFlagIsNotGiven() {
+        let demo = ["database.path": "./data/demo.sqlite"]
+        #expect(AppConfig.overrides(flags: ["database.path": nil, "port": "9000"], subcommandDefaults: demo)
+            == ["database.path": "./data/demo.sqlite", "port": "9000"])
+        #expect(AppConfig.overrides(flags: ["database.path": "/tmp/mine.sqlite"], subcommandDefaults: demo)
+            == ["database.path": "/tmp/mine.sqlite"])
+    }
+
     @Test func failsClearlyWithoutTheConfigFile() async throws {
         let error = await #expect(throws: ConfigError.self) {
             try await AppConfig.load(directory: "/nonexistent", environment: [:])
