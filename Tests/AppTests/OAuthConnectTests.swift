@@ -154,6 +154,17 @@ struct OAuthConnectTests {
         #expect(try await harness.storedRows().isEmpty)
     }
 
+    @Test func fullscriptDownDuringTheExchangeStoresNothing() async throws {
+        let harness = try await ConnectedHarness()
+        defer { Task { await harness.stop() } }
+        let (callback, cookie) = try harness.consent()
+        await harness.sandbox.setFaults([.status(503)], count: 1)
+        let failed = try harness.get(callback, cookie: cookie)
+        #expect(failed.status == 502)
+        #expect(failed.text.contains("could not be reached"))
+        #expect(try await harness.storedRows().isEmpty)
+    }
+
     @Test func neverRedirectsOffSite() async throws {
         let harness = try await ConnectedHarness()
         defer { Task { await harness.stop() } }
