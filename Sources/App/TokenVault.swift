@@ -89,13 +89,16 @@ public final class TokenVault: Sendable {
     func accessToken(for user: String) async throws -> FullscriptConnection {
         guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
         guard current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin else { return current }
-        return try await refresh(user)
+        return try await refresh(user, replacing: current.accessToken)
     }
 
-    /// After Fullscript answered 401 to a token we believed live: refresh once; the caller reconnects if that fails.
-    func refresh(_ user: String) async throws -> FullscriptConnection {
+    /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller
+    /// reconnects if that fails. When another request already replaced it, that result is returned:
+    /// deciding from what is stored *inside* the flight is what keeps concurrent clicks to one refresh.
+    func refresh(_ user: String, replacing staleAccessToken: String) async throws -> FullscriptConnection {
         try await flights.run(user) { [self] in
             guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+            guard current.accessToken == staleAccessToken else { return current }
             let token: OAuthToken
             do {
                 token = try await client.refresh(refreshToken: current.refreshToken)

@@ -184,14 +184,36 @@ struct OAuthConnectTests {
         let (callback, cookie) = try harness.consent()
         _ = try harness.get(callback, cookie: cookie)
         let before = try #require(try await harness.application.vault.connection(for: "alice"))
+        // Both sides' clocks move, as real ones do: a token refreshed now is fresh on both.
         harness.clock.advance(by: 7200 - 60)
+        await harness.sandbox.advanceClock(by: 7200 - 60)
         let vault = harness.application.vault
         let tokens = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<10 { group.addTask { try await vault.accessToken(for: "alice").accessToken } }
+            for click in 0..<30 {
+                group.addTask {
+                    // Staggered, so some clicks arrive while the refresh is finishing or just after.
+                    try await Task.sleep(for: .milliseconds(click % 10))
+                    return try await vault.accessToken(for: "alice").accessToken
+                }
+            }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
         }
         #expect(tokens.count == 1)
         #expect(!tokens.contains(before.accessToken))
+        #expect(await harness.sandbox.tokenRefreshCount() == 1)
+    }
+
+    @Test func twoRequestsRefusedWithTheSameTokenRefreshOnce() async throws {
+        let harness = try await ConnectedHarness()
+        defer { Task { await harness.stop() } }
+        let (callback, cookie) = try harness.consent()
+        _ = try harness.get(callback, cookie: cookie)
+        let vault = harness.application.vault
+        let refused = try #require(try await vault.connection(for: "alice")).accessToken
+        let first = try await vault.refresh("alice", replacing: refused)
+        let second = try await vault.refresh("alice", replacing: refused)
+        #expect(first.accessToken == second.accessToken)
+        #expect(first.accessToken != refused)
         #expect(await harness.sandbox.tokenRefreshCount() == 1)
     }
 
@@ -201,7 +223,10 @@ struct OAuthConnectTests {
         let (callback, cookie) = try harness.consent()
         _ = try harness.get(callback, cookie: cookie)
         await harness.sandbox.revokeAllTokens(ofUser: "prac-1")
-        await #expect(throws: TokenVaultError.reconnectRequired) { try await harness.application.vault.refresh("alice") }
+        let stale = try #require(try await harness.application.vault.connection(for: "alice")).accessToken
+        await #expect(throws: TokenVaultError.reconnectRequired) {
+            try await harness.application.vault.refresh("alice", replacing: stale)
+        }
         await #expect(throws: TokenVaultError.reconnectRequired) { try await harness.application.vault.accessToken(for: "alice") }
         let row = try #require(try await harness.storedRows().first)
         #expect(try row.string("status") == "disconnected")
