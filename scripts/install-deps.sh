@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system libraries the package links (SQLite, OpenSSL) when they are missing.
+# Installs the system libraries the package links (SQLite, OpenSSL) when they are missing, and the
+# openssl command the TLS tests use to make their certificates.
 set -euo pipefail
-if pkg-config --exists sqlite3 openssl 2>/dev/null; then
+if pkg-config --exists sqlite3 openssl 2>/dev/null && command -v openssl >/dev/null; then
   exit 0
 fi
-echo "Installing libsqlite3-dev, libssl-dev and pkg-config..." >&2
+echo "Installing libsqlite3-dev, libssl-dev, openssl and pkg-config..." >&2
 export DEBIAN_FRONTEND=noninteractive
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 sudo_if_needed apt-get update -qq
-sudo_if_needed apt-get install -y -qq libsqlite3-dev libssl-dev pkg-config >/dev/null
+sudo_if_needed apt-get install -y -qq libsqlite3-dev libssl-dev openssl pkg-config >/dev/null
