@@ -73,14 +73,15 @@ public final class Application: Sendable {
         )
     }
 
+    /// `applyPending` verifies applied checksums itself; without auto-migration we verify and only look.
     private static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
+        if autoMigrate {
+            try await runner.applyPending()
+            return
+        }
         try await runner.verify()
         let pending = try await runner.pending()
-        guard !pending.isEmpty else { return }
-        guard autoMigrate else {
-            throw StartupError.pendingMigrations(pending.map(\.fileName))
-        }
-        _ = try await runner.applyPending()
+        guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
     }
 
     public func start() throws {

@@ -5,13 +5,13 @@ import Server
 /// Everything interpolated is escaped: these pages echo nothing raw from a request.
 enum HTMLPage {
     static func render(title: String, message: String, link: (text: String, href: String)? = nil) -> String {
-        let action = link.map { #"<p><a href="\#(escape($0.href))">\#(escape($0.text))</a></p>"# } ?? ""
+        let action = link.map { #"<p><a href="\#(HTMLEscaping.escape($0.href))">\#(HTMLEscaping.escape($0.text))</a></p>"# } ?? ""
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
+            <title>\(HTMLEscaping.escape(title))</title>
             <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2a30}</style>
-            </head><body><h1>\(escape(title))</h1><p>\(escape(message))</p>\(action)</body></html>
+            </head><body><h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>\(action)</body></html>
             """
     }
 
@@ -19,9 +19,5 @@ enum HTMLPage {
         var response = Response.html(render(title: title, message: message, link: link), status: status)
         response.headerFields[.cacheControl] = "no-store"
         return response
-    }
-
-    static func escape(_ text: String) -> String {
-        HTMLEscaping.escape(text)
     }
 }

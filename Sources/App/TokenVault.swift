@@ -110,8 +110,10 @@ public final class TokenVault: Sendable {
             }
             try await store(token, for: user, requestID: nil)
             logger.info("fullscript token refreshed", metadata: ["user": "\(user)"])
-            guard let refreshed = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
-            return refreshed
+            return FullscriptConnection(
+                user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,
+                refreshToken: token.refreshToken, accessExpiresAt: token.expiresAt
+            )
         }
     }
 

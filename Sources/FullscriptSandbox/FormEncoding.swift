@@ -1,18 +1,8 @@
 import Foundation
 
-/// `application/x-www-form-urlencoded`, for the HTML forms, form-encoded token requests and the
-/// query strings the sandbox appends to redirect URIs.
+/// Writes `application/x-www-form-urlencoded` query strings the sandbox appends to redirect URIs;
+/// reading them is `Request.formParameters` / `queryParameters` in Server.
 enum FormEncoding {
-    static func decode(_ bytes: [UInt8]) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = unescape(parts[0]) else { continue }
-            fields[name] = parts.count > 1 ? unescape(parts[1]) ?? "" : ""
-        }
-        return fields
-    }
-
     static func encode(_ fields: [(String, String)]) -> String {
         fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
@@ -26,9 +16,5 @@ enum FormEncoding {
 
     private static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
-    }
-
-    private static func unescape(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -34,7 +34,7 @@ struct OAuthRoutes: Sendable {
     }
 
     private func decide(_ request: Request) async throws -> Response {
-        let form = FormEncoding.decode(request.body)
+        let form = request.formParameters
         guard let redirectURI = registeredRedirectURI(clientID: form["client_id"], redirectURI: form["redirect_uri"]) else {
             return Pages.notFound
         }
@@ -116,7 +116,7 @@ struct OAuthRoutes: Sendable {
     /// JSON is documented; form encoding is what most OAuth clients send, so both are read.
     private static func fields(of request: Request) -> [String: String] {
         if request.head.headerFields[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            return FormEncoding.decode(request.body)
+            return request.formParameters
         }
         guard case .object(let members) = JSON.parse(request.body) else { return [:] }
         return Dictionary(members.compactMap { key, value in value.text.map { (key, $0) } }, uniquingKeysWith: { $1 })

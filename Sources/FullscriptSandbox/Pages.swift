@@ -8,21 +8,21 @@ enum Pages {
     }
 
     static func message(_ title: String, _ text: String, status: HTTPResponse.Status) -> Response {
-        .html(document(title, "<h1>\(escape(title))</h1><p>\(escape(text))</p>"), status: status)
+        .html(document(title, "<h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(text))</p>"), status: status)
     }
 
     static func authorize(users: [SandboxUser], clientID: String, redirectURI: String, state: String?) -> String {
         let choices = users.enumerated().map { index, user in
-            "<label><input type=\"radio\" name=\"user_id\" value=\"\(escape(user.id))\"\(index == 0 ? " checked" : "")> "
-                + "\(escape(user.fullName)) (\(escape(user.type)))</label><br>"
+            "<label><input type=\"radio\" name=\"user_id\" value=\"\(HTMLEscaping.escape(user.id))\"\(index == 0 ? " checked" : "")> "
+                + "\(HTMLEscaping.escape(user.fullName)) (\(HTMLEscaping.escape(user.type)))</label><br>"
         }.joined()
         return document("Authorize application", """
             <h1>Fullscript sandbox: authorize application</h1>
-            <p>The application <code>\(escape(clientID))</code> asks to act for you in this clinic.</p>
+            <p>The application <code>\(HTMLEscaping.escape(clientID))</code> asks to act for you in this clinic.</p>
             <form method="post" action="/api/oauth/authorize/decision">
-            <input type="hidden" name="client_id" value="\(escape(clientID))">
-            <input type="hidden" name="redirect_uri" value="\(escape(redirectURI))">
-            \(state.map { "<input type=\"hidden\" name=\"state\" value=\"\(escape($0))\">" } ?? "")
+            <input type="hidden" name="client_id" value="\(HTMLEscaping.escape(clientID))">
+            <input type="hidden" name="redirect_uri" value="\(HTMLEscaping.escape(redirectURI))">
+            \(state.map { "<input type=\"hidden\" name=\"state\" value=\"\(HTMLEscaping.escape($0))\">" } ?? "")
             <fieldset><legend>Sign in as</legend>\(choices)</fieldset>
             <button name="decision" value="approve">Approve</button>
             <button name="decision" value="deny">Deny</button>
@@ -31,29 +31,29 @@ enum Pages {
     }
 
     static func plan(_ plan: TreatmentPlan, actingUser: SandboxUser?, patients: [Patient]) -> String {
-        let acting = actingUser.map { "\(escape($0.fullName)) (\(escape($0.type)))" } ?? escape(plan.actingUserID)
+        let acting = actingUser.map { "\(HTMLEscaping.escape($0.fullName)) (\(HTMLEscaping.escape($0.type)))" } ?? HTMLEscaping.escape(plan.actingUserID)
         let practitioner = plan.practitionerID.flatMap(SandboxSeed.user(id:))
         let patient = plan.patientID.flatMap { id in patients.first { $0.id == id } }
         var body = """
-            <h1>Treatment plan \(escape(plan.id))</h1>
+            <h1>Treatment plan \(HTMLEscaping.escape(plan.id))</h1>
             <p>Acting as: \(acting)</p>
             <p>State: <strong>\(plan.state.rawValue)</strong></p>
             """
         guard plan.state == .draft else {
-            body += "<p>Practitioner: \(escape(practitioner?.fullName ?? "-"))</p><p>Patient: \(escape(patient.map(patientLabel) ?? "-"))</p>"
-            body += "<ul>" + plan.recommendations.map { "<li>\(escape($0.variantID)): \(escape($0.amount)), \(escape($0.frequency))</li>" }.joined() + "</ul>"
+            body += "<p>Practitioner: \(HTMLEscaping.escape(practitioner?.fullName ?? "-"))</p><p>Patient: \(HTMLEscaping.escape(patient.map(patientLabel) ?? "-"))</p>"
+            body += "<ul>" + plan.recommendations.map { "<li>\(HTMLEscaping.escape($0.variantID)): \(HTMLEscaping.escape($0.amount)), \(HTMLEscaping.escape($0.frequency))</li>" }.joined() + "</ul>"
             return document("Treatment plan \(plan.id)", body)
         }
         let practitionerField = practitioner.map {
-            "<p>Practitioner: \(escape($0.fullName))</p>"
+            "<p>Practitioner: \(HTMLEscaping.escape($0.fullName))</p>"
         } ?? "<p><label>Practitioner <select name=\"practitioner_id\">" + SandboxSeed.practitioners.map {
-            "<option value=\"\(escape($0.id))\">\(escape($0.fullName))</option>"
+            "<option value=\"\(HTMLEscaping.escape($0.id))\">\(HTMLEscaping.escape($0.fullName))</option>"
         }.joined() + "</select></label></p>"
         let patientOptions = patients.map {
-            "<option value=\"\(escape($0.id))\"\($0.id == plan.patientID ? " selected" : "")>\(escape(patientLabel($0)))</option>"
+            "<option value=\"\(HTMLEscaping.escape($0.id))\"\($0.id == plan.patientID ? " selected" : "")>\(HTMLEscaping.escape(patientLabel($0)))</option>"
         }.joined()
         body += """
-            <form method="post" action="/sandbox/plans/\(escape(plan.id))/activate">
+            <form method="post" action="/sandbox/plans/\(HTMLEscaping.escape(plan.id))/activate">
             \(practitionerField)
             <p><label>Patient <select name="patient_id"><option value=""\(patient == nil ? " selected" : "")>New patient (below)</option>\(patientOptions)</select></label></p>
             <fieldset><legend>New patient</legend>
@@ -71,7 +71,7 @@ enum Pages {
     static func invitation(_ plan: TreatmentPlan) -> String {
         document("Your treatment plan", """
             <h1>Your treatment plan</h1>
-            <p>This is where the patient would check out plan \(escape(plan.id)) in Fullscript.</p>
+            <p>This is where the patient would check out plan \(HTMLEscaping.escape(plan.id)) in Fullscript.</p>
             """)
     }
 
@@ -82,14 +82,10 @@ enum Pages {
     private static func document(_ title: String, _ body: String) -> String {
         """
         <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) · Fullscript sandbox</title></head>
+        <html lang="en"><head><meta charset="utf-8"><title>\(HTMLEscaping.escape(title)) · Fullscript sandbox</title></head>
         <body>
         \(body)
         </body></html>
         """
-    }
-
-    static func escape(_ text: String) -> String {
-        HTMLEscaping.escape(text)
     }
 }

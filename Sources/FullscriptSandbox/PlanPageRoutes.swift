@@ -22,7 +22,7 @@ struct PlanPageRoutes: Sendable {
 
     private func activate(_ request: Request) async throws -> Response {
         guard let plan = await state.records.plan(id: request.parameters["id"] ?? "") else { return Pages.notFound }
-        let form = FormEncoding.decode(request.body)
+        let form = request.formParameters
         guard let practitionerID = plan.practitionerID ?? form["practitioner_id"],
               SandboxSeed.practitioners.contains(where: { $0.id == practitionerID })
         else { return Pages.message("Cannot activate", "Pick a practitioner.", status: .unprocessableContent) }

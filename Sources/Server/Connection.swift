@@ -187,7 +187,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private func begin(_ head: HTTPRequestHead) {
         let offered = head.request.headerFields[.xRequestID]
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
-        let path = Self.pathWithoutQuery(head.request.path)
+        let path = Request.path(of: head.request.path)
         let resolution = context.router.resolve(method: head.request.method, path: path)
         if case .route(_, _, let maxBodySize?) = resolution {
             decoder.bodyLimit = maxBodySize
@@ -208,18 +208,13 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         return true
     }
 
-    private static func pathWithoutQuery(_ target: String?) -> Substring {
-        let target = target ?? "/"
-        return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
-    }
-
     private func dispatch(_ request: PendingRequest) {
         phase = .responding
         deadline = 0
         setInterest(reading: false, watchingHangup: !inputClosed)
         let head = request.head
         let exchange = Exchange(
-            id: request.id, method: head.request.method, path: Self.pathWithoutQuery(head.request.path),
+            id: request.id, method: head.request.method, path: Request.path(of: head.request.path),
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
         switch request.resolution {

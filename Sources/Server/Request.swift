@@ -26,10 +26,7 @@ public struct Request: Sendable {
     public var method: HTTPRequest.Method { head.method }
 
     /// The request target's path, without the query.
-    public var path: Substring {
-        let target = head.path ?? "/"
-        return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
-    }
+    public var path: Substring { Self.path(of: head.path) }
 
     /// The raw query string, without the `?`.
     public var query: Substring? {
@@ -39,9 +36,26 @@ public struct Request: Sendable {
 
     /// Percent-decoded query parameters; the last value of a repeated name wins.
     public var queryParameters: [String: String] {
-        guard let query else { return [:] }
+        query.map(FormURLEncoding.decode) ?? [:]
+    }
+
+    /// The fields of an `application/x-www-form-urlencoded` body, as an HTML form posts them.
+    public var formParameters: [String: String] {
+        FormURLEncoding.decode(Substring(decoding: body, as: UTF8.self))
+    }
+
+    static func path(of target: String?) -> Substring {
+        let target = target ?? "/"
+        return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+    }
+}
+
+/// `name=value&…` with percent escapes and `+` for space: query strings and form bodies alike.
+public enum FormURLEncoding {
+    /// Pairs with a malformed escape are dropped; the last value of a repeated name wins.
+    public static func decode(_ text: Substring) -> [String: String] {
         var result: [String: String] = [:]
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true) else { continue }
             let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
