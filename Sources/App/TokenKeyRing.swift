@@ -19,8 +19,11 @@ public struct TokenKeyRing: Sendable {
     /// `TOKEN_ENCRYPTION_KEY` (base64 of 32 bytes, e.g. `openssl rand -base64 32`) and, during a
     /// rotation, `TOKEN_ENCRYPTION_PREVIOUS_KEYS` (comma-separated, same form).
     public static func fromEnvironment(_ environment: [String: String]) throws(ConfigError) -> TokenKeyRing {
-        guard let text = environment["TOKEN_ENCRYPTION_KEY"], !text.isEmpty else {
-            throw ConfigError(key: "token_encryption_key", problem: "not set: give 32 random bytes in base64, e.g. `openssl rand -base64 32`")
+        let text: String
+        do {
+            text = try Secret.read("TOKEN_ENCRYPTION_KEY", from: environment)
+        } catch {
+            throw ConfigError(key: "token_encryption_key", problem: error.problem + " (32 random bytes in base64, e.g. `openssl rand -base64 32`)")
         }
         let current = try parse(text, name: "token_encryption_key")
         let previous = try (environment["TOKEN_ENCRYPTION_PREVIOUS_KEYS"] ?? "")

@@ -1,4 +1,6 @@
 @testable import App
+import Crypto
+import Foundation
 import Testing
 
 struct AppConfigTests {
@@ -72,6 +74,21 @@ struct AppConfigTests {
     func refusesToStartWithoutValidFullscriptSettings(environment: [String: String], key: String) async throws {
         let error = await #expect(throws: ConfigError.self) { try await Self.load(environment) }
         #expect(error?.key == key)
+    }
+
+    @Test func readsSecretsFromFilesAsDocumented() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let key = directory.appendingPathComponent("key")
+        let secret = directory.appendingPathComponent("secret")
+        try Data("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n".utf8).write(to: key)
+        try Data("from-a-file\n".utf8).write(to: secret)
+        let config = try await Self.load([
+            "TOKEN_ENCRYPTION_KEY": "", "TOKEN_ENCRYPTION_KEY_FILE": key.path,
+            "FULLSCRIPT_CLIENT_SECRET": "", "FULLSCRIPT_CLIENT_SECRET_FILE": secret.path,
+        ])
+        #expect(config.fullscript.credentials.clientSecret == "from-a-file")
+        #expect(config.tokenKeys.current == (try SymmetricKey(bytes: [UInt8](repeating: 1, count: 32))))
     }
 
     @Test func allowsPlainHTTPOnlyToALoopbackSimulator() async throws {
