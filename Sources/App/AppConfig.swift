@@ -19,6 +19,7 @@ public struct AppConfig: Sendable {
     public var logLevel: Logger.Level
     public var fullscript: FullscriptSettings
     public var tokenKeys: TokenKeyRing
+    public var ehr: EHRSettings
 
     /// - Parameters:
     ///   - directory: the folder holding `default.json`.
@@ -75,6 +76,7 @@ public struct AppConfig: Sendable {
         self.logLevel = logLevel
         fullscript = try FullscriptSettings(config, environmentVariables: environment)
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
+        ehr = try EHRSettings(config, environmentVariables: environment, redirectURI: fullscript.credentials.redirectURI)
     }
 
     /// What a subcommand sets (the demo's database, say) unless the user gave that flag; a flag not

@@ -10,6 +10,16 @@ public struct FullscriptSettings: Sendable {
     public var caFile: String?
     /// The longest a click waits for Fullscript, retries included.
     public var timeout: Duration
+    /// Whether Fullscript emails a patient it creates from a draft link.
+    public var sendWelcomeEmail: Bool
+    /// Outside production, patient emails must be in one of these domains (or their subdomains),
+    /// so a sandbox or a demo never lets Fullscript email a real person.
+    public var patientEmailDomains: [String]
+
+    /// nil in production, where every address is a real patient's.
+    public var emailDomainGuard: [String]? {
+        [.usProduction, .caProduction].contains(environment) ? nil : patientEmailDomains
+    }
 
     init(_ config: ValidatingReader, environmentVariables: [String: String]) throws(ConfigError) {
         let name = try config.string("fullscript.environment")
@@ -43,6 +53,9 @@ public struct FullscriptSettings: Sendable {
         )
         caFile = try config.optionalString("fullscript.ca_file")
         timeout = .milliseconds(try config.int("fullscript.timeout_ms", in: 100...120_000))
+        sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
+        patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 
     private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {

@@ -28,7 +28,10 @@ struct Demo: AsyncParsableCommand {
             "fullscript.redirect_uri": callback,
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
-        let secrets = ["FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey()]
+        let secrets = [
+            "FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey(),
+            "EHR_LAUNCH_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
+        ]
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let (sandbox, _) = try SandboxCommand.makeServer(host: host, port: sandboxPort, redirectURIs: [callback], logger: logger)
         try sandbox.start()

@@ -5,11 +5,12 @@ import Testing
 
 struct AppConfigTests {
     static let configDirectory = repositoryRoot + "/config"
-    /// What every start needs besides config/default.json: Fullscript credentials and the token key.
+    /// What every start needs besides config/default.json: Fullscript credentials, the token key and the launch secret.
     static let required = [
         "FULLSCRIPT_CLIENT_ID": "client", "FULLSCRIPT_CLIENT_SECRET": "secret",
         "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",
         "TOKEN_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "EHR_LAUNCH_SECRET": "a-launch-secret-of-at-least-32-bytes!",
     ]
 
     static func load(_ environment: [String: String], overrides: [String: String] = [:]) async throws -> AppConfig {

@@ -27,6 +27,8 @@ struct ApplicationTests {
     }
 
     /// A complete environment for a test instance with its files under `directory`.
+    static let launchSecret = "test-launch-secret-0123456789abcdef-0123"
+
     static func environment(_ directory: URL) -> [String: String] {
         [
             "PORT": "0",
@@ -38,6 +40,7 @@ struct ApplicationTests {
             "FULLSCRIPT_CLIENT_SECRET": "test-secret",
             "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",
             "TOKEN_ENCRYPTION_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
+            "EHR_LAUNCH_SECRET": launchSecret,
         ]
     }
 

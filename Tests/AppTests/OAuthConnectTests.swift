@@ -47,6 +47,7 @@ final class ConnectedHarness: Sendable {
             "FULLSCRIPT_ENVIRONMENT": "custom", "FULLSCRIPT_API_BASE_URL": base, "FULLSCRIPT_AUTHORIZE_URL": base + "/oauth/authorize",
             "FULLSCRIPT_CLIENT_ID": "sandbox-client", "FULLSCRIPT_CLIENT_SECRET": "sandbox-secret",
             "FULLSCRIPT_REDIRECT_URI": Self.redirectURI, "TOKEN_ENCRYPTION_KEY": key,
+            "EHR_LAUNCH_SECRET": ApplicationTests.launchSecret,
         ]) { _, new in new })
         config.server.shutdownGracePeriod = .seconds(1)
         let clock = clock
