@@ -12,7 +12,9 @@ public final class Application: Sendable {
     let database: Database
     let httpClient: HTTPClient
     let vault: TokenVault
+    let patients: PatientStore
     let logger: Logger
+    let now: @Sendable () -> Date
 
     public var port: Int { server.port }
 
@@ -21,7 +23,7 @@ public final class Application: Sendable {
     public init(
         config: AppConfig,
         logger: Logger,
-        identity: any EHRIdentityProvider = NobodySignedIn(),
+        identity: (any EHRIdentityProvider)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) async throws {
         self.config = config
@@ -41,6 +43,8 @@ public final class Application: Sendable {
             transport: HTTPClientTransport(client: httpClient, deadline: config.fullscript.timeout), logger: logger
         )
         vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, logger: logger, now: now)
+        patients = PatientStore(database: database)
+        self.now = now
         do {
             let runner = MigrationRunner(
                 database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
@@ -48,9 +52,21 @@ public final class Application: Sendable {
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
             var router = Router()
             HealthRoutes(database: database, runner: runner).register(on: &router)
+            let sessions = SessionStore(database: database, settings: config.ehr, now: now)
+            let identity = identity ?? sessions
+            let signInPath = config.ehr.demoSignIn ? DemoSignInRoutes.path : nil
+            LaunchRoutes(sessions: sessions, settings: config.ehr, now: now).register(on: &router)
+            if config.ehr.demoSignIn {
+                DemoSignInRoutes(settings: config.ehr, now: now).register(on: &router)
+            }
             OAuthConnectRoutes(
                 vault: vault, client: fullscript, database: database, identity: identity,
-                secureCookies: config.fullscript.credentials.redirectURI.hasPrefix("https:"), now: now
+                secureCookies: config.ehr.secureCookies, now: now
+            ).register(on: &router)
+            EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: &router)
+            RecommendRoutes(
+                identity: identity, vault: vault, client: fullscript, patients: patients, log: RecommendationLog(database: database),
+                settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
             ).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in files.respond(to: request) }
@@ -82,6 +98,11 @@ public final class Application: Sendable {
         try await runner.verify()
         let pending = try await runner.pending()
         guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
+    }
+
+    /// The demo EHR's patients, as internal services would have sent them.
+    public func seedDemoData() async throws {
+        try await DemoSeed.seed(patients, at: now())
     }
 
     public func start() throws {

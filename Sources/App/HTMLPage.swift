@@ -6,13 +6,22 @@ import Server
 enum HTMLPage {
     static func render(title: String, message: String, link: (text: String, href: String)? = nil) -> String {
         let action = link.map { #"<p><a href="\#(HTMLEscaping.escape($0.href))">\#(HTMLEscaping.escape($0.text))</a></p>"# } ?? ""
-        return """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTMLEscaping.escape(title))</title>
-            <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2a30}</style>
-            </head><body><h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>\(action)</body></html>
-            """
+        return document(title: title, body: "<h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>\(action)")
+    }
+
+    /// `body` is trusted markup: callers escape what they put in it.
+    static func document(title: String, body: String, head: String = "") -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(HTMLEscaping.escape(title))</title>\(head)
+        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2a30}
+        ul.choices{list-style:none;padding:0}ul.choices li{margin:.5rem 0}
+        button{font:inherit;padding:.4rem .9rem;border-radius:6px;border:1px solid #0a6b48;background:#0a6b48;color:#fff;cursor:pointer}
+        button:focus-visible,a:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
+        .messages{color:#8a1c1c}</style>
+        </head><body><main>\(body)</main></body></html>
+        """
     }
 
     static func response(_ status: HTTPResponse.Status, title: String, message: String, link: (text: String, href: String)? = nil) -> Response {

@@ -8,7 +8,11 @@ struct HTTPClientTransport: FullscriptTransport {
     let deadline: Duration
 
     func send(_ request: HTTPRequest, body: [UInt8]?) async throws -> (HTTPResponse, [UInt8]) {
-        let response = try await client.execute(request, body: body, deadline: deadline)
-        return (response.head, response.body)
+        do {
+            let response = try await client.execute(request, body: body, deadline: deadline)
+            return (response.head, response.body)
+        } catch .timedOut, .deadlineExceeded {
+            throw FullscriptTransportTimeout()
+        }
     }
 }

@@ -19,7 +19,11 @@ struct OAuthConnectRoutes: Sendable {
     let now: @Sendable () -> Date
 
     static let stateLifetime: TimeInterval = 600
-    static let bindingCookie = "fs_oauth_binding"
+    static let bindingCookieName = "fs_oauth_binding"
+
+    private var bindingCookie: Cookie {
+        Cookie(name: Self.bindingCookieName, path: "/oauth/fullscript", sameSite: .lax, secure: secureCookies)
+    }
 
     func register(on router: inout Router) {
         router.get("/oauth/fullscript/connect") { try await connect($0) }
@@ -52,7 +56,7 @@ struct OAuthConnectRoutes: Sendable {
             )
         }
         var response = Response.redirect(to: client.authorizeURL(state: state))
-        response.headerFields[.setCookie] = cookie(binding, maxAge: Int(Self.stateLifetime))
+        response.headerFields[.setCookie] = bindingCookie.setCookie(binding, maxAge: Int(Self.stateLifetime))
         response.headerFields[.referrerPolicy] = "no-referrer"
         return response
     }
@@ -73,7 +77,7 @@ struct OAuthConnectRoutes: Sendable {
     func callback(_ request: Request) async throws -> Response {
         let query = request.queryParameters
         let flow: PendingFlow
-        switch try await consumeState(query["state"], binding: Self.cookieValue(Self.bindingCookie, in: request.head.headerFields)) {
+        switch try await consumeState(query["state"], binding: bindingCookie.value(in: request.head.headerFields)) {
         case .failure(let problem):
             return HTMLPage.response(.badRequest, title: "Connection not completed",
                                      message: problem.rawValue + " Nothing was saved. Start again from the EHR.")
@@ -104,7 +108,22 @@ struct OAuthConnectRoutes: Sendable {
                                      link: ("Try again", "/oauth/fullscript/connect?return_to=" + flow.returnTo.path))
         }
         try await vault.store(token, for: flow.user, requestID: request.id)
-        return withClearedCookie(.redirect(to: flow.returnTo.path, status: .seeOther))
+        return withClearedCookie(Self.continuePage(to: flow.returnTo))
+    }
+
+    /// The browser arrives here from Fullscript's site, so a redirect would keep the navigation
+    /// cross-site and the `SameSite=Strict` session cookie would not be sent to `return_to`. A page
+    /// of ours that moves on by itself makes the next request same-site, with the session.
+    static func continuePage(to returnTo: ReturnPath) -> Response {
+        let href = HTMLEscaping.escape(returnTo.path)
+        var response = Response.html(HTMLPage.document(
+            title: "Fullscript connected",
+            body: #"<h1>Fullscript connected</h1><p>Continuing… If nothing happens, <a id="continue" href="\#(href)">continue here</a>.</p>"#,
+            head: #"<meta http-equiv="refresh" content="0;url=\#(href)">"#
+        ))
+        response.headerFields[.cacheControl] = "no-store"
+        response.headerFields[.referrerPolicy] = "no-referrer"
+        return response
     }
 
     /// Marks the state used in the same statement that checks it, so two callbacks racing with the
@@ -138,30 +157,14 @@ struct OAuthConnectRoutes: Sendable {
             : Response(status: .noContent)
     }
 
-    private func cookie(_ value: String, maxAge: Int) -> String {
-        "\(Self.bindingCookie)=\(value); Path=/oauth/fullscript; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secureCookies ? "; Secure" : "")
-    }
-
     private func withClearedCookie(_ response: Response) -> Response {
         var response = response
-        response.headerFields[.setCookie] = cookie("", maxAge: 0)
+        response.headerFields[.setCookie] = bindingCookie.cleared
         return response
     }
 
     static func hash(_ text: String) -> String {
         SHA256.hexDigest(Array(text.utf8))
-    }
-
-    static func cookieValue(_ name: String, in fields: HTTPFields) -> String? {
-        for header in fields[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    return String(parts[1]).trimmingCharacters(in: .whitespaces)
-                }
-            }
-        }
-        return nil
     }
 }
 

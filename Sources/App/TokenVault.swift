@@ -85,6 +85,15 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// Whether `user` is connected, and as whom, without opening the tokens.
+    func resourceOwnerType(of user: String) async throws -> ResourceOwner.Kind? {
+        try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT resource_owner_type FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+            ).flatMap { ResourceOwner.Kind(rawValue: try $0.string("resource_owner_type")) }
+        }
+    }
+
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: String) async throws -> FullscriptConnection {
         guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }

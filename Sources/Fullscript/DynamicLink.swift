@@ -4,10 +4,13 @@ public struct DynamicLink: Sendable, Equatable {
     public var redirectURL: String
     /// The patient Fullscript matched or created, when the answer names one.
     public var patientID: String?
+    /// Fullscript's `X-Request-Id` for the call that made the link, for the audit trail.
+    public var requestID: String?
 
-    public init(redirectURL: String, patientID: String? = nil) {
+    public init(redirectURL: String, patientID: String? = nil, requestID: String? = nil) {
         self.redirectURL = redirectURL
         self.patientID = patientID
+        self.requestID = requestID
     }
 
     /// The draft link answers `{"dynamic_links": {"redirect_url"}}`, the new-plan link a top-level

@@ -18,11 +18,13 @@ extension FullscriptClient {
 
     private func link(_ request: APIRequest) async throws(FullscriptError) -> DynamicLink {
         let answer = try await send(request)
-        return try decode(answer) { body throws in
+        var link = try decode(answer) { body throws in
             guard let json = JSONValue(parsing: body), let link = DynamicLink(json: json) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no redirect_url"))
             }
             return link
         }
+        link.requestID = answer.requestID
+        return link
     }
 }

@@ -42,6 +42,7 @@ public struct FullscriptClient: Sendable {
             metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
             metadata["error"] = "\(error)"
             logger.warning("fullscript call failed", metadata: metadata)
+            if error is FullscriptTransportTimeout { throw FullscriptError(.timedOut) }
             throw FullscriptError(.unavailable(error is CancellationError ? "cancelled" : "\(error)"))
         }
         let requestID = response.headerFields[Self.requestIDField]

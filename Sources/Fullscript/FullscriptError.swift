@@ -14,6 +14,8 @@ public struct FullscriptError: Error, Sendable, Equatable {
         case rateLimited(retryAfterSeconds: Int?)
         /// Fullscript could not be reached or failed: transport errors, timeouts, 5xx.
         case unavailable(String)
+        /// No answer within the call's deadline.
+        case timedOut
         /// An answer this client cannot read, or a status it does not expect.
         case malformedResponse(String)
     }
@@ -44,6 +46,7 @@ extension FullscriptError: CustomStringConvertible {
         case .notFound: text = "Fullscript found no such resource"
         case .rateLimited(let seconds): text = "Fullscript rate limit reached" + (seconds.map { ", retry after \($0) s" } ?? "")
         case .unavailable(let reason): text = "Fullscript unavailable: " + reason
+        case .timedOut: text = "Fullscript did not answer within the deadline"
         case .malformedResponse(let reason): text = "unreadable Fullscript response: " + reason
         }
         let details = [status.map { "status \($0)" }, requestID.map { "request \($0)" }].compactMap(\.self)

@@ -6,3 +6,9 @@ public protocol FullscriptTransport: Sendable {
     /// Sends one request (absolute: scheme, authority, path+query set) and returns the whole response.
     func send(_ request: HTTPRequest, body: [UInt8]?) async throws -> (HTTPResponse, [UInt8])
 }
+
+/// What a transport throws when the call's deadline passed, so a click can say "too slow" rather
+/// than "down".
+public struct FullscriptTransportTimeout: Error, Sendable {
+    public init() {}
+}

@@ -30,7 +30,7 @@ struct JSONTests {
 
 struct FormEncodingTests {
     @Test func roundTripsReservedCharacters() {
-        let encoded = FormEncoding.encode([("state", "a b&c=d/é")])
+        let encoded = FormURLEncoding.encode([("state", "a b&c=d/é")])
         #expect(FormURLEncoding.decode(Substring(encoded)) == ["state": "a b&c=d/é"])
         #expect(FormURLEncoding.decode("x=1+2&y") == ["x": "1 2", "y": ""])
         #expect(FormEncoding.append([("code", "c")], to: "http://app.test/cb?tenant=1") == "http://app.test/cb?tenant=1&code=c")

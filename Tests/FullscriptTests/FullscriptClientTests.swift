@@ -39,6 +39,12 @@ struct FullscriptClientTests {
         }
     }
 
+    @Test func transportTimeoutIsTimedOutNotDown() async {
+        await #expect(throws: FullscriptError(.timedOut)) {
+            try await Fixture.client(FakeTransport(.failure(FullscriptTransportTimeout()))).clinic(accessToken: "tok")
+        }
+    }
+
     @Test(arguments: ["not json", #"{"clinic": {"name": "no id"}}"#, #"{"practice": {}}"#, ""])
     func unreadableAnswersAreMalformed(_ body: String) async {
         let transport = FakeTransport(.answer(200, body, headers: ["X-Request-Id": "req-3"]))

@@ -1,0 +1,36 @@
+import HTTPTypes
+
+/// The few cookie rules this application needs, in one place so every cookie gets `HttpOnly`
+/// and `Secure` the same way.
+struct Cookie {
+    enum SameSite: String {
+        /// Sent on top-level cross-site navigations: needed where Fullscript sends the browser back to us.
+        case lax = "Lax"
+        /// Never sent from another site, so no other site can make a signed-in user act.
+        case strict = "Strict"
+    }
+
+    let name: String
+    let path: String
+    let sameSite: SameSite
+    let secure: Bool
+
+    func setCookie(_ value: String, maxAge: Int) -> String {
+        "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=\(sameSite.rawValue)" + (secure ? "; Secure" : "")
+    }
+
+    var cleared: String { setCookie("", maxAge: 0) }
+
+    func value(in fields: HTTPFields) -> String? {
+        for header in fields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                    let value = parts[1].trimmingCharacters(in: .whitespaces)
+                    return value.isEmpty ? nil : value
+                }
+            }
+        }
+        return nil
+    }
+}

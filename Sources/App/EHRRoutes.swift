@@ -1,0 +1,103 @@
+import Foundation
+import Fullscript
+import Server
+
+/// The JSON the demo EHR's pages (`Public/`) read with the session cookie: who is signed in, their
+/// Fullscript connection, and the patients. Internal services use `/api/v1` with a service key instead.
+struct EHRRoutes: Sendable {
+    let identity: any EHRIdentityProvider
+    let vault: TokenVault
+    let patients: PatientStore
+    let signInPath: String?
+
+    static let pageSize = 50
+
+    func register(on router: inout Router) {
+        router.get("/ehr/api/me") { try await me($0) }
+        router.get("/ehr/api/patients") { try await list($0) }
+        router.get("/ehr/api/patients/:id") { try await patient($0) }
+    }
+
+    private struct Me: Encodable {
+        struct User: Encodable {
+            let id: String
+            let name: String?
+        }
+
+        struct Connection: Encodable {
+            let connected: Bool
+            let resourceOwnerType: String?
+
+            enum CodingKeys: String, CodingKey { case connected, resourceOwnerType = "resource_owner_type" }
+        }
+
+        let user: User
+        let fullscript: Connection
+        let demo: Bool
+        let signInURL: String?
+
+        enum CodingKeys: String, CodingKey { case user, fullscript, demo, signInURL = "sign_in_url" }
+    }
+
+    private func me(_ request: Request) async throws -> Response {
+        guard let user = await identity.user(for: request) else { return notSignedIn(request) }
+        let owner = try await vault.resourceOwnerType(of: user.id)
+        return json(Me(user: .init(id: user.id, name: user.name),
+                       fullscript: .init(connected: owner != nil, resourceOwnerType: owner?.rawValue),
+                       demo: signInPath != nil, signInURL: signInPath))
+    }
+
+    private struct PatientList: Encodable {
+        let patients: [PatientBody]
+        let nextAfter: String?
+
+        enum CodingKeys: String, CodingKey { case patients, nextAfter = "next_after" }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        guard await identity.user(for: request) != nil else { return notSignedIn(request) }
+        let query = request.queryParameters
+        let limit = query["limit"].flatMap(Int.init) ?? Self.pageSize
+        guard (1...200).contains(limit) else {
+            return APIError.response(.badRequest, code: "bad_limit", message: "limit must be between 1 and 200", requestID: request.id)
+        }
+        let page = try await patients.list(after: query["after"], limit: limit + 1)
+        let shown = Array(page.prefix(limit))
+        return json(PatientList(patients: shown.map(PatientBody.init), nextAfter: page.count > limit ? shown.last?.ehrPatientID : nil))
+    }
+
+    private func patient(_ request: Request) async throws -> Response {
+        guard await identity.user(for: request) != nil else { return notSignedIn(request) }
+        let id = request.parameters["id"] ?? ""
+        guard PatientRecord.isValidID(id) else {
+            return APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id)
+        }
+        switch try await patients.find(id) {
+        case .found(let patient): return json(PatientBody(patient))
+        case .deleted: return APIError.response(.gone, code: "patient_deleted", message: Refusal.patientDeleted.message, requestID: request.id)
+        case .unknown: return APIError.response(.notFound, code: "patient_not_found", message: "No patient with this id.", requestID: request.id)
+        }
+    }
+
+    private struct NotSignedIn: Encodable {
+        let error: [String: String]
+        let signInURL: String?
+
+        enum CodingKeys: String, CodingKey { case error, signInURL = "sign_in_url" }
+    }
+
+    private func notSignedIn(_ request: Request) -> Response {
+        var response = Response.json(JSONBody.encode(NotSignedIn(
+            error: ["code": Refusal.notSignedIn.code, "message": Refusal.notSignedIn.message, "request_id": request.id],
+            signInURL: signInPath
+        )), status: .unauthorized)
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
+
+    private func json(_ value: some Encodable) -> Response {
+        var response = Response.json(JSONBody.encode(value))
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+
+/// The short-lived token an EHR's backend mints for its signed-in user: a JWT signed HS256 with
+/// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name` and
+/// `iat` optional.
+struct LaunchToken: Sendable, Equatable {
+    let user: EHRUser
+    let id: String
+    let expiresAt: Int64
+
+    /// A token may live at most this long: it travels in a URL, so it must be useless soon after.
+    static let maximumLifetime: TimeInterval = 600
+    /// Clocks of the EHR and this server may disagree by this much.
+    static let clockSkew: TimeInterval = 30
+
+    enum Problem: Error, Equatable, CustomStringConvertible {
+        case malformed
+        case unsupportedAlgorithm(String)
+        case badSignature
+        case missingClaim(String)
+        case invalidClaim(String)
+        case expired
+        case tooLongLived
+        case issuedInTheFuture
+        case reused
+
+        var description: String {
+            switch self {
+            case .malformed: "The sign-in link's token is not a JWT."
+            case .unsupportedAlgorithm(let name): "The sign-in link's token is signed with \(name.isEmpty ? "no algorithm" : name); only HS256 is accepted."
+            case .badSignature: "The sign-in link's token is not signed with this server's launch secret."
+            case .missingClaim(let name): "The sign-in link's token has no \(name) claim."
+            case .invalidClaim(let name): "The sign-in link's token has an unusable \(name) claim."
+            case .expired: "The sign-in link has expired."
+            case .tooLongLived: "The sign-in link's token lives longer than 10 minutes."
+            case .issuedInTheFuture: "The sign-in link's token was issued in the future (check the EHR server's clock)."
+            case .reused: "The sign-in link was already used."
+            }
+        }
+    }
+
+    init(verifying token: String, secret: [UInt8], now: Date) throws(Problem) {
+        let payload: [UInt8]
+        do {
+            payload = try JWT.verifyHS256(token, key: secret)
+        } catch {
+            switch error {
+            case .malformed: throw .malformed
+            case .unsupportedAlgorithm(let name): throw .unsupportedAlgorithm(name)
+            case .badSignature: throw .badSignature
+            }
+        }
+        guard let claims = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { throw .malformed }
+        let subject = try Self.text(claims, "sub", maxLength: 128)
+        id = try Self.text(claims, "jti", maxLength: 128)
+        let name = claims["name"] == nil ? nil : try Self.text(claims, "name", maxLength: 200)
+        guard let exp = claims["exp"] else { throw .missingClaim("exp") }
+        guard let expiry = (exp as? NSNumber)?.doubleValue, expiry.isFinite else { throw .invalidClaim("exp") }
+        let seconds = now.timeIntervalSince1970
+        guard expiry + Self.clockSkew > seconds else { throw .expired }
+        guard expiry <= seconds + Self.maximumLifetime + Self.clockSkew else { throw .tooLongLived }
+        if let iat = claims["iat"] {
+            guard let issued = (iat as? NSNumber)?.doubleValue, issued.isFinite else { throw .invalidClaim("iat") }
+            guard issued <= seconds + Self.clockSkew else { throw .issuedInTheFuture }
+        }
+        user = EHRUser(id: subject, name: name)
+        expiresAt = Int64(expiry.rounded(.up))
+    }
+
+    private static func text(_ claims: [String: Any], _ name: String, maxLength: Int) throws(Problem) -> String {
+        guard let value = claims[name] else { throw .missingClaim(name) }
+        guard let text = value as? String, !text.isEmpty, text.count <= maxLength,
+              text.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else { throw .invalidClaim(name) }
+        return text
+    }
+
+    /// What the EHR's backend does, here for the demo's sign-in page and for tests.
+    static func mint(for user: EHRUser, secret: [UInt8], now: Date, lifetime: TimeInterval = 120) -> String {
+        var claims: [String: Any] = [
+            "sub": user.id, "jti": Base64URL.encode(SecureRandom.bytes(count: 16)),
+            "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + lifetime),
+        ]
+        claims["name"] = user.name
+        let json = (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data()
+        return JWT.signHS256(claims: Array(json), key: secret)
+    }
+}

@@ -1,0 +1,377 @@
+import Foundation
+import Fullscript
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// `GET /recommend/:patientId`: one click on "Recommend with Fullscript", opened in a new tab.
+///
+/// 1. Who is clicking: the session (`SameSite=Strict`, so another site cannot click for them).
+/// 2. Which patient: our copy of the EHR's patient; a deleted one stops here, an unknown one or one
+///    without an email gets the generic new-plan link.
+/// 3. A live Fullscript token, or the OAuth connect flow, which comes back to this same URL.
+/// 4. Which practitioner: the token's owner, or for staff the one they act for (asked once, remembered).
+/// 5. A fresh link from Fullscript, answered as a 302. Nothing is cached; nothing but the audit row
+///    is written unless the link was made.
+struct RecommendRoutes: Sendable {
+    let identity: any EHRIdentityProvider
+    let vault: TokenVault
+    let client: FullscriptClient
+    let patients: PatientStore
+    let log: RecommendationLog
+    let settings: FullscriptSettings
+    /// The demo's sign-in page, where a click without a session is sent; nil in production.
+    let signInPath: String?
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    func register(on router: inout Router) {
+        router.get("/recommend/:patientId") { try await recommend($0) }
+    }
+
+    func recommend(_ request: Request) async throws -> Response {
+        let format = ReplyFormat(request)
+        guard let patientID = request.parameters["patientId"], PatientRecord.isValidID(patientID) else {
+            return Refusal.badPatientID.response(format, requestID: request.id)
+        }
+        guard let entrypoint = Self.entrypoint(request.queryParameters["entrypoint"]) else {
+            return Refusal.badEntrypoint.response(format, requestID: request.id)
+        }
+        if request.head.headerFields[.secFetchSite] == "cross-site" {
+            return Refusal.crossSite.response(format, requestID: request.id)
+        }
+        let here = request.head.path ?? "/recommend/\(patientID)"
+        guard let user = await identity.user(for: request) else {
+            if let signInPath, format == .html {
+                return .redirect(to: signInPath + "?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
+            }
+            return Refusal.notSignedIn.response(format, requestID: request.id)
+        }
+        var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
+
+        let patient: PatientRecord?
+        switch try await patients.find(patientID) {
+        case .deleted:
+            return try await refuse(.patientDeleted, click, format)
+        case .unknown:
+            patient = nil
+        case .found(let found):
+            patient = found
+        }
+        let details = patient.flatMap(Self.details)
+        if let email = details?.email, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
+            return try await refuse(.emailNotAllowed(domains), click, format)
+        }
+
+        let connection: FullscriptConnection
+        do {
+            connection = try await vault.accessToken(for: user.id)
+        } catch TokenVaultError.reconnectRequired {
+            return try await connectFirst(here, click, format)
+        } catch TokenVaultError.fullscript(let error) {
+            return try await refuse(.fullscript(error), click, format)
+        }
+
+        do {
+            let link: DynamicLink
+            if let details {
+                let practitionerID: String
+                switch try await practitioner(for: connection, requested: request.queryParameters["practitioner_id"]) {
+                case .chosen(let id):
+                    practitionerID = id
+                case .ask(let practitioners, let problem):
+                    click.outcome = "practitioner_required"
+                    try await log.record(click, at: now())
+                    return Self.picker(practitioners, problem: problem, patientID: patientID, entrypoint: entrypoint, format: format,
+                                       requestID: request.id)
+                }
+                click.practitionerID = practitionerID
+                click.linkKind = "draft"
+                let draft = DraftTreatmentPlanLinkRequest(
+                    practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
+                )
+                link = try await withFreshToken(connection) { try await client.draftTreatmentPlanLink(accessToken: $0, draft) }
+            } else {
+                click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
+                click.linkKind = "new"
+                link = try await withFreshToken(connection) { try await client.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+            }
+            guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
+                  destination.host != nil else {
+                throw FullscriptError(.malformedResponse("redirect_url is not an absolute http(s) URL"), requestID: link.requestID)
+            }
+            click.fullscriptRequestID = link.requestID
+            click.outcome = "redirected"
+            try await remember(link, patient: patient, connection: connection, staffChoice: click.practitionerID, click: click)
+            var response = Response.redirect(to: link.redirectURL)
+            response.headerFields[.cacheControl] = "no-store"
+            response.headerFields[.referrerPolicy] = "no-referrer"
+            return response
+        } catch TokenVaultError.reconnectRequired {
+            return try await connectFirst(here, click, format)
+        } catch TokenVaultError.fullscript(let error) {
+            return try await refuse(.fullscript(error), click, format)
+        } catch let error as FullscriptError {
+            if error.kind == .unauthorized { return try await connectFirst(here, click, format) }
+            if case .validation(let messages) = error.kind, connection.resourceOwner.type == .staff,
+               messages.contains(where: { $0.localizedCaseInsensitiveContains("practitioner") }) {
+                try await log.forgetStaffChoice(of: user.id)
+            }
+            click.fullscriptRequestID = error.requestID
+            return try await refuse(.fullscript(error), click, format)
+        }
+    }
+
+    /// A 401 means the access token died early (revoked, or the clock lied): one refresh, one retry.
+    private func withFreshToken<T: Sendable>(
+        _ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await call(connection.accessToken)
+        } catch let error as FullscriptError where error.kind == .unauthorized {
+            let fresh = try await vault.refresh(connection.user, replacing: connection.accessToken)
+            return try await call(fresh.accessToken)
+        }
+    }
+
+    private enum PractitionerChoice {
+        case chosen(String)
+        /// Staff must pick: the clinic's practitioners, and why the last pick did not work.
+        case ask([Practitioner], problem: String?)
+    }
+
+    /// A practitioner drafts as themselves. Staff act for `?practitioner_id=` when it is one of the
+    /// clinic's practitioners, else for their last choice, else they are asked.
+    private func practitioner(for connection: FullscriptConnection, requested: String?) async throws -> PractitionerChoice {
+        if connection.resourceOwner.type == .practitioner { return .chosen(connection.resourceOwner.id) }
+        if requested == nil, let remembered = try await log.staffChoice(of: connection.user) { return .chosen(remembered) }
+        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
+        guard let requested else { return .ask(practitioners, problem: nil) }
+        guard practitioners.contains(where: { $0.id == requested }) else {
+            return .ask(practitioners, problem: "That practitioner is not in your Fullscript clinic. Pick one below.")
+        }
+        return .chosen(requested)
+    }
+
+    /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
+    /// search by email), and the practitioner a staff user acts for. A failed search only costs the mapping.
+    private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection, staffChoice: String?,
+                          click: RecommendationLog.Click) async throws {
+        var fullscriptPatientID = link.patientID
+        if fullscriptPatientID == nil, let patient, patient.fullscriptPatientID == nil, let email = patient.email {
+            do {
+                fullscriptPatientID = try await client.searchPatients(accessToken: connection.accessToken, query: email)
+                    .first { $0.email?.caseInsensitiveCompare(email) == .orderedSame }?.id
+            } catch {
+                logger.warning("fullscript patient search failed; mapping left for later",
+                               metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+            }
+        }
+        let date = now()
+        if let patient, let fullscriptPatientID, patient.fullscriptPatientID == nil {
+            try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: fullscriptPatientID, at: date)
+        }
+        let staffChoice = connection.resourceOwner.type == .staff ? staffChoice : nil
+        try await log.record(click, staffChoice: staffChoice, at: date)
+    }
+
+    private func connectFirst(_ here: String, _ click: RecommendationLog.Click, _ format: ReplyFormat) async throws -> Response {
+        var click = click
+        click.outcome = "connect_required"
+        try await log.record(click, at: now())
+        guard format == .html else { return Refusal.notConnected.response(format, requestID: click.requestID) }
+        return .redirect(to: "/oauth/fullscript/connect?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
+    }
+
+    private func refuse(_ refusal: Refusal, _ click: RecommendationLog.Click, _ format: ReplyFormat) async throws -> Response {
+        var click = click
+        click.outcome = refusal.code
+        click.detail = refusal.auditDetail
+        try await log.record(click, at: now())
+        if case .fullscript(let error) = refusal {
+            logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+        }
+        return refusal.response(format, requestID: click.requestID, reconnect: "/oauth/fullscript/connect?return_to="
+            + FormURLEncoding.escape("/recommend/\(click.patientID)"))
+    }
+
+    /// Only details Fullscript accepts travel: no email means no patient block (the new-plan link).
+    private static func details(_ patient: PatientRecord) -> PatientDetails? {
+        guard let email = patient.email, !email.isEmpty else { return nil }
+        return PatientDetails(email: email, firstName: patient.firstName, lastName: patient.lastName, dateOfBirth: patient.dateOfBirth,
+                              gender: patient.gender, mobileNumber: patient.mobileNumber)
+    }
+
+    static func isAllowed(_ email: String, domains: [String]) -> Bool {
+        guard let at = email.lastIndex(of: "@") else { return false }
+        let domain = email[email.index(after: at)...].lowercased()
+        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
+    }
+
+    private static func entrypoint(_ value: String?) -> Entrypoint? {
+        guard let value, !value.isEmpty else { return .catalog }
+        return Entrypoint(rawValue: value)
+    }
+
+    private static func picker(_ practitioners: [Practitioner], problem: String?, patientID: String, entrypoint: Entrypoint,
+                               format: ReplyFormat, requestID: String) -> Response {
+        guard format == .html else {
+            return APIError.response(.conflict, code: "practitioner_required",
+                                     message: "Staff must choose a practitioner: add ?practitioner_id= with one of "
+                                         + practitioners.map(\.id).joined(separator: ", "), requestID: requestID)
+        }
+        let items = practitioners.map { practitioner in
+            var query = [("practitioner_id", practitioner.id)]
+            if entrypoint != .catalog { query.append(("entrypoint", entrypoint.rawValue)) }
+            let href = "/recommend/\(patientID)?" + FormURLEncoding.encode(query)
+            let name = HTMLEscaping.escape("\(practitioner.firstName) \(practitioner.lastName)")
+            return #"<li><a class="practitioner" href="\#(HTMLEscaping.escape(href))">\#(name)</a></li>"#
+        }.joined()
+        let notice = problem.map { #"<p class="messages" role="alert">\#(HTMLEscaping.escape($0))</p>"# } ?? ""
+        let body = """
+            <h1>Which practitioner is this plan for?</h1>\(notice)
+            <p>You are signed in to Fullscript as staff, so the plan needs a practitioner. We will remember your choice.</p>
+            <ul class="choices">\(items.isEmpty ? "<li>Your clinic has no practitioners in Fullscript yet.</li>" : items)</ul>
+            """
+        var response = Response.html(HTMLPage.document(title: "Choose a practitioner", body: body))
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
+}
+
+/// HTML for the new tab, JSON for a client that asks for it.
+enum ReplyFormat: Equatable {
+    case html
+    case json
+
+    init(_ request: Request) {
+        let accept = request.head.headerFields[.accept] ?? ""
+        self = accept.contains("application/json") && !accept.contains("text/html") ? .json : .html
+    }
+}
+
+/// Every way a click can end without a link, with what the practitioner should do about it.
+enum Refusal {
+    case badPatientID
+    case badEntrypoint
+    case crossSite
+    case notSignedIn
+    case notConnected
+    case patientDeleted
+    case emailNotAllowed([String])
+    case fullscript(FullscriptError)
+
+    var code: String {
+        switch self {
+        case .badPatientID: "bad_patient_id"
+        case .badEntrypoint: "bad_entrypoint"
+        case .crossSite: "cross_site_request"
+        case .notSignedIn: "not_signed_in"
+        case .notConnected: "fullscript_not_connected"
+        case .patientDeleted: "patient_deleted"
+        case .emailNotAllowed: "patient_email_not_allowed"
+        case .fullscript(let error):
+            switch error.kind {
+            case .validation: "fullscript_rejected"
+            case .forbidden, .unauthorized, .invalidGrant: "fullscript_permission_missing"
+            case .rateLimited: "fullscript_rate_limited"
+            case .timedOut: "fullscript_timed_out"
+            case .unavailable, .notFound, .malformedResponse: "fullscript_unavailable"
+            }
+        }
+    }
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badPatientID, .badEntrypoint: .badRequest
+        case .crossSite: .forbidden
+        case .notSignedIn: .unauthorized
+        case .notConnected: .conflict
+        case .patientDeleted: .gone
+        case .emailNotAllowed: .unprocessableContent
+        case .fullscript(let error):
+            switch error.kind {
+            case .validation: .unprocessableContent
+            case .forbidden, .unauthorized, .invalidGrant: .forbidden
+            case .rateLimited: .tooManyRequests
+            case .timedOut: .gatewayTimeout
+            case .unavailable, .notFound, .malformedResponse: .badGateway
+            }
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .badPatientID: "This is not a patient link"
+        case .badEntrypoint: "Unknown starting point"
+        case .crossSite: "Open this from the EHR"
+        case .notSignedIn: "Sign in through your EHR"
+        case .notConnected: "Connect Fullscript first"
+        case .patientDeleted: "This patient was removed from the EHR"
+        case .emailNotAllowed: "This patient's email is not allowed here"
+        case .fullscript(let error):
+            switch error.kind {
+            case .validation: "Fullscript could not start the plan"
+            case .forbidden, .unauthorized, .invalidGrant: "Fullscript needs you to reconnect"
+            case .rateLimited: "Fullscript is busy"
+            case .timedOut: "Fullscript is slow to answer"
+            case .unavailable, .notFound, .malformedResponse: "Fullscript is unavailable"
+            }
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .badPatientID: "Patient ids are 1 to 64 letters, digits, dots, dashes, colons or underscores."
+        case .badEntrypoint: "The entrypoint must be catalog or labs."
+        case .crossSite: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript."
+        case .notSignedIn: "Open this patient from the EHR so we know who you are, then click the button again."
+        case .notConnected: "Connect your Fullscript account from the EHR, then click the button again."
+        case .patientDeleted: "The chart you clicked from is out of date. Reload the EHR and pick the patient again."
+        case .emailNotAllowed(let domains):
+            "This is not a production Fullscript account, so only patients with an email address at "
+                + domains.joined(separator: ", ") + " can be sent there (Fullscript would email them). Nothing was sent."
+        case .fullscript(let error):
+            switch error.kind {
+            case .validation(let messages):
+                "Fullscript said: " + (messages.isEmpty ? "the request was not valid" : messages.joined(separator: "; "))
+                    + ". Fix the patient's details in the EHR and try again."
+            case .forbidden, .unauthorized, .invalidGrant:
+                "Your Fullscript connection is missing a permission this needs. Reconnect and accept every permission asked for."
+            case .rateLimited(let seconds):
+                "Fullscript asked us to slow down. Try again in " + (seconds.map { "\($0) seconds" } ?? "a minute") + "."
+            case .timedOut: "Fullscript did not answer in time. Nothing was created; try again in a moment."
+            case .unavailable, .notFound, .malformedResponse: "We could not reach Fullscript just now. Try again in a moment."
+            }
+        }
+    }
+
+    /// Fullscript's own messages go to the audit row; never tokens or patient details.
+    var auditDetail: String? {
+        if case .fullscript(let error) = self { return error.description }
+        return nil
+    }
+
+    func response(_ format: ReplyFormat, requestID: String, reconnect: String? = nil) -> Response {
+        var response: Response
+        switch format {
+        case .json:
+            response = APIError.response(status, code: code, message: title + ". " + message, requestID: requestID)
+        case .html:
+            let link: (text: String, href: String)? = switch self {
+            case .fullscript(let error) where [.forbidden, .unauthorized, .invalidGrant].contains(error.kind): reconnect.map { ("Reconnect Fullscript", $0) }
+            default: nil
+            }
+            response = HTMLPage.response(status, title: title, message: message, link: link)
+        }
+        if case .fullscript(let error) = self, case .rateLimited(let seconds) = error.kind {
+            response.headerFields[.retryAfter] = String(seconds ?? 60)
+        }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+}

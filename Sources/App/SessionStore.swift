@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import Server
+import Store
+
+/// Server-side sessions behind the `fsr_session` cookie. The cookie carries 256 random bits; the
+/// table keeps only their hash, the user, and the idle and absolute expiry.
+struct SessionStore: EHRIdentityProvider {
+    let database: Database
+    let settings: EHRSettings
+    let now: @Sendable () -> Date
+
+    static let cookieName = "fsr_session"
+    /// Idle expiry is extended at most this often, so a busy user does not cost a write per request.
+    static let touchInterval: TimeInterval = 60
+
+    var cookie: Cookie {
+        Cookie(name: Self.cookieName, path: "/", sameSite: .strict, secure: settings.secureCookies)
+    }
+
+    /// Starts a session for the holder of launch token `tokenID` and returns the cookie value, or nil
+    /// when that token was used before. Marking the token used and creating the session are one
+    /// transaction, so two racing launches with one token cannot both sign in.
+    func create(for user: EHRUser, tokenID: String, tokenExpiresAt: Int64, requestID: String?) async throws -> String? {
+        let value = Base64URL.encode(SecureRandom.bytes(count: 32))
+        let date = now()
+        let seconds = Int64(date.timeIntervalSince1970)
+        let absolute = seconds + Int64(settings.sessionAbsoluteTimeout)
+        let created = try await database.write { connection in
+            try connection.transaction {
+                try connection.execute(
+                    "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                    [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
+                )
+                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(seconds)])
+                let fresh = try connection.execute(
+                    "INSERT INTO launch_token_uses (jti, ehr_user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
+                    [.text(tokenID), .text(user.id), .integer(tokenExpiresAt)]
+                )
+                let audit = AuditEntry(actor: user.id, action: "session.start", outcome: fresh == 1 ? "ok" : "launch_token_reused",
+                                       requestID: requestID)
+                try audit.insert(into: connection, at: date)
+                guard fresh == 1 else { return false }
+                try connection.execute(
+                    "INSERT INTO sessions (id_hash, ehr_user_id, display_name, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [.text(Self.hash(value)), .text(user.id), SQLiteValue(user.name), .integer(seconds), .integer(seconds), .integer(absolute)]
+                )
+                return true
+            }
+        }
+        return created ? value : nil
+    }
+
+    func user(for request: Request) async -> EHRUser? {
+        guard let value = cookie.value(in: request.head.headerFields) else { return nil }
+        return try? await user(forCookie: value)
+    }
+
+    func user(forCookie value: String) async throws -> EHRUser? {
+        let hash = Self.hash(value)
+        let seconds = Int64(now().timeIntervalSince1970)
+        let found = try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT ehr_user_id, display_name, last_seen_at FROM sessions WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?",
+                [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
+            ).map { (EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name")), try $0.int64("last_seen_at")) }
+        }
+        guard let (user, lastSeen) = found else { return nil }
+        if seconds - lastSeen >= Int64(Self.touchInterval) {
+            _ = try await database.write { connection in
+                try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(hash)])
+            }
+        }
+        return user
+    }
+
+    func end(_ request: Request) async throws -> EHRUser? {
+        guard let value = cookie.value(in: request.head.headerFields) else { return nil }
+        let hash = Self.hash(value)
+        let date = now()
+        return try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst("SELECT ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
+                    return nil
+                }
+                let user = EHRUser(id: try row.string("ehr_user_id"))
+                try connection.execute("DELETE FROM sessions WHERE id_hash = ?", [.text(hash)])
+                try AuditEntry(actor: user.id, action: "session.end", outcome: "ok", requestID: request.id).insert(into: connection, at: date)
+                return user
+            }
+        }
+    }
+
+    static func hash(_ value: String) -> String {
+        SHA256.hexDigest(Array(value.utf8))
+    }
+}
