@@ -6,9 +6,11 @@ import Server
 /// without Fullscript credentials, the demo and the benchmarks.
 public enum SandboxCommand {
     /// The port must be fixed: the simulator writes its own address into every redirect_url.
-    public static func makeServer(host: String, port: Int, redirectURIs: [String], logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
+    /// `publicHost` is the name browsers use for it, which may differ from the bound address.
+    public static func makeServer(host: String, publicHost: String? = nil, port: Int, redirectURIs: [String],
+                                  logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
         let sandbox = FullscriptSandbox(configuration: SandboxConfiguration(
-            redirectURIs: redirectURIs, publicBaseURL: "http://\(host):\(port)"
+            redirectURIs: redirectURIs, publicBaseURL: "http://\(publicHost ?? host):\(port)"
         ))
         var router = Router()
         sandbox.register(on: &router)

@@ -18,14 +18,17 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let host = options.host ?? "127.0.0.1"
         let port = options.port ?? 8080
-        let sandboxURL = "http://\(host):\(sandboxPort)"
+        // Browsers reach the simulator as `localhost` and us as 127.0.0.1: two sites, as Fullscript
+        // and an EHR are, so the demo meets the same cookie rules production does.
+        let sandboxURL = "http://localhost:\(sandboxPort)"
         let callback = "http://\(host):\(port)/oauth/fullscript/callback"
         var extra = [
             "fullscript.environment": "custom",
-            "fullscript.api_base_url": sandboxURL + "/api",
+            "fullscript.api_base_url": "http://\(host):\(sandboxPort)/api",
             "fullscript.authorize_url": sandboxURL + "/api/oauth/authorize",
             "fullscript.client_id": "sandbox-client",
             "fullscript.redirect_uri": callback,
+            "ehr.demo_sign_in": "true",
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
         let secrets = [
@@ -33,10 +36,17 @@ struct Demo: AsyncParsableCommand {
             "EHR_LAUNCH_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
         ]
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
-        let (sandbox, _) = try SandboxCommand.makeServer(host: host, port: sandboxPort, redirectURIs: [callback], logger: logger)
+        let (sandbox, _) = try SandboxCommand.makeServer(
+            host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], logger: logger
+        )
         try sandbox.start()
         let application = try await Application(config: config, logger: logger)
-        print("Demo running at http://\(host):\(application.port)/ (Fullscript simulator at \(sandboxURL)) — press Ctrl-C to stop.")
+        try await application.seedDemoData()
+        print("""
+            Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
+            Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)
+            Press Ctrl-C to stop.
+            """)
         try await application.run()
         await sandbox.shutdown()
     }
