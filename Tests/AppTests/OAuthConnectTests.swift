@@ -34,7 +34,12 @@ final class ConnectedHarness: Sendable {
     let clock = TestClock()
     let directory: URL
 
-    init(key: String = Data(SecureRandom.bytes(count: 32)).base64EncodedString()) async throws {
+    /// `identity` nil means the real launch-token sessions; `environment` adds or overrides settings.
+    init(
+        key: String = Data(SecureRandom.bytes(count: 32)).base64EncodedString(),
+        identity: (any EHRIdentityProvider)? = HeaderIdentity(),
+        environment: [String: String] = [:]
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sandbox = FullscriptSandbox(configuration: SandboxConfiguration(redirectURIs: [Self.redirectURI], publicBaseURL: "http://127.0.0.1"))
@@ -48,10 +53,10 @@ final class ConnectedHarness: Sendable {
             "FULLSCRIPT_CLIENT_ID": "sandbox-client", "FULLSCRIPT_CLIENT_SECRET": "sandbox-secret",
             "FULLSCRIPT_REDIRECT_URI": Self.redirectURI, "TOKEN_ENCRYPTION_KEY": key,
             "EHR_LAUNCH_SECRET": ApplicationTests.launchSecret,
-        ]) { _, new in new })
+        ].merging(environment) { _, new in new }) { _, new in new })
         config.server.shutdownGracePeriod = .seconds(1)
         let clock = clock
-        application = try await Application(config: config, logger: ApplicationTests.quietLogger, identity: HeaderIdentity(), now: { clock.now() })
+        application = try await Application(config: config, logger: ApplicationTests.quietLogger, identity: identity, now: { clock.now() })
         try application.start()
     }
 

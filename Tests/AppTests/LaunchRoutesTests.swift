@@ -1,0 +1,186 @@
+@testable import App
+import Crypto
+import Foundation
+import Server
+import ServerTesting
+import Store
+import Testing
+
+/// Signing in through the EHR's launch token, as a browser would: cookies in, cookies out.
+extension ConnectedHarness {
+    static func sessions() async throws -> ConnectedHarness {
+        try await ConnectedHarness(identity: nil)
+    }
+
+    func mint(_ user: String = "dr-quinn", name: String? = "Dr. Avery Quinn", lifetime: TimeInterval = 120) -> String {
+        LaunchToken.mint(for: EHRUser(id: user, name: name), secret: Array(ApplicationTests.launchSecret.utf8), now: clock.now(),
+                         lifetime: lifetime)
+    }
+
+    /// Launches `user` and returns the `fsr_session=…` cookie pair.
+    func signIn(_ user: String = "dr-quinn") throws -> String {
+        let launched = try get("/launch?token=\(mint(user))", user: nil)
+        #expect(launched.status == 303)
+        return try #require(launched.header("set-cookie")?.split(separator: ";").first.map(String.init))
+    }
+
+    /// Runs the connect flow for a signed-in browser, approving at the simulator as `practitioner`.
+    func connect(session: String, as practitioner: String = "prac-1") throws {
+        let connect = try get("/oauth/fullscript/connect?return_to=/", user: nil, cookie: session)
+        let location = try #require(connect.header("location"))
+        let binding = try #require(connect.header("set-cookie")?.split(separator: ";").first.map(String.init))
+        let authorize = try #require(URLComponents(string: location))
+        let sandboxClient = try TestClient(port: sandboxServer.port)
+        sandboxClient.send("GET \(authorize.percentEncodedPath)?\(authorize.percentEncodedQuery ?? "")&auto_approve=\(practitioner) HTTP/1.1\r\nHost: x\r\n\r\n")
+        let backLocation = try #require(try sandboxClient.readResponse().header("location"))
+        let back = try #require(URLComponents(string: backLocation))
+        let done = try get("/oauth/fullscript/callback?\(back.percentEncodedQuery ?? "")", user: nil, cookie: binding)
+        #expect(done.status == 200)
+    }
+
+    func auditActions() async throws -> [String] {
+        try await application.database.read { connection in
+            try connection.query("SELECT action, outcome FROM audit_log ORDER BY id") { "\(try $0.string("action")):\(try $0.string("outcome"))" }
+        }
+    }
+}
+
+struct LaunchRoutesTests {
+    @Test func aGoodTokenStartsAStrictHttpOnlySessionAndReturnsWhereAsked() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let launched = try harness.get("/launch?token=\(harness.mint())&return_to=/chart.html%3Fpatient%3Dp-1", user: nil)
+        #expect(launched.status == 303)
+        #expect(launched.header("location") == "/chart.html?patient=p-1")
+        #expect(launched.header("referrer-policy") == "no-referrer")
+        let cookie = try #require(launched.header("set-cookie"))
+        #expect(cookie.hasPrefix("fsr_session="))
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] { #expect(cookie.contains(attribute)) }
+        #expect(!cookie.contains("Secure"))
+
+        let session = String(cookie.split(separator: ";")[0])
+        let me = try harness.get("/ehr/api/me", user: nil, cookie: session)
+        #expect(me.status == 200)
+        #expect(me.text.contains(#""id":"dr-quinn""#) && me.text.contains(#""name":"Dr. Avery Quinn""#))
+        #expect(try await harness.auditActions().contains("session.start:ok"))
+        let stored = try await harness.application.database.read { try $0.query("SELECT id_hash FROM sessions") { try $0.string("id_hash") } }
+        #expect(stored.count == 1 && !stored[0].contains(session.dropFirst("fsr_session=".count)))
+    }
+
+    @Test func secureCookiesWhenPublishedOverHTTPS() async throws {
+        let harness = try await ConnectedHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
+        defer { Task { await harness.stop() } }
+        #expect(try harness.get("/launch?token=\(harness.mint())", user: nil).header("set-cookie")?.contains("; Secure") == true)
+    }
+
+    @Test func neverReturnsOffSite() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        for target in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
+            let launched = try harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(target))", user: nil)
+            #expect(launched.header("location") == "/")
+        }
+    }
+
+    @Test func refusesEveryBadTokenWithAClearPageAndNoSession() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let secret = Array(ApplicationTests.launchSecret.utf8)
+        let now = Int(harness.clock.now().timeIntervalSince1970)
+        func signed(_ claims: String, key: [UInt8] = secret) -> String { JWT.signHS256(claims: Array(claims.utf8), key: key) }
+        let unsignedHeader = Base64URL.encode(#"{"alg":"none","typ":"JWT"}"#.utf8)
+        let hs512Header = Base64URL.encode(#"{"alg":"HS512","typ":"JWT"}"#.utf8)
+        let body = Base64URL.encode(#"{"sub":"mallory","jti":"j1","exp":\#(now + 60)}"#.utf8)
+        let cases: [(String, String)] = [
+            ("", "not a JWT"),
+            ("not-a-token", "not a JWT"),
+            ("\(unsignedHeader).\(body).", "signed with none"),
+            ("\(hs512Header).\(body).\(Base64URL.encode([1, 2, 3]))", "HS512"),
+            (signed(#"{"sub":"mallory","jti":"j2","exp":\#(now + 60)}"#, key: Array("another-secret-of-enough-length-123".utf8)), "not signed with"),
+            (signed(#"{"jti":"j3","exp":\#(now + 60)}"#), "no sub claim"),
+            (signed(#"{"sub":"mallory","exp":\#(now + 60)}"#), "no jti claim"),
+            (signed(#"{"sub":"mallory","jti":"j4"}"#), "no exp claim"),
+            (signed(#"{"sub":"mallory","jti":"j5","exp":"soon"}"#), "unusable exp"),
+            (signed(#"{"sub":"mallory","jti":"j6","exp":\#(now - 120)}"#), "expired"),
+            (signed(#"{"sub":"mallory","jti":"j7","exp":\#(now + 3600)}"#), "longer than 10 minutes"),
+            (signed(#"{"sub":"mallory","jti":"j8","exp":\#(now + 60),"iat":\#(now + 600)}"#), "in the future"),
+            (signed(#"{"sub":"","jti":"j9","exp":\#(now + 60)}"#), "unusable sub"),
+        ]
+        for (token, reason) in cases {
+            let answer = try harness.get("/launch?token=\(token)", user: nil)
+            #expect(answer.status == 401, "\(reason)")
+            #expect(answer.header("set-cookie") == nil)
+            #expect(answer.text.contains(reason), "\(reason): \(answer.text)")
+        }
+        let count = try await harness.application.database.read { try $0.queryFirst("SELECT count(*) AS n FROM sessions")?.int("n") }
+        #expect(count == 0)
+    }
+
+    @Test func aTokenWorksOnce() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let token = harness.mint()
+        #expect(try harness.get("/launch?token=\(token)", user: nil).status == 303)
+        let again = try harness.get("/launch?token=\(token)", user: nil)
+        #expect(again.status == 401)
+        #expect(again.text.contains("already used"))
+        #expect(try await harness.auditActions().contains("session.start:launch_token_reused"))
+    }
+
+    @Test func sessionsExpireWhenIdleAndAbsolutely() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let idle = try harness.signIn()
+        harness.clock.advance(by: 29 * 60)
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: idle).status == 200)
+        harness.clock.advance(by: 29 * 60)
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: idle).status == 200, "each use extends the idle expiry")
+        harness.clock.advance(by: 31 * 60)
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: idle).status == 401)
+
+        let busy = try harness.signIn()
+        for _ in 0..<26 {
+            harness.clock.advance(by: 28 * 60)
+            _ = try harness.get("/ehr/api/me", user: nil, cookie: busy)
+        }
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: busy).status == 401, "12 hours is the most a session lives")
+    }
+
+    @Test func signingOutEndsTheSession() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let session = try harness.signIn()
+        let client = try TestClient(port: harness.application.port)
+        client.send("POST /logout HTTP/1.1\r\nHost: x\r\nCookie: \(session)\r\nContent-Length: 0\r\n\r\n")
+        let out = try client.readResponse()
+        #expect(out.status == 303)
+        #expect(out.header("set-cookie")?.contains("Max-Age=0") == true)
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).status == 401)
+        #expect(try await harness.auditActions().contains("session.end:ok"))
+    }
+
+    @Test func theDemoSignInMintsATokenForSeededUsersOnly() async throws {
+        let harness = try await ConnectedHarness(identity: nil, environment: ["EHR_DEMO_SIGN_IN": "true"])
+        defer { Task { await harness.stop() } }
+        let page = try harness.get("/demo/sign-in", user: nil)
+        #expect(page.status == 200)
+        #expect(page.text.contains("Dr. Avery Quinn") && page.text.contains("Sam Ortiz"))
+        func post(_ form: String) throws -> TestResponse {
+            let client = try TestClient(port: harness.application.port)
+            client.send("POST /demo/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            return try client.readResponse()
+        }
+        let chosen = try post("user=sam-ortiz&return_to=%2Fchart.html")
+        #expect(chosen.status == 303)
+        let launch = try #require(chosen.header("location"))
+        #expect(launch.hasPrefix("/launch?token=") && launch.hasSuffix("&return_to=%2Fchart.html"))
+        #expect(try harness.get(launch, user: nil).status == 303)
+        #expect(try post("user=mallory").status == 400)
+    }
+
+    @Test func withoutTheDemoFlagThereIsNoDemoSignIn() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        #expect(try harness.get("/demo/sign-in", user: nil).status == 404)
+    }
+}
