@@ -74,7 +74,7 @@ public final class Application: Sendable {
     }
 
     /// `applyPending` verifies applied checksums itself; without auto-migration we verify and only look.
-    private static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
+    static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
         if autoMigrate {
             try await runner.applyPending()
             return
