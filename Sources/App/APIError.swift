@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Server
+
+/// The one error body every JSON API answers with, `{"error":{"code","message","request_id"}}`, so a
+/// caller can branch on `code`, show `message`, and quote `request_id` to whoever reads our logs.
+enum APIError {
+    /// One reason a request was refused, for callers that fix fields one by one.
+    struct Detail: Encodable, Sendable, Equatable {
+        let field: String
+        let problem: String
+    }
+
+    private struct Body: Encodable {
+        struct Content: Encodable {
+            let code: String
+            let message: String
+            let requestID: String
+            let details: [Detail]?
+
+            enum CodingKeys: String, CodingKey {
+                case code, message, details
+                case requestID = "request_id"
+            }
+        }
+
+        let error: Content
+    }
+
+    /// `details` is left out of the body when empty, so the common case keeps the documented shape.
+    static func response(
+        _ status: HTTPResponse.Status, code: String, message: String, requestID: String, details: [Detail] = []
+    ) -> Response {
+        let body = Body(error: .init(code: code, message: message, requestID: requestID, details: details.isEmpty ? nil : details))
+        var response = Response.json(JSONBody.encode(body), status: status)
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
+}
+
+/// JSON for API bodies: keys in a stable order so logs and diffs of responses stay readable.
+enum JSONBody {
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Our bodies are plain structs of strings; failing to encode one is a programming error.
+        guard let data = try? encoder.encode(value) else { preconditionFailure("unencodable API body \(type(of: value))") }
+        return Array(data)
+    }
+}
