@@ -52,6 +52,8 @@ public final class Application: Sendable {
                 vault: vault, client: fullscript, database: database, identity: identity,
                 secureCookies: config.fullscript.credentials.redirectURI.hasPrefix("https:"), now: now
             ).register(on: &router)
+            let serviceKeys = ServiceKeyStore(database: database, now: now)
+            PatientRoutes(patients: PatientStore(database: database), serviceKeys: serviceKeys, now: now).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in files.respond(to: request) }
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
