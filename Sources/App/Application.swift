@@ -68,6 +68,8 @@ public final class Application: Sendable {
                 identity: identity, vault: vault, client: fullscript, patients: patients, log: RecommendationLog(database: database),
                 settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
             ).register(on: &router)
+            let serviceKeys = ServiceKeyStore(database: database, now: now)
+            PatientRoutes(patients: PatientStore(database: database), serviceKeys: serviceKeys, now: now).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in files.respond(to: request) }
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
@@ -90,7 +92,7 @@ public final class Application: Sendable {
     }
 
     /// `applyPending` verifies applied checksums itself; without auto-migration we verify and only look.
-    private static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
+    static func bringSchemaUpToDate(_ runner: MigrationRunner, autoMigrate: Bool) async throws {
         if autoMigrate {
             try await runner.applyPending()
             return

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Any JSON, for the bodies whose shape the documentation leaves open (dynamic-link patient ids,
-/// error bodies): looking through a tree is simpler than one `Decodable` per guess.
-enum JSONValue: Sendable, Equatable, Decodable {
+/// error bodies): looking through a tree is simpler than one `Decodable` per guess. Public because
+/// the app's own API checks value types the same way (a number where a string belongs).
+public enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +11,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -28,7 +29,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// `nil` when the bytes are not JSON.
-    init?(parsing bytes: some Collection<UInt8>) {
+    public init?(parsing bytes: some Collection<UInt8>) {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
         self = value
     }

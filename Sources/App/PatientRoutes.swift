@@ -1,0 +1,163 @@
+import Foundation
+import Fullscript
+import HTTPTypes
+import Server
+
+/// `PUT|GET|DELETE /api/v1/patients/:ehrPatientId`: how the EHR's internal services keep our copy of
+/// its patients. Each call carries a service key; each write is audited under that key's name.
+struct PatientRoutes: Sendable {
+    let patients: PatientStore
+    let serviceKeys: ServiceKeyStore
+    let now: @Sendable () -> Date
+
+    static let path = "/api/v1/patients/:ehrPatientId"
+    /// A patient is six short strings; anything near this is not one.
+    static let maxBodySize = 16 * 1024
+    static let maxIDLength = 64
+
+    func register(on router: inout Router) {
+        router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await authorized(request, put) }
+        router.get(Self.path) { request in try await authorized(request, get) }
+        router.delete(Self.path) { request in try await authorized(request, delete) }
+    }
+
+    /// The key is checked before anything else, so a caller without one learns nothing about the
+    /// request, not even whether its patient id is well formed.
+    private func authorized(
+        _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response
+    ) async throws -> Response {
+        guard let caller = try await serviceKeys.authenticate(request) else {
+            let presented = ServiceKeyStore.bearerToken(request.head.headerFields) != nil
+            var response = APIError.response(
+                .unauthorized, code: "unauthorized",
+                message: presented ? "The service key is not valid or has been revoked."
+                    : "Send a service key as `Authorization: Bearer <key>` (create one with `fullscript-redirect service-keys create NAME`).",
+                requestID: request.id
+            )
+            // RFC 6750 §3: say which scheme, and whether the presented token was the problem.
+            response.headerFields[.wwwAuthenticate] = presented ? #"Bearer error="invalid_token""# : "Bearer"
+            return response
+        }
+        guard let id = request.parameters["ehrPatientId"], Self.isValidID(id) else {
+            return APIError.response(
+                .badRequest, code: "invalid_patient_id",
+                message: "A patient id is 1 to \(Self.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
+                requestID: request.id
+            )
+        }
+        return try await handler(request, caller, id)
+    }
+
+    private func put(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
+        guard Self.isJSON(request.head.headerFields[.contentType]) else {
+            return APIError.response(
+                .unsupportedMediaType, code: "unsupported_media_type", message: "Send the patient as Content-Type: application/json.",
+                requestID: request.id
+            )
+        }
+        guard let json = JSONValue(parsing: request.body) else {
+            return APIError.response(.badRequest, code: "invalid_json", message: "The body is not valid JSON.", requestID: request.id)
+        }
+        guard case .object(let body) = json else {
+            return APIError.response(
+                .unprocessableContent, code: "validation_failed", message: "The body must be a JSON object of patient fields.",
+                requestID: request.id
+            )
+        }
+        let date = now()
+        let patient: PatientRecord
+        do {
+            patient = try PatientInput.record(from: body, id: id, at: date)
+        } catch {
+            let list = error.problems.map { "\($0.field) \($0.problem)" }.joined(separator: "; ")
+            return APIError.response(
+                .unprocessableContent, code: "validation_failed", message: "The patient was not saved: \(list).",
+                requestID: request.id, details: error.problems
+            )
+        }
+        let created = try await patients.upsert(patient, audit: audit(caller, "patient.upsert", id, "saved", request), at: date)
+        guard case .found(let saved) = try await patients.find(id) else {
+            // Only a DELETE landing between our write and this read gets here; it won, so say so.
+            return APIError.response(
+                .conflict, code: "deleted_concurrently",
+                message: "The patient was deleted while being saved; send it again if it still exists.", requestID: request.id
+            )
+        }
+        var response = Self.patientResponse(saved, status: created ? .created : .ok)
+        if created { response.headerFields[.location] = "/api/v1/patients/" + id }
+        return response
+    }
+
+    private func get(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
+        switch try await patients.find(id) {
+        case .found(let patient):
+            Self.patientResponse(patient, status: .ok)
+        case .deleted:
+            APIError.response(.gone, code: "patient_deleted", message: "Patient \(id) was deleted.", requestID: request.id)
+        case .unknown:
+            Self.notFound(id, request)
+        }
+    }
+
+    private func delete(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
+        guard try await patients.delete(id, audit: audit(caller, "patient.delete", id, "deleted", request), at: now()) else {
+            return Self.notFound(id, request)
+        }
+        return Response(status: .noContent)
+    }
+
+    /// Never patient details: the audit trail outlives the patient's deletion.
+    private func audit(_ caller: ServiceCaller, _ action: String, _ id: String, _ outcome: String, _ request: Request) -> AuditEntry {
+        AuditEntry(actor: caller.auditActor, action: action, subject: id, outcome: outcome, requestID: request.id, detail: nil)
+    }
+
+    private static func notFound(_ id: String, _ request: Request) -> Response {
+        APIError.response(.notFound, code: "patient_not_found", message: "There is no patient \(id).", requestID: request.id)
+    }
+
+    private static func patientResponse(_ patient: PatientRecord, status: HTTPResponse.Status) -> Response {
+        var response = Response.json(JSONBody.encode(PatientBody(patient)), status: status)
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        ASCII.isPlainIdentifier(id, maxLength: maxIDLength, marks: "._:-")
+    }
+
+    /// `application/json` with any parameters (a charset, say); JSON is UTF-8 whatever they claim.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+}
+
+/// A patient as the API shows it: every field present, null when unknown.
+private struct PatientBody: Encodable {
+    let patient: PatientRecord
+
+    init(_ patient: PatientRecord) {
+        self.patient = patient
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, gender
+        case firstName = "first_name", lastName = "last_name", dateOfBirth = "date_of_birth", mobileNumber = "mobile_number"
+        case fullscriptPatientID = "fullscript_patient_id", createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(patient.ehrPatientID, forKey: .id)
+        try container.encode(patient.email, forKey: .email)
+        try container.encode(patient.firstName, forKey: .firstName)
+        try container.encode(patient.lastName, forKey: .lastName)
+        try container.encode(patient.dateOfBirth, forKey: .dateOfBirth)
+        try container.encode(patient.gender, forKey: .gender)
+        try container.encode(patient.mobileNumber, forKey: .mobileNumber)
+        try container.encode(patient.fullscriptPatientID, forKey: .fullscriptPatientID)
+        try container.encode(patient.createdAt, forKey: .createdAt)
+        try container.encode(patient.updatedAt, forKey: .updatedAt)
+    }
+}

@@ -1,0 +1,199 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// The internal service behind a request to `/api/v1`, as named when its key was created.
+struct ServiceCaller: Sendable, Equatable {
+    let name: String
+
+    /// How its writes appear in `audit_log`.
+    var auditActor: String { "service:" + name }
+}
+
+/// A key as the operator sees it: everything but the key, which exists only in the creator's hands.
+public struct ServiceKeyInfo: Sendable, Equatable {
+    public let name: String
+    public let createdAt: String
+    public let lastUsedAt: String?
+    public let revokedAt: String?
+}
+
+public enum ServiceKeyError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidName(String)
+    case nameTaken(String)
+    case unknown(String)
+    case alreadyRevoked(String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            "'\(name)' is not a valid key name: use 1 to \(ServiceKeyStore.maxNameLength) characters among A-Z a-z 0-9 . _ -"
+        case .nameTaken(let name):
+            "a service key named '\(name)' already exists (revoked keys keep their name); choose another name"
+        case .unknown(let name):
+            "there is no service key named '\(name)'"
+        case .alreadyRevoked(let name):
+            "the service key '\(name)' is already revoked"
+        }
+    }
+}
+
+/// Credentials of the internal services that call `/api/v1`. A key is 256 random bits shown once;
+/// only its SHA-256 is stored, so a copy of the database lets nobody call the API.
+struct ServiceKeyStore: Sendable {
+    let database: Database
+    var now: @Sendable () -> Date = Date.init
+
+    static let prefix = "fsr_"
+    static let maxNameLength = 64
+    /// `last_used_at` is for operators deciding what to revoke; minute precision is plenty, and it
+    /// keeps an authenticated request a read, not a write, nearly every time.
+    static let lastUsedResolution: TimeInterval = 60
+    private static let keyLength = prefix.utf8.count + 43  // 32 bytes in unpadded base64url
+
+    /// Creates a key and returns it; this is the only time it exists outside the caller's hands.
+    func create(name: String) async throws -> String {
+        guard Self.isValidName(name) else { throw ServiceKeyError.invalidName(name) }
+        let key = Self.prefix + Base64URL.encode(SecureRandom.bytes(count: 32))
+        let date = now()
+        try await database.write { connection in
+            guard try connection.queryFirst("SELECT 1 FROM service_keys WHERE name = ?", [.text(name)]) == nil else {
+                throw ServiceKeyError.nameTaken(name)
+            }
+            try connection.execute(
+                "INSERT INTO service_keys (name, key_hash, created_at) VALUES (?, ?, ?)",
+                [.text(name), .text(Self.hash(key)), .text(Timestamp.iso8601(date))]
+            )
+            try Self.audit("service_key.create", name, outcome: "created").insert(into: connection, at: date)
+        }
+        return key
+    }
+
+    func list() async throws -> [ServiceKeyInfo] {
+        try await database.read { connection in
+            try connection.query("SELECT name, created_at, last_used_at, revoked_at FROM service_keys ORDER BY name") { row in
+                ServiceKeyInfo(
+                    name: try row.string("name"), createdAt: try row.string("created_at"),
+                    lastUsedAt: try row.optionalString("last_used_at"), revokedAt: try row.optionalString("revoked_at")
+                )
+            }
+        }
+    }
+
+    /// Takes effect on the next request: nothing caches a key's validity.
+    func revoke(name: String) async throws {
+        let date = now()
+        try await database.write { connection in
+            guard let row = try connection.queryFirst("SELECT revoked_at FROM service_keys WHERE name = ?", [.text(name)]) else {
+                throw ServiceKeyError.unknown(name)
+            }
+            guard try row.optionalString("revoked_at") == nil else { throw ServiceKeyError.alreadyRevoked(name) }
+            try connection.execute(
+                "UPDATE service_keys SET revoked_at = ? WHERE name = ?", [.text(Timestamp.iso8601(date)), .text(name)]
+            )
+            try Self.audit("service_key.revoke", name, outcome: "revoked").insert(into: connection, at: date)
+        }
+    }
+
+    /// The caller named by `Authorization: Bearer <key>`, or nil for a missing, malformed, unknown or
+    /// revoked key. The lookup is by hash, so timing reveals nothing about the stored keys.
+    func authenticate(_ request: Request) async throws -> ServiceCaller? {
+        guard let key = Self.bearerToken(request.head.headerFields), key.utf8.count == Self.keyLength, key.hasPrefix(Self.prefix) else {
+            return nil
+        }
+        let hash = Self.hash(key)
+        let found = try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT name, last_used_at FROM service_keys WHERE key_hash = ? AND revoked_at IS NULL", [.text(hash)]
+            ).map { (name: try $0.string("name"), lastUsedAt: try $0.optionalString("last_used_at")) }
+        }
+        guard let found else { return nil }
+        let date = now()
+        // Our stamps are fixed-width UTC ISO 8601, so comparing the text compares the instants.
+        let staleBefore = Timestamp.iso8601(date.addingTimeInterval(-Self.lastUsedResolution))
+        if found.lastUsedAt.map({ $0 < staleBefore }) ?? true {
+            _ = try await database.write { connection in
+                try connection.execute(
+                    "UPDATE service_keys SET last_used_at = ? WHERE key_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                    [.text(Timestamp.iso8601(date)), .text(hash), .text(staleBefore)]
+                )
+            }
+        }
+        return ServiceCaller(name: found.name)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        ASCII.isPlainIdentifier(name, maxLength: maxNameLength, marks: "._-")
+    }
+
+    /// RFC 9110 §11.1: the scheme is case-insensitive; one or more spaces separate it from the token.
+    static func bearerToken(_ fields: HTTPFields) -> String? {
+        guard let value = fields[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    static func hash(_ key: String) -> String {
+        SHA256.hexDigest(Array(key.utf8))
+    }
+
+    private static func audit(_ action: String, _ name: String, outcome: String) -> AuditEntry {
+        AuditEntry(actor: "operator", action: action, subject: name, outcome: outcome, requestID: nil, detail: nil)
+    }
+}
+
+/// `fullscript-redirect service-keys …`: each command brings the schema up to date first, so it
+/// works on a database the server has never opened.
+public struct ServiceKeyCommand: Sendable {
+    let config: AppConfig
+    let logger: Logger
+
+    public init(config: AppConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func create(name: String) async throws -> String {
+        let key = try await withStore { try await $0.create(name: name) }
+        return """
+            Created service key '\(name)':
+
+                \(key)
+
+            Store it now: it will not be shown again. Send it as `Authorization: Bearer <key>`.
+
+            """
+    }
+
+    public func list() async throws -> String {
+        let keys = try await withStore { try await $0.list() }
+        guard !keys.isEmpty else { return "No service keys. Create one with `fullscript-redirect service-keys create NAME`.\n" }
+        let rows = [["NAME", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
+            [key.name, key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces) + "\n"
+        }.joined()
+    }
+
+    public func revoke(name: String) async throws -> String {
+        try await withStore { try await $0.revoke(name: name) }
+        return "Revoked service key '\(name)'; requests carrying it are refused from now on.\n"
+    }
+
+    private func withStore<T: Sendable>(_ body: (ServiceKeyStore) async throws -> T) async throws -> T {
+        let database = try Application.openDatabase(config)
+        defer { database.close() }
+        let migrations = try Migrations.load(fromPath: config.migrationsDirectory)
+        let runner = MigrationRunner(database: database, migrations: migrations, logger: logger)
+        try await Application.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
+        return try await body(ServiceKeyStore(database: database))
+    }
+}

@@ -1,0 +1,49 @@
+import App
+import ArgumentParser
+
+struct ServiceKeys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service-keys",
+        abstract: "Manage the keys internal services use to call /api/v1.",
+        discussion: """
+            Services send a key as `Authorization: Bearer <key>`. Only a hash is stored, so a lost key is \
+            revoked and replaced, never recovered.
+            """,
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it (the only time it is shown).")
+
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The calling service, as audit_log will name it: 1-64 of A-Z a-z 0-9 . _ -") var name: String
+
+        func run() async throws {
+            let (config, logger) = try await options.load()
+            print(try await ServiceKeyCommand(config: config, logger: logger).create(name: name), terminator: "")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys: name, created, last used, revoked (never the key).")
+
+        @OptionGroup var options: ServerOptions
+
+        func run() async throws {
+            let (config, logger) = try await options.load()
+            print(try await ServiceKeyCommand(config: config, logger: logger).list(), terminator: "")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse a key from the next request on.")
+
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The key's name.") var name: String
+
+        func run() async throws {
+            let (config, logger) = try await options.load()
+            print(try await ServiceKeyCommand(config: config, logger: logger).revoke(name: name), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,329 @@
+@testable import App
+import Foundation
+import ServerTesting
+import Store
+import Testing
+
+/// A running application with one service key, spoken to over loopback.
+final class PatientAPIHarness: Sendable {
+    let application: Application
+    let clock = TestClock()
+    let key: String
+
+    init() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patients-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = try await AppConfig.load(directory: repositoryRoot + "/config", environment: ApplicationTests.environment(directory))
+        config.server.shutdownGracePeriod = .seconds(1)
+        let clock = clock
+        application = try await Application(config: config, logger: ApplicationTests.quietLogger, now: { clock.now() })
+        try application.start()
+        key = try await ServiceKeyStore(database: application.database).create(name: "ehr-sync")
+    }
+
+    var keys: ServiceKeyStore { ServiceKeyStore(database: application.database) }
+
+    func stop() async {
+        await application.shutdown()
+    }
+
+    func send(
+        _ method: String, _ id: String, body: String? = nil, key: String?? = .none,
+        contentType: String? = "application/json", requestID: String? = nil
+    ) throws -> TestResponse {
+        let client = try TestClient(port: application.port)
+        var head = "\(method) /api/v1/patients/\(id) HTTP/1.1\r\nHost: x\r\n"
+        if let key = key ?? self.key { head += "Authorization: Bearer \(key)\r\n" }
+        if let requestID { head += "X-Request-Id: \(requestID)\r\n" }
+        if let body {
+            if let contentType { head += "Content-Type: \(contentType)\r\n" }
+            head += "Content-Length: \(body.utf8.count)\r\n"
+        }
+        client.send(head + "\r\n" + (body ?? ""))
+        return try client.readResponse()
+    }
+
+    func put(_ id: String, _ body: String) throws -> TestResponse {
+        try send("PUT", id, body: body)
+    }
+
+    func rows(_ sql: String) async throws -> [Row] {
+        try await application.database.read { try $0.query(sql) }
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        get throws { try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) }
+    }
+
+    var apiError: [String: Any] {
+        get throws { try #require(try json["error"] as? [String: Any]) }
+    }
+
+    var problemFields: [String] {
+        get throws { try (apiError["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
+    }
+}
+
+@Suite(.serialized)
+struct PatientRoutesTests {
+    static let jordan = #"""
+        {"email":"jordan.rivera@example.com","first_name":"Jordan","last_name":"Rivera",
+         "date_of_birth":"1984-03-12","gender":"x","mobile_number":"+12223334444"}
+        """#
+
+    func withHarness(_ body: (PatientAPIHarness) async throws -> Void) async throws {
+        let harness = try await PatientAPIHarness()
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
+    @Test func everyRouteNeedsALiveServiceKey() async throws {
+        try await withHarness { harness in
+            _ = try harness.put("p-1", Self.jordan)
+            let revoked = try await harness.keys.create(name: "old-sync")
+            try await harness.keys.revoke(name: "old-sync")
+            let cases: [(key: String?, challenge: String)] = [
+                (nil, "Bearer"), ("fsr_" + String(repeating: "A", count: 43), #"Bearer error="invalid_token""#),
+                (revoked, #"Bearer error="invalid_token""#), ("not-a-key", #"Bearer error="invalid_token""#),
+            ]
+            for (key, challenge) in cases {
+                for method in ["GET", "PUT", "DELETE"] {
+                    let body = method == "PUT" ? Self.jordan : nil
+                    let response = try harness.send(method, "p-1", body: body, key: .some(key), requestID: "req-401")
+                    #expect(response.status == 401, "\(method) \(key ?? "no key")")
+                    #expect(response.header("www-authenticate") == challenge)
+                    #expect(response.header("content-type") == "application/json")
+                    let error = try response.apiError
+                    #expect(error["code"] as? String == "unauthorized")
+                    #expect(error["request_id"] as? String == "req-401")
+                    #expect((error["message"] as? String)?.isEmpty == false)
+                }
+            }
+            // A bad id is not reported to a caller without a key.
+            #expect(try harness.send("GET", "bad%20id", key: .some(nil)).status == 401)
+            #expect(try await harness.rows("SELECT * FROM patients WHERE deleted_at IS NULL").count == 1)
+            #expect(try await harness.rows("SELECT * FROM audit_log WHERE actor LIKE 'service:%'").count == 1)
+        }
+    }
+
+    @Test func createsReplacesReadsAndAudits() async throws {
+        try await withHarness { harness in
+            let created = try harness.send("PUT", "p-1001", body: Self.jordan, requestID: "req-create")
+            #expect(created.status == 201)
+            #expect(created.header("location") == "/api/v1/patients/p-1001")
+            #expect(created.header("cache-control") == "no-store")
+            let patient = try created.json
+            #expect(patient["id"] as? String == "p-1001")
+            #expect(patient["email"] as? String == "jordan.rivera@example.com")
+            #expect(patient["first_name"] as? String == "Jordan")
+            #expect(patient["last_name"] as? String == "Rivera")
+            #expect(patient["date_of_birth"] as? String == "1984-03-12")
+            #expect(patient["gender"] as? String == "x")
+            #expect(patient["mobile_number"] as? String == "+12223334444")
+            #expect(patient["fullscript_patient_id"] is NSNull)
+            #expect(Set(patient.keys) == ["id", "email", "first_name", "last_name", "date_of_birth", "gender", "mobile_number",
+                                          "fullscript_patient_id", "created_at", "updated_at"])
+            let createdAt = try #require(patient["created_at"] as? String)
+
+            let read = try harness.send("GET", "p-1001")
+            #expect(read.status == 200)
+            #expect(read.text == created.text)
+
+            // Full replacement: fields left out are cleared, the mapping and creation date stay.
+            try await PatientStore(database: harness.application.database)
+                .recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "fs-9", at: Date())
+            harness.clock.advance(by: 10)
+            let replaced = try harness.put("p-1001", #"{"email":"jordan@example.com","first_name":"Jo","gender":null}"#)
+            #expect(replaced.status == 200)
+            #expect(replaced.header("location") == nil)
+            let after = try replaced.json
+            #expect(after["email"] as? String == "jordan@example.com")
+            #expect(after["first_name"] as? String == "Jo")
+            for field in ["last_name", "date_of_birth", "gender", "mobile_number"] {
+                #expect(after[field] is NSNull, "\(field)")
+            }
+            #expect(after["fullscript_patient_id"] as? String == "fs-9")
+            #expect(after["created_at"] as? String == createdAt)
+            #expect(try #require(after["updated_at"] as? String) > createdAt)
+
+            let row = try #require(try await harness.rows("SELECT * FROM patients").first)
+            #expect(try row.optionalString("email") == "jordan@example.com")
+            #expect(try row.optionalString("last_name") == nil)
+
+            let audit = try await harness.rows("SELECT * FROM audit_log WHERE action LIKE 'patient.%' ORDER BY id")
+            #expect(audit.count == 2)
+            #expect(try audit.allSatisfy { try $0.string("actor") == "service:ehr-sync" && $0.string("action") == "patient.upsert" })
+            #expect(try audit.allSatisfy { try $0.optionalString("subject") == "p-1001" && $0.optionalString("detail") == nil })
+            #expect(try audit[0].optionalString("request_id") == "req-create")
+            let written = audit.flatMap(\.values).map { "\($0)" }.joined()
+            #expect(!written.contains("jordan") && !written.contains("Rivera") && !written.contains("1984"))
+        }
+    }
+
+    @Test func deletesToATombstoneAndRevivesOnPut() async throws {
+        try await withHarness { harness in
+            #expect(try harness.send("GET", "p-404").status == 404)
+            #expect(try harness.send("GET", "p-404").apiError["code"] as? String == "patient_not_found")
+            #expect(try harness.send("DELETE", "p-404").status == 404)
+
+            _ = try harness.put("p-1", Self.jordan)
+            let deleted = try harness.send("DELETE", "p-1", requestID: "req-delete")
+            #expect(deleted.status == 204)
+            #expect(deleted.body.isEmpty)
+            let gone = try harness.send("GET", "p-1")
+            #expect(gone.status == 410)
+            #expect(try gone.apiError["code"] as? String == "patient_deleted")
+            #expect(try harness.send("DELETE", "p-1").status == 404)
+
+            let row = try #require(try await harness.rows("SELECT * FROM patients WHERE ehr_patient_id = 'p-1'").first)
+            #expect(try row.optionalString("deleted_at") != nil)
+            #expect(try row.optionalString("email") == nil && row.optionalString("first_name") == nil)
+
+            let deletions = try await harness.rows("SELECT * FROM audit_log WHERE action = 'patient.delete'")
+            #expect(deletions.count == 1)
+            #expect(try deletions.first?.string("actor") == "service:ehr-sync")
+            #expect(try deletions.first?.optionalString("subject") == "p-1")
+            #expect(try deletions.first?.optionalString("request_id") == "req-delete")
+
+            let revived = try harness.put("p-1", #"{"email":"casey.brooks@example.com"}"#)
+            #expect(revived.status == 201)
+            #expect(try harness.send("GET", "p-1").json["email"] as? String == "casey.brooks@example.com")
+        }
+    }
+
+    @Test func acceptsOnlyWellFormedPatientIDs() async throws {
+        try await withHarness { harness in
+            for id in ["a", "EHR:p.1_2-3", String(repeating: "9", count: 64)] {
+                #expect(try harness.put(id, "{}").status == 201, "\(id)")
+                #expect(try harness.send("GET", id).status == 200, "\(id)")
+            }
+            for id in [String(repeating: "9", count: 65), "p%201", "p%2F1", "p*1", "%C3%A9", "p%3B1"] {
+                for method in ["GET", "PUT", "DELETE"] {
+                    let response = try harness.send(method, id, body: method == "PUT" ? "{}" : nil)
+                    #expect(response.status == 400, "\(method) \(id)")
+                    #expect(try response.apiError["code"] as? String == "invalid_patient_id")
+                }
+            }
+        }
+    }
+
+    @Test func refusesWhatIsNotAJSONObject() async throws {
+        try await withHarness { harness in
+            for contentType in [nil, "text/plain", "application/x-www-form-urlencoded", "application/jsonx"] {
+                let response = try harness.send("PUT", "p-1", body: Self.jordan, contentType: contentType)
+                #expect(response.status == 415, "\(contentType ?? "none")")
+                #expect(try response.apiError["code"] as? String == "unsupported_media_type")
+            }
+            #expect(try harness.send("PUT", "p-1", body: Self.jordan, contentType: "Application/JSON; charset=utf-8").status == 201)
+
+            for body in ["", "{", "{\"email\":}", "nope"] {
+                let response = try harness.put("p-2", body)
+                #expect(response.status == 400, "\(body)")
+                #expect(try response.apiError["code"] as? String == "invalid_json")
+            }
+            for body in ["[]", "\"text\"", "42", "null"] {
+                let response = try harness.put("p-2", body)
+                #expect(response.status == 422, "\(body)")
+                #expect(try response.apiError["code"] as? String == "validation_failed")
+            }
+
+            let limit = PatientRoutes.maxBodySize
+            let oversized = #"{"first_name":""# + String(repeating: "a", count: limit) + #""}"#
+            #expect(try harness.put("p-2", oversized).status == 413)
+            #expect(try await harness.rows("SELECT * FROM patients WHERE ehr_patient_id = 'p-2'").isEmpty)
+        }
+    }
+
+    @Test func validatesEveryFieldAndReportsEveryProblem() async throws {
+        try await withHarness { harness in
+            let latestToday = Date().addingTimeInterval(14 * 3600).formatted(.iso8601.year().month().day())
+            let twoDaysAhead = Date().addingTimeInterval(14 * 3600 + 2 * 86_400).formatted(.iso8601.year().month().day())
+            let accepted: [String] = [
+                #"{}"#, #"{"email":null,"first_name":null}"#, #"{"date_of_birth":"1990-01-01"}"#,
+                #"{"email":"a@b.co"}"#, #"{"email":"o'neil+tag@mail.example.org"}"#,
+                #"{"email":"\#(String(repeating: "a", count: 242))@example.com"}"#,
+                #"{"email":"a@example.com","first_name":"\#(String(repeating: "é", count: 100))"}"#,
+                #"{"email":"a@example.com","last_name":"Kim"}"#,
+                #"{"date_of_birth":"2000-02-29"}"#, #"{"date_of_birth":"\#(latestToday)"}"#,
+                #"{"gender":"male"}"#, #"{"gender":"female"}"#, #"{"gender":"x"}"#,
+                #"{"mobile_number":"+1234567"}"#, #"{"mobile_number":"+123456789012345"}"#,
+            ]
+            for body in accepted {
+                let response = try harness.put("p-ok", body)
+                #expect(response.status == 200 || response.status == 201, "\(body): \(response.text)")
+            }
+
+            let refused: [(body: String, field: String)] = [
+                (#"{"email":"a@b"}"#, "email"), (#"{"email":"@example.com"}"#, "email"), (#"{"email":"a@@example.com"}"#, "email"),
+                (#"{"email":"a@b@example.com"}"#, "email"), (#"{"email":"a b@example.com"}"#, "email"),
+                (#"{"email":"a@example..com"}"#, "email"), (#"{"email":"a@.example.com"}"#, "email"),
+                (#"{"email":"a@example.com."}"#, "email"), (#"{"email":"a@example.com\n"}"#, "email"),
+                (#"{"email":"jordan"}"#, "email"), (#"{"email":""}"#, "email"),
+                (#"{"email":"\#(String(repeating: "a", count: 243))@example.com"}"#, "email"),
+                (#"{"email":"a@example.com","first_name":"\#(String(repeating: "a", count: 101))"}"#, "first_name"),
+                (#"{"email":"a@example.com","last_name":"\#(String(repeating: "a", count: 101))"}"#, "last_name"),
+                (#"{"email":"a@example.com","first_name":"   "}"#, "first_name"),
+                (#"{"email":"a@example.com","last_name":"K\u0000im"}"#, "last_name"),
+                (#"{"date_of_birth":"2023-02-29"}"#, "date_of_birth"), (#"{"date_of_birth":"1900-02-29"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"2024-13-01"}"#, "date_of_birth"), (#"{"date_of_birth":"2024-04-31"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"2024-00-10"}"#, "date_of_birth"), (#"{"date_of_birth":"2024-1-01"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"84-03-12"}"#, "date_of_birth"), (#"{"date_of_birth":"1984/03/12"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"1984-03-12T00:00:00Z"}"#, "date_of_birth"), (#"{"date_of_birth":"0000-01-01"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"+984-03-12"}"#, "date_of_birth"),
+                (#"{"date_of_birth":"\#(twoDaysAhead)"}"#, "date_of_birth"), (#"{"date_of_birth":"2999-01-01"}"#, "date_of_birth"),
+                (#"{"gender":"Male"}"#, "gender"), (#"{"gender":"other"}"#, "gender"), (#"{"gender":"f"}"#, "gender"),
+                (#"{"mobile_number":"12223334444"}"#, "mobile_number"), (#"{"mobile_number":"+0123456789"}"#, "mobile_number"),
+                (#"{"mobile_number":"+123456"}"#, "mobile_number"), (#"{"mobile_number":"+1234567890123456"}"#, "mobile_number"),
+                (#"{"mobile_number":"+1 222 333 4444"}"#, "mobile_number"), (#"{"mobile_number":"+1-222-333-4444"}"#, "mobile_number"),
+                (#"{"mobile_number":"+١٢٣٤٥٦٧٨"}"#, "mobile_number"),
+                (#"{"email":42}"#, "email"), (#"{"gender":true}"#, "gender"), (#"{"first_name":{},"email":"a@example.com"}"#, "first_name"),
+                (#"{"mobile_number":["+12223334444"]}"#, "mobile_number"), (#"{"date_of_birth":19840312}"#, "date_of_birth"),
+                (#"{"middle_name":"Lee"}"#, "middle_name"), (#"{"id":"p-9"}"#, "id"),
+            ]
+            for (body, field) in refused {
+                let response = try harness.put("p-bad", body)
+                #expect(response.status == 422, "\(body)")
+                #expect(try response.apiError["code"] as? String == "validation_failed")
+                #expect(try response.problemFields == [field], "\(body): \(response.text)")
+                #expect(try (response.apiError["message"] as? String)?.contains(field) == true)
+            }
+
+            let everything = try harness.put("p-bad", #"""
+                {"email":"nope","first_name":7,"last_name":"\#(String(repeating: "a", count: 101))","date_of_birth":"2023-02-30",
+                 "gender":"M","mobile_number":"555-1234","nickname":"J","age":40}
+                """#)
+            #expect(everything.status == 422)
+            #expect(try everything.problemFields
+                == ["email", "first_name", "last_name", "date_of_birth", "gender", "mobile_number", "age", "nickname"])
+            let message = try #require(try everything.apiError["message"] as? String)
+            for field in ["email", "first_name", "last_name", "date_of_birth", "gender", "mobile_number", "age", "nickname"] {
+                #expect(message.contains(field), "\(field)")
+            }
+
+            #expect(try await harness.rows("SELECT * FROM patients WHERE ehr_patient_id = 'p-bad'").isEmpty)
+            #expect(try await harness.rows("SELECT * FROM audit_log WHERE subject = 'p-bad'").isEmpty)
+        }
+    }
+
+    @Test func aNameNeedsAnEmailAsFullscriptRequires() async throws {
+        try await withHarness { harness in
+            for body in [#"{"first_name":"Taylor","last_name":"Kim"}"#, #"{"first_name":"Taylor"}"#,
+                         #"{"last_name":"Kim","email":null,"gender":"x"}"#] {
+                let response = try harness.put("p-1003", body)
+                #expect(response.status == 422, "\(body)")
+                #expect(try response.problemFields == ["email"])
+                let message = try #require(try response.apiError["message"] as? String)
+                #expect(message.contains("email is required when a name is given"), "\(message)")
+            }
+            #expect(try await harness.rows("SELECT * FROM patients").isEmpty)
+            #expect(try harness.put("p-1003", #"{"first_name":"Taylor","last_name":"Kim","email":"taylor.kim@example.com"}"#).status == 201)
+        }
+    }
+}
