@@ -69,7 +69,7 @@ public final class Application: Sendable {
                 settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
             ).register(on: &router)
             let serviceKeys = ServiceKeyStore(database: database, now: now)
-            PatientRoutes(patients: PatientStore(database: database), serviceKeys: serviceKeys, now: now).register(on: &router)
+            PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in files.respond(to: request) }
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
@@ -102,9 +102,11 @@ public final class Application: Sendable {
         guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
     }
 
-    /// The demo EHR's patients, as internal services would have sent them.
-    public func seedDemoData() async throws {
+    /// The demo EHR's patients, as internal services would have sent them, and a fresh service key
+    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
+    public func seedDemoData() async throws -> String {
         try await DemoSeed.seed(patients, at: now())
+        return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
     }
 
     public func start() throws {

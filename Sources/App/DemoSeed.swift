@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Store
 
@@ -33,5 +34,13 @@ enum DemoSeed {
             try await store.upsert(patient, audit: AuditEntry(actor: "demo", action: "patient.seed", subject: patient.ehrPatientID,
                                                               outcome: "ok"), at: date)
         }
+    }
+
+    /// One live demo key at a time: each start revokes the last and makes a new one.
+    static func serviceKey(_ store: ServiceKeyStore) async throws -> String {
+        for key in try await store.list() where key.name.hasPrefix("demo-") && key.revokedAt == nil {
+            try await store.revoke(name: key.name)
+        }
+        return try await store.create(name: "demo-" + Hex.encode(SecureRandom.bytes(count: 4)))
     }
 }

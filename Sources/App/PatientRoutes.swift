@@ -13,7 +13,6 @@ struct PatientRoutes: Sendable {
     static let path = "/api/v1/patients/:ehrPatientId"
     /// A patient is six short strings; anything near this is not one.
     static let maxBodySize = 16 * 1024
-    static let maxIDLength = 64
 
     func register(on router: inout Router) {
         router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await authorized(request, put) }
@@ -38,10 +37,10 @@ struct PatientRoutes: Sendable {
             response.headerFields[.wwwAuthenticate] = presented ? #"Bearer error="invalid_token""# : "Bearer"
             return response
         }
-        guard let id = request.parameters["ehrPatientId"], Self.isValidID(id) else {
+        guard let id = request.parameters["ehrPatientId"], PatientRecord.isValidID(id) else {
             return APIError.response(
                 .badRequest, code: "invalid_patient_id",
-                message: "A patient id is 1 to \(Self.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
+                message: "A patient id is 1 to \(PatientRecord.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
                 requestID: request.id
             )
         }
@@ -121,43 +120,10 @@ struct PatientRoutes: Sendable {
         return response
     }
 
-    static func isValidID(_ id: String) -> Bool {
-        ASCII.isPlainIdentifier(id, maxLength: maxIDLength, marks: "._:-")
-    }
-
     /// `application/json` with any parameters (a charset, say); JSON is UTF-8 whatever they claim.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
-    }
-}
-
-/// A patient as the API shows it: every field present, null when unknown.
-private struct PatientBody: Encodable {
-    let patient: PatientRecord
-
-    init(_ patient: PatientRecord) {
-        self.patient = patient
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, email, gender
-        case firstName = "first_name", lastName = "last_name", dateOfBirth = "date_of_birth", mobileNumber = "mobile_number"
-        case fullscriptPatientID = "fullscript_patient_id", createdAt = "created_at", updatedAt = "updated_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(patient.ehrPatientID, forKey: .id)
-        try container.encode(patient.email, forKey: .email)
-        try container.encode(patient.firstName, forKey: .firstName)
-        try container.encode(patient.lastName, forKey: .lastName)
-        try container.encode(patient.dateOfBirth, forKey: .dateOfBirth)
-        try container.encode(patient.gender, forKey: .gender)
-        try container.encode(patient.mobileNumber, forKey: .mobileNumber)
-        try container.encode(patient.fullscriptPatientID, forKey: .fullscriptPatientID)
-        try container.encode(patient.createdAt, forKey: .createdAt)
-        try container.encode(patient.updatedAt, forKey: .updatedAt)
     }
 }

@@ -16,20 +16,11 @@ struct PatientRecord: Sendable, Equatable {
     var createdAt: String
     var updatedAt: String
 
+    static let maxIDLength = 64
+
     /// EHR ids travel in paths and URLs: 1–64 characters of `A-Z a-z 0-9 . _ : -`.
     static func isValidID(_ text: String) -> Bool {
-        (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-"): true
-            default: false
-            }
-        }
-    }
-
-    var displayName: String {
-        let name = [firstName, lastName].compactMap(\.self).joined(separator: " ")
-        return name.isEmpty ? ehrPatientID : name
+        ASCII.isPlainIdentifier(text, maxLength: maxIDLength, marks: "._:-")
     }
 }
 

@@ -41,10 +41,11 @@ struct Demo: AsyncParsableCommand {
         )
         try sandbox.start()
         let application = try await Application(config: config, logger: logger)
-        try await application.seedDemoData()
+        let serviceKey = try await application.seedDemoData()
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
             Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)
+            Service key for /api/v1 (valid until the next demo start): \(serviceKey)
             Press Ctrl-C to stop.
             """)
         try await application.run()
