@@ -39,7 +39,7 @@ struct DynamicLinkRoutes: Sendable {
         // `dynamic_links.patient_id` is the document's [inferred] guess, so the app should parse it defensively.
         return .json(.object([("dynamic_links", .object([
             ("redirect_url", .string(redirectURL(for: plan))),
-            ("patient_id", .optional(patientID)),
+            ("patient_id", .optional(configuration.draftLinkNamesPatient ? patientID : nil)),
         ]))]))
     }
 

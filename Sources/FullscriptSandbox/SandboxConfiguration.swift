@@ -12,6 +12,9 @@ public struct SandboxConfiguration: Sendable {
     /// What the app must echo to the empty handshake POST before the event is sent.
     public var webhookChallenge: String = "sandbox-challenge"
     public var accessTokenLifetime: Int = 7200
+    /// Fullscript's reference says the draft-link answer includes the patient id without naming its key;
+    /// turning this off makes the app find the patient by email instead, as it must if the guess is wrong.
+    public var draftLinkNamesPatient: Bool = true
     /// Requests per rolling 5 minutes, per access token.
     public var rateLimit: Int = 5000
 

@@ -38,11 +38,14 @@ final class ConnectedHarness: Sendable {
     init(
         key: String = Data(SecureRandom.bytes(count: 32)).base64EncodedString(),
         identity: (any EHRIdentityProvider)? = HeaderIdentity(),
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sandbox = FullscriptSandbox(configuration: SandboxConfiguration(redirectURIs: [Self.redirectURI], publicBaseURL: "http://127.0.0.1"))
+        var sandboxSettings = SandboxConfiguration(redirectURIs: [Self.redirectURI], publicBaseURL: "http://127.0.0.1")
+        sandboxConfiguration(&sandboxSettings)
+        sandbox = FullscriptSandbox(configuration: sandboxSettings)
         var router = Router()
         sandbox.register(on: &router)
         sandboxServer = try HTTPServer(configuration: .init(port: 0, eventLoopCount: 1), router: router, logger: ApplicationTests.quietLogger)

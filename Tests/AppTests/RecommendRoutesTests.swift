@@ -47,6 +47,21 @@ struct RecommendRoutesTests {
         #expect(rows.allSatisfy { !$0.contains("jordan") }, "no patient details in the audit trail")
     }
 
+    @Test func withoutAPatientIdInTheAnswerTheMappingComesFromASearchByEmail() async throws {
+        let harness = try await ConnectedHarness(identity: nil) { $0.draftLinkNamesPatient = false }
+        defer { Task { await harness.stop() } }
+        try await harness.add(Self.jordan)
+        let session = try harness.signIn()
+        try harness.connect(session: session)
+        #expect(try harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+        let searches = await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }
+        #expect(searches.count == 1)
+        guard case .found(let record) = try await harness.application.patients.find("p-1001") else { Issue.record("patient lost"); return }
+        #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
+        #expect(try harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+        #expect(await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }.count == 1, "searched once")
+    }
+
     @Test func anUnknownPatientOrOneWithoutEmailGetsTheNewPlanLinkAndLabsPassThrough() async throws {
         let harness = try await Self.harness()
         defer { Task { await harness.stop() } }
