@@ -71,7 +71,12 @@ public final class Application: Sendable {
             let serviceKeys = ServiceKeyStore(database: database, now: now)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
-            router.fallback = { request in files.respond(to: request) }
+            router.fallback = { request in
+                var response = files.respond(to: request)
+                // The drop-in button is a module script loaded by EHR pages on other origins.
+                if request.path == "/fullscript-button.js" { response.headerFields[.accessControlAllowOrigin] = "*" }
+                return response
+            }
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
         } catch {
             await httpClient.shutdown()

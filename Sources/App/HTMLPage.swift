@@ -24,6 +24,21 @@ enum HTMLPage {
         """
     }
 
+    /// After a navigation that started on another site, a browser keeps withholding `SameSite=Strict`
+    /// cookies through every redirect. A page of ours that moves on by itself makes the next request
+    /// same-site, so it carries the session.
+    static func continuing(to returnTo: ReturnPath, title: String) -> Response {
+        let href = HTMLEscaping.escape(returnTo.path)
+        var response = Response.html(document(
+            title: title,
+            body: #"<h1>\#(HTMLEscaping.escape(title))</h1><p>Continuing… If nothing happens, <a id="continue" href="\#(href)">continue here</a>.</p>"#,
+            head: #"<meta http-equiv="refresh" content="0;url=\#(href)">"#
+        ))
+        response.headerFields[.cacheControl] = "no-store"
+        response.headerFields[.referrerPolicy] = "no-referrer"
+        return response
+    }
+
     static func response(_ status: HTTPResponse.Status, title: String, message: String, link: (text: String, href: String)? = nil) -> Response {
         var response = Response.html(render(title: title, message: message, link: link), status: status)
         response.headerFields[.cacheControl] = "no-store"

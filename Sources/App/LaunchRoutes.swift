@@ -30,7 +30,10 @@ struct LaunchRoutes: Sendable {
                                                     requestID: request.id) else {
             return refused(.reused)
         }
-        var response = Response.redirect(to: returnTo.path, status: .seeOther)
+        // Launched from the EHR's own site, the redirect to `return_to` would go without the new cookie.
+        var response = request.head.headerFields[.secFetchSite] == "cross-site"
+            ? HTMLPage.continuing(to: returnTo, title: "Signed in")
+            : Response.redirect(to: returnTo.path, status: .seeOther)
         response.headerFields[.setCookie] = sessions.cookie.setCookie(value, maxAge: Int(settings.sessionAbsoluteTimeout))
         response.headerFields[.cacheControl] = "no-store"
         response.headerFields[.referrerPolicy] = "no-referrer"

@@ -108,22 +108,8 @@ struct OAuthConnectRoutes: Sendable {
                                      link: ("Try again", "/oauth/fullscript/connect?return_to=" + flow.returnTo.path))
         }
         try await vault.store(token, for: flow.user, requestID: request.id)
-        return withClearedCookie(Self.continuePage(to: flow.returnTo))
-    }
-
-    /// The browser arrives here from Fullscript's site, so a redirect would keep the navigation
-    /// cross-site and the `SameSite=Strict` session cookie would not be sent to `return_to`. A page
-    /// of ours that moves on by itself makes the next request same-site, with the session.
-    static func continuePage(to returnTo: ReturnPath) -> Response {
-        let href = HTMLEscaping.escape(returnTo.path)
-        var response = Response.html(HTMLPage.document(
-            title: "Fullscript connected",
-            body: #"<h1>Fullscript connected</h1><p>Continuing… If nothing happens, <a id="continue" href="\#(href)">continue here</a>.</p>"#,
-            head: #"<meta http-equiv="refresh" content="0;url=\#(href)">"#
-        ))
-        response.headerFields[.cacheControl] = "no-store"
-        response.headerFields[.referrerPolicy] = "no-referrer"
-        return response
+        // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
+        return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
     }
 
     /// Marks the state used in the same statement that checks it, so two callbacks racing with the

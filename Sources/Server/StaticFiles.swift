@@ -41,6 +41,8 @@ public struct StaticFiles: Sendable {
         }
     }
 
+    private static let revalidated = ["text/html", "text/css", "text/javascript", "application/javascript"]
+
     private func respond(to request: Request, file: OpenFile, status: stat, path: String) -> Response {
         let modified = Int(status.st_mtim.tv_sec)
         let tag = "\"\(String(status.st_size, radix: 16))-\(String(modified, radix: 16))\(String(status.st_mtim.tv_nsec, radix: 16))\""
@@ -48,8 +50,9 @@ public struct StaticFiles: Sendable {
         var fields: HTTPFields = [
             .eTag: tag,
             .lastModified: HTTPDate.format(modified),
-            // HTML names the current asset set, so it is always revalidated; assets may be reused a while.
-            .cacheControl: mediaType.hasPrefix("text/html") ? "no-cache" : "public, max-age=3600",
+            // Pages and the scripts and styles they import change together at a deploy and have no
+            // fingerprinted names, so they are always revalidated (cheaply, by ETag); other assets may be reused a while.
+            .cacheControl: Self.revalidated.contains(where: mediaType.hasPrefix) ? "no-cache" : "public, max-age=3600",
         ]
         if isNotModified(request.head.headerFields, tag: tag, modified: modified) {
             return Response(status: .notModified, headerFields: fields)

@@ -67,6 +67,24 @@ struct LaunchRoutesTests {
         #expect(stored.count == 1 && !stored[0].contains(session.dropFirst("fsr_session=".count)))
     }
 
+    @Test func aLaunchFromTheEHRsOwnSiteContinuesThroughAPageOfOurs() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let launched = try harness.request("GET /launch?token=\(harness.mint())&return_to=%2Frecommend%2Fp-1", headers: ["Sec-Fetch-Site: cross-site"])
+        #expect(launched.status == 200)
+        #expect(launched.header("set-cookie")?.hasPrefix("fsr_session=") == true)
+        #expect(launched.text.contains(#"<meta http-equiv="refresh" content="0;url=/recommend/p-1">"#))
+    }
+
+    @Test func theDropInButtonLoadsFromOtherOrigins() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let script = try harness.get("/fullscript-button.js", user: nil)
+        #expect(script.status == 200)
+        #expect(script.header("access-control-allow-origin") == "*")
+        #expect(try harness.get("/app.js", user: nil).header("access-control-allow-origin") == nil)
+    }
+
     @Test func secureCookiesWhenPublishedOverHTTPS() async throws {
         let harness = try await ConnectedHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
         defer { Task { await harness.stop() } }
