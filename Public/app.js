@@ -269,6 +269,26 @@ export async function loadSession() {
   }
 }
 
+/**
+ * What every page does first: learn who is signed in and draw the header. Resolves to the
+ * /ehr/api/me body, or to null once the signed-out or error panel is shown.
+ */
+export async function startSignedInPage() {
+  let session;
+  try {
+    session = await loadSession();
+  } catch (error) {
+    setView(errorPanel({ title: 'The EHR could not load', error }).panel);
+    return null;
+  }
+  if (session.signedOut) {
+    showSignedOut(session.signedOut);
+    return null;
+  }
+  renderSession(session.me);
+  return session.me;
+}
+
 /** Show the signed-out panel in the main view. */
 export function showSignedOut(body) {
   const { panel, heading } = signedOutPanel(body);

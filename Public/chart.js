@@ -3,7 +3,7 @@
 
 import {
   ageFrom, ApiError, errorPanel, fetchJSON, formatDate, formatGender, fullName, h, ICONS, initials,
-  loadSession, renderSession, setView, showSignedOut,
+  setView, showSignedOut, startSignedInPage,
 } from './app.js';
 import { createRecommendLink, installButtonStyles } from './fullscript-button.js';
 import { plansSection, renderPlans } from './plans.js';
@@ -102,18 +102,8 @@ async function main() {
   const patientRequest = validId ? fetchJSON(`/ehr/api/patients/${encodeURIComponent(patientId)}`) : null;
   patientRequest?.catch(() => {}); // settled below; this avoids an "unhandled rejection" while the session loads
 
-  let session;
-  try {
-    session = await loadSession();
-  } catch (error) {
-    setView(errorPanel({ title: 'The EHR could not load', error }).panel);
-    return;
-  }
-  if (session.signedOut) {
-    showSignedOut(session.signedOut);
-    return;
-  }
-  renderSession(session.me);
+  const me = await startSignedInPage();
+  if (!me) return;
 
   if (!validId) {
     document.title = 'No patient chosen · Demo EHR';
@@ -127,7 +117,7 @@ async function main() {
   }
 
   try {
-    showChart(await patientRequest, session.me);
+    showChart(await patientRequest, me);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) showSignedOut(error.body || {});
     else showPatientError(error);

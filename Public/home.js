@@ -1,8 +1,7 @@
 // The EHR home: who is signed in, their Fullscript connection, and the patient list (paged by next_after).
 
 import {
-  ApiError, errorNotice, errorPanel, fetchJSON, formatDate, fullName, h, loadSession, renderSession,
-  setView, showSignedOut,
+  ApiError, errorNotice, fetchJSON, formatDate, fullName, h, setView, showSignedOut, startSignedInPage,
 } from './app.js';
 
 const PAGE_SIZE = 50;
@@ -47,19 +46,8 @@ function demoNotice(me) {
 }
 
 async function main() {
-  let session;
-  try {
-    session = await loadSession();
-  } catch (error) {
-    setView(errorPanel({ title: 'The EHR could not load', error }).panel);
-    return;
-  }
-  if (session.signedOut) {
-    showSignedOut(session.signedOut);
-    return;
-  }
-  const { me } = session;
-  renderSession(me);
+  const me = await startSignedInPage();
+  if (!me) return;
 
   const tbody = h('tbody', { id: 'patient-list' });
   const count = h('p', { id: 'patient-count', role: 'status' }, 'Loading patients…');
