@@ -13,6 +13,8 @@ public final class Application: Sendable {
     let httpClient: HTTPClient
     let vault: TokenVault
     let patients: PatientStore
+    let plans: TreatmentPlanStore
+    let planUpdates = PlanUpdates()
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -44,6 +46,7 @@ public final class Application: Sendable {
         )
         vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, logger: logger, now: now)
         patients = PatientStore(database: database)
+        plans = TreatmentPlanStore(database: database)
         self.now = now
         do {
             let runner = MigrationRunner(

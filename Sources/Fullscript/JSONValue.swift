@@ -3,7 +3,7 @@ import Foundation
 /// Any JSON, for the bodies whose shape the documentation leaves open (dynamic-link patient ids,
 /// error bodies): looking through a tree is simpler than one `Decodable` per guess. Public because
 /// the app's own API checks value types the same way (a number where a string belongs).
-public enum JSONValue: Sendable, Equatable, Decodable {
+public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -25,6 +25,18 @@ public enum JSONValue: Sendable, Equatable, Decodable {
             self = .array(array)
         } else {
             self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let bool): try container.encode(bool)
+        case .number(let number): try container.encode(number)
+        case .string(let string): try container.encode(string)
+        case .array(let array): try container.encode(array)
+        case .object(let members): try container.encode(members)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Fullscript
 
@@ -9,5 +10,17 @@ struct JSONValueTests {
         #expect(value?["fraction"]?.string == nil)
         #expect(value?["missing"] == nil)
         #expect(Fixture.json("not json") == nil)
+    }
+}
+
+struct JSONValueEncodingTests {
+    @Test func encodesBackToEquivalentJSON() throws {
+        let text = #"{"a":[1,2.5,"x",true,null],"b":{"c":"d"}}"#
+        let value = try #require(JSONValue(parsing: Array(text.utf8)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let again = try encoder.encode(value)
+        #expect(JSONValue(parsing: Array(again)) == value)
+        #expect(String(decoding: again, as: UTF8.self) == #"{"a":[1,2.5,"x",true,null],"b":{"c":"d"}}"#)
     }
 }

@@ -1,0 +1,97 @@
+import Foundation
+import Fullscript
+import Store
+
+/// A plan as we keep it and show it: Fullscript's fields plus our change number.
+struct StoredPlan: Sendable, Equatable, Encodable {
+    let id: String
+    let fullscriptPatientID: String?
+    let practitionerID: String?
+    let state: String
+    let personalMessage: String?
+    let invitationURL: String?
+    /// Kept as Fullscript's JSON, so a field we do not model yet is not lost on the way to the chart.
+    let recommendations: JSONValue
+    let createdAt: String
+    let updatedAt: String
+    let changeSequence: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, recommendations
+        case fullscriptPatientID = "fullscript_patient_id", practitionerID = "practitioner_id", personalMessage = "personal_message"
+        case invitationURL = "invitation_url", createdAt = "created_at", updatedAt = "updated_at", changeSequence = "change_seq"
+    }
+}
+
+/// Where treatment plans from webhooks, refreshes and reconciliation meet. Merging is one statement
+/// per plan that only ever moves a plan forward (a newer `updated_at`), so deliveries racing each
+/// other or arriving out of order leave the newest state and no duplicates.
+struct TreatmentPlanStore: Sendable {
+    let database: Database
+
+    enum Source: String, Sendable {
+        case webhook, refresh, reconcile
+    }
+
+    /// Stores `plan` unless what we have is as new or newer; returns the EHR patients whose charts
+    /// should hear about it (empty when nothing changed or the patient is not mapped yet).
+    func merge(_ plan: TreatmentPlan, source: Source) async throws -> [String] {
+        let recommendations = String(decoding: JSONBody.encode(plan.recommendations), as: UTF8.self)
+        return try await database.write { connection in
+            try connection.transaction {
+                let changed = try connection.execute(
+                    """
+                    INSERT INTO treatment_plans (id, fullscript_patient_id, practitioner_id, state, personal_message, invitation_url,
+                                                 recommendations, created_at, updated_at, change_seq, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
+                    ON CONFLICT (id) DO UPDATE SET
+                        fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
+                        practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
+                        state = excluded.state, personal_message = excluded.personal_message,
+                        invitation_url = coalesce(excluded.invitation_url, treatment_plans.invitation_url),
+                        recommendations = excluded.recommendations, updated_at = excluded.updated_at,
+                        change_seq = excluded.change_seq, source = excluded.source
+                    WHERE excluded.updated_at > treatment_plans.updated_at
+                    """,
+                    [.text(plan.id), SQLiteValue(plan.patientID), SQLiteValue(plan.practitionerID), .text(plan.state.rawValue),
+                     SQLiteValue(plan.personalMessage), SQLiteValue(plan.invitationURL), .text(recommendations),
+                     .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
+                )
+                guard changed == 1 else { return [] }
+                return try connection.query(
+                    """
+                    SELECT m.ehr_patient_id FROM treatment_plans t
+                    JOIN patient_mappings m ON m.fullscript_patient_id = t.fullscript_patient_id WHERE t.id = ?
+                    """,
+                    [.text(plan.id)]
+                ) { try $0.string("ehr_patient_id") }
+            }
+        }
+    }
+
+    /// The EHR patient's plans, newest first; with `after`, only those changed since that change number.
+    func plans(forEHRPatient ehrPatientID: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT t.* FROM treatment_plans t
+                JOIN patient_mappings m ON m.fullscript_patient_id = t.fullscript_patient_id
+                WHERE m.ehr_patient_id = ? AND t.change_seq > ?
+                ORDER BY t.created_at DESC, t.id
+                """,
+                [.text(ehrPatientID), .integer(after)], Self.plan
+            )
+        }
+    }
+
+    private static func plan(_ row: Row) throws -> StoredPlan {
+        StoredPlan(
+            id: try row.string("id"), fullscriptPatientID: try row.optionalString("fullscript_patient_id"),
+            practitionerID: try row.optionalString("practitioner_id"), state: try row.string("state"),
+            personalMessage: try row.optionalString("personal_message"), invitationURL: try row.optionalString("invitation_url"),
+            recommendations: JSONValue(parsing: Array(try row.string("recommendations").utf8)) ?? .array([]),
+            createdAt: try row.string("created_at"), updatedAt: try row.string("updated_at"),
+            changeSequence: try row.int64("change_seq")
+        )
+    }
+}
