@@ -361,6 +361,9 @@ final class Connection: EventLoopSource, @unchecked Sendable {
             setInterest(writing: false)
         }
         if streamTask != nil {
+            // Caught up: the stream now waits on its handler, not on the client, so no timeout applies
+            // until the next stall (a long-lived stream such as server-sent events keeps its own pace).
+            deadline = 0
             streamWaiter?.resume()
             streamWaiter = nil
             return
@@ -417,6 +420,9 @@ final class Connection: EventLoopSource, @unchecked Sendable {
             }
         }
         flush()
+        // A stream that starts after the drain began is cut like those already running (see `drain`),
+        // else it would hold shutdown for the whole grace period.
+        if context.draining.load(ordering: .relaxed) { close() }
     }
 
     private func write(streamed bytes: [UInt8]) async throws {

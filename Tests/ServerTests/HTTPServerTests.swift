@@ -246,6 +246,69 @@ struct HTTPServerTests {
         }
     }
 
+    /// A long-lived stream (server-sent events) is quiet between writes for longer than any timeout;
+    /// once the client has caught up after a stall, only the handler decides when it ends.
+    @Test func aStreamThatStalledOnceIsNotCutOffWhileIdle() async throws {
+        let configuration = HTTPServer.Configuration(port: 0, progressTimeout: .milliseconds(200), eventLoopCount: 1)
+        var router = Router()
+        let megabytes = 16
+        router.get("/burst") { _ in
+            Response(status: .ok, body: .stream { writer in
+                // More than the socket buffers hold, so the writer waits on a client that is not reading yet.
+                for _ in 0..<megabytes * 16 { try await writer.write([UInt8](repeating: 0x61, count: 65_536)) }
+                try await Task.sleep(for: .milliseconds(600))
+                try await writer.write("tail")
+            })
+        }
+        try await withServer(configuration, router: router) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /burst HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(100))
+            let response = try client.readResponse()
+            #expect(response.body.count == megabytes << 20 + 4)
+            #expect(response.text.hasSuffix("tail"))
+        }
+    }
+
+    /// A stream that begins once the drain has started would otherwise hold the server for the whole grace period.
+    @Test func shutdownDoesNotWaitForStreams() async throws {
+        let drainStarted = AsyncStream<Void>.makeStream()
+        var router = Router()
+        let endless: @Sendable (ResponseBodyWriter) async throws -> Void = { writer in
+            while true {
+                try await writer.write(": beat\n")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        router.get("/endless") { _ in Response(status: .ok, body: .stream(endless)) }
+        router.get("/late-endless") { _ in
+            for await _ in drainStarted.stream { break }
+            return Response(status: .ok, body: .stream(endless))
+        }
+        var configuration = HTTPServer.Configuration(port: 0, eventLoopCount: 1)
+        configuration.shutdownGracePeriod = .seconds(10)
+        var logger = Logging.Logger(label: "test")
+        logger.logLevel = .critical
+        let server = try HTTPServer(configuration: configuration, router: router, logger: logger)
+        try server.start()
+        let running = try TestClient(port: server.port)
+        running.send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+        let late = try TestClient(port: server.port)
+        late.send("GET /late-endless HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        let stopping = Task { await server.shutdown() }
+        while !server.isShuttingDown {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        drainStarted.continuation.yield()
+        await stopping.value
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(server.openConnections == 0)
+        _ = try running.readToEnd()
+        _ = try late.readToEnd()
+    }
+
     @Test func cutsOffClientsThatDribbleTheirHead() async throws {
         var configuration = HTTPServer.Configuration(port: 0, headerTimeout: .milliseconds(200), eventLoopCount: 1)
         configuration.idleTimeout = .seconds(30)
