@@ -161,8 +161,7 @@ struct RecommendRoutes: Sendable {
         var fullscriptPatientID = link.patientID
         if fullscriptPatientID == nil, let patient, patient.fullscriptPatientID == nil, let email = patient.email {
             do {
-                fullscriptPatientID = try await client.searchPatients(accessToken: connection.accessToken, query: email)
-                    .first { $0.email?.caseInsensitiveCompare(email) == .orderedSame }?.id
+                fullscriptPatientID = try await client.patient(accessToken: connection.accessToken, email: email)?.id
             } catch {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])

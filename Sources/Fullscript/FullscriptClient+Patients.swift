@@ -1,9 +1,17 @@
+import Foundation
+
 /// The clinic's patients (scope `patients:read`).
 extension FullscriptClient {
     /// Matches first name, last name or email.
     public func searchPatients(accessToken: String, query: String) async throws(FullscriptError) -> [Patient] {
         try await fetch(APIRequest(.get, "clinic", "search", "patients", query: [("query", query)], accessToken: accessToken),
                         member: "patients").value
+    }
+
+    /// The patient whose email is exactly `email` (ignoring case): search also matches names and
+    /// parts of addresses, and only an exact email says it is the same person.
+    public func patient(accessToken: String, email: String) async throws(FullscriptError) -> Patient? {
+        try await searchPatients(accessToken: accessToken, query: email).first { $0.email?.caseInsensitiveCompare(email) == .orderedSame }
     }
 
     public func patient(accessToken: String, id: String) async throws(FullscriptError) -> Patient {

@@ -17,7 +17,7 @@ struct TreatmentPlanRoutes: Sendable {
         })
     }
 
-    /// `sort_by` is created_at (default) or updated_at; `order_by` ASC (default) or DESC.
+    /// `sort_by` is created_at (default) or updated_at; `order_by` ASC (default) or DESC; paginated like every list.
     private func list(_ request: Request, _ user: SandboxUser) async throws -> Response {
         let records = await state.records
         let patientID = request.parameters["id"] ?? ""
@@ -29,6 +29,6 @@ struct TreatmentPlanRoutes: Sendable {
             return a == b ? left.offset < right.offset : a < b
         }.map(\.element)
         if query["order_by"]?.uppercased() == "DESC" { plans.reverse() }
-        return .json(.object([("treatment_plans", .array(plans.map { $0.json(publicBaseURL: configuration.publicBaseURL) }))]))
+        return .json(Pagination(query).body("treatment_plans", plans.map { $0.json(publicBaseURL: configuration.publicBaseURL) }))
     }
 }

@@ -35,6 +35,7 @@ struct PlanPageRoutesTests {
             let list = try sandbox.json(sandbox.send("GET", "/api/clinic/patients/pat-1/treatment_plans?sort_by=created_at&order_by=DESC", token: token))
             let plans = try #require(list["treatment_plans"]).array
             #expect(plans.count == 1)
+            #expect(list["meta"]?["total_count"]?.text == "1", "paginated like every list")
             let id = try #require(plans.first?["id"]?.text)
             let plan = try #require(sandbox.json(sandbox.send("GET", "/api/clinic/treatment_plans/\(id)", token: token))["treatment_plan"])
             #expect(plan["state"]?.text == "active")
