@@ -47,4 +47,11 @@ enum JSONBody {
         guard let data = try? encoder.encode(value) else { preconditionFailure("unencodable API body \(type(of: value))") }
         return Array(data)
     }
+
+    /// An API answer: about a signed-in user or a patient, so never kept by a cache.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        var response = Response.json(encode(value), status: status)
+        response.headerFields[.cacheControl] = "no-store"
+        return response
+    }
 }

@@ -15,6 +15,16 @@ public struct EHRUser: Sendable, Equatable {
 /// configured nobody is signed in, so every user-facing flow answers 401.
 public protocol EHRIdentityProvider: Sendable {
     func user(for request: Request) async -> EHRUser?
+    /// The same answer without counting as the user's activity: a live stream re-checking its
+    /// session must not keep the idle session of a forgotten tab alive.
+    func userWithoutActivity(for request: Request) async -> EHRUser?
+}
+
+extension EHRIdentityProvider {
+    /// Providers without an idle timeout have nothing to leave untouched.
+    public func userWithoutActivity(for request: Request) async -> EHRUser? {
+        await user(for: request)
+    }
 }
 
 public struct NobodySignedIn: EHRIdentityProvider {

@@ -40,7 +40,7 @@ struct EHRRoutes: Sendable {
     }
 
     private func me(_ request: Request) async throws -> Response {
-        guard let user = await identity.user(for: request) else { return notSignedIn(request) }
+        guard let user = await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
         let owner = try await vault.resourceOwnerType(of: user.id)
         return json(Me(user: .init(id: user.id, name: user.name),
                        fullscript: .init(connected: owner != nil, resourceOwnerType: owner?.rawValue),
@@ -55,7 +55,7 @@ struct EHRRoutes: Sendable {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        guard await identity.user(for: request) != nil else { return notSignedIn(request) }
+        guard await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
         let query = request.queryParameters
         let limit = query["limit"].flatMap(Int.init) ?? Self.pageSize
         guard (1...200).contains(limit) else {
@@ -67,15 +67,34 @@ struct EHRRoutes: Sendable {
     }
 
     private func patient(_ request: Request) async throws -> Response {
-        guard await identity.user(for: request) != nil else { return notSignedIn(request) }
+        guard await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
+        switch try await Self.chartPatient(request, in: patients) {
+        case .found(let patient): return json(PatientBody(patient))
+        case .refused(let response): return response
+        }
+    }
+
+    enum ChartPatient {
+        case found(PatientRecord)
+        case refused(Response)
+    }
+
+    /// The live patient named by the `:id` parameter, or the answer for a bad id (400), an unknown
+    /// patient (404) or a deleted one (410).
+    static func chartPatient(_ request: Request, in patients: PatientStore) async throws -> ChartPatient {
         let id = request.parameters["id"] ?? ""
         guard PatientRecord.isValidID(id) else {
-            return APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id)
+            return .refused(APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id))
         }
+        return try await existing(id, in: patients, requestID: request.id)
+    }
+
+    /// `id`, already validated, as a live patient, or the 404 or 410 answer.
+    static func existing(_ id: String, in patients: PatientStore, requestID: String) async throws -> ChartPatient {
         switch try await patients.find(id) {
-        case .found(let patient): return json(PatientBody(patient))
-        case .deleted: return APIError.response(.gone, code: "patient_deleted", message: Refusal.patientDeleted.message, requestID: request.id)
-        case .unknown: return APIError.response(.notFound, code: "patient_not_found", message: "No patient with this id.", requestID: request.id)
+        case .found(let patient): .found(patient)
+        case .deleted: .refused(APIError.response(.gone, code: "patient_deleted", message: Refusal.patientDeleted.message, requestID: requestID))
+        case .unknown: .refused(APIError.response(.notFound, code: "patient_not_found", message: "No patient with this id.", requestID: requestID))
         }
     }
 
@@ -86,7 +105,8 @@ struct EHRRoutes: Sendable {
         enum CodingKeys: String, CodingKey { case error, signInURL = "sign_in_url" }
     }
 
-    private func notSignedIn(_ request: Request) -> Response {
+    /// 401 with where to sign in, so a page can offer the link.
+    static func notSignedIn(_ request: Request, signInPath: String?) -> Response {
         var response = Response.json(JSONBody.encode(NotSignedIn(
             error: ["code": Refusal.notSignedIn.code, "message": Refusal.notSignedIn.message, "request_id": request.id],
             signInURL: signInPath
@@ -96,8 +116,6 @@ struct EHRRoutes: Sendable {
     }
 
     private func json(_ value: some Encodable) -> Response {
-        var response = Response.json(JSONBody.encode(value))
-        response.headerFields[.cacheControl] = "no-store"
-        return response
+        JSONBody.response(value)
     }
 }

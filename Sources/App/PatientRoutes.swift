@@ -15,36 +15,9 @@ struct PatientRoutes: Sendable {
     static let maxBodySize = 16 * 1024
 
     func register(on router: inout Router) {
-        router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await authorized(request, put) }
-        router.get(Self.path) { request in try await authorized(request, get) }
-        router.delete(Self.path) { request in try await authorized(request, delete) }
-    }
-
-    /// The key is checked before anything else, so a caller without one learns nothing about the
-    /// request, not even whether its patient id is well formed.
-    private func authorized(
-        _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response
-    ) async throws -> Response {
-        guard let caller = try await serviceKeys.authenticate(request) else {
-            let presented = ServiceKeyStore.bearerToken(request.head.headerFields) != nil
-            var response = APIError.response(
-                .unauthorized, code: "unauthorized",
-                message: presented ? "The service key is not valid or has been revoked."
-                    : "Send a service key as `Authorization: Bearer <key>` (create one with `fullscript-redirect service-keys create NAME`).",
-                requestID: request.id
-            )
-            // RFC 6750 §3: say which scheme, and whether the presented token was the problem.
-            response.headerFields[.wwwAuthenticate] = presented ? #"Bearer error="invalid_token""# : "Bearer"
-            return response
-        }
-        guard let id = request.parameters["ehrPatientId"], PatientRecord.isValidID(id) else {
-            return APIError.response(
-                .badRequest, code: "invalid_patient_id",
-                message: "A patient id is 1 to \(PatientRecord.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
-                requestID: request.id
-            )
-        }
-        return try await handler(request, caller, id)
+        router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await serviceKeys.authorizedPatientRequest(request, put) }
+        router.get(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, get) }
+        router.delete(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, delete) }
     }
 
     private func put(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {

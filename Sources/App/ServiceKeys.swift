@@ -147,6 +147,35 @@ struct ServiceKeyStore: Sendable {
     }
 }
 
+extension ServiceKeyStore {
+    /// For `/api/v1/patients/:ehrPatientId…`. The key is checked before anything else, so a caller
+    /// without one learns nothing about the request, not even whether its patient id is well formed.
+    func authorizedPatientRequest(
+        _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response
+    ) async throws -> Response {
+        guard let caller = try await authenticate(request) else {
+            let presented = Self.bearerToken(request.head.headerFields) != nil
+            var response = APIError.response(
+                .unauthorized, code: "unauthorized",
+                message: presented ? "The service key is not valid or has been revoked."
+                    : "Send a service key as `Authorization: Bearer <key>` (create one with `fullscript-redirect service-keys create NAME`).",
+                requestID: request.id
+            )
+            // RFC 6750 §3: say which scheme, and whether the presented token was the problem.
+            response.headerFields[.wwwAuthenticate] = presented ? #"Bearer error="invalid_token""# : "Bearer"
+            return response
+        }
+        guard let id = request.parameters["ehrPatientId"], PatientRecord.isValidID(id) else {
+            return APIError.response(
+                .badRequest, code: "invalid_patient_id",
+                message: "A patient id is 1 to \(PatientRecord.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
+                requestID: request.id
+            )
+        }
+        return try await handler(request, caller, id)
+    }
+}
+
 /// `fullscript-redirect service-keys …`: each command brings the schema up to date first, so it
 /// works on a database the server has never opened.
 public struct ServiceKeyCommand: Sendable {

@@ -56,7 +56,13 @@ struct SessionStore: EHRIdentityProvider {
         return try? await user(forCookie: value)
     }
 
-    func user(forCookie value: String) async throws -> EHRUser? {
+    func userWithoutActivity(for request: Request) async -> EHRUser? {
+        guard let value = cookie.value(in: request.head.headerFields) else { return nil }
+        return try? await user(forCookie: value, touch: false)
+    }
+
+    /// `touch` extends the idle expiry (at most every `touchInterval`): a request is the user's activity.
+    func user(forCookie value: String, touch: Bool = true) async throws -> EHRUser? {
         let hash = Self.hash(value)
         let seconds = Int64(now().timeIntervalSince1970)
         let found = try await database.read { connection in
@@ -66,7 +72,7 @@ struct SessionStore: EHRIdentityProvider {
             ).map { (EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name")), try $0.int64("last_seen_at")) }
         }
         guard let (user, lastSeen) = found else { return nil }
-        if seconds - lastSeen >= Int64(Self.touchInterval) {
+        if touch, seconds - lastSeen >= Int64(Self.touchInterval) {
             _ = try await database.write { connection in
                 try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(hash)])
             }

@@ -126,6 +126,42 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// Runs one Fullscript call. A 401 means the access token died early (revoked, or the clock lied):
+    /// one refresh, one retry.
+    func withFreshToken<T: Sendable>(
+        _ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await call(connection.accessToken)
+        } catch let error as FullscriptError where error.kind == .unauthorized {
+            let fresh = try await refresh(connection.user, replacing: connection.accessToken)
+            return try await call(fresh.accessToken)
+        }
+    }
+
+    /// The connection internal services read Fullscript through, having no user of their own: the
+    /// practitioner who connected first (one EHR is one Fullscript clinic, so any practitioner sees
+    /// its patients). One whose refresh is refused is skipped, and stays disconnected.
+    func serviceConnection() async throws -> FullscriptConnection {
+        let users = try await database.read { connection in
+            try connection.query(
+                """
+                SELECT ehr_user_id FROM fullscript_connections
+                WHERE status = 'connected' AND resource_owner_type = ? ORDER BY created_at, ehr_user_id
+                """,
+                [.text(ResourceOwner.Kind.practitioner.rawValue)]
+            ) { try $0.string("ehr_user_id") }
+        }
+        for user in users {
+            do {
+                return try await accessToken(for: user)
+            } catch TokenVaultError.reconnectRequired {
+                continue
+            }
+        }
+        throw TokenVaultError.reconnectRequired
+    }
+
     private func markDisconnected(_ user: String, requestID: String?) async throws {
         let date = now()
         try await database.write { connection in
