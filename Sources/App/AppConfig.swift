@@ -20,6 +20,9 @@ public struct AppConfig: Sendable {
     public var fullscript: FullscriptSettings
     public var tokenKeys: TokenKeyRing
     public var ehr: EHRSettings
+    /// How often an open chart's plan stream sends a heartbeat (and re-checks its session). Set in
+    /// code, not read from `config/`: 15 s suits browsers and proxies; tests shorten it.
+    public var planStreamHeartbeat: Duration = .seconds(15)
 
     /// - Parameters:
     ///   - directory: the folder holding `default.json`.

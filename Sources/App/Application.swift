@@ -73,6 +73,11 @@ public final class Application: Sendable {
             ).register(on: &router)
             let serviceKeys = ServiceKeyStore(database: database, now: now)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: &router)
+            PlanRoutes(
+                identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
+            ).register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
                 var response = files.respond(to: request)

@@ -58,6 +58,8 @@ final class ConnectedHarness: Sendable {
             "EHR_LAUNCH_SECRET": ApplicationTests.launchSecret,
         ].merging(environment) { _, new in new }) { _, new in new })
         config.server.shutdownGracePeriod = .seconds(1)
+        // Plan streams beat fast, so tests see heartbeats and ended sessions without waiting.
+        config.planStreamHeartbeat = .milliseconds(150)
         let clock = clock
         application = try await Application(config: config, logger: ApplicationTests.quietLogger, identity: identity, now: { clock.now() })
         try application.start()

@@ -1,0 +1,76 @@
+import Foundation
+import Fullscript
+
+/// The REST fallback, for when webhooks cannot reach us: Fullscript's plans for one patient, read
+/// and merged into the same table webhooks write, so both paths meet in one merge statement (newest
+/// `updated_at` wins, one row per plan) however they interleave.
+struct PlanRefresh: Sendable {
+    let client: FullscriptClient
+    let vault: TokenVault
+    let patients: PatientStore
+    let plans: TreatmentPlanStore
+    let updates: PlanUpdates
+    let now: @Sendable () -> Date
+
+    /// Plan details fetched at once: fast enough for a chart, gentle on Fullscript's rate limit.
+    static let concurrentFetches = 4
+
+    /// Reads the patient's plans through `connection`, merges what is newer than ours, tells open
+    /// charts, and returns the patient's stored plans, newest first.
+    func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> [StoredPlan] {
+        guard let fullscriptPatientID = try await fullscriptPatientID(of: patient, through: connection) else { return [] }
+        let listed = try await vault.withFreshToken(connection) {
+            try await client.treatmentPlans(accessToken: $0, patientID: fullscriptPatientID)
+        }
+        // Details only for plans the list shows newer than ours: an unchanged plan costs no call.
+        let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID)
+        let storedUpdates = Dictionary(stored.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: max)
+        let stale = listed.filter { plan in storedUpdates[plan.id].map { Timestamp.iso8601(plan.updatedAt) > $0 } ?? true }
+        var charts: Set<String> = []
+        for var plan in try await details(of: stale.map(\.id), through: connection) {
+            // The REST key for a plan's patient is unconfirmed; we know whose list it came from.
+            plan.patientID = plan.patientID ?? fullscriptPatientID
+            charts.formUnion(try await plans.merge(plan, source: .refresh))
+        }
+        guard !charts.isEmpty else { return stored }
+        updates.publish(ehrPatientIDs: Array(charts))
+        return try await plans.plans(forEHRPatient: patient.ehrPatientID)
+    }
+
+    /// The mapped Fullscript patient, else the one whose email is exactly the patient's (then
+    /// remembered); nil when there is none, which is an empty list rather than an error.
+    private func fullscriptPatientID(of patient: PatientRecord, through connection: FullscriptConnection) async throws -> String? {
+        if let known = patient.fullscriptPatientID { return known }
+        guard let email = patient.email, !email.isEmpty,
+              let found = try await vault.withFreshToken(connection, { try await client.patient(accessToken: $0, email: email) })
+        else { return nil }
+        try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: found.id, at: now())
+        // The first mapping wins: when a click recorded one meanwhile, that one is the patient.
+        guard case .found(let current) = try await patients.find(patient.ehrPatientID) else { return nil }
+        return current.fullscriptPatientID
+    }
+
+    /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.
+    private func details(of ids: [String], through connection: FullscriptConnection) async throws -> [TreatmentPlan] {
+        try await withThrowingTaskGroup(of: TreatmentPlan?.self) { group in
+            var waiting = ids[...]
+            var fetched: [TreatmentPlan] = []
+            func start(_ id: String) {
+                group.addTask {
+                    do {
+                        return try await vault.withFreshToken(connection) { try await client.treatmentPlan(accessToken: $0, id: id) }
+                    } catch let error as FullscriptError where error.kind == .notFound {
+                        return nil
+                    }
+                }
+            }
+            for id in waiting.prefix(Self.concurrentFetches) { start(id) }
+            waiting = waiting.dropFirst(Self.concurrentFetches)
+            while let plan = try await group.next() {
+                if let plan { fetched.append(plan) }
+                if let id = waiting.popFirst() { start(id) }
+            }
+            return fetched
+        }
+    }
+}

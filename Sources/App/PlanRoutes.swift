@@ -1,0 +1,126 @@
+import Foundation
+import Fullscript
+import Logging
+import Server
+
+/// A patient's treatment plans for the chart (session) and for internal services (service key):
+///
+/// - `GET /ehr/api/patients/:id/treatment-plans`: the stored plans, newest first, and the id to resume a stream from.
+/// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans change (see `PlanStream`).
+/// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection.
+/// - `GET /api/v1/patients/:ehrPatientId/treatment-plans`: the same refresh for services, through the
+///   first-connected practitioner's connection (services have no Fullscript account of their own).
+struct PlanRoutes: Sendable {
+    let identity: any EHRIdentityProvider
+    let vault: TokenVault
+    let patients: PatientStore
+    let plans: TreatmentPlanStore
+    let updates: PlanUpdates
+    let refresher: PlanRefresh
+    let serviceKeys: ServiceKeyStore
+    let signInPath: String?
+    let heartbeat: Duration
+    let logger: Logger
+
+    static let path = "/ehr/api/patients/:id/treatment-plans"
+
+    func register(on router: inout Router) {
+        router.get(Self.path) { try await list($0) }
+        router.get(Self.path + "/events") { try await events($0) }
+        // The refresh takes no body; a little room for clients that send `{}` anyway.
+        router.post(Self.path + "/refresh", maxBodySize: 1024) { try await refresh($0) }
+        router.get(PatientRoutes.path + "/treatment-plans") { request in
+            try await serviceKeys.authorizedPatientRequest(request, serviceRefresh)
+        }
+    }
+
+    private struct PlanList: Encodable {
+        let plans: [StoredPlan]
+        /// Where this list ends, for `?last_event_id=` on the stream opened after it: nothing changed
+        /// in between is missed.
+        let lastEventID: Int64
+
+        init(_ plans: [StoredPlan]) {
+            self.plans = plans
+            lastEventID = plans.map(\.changeSequence).max() ?? 0
+        }
+
+        enum CodingKeys: String, CodingKey { case plans, lastEventID = "last_event_id" }
+    }
+
+    /// Runs `body` for a signed-in user and a live patient; otherwise answers 401, 400, 404 or 410.
+    private func forChart(_ request: Request, _ body: (EHRUser, PatientRecord) async throws -> Response) async throws -> Response {
+        guard let user = await identity.user(for: request) else { return EHRRoutes.notSignedIn(request, signInPath: signInPath) }
+        switch try await EHRRoutes.chartPatient(request, in: patients) {
+        case .found(let patient): return try await body(user, patient)
+        case .refused(let response): return response
+        }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        try await forChart(request) { _, patient in
+            JSONBody.response(PlanList(try await plans.plans(forEHRPatient: patient.ehrPatientID)))
+        }
+    }
+
+    private func events(_ request: Request) async throws -> Response {
+        try await forChart(request) { user, patient in
+            guard let subscription = updates.subscribe(user: user.id, ehrPatientID: patient.ehrPatientID) else {
+                return APIError.response(
+                    .tooManyRequests, code: "too_many_streams",
+                    message: "You have \(updates.perUserLimit) live charts open already; close one, or use Refresh.", requestID: request.id
+                )
+            }
+            return PlanStream(
+                request: request, user: user.id, patientID: patient.ehrPatientID, subscription: subscription,
+                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, updates: updates, heartbeat: heartbeat
+            ).response
+        }
+    }
+
+    private func refresh(_ request: Request) async throws -> Response {
+        // Same origin only: `SameSite=Strict` keeps other sites out, not sibling origins of this one.
+        if let site = request.head.headerFields[.secFetchSite], site != "same-origin" {
+            return Refusal.crossSite.response(.json, requestID: request.id)
+        }
+        return try await forChart(request) { user, patient in
+            try await refreshed(patient, request, notConnected: Refusal.notConnected.message) {
+                try await vault.accessToken(for: user.id)
+            }
+        }
+    }
+
+    private func serviceRefresh(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
+        switch try await EHRRoutes.existing(id, in: patients, requestID: request.id) {
+        case .refused(let response):
+            return response
+        case .found(let patient):
+            return try await refreshed(
+                patient, request, notConnected: "No practitioner has connected Fullscript yet; one must connect from the EHR first."
+            ) { try await vault.serviceConnection() }
+        }
+    }
+
+    /// Refreshes through the connection `connect` gives, answering the stored plans, or the same
+    /// statuses a click on the button gets when Fullscript fails (JSON).
+    private func refreshed(
+        _ patient: PatientRecord, _ request: Request, notConnected: String, connect: () async throws -> FullscriptConnection
+    ) async throws -> Response {
+        let refusal: Refusal
+        do {
+            return JSONBody.response(PlanList(try await refresher.refresh(patient, through: try await connect())))
+        } catch TokenVaultError.reconnectRequired {
+            refusal = .notConnected
+        } catch TokenVaultError.fullscript(let error) {
+            refusal = .fullscript(error)
+        } catch let error as FullscriptError {
+            // Still refused after one refresh of the token: as good as not connected.
+            refusal = error.kind == .unauthorized ? .notConnected : .fullscript(error)
+        }
+        if case .notConnected = refusal {
+            return APIError.response(refusal.status, code: refusal.code, message: notConnected, requestID: request.id)
+        }
+        logger.warning("treatment plan refresh failed", metadata: ["patient": "\(patient.ehrPatientID)", "error": "\(refusal.auditDetail ?? "")"])
+        return refusal.response(.json, requestID: request.id)
+    }
+}

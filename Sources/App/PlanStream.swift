@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Server
+
+/// One open chart's server-sent-events stream of its patient's treatment plans.
+///
+/// - Event ids are our `change_seq`, which only grows, so `Last-Event-ID` says exactly what the
+///   chart has seen. With one, every plan changed after it is sent first (an id beyond anything we
+///   have means the database was restored: everything is sent again, which the chart takes as
+///   replacements). Without one, a `ready` event carries the current id and the stream starts
+///   from now: the chart reads the list itself.
+/// - A signal from `PlanUpdates` makes the stream read what changed after its last id; each
+///   heartbeat reads too, so a lost signal costs at most one heartbeat.
+/// - Each heartbeat checks the session without extending it; once it has ended, an `end` event
+///   tells the chart to stop reconnecting, and the stream closes.
+/// - The subscription is cancelled whichever way the stream ends (client gone, session over,
+///   shutdown), and dropped with the response if the stream never starts.
+struct PlanStream: Sendable {
+    let request: Request
+    let user: String
+    let patientID: String
+    let subscription: PlanUpdates.Subscription
+    let resumeAfter: Int64?
+    let identity: any EHRIdentityProvider
+    let plans: TreatmentPlanStore
+    let updates: PlanUpdates
+    let heartbeat: Duration
+
+    /// What EventSource waits before reconnecting after the stream drops.
+    static let retryMilliseconds = 2000
+
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+
+    /// `Last-Event-ID` as EventSource sends it on reconnection, else `?last_event_id=` from a first
+    /// connection that knows where the list it loaded ends; anything but a change number is ignored.
+    static func resumePoint(of request: Request) -> Int64? {
+        let text = request.head.headerFields[lastEventID] ?? request.queryParameters["last_event_id"]
+        return text.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    var response: Response {
+        Response(status: .ok, headerFields: [
+            .contentType: "text/event-stream",
+            .cacheControl: "no-store",
+            // nginx and its kin hold a proxied response until it ends unless told not to.
+            Self.accelBuffering: "no",
+        ], body: .stream { writer in try await run(writer) })
+    }
+
+    private enum Tick: Sendable {
+        case changed
+        case heartbeat
+    }
+
+    func run(_ writer: ResponseBodyWriter) async throws {
+        defer { updates.cancel(subscription) }
+        let current = try await plans.plans(forEHRPatient: patientID)
+        let newest = current.map(\.changeSequence).max() ?? 0
+        var cursor: Int64
+        var opening = "retry: \(Self.retryMilliseconds)\n\n"
+        if let resumeAfter {
+            cursor = resumeAfter > newest ? 0 : resumeAfter
+            opening += events(current, after: &cursor)
+        } else {
+            cursor = newest
+            opening += Self.event(id: newest, name: "ready", data: JSONBody.encode(["last_event_id": newest]))
+        }
+        try await writer.write(opening)
+
+        let (ticks, continuation) = AsyncStream<Tick>.makeStream(bufferingPolicy: .bufferingNewest(8))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in subscription.signals { continuation.yield(.changed) }
+                continuation.finish()
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: heartbeat)
+                    continuation.yield(.heartbeat)
+                }
+            }
+            // Children left running when the stream ends are cancelled; their errors are ignored.
+            defer { group.cancelAll() }
+            for await tick in ticks {
+                if tick == .heartbeat, await identity.userWithoutActivity(for: request)?.id != user {
+                    try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
+                    return
+                }
+                var text = events(try await plans.plans(forEHRPatient: patientID, changedAfter: cursor), after: &cursor)
+                if tick == .heartbeat { text += ": heartbeat\n\n" }
+                try await writer.write(text)
+            }
+        }
+    }
+
+    /// `plans` changed after `cursor` as `plan` events, oldest change first so the last id the
+    /// client sees is the newest; moves `cursor` to it.
+    private func events(_ plans: [StoredPlan], after cursor: inout Int64) -> String {
+        let start = cursor
+        return plans.filter { $0.changeSequence > start }.sorted { $0.changeSequence < $1.changeSequence }.map { plan in
+            cursor = max(cursor, plan.changeSequence)
+            return Self.event(id: plan.changeSequence, name: "plan", data: JSONBody.encode(plan))
+        }.joined()
+    }
+
+    /// One event; every line of `data` gets its own `data:` field, as the format requires.
+    static func event(id: Int64, name: String, data: [UInt8]) -> String {
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return "id: \(id)\nevent: \(name)\n" + lines.map { "data: \($0)\n" }.joined() + "\n"
+    }
+}
