@@ -24,11 +24,15 @@ function statusMessage(status) {
   return `The server answered ${status}.`;
 }
 
-/** GET a JSON document from this server with the session cookie. Throws ApiError when not 2xx. */
-export async function fetchJSON(path, { signal } = {}) {
+/**
+ * GET (or `method`, for an action without a body) a JSON document from this server with the session
+ * cookie. Throws ApiError when not 2xx.
+ */
+export async function fetchJSON(path, { signal, method = 'GET' } = {}) {
   let response;
   try {
     response = await fetch(path, {
+      method,
       credentials: 'same-origin',
       headers: { Accept: 'application/json' },
       cache: 'no-store',

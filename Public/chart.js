@@ -1,12 +1,13 @@
 // The patient chart: demographics, the Recommend with Fullscript button (built by
-// fullscript-button.js, the same code as the drop-in element), and the treatment plans panel.
+// fullscript-button.js, the same code as the drop-in element), and the treatment plans panel, which
+// plans.js loads and keeps live.
 
 import {
   ageFrom, ApiError, errorPanel, fetchJSON, formatDate, formatGender, fullName, h, ICONS, initials,
   setView, showSignedOut, startSignedInPage,
 } from './app.js';
 import { createRecommendLink, installButtonStyles } from './fullscript-button.js';
-import { plansSection, renderPlans } from './plans.js';
+import { plansSection, renderPlans, startPlans } from './plans.js';
 
 const patientId = new URLSearchParams(location.search).get('patient');
 
@@ -76,7 +77,7 @@ function showChart(patient, me) {
     h('div', { class: 'chart-grid' }, demographics(patient), fullscriptCard(patient, me)),
     plansSection(),
   );
-  renderPlans([]);
+  startPlans(patient.id);
 }
 
 function showPatientError(error) {

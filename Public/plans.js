@@ -1,11 +1,13 @@
-// The chart's "Treatment plans" panel. renderPlans(plans) draws the list inside
-// <section id="treatment-plans" aria-live="polite">; today the chart calls it with [] only. The
-// treatment-plans issue feeds it from GET /ehr/api/patients/:id/treatment-plans and a server-sent
-// event stream, calling it again with the whole list on every change.
+// The chart's "Treatment plans" panel: <section id="treatment-plans" aria-live="polite">, filled from
+// GET /ehr/api/patients/:id/treatment-plans, kept current by the server-sent events of
+// …/treatment-plans/events (one plan replaced in place per event, newest first), and refreshed from
+// Fullscript on demand by POST …/treatment-plans/refresh (the Refresh button).
 //
-// A plan: {id, state, practitioner_name, created_at, updated_at, recommendations: [{name, dosage}]}.
+// A plan, as the server stores it: {id, state, practitioner_id, created_at, updated_at, personal_message,
+// invitation_url, change_seq, recommendations: [{variant_id, units_to_purchase, dosage: {amount, frequency,
+// duration, …}}]}. `change_seq` only grows, so the higher one of two copies of a plan is the newer.
 
-import { formatDateTime, h } from './app.js';
+import { ApiError, currentPath, errorNotice, fetchJSON, formatDateTime, h, withReturnTo } from './app.js';
 
 const STATE_LABELS = { draft: 'Draft', active: 'Active', cancelled: 'Cancelled', completed: 'Completed' };
 
@@ -24,7 +26,11 @@ function dosageText(dosage) {
   if (typeof dosage === 'string') return dosage.trim();
   if (dosage && typeof dosage === 'object') {
     const part = (key) => (Array.isArray(dosage[key]) ? dosage[key].join(', ') : dosage[key]);
-    const amount = [part('amount'), part('format')].filter((p) => p != null && p !== '').join(' ');
+    // "1 capsule" with format "capsule" reads once, not "1 capsule capsule".
+    const format = part('format');
+    const amountText = part('amount') == null ? '' : String(part('amount'));
+    const repeats = format && amountText.toLowerCase().includes(String(format).toLowerCase());
+    const amount = [amountText, repeats ? null : format].filter((p) => p != null && p !== '').join(' ');
     return [amount, part('frequency'), part('time_of_day'), part('duration'), part('additional_info')]
       .filter((p) => p != null && p !== '')
       .join(', ');
@@ -36,27 +42,63 @@ function timeElement(value) {
   return typeof value === 'string' && value ? h('time', { datetime: value }, formatDateTime(value)) : null;
 }
 
+/** Only http(s) links from the data become hrefs (never javascript: or data:). */
+function safeLink(value) {
+  if (typeof value !== 'string') return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function recommendationItem(item) {
+  const dosage = dosageText(item.dosage);
+  const product = item.name ? String(item.name) : item.variant_id != null ? ['Variant ', h('code', null, String(item.variant_id))] : 'Unnamed product';
+  return h('li', null,
+    h('span', { class: 'plan__product' }, product),
+    dosage ? h('span', { class: 'plan__dosage' }, ` — ${dosage}`) : null);
+}
+
 function planItem(plan) {
-  const recommendations = Array.isArray(plan.recommendations) ? plan.recommendations.filter(Boolean) : [];
+  const recommendations = Array.isArray(plan.recommendations) ? plan.recommendations.filter((item) => item && typeof item === 'object') : [];
   const state = typeof plan.state === 'string' ? plan.state : '';
   const created = timeElement(plan.created_at);
   const updated = plan.updated_at && plan.updated_at !== plan.created_at ? timeElement(plan.updated_at) : null;
-  return h('li', { class: 'plan', dataset: { planId: plan.id == null ? '' : String(plan.id), state } },
+  const practitioner = plan.practitioner_name || plan.practitioner_id;
+  const invitation = safeLink(plan.invitation_url);
+  const id = plan.id == null ? '' : String(plan.id);
+  return h('li', { class: 'plan', dataset: { planId: id, state, createdAt: typeof plan.created_at === 'string' ? plan.created_at : '' } },
     h('div', { class: 'plan__head' },
       h('h3', null, 'Treatment plan'),
       h('span', { class: `tag state state--${state.replace(/[^a-z_-]/gi, '') || 'unknown'}` }, stateLabel(state))),
     h('p', { class: 'plan__meta' },
-      plan.practitioner_name ? ['By ', String(plan.practitioner_name)] : 'Practitioner unknown',
+      practitioner ? ['By practitioner ', h('code', null, String(practitioner))] : 'Practitioner unknown',
       created ? [' · created ', created] : null,
       updated ? [' · updated ', updated] : null),
+    typeof plan.personal_message === 'string' && plan.personal_message.trim()
+      ? h('blockquote', { class: 'plan__message' }, h('p', null, plan.personal_message))
+      : null,
     recommendations.length
-      ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map((item) => {
-          const dosage = dosageText(item.dosage);
-          return h('li', null,
-            h('span', { class: 'plan__product' }, item.name ? String(item.name) : 'Unnamed product'),
-            dosage ? h('span', { class: 'plan__dosage' }, ` — ${dosage}`) : null);
-        }))
-      : h('p', { class: 'muted' }, 'No products in this plan yet.'));
+      ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map(recommendationItem))
+      : h('p', { class: 'muted' }, 'No products in this plan yet.'),
+    invitation
+      ? h('p', { class: 'plan__invitation' },
+          h('a', { href: invitation, target: '_blank', rel: 'noopener noreferrer' },
+            'Patient checkout link', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')))
+      : null);
+}
+
+function emptyNotice() {
+  return h('p', { class: 'empty', id: 'treatment-plans-empty' }, 'No treatment plans yet.');
+}
+
+function newestFirst(plans) {
+  return plans
+    .map((plan, index) => ({ plan, index }))
+    .sort((a, b) => timeOf(b.plan.created_at) - timeOf(a.plan.created_at) || a.index - b.index)
+    .map(({ plan }) => plan);
 }
 
 /**
@@ -67,19 +109,200 @@ export function renderPlans(plans, container = document.getElementById('treatmen
   if (!container) return;
   const list = Array.isArray(plans) ? plans.filter((plan) => plan && typeof plan === 'object') : [];
   if (list.length === 0) {
-    container.replaceChildren(h('p', { class: 'empty', id: 'treatment-plans-empty' }, 'No treatment plans yet.'));
+    container.replaceChildren(emptyNotice());
     return;
   }
-  const newestFirst = list
-    .map((plan, index) => ({ plan, index }))
-    .sort((a, b) => timeOf(b.plan.created_at) - timeOf(a.plan.created_at) || a.index - b.index)
-    .map(({ plan }) => plan);
-  container.replaceChildren(h('ol', { class: 'plans', 'aria-label': 'Treatment plans, newest first' }, newestFirst.map(planItem)));
+  container.replaceChildren(h('ol', { class: 'plans', 'aria-label': 'Treatment plans, newest first' }, newestFirst(list).map(planItem)));
 }
 
-/** The panel itself, with the list container renderPlans fills. */
+/**
+ * Puts one plan into the rendered list without redrawing the others (so the live region announces
+ * only it): its item is replaced, or a new one goes where newest-first puts it.
+ */
+export function upsertPlan(plan, container = document.getElementById('treatment-plans-list')) {
+  if (!container || !plan || typeof plan !== 'object' || plan.id == null) return;
+  const list = container.querySelector('ol.plans');
+  if (!list) {
+    renderPlans([plan], container);
+    return;
+  }
+  const item = planItem(plan);
+  const existing = [...list.children].find((li) => li.dataset.planId === String(plan.id));
+  if (existing && existing.dataset.createdAt === item.dataset.createdAt) {
+    existing.replaceWith(item);
+    return;
+  }
+  existing?.remove();
+  const time = timeOf(plan.created_at);
+  list.insertBefore(item, [...list.children].find((li) => timeOf(li.dataset.createdAt) < time) || null);
+}
+
+/** The panel itself: heading, live indicator, Refresh button, notes and errors, the list. */
 export function plansSection() {
   return h('section', { id: 'treatment-plans', class: 'card chart-plans', 'aria-live': 'polite', 'aria-labelledby': 'treatment-plans-heading' },
-    h('h2', { id: 'treatment-plans-heading' }, 'Treatment plans'),
-    h('div', { id: 'treatment-plans-list' }));
+    h('div', { class: 'plans-head' },
+      h('h2', { id: 'treatment-plans-heading' }, 'Treatment plans'),
+      // Announcing every reconnect would drown the plans themselves; a lasting problem is said below.
+      h('span', { class: 'live-status', id: 'plans-live-status', dataset: { state: 'connecting' }, 'aria-live': 'off' },
+        h('span', { class: 'visually-hidden' }, 'Live updates: '), h('span', { class: 'live-status__text' }, LIVE_TEXT.connecting)),
+      h('button', { type: 'button', class: 'btn btn--small', id: 'refresh-plans', 'aria-describedby': 'refresh-plans-note' },
+        refreshLabel('Refresh'))),
+    h('p', { class: 'note', id: 'refresh-plans-note' }, 'Plans appear here by themselves; Refresh asks Fullscript directly.'),
+    h('p', { class: 'note', id: 'plans-live-detail', hidden: true }),
+    h('div', { id: 'plans-refresh-error' }),
+    h('div', { id: 'treatment-plans-list' }, h('p', { class: 'loading' }, 'Loading treatment plans…')));
+}
+
+const LIVE_TEXT = { live: 'Live', connecting: 'Connecting…', offline: 'Offline' };
+
+function refreshLabel(text) {
+  return [text, h('span', { class: 'visually-hidden' }, ' treatment plans from Fullscript')];
+}
+
+/** The indicator's state, and why when it matters: a sentence in the live region, not a tooltip. */
+function setLiveStatus(state, detail = '') {
+  const status = document.getElementById('plans-live-status');
+  if (status) {
+    status.dataset.state = state;
+    status.querySelector('.live-status__text').textContent = LIVE_TEXT[state];
+  }
+  const note = document.getElementById('plans-live-detail');
+  if (note && note.textContent !== detail) {
+    note.textContent = detail;
+    note.hidden = !detail;
+  }
+}
+
+/** A refresh failure, with a way out when the fix is to (re)connect Fullscript. */
+function refreshError(error) {
+  const notice = errorNotice(error, 'Could not refresh from Fullscript.');
+  if (error instanceof ApiError && ['fullscript_not_connected', 'fullscript_permission_missing'].includes(error.code)) {
+    notice.querySelector('.notice__body').append(
+      h('p', null, h('a', { href: withReturnTo('/oauth/fullscript/connect', currentPath()), id: 'plans-connect-link' }, 'Connect Fullscript')));
+  }
+  return notice;
+}
+
+/**
+ * Loads the patient's plans, then keeps them current: an EventSource resumes from where the list
+ * ended (and, reconnecting by itself, from its last event). When the browser gives up on it (the
+ * server refused it or went away), the list is read again after a pause, longer each time, and a
+ * new stream opened, until the session turns out to be over. Resolves once the first list is drawn.
+ */
+export async function startPlans(patientId) {
+  const base = `/ehr/api/patients/${encodeURIComponent(patientId)}/treatment-plans`;
+  const section = document.getElementById('treatment-plans');
+  const errors = document.getElementById('plans-refresh-error');
+  const button = document.getElementById('refresh-plans');
+  const known = new Map(); // plan id → change_seq shown
+  let lastEventId = 0;
+  let source = null;
+  let retryDelay = 5000;
+  let stopped = false;
+
+  /** Shows `plan` unless what is shown is as new (a late event can trail a refresh's answer). */
+  function apply(plan) {
+    if (!plan || typeof plan !== 'object' || plan.id == null) return;
+    const seen = known.get(String(plan.id));
+    if (seen != null && seen >= plan.change_seq) return;
+    known.set(String(plan.id), plan.change_seq);
+    document.getElementById('treatment-plans-empty')?.remove();
+    upsertPlan(plan);
+  }
+
+  function applyList(body) {
+    const plans = Array.isArray(body.plans) ? body.plans : [];
+    if (known.size === 0) {
+      for (const plan of plans) if (plan && plan.id != null) known.set(String(plan.id), plan.change_seq);
+      renderPlans(plans);
+    } else {
+      for (const plan of plans) apply(plan);
+    }
+    if (Number.isInteger(body.last_event_id)) lastEventId = Math.max(lastEventId, body.last_event_id);
+  }
+
+  function stop(detail) {
+    stopped = true;
+    source?.close();
+    setLiveStatus('offline', detail);
+  }
+
+  /** Reads the list again; a signed-out session or a patient gone stops everything. */
+  async function reload() {
+    try {
+      applyList(await fetchJSON(base));
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && [401, 404, 410].includes(error.status)) stop(`Live updates stopped: ${error.message}`);
+      return false;
+    }
+  }
+
+  function retryLater() {
+    setLiveStatus('offline', 'Live updates are paused and will resume by themselves; Refresh still works.');
+    setTimeout(async () => {
+      if (stopped) return;
+      if (await reload()) connect();
+      else if (!stopped) retryLater();
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+  }
+
+  function connect() {
+    if (stopped) return;
+    setLiveStatus('connecting');
+    source = new EventSource(`${base}/events?last_event_id=${lastEventId}`);
+    const remember = (event) => {
+      const id = Number.parseInt(event.lastEventId, 10);
+      if (Number.isInteger(id)) lastEventId = Math.max(lastEventId, id);
+    };
+    source.addEventListener('open', () => {
+      retryDelay = 5000;
+      setLiveStatus('live');
+    });
+    source.addEventListener('ready', remember);
+    source.addEventListener('plan', (event) => {
+      remember(event);
+      try { apply(JSON.parse(event.data)); } catch { /* a malformed event is skipped; Refresh shows the plan */ }
+    });
+    source.addEventListener('end', () => stop('Live updates stopped: your session ended. Open the chart from the EHR again.'));
+    source.addEventListener('error', () => {
+      // CONNECTING: the browser reconnects by itself, sending the last event id. CLOSED: it gave up.
+      if (source.readyState === EventSource.CLOSED) retryLater();
+      else setLiveStatus('connecting');
+    });
+  }
+
+  button.addEventListener('click', async () => {
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    // aria-disabled rather than disabled keeps keyboard focus on the button while it works.
+    button.setAttribute('aria-disabled', 'true');
+    button.replaceChildren(...refreshLabel('Refreshing…'));
+    section.setAttribute('aria-busy', 'true');
+    errors.replaceChildren();
+    try {
+      applyList(await fetchJSON(`${base}/refresh`, { method: 'POST' }));
+      document.getElementById('refresh-plans-note').textContent = `Checked with Fullscript at ${formatDateTime(new Date().toISOString())}.`;
+    } catch (error) {
+      errors.replaceChildren(refreshError(error));
+    } finally {
+      button.removeAttribute('aria-disabled');
+      button.replaceChildren(...refreshLabel('Refresh'));
+      section.removeAttribute('aria-busy');
+    }
+  });
+
+  section.setAttribute('aria-busy', 'true');
+  try {
+    applyList(await fetchJSON(base));
+  } catch (error) {
+    renderPlans([]);
+    errors.replaceChildren(errorNotice(error, 'Could not load the treatment plans.'));
+    if (error instanceof ApiError && [401, 404, 410].includes(error.status)) stop(`Live updates stopped: ${error.message}`);
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+  // A stream opened after a failed first load starts at 0: it sends every plan, which fills the list.
+  if (typeof EventSource !== 'function') stop('This browser cannot receive live updates; use Refresh.');
+  else connect();
 }
