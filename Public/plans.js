@@ -143,7 +143,7 @@ export function plansSection() {
     h('div', { class: 'plans-head' },
       h('h2', { id: 'treatment-plans-heading' }, 'Treatment plans'),
       // Announcing every reconnect would drown the plans themselves; a lasting problem is said below.
-      h('span', { class: 'live-status', id: 'plans-live-status', dataset: { state: 'connecting' }, 'aria-live': 'off' },
+      h('span', { class: 'status-pill live-status', id: 'plans-live-status', dataset: { state: 'connecting' }, 'aria-live': 'off' },
         h('span', { class: 'visually-hidden' }, 'Live updates: '), h('span', { class: 'live-status__text' }, LIVE_TEXT.connecting)),
       h('button', { type: 'button', class: 'btn btn--small', id: 'refresh-plans', 'aria-describedby': 'refresh-plans-note' },
         refreshLabel('Refresh'))),
