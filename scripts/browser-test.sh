@@ -28,7 +28,12 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 if ! python3 -c 'import sys, selenium; sys.exit(tuple(map(int, selenium.__version__.split(".")[:2])) < (4, 11))' 2>/dev/null; then
     say "installing selenium==$SELENIUM_VERSION"
-    timeout 300 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "selenium==$SELENIUM_VERSION"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        timeout 600 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq python3-pip >/dev/null
+    fi
+    pip_install() { timeout 300 python3 -m pip install --quiet --disable-pip-version-check "$@" "selenium==$SELENIUM_VERSION"; }
+    # Debian's own python3 is "externally managed": there, pip needs to be told.
+    PIP_ROOT_USER_ACTION=ignore pip_install || PIP_ROOT_USER_ACTION=ignore pip_install --break-system-packages
 fi
 CHROMIUM_BINARY=${CHROMIUM_BINARY:-$(command -v chromium)}
 CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
@@ -76,23 +81,37 @@ say "demo: EHR http://127.0.0.1:$PORT/, simulator http://localhost:$SANDBOX_PORT
     >"$SERVER_LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 
-ready=""
-for _ in $(seq 1 150); do  # 30 s
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then say "the demo exited early:"; cat "$SERVER_LOG" >&2; exit 1; fi
-    if curl -fsS --max-time 2 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 \
-        && curl -sS --max-time 2 -o /dev/null "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats" 2>/dev/null; then
-        ready=yes
-        break
-    fi
-    sleep 0.2
-done
-[[ -n "$ready" ]] || { say "the demo was not ready within 30 s:"; cat "$SERVER_LOG" >&2; exit 1; }
+# Ready when the app's /readyz answers 200 and the simulator answers at all; 30 s at most.
+if ! python3 - "$SERVER_PID" "http://127.0.0.1:$PORT/readyz" "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats" <<'PY'
+import os, sys, time, urllib.error, urllib.request
+pid, urls = int(sys.argv[1]), sys.argv[2:]
+def answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit("the demo exited early")
+    if all(answers(url) for url in urls):
+        sys.exit(0)
+    time.sleep(0.2)
+sys.exit("the demo was not ready within 30 s")
+PY
+then
+    say "server log:"; cat "$SERVER_LOG" >&2
+    exit 1
+fi
 
 # --- the tests ------------------------------------------------------------------------------------
 start=$SECONDS
 set +e
 EHR_URL="http://127.0.0.1:$PORT" SANDBOX_URL="http://localhost:$SANDBOX_PORT" SANDBOX_ADMIN_URL="http://127.0.0.1:$SANDBOX_PORT" \
-    SERVER_LOG="$SERVER_LOG" ARTIFACTS_DIR="$ARTIFACTS_DIR" CHROMIUM_BINARY="$CHROMIUM_BINARY" CHROMEDRIVER="$CHROMEDRIVER" \
+    TMPDIR="$WORKDIR" SERVER_LOG="$SERVER_LOG" ARTIFACTS_DIR="$ARTIFACTS_DIR" CHROMIUM_BINARY="$CHROMIUM_BINARY" CHROMEDRIVER="$CHROMEDRIVER" \
     timeout --kill-after=10 "${BROWSER_TEST_TIMEOUT:-150}" \
     python3 "$ROOT/Tests/Browser/test_recommend_button.py" "$@" 2>&1 | tee "$ARTIFACTS_DIR/unittest.log" >&2
 status=${PIPESTATUS[0]}

@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -136,6 +137,7 @@ def new_driver(profile_name):
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(10)
     driver.fsr_profile_name = profile_name
+    driver.fsr_profile_dir = profile
     driver.fsr_network = []  # performance-log messages drained so far
     return driver
 
@@ -281,7 +283,10 @@ class BrowserFlow(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if cls.driver is not None:
-            cls.driver.quit()
+            try:
+                cls.driver.quit()
+            finally:
+                shutil.rmtree(cls.driver.fsr_profile_dir, ignore_errors=True)
 
     def wait(self, condition, message, timeout=WAIT):
         try:
