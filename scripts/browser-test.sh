@@ -45,7 +45,7 @@ fi
 [[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
 
 # Only this script's own outputs are replaced.
-rm -f "$ARTIFACTS_DIR"/*.png "$ARTIFACTS_DIR"/FAILED-* "$ARTIFACTS_DIR"/server.log "$ARTIFACTS_DIR"/chromedriver-*.log
+rm -f "$ARTIFACTS_DIR"/*.png "$ARTIFACTS_DIR"/FAILED-* "$ARTIFACTS_DIR"/server.log "$ARTIFACTS_DIR"/chromedriver-*.log "$ARTIFACTS_DIR"/unittest.log
 
 # --- the demo on free loopback ports, in a fresh working directory --------------------------------
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -167,7 +167,8 @@ def navigation_chain(driver):
         params = message.get("params", {})
         request_id = params.get("requestId")
         method = message["method"]
-        if method == "Network.requestWillBeSent" and params.get("type") == "Document":
+        if method == "Network.requestWillBeSent" and params.get("type") == "Document" \
+                and params.get("request", {}).get("url", "").startswith(("http://", "https://")):
             redirect = params.get("redirectResponse")
             if redirect and order and order[-1]["id"] == request_id:
                 order[-1]["status"] = redirect.get("status")
