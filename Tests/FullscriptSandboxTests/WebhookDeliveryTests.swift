@@ -27,7 +27,9 @@ struct WebhookDeliveryTests {
         }.deliver(eventType: "treatment_plan.created", clinicID: "clinic-1", data: .object([]), at: Date())
         #expect(!delivered)
         #expect(await recorder.count == 1)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Gave up at the 2 s handshake limit instead of waiting the sender's 30 s; the margin is for
+        // a machine busy with other work (5 s was seen to flake there).
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func noWebhookWhenNoUserTokenIsUnrevoked() async throws {
