@@ -220,7 +220,10 @@ struct WebhookProcessorTests {
         #expect(plans.first?.personalMessage == "Start tomorrow")
         #expect(plans.first?.invitationURL?.hasSuffix("/invitation") == true)
         #expect(plans.first?.practitionerID == "prac-1")
-        let events = try await harness.webhookEvents()
-        #expect(events.count == 1 && events[0].contains("|treatment_plan.created|processed|1"))
+        // The chart hears before the event is marked done; the mark follows.
+        #expect(try await eventually {
+            let events = try await harness.webhookEvents()
+            return events.count == 1 && events[0].hasSuffix("|treatment_plan.created|processed|1")
+        })
     }
 }
