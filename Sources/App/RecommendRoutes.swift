@@ -123,16 +123,10 @@ struct RecommendRoutes: Sendable {
         }
     }
 
-    /// A 401 means the access token died early (revoked, or the clock lied): one refresh, one retry.
     private func withFreshToken<T: Sendable>(
         _ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T
     ) async throws -> T {
-        do {
-            return try await call(connection.accessToken)
-        } catch let error as FullscriptError where error.kind == .unauthorized {
-            let fresh = try await vault.refresh(connection.user, replacing: connection.accessToken)
-            return try await call(fresh.accessToken)
-        }
+        try await vault.withFreshToken(connection, call)
     }
 
     private enum PractitionerChoice {
