@@ -19,6 +19,7 @@ for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir";
 port="$(free_port)"
 sandbox_port="$(free_port)"
 (cd "$work_dir" && LOG_LEVEL=warning exec "$REPO_DIR/.build/release/fullscript-redirect" demo --port "$port" --sandbox-port "$sandbox_port" \
+    --sandbox-rate-limit 100000000 \
     >"$work_dir/demo.log" 2>&1) &
 server_pid=$!
 trap 'stop_pid "$server_pid"' EXIT

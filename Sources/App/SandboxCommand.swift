@@ -12,9 +12,12 @@ public enum SandboxCommand {
     /// `publicHost` is the name browsers use for it, which may differ from the bound address.
     /// With `application` (configured for webhooks), activating a plan on the simulator's plan page
     /// delivers a signed webhook to that application, as Fullscript would.
+    /// `rateLimit` is requests per access token per 5 minutes, Fullscript's own limit unless a load test raises it.
     public static func makeServer(host: String, publicHost: String? = nil, port: Int, redirectURIs: [String],
-                                  webhooksTo application: Application? = nil, logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
+                                  webhooksTo application: Application? = nil, rateLimit: Int? = nil,
+                                  logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
         var configuration = SandboxConfiguration(redirectURIs: redirectURIs, publicBaseURL: "http://\(publicHost ?? host):\(port)")
+        if let rateLimit { configuration.rateLimit = rateLimit }
         var sender: WebhookSender?
         if let application, let webhook = application.config.fullscript.webhook, let secret = webhook.secrets.first {
             configuration.webhookURL = webhookURL(of: application)

@@ -14,6 +14,8 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
     @Option(help: "Port of the Fullscript simulator.") var sandboxPort = 8090
+    @Option(help: "The simulator's requests per access token per 5 minutes (Fullscript's limit unless load testing).")
+    var sandboxRateLimit: Int?
 
     func run() async throws {
         let host = options.host ?? "127.0.0.1"
@@ -41,7 +43,8 @@ struct Demo: AsyncParsableCommand {
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let application = try await Application(config: config, logger: logger)
         let (sandbox, _) = try SandboxCommand.makeServer(
-            host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application, logger: logger
+            host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
+            rateLimit: sandboxRateLimit, logger: logger
         )
         try sandbox.start()
         let serviceKey = try await application.seedDemoData()
