@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Server", "ServerTesting"], swiftSettings: strict),
-        .testTarget(name: "FullscriptTests", dependencies: ["Fullscript"], swiftSettings: strict),
+        .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),

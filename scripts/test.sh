@@ -6,3 +6,7 @@ scripts/install-deps.sh
 scripts/check-no-nio.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
+if [ $# -eq 0 ]; then
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/browser-test.sh
+fi

@@ -15,6 +15,7 @@ public final class Application: Sendable {
     let patients: PatientStore
     let plans: TreatmentPlanStore
     let planUpdates = PlanUpdates()
+    let webhooks: WebhookProcessor
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -32,21 +33,17 @@ public final class Application: Sendable {
         self.logger = logger
         database = try Self.openDatabase(config)
         do {
-            var clientConfiguration = HTTPClientConfiguration()
-            clientConfiguration.caFile = config.fullscript.caFile
-            clientConfiguration.allowPlainHTTPToLoopback = config.fullscript.environment == .custom
-            httpClient = try HTTPClient(configuration: clientConfiguration, logger: logger)
+            httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         } catch {
             database.close()
             throw error
         }
-        let fullscript = FullscriptClient(
-            endpoints: config.fullscript.endpoints, credentials: config.fullscript.credentials,
-            transport: HTTPClientTransport(client: httpClient, deadline: config.fullscript.timeout), logger: logger
-        )
+        let fullscript = config.fullscript.client(over: httpClient, logger: logger)
         vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
+                                    client: fullscript, updates: planUpdates, source: .webhook, logger: logger, now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
@@ -78,6 +75,8 @@ public final class Application: Sendable {
                 refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(on: &router)
+            WebhookRoutes(settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, logger: logger, now: now)
+                .register(on: &router)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
                 var response = files.respond(to: request)
@@ -122,8 +121,10 @@ public final class Application: Sendable {
         return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
     }
 
+    /// Serves, and applies webhook events, starting with those a previous run stored but did not process.
     public func start() throws {
         try server.start()
+        webhooks.start()
     }
 
     /// Serves until SIGTERM or SIGINT, then drains and closes.
@@ -137,6 +138,7 @@ public final class Application: Sendable {
 
     public func shutdown() async {
         await server.shutdown()
+        await webhooks.stop()
         await httpClient.shutdown()
         database.close()
     }

@@ -1,5 +1,7 @@
 import Foundation
 import Fullscript
+import HTTPClient
+import Logging
 
 /// Where Fullscript is and who we are to it. URLs come from the environment's documented defaults,
 /// each overridable; only a `custom` environment on loopback (the simulator) may use plain http.
@@ -15,6 +17,8 @@ public struct FullscriptSettings: Sendable {
     /// Outside production, patient emails must be in one of these domains (or their subdomains),
     /// so a sandbox or a demo never lets Fullscript email a real person.
     public var patientEmailDomains: [String]
+    /// nil when webhooks are not configured: `/webhooks/fullscript` then answers 503.
+    public var webhook: WebhookSettings?
 
     /// nil in production, where every address is a real patient's.
     public var emailDomainGuard: [String]? {
@@ -56,6 +60,20 @@ public struct FullscriptSettings: Sendable {
         sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
         patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        webhook = try WebhookSettings(environmentVariables)
+    }
+
+    /// The outbound client Fullscript calls go through: extra trust anchors, and plain http only to the simulator.
+    var httpClientConfiguration: HTTPClientConfiguration {
+        var configuration = HTTPClientConfiguration()
+        configuration.caFile = caFile
+        configuration.allowPlainHTTPToLoopback = environment == .custom
+        return configuration
+    }
+
+    func client(over httpClient: HTTPClient, logger: Logger) -> FullscriptClient {
+        FullscriptClient(endpoints: endpoints, credentials: credentials,
+                         transport: HTTPClientTransport(client: httpClient, deadline: timeout), logger: logger)
     }
 
     private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {
@@ -77,13 +95,22 @@ public struct FullscriptSettings: Sendable {
 /// secrets), never from `config/`.
 enum Secret {
     static func read(_ name: String, from environment: [String: String]) throws(ConfigError) -> String {
+        guard let value = try optional(name, from: environment) else {
+            throw ConfigError(key: name.lowercased(), problem: "not set: give it in \(name) or a file named by \(name)_FILE")
+        }
+        return value
+    }
+
+    /// nil when neither `NAME` nor `NAME_FILE` is set (or either is empty).
+    static func optional(_ name: String, from environment: [String: String]) throws(ConfigError) -> String? {
         if let value = environment[name], !value.isEmpty { return value }
         if let path = environment[name + "_FILE"], !path.isEmpty {
             guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigError(key: name.lowercased(), problem: "cannot read the file named by \(name)_FILE")
             }
-            return contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            return value.isEmpty ? nil : value
         }
-        throw ConfigError(key: name.lowercased(), problem: "not set: give it in \(name) or a file named by \(name)_FILE")
+        return nil
     }
 }

@@ -126,6 +126,27 @@ struct PatientStore: Sendable {
         }
     }
 
+    /// Whether any EHR patient is linked to this Fullscript patient.
+    func isMapped(fullscriptPatientID: String) async throws -> Bool {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT 1 FROM patient_mappings WHERE fullscript_patient_id = ?", [.text(fullscriptPatientID)]) != nil
+        }
+    }
+
+    /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches) and
+    /// no Fullscript patient yet: who a Fullscript patient we have not met can be.
+    func unmappedPatients(withEmail email: String) async throws -> [String] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT p.ehr_patient_id FROM patients p LEFT JOIN patient_mappings m ON m.ehr_patient_id = p.ehr_patient_id
+                WHERE p.deleted_at IS NULL AND m.ehr_patient_id IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id
+                """,
+                [.text(email)]
+            ) { try $0.string("ehr_patient_id") }
+        }
+    }
+
     private static func record(_ row: Row) throws -> PatientRecord {
         PatientRecord(
             ehrPatientID: try row.string("ehr_patient_id"), email: try row.optionalString("email"),

@@ -91,11 +91,11 @@ struct RecommendRoutes: Sendable {
                 let draft = DraftTreatmentPlanLinkRequest(
                     practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
                 )
-                link = try await vault.withFreshToken(connection) { try await client.draftTreatmentPlanLink(accessToken: $0, draft) }
+                link = try await withFreshToken(connection) { try await client.draftTreatmentPlanLink(accessToken: $0, draft) }
             } else {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
                 click.linkKind = "new"
-                link = try await vault.withFreshToken(connection) { try await client.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+                link = try await withFreshToken(connection) { try await client.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
                   destination.host != nil else {
@@ -123,6 +123,12 @@ struct RecommendRoutes: Sendable {
         }
     }
 
+    private func withFreshToken<T: Sendable>(
+        _ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        try await vault.withFreshToken(connection, call)
+    }
+
     private enum PractitionerChoice {
         case chosen(String)
         /// Staff must pick: the clinic's practitioners, and why the last pick did not work.
@@ -134,7 +140,7 @@ struct RecommendRoutes: Sendable {
     private func practitioner(for connection: FullscriptConnection, requested: String?) async throws -> PractitionerChoice {
         if connection.resourceOwner.type == .practitioner { return .chosen(connection.resourceOwner.id) }
         if requested == nil, let remembered = try await log.staffChoice(of: connection.user) { return .chosen(remembered) }
-        let practitioners = try await vault.withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
+        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
         guard let requested else { return .ask(practitioners, problem: nil) }
         guard practitioners.contains(where: { $0.id == requested }) else {
             return .ask(practitioners, problem: "That practitioner is not in your Fullscript clinic. Pick one below.")

@@ -218,11 +218,8 @@ public struct ServiceKeyCommand: Sendable {
     }
 
     private func withStore<T: Sendable>(_ body: (ServiceKeyStore) async throws -> T) async throws -> T {
-        let database = try Application.openDatabase(config)
+        let database = try await Application.openDatabaseUpToDate(config, logger: logger)
         defer { database.close() }
-        let migrations = try Migrations.load(fromPath: config.migrationsDirectory)
-        let runner = MigrationRunner(database: database, migrations: migrations, logger: logger)
-        try await Application.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
         return try await body(ServiceKeyStore(database: database))
     }
 }

@@ -94,6 +94,33 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// Connected users (of `kind`, when given), oldest connection first, except that the user signed
+    /// in to Fullscript as `resourceOwnerID` comes first: for work done on nobody's click, such as
+    /// processing a webhook or reconciling, whose token is best placed to see the record.
+    func connectedUsers(preferring resourceOwnerID: String? = nil, kind: ResourceOwner.Kind? = nil) async throws -> [String] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT ehr_user_id FROM fullscript_connections
+                WHERE status = 'connected' AND (?1 IS NULL OR resource_owner_type = ?1)
+                ORDER BY coalesce(resource_owner_id = ?2, 0) DESC, created_at, ehr_user_id
+                """,
+                [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID)]
+            ) { try $0.string("ehr_user_id") }
+        }
+    }
+
+    /// Runs `call` with the connection's access token. A 401 means the token died early (revoked,
+    /// or the clock lied): one refresh, one retry.
+    func withFreshToken<T: Sendable>(_ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T) async throws -> T {
+        do {
+            return try await call(connection.accessToken)
+        } catch let error as FullscriptError where error.kind == .unauthorized {
+            let fresh = try await refresh(connection.user, replacing: connection.accessToken)
+            return try await call(fresh.accessToken)
+        }
+    }
+
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: String) async throws -> FullscriptConnection {
         guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
@@ -126,33 +153,11 @@ public final class TokenVault: Sendable {
         }
     }
 
-    /// Runs one Fullscript call. A 401 means the access token died early (revoked, or the clock lied):
-    /// one refresh, one retry.
-    func withFreshToken<T: Sendable>(
-        _ connection: FullscriptConnection, _ call: @Sendable (String) async throws -> T
-    ) async throws -> T {
-        do {
-            return try await call(connection.accessToken)
-        } catch let error as FullscriptError where error.kind == .unauthorized {
-            let fresh = try await refresh(connection.user, replacing: connection.accessToken)
-            return try await call(fresh.accessToken)
-        }
-    }
-
     /// The connection internal services read Fullscript through, having no user of their own: the
     /// practitioner who connected first (one EHR is one Fullscript clinic, so any practitioner sees
     /// its patients). One whose refresh is refused is skipped, and stays disconnected.
     func serviceConnection() async throws -> FullscriptConnection {
-        let users = try await database.read { connection in
-            try connection.query(
-                """
-                SELECT ehr_user_id FROM fullscript_connections
-                WHERE status = 'connected' AND resource_owner_type = ? ORDER BY created_at, ehr_user_id
-                """,
-                [.text(ResourceOwner.Kind.practitioner.rawValue)]
-            ) { try $0.string("ehr_user_id") }
-        }
-        for user in users {
+        for user in try await connectedUsers(kind: .practitioner) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {

@@ -6,8 +6,8 @@ extension FullscriptClient {
 
     /// One page of practitioners; `pageSize` is clamped to Fullscript's maximum of 100.
     public func practitioners(accessToken: String, page: Int = 1, pageSize: Int = 100) async throws(FullscriptError) -> Page<Practitioner> {
-        let query = [("page[number]", String(max(page, 1))), ("page[size]", String(min(max(pageSize, 1), 100)))]
-        let listing = try await fetch(APIRequest(.get, "clinic", "practitioners", query: query, accessToken: accessToken),
+        let listing = try await fetch(APIRequest(.get, "clinic", "practitioners", query: PageMeta.query(page: page, size: pageSize),
+                                                 accessToken: accessToken),
                                       member: "practitioners", as: [Practitioner].self)
         return Page(items: listing.value, meta: listing.meta)
     }

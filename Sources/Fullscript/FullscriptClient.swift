@@ -77,7 +77,7 @@ public struct FullscriptClient: Sendable {
     }
 
     /// Which member failed and why, without the values (which may be tokens or patient data).
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(type(of: error))" }
         func location(_ context: DecodingError.Context) -> String {
             let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")

@@ -25,6 +25,11 @@ extension Page: Equatable where Item: Equatable {}
 
 /// `{"current_page", "next_page", "prev_page", "total_pages", "total_count"}`.
 struct PageMeta: Decodable {
+    /// `page[number]` and `page[size]`, clamped to Fullscript's maximum of 100 per page.
+    static func query(page: Int, size: Int) -> [(name: String, value: String)] {
+        [("page[number]", String(max(page, 1))), ("page[size]", String(min(max(size, 1), 100)))]
+    }
+
     var currentPage: Int?
     var nextPage: Int?
     var totalPages: Int?

@@ -46,10 +46,27 @@ struct TreatmentPlan: Sendable, Equatable {
     var recommendations: [Recommendation] = []
 }
 
+/// Something that happened in the clinic, as the events API lists it and a webhook delivers it.
+struct ClinicEvent: Sendable {
+    var id: String
+    var type: String
+    var createdAt: Date
+    var clinicID: String
+    /// `{"treatment_plan": …}` for plan events, as the plan was when the event happened.
+    var data: JSON
+
+    var json: JSON {
+        .object([("id", .string(id)), ("type", .string(type)), ("created_at", .string(Timestamp.iso(createdAt))),
+                 ("clinic_id", .string(clinicID)), ("data", data)])
+    }
+}
+
 /// The clinic's patients and plans. Ids are sequential so runs are reproducible.
 struct ClinicRecords: Sendable {
     private(set) var patients: [Patient] = SandboxSeed.patients
     private(set) var plans: [TreatmentPlan] = []
+    /// Every event, oldest first. Kept whether or not a webhook went out, as Fullscript keeps them.
+    private(set) var events: [ClinicEvent] = []
     private var nextPatientNumber = SandboxSeed.patients.count + 1
     private var nextPlanNumber = 1
 
@@ -92,6 +109,14 @@ struct ClinicRecords: Sendable {
         nextPlanNumber += 1
         plans.append(plan)
         return plan
+    }
+
+    mutating func addEvent(_ event: ClinicEvent) {
+        events.append(event)
+    }
+
+    func event(id: String) -> ClinicEvent? {
+        events.first { $0.id == id }
     }
 
     mutating func updatePlan(_ plan: TreatmentPlan) {

@@ -10,6 +10,7 @@ import Server
 /// - Links: `POST|GET /api/clinic/dynamic_links/treatment_plans`, `GET /api/clinic/dynamic_links/treatment_plans/:id`
 /// - Patients: `GET|POST /api/clinic/patients`, `GET /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
 /// - Plans: `GET /api/clinic/patients/:id/treatment_plans`, `GET /api/clinic/treatment_plans/:id`
+/// - Events: `GET /api/events/treatment_plans?created_at=>date&event_type=`, `GET /api/events/:id` (every plan event, 30 days)
 /// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`)
 /// - Loopback only: `GET /_sandbox/requests|emails|stats`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
@@ -46,6 +47,7 @@ public final class FullscriptSandbox: Sendable {
         DynamicLinkRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
         PatientRoutes(state: state, gate: gate).register(on: &router)
         TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
+        EventRoutes(state: state, gate: gate).register(on: &router)
         PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: &router)
         AdminRoutes(state: state).register(on: &router)
     }

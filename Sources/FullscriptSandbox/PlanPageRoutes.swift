@@ -39,16 +39,13 @@ struct PlanPageRoutes: Sendable {
             }
         }
         let message = form["personal_message"].flatMap { $0.trimmed.isEmpty ? nil : $0 }
-        guard let active = await state.activatePlan(
+        guard let (active, event) = await state.activatePlan(
             id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
         // Delivered before answering, unlike Fullscript, so a test that clicked Activate can assert on
         // the delivery as soon as the page returns.
         if let webhook, await state.hasUnrevokedToken {
-            _ = await webhook.deliver(
-                eventType: "treatment_plan.created", clinicID: SandboxSeed.clinicID,
-                data: .object([("treatment_plan", active.json(publicBaseURL: configuration.publicBaseURL))]), at: await state.now
-            )
+            _ = await webhook.deliver(event, at: await state.now)
         }
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)
     }

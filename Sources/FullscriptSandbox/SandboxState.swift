@@ -137,8 +137,10 @@ actor SandboxState {
         ))
     }
 
-    /// What the plan page's Activate button does; nil when the plan is not a draft.
-    func activatePlan(id: String, patientID: String, practitionerID: String, personalMessage: String?) -> TreatmentPlan? {
+    /// What the plan page's Activate button does, with the `treatment_plan.created` event it causes
+    /// (Fullscript's name for activation); nil when the plan is not a draft.
+    func activatePlan(id: String, patientID: String, practitionerID: String,
+                      personalMessage: String?) -> (plan: TreatmentPlan, event: ClinicEvent)? {
         guard var plan = records.plan(id: id), plan.state == .draft else { return nil }
         plan.state = .active
         plan.patientID = patientID
@@ -147,7 +149,12 @@ actor SandboxState {
         plan.recommendations = [SandboxSeed.recommendation]
         plan.updatedAt = now
         records.updatePlan(plan)
-        return plan
+        let event = ClinicEvent(
+            id: UUID().uuidString.lowercased(), type: "treatment_plan.created", createdAt: now, clinicID: SandboxSeed.clinicID,
+            data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))])
+        )
+        records.addEvent(event)
+        return (plan, event)
     }
 
     // MARK: Test hooks

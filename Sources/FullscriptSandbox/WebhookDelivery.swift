@@ -15,17 +15,12 @@ struct WebhookDelivery: Sendable {
     let signer: WebhookSigner
     let send: WebhookSender
 
-    /// True when the app acknowledged both posts.
-    func deliver(eventType: String, clinicID: String, data: JSON, at date: Date) async -> Bool {
+    /// True when the app acknowledged both posts. The event keeps its id, so an app that also reads
+    /// the events API sees the same event twice and can tell.
+    func deliver(_ event: ClinicEvent, at date: Date) async -> Bool {
         let handshake = await post(headers: [("Content-Type", "application/json")], body: [], within: Self.handshakeTimeout)
         guard acknowledges(handshake) else { return false }
-        let body = JSON.object([("event_payload", .object([("event", .object([
-            ("id", .string(UUID().uuidString.lowercased())),
-            ("type", .string(eventType)),
-            ("created_at", .string(Timestamp.iso(date))),
-            ("clinic_id", .string(clinicID)),
-            ("data", data),
-        ]))]))]).bytes
+        let body = JSON.object([("event_payload", .object([("event", event.json)]))]).bytes
         let signature = signer.signature(timestamp: Int(date.timeIntervalSince1970), body: body)
         let headers = [("Content-Type", "application/json"), (WebhookSigner.headerName, signature)]
         return acknowledges(await post(headers: headers, body: body, within: Self.eventTimeout))

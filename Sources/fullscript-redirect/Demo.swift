@@ -14,6 +14,8 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
     @Option(help: "Port of the Fullscript simulator.") var sandboxPort = 8090
+    @Option(help: "The simulator's requests per access token per 5 minutes (Fullscript's limit unless load testing).")
+    var sandboxRateLimit: Int?
 
     func run() async throws {
         let host = options.host ?? "127.0.0.1"
@@ -34,13 +36,17 @@ struct Demo: AsyncParsableCommand {
         let secrets = [
             "FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey(),
             "EHR_LAUNCH_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
+            // Shared with the simulator below, which signs and delivers a webhook when a plan is activated.
+            "FULLSCRIPT_WEBHOOK_CHALLENGE": Base64URL.encode(SecureRandom.bytes(count: 16)),
+            "FULLSCRIPT_WEBHOOK_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
         ]
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
+        let application = try await Application(config: config, logger: logger)
         let (sandbox, _) = try SandboxCommand.makeServer(
-            host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], logger: logger
+            host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
+            rateLimit: sandboxRateLimit, logger: logger
         )
         try sandbox.start()
-        let application = try await Application(config: config, logger: logger)
         let serviceKey = try await application.seedDemoData()
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)

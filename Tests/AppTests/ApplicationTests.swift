@@ -28,6 +28,8 @@ struct ApplicationTests {
 
     /// A complete environment for a test instance with its files under `directory`.
     static let launchSecret = "test-launch-secret-0123456789abcdef-0123"
+    static let webhookChallenge = "test-webhook-challenge"
+    static let webhookSecret = "test-webhook-signature-secret"
 
     static func environment(_ directory: URL) -> [String: String] {
         [
@@ -41,6 +43,8 @@ struct ApplicationTests {
             "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",
             "TOKEN_ENCRYPTION_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
             "EHR_LAUNCH_SECRET": launchSecret,
+            "FULLSCRIPT_WEBHOOK_CHALLENGE": webhookChallenge,
+            "FULLSCRIPT_WEBHOOK_SECRET": webhookSecret,
         ]
     }
 

@@ -8,8 +8,8 @@ import Testing
 
 /// Signing in through the EHR's launch token, as a browser would: cookies in, cookies out.
 extension ConnectedHarness {
-    static func sessions() async throws -> ConnectedHarness {
-        try await ConnectedHarness(identity: nil)
+    static func sessions(processWebhooks: Bool = true) async throws -> ConnectedHarness {
+        try await ConnectedHarness(identity: nil, processWebhooks: processWebhooks)
     }
 
     func mint(_ user: String = "dr-quinn", name: String? = "Dr. Avery Quinn", lifetime: TimeInterval = 120) -> String {

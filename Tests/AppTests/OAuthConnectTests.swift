@@ -35,17 +35,30 @@ final class ConnectedHarness: Sendable {
     let directory: URL
 
     /// `identity` nil means the real launch-token sessions; `environment` adds or overrides settings.
+    /// `deliverWebhooks`: the simulator's Activate button posts signed webhooks to the application, as
+    /// the demo wires it. `processWebhooks` false starts the server without the webhook processor,
+    /// as if the process died right after storing an event.
     init(
         key: String = Data(SecureRandom.bytes(count: 32)).base64EncodedString(),
         identity: (any EHRIdentityProvider)? = HeaderIdentity(),
         environment: [String: String] = [:],
+        deliverWebhooks: Bool = false,
+        processWebhooks: Bool = true,
         sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var sandboxSettings = SandboxConfiguration(redirectURIs: [Self.redirectURI], publicBaseURL: "http://127.0.0.1")
+        // The application's port is known only once it exists, after the simulator: deliveries go
+        // through a target filled in below, with the sender the demo uses.
+        let webhookTarget = WebhookTarget()
+        if deliverWebhooks {
+            sandboxSettings.webhookURL = "http://127.0.0.1/webhooks/fullscript"
+            sandboxSettings.webhookChallenge = ApplicationTests.webhookChallenge
+            sandboxSettings.webhookSecret = ApplicationTests.webhookSecret
+        }
         sandboxConfiguration(&sandboxSettings)
-        sandbox = FullscriptSandbox(configuration: sandboxSettings)
+        sandbox = FullscriptSandbox(configuration: sandboxSettings, webhookSender: deliverWebhooks ? webhookTarget.send : nil)
         var router = Router()
         sandbox.register(on: &router)
         sandboxServer = try HTTPServer(configuration: .init(port: 0, eventLoopCount: 1), router: router, logger: ApplicationTests.quietLogger)
@@ -62,7 +75,12 @@ final class ConnectedHarness: Sendable {
         config.planStreamHeartbeat = .milliseconds(150)
         let clock = clock
         application = try await Application(config: config, logger: ApplicationTests.quietLogger, identity: identity, now: { clock.now() })
-        try application.start()
+        webhookTarget.aim(at: SandboxCommand.webhookURL(of: application), sender: SandboxCommand.webhookSender(over: application.httpClient))
+        if processWebhooks {
+            try application.start()
+        } else {
+            try application.server.start()
+        }
     }
 
     func stop() async {
@@ -95,6 +113,20 @@ final class ConnectedHarness: Sendable {
 
     func storedRows() async throws -> [Row] {
         try await application.database.read { try $0.query("SELECT * FROM fullscript_connections") }
+    }
+}
+
+/// Where the simulator's webhooks go, set once the application under test has its port.
+final class WebhookTarget: Sendable {
+    private let target = Mutex<(url: String, sender: WebhookSender)?>(nil)
+
+    func aim(at url: String, sender: @escaping WebhookSender) {
+        target.withLock { $0 = (url, sender) }
+    }
+
+    @Sendable func send(_: String, headers: [(String, String)], body: [UInt8]) async throws -> (status: Int, body: [UInt8]) {
+        guard let (url, sender) = target.withLock({ $0 }) else { throw TestClientError.closed("the application is not up yet") }
+        return try await sender(url, headers, body)
     }
 }
 

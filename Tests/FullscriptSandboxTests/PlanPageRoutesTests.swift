@@ -4,19 +4,10 @@ import Foundation
 import Testing
 
 struct PlanPageRoutesTests {
-    /// Draft link for pat-1 as prac-1; answers the plan page's path.
-    private func draftPlanPath(_ sandbox: Harness, token: String) throws -> String {
-        let response = try sandbox.send("POST", "/api/clinic/dynamic_links/treatment_plans", body: """
-            {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"jordan.rivera@patient.example"}}
-            """, token: token)
-        let url = try #require(sandbox.json(response)["dynamic_links"]?["redirect_url"]?.text)
-        return try #require(URLComponents(string: url)?.path)
-    }
-
     @Test func pageShowsWhoActsAndWhichPatient() async throws {
         try await withSandbox { sandbox in
             let token = try sandbox.accessToken("prac-1")
-            let page = try sandbox.send("GET", try draftPlanPath(sandbox, token: token))
+            let page = try sandbox.send("GET", try sandbox.draftPlanPath(token: token))
             #expect(page.status == 200)
             #expect(page.text.contains("Acting as: Avery Quinn (Practitioner)"))
             #expect(page.text.contains("<option value=\"pat-1\" selected>"))
@@ -27,7 +18,7 @@ struct PlanPageRoutesTests {
     @Test func activationMakesThePlanActiveAndListed() async throws {
         try await withSandbox { sandbox in
             let token = try sandbox.accessToken("prac-1")
-            let planPath = try draftPlanPath(sandbox, token: token)
+            let planPath = try sandbox.draftPlanPath(token: token)
             let activated = try sandbox.send("POST", planPath + "/activate", body: "patient_id=pat-1&personal_message=Take+care", contentType: "application/x-www-form-urlencoded")
             #expect(activated.status == 303)
             #expect(try sandbox.send("POST", planPath + "/activate", body: "patient_id=pat-1", contentType: "application/x-www-form-urlencoded").status == 409)
@@ -63,12 +54,9 @@ struct PlanPageRoutesTests {
 
     @Test func activationDeliversASignedWebhookAfterTheChallenge() async throws {
         let recorder = WebhookRecorder()
-        try await withSandbox(
-            configure: { $0.webhookURL = "http://app.test/webhooks/fullscript" },
-            webhookSender: { url, headers, body in await recorder.receive(url: url, headers: headers, body: body) }
-        ) { sandbox in
+        try await withRecordedWebhooks(recorder) { sandbox in
             let token = try sandbox.accessToken("prac-1")
-            let planPath = try draftPlanPath(sandbox, token: token)
+            let planPath = try sandbox.draftPlanPath(token: token)
             #expect(try sandbox.send("POST", planPath + "/activate", body: "patient_id=pat-1", contentType: "application/x-www-form-urlencoded").status == 303)
         }
         let deliveries = await recorder.deliveries
@@ -84,20 +72,5 @@ struct PlanPageRoutesTests {
         #expect(payload["type"]?.text == "treatment_plan.created")
         #expect(payload["clinic_id"]?.text == "clinic-1")
         #expect(payload["data"]?["treatment_plan"]?["state"]?.text == "active")
-    }
-}
-
-actor WebhookRecorder {
-    struct Delivery {
-        var url: String
-        var headers: [(String, String)]
-        var body: [UInt8]
-    }
-
-    private(set) var deliveries: [Delivery] = []
-
-    func receive(url: String, headers: [(String, String)], body: [UInt8]) -> (status: Int, body: [UInt8]) {
-        deliveries.append(Delivery(url: url, headers: headers, body: body))
-        return (200, Array(#"{"challenge":"sandbox-challenge"}"#.utf8))
     }
 }

@@ -45,6 +45,15 @@ struct Harness {
     func json(_ response: TestResponse) throws -> JSON {
         try #require(JSON.parse(response.body), "not JSON: \(response.text)")
     }
+
+    /// A draft link for pat-1 as prac-1; answers the plan page's path.
+    func draftPlanPath(token: String) throws -> String {
+        let response = try send("POST", "/api/clinic/dynamic_links/treatment_plans", body: """
+            {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"jordan.rivera@patient.example"}}
+            """, token: token)
+        let url = try #require(json(response)["dynamic_links"]?["redirect_url"]?.text)
+        return try #require(URLComponents(string: url)?.path)
+    }
 }
 
 func escaped(_ text: String) -> String {
@@ -70,5 +79,29 @@ extension JSON {
     var array: [JSON] {
         if case .array(let elements) = self { return elements }
         return []
+    }
+}
+
+/// A sandbox whose webhooks go to `recorder` (at `http://app.test/webhooks/fullscript`), which acknowledges each.
+func withRecordedWebhooks(_ recorder: WebhookRecorder, _ body: (Harness) async throws -> Void) async throws {
+    try await withSandbox(
+        configure: { $0.webhookURL = "http://app.test/webhooks/fullscript" },
+        webhookSender: { url, headers, body in await recorder.receive(url: url, headers: headers, body: body) },
+        body
+    )
+}
+
+actor WebhookRecorder {
+    struct Delivery {
+        var url: String
+        var headers: [(String, String)]
+        var body: [UInt8]
+    }
+
+    private(set) var deliveries: [Delivery] = []
+
+    func receive(url: String, headers: [(String, String)], body: [UInt8]) -> (status: Int, body: [UInt8]) {
+        deliveries.append(Delivery(url: url, headers: headers, body: body))
+        return (200, Array(#"{"challenge":"sandbox-challenge"}"#.utf8))
     }
 }

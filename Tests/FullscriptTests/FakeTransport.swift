@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import ServerTesting
 import Synchronization
 @testable import Fullscript
 
@@ -47,29 +48,6 @@ final class FakeTransport: FullscriptTransport {
 
 struct TransportDown: Error, CustomStringConvertible {
     var description: String { "connection refused" }
-}
-
-/// Collects log lines so tests can check what reaches the logs; copies share one record.
-struct LogCapture: LogHandler {
-    private final class Record: Sendable {
-        let lines = Mutex<[String]>([])
-    }
-
-    private let record = Record()
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    var lines: [String] { record.lines.withLock { $0 } }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let text = "\(event.level) \(event.message) \(event.metadata ?? [:])"
-        record.lines.withLock { $0.append(text) }
-    }
 }
 
 enum Fixture {

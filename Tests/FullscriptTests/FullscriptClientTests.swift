@@ -1,4 +1,5 @@
 import HTTPTypes
+import ServerTesting
 import Logging
 import Testing
 @testable import Fullscript

@@ -1,0 +1,336 @@
+import Foundation
+import Fullscript
+import Logging
+import Store
+import Synchronization
+
+/// The durable inbox of Fullscript events (`webhook_events`): each stored raw before it is
+/// acknowledged, deduplicated on Fullscript's event id whether it came by webhook or by
+/// reconciliation, and marked once processed.
+struct WebhookEventStore: Sendable {
+    let database: Database
+
+    enum Status: String, Sendable {
+        case processed, ignored, failed
+    }
+
+    /// Where a pass through the pending events has got to: received order, ties in insertion order.
+    struct Cursor: Sendable {
+        let receivedAt: String
+        let rowID: Int64
+    }
+
+    struct Pending: Sendable {
+        let id: String
+        let type: String
+        let body: [UInt8]
+        /// Tries so far.
+        let attempts: Int
+        let cursor: Cursor
+    }
+
+    /// False when an event with this id is already stored: a repeat delivery changes nothing.
+    func insert(_ event: FullscriptEvent, body: [UInt8], at date: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                INSERT INTO webhook_events (event_id, event_type, clinic_id, occurred_at, received_at, body)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                """,
+                [.text(event.id), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
+                 .text(Timestamp.iso8601(date)), .blob(body)]
+            ) == 1
+        }
+    }
+
+    /// Pending events after `cursor`, oldest first.
+    func pending(after cursor: Cursor?, limit: Int) async throws -> [Pending] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT rowid, event_id, event_type, body, attempts, received_at FROM webhook_events
+                WHERE status = 'pending' AND (received_at, rowid) > (?, ?)
+                ORDER BY received_at, rowid LIMIT ?
+                """,
+                [.text(cursor?.receivedAt ?? ""), .integer(cursor?.rowID ?? 0), .integer(Int64(limit))]
+            ) { row in
+                Pending(id: try row.string("event_id"), type: try row.string("event_type"), body: try row.blob("body"),
+                        attempts: try row.int("attempts"),
+                        cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+            }
+        }
+    }
+
+    /// Counts a try and settles the event; only a pending event changes, so two processes
+    /// (the server and a `reconcile`) finishing the same event leave the first one's result.
+    func finish(_ id: String, _ status: Status, error: String?, at date: Date) async throws {
+        try await database.write { connection in
+            _ = try connection.execute(
+                """
+                UPDATE webhook_events SET status = ?, attempts = attempts + 1, processed_at = ?, error = ?
+                WHERE event_id = ? AND status = 'pending'
+                """,
+                [.text(status.rawValue), .text(Timestamp.iso8601(date)), SQLiteValue(error), .text(id)]
+            )
+        }
+    }
+
+    /// Counts a try that failed for a passing reason; the event stays pending.
+    func postpone(_ id: String, error: String) async throws {
+        try await database.write { connection in
+            _ = try connection.execute(
+                "UPDATE webhook_events SET attempts = attempts + 1, error = ? WHERE event_id = ? AND status = 'pending'",
+                [.text(error), .text(id)]
+            )
+        }
+    }
+}
+
+/// Applies stored Fullscript events, one at a time, in the order they were received.
+///
+/// One task drains the inbox: woken by each stored event, by a retry falling due, and by a slow
+/// sweep (which also finds events another process stored). Its first pass at start takes every
+/// event a previous run left pending, which is what makes a crash between storing and processing
+/// harmless. Applying is idempotent (the plan merge only moves forward by `updated_at`, mappings
+/// are first-wins), so an event processed twice or out of order leaves the same result.
+final class WebhookProcessor: Sendable {
+    /// Fullscript being down, slow or throttling is worth waiting for; nothing else improves with time.
+    struct RetryPolicy: Sendable {
+        var maxAttempts = 5
+        var firstDelay: Duration = .seconds(2)
+
+        /// 2 s, 8 s, 32 s, 128 s by default: about three minutes before an event is given up.
+        func delay(afterAttempts attempts: Int) -> Duration {
+            firstDelay * (1 << (2 * min(max(attempts - 1, 0), 10)))
+        }
+    }
+
+    enum Outcome: String, Sendable {
+        /// A plan event merged (which may change nothing when we already knew as much).
+        case applied
+        /// A type we do not act on, recorded as it came.
+        case ignored
+        case failed
+        /// A passing Fullscript failure; tried again after a delay.
+        case retrying
+    }
+
+    struct Summary: Sendable, Equatable {
+        var applied = 0
+        var ignored = 0
+        var failed = 0
+    }
+
+    static let planEventTypes: Set<String> = ["treatment_plan.created", "treatment_plan.updated", "treatment_plan.recommendation.updated"]
+
+    let inbox: WebhookEventStore
+    private let plans: TreatmentPlanStore
+    private let patients: PatientStore
+    private let vault: TokenVault
+    private let client: FullscriptClient
+    private let updates: PlanUpdates
+    private let source: TreatmentPlanStore.Source
+    private let retry: RetryPolicy
+    /// How often the inbox is looked at with no event signalled.
+    private let sweepInterval: Duration
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, client: FullscriptClient,
+         updates: PlanUpdates, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
+         sweepInterval: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.inbox = inbox
+        self.plans = plans
+        self.patients = patients
+        self.vault = vault
+        self.client = client
+        self.updates = updates
+        self.source = source
+        self.retry = retry
+        self.sweepInterval = sweepInterval
+        self.logger = logger
+        self.now = now
+        // One buffered wake-up is enough: a pass reads everything pending, however many arrived.
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Starts the draining task; its first pass takes whatever is already pending.
+    func start() {
+        loop.withLock { task in
+            guard task == nil else { return }
+            wake.yield()
+            task = Task { [self] in await run() }
+        }
+    }
+
+    /// A new event is stored. Never blocks: the webhook's answer must not wait on processing.
+    func signal() {
+        wake.yield()
+    }
+
+    /// Ends the task after the event in hand; what is still pending waits for the next start.
+    func stop() async {
+        let task = loop.withLock { $0 }
+        task?.cancel()
+        await task?.value
+    }
+
+    /// Processes everything pending now, waiting out retry delays, until nothing is left that may
+    /// still succeed. For `reconcile`, which runs without the draining task.
+    func drain() async -> Summary {
+        var retryAt: [String: ContinuousClock.Instant] = [:]
+        var total = Summary()
+        while !Task.isCancelled {
+            let (summary, nextRetry) = await pass(&retryAt)
+            total.applied += summary.applied
+            total.ignored += summary.ignored
+            total.failed += summary.failed
+            guard let nextRetry else { break }
+            try? await Task.sleep(until: nextRetry)
+        }
+        return total
+    }
+
+    private func run() async {
+        var retryAt: [String: ContinuousClock.Instant] = [:]
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        for await _ in wakeups {
+            guard !Task.isCancelled else { break }
+            let (_, nextRetry) = await pass(&retryAt)
+            timer?.cancel()
+            let due = nextRetry ?? .now + sweepInterval
+            timer = Task { [wake] in
+                try? await Task.sleep(until: due)
+                if !Task.isCancelled { wake.yield() }
+            }
+        }
+    }
+
+    /// One walk through the pending events in received order, skipping those waiting for a retry.
+    /// Returns what it settled and when the earliest retry falls due.
+    private func pass(_ retryAt: inout [String: ContinuousClock.Instant]) async -> (Summary, ContinuousClock.Instant?) {
+        var summary = Summary()
+        var cursor: WebhookEventStore.Cursor?
+        var stillPending: Set<String> = []
+        while !Task.isCancelled {
+            let batch: [WebhookEventStore.Pending]
+            do {
+                batch = try await inbox.pending(after: cursor, limit: 32)
+            } catch {
+                logger.error("webhook inbox unreadable", metadata: ["error": "\(error)"])
+                break
+            }
+            guard let last = batch.last else { break }
+            cursor = last.cursor
+            for event in batch where !Task.isCancelled {
+                if let due = retryAt[event.id], due > .now {
+                    stillPending.insert(event.id)
+                    continue
+                }
+                switch await process(event) {
+                case .applied: summary.applied += 1
+                case .ignored: summary.ignored += 1
+                case .failed: summary.failed += 1
+                case .retrying:
+                    stillPending.insert(event.id)
+                    retryAt[event.id] = .now + retry.delay(afterAttempts: event.attempts + 1)
+                }
+            }
+        }
+        // Settled here or by another process: nothing to remember, so the schedule stays small.
+        retryAt = retryAt.filter { stillPending.contains($0.key) }
+        return (summary, retryAt.values.min())
+    }
+
+    /// Applies one event and records how it ended, with one log line (never the body or a token).
+    private func process(_ event: WebhookEventStore.Pending) async -> Outcome {
+        let outcome: Outcome
+        var problem: String?
+        do {
+            outcome = try await apply(event)
+        } catch {
+            problem = Self.describe(error)
+            outcome = Self.isPassing(error) && event.attempts + 1 < retry.maxAttempts ? .retrying : .failed
+        }
+        do {
+            switch outcome {
+            case .applied: try await inbox.finish(event.id, .processed, error: nil, at: now())
+            case .ignored: try await inbox.finish(event.id, .ignored, error: nil, at: now())
+            case .failed: try await inbox.finish(event.id, .failed, error: problem, at: now())
+            case .retrying: try await inbox.postpone(event.id, error: problem ?? "")
+            }
+        } catch {
+            logger.error("webhook event not recorded", metadata: ["event_id": "\(event.id)", "error": "\(error)"])
+        }
+        var metadata: Logger.Metadata = ["event_id": "\(event.id)", "type": "\(event.type)", "outcome": "\(outcome.rawValue)",
+                                         "attempt": "\(event.attempts + 1)"]
+        if let problem { metadata["error"] = "\(problem)" }
+        logger.info("webhook event", metadata: metadata)
+        return outcome
+    }
+
+    private func apply(_ stored: WebhookEventStore.Pending) async throws -> Outcome {
+        let event = try FullscriptEvent(webhookBody: stored.body)
+        guard Self.planEventTypes.contains(event.type) else { return .ignored }
+        let plan = try event.treatmentPlan()
+        // Stored first: if finding the patient fails, the plan is kept and shows up once a mapping exists.
+        var charts = try await plans.merge(plan, source: source)
+        if let fullscriptPatientID = plan.patientID, try await !patients.isMapped(fullscriptPatientID: fullscriptPatientID) {
+            charts += try await mapPatient(fullscriptPatientID, practitionerID: plan.practitionerID)
+        }
+        updates.publish(ehrPatientIDs: charts)
+        return .applied
+    }
+
+    /// Links a Fullscript patient we have not met to our EHR patients: Fullscript tells us the
+    /// patient's email (asked with the plan practitioner's own connection when there is one, any
+    /// other connected user's otherwise), and every live EHR patient with that email is linked.
+    /// Returns the EHR patients linked; none when nobody connected can see the patient or no email
+    /// matches. A passing Fullscript failure is thrown, so the event is tried again.
+    private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?) async throws -> [String] {
+        let users = try await vault.connectedUsers(preferring: practitionerID)
+        for user in users {
+            let patient: Patient
+            do {
+                let connection = try await vault.accessToken(for: user)
+                patient = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, id: fullscriptPatientID) }
+            } catch let error where !Self.isPassing(error) {
+                // A dead connection, a missing scope, or a user of another clinic: the next user may do.
+                logger.notice("fullscript patient lookup refused", metadata: ["user": "\(user)", "error": "\(Self.describe(error))"])
+                continue
+            }
+            guard let email = patient.email, !email.isEmpty else { return [] }
+            let matches = try await patients.unmappedPatients(withEmail: email)
+            for ehrPatientID in matches {
+                try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatientID, at: now())
+            }
+            return matches
+        }
+        logger.notice("fullscript patient left unmapped", metadata: ["fullscript_patient": "\(fullscriptPatientID)",
+                                                                     "connected_users": "\(users.count)"])
+        return []
+    }
+
+    static func isPassing(_ error: any Error) -> Bool {
+        let fullscript: FullscriptError
+        switch error {
+        case let error as FullscriptError: fullscript = error
+        case TokenVaultError.fullscript(let error): fullscript = error
+        default: return false
+        }
+        switch fullscript.kind {
+        case .unavailable, .timedOut, .rateLimited: return true
+        default: return false
+        }
+    }
+
+    /// Errors here describe themselves without bodies or tokens; this only unwraps the vault's.
+    static func describe(_ error: any Error) -> String {
+        if case TokenVaultError.fullscript(let error) = error { return error.description }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,597 @@
+"""Real-browser end-to-end test of the Recommend with Fullscript button (issue 4, "Tests").
+
+Headless Chromium driven by Selenium 4 against `fullscript-redirect demo`, which serves the demo
+EHR at http://127.0.0.1:P/ and the Fullscript simulator at http://localhost:S/ (another site on
+purpose, so the browser applies the same SameSite cookie rules as between an EHR and Fullscript).
+
+Run it through scripts/browser-test.sh, which starts the demo and sets:
+  EHR_URL            http://127.0.0.1:P        the app (demo EHR + /recommend + OAuth callback)
+  SANDBOX_URL        http://localhost:S        the simulator as browsers reach it
+  SANDBOX_ADMIN_URL  http://127.0.0.1:S        the simulator's loopback-only test hooks
+  SERVER_LOG         the demo's log file (one line per request, read to check statuses)
+  ARTIFACTS_DIR      where screenshots (always) and failure dumps go
+  CHROMIUM_BINARY, CHROMEDRIVER   (default /usr/bin/chromium, /usr/bin/chromedriver)
+
+The tests of one class run in order (test_1 … test_3) in one browser profile: test_1 connects
+Fullscript on the first click, test_2 relies on that connection. The staff test gets a fresh profile.
+"""
+
+import functools
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+EHR_URL = os.environ.get("EHR_URL", "http://127.0.0.1:8080").rstrip("/")
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://localhost:8090").rstrip("/")
+SANDBOX_ADMIN_URL = os.environ.get("SANDBOX_ADMIN_URL", SANDBOX_URL.replace("//localhost", "//127.0.0.1")).rstrip("/")
+SERVER_LOG = os.environ.get("SERVER_LOG", "")
+ARTIFACTS_DIR = os.environ.get("ARTIFACTS_DIR", os.path.join(".build", "test-artifacts", "browser"))
+CHROMIUM_BINARY = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+WAIT = float(os.environ.get("BROWSER_WAIT_SECONDS", "20"))
+
+PLAN_PATH = re.compile(r"^/sandbox/plans/([^/?#]+)$")
+DRAFT_LINK_PATH = "/api/clinic/dynamic_links/treatment_plans"
+
+
+def log(message):
+    print(f"[browser-test] {message}", file=sys.stderr, flush=True)
+
+
+# --- the app and the simulator over plain HTTP (no browser) ------------------------------------
+
+def http_get(url, timeout=5):
+    """(status, body) of a GET, without following redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def sandbox_requests():
+    """What the simulator's /api received: [{method, path, query, bearer_token, body, request_id}]."""
+    status, body = http_get(SANDBOX_ADMIN_URL + "/_sandbox/requests")
+    if status != 200:
+        raise AssertionError(f"GET {SANDBOX_ADMIN_URL}/_sandbox/requests answered {status}: {body[:300]}")
+    return json.loads(body)
+
+
+def draft_link_requests():
+    """The draft-plan link requests the simulator received, each with its JSON body parsed."""
+    drafts = []
+    for request in sandbox_requests():
+        if request.get("method") == "POST" and request.get("path") == DRAFT_LINK_PATH:
+            try:
+                request["json"] = json.loads(request.get("body") or "{}")
+            except ValueError:
+                request["json"] = {}
+            drafts.append(request)
+    return drafts
+
+
+def served_requests():
+    """The demo's access log (app and simulator share it, one line per answered request, in the
+    order they were answered) as ["GET /recommend/p-1001 303", ...]."""
+    if not SERVER_LOG or not os.path.exists(SERVER_LOG):
+        return []
+    with open(SERVER_LOG, encoding="utf-8", errors="replace") as handle:
+        return [match.group(1) for match in (re.search(r"\[Server\] ([A-Z]+ \S+ \d{3})$", line.rstrip("\n")) for line in handle) if match]
+
+
+def server_log_lines(pattern):
+    """Access-log entries ("METHOD PATH STATUS") matching `pattern`."""
+    return [entry for entry in served_requests() if re.search(pattern, entry)]
+
+
+def assert_in_order(test, entries, expected, what):
+    """`expected` appears in `entries` in this order (other requests may come between)."""
+    position = 0
+    for entry in entries:
+        if position < len(expected) and entry == expected[position]:
+            position += 1
+    test.assertEqual(position, len(expected), f"{what}: expected, in order:\n  " + "\n  ".join(expected)
+                     + f"\nmissing from {expected[position] if position < len(expected) else ''!r} on; the server answered:\n  "
+                     + "\n  ".join(entries))
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+def new_driver(profile_name):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM_BINARY
+    profile = tempfile.mkdtemp(prefix=f"fsr-browser-{profile_name}-")
+    for argument in (
+        "--headless=new", "--window-size=1280,900", f"--user-data-dir={profile}",
+        "--no-sandbox",  # CI runs as root
+        "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+        "--disable-extensions", "--disable-background-networking", "--disable-sync",
+        "--disable-component-update", "--password-store=basic", "--use-mock-keychain", "--lang=en-US",
+    ):
+        options.add_argument(argument)
+    # Network events (requests, redirects, cookies sent or blocked and why) for failure evidence.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
+    service = Service(executable_path=CHROMEDRIVER, log_output=os.path.join(ARTIFACTS_DIR, f"chromedriver-{profile_name}.log"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(10)
+    driver.fsr_profile_name = profile_name
+    driver.fsr_profile_dir = profile
+    driver.fsr_network = []  # performance-log messages drained so far
+    return driver
+
+
+def drain_network(driver):
+    """Reads the performance log (it empties on each read) into driver.fsr_network."""
+    try:
+        for entry in driver.get_log("performance"):
+            try:
+                message = json.loads(entry["message"])["message"]
+            except (KeyError, ValueError):
+                continue
+            if message.get("method", "").startswith("Network."):
+                driver.fsr_network.append(message)
+    except WebDriverException as error:
+        log(f"performance log unavailable: {error.msg}")
+    return driver.fsr_network
+
+
+def navigation_chain(driver):
+    """Document requests in order, as 'METHOD URL -> status', with the cookies the browser sent or
+    blocked for each: the evidence to read when a flow stops halfway."""
+    messages = drain_network(driver)
+    by_id = {}
+    order = []
+    for message in messages:
+        params = message.get("params", {})
+        request_id = params.get("requestId")
+        method = message["method"]
+        if method == "Network.requestWillBeSent" and params.get("type") == "Document" \
+                and params.get("request", {}).get("url", "").startswith(("http://", "https://")):
+            redirect = params.get("redirectResponse")
+            if redirect and order and order[-1]["id"] == request_id:
+                order[-1]["status"] = redirect.get("status")
+                order[-1]["location"] = (redirect.get("headers") or {}).get("location") or (redirect.get("headers") or {}).get("Location")
+            entry = {"id": request_id, "method": params["request"].get("method"), "url": params["request"].get("url"),
+                     "status": None, "sent_cookies": [], "blocked_cookies": [], "headers": {}}
+            order.append(entry)
+            by_id.setdefault(request_id, []).append(entry)
+        elif method == "Network.requestWillBeSentExtraInfo" and request_id in by_id:
+            entry = next((e for e in by_id[request_id] if not e["headers"]), by_id[request_id][-1])
+            entry["headers"] = params.get("headers", {})
+            for associated in params.get("associatedCookies", []):
+                cookie = associated.get("cookie", {})
+                name = f"{cookie.get('name')}@{cookie.get('domain')}{cookie.get('path')}"
+                reasons = associated.get("blockedReasons", [])
+                if reasons:
+                    entry["blocked_cookies"].append(f"{name} ({', '.join(str(r) for r in reasons)})")
+                else:
+                    entry["sent_cookies"].append(name)
+        elif method == "Network.responseReceived" and params.get("type") == "Document" and request_id in by_id:
+            by_id[request_id][-1]["status"] = params.get("response", {}).get("status")
+    return order
+
+
+def format_chain(chain):
+    lines = []
+    for entry in chain:
+        fetch_site = entry["headers"].get("Sec-Fetch-Site") or entry["headers"].get("sec-fetch-site") or "?"
+        lines.append(f"{entry['method']} {entry['url']} -> {entry['status']}"
+                     f" [Sec-Fetch-Site: {fetch_site}; cookies sent: {', '.join(entry['sent_cookies']) or 'none'}"
+                     f"{'; BLOCKED: ' + ', '.join(entry['blocked_cookies']) if entry['blocked_cookies'] else ''}]")
+    return "\n".join(lines)
+
+
+def safe_name(text):
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80]
+
+
+def screenshot(driver, name):
+    path = os.path.join(ARTIFACTS_DIR, safe_name(name) + ".png")
+    driver.save_screenshot(path)
+    log(f"screenshot: {path}")
+    return path
+
+
+def dump_all_tabs(driver, label):
+    """On failure: screenshot, page source and URL of every tab, the network chain and console log."""
+    prefix = safe_name(f"FAILED-{label}-{driver.fsr_profile_name}")
+    try:
+        current = driver.current_window_handle
+    except WebDriverException:
+        current = None
+    summary = []
+    try:
+        handles = driver.window_handles
+    except WebDriverException as error:
+        log(f"cannot list tabs: {error.msg}")
+        handles = []
+    for index, handle in enumerate(handles):
+        try:
+            driver.switch_to.window(handle)
+            base = os.path.join(ARTIFACTS_DIR, f"{prefix}-tab{index}")
+            driver.save_screenshot(base + ".png")
+            with open(base + ".html", "w", encoding="utf-8") as handle_file:
+                handle_file.write(f"<!-- URL: {driver.current_url} -->\n{driver.page_source}")
+            cookies = driver.get_cookies()
+            summary.append(f"tab{index}: {driver.current_url} | title: {driver.title!r} | cookies visible here: "
+                           + ", ".join(f"{c['name']}(SameSite={c.get('sameSite')}, path={c.get('path')})" for c in cookies))
+        except WebDriverException as error:
+            summary.append(f"tab{index}: could not capture ({error.msg})")
+    try:
+        chain = format_chain(navigation_chain(driver))
+        console = driver.get_log("browser")
+    except WebDriverException:
+        chain, console = "(unavailable)", []
+    report = "\n".join(summary) + "\n\nDocument requests (network log):\n" + chain + "\n\nConsole:\n" + "\n".join(
+        f"{c.get('level')} {c.get('message')}" for c in console)
+    with open(os.path.join(ARTIFACTS_DIR, prefix + "-report.txt"), "w", encoding="utf-8") as handle_file:
+        handle_file.write(report + "\n")
+    log(f"failure artifacts: {os.path.join(ARTIFACTS_DIR, prefix)}-*\n{report}")
+    if current is not None and current in handles:
+        try:
+            driver.switch_to.window(current)
+        except WebDriverException:
+            pass
+
+
+def captures_failures(test):
+    """Saves every tab of the class's browser when the test fails, then re-raises."""
+
+    @functools.wraps(test)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return test(self, *args, **kwargs)
+        except BaseException:
+            dump_all_tabs(self.driver, test.__name__)
+            raise
+
+    return wrapper
+
+
+class BrowserFlow(unittest.TestCase):
+    """Helpers shared by the test classes; each class owns one browser (one profile)."""
+
+    profile = "browser"
+    driver = None
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS_DIR, exist_ok=True)
+        cls.driver = new_driver(cls.profile)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.driver is not None:
+            try:
+                cls.driver.quit()
+            finally:
+                shutil.rmtree(cls.driver.fsr_profile_dir, ignore_errors=True)
+
+    def wait(self, condition, message, timeout=WAIT):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        except TimeoutException:
+            raise AssertionError(f"{message} (after {timeout:.0f} s; at {self.driver.current_url})") from None
+
+    def path_of(self, url=None):
+        return urllib.parse.urlsplit(url or self.driver.current_url).path
+
+    def sign_in(self, user_id, button_text):
+        self.driver.get(EHR_URL + "/demo/sign-in?return_to=/")
+        form = self.driver.find_element(By.XPATH, f"//form[.//input[@name='user' and @value='{user_id}']]")
+        self.assertEqual(form.find_element(By.CSS_SELECTOR, "input[name=return_to]").get_attribute("value"), "/")
+        button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+        self.assertEqual(button.text.strip(), button_text)
+        button.click()
+        self.wait(lambda d: d.current_url.rstrip("/") == EHR_URL or self.path_of(d.current_url) == "/",
+                  f"signing in as {user_id} should land on the EHR home /")
+        self.assertEqual(self.path_of(), "/")
+        cookie = self.driver.get_cookie("fsr_session")
+        self.assertIsNotNone(cookie, "the session cookie fsr_session should be set after /launch")
+        self.assertTrue(cookie.get("httpOnly"), f"fsr_session should be HttpOnly: {cookie}")
+        self.assertEqual(cookie.get("sameSite"), "Strict", f"fsr_session should be SameSite=Strict: {cookie}")
+
+    def open_chart(self, patient_id, patient_name):
+        """From the EHR home (the patient list): the patient's chart, with its Recommend button. Returns the button."""
+        link = self.wait(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"a.patient-link[data-patient-id='{patient_id}']")), None)
+            or next(iter(d.find_elements(By.CSS_SELECTOR, f"a[href='chart.html?patient={patient_id}']")), None),
+            f"the patient list on / should link to chart.html?patient={patient_id}")
+        link.click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/chart.html"
+                  and urllib.parse.parse_qs(urllib.parse.urlsplit(d.current_url).query).get("patient") == [patient_id],
+                  f"the link should open chart.html?patient={patient_id}")
+        self.wait(lambda d: any(patient_name in h.text for h in d.find_elements(By.TAG_NAME, "h1")),
+                  f"the chart's heading should name {patient_name}")
+        return self.recommend_button(patient_id)
+
+    def me(self):
+        """/ehr/api/me as the front end reads it, with this browser's session."""
+        result = self.driver.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            fetch('/ehr/api/me', {headers: {accept: 'application/json'}})
+              .then(r => r.text().then(t => done({status: r.status, body: t})), e => done({status: 0, body: String(e)}));""")
+        self.assertEqual(result["status"], 200, f"/ehr/api/me: {result}")
+        return json.loads(result["body"])
+
+    def recommend_button(self, patient_id):
+        """The button: `a#recommend-button` in the page, or the link inside a
+        `<fullscript-recommend-button>` element's shadow root."""
+
+        def find(driver):
+            for link in driver.find_elements(By.CSS_SELECTOR, "a#recommend-button"):
+                if link.is_displayed():
+                    return link
+            for host in driver.find_elements(By.CSS_SELECTOR, "fullscript-recommend-button"):
+                if host.get_attribute("patient-id") not in (None, patient_id):
+                    continue
+                for link in host.shadow_root.find_elements(By.CSS_SELECTOR, "a#recommend-button, a.fsr-button"):
+                    if link.is_displayed():
+                        return link
+            return None
+
+        button = self.wait(find, "the chart should show the Recommend with Fullscript button")
+        href = button.get_attribute("href")
+        self.assertEqual(self.path_of(href), f"/recommend/{patient_id}", f"button href: {href}")
+        self.assertEqual(button.get_attribute("target"), "_blank")
+        self.assertIn("noopener", (button.get_attribute("rel") or "").split())
+        self.assertIn("Fullscript", button.text)
+        return button
+
+    def click_into_new_tab(self, button):
+        """Clicks the button; returns (chart handle, chart URL, new tab handle), switched to the new tab."""
+        chart = self.driver.current_window_handle
+        chart_url = self.driver.current_url
+        before = set(self.driver.window_handles)
+        button.click()
+        handles = self.wait(lambda d: set(d.window_handles) - before or None, "the button should open a new tab")
+        self.assertEqual(len(handles), 1, "exactly one new tab")
+        tab = handles.pop()
+        self.driver.switch_to.window(tab)
+        return chart, chart_url, tab
+
+    def wait_for_plan_page(self, what):
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/sandbox/plans/"), f"{what}: the new tab should end on "
+                  f"the simulator's plan page {SANDBOX_URL}/sandbox/plans/<id>", timeout=WAIT * 1.5)
+        self.wait(lambda d: d.find_elements(By.TAG_NAME, "h1"), "the plan page should render")
+        match = PLAN_PATH.match(self.path_of())
+        self.assertIsNotNone(match, f"plan page URL: {self.driver.current_url}")
+        return match.group(1)
+
+    def assert_plan_page(self, plan_id, patient_label, practitioner_name, acting_as):
+        driver = self.driver
+        self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text.strip(), f"Treatment plan {plan_id}")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        acting = re.search(r"Acting as: (.*)", body)
+        self.assertIsNotNone(acting, body)
+        self.assertEqual(acting.group(1).strip().casefold(), acting_as.casefold(), "who the simulator says is acting")
+        self.assertIn("State: draft", body)
+        self.assertIn(f"Practitioner: {practitioner_name}", body, "the plan should be drafted for this practitioner")
+        patient = Select(driver.find_element(By.CSS_SELECTOR, "select[name=patient_id]")).first_selected_option
+        self.assertEqual(patient.text.strip(), patient_label, "the plan should be for the chart's patient")
+        self.assertNotEqual(patient.get_attribute("value"), "", "a draft link names its patient")
+
+    def assert_chart_unchanged(self, chart, chart_url, patient_id):
+        self.driver.switch_to.window(chart)
+        self.assertEqual(self.driver.current_url, chart_url, "the original tab should stay on the chart")
+        self.recommend_button(patient_id)
+
+    def close_other_tabs(self, keep):
+        for handle in self.driver.window_handles:
+            if handle != keep:
+                self.driver.switch_to.window(handle)
+                self.driver.close()
+        self.driver.switch_to.window(keep)
+
+
+class PractitionerFlow(BrowserFlow):
+    """Dr. Avery Quinn (EHR dr-quinn), who has no Fullscript connection when the demo starts."""
+
+    profile = "dr-quinn"
+    patient_id = "p-1001"
+    patient_name = "Jordan Rivera"
+    patient_label = "Jordan Rivera <jordan.rivera@example.com>"
+    first_plan = None
+
+    @captures_failures
+    def test_1_first_click_connects_fullscript_then_opens_the_plan(self):
+        driver = self.driver
+        self.sign_in("dr-quinn", "Dr. Avery Quinn")
+        drain_network(driver)
+        driver.fsr_network.clear()
+        button = self.open_chart(self.patient_id, self.patient_name)
+        screenshot(driver, "1-chart-dr-quinn-p-1001")
+        log_mark = len(served_requests())
+        chart, chart_url, tab = self.click_into_new_tab(button)
+
+        # Not connected yet: the new tab goes through the connect flow to the simulator's consent page.
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"),
+                  "the first click should reach Fullscript's consent page (on the simulator)")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(driver.current_url).query)
+        self.assertEqual(query.get("redirect_uri"), [EHR_URL + "/oauth/fullscript/callback"], driver.current_url)
+        self.assertTrue(query.get("state"), "the authorize URL carries a state")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        self.assertEqual(form.find_element(By.CSS_SELECTOR, "input[name=state]").get_attribute("value"), query["state"][0])
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-1']").click()
+        screenshot(driver, "1-consent-page")
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+
+        plan_id = self.wait_for_plan_page("after approving as prac-1")
+        self.assert_plan_page(plan_id, self.patient_label, "Avery Quinn", "Avery Quinn (practitioner)")
+        screenshot(driver, "1-new-tab-plan-after-consent")
+
+        # The way there, as the servers answered it: the click, connect, consent, callback (the
+        # "Fullscript connected" page that continues by itself), the click again, Fullscript.
+        if SERVER_LOG:
+            assert_in_order(self, served_requests()[log_mark:], [
+                "GET /recommend/p-1001 303", "GET /oauth/fullscript/connect 302", "GET /api/oauth/authorize 200",
+                "POST /api/oauth/authorize/decision 302", "POST /api/oauth/token 200", "GET /oauth/fullscript/callback 200",
+                "POST /api/clinic/dynamic_links/treatment_plans 200", "GET /recommend/p-1001 302", f"GET /sandbox/plans/{plan_id} 200",
+            ], "the first click")
+        # ...and as the browser sent it (Chromium's network log; it starts once the driver attaches
+        # to the new tab, so the first hops before the consent page may be missing from it).
+        chain = navigation_chain(driver)
+        log("first click, document requests seen by the browser:\n" + format_chain(chain))
+        callback = [e for e in chain if self.path_of(e["url"]) == "/oauth/fullscript/callback"]
+        if callback:
+            self.assertEqual(callback[-1]["status"], 200, format_chain(callback))
+            self.assertTrue(any(c.startswith("fs_oauth_binding@") for c in callback[-1]["sent_cookies"]),
+                            "the browser should send the OAuth binding cookie (SameSite=Lax) to the callback:\n" + format_chain(callback))
+            after = chain[chain.index(callback[-1]) + 1:]
+            again = [e for e in after if e["url"] == EHR_URL + "/recommend/p-1001"]
+            if again:
+                self.assertTrue(any(c.startswith("fsr_session@") for c in again[0]["sent_cookies"]),
+                                "the continue page's request back to /recommend should carry the session:\n" + format_chain(again))
+
+        self.assert_chart_unchanged(chart, chart_url, self.patient_id)
+        screenshot(driver, "1-chart-after-click")
+        fullscript = self.me().get("fullscript", {})
+        self.assertTrue(fullscript.get("connected"), f"/ehr/api/me after consenting: {fullscript}")
+        self.assertEqual(fullscript.get("resource_owner_type"), "Practitioner", f"/ehr/api/me after consenting: {fullscript}")
+        drafts = [d for d in draft_link_requests() if d["json"].get("patient", {}).get("email") == "jordan.rivera@example.com"]
+        self.assertEqual(len(drafts), 1, f"one draft link request for the patient so far: {drafts}")
+        self.assertEqual(drafts[0]["json"].get("treatment_plan", {}).get("practitioner_id"), "prac-1")
+        type(self).first_plan = plan_id
+        self.close_other_tabs(chart)
+
+    @captures_failures
+    def test_2_connected_click_opens_a_fresh_plan(self):
+        driver = self.driver
+        self.assertIsNotNone(self.first_plan, "test_1 must have connected Fullscript first")
+        drafts_before = len(draft_link_requests())
+        button = self.recommend_button(self.patient_id)
+        log_mark = len(served_requests())
+        chart, chart_url, tab = self.click_into_new_tab(button)
+        plan_id = self.wait_for_plan_page("connected click")
+        if SERVER_LOG:
+            answered = served_requests()[log_mark:]
+            assert_in_order(self, answered, ["GET /recommend/p-1001 302", f"GET /sandbox/plans/{plan_id} 200"], "a connected click")
+            self.assertFalse([e for e in answered if "/oauth/" in e],
+                             "a connected practitioner should go straight to Fullscript:\n  " + "\n  ".join(answered))
+        self.assertNotEqual(plan_id, self.first_plan, "every click gets a fresh link")
+        self.assert_plan_page(plan_id, self.patient_label, "Avery Quinn", "Avery Quinn (practitioner)")
+        screenshot(driver, "2-new-tab-plan-connected")
+
+        drafts = draft_link_requests()
+        self.assertEqual(len(drafts), drafts_before + 1, "one more draft link request to the simulator")
+        draft = drafts[-1]["json"]
+        self.assertEqual(draft.get("treatment_plan", {}).get("practitioner_id"), "prac-1", f"draft body: {draft}")
+        patient = draft.get("patient", {})
+        self.assertEqual(patient.get("email"), "jordan.rivera@example.com", f"draft body: {draft}")
+        self.assertEqual((patient.get("first_name"), patient.get("last_name")), ("Jordan", "Rivera"), f"draft body: {draft}")
+        self.assertEqual(drafts[-1].get("bearer_token"), "[redacted]", "the request carried the practitioner's token")
+
+        self.assert_chart_unchanged(chart, chart_url, self.patient_id)
+        self.close_other_tabs(chart)
+
+    @captures_failures
+    def test_3_cross_site_request_is_refused(self):
+        driver = self.driver
+        drafts_before = len(draft_link_requests())
+        refusals_before = len(server_log_lines(r"GET /recommend/p-1001 (401|403)"))
+        target = EHR_URL + "/recommend/" + self.patient_id
+        # A page on another site (the simulator's origin) links to, or navigates itself to, the button's URL.
+        for how, script in (
+            ("link", "const a = document.createElement('a'); a.href = arguments[0]; a.id = 'cross-site';"
+                     " a.textContent = 'Recommend'; document.body.prepend(a);"),
+            ("script", "window.location = arguments[0];"),
+        ):
+            driver.get(SANDBOX_URL + "/")
+            drain_network(driver)
+            driver.fsr_network.clear()
+            driver.execute_script(script, target)
+            if how == "link":
+                driver.find_element(By.ID, "cross-site").click()
+            self.wait(lambda d: d.current_url.startswith(target), f"cross-site {how}: the browser should navigate to {target}")
+            self.wait(lambda d: d.find_elements(By.TAG_NAME, "h1"), "a page should render")
+            screenshot(driver, f"3-cross-site-{how}-refused")
+            self.assertEqual(self.path_of(), f"/recommend/{self.patient_id}", "no redirect to Fullscript")
+            heading = driver.find_element(By.TAG_NAME, "h1").text.strip()
+            self.assertIn(heading, ("Open this from the EHR", "Sign in through your EHR"), "the refusal page")
+            chain = navigation_chain(driver)
+            request = [e for e in chain if e["url"] == target]
+            if request:
+                log(f"cross-site {how}: " + format_chain(request))
+                self.assertIn(request[-1]["status"], (401, 403), format_chain(request))
+                self.assertFalse([c for c in request[-1]["sent_cookies"] if c.startswith("fsr_session@")],
+                                 "a SameSite=Strict session cookie must not travel with a cross-site request")
+        self.assertEqual(len(draft_link_requests()), drafts_before, "nothing may be sent to Fullscript")
+        if SERVER_LOG:
+            self.assertEqual(len(server_log_lines(r"GET /recommend/p-1001 (401|403)")), refusals_before + 2,
+                             "the app's log should show both requests refused")
+
+
+class StaffFlow(BrowserFlow):
+    """Sam Ortiz (EHR sam-ortiz), front-desk staff, in a fresh profile: consent as staff-1, pick a practitioner."""
+
+    profile = "sam-ortiz"
+
+    @captures_failures
+    def test_staff_picks_a_practitioner_then_lands_on_the_plan(self):
+        driver = self.driver
+        self.sign_in("sam-ortiz", "Sam Ortiz")
+        button = self.open_chart("p-1002", "Casey Brooks")
+        screenshot(driver, "4-chart-sam-ortiz-p-1002")
+        chart, chart_url, tab = self.click_into_new_tab(button)
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"),
+                  "the staff user's first click should reach the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='staff-1']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+
+        self.wait(lambda d: d.current_url.startswith(EHR_URL + "/recommend/p-1002") and d.find_elements(By.CSS_SELECTOR, "a.practitioner"),
+                  "staff should be asked which practitioner the plan is for")
+        self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text.strip(), "Which practitioner is this plan for?")
+        choices = {a.text.strip(): a for a in driver.find_elements(By.CSS_SELECTOR, "a.practitioner")}
+        self.assertIn("Morgan Lee", choices, f"picker choices: {sorted(choices)}")
+        screenshot(driver, "4-practitioner-picker")
+        href = choices["Morgan Lee"].get_attribute("href")
+        self.assertEqual(urllib.parse.parse_qs(urllib.parse.urlsplit(href).query).get("practitioner_id"), ["prac-2"], href)
+        choices["Morgan Lee"].click()
+
+        plan_id = self.wait_for_plan_page("staff picked Morgan Lee")
+        self.assert_plan_page(plan_id, "Casey Brooks <casey.brooks@example.com>", "Morgan Lee", "Sam Ortiz (staff)")
+        screenshot(driver, "4-new-tab-plan-staff")
+        draft = draft_link_requests()[-1]["json"]
+        self.assertEqual(draft.get("treatment_plan", {}).get("practitioner_id"), "prac-2", f"draft body: {draft}")
+        self.assertEqual(draft.get("patient", {}).get("email"), "casey.brooks@example.com", f"draft body: {draft}")
+        self.assert_chart_unchanged(chart, chart_url, "p-1002")
+        self.close_other_tabs(chart)
+
+        # The choice is remembered: the next click goes straight to a plan for Morgan Lee.
+        log_mark = len(served_requests())
+        chart, chart_url, tab = self.click_into_new_tab(self.recommend_button("p-1002"))
+        second = self.wait_for_plan_page("staff's second click")
+        self.assertNotEqual(second, plan_id, "every click gets a fresh link")
+        self.assert_plan_page(second, "Casey Brooks <casey.brooks@example.com>", "Morgan Lee", "Sam Ortiz (staff)")
+        if SERVER_LOG:
+            answered = served_requests()[log_mark:]
+            assert_in_order(self, answered, ["GET /recommend/p-1002 302", f"GET /sandbox/plans/{second} 200"], "staff's second click")
+        self.assertEqual(draft_link_requests()[-1]["json"].get("treatment_plan", {}).get("practitioner_id"), "prac-2")
+        self.assert_chart_unchanged(chart, chart_url, "p-1002")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
