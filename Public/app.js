@@ -290,7 +290,28 @@ export async function startSignedInPage() {
     return null;
   }
   renderSession(session.me);
+  refreshSessionWhenShownAgain();
   return session.me;
+}
+
+/**
+ * The connect flow finishes in the tab the button opened; when the user comes back to this one,
+ * show the connection as it is now rather than as it was when the page loaded.
+ */
+function refreshSessionWhenShownAgain() {
+  const refresh = async () => {
+    if (document.visibilityState !== 'visible') return;
+    try {
+      const again = await loadSession();
+      if (!again.me) return;
+      renderSession(again.me);
+      if (again.me.fullscript && again.me.fullscript.connected) document.getElementById('connect-hint')?.remove();
+    } catch {
+      // The header keeps what it showed; the next visit tries again.
+    }
+  };
+  document.addEventListener('visibilitychange', refresh);
+  window.addEventListener('focus', refresh);
 }
 
 /** Show the signed-out panel in the main view. */
