@@ -18,8 +18,9 @@ LOG_LEVEL=warning "$REPO_DIR/.build/release/fullscript-redirect" serve --port "$
     --database "$work_dir/app.sqlite" --config "$REPO_DIR/config" --public "$REPO_DIR/Public" &
 server_pid=$!
 trap 'stop_pid "$server_pid"' EXIT
+SERVER_PORT="$port"
 for _ in $(seq 100); do
-    http_status_is 200 "http://127.0.0.1:$port/readyz" && break
+    http_status_is /readyz 200 && break
     sleep 0.1
 done
 

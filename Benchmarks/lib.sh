@@ -190,3 +190,33 @@ check_routes() {
     out="$(curl -s -o /dev/null --max-time 2 -w '%{http_code} %{size_download}' "$base/static/4k.bin" || true)"
     [[ "$out" == "200 4096" ]] || log "warning: /static/4k.bin answered '$out', expected '200 4096'"
 }
+
+# start_demo WORK_DIR PORT SANDBOX_PORT: runs the release `fullscript-redirect demo` in WORK_DIR (its
+# data lives there) with the simulator's rate limit lifted, and waits for /readyz. Sets DEMO_PID.
+DEMO_PID=""
+start_demo() {
+    local work_dir="$1" port="$2" sandbox_port="$3" dir
+    for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
+    (cd "$work_dir" && LOG_LEVEL=warning exec "$REPO_DIR/.build/release/fullscript-redirect" demo --port "$port" \
+        --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 >"$work_dir/demo.log" 2>&1) &
+    DEMO_PID=$!
+    _CLEANUP_PIDS+=("$DEMO_PID")
+    SERVER_PORT="$port"
+    for _ in $(seq 100); do
+        http_status_is /readyz 200 && return 0
+        sleep 0.1
+    done
+    die "the demo did not become ready (see $work_dir/demo.log)"
+}
+
+# demo_session PORT COOKIE_JAR: signs dr-quinn in through the demo page and connects them to the
+# simulator as prac-1 (approved without its page); prints the fsr_session cookie value.
+demo_session() {
+    local base="http://127.0.0.1:$1" jar="$2" launch authorize callback
+    launch="$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -d 'user=dr-quinn&return_to=/' "$base/demo/sign-in")"
+    curl -s -c "$jar" -b "$jar" -o /dev/null "$launch"
+    authorize="$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' "$base/oauth/fullscript/connect?return_to=/")"
+    callback="$(curl -s -o /dev/null -w '%{redirect_url}' "${authorize/localhost/127.0.0.1}&auto_approve=prac-1")"
+    curl -s -c "$jar" -b "$jar" -o /dev/null "$callback"
+    awk '$6 == "fsr_session" { print $7 }' "$jar"
+}

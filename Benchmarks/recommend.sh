@@ -15,28 +15,10 @@ ensure_command curl
 (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
 work_dir=""
 make_temp_dir work_dir
-for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
 port="$(free_port)"
-sandbox_port="$(free_port)"
-(cd "$work_dir" && LOG_LEVEL=warning exec "$REPO_DIR/.build/release/fullscript-redirect" demo --port "$port" --sandbox-port "$sandbox_port" \
-    --sandbox-rate-limit 100000000 \
-    >"$work_dir/demo.log" 2>&1) &
-server_pid=$!
-trap 'stop_pid "$server_pid"' EXIT
-for _ in $(seq 100); do
-    http_status_is 200 "http://127.0.0.1:$port/readyz" && break
-    sleep 0.1
-done
-
-# Sign in through the demo page and connect as prac-1 (the simulator approves without its page).
-jar="$work_dir/cookies"
+start_demo "$work_dir" "$port" "$(free_port)"
 base="http://127.0.0.1:$port"
-launch="$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -d 'user=dr-quinn&return_to=/' "$base/demo/sign-in")"
-curl -s -c "$jar" -b "$jar" -o /dev/null "$launch"
-authorize="$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' "$base/oauth/fullscript/connect?return_to=/")"
-callback="$(curl -s -o /dev/null -w '%{redirect_url}' "${authorize/localhost/127.0.0.1}&auto_approve=prac-1")"
-curl -s -c "$jar" -b "$jar" -o /dev/null "$callback"
-session="$(awk '$6 == "fsr_session" { print $7 }' "$jar")"
+session="$(demo_session "$port" "$work_dir/cookies")"
 [[ -n "$session" ]] || die "no session cookie"
 status="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: fsr_session=$session" "$base/recommend/p-1001")"
 [[ "$status" == 302 ]] || die "a click answered $status, not 302 (see $work_dir/demo.log)"
