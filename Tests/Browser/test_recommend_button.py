@@ -542,6 +542,33 @@ class PractitionerFlow(BrowserFlow):
             self.assertEqual(len(server_log_lines(r"GET /recommend/p-1001 (401|403)")), refusals_before + 2,
                              "the app's log should show both requests refused")
 
+    @captures_failures
+    def test_4_activating_in_fullscript_shows_the_plan_on_the_open_chart(self):
+        driver = self.driver
+        driver.get(f"{EHR_URL}/chart.html?patient={self.patient_id}")
+        button = self.recommend_button(self.patient_id)
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's plans panel should be live (server-sent events) before the plan is activated")
+        # Survives only if the chart is updated in place, never reloaded.
+        driver.execute_script("window.__fsrNotReloaded = true;")
+        chart, chart_url, tab = self.click_into_new_tab(button)
+        plan_id = self.wait_for_plan_page("click before activating")
+        driver.find_element(By.CSS_SELECTOR, "textarea[name=personal_message]").send_keys("Take with food")
+        form = driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate']")
+        form.find_element(By.TAG_NAME, "button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator should show the plan active")
+        screenshot(driver, "4-plan-activated-in-simulator")
+
+        driver.switch_to.window(chart)
+        self.assertEqual(driver.current_url, chart_url, "the chart tab stays where it was")
+        plan = self.wait(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']")), None),
+            f"the activated plan {plan_id} should appear on the open chart by itself (webhook, then server-sent event)")
+        self.assertTrue(driver.execute_script("return window.__fsrNotReloaded === true;"), "the chart must not have reloaded")
+        self.assertIn("Take with food", plan.text, "the plan shows the practitioner's message")
+        screenshot(driver, "4-chart-with-activated-plan")
+        self.close_other_tabs(chart)
+
 
 class StaffFlow(BrowserFlow):
     """Sam Ortiz (EHR sam-ortiz), front-desk staff, in a fresh profile: consent as staff-1, pick a practitioner."""
