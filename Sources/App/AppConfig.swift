@@ -20,6 +20,7 @@ public struct AppConfig: Sendable {
     public var fullscript: FullscriptSettings
     public var tokenKeys: TokenKeyRing
     public var ehr: EHRSettings
+    public var rateLimits: RateLimitSettings
     /// How often an open chart's plan stream sends a heartbeat (and re-checks its session). Set in
     /// code, not read from `config/`: 15 s suits browsers and proxies; tests shorten it.
     public var planStreamHeartbeat: Duration = .seconds(15)
@@ -79,6 +80,7 @@ public struct AppConfig: Sendable {
         self.logLevel = logLevel
         fullscript = try FullscriptSettings(config, environmentVariables: environment)
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
+        rateLimits = try RateLimitSettings(config)
         ehr = try EHRSettings(config, environmentVariables: environment, redirectURI: fullscript.credentials.redirectURI)
     }
 

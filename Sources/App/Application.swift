@@ -77,6 +77,8 @@ public final class Application: Sendable {
             ).register(on: &router)
             WebhookRoutes(settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, logger: logger, now: now)
                 .register(on: &router)
+            let limits = RateLimits(config.rateLimits, identity: identity, serviceKeys: serviceKeys, now: now)
+            router.admission = { try await limits.admit($0) }
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
                 var response = files.respond(to: request)

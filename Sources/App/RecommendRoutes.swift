@@ -253,6 +253,8 @@ enum Refusal {
     case notConnected
     case patientDeleted
     case emailNotAllowed([String])
+    /// Our own limit per user or service key, not Fullscript's.
+    case tooManyRequests(retryAfterSeconds: Int)
     case fullscript(FullscriptError)
 
     var code: String {
@@ -264,6 +266,7 @@ enum Refusal {
         case .notConnected: "fullscript_not_connected"
         case .patientDeleted: "patient_deleted"
         case .emailNotAllowed: "patient_email_not_allowed"
+        case .tooManyRequests: "rate_limited"
         case .fullscript(let error):
             switch error.kind {
             case .validation: "fullscript_rejected"
@@ -283,6 +286,7 @@ enum Refusal {
         case .notConnected: .conflict
         case .patientDeleted: .gone
         case .emailNotAllowed: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
         case .fullscript(let error):
             switch error.kind {
             case .validation: .unprocessableContent
@@ -303,6 +307,7 @@ enum Refusal {
         case .notConnected: "Connect Fullscript first"
         case .patientDeleted: "This patient was removed from the EHR"
         case .emailNotAllowed: "This patient's email is not allowed here"
+        case .tooManyRequests: "Too many requests"
         case .fullscript(let error):
             switch error.kind {
             case .validation: "Fullscript could not start the plan"
@@ -322,6 +327,8 @@ enum Refusal {
         case .notSignedIn: "Open this patient from the EHR so we know who you are, then click the button again."
         case .notConnected: "Connect your Fullscript account from the EHR, then click the button again."
         case .patientDeleted: "The chart you clicked from is out of date. Reload the EHR and pick the patient again."
+        case .tooManyRequests(let seconds):
+            "You are sending requests faster than this server allows. Try again in \(seconds) second\(seconds == 1 ? "" : "s")."
         case .emailNotAllowed(let domains):
             "This is not a production Fullscript account, so only patients with an email address at "
                 + domains.joined(separator: ", ") + " can be sent there (Fullscript would email them). Nothing was sent."
@@ -337,6 +344,15 @@ enum Refusal {
             case .timedOut: "Fullscript did not answer in time. Nothing was created; try again in a moment."
             case .unavailable, .notFound, .malformedResponse: "We could not reach Fullscript just now. Try again in a moment."
             }
+        }
+    }
+
+    var retryAfterSeconds: Int? {
+        switch self {
+        case .tooManyRequests(let seconds): seconds
+        case .fullscript(let error):
+            if case .rateLimited(let seconds) = error.kind { seconds ?? 60 } else { nil }
+        default: nil
         }
     }
 
@@ -358,9 +374,7 @@ enum Refusal {
             }
             response = HTMLPage.response(status, title: title, message: message, link: link)
         }
-        if case .fullscript(let error) = self, case .rateLimited(let seconds) = error.kind {
-            response.headerFields[.retryAfter] = String(seconds ?? 60)
-        }
+        if let seconds = retryAfterSeconds { response.headerFields[.retryAfter] = String(seconds) }
         return response
     }
 }

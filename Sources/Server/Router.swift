@@ -26,6 +26,9 @@ public struct Router: Sendable {
     private var routes: [Route] = []
     /// Answers GET and HEAD requests that no route matched (static files).
     public var fallback: Handler?
+    /// Runs before every routed handler (not the fallback); a response it returns is sent instead.
+    /// For checks that span many routes, such as rate limits.
+    public var admission: (@Sendable (Request) async throws -> Response?)?
 
     public init() {}
 
@@ -53,6 +56,14 @@ public struct Router: Sendable {
         on(.delete, pattern, handler)
     }
 
+    private func admitted(_ handler: @escaping Handler) -> Handler {
+        guard let admission else { return handler }
+        return { request in
+            if let refusal = try await admission(request) { return refusal }
+            return try await handler(request)
+        }
+    }
+
     /// HEAD is answered by the GET route when there is no HEAD route; the server drops the body.
     func resolve(method: HTTPRequest.Method, path: Substring) -> Resolution {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -61,10 +72,10 @@ public struct Router: Sendable {
         for route in routes where route.segments.count == parts.count {
             guard let parameters = match(route.segments, parts) else { continue }
             if route.method == method {
-                return .route(handler: route.handler, parameters: parameters, maxBodySize: route.maxBodySize)
+                return .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize)
             }
             if method == .head, route.method == .get {
-                headFallback = .route(handler: route.handler, parameters: parameters, maxBodySize: route.maxBodySize)
+                headFallback = .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize)
             }
             allowed.append(route.method)
         }

@@ -23,6 +23,19 @@ struct RouterTests {
         #expect(response.status == .ok)
     }
 
+    @Test func admissionAnswersInsteadOfRoutedHandlersButNotTheFallback() async throws {
+        var router = Self.makeRouter()
+        router.fallback = { _ in .text("file") }
+        router.admission = { request in request.path.hasPrefix("/recommend/") ? .text("slow down", status: .tooManyRequests) : nil }
+        func answer(_ path: String) async throws -> Response? {
+            guard case .route(let handler, let parameters, _) = router.resolve(method: .get, path: Substring(path)) else { return nil }
+            return try await handler(Request(head: HTTPRequest(method: .get, scheme: nil, authority: "x", path: path), parameters: parameters))
+        }
+        #expect(try await answer("/recommend/p-1")?.status == .tooManyRequests)
+        #expect(try await answer("/healthz")?.status == .ok)
+        #expect(try await answer("/app.js")?.status == .ok, "static files are not admitted")
+    }
+
     @Test func refusesMalformedEscapesInParameters() {
         guard case .notFound = Self.makeRouter().resolve(method: .get, path: "/recommend/%zz") else {
             Issue.record("matched a malformed escape")
