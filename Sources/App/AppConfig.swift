@@ -17,6 +17,8 @@ public struct AppConfig: Sendable {
     public var publicDirectory: String
     public var migrationsDirectory: String
     public var logLevel: Logger.Level
+    /// `text` for a terminal, `json` (one object per line) for a log collector.
+    public var logFormat: LogFormat
     public var fullscript: FullscriptSettings
     public var tokenKeys: TokenKeyRing
     public var ehr: EHRSettings
@@ -78,6 +80,11 @@ public struct AppConfig: Sendable {
             throw ConfigError(key: "log.level", problem: "'\(level)' is not one of \(names)")
         }
         self.logLevel = logLevel
+        let format = try config.string("log.format")
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw ConfigError(key: "log.format", problem: "'\(format)' is not one of text, json")
+        }
+        self.logFormat = logFormat
         fullscript = try FullscriptSettings(config, environmentVariables: environment)
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
         rateLimits = try RateLimitSettings(config)
@@ -94,6 +101,10 @@ public struct AppConfig: Sendable {
     public static func environmentName(of key: String) -> String {
         String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
+}
+
+public enum LogFormat: String, Sendable {
+    case text, json
 }
 
 /// Reads required keys and turns swift-configuration's failures into errors naming the key.

@@ -34,7 +34,10 @@ struct ServerOptions: ParsableArguments {
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        switch appConfig.logFormat {
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "fullscript-redirect")
         logger.logLevel = appConfig.logLevel
         return (appConfig, logger)

@@ -44,6 +44,7 @@ final class ConnectedHarness: Sendable {
         environment: [String: String] = [:],
         deliverWebhooks: Bool = false,
         processWebhooks: Bool = true,
+        logger: Logger = ApplicationTests.quietLogger,
         sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
@@ -74,7 +75,7 @@ final class ConnectedHarness: Sendable {
         // Plan streams beat fast, so tests see heartbeats and ended sessions without waiting.
         config.planStreamHeartbeat = .milliseconds(150)
         let clock = clock
-        application = try await Application(config: config, logger: ApplicationTests.quietLogger, identity: identity, now: { clock.now() })
+        application = try await Application(config: config, logger: logger, identity: identity, now: { clock.now() })
         webhookTarget.aim(at: SandboxCommand.webhookURL(of: application), sender: SandboxCommand.webhookSender(over: application.httpClient))
         if processWebhooks {
             try application.start()
