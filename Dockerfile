@@ -6,6 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev 
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+# Package.swift declares these targets too; SwiftPM refuses a package whose target folders are missing.
+COPY Tests ./Tests
 COPY Benchmarks/bench-server ./Benchmarks/bench-server
 RUN swift build -c release --product fullscript-redirect --static-swift-stdlib \
     && install -D .build/release/fullscript-redirect /out/fullscript-redirect

@@ -18,6 +18,7 @@ source Benchmarks/lib.sh   # free_port, http_status_is, demo_session, stop_pid
 
 # --- what the Dockerfile says --------------------------------------------------------------------
 runtime_stage() { awk '/^FROM debian:bookworm-slim/ { found = 1 } found' Dockerfile; }
+build_stage() { awk '/^FROM debian:bookworm-slim/ { exit } { print }' Dockerfile; }
 PACKAGES=$(runtime_stage | grep -o -- '--no-install-recommends[^&\\]*' | head -1 | sed 's/--no-install-recommends//' | xargs)
 APP_UID=$(runtime_stage | grep -o -- '--uid [0-9]*' | head -1 | awk '{ print $2 }')
 [[ -n "$PACKAGES" && -n "$APP_UID" ]] || fail "cannot read the runtime packages or the user id from the Dockerfile"
@@ -60,9 +61,19 @@ for package in $PACKAGES; do
 done
 
 # --- what the Dockerfile builds and copies -----------------------------------------------------------
-say "building the static-stdlib release binary"
-swift build -c release --product fullscript-redirect --static-swift-stdlib --scratch-path .build-static >&2
-install -D .build-static/release/fullscript-redirect "$RUNTIME/usr/local/bin/fullscript-redirect"
+# The build stage sees only what its COPY lines bring in, so the binary is built from exactly that
+# (times kept, so a second run builds incrementally).
+CONTEXT="$ROOT/.build-static/context"
+rm -rf "$CONTEXT"
+mkdir -p "$CONTEXT"
+while read -r source destination; do
+    mkdir -p "$(dirname "$CONTEXT/$destination")"
+    cp -a "$source" "$CONTEXT/$destination"
+done < <(build_stage | awk '$1 == "COPY" && $2 !~ /^--/ { print $2, $3 }')
+say "building the static-stdlib release binary from the build stage's files"
+swift build -c release --product fullscript-redirect --static-swift-stdlib \
+    --package-path "$CONTEXT" --scratch-path "$ROOT/.build-static/build" >&2
+install -D "$ROOT/.build-static/build/release/fullscript-redirect" "$RUNTIME/usr/local/bin/fullscript-redirect"
 chroot "$RUNTIME" useradd --system --uid "$APP_UID" --home-dir /app --shell /usr/sbin/nologin app
 mkdir -p "$RUNTIME/app/data"
 cp -r Public Migrations config "$RUNTIME/app/"
