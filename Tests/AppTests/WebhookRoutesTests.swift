@@ -141,8 +141,10 @@ struct WebhookRoutesTests {
         }
         print("webhook answers while processing is slow (20 each): handshake p50 \(milliseconds(handshakes[10])), "
               + "max \(milliseconds(handshakes[19])); signed event p50 \(milliseconds(events[10])), max \(milliseconds(events[19]))")
-        #expect(handshakes[19] < .milliseconds(500))
-        #expect(events[19] < .milliseconds(500))
+        // Waiting on processing would take the slow Fullscript call's 1.5 s; the bounds leave room for a
+        // machine busy with other work (a 500 ms maximum was seen to flake there).
+        #expect(handshakes[10] < .milliseconds(500) && handshakes[19] < .milliseconds(1400))
+        #expect(events[10] < .milliseconds(500) && events[19] < .milliseconds(1400))
         await harness.sandbox.clearFaults()
         #expect(try await eventually(within: .seconds(10)) { try await harness.webhookEvents().allSatisfy { $0.contains("|processed|") } })
     }

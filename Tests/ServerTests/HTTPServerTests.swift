@@ -249,14 +249,16 @@ struct HTTPServerTests {
     /// A long-lived stream (server-sent events) is quiet between writes for longer than any timeout;
     /// once the client has caught up after a stall, only the handler decides when it ends.
     @Test func aStreamThatStalledOnceIsNotCutOffWhileIdle() async throws {
-        let configuration = HTTPServer.Configuration(port: 0, progressTimeout: .milliseconds(200), eventLoopCount: 1)
+        // The quiet pause is 2.5 progress timeouts; the timeout itself is long enough that a client
+        // starved of CPU on a busy machine still reads the burst without a 1 s stall.
+        let configuration = HTTPServer.Configuration(port: 0, progressTimeout: .milliseconds(1000), eventLoopCount: 1)
         var router = Router()
         router.get("/burst") { _ in
             Response(status: .ok, body: .stream { writer in
                 // More than the socket buffers hold (a send buffer grows to 4 MiB; the client's window is
                 // kept small), so the writer waits on a client that is not reading yet.
                 for _ in 0..<96 { try await writer.write([UInt8](repeating: 0x61, count: 65_536)) }
-                try await Task.sleep(for: .milliseconds(600))
+                try await Task.sleep(for: .milliseconds(2500))
                 try await writer.write("tail")
             })
         }
