@@ -100,7 +100,8 @@ set +e
 # - the event stream never ends by design (it is checked by PlanRoutesTests and the browser test);
 #   schemathesis would wait out --request-timeout on every example.
 # Every check of the brief runs; none is excluded.
-timeout --kill-after=10 "${CONTRACT_TEST_TIMEOUT:-900}" \
+# Run from the temporary directory: schemathesis keeps a .schemathesis/ cache in its working directory.
+(cd "$WORKDIR" && exec timeout --kill-after=10 "${CONTRACT_TEST_TIMEOUT:-900}" \
     schemathesis run "$BASE/openapi.yaml" \
     --url "$BASE" \
     -H "Authorization: Bearer $SERVICE_KEY" \
@@ -111,7 +112,7 @@ timeout --kill-after=10 "${CONTRACT_TEST_TIMEOUT:-900}" \
     --request-timeout 10 \
     --seed "${CONTRACT_SEED:-1}" \
     --report junit --report-dir "$ARTIFACTS_DIR" \
-    "$@" 2>&1 | tee "$ARTIFACTS_DIR/schemathesis.log" >&2
+    "$@") 2>&1 | tee "$ARTIFACTS_DIR/schemathesis.log" >&2
 status=${PIPESTATUS[0]}
 set -e
 say "schemathesis took $((SECONDS - start)) s, exit $status"
