@@ -18,6 +18,8 @@ public final class Application: Sendable {
     let webhooks: WebhookProcessor
     let logger: Logger
     let now: @Sendable () -> Date
+    /// `Router.registeredRoutes` of the server, for the test that the OpenAPI document covers them.
+    let routes: [String]
 
     public var port: Int { server.port }
 
@@ -86,6 +88,7 @@ public final class Application: Sendable {
                 if request.path == "/fullscript-button.js" { response.headerFields[.accessControlAllowOrigin] = "*" }
                 return response
             }
+            routes = router.registeredRoutes
             server = try HTTPServer(configuration: config.server, router: router, logger: logger)
         } catch {
             await httpClient.shutdown()

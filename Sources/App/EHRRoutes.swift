@@ -10,8 +10,6 @@ struct EHRRoutes: Sendable {
     let patients: PatientStore
     let signInPath: String?
 
-    static let pageSize = 50
-
     func register(on router: inout Router) {
         router.get("/ehr/api/me") { try await me($0) }
         router.get("/ehr/api/patients") { try await list($0) }
@@ -47,23 +45,9 @@ struct EHRRoutes: Sendable {
                        demo: signInPath != nil, signInURL: signInPath))
     }
 
-    private struct PatientList: Encodable {
-        let patients: [PatientBody]
-        let nextAfter: String?
-
-        enum CodingKeys: String, CodingKey { case patients, nextAfter = "next_after" }
-    }
-
     private func list(_ request: Request) async throws -> Response {
         guard await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
-        let query = request.queryParameters
-        let limit = query["limit"].flatMap(Int.init) ?? Self.pageSize
-        guard (1...200).contains(limit) else {
-            return APIError.response(.badRequest, code: "bad_limit", message: "limit must be between 1 and 200", requestID: request.id)
-        }
-        let page = try await patients.list(after: query["after"], limit: limit + 1)
-        let shown = Array(page.prefix(limit))
-        return json(PatientList(patients: shown.map(PatientBody.init), nextAfter: page.count > limit ? shown.last?.ehrPatientID : nil))
+        return try await PatientPage.response(request, in: patients)
     }
 
     private func patient(_ request: Request) async throws -> Response {

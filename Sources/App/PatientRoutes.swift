@@ -3,7 +3,7 @@ import Fullscript
 import HTTPTypes
 import Server
 
-/// `PUT|GET|DELETE /api/v1/patients/:ehrPatientId`: how the EHR's internal services keep our copy of
+/// `PUT|GET|DELETE /api/v1/patients/:ehrPatientId` and `GET /api/v1/patients` (pages): how the EHR's internal services keep our copy of
 /// its patients. Each call carries a service key; each write is audited under that key's name.
 struct PatientRoutes: Sendable {
     let patients: PatientStore
@@ -11,6 +11,7 @@ struct PatientRoutes: Sendable {
     let now: @Sendable () -> Date
 
     static let path = "/api/v1/patients/:ehrPatientId"
+    static let listPath = "/api/v1/patients"
     /// A patient is six short strings; anything near this is not one.
     static let maxBodySize = 16 * 1024
 
@@ -18,6 +19,9 @@ struct PatientRoutes: Sendable {
         router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await serviceKeys.authorizedPatientRequest(request, put) }
         router.get(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, get) }
         router.delete(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, delete) }
+        router.get(Self.listPath) { request in
+            try await serviceKeys.authorizedRequest(request) { request, _ in try await PatientPage.response(request, in: patients) }
+        }
     }
 
     private func put(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {

@@ -148,10 +148,10 @@ struct ServiceKeyStore: Sendable {
 }
 
 extension ServiceKeyStore {
-    /// For `/api/v1/patients/:ehrPatientId…`. The key is checked before anything else, so a caller
+    /// For `/api/v1`. The key is checked before anything else, so a caller
     /// without one learns nothing about the request, not even whether its patient id is well formed.
-    func authorizedPatientRequest(
-        _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response
+    func authorizedRequest(
+        _ request: Request, _ handler: (Request, ServiceCaller) async throws -> Response
     ) async throws -> Response {
         guard let caller = try await authenticate(request) else {
             let presented = Self.bearerToken(request.head.headerFields) != nil
@@ -165,14 +165,23 @@ extension ServiceKeyStore {
             response.headerFields[.wwwAuthenticate] = presented ? #"Bearer error="invalid_token""# : "Bearer"
             return response
         }
-        guard let id = request.parameters["ehrPatientId"], PatientRecord.isValidID(id) else {
-            return APIError.response(
-                .badRequest, code: "invalid_patient_id",
-                message: "A patient id is 1 to \(PatientRecord.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
-                requestID: request.id
-            )
+        return try await handler(request, caller)
+    }
+
+    /// `authorizedRequest` for routes naming a patient: a bad `:ehrPatientId` is a 400, after the key is checked.
+    func authorizedPatientRequest(
+        _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response
+    ) async throws -> Response {
+        try await authorizedRequest(request) { request, caller in
+            guard let id = request.parameters["ehrPatientId"], PatientRecord.isValidID(id) else {
+                return APIError.response(
+                    .badRequest, code: "invalid_patient_id",
+                    message: "A patient id is 1 to \(PatientRecord.maxIDLength) characters among A-Z a-z 0-9 . _ : -",
+                    requestID: request.id
+                )
+            }
+            return try await handler(request, caller, id)
         }
-        return try await handler(request, caller, id)
     }
 }
 

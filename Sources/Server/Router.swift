@@ -40,6 +40,20 @@ public struct Router: Sendable {
         routes.append(Route(method: method, segments: segments, maxBodySize: maxBodySize, handler: handler))
     }
 
+    /// Every route as `METHOD /pattern` (`:name` for a parameter), in registration order, so a test can
+    /// hold a document that must cover every route (the OpenAPI one) to the routes actually served.
+    public var registeredRoutes: [String] {
+        routes.map { route in
+            let path = route.segments.map { segment in
+                switch segment {
+                case .literal(let literal): literal
+                case .parameter(let name): ":" + name
+                }
+            }
+            return "\(route.method) /" + path.joined(separator: "/")
+        }
+    }
+
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
         on(.get, pattern, handler)
     }

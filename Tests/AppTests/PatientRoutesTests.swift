@@ -31,8 +31,15 @@ final class PatientAPIHarness: Sendable {
         _ method: String, _ id: String, body: String? = nil, key: String?? = .none,
         contentType: String? = "application/json", requestID: String? = nil
     ) throws -> TestResponse {
+        try send(method, path: "/api/v1/patients/\(id)", body: body, key: key, contentType: contentType, requestID: requestID)
+    }
+
+    func send(
+        _ method: String, path: String, body: String? = nil, key: String?? = .none,
+        contentType: String? = "application/json", requestID: String? = nil
+    ) throws -> TestResponse {
         let client = try TestClient(port: application.port)
-        var head = "\(method) /api/v1/patients/\(id) HTTP/1.1\r\nHost: x\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: x\r\n"
         if let key = key ?? self.key { head += "Authorization: Bearer \(key)\r\n" }
         if let requestID { head += "X-Request-Id: \(requestID)\r\n" }
         if let body {
@@ -110,6 +117,56 @@ struct PatientRoutesTests {
             #expect(try harness.send("GET", "bad%20id", key: .some(nil)).status == 401)
             #expect(try await harness.rows("SELECT * FROM patients WHERE deleted_at IS NULL").count == 1)
             #expect(try await harness.rows("SELECT * FROM audit_log WHERE actor LIKE 'service:%'").count == 1)
+        }
+    }
+
+    @Test func listsPatientsInCursorPagesWithAServiceKey() async throws {
+        try await withHarness { harness in
+            for id in ["p-3", "p-1", "p-2"] { #expect(try harness.put(id, Self.jordan).status == 201) }
+            #expect(try harness.send("DELETE", "p-2").status == 204)
+            _ = try harness.put("p-4", Self.jordan)
+            let first = try harness.send("GET", path: "/api/v1/patients?limit=2")
+            #expect(first.status == 200)
+            #expect(first.header("cache-control") == "no-store")
+            let firstJSON = try first.json
+            #expect((firstJSON["patients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["p-1", "p-3"])
+            #expect(firstJSON["next_after"] as? String == "p-3")
+            let last = try harness.send("GET", path: "/api/v1/patients?limit=2&after=p-3").json
+            #expect((last["patients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["p-4"])
+            #expect(last["next_after"] == nil)
+            for limit in ["0", "201"] {
+                #expect(try harness.send("GET", path: "/api/v1/patients?limit=\(limit)").apiError["code"] as? String == "bad_limit")
+            }
+            #expect(try harness.send("GET", path: "/api/v1/patients", key: .some(nil)).status == 401)
+        }
+    }
+
+    /// The contract is served as YAML, and names every JSON route the server has, so a new route
+    /// cannot ship undocumented (scripts/contract-test.sh then checks what the document says).
+    @Test func servesAnOpenAPIDocumentCoveringEveryJSONRoute() async throws {
+        try await withHarness { harness in
+            let response = try harness.send("GET", path: "/openapi.yaml", key: .some(nil))
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "application/yaml")
+            let document = String(decoding: response.body, as: UTF8.self)
+            #expect(document.hasPrefix("#") && document.contains("\nopenapi: 3.1."))
+            let json = ["/api/", "/ehr/api/", "/healthz", "/readyz", "/webhooks/"]
+            let routes = harness.application.routes.filter { route in json.contains { route.split(separator: " ")[1].hasPrefix($0) } }
+            #expect(routes.count >= 12)
+            for route in routes {
+                let parts = route.split(separator: " ")
+                // `:name` in the router is `{name}` in OpenAPI.
+                let path = parts[1].split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                let key = "\n  /" + path.joined(separator: "/") + ":\n"
+                guard let start = document.range(of: key) else {
+                    Issue.record("\(route) is not in openapi.yaml")
+                    continue
+                }
+                // The path's section runs from its key's newline to the next path (or the end): the method must be in it.
+                let rest = document[document.index(before: start.upperBound)...]
+                let section = rest[..<(rest.range(of: "\n  /")?.lowerBound ?? rest.endIndex)]
+                #expect(section.contains("\n    \(parts[0].lowercased()):\n"), "\(route): no operation in openapi.yaml")
+            }
         }
     }
 

@@ -36,6 +36,12 @@ struct RouterTests {
         #expect(try await answer("/app.js")?.status == .ok, "static files are not admitted")
     }
 
+    @Test func listsRegisteredRoutesInOrder() {
+        #expect(Self.makeRouter().registeredRoutes == [
+            "GET /recommend/:patientId", "POST /api/v1/patients/:id", "PUT /api/v1/patients/:id", "GET /healthz",
+        ])
+    }
+
     @Test func refusesMalformedEscapesInParameters() {
         guard case .notFound = Self.makeRouter().resolve(method: .get, path: "/recommend/%zz") else {
             Issue.record("matched a malformed escape")

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Contract test: schemathesis generates requests from Public/openapi.yaml (as the live server serves
+# it at /openapi.yaml) and checks every answer against the document.
+#
+#   scripts/contract-test.sh [extra schemathesis args]
+#
+# Environment:
+#   FSR_BINARY              the fullscript-redirect binary (default: swift build, debug)
+#   CONTRACT_MAX_EXAMPLES   examples per operation (default 30, the CI budget; raise it for a longer run)
+#   ARTIFACTS_DIR           server log and schemathesis report (default .build/test-artifacts/contract)
+# Installs schemathesis (pip, pinned) only when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SCHEMATHESIS_VERSION=4.32.5
+MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-30}
+ARTIFACTS_DIR=${ARTIFACTS_DIR:-.build/test-artifacts/contract}
+mkdir -p "$ARTIFACTS_DIR"
+ARTIFACTS_DIR=$(cd "$ARTIFACTS_DIR" && pwd)
+say() { echo "[contract-test] $*" >&2; }
+
+if ! command -v schemathesis >/dev/null || [[ "$(schemathesis --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)" != "$SCHEMATHESIS_VERSION" ]]; then
+    say "installing schemathesis==$SCHEMATHESIS_VERSION"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        timeout 600 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq python3-pip >/dev/null
+    fi
+    pip_install() { timeout 300 python3 -m pip install --quiet --disable-pip-version-check "$@" "schemathesis==$SCHEMATHESIS_VERSION"; }
+    # Debian's own python3 is "externally managed": there, pip needs to be told.
+    PIP_ROOT_USER_ACTION=ignore pip_install || PIP_ROOT_USER_ACTION=ignore pip_install --break-system-packages
+fi
+
+if [[ -z "${FSR_BINARY:-}" ]]; then
+    swift build --product fullscript-redirect
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect"
+fi
+[[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
+
+# --- the demo on free loopback ports, in a fresh working directory (as scripts/browser-test.sh) ---
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+PORT=$(free_port)
+SANDBOX_PORT=$(free_port)
+while [[ "$SANDBOX_PORT" == "$PORT" ]]; do SANDBOX_PORT=$(free_port); done
+WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/fsr-contract-test.XXXXXX")
+for dir in config Public Migrations; do ln -s "$ROOT/$dir" "$WORKDIR/$dir"; done
+SERVER_LOG="$WORKDIR/server.log"
+SERVER_PID=""
+
+stop_server() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    [[ -f "$SERVER_LOG" ]] && cp "$SERVER_LOG" "$ARTIFACTS_DIR/server.log"
+    rm -rf "$WORKDIR"
+    say "artifacts: $ARTIFACTS_DIR"
+    exit "$status"
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# stdbuf: the key is printed with stdio, fully buffered into a file otherwise.
+(cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 stdbuf -oL "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
+    >"$SERVER_LOG" 2>&1 </dev/null &
+SERVER_PID=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 300); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { say "the demo exited early:"; cat "$SERVER_LOG" >&2; exit 1; }
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz")" == 200 ]] && break
+    sleep 0.1
+done
+# The demo prints a fresh service key (the previous one is revoked) on its standard output, just
+# after it starts serving, so it may come a moment after /readyz answers.
+SERVICE_KEY=""
+for _ in $(seq 100); do
+    SERVICE_KEY=$(sed -n 's/^.*Service key for \/api\/v1[^:]*: *//p' "$SERVER_LOG" | head -1 | tr -d '[:space:]')
+    [[ -n "$SERVICE_KEY" ]] && break
+    sleep 0.1
+done
+[[ -n "$SERVICE_KEY" ]] || { say "no service key in the demo's output:"; cat "$SERVER_LOG" >&2; exit 1; }
+
+# A session for /ehr/api, signed in through the demo page as Benchmarks/recommend.sh does.
+JAR="$WORKDIR/cookies"
+launch=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -d 'user=dr-quinn&return_to=/' "$BASE/demo/sign-in")
+curl -s -c "$JAR" -b "$JAR" -o /dev/null "$launch"
+SESSION=$(awk '$6 == "fsr_session" { print $7 }' "$JAR")
+[[ -n "$SESSION" ]] || { say "no session cookie from /demo/sign-in"; exit 1; }
+
+# Served, and as YAML: what schemathesis reads is what clients read.
+content_type=$(curl -s -o /dev/null -w '%{content_type}' "$BASE/openapi.yaml")
+[[ "$content_type" == application/yaml* ]] || { say "/openapi.yaml is served as '$content_type'"; exit 1; }
+
+start=$SECONDS
+set +e
+# Excluded operation, and why:
+# - the event stream never ends by design (it is checked by PlanRoutesTests and the browser test);
+#   schemathesis would wait out --request-timeout on every example.
+# Every check of the brief runs; none is excluded.
+# Run from the temporary directory: schemathesis keeps a .schemathesis/ cache in its working directory.
+(cd "$WORKDIR" && exec timeout --kill-after=10 "${CONTRACT_TEST_TIMEOUT:-900}" \
+    schemathesis run "$BASE/openapi.yaml" \
+    --url "$BASE" \
+    -H "Authorization: Bearer $SERVICE_KEY" \
+    -H "Cookie: fsr_session=$SESSION" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+    --exclude-operation-id chartPlanEvents \
+    --max-examples "$MAX_EXAMPLES" \
+    --request-timeout 10 \
+    --seed "${CONTRACT_SEED:-1}" \
+    --report junit --report-dir "$ARTIFACTS_DIR" \
+    "$@") 2>&1 | tee "$ARTIFACTS_DIR/schemathesis.log" >&2
+status=${PIPESTATUS[0]}
+set -e
+say "schemathesis took $((SECONDS - start)) s, exit $status"
+exit "$status"
