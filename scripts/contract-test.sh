@@ -64,7 +64,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # stdbuf: the key is printed with stdio, fully buffered into a file otherwise.
-(cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 stdbuf -oL "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
+# One demo user makes every request: its rate limit is lifted so each operation's own logic gets
+# tested (the 429 answers are in the document and have their own tests).
+(cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
+    RATE_LIMIT_SERVICE_PER_MINUTE=1000000 RATE_LIMIT_SERVICE_BURST=1000000 stdbuf -oL "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
     >"$SERVER_LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"

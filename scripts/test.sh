@@ -9,6 +9,8 @@ swift test --skip-build "$@"
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
 if [ $# -eq 0 ]; then
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/browser-test.sh
+    # The internal API against its OpenAPI document (schemathesis on the live demo).
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/contract-test.sh
     # The Docker image's runtime stage, proven without a Docker engine (debootstrap + chroot: root only).
     if [ "$(id -u)" -eq 0 ]; then
         scripts/docker-proof.sh
