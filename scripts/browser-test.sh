@@ -48,26 +48,11 @@ fi
 rm -f "$ARTIFACTS_DIR"/*.png "$ARTIFACTS_DIR"/FAILED-* "$ARTIFACTS_DIR"/server.log "$ARTIFACTS_DIR"/chromedriver-*.log "$ARTIFACTS_DIR"/unittest.log
 
 # --- the demo on free loopback ports, in a fresh working directory --------------------------------
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-PORT=$(free_port)
-SANDBOX_PORT=$(free_port)
-while [[ "$SANDBOX_PORT" == "$PORT" ]]; do SANDBOX_PORT=$(free_port); done
-WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/fsr-browser-test.XXXXXX")
-for dir in config Public Migrations; do ln -s "$ROOT/$dir" "$WORKDIR/$dir"; done
-SERVER_LOG="$WORKDIR/server.log"
-SERVER_PID=""
-
+source scripts/lib/demo.sh
 stop_server() {
     local status=$?
     trap - EXIT INT TERM
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    [[ -f "$SERVER_LOG" ]] && cp "$SERVER_LOG" "$ARTIFACTS_DIR/server.log"
-    rm -rf "$WORKDIR"
+    demo_stop "$ARTIFACTS_DIR"
     say "artifacts: $ARTIFACTS_DIR"
     ls -1 "$ARTIFACTS_DIR" | sed 's/^/[browser-test]   /' >&2 || true
     exit "$status"
@@ -75,37 +60,7 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-say "demo: EHR http://127.0.0.1:$PORT/, simulator http://localhost:$SANDBOX_PORT/ (log: $SERVER_LOG)"
-(cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
-    >"$SERVER_LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-
-# Ready when the app's /readyz answers 200 and the simulator answers at all; 30 s at most.
-if ! python3 - "$SERVER_PID" "http://127.0.0.1:$PORT/readyz" "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats" <<'PY'
-import os, sys, time, urllib.error, urllib.request
-pid, urls = int(sys.argv[1]), sys.argv[2:]
-def answers(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-deadline = time.monotonic() + 30
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("the demo exited early")
-    if all(answers(url) for url in urls):
-        sys.exit(0)
-    time.sleep(0.2)
-sys.exit("the demo was not ready within 30 s")
-PY
-then
-    say "server log:"; cat "$SERVER_LOG" >&2
-    exit 1
-fi
+demo_start browser-test
 
 # --- the tests ------------------------------------------------------------------------------------
 start=$SECONDS

@@ -35,47 +35,23 @@ if [[ -z "${FSR_BINARY:-}" ]]; then
 fi
 [[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
 
-# --- the demo on free loopback ports, in a fresh working directory (as scripts/browser-test.sh) ---
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-PORT=$(free_port)
-SANDBOX_PORT=$(free_port)
-while [[ "$SANDBOX_PORT" == "$PORT" ]]; do SANDBOX_PORT=$(free_port); done
-WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/fsr-contract-test.XXXXXX")
-for dir in config Public Migrations; do ln -s "$ROOT/$dir" "$WORKDIR/$dir"; done
-SERVER_LOG="$WORKDIR/server.log"
-SERVER_PID=""
-
+# --- the demo on free loopback ports, in a fresh working directory --------------------------------
+source scripts/lib/demo.sh
 stop_server() {
     local status=$?
     trap - EXIT INT TERM
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    [[ -f "$SERVER_LOG" ]] && cp "$SERVER_LOG" "$ARTIFACTS_DIR/server.log"
-    rm -rf "$WORKDIR"
+    demo_stop "$ARTIFACTS_DIR"
     say "artifacts: $ARTIFACTS_DIR"
     exit "$status"
 }
 trap stop_server EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# stdbuf: the key is printed with stdio, fully buffered into a file otherwise.
 # One demo user makes every request: its rate limit is lifted so each operation's own logic gets
 # tested (the 429 answers are in the document and have their own tests).
-(cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
-    RATE_LIMIT_SERVICE_PER_MINUTE=1000000 RATE_LIMIT_SERVICE_BURST=1000000 stdbuf -oL "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
-    >"$SERVER_LOG" 2>&1 </dev/null &
-SERVER_PID=$!
+demo_start contract-test RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
+    RATE_LIMIT_SERVICE_PER_MINUTE=1000000 RATE_LIMIT_SERVICE_BURST=1000000
 BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { say "the demo exited early:"; cat "$SERVER_LOG" >&2; exit 1; }
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz")" == 200 ]] && break
-    sleep 0.1
-done
 # The demo prints a fresh service key (the previous one is revoked) on its standard output, just
 # after it starts serving, so it may come a moment after /readyz answers.
 SERVICE_KEY=""
