@@ -200,8 +200,12 @@ struct WebhookProcessorTests {
                 == ["tp-1", "tp-2"]
         }
         #expect(applied)
-        let statuses = try await restarted.database.read { try $0.query("SELECT status FROM webhook_events").map { try $0.string("status") } }
-        #expect(statuses == ["processed", "processed"])
+        // An event is marked processed just after its plan is stored, so the mark is waited for too.
+        let marked = try await eventually {
+            try await restarted.database.read { try $0.query("SELECT status FROM webhook_events").map { try $0.string("status") } }
+                == ["processed", "processed"]
+        }
+        #expect(marked)
     }
 
     @Test func theSimulatorsActivateButtonReachesTheChart() async throws {
