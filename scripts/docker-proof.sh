@@ -237,8 +237,8 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
 
 # Every mount is made in a private mount namespace (unshare --mount): it vanishes with its last process
 # and is never seen here, so nothing is left mounted under a folder this script removes.
@@ -367,11 +367,16 @@ while read -r -a words; do
         install -D -m 0755 -o 0 -g 0 "$BINARY" "$RUNTIME$dest"
         continue
     fi
+    # As COPY without --chown: modes and times kept, owned by root; a folder's contents go into dest.
     for source in "${words[@]:0:${#words[@]}-1}"; do
         [[ $source == --* ]] && fail "COPY ${words[*]}: flags other than --from are not proven here"
-        mkdir -p "$RUNTIME$dest"
-        if [[ -d $source ]]; then cp -a "$source/." "$RUNTIME$dest/"; else cp -a "$source" "$RUNTIME$dest"; fi
-        chown -R 0:0 "$RUNTIME$dest"   # COPY without --chown: root's
+        if [[ -d $source ]]; then
+            mkdir -p "$RUNTIME$dest" && cp -a --no-preserve=ownership "$source/." "$RUNTIME$dest/"
+        elif [[ ${words[-1]} == */ || -d $RUNTIME$dest ]]; then
+            mkdir -p "$RUNTIME$dest" && cp -a --no-preserve=ownership "$source" "$RUNTIME$dest/"
+        else
+            mkdir -p "$(dirname "$RUNTIME$dest")" && cp -a --no-preserve=ownership "$source" "$RUNTIME$dest"
+        fi
     done
 done < <(instructions 1 COPY)
 for volume in "${VOLUMES[@]}"; do
@@ -402,7 +407,7 @@ while read -r name _ path _; do
 done <"$OUT/ldd.txt"
 step_done "ldd"
 
-# --- 3. running it as the image would -----------------------------------------------------------------------
+# --- running it as the image would ---------------------------------------------------------------------------
 # The port probe needs no python: a port nobody on this machine has open in /proc/net/tcp{,6}.
 free_port() {
     local port hex
