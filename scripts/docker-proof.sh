@@ -280,7 +280,9 @@ make_tarball() {
     # As the Debian image does (docker-clean): no downloaded packages or package caches kept.
     rm -f "$fresh"/var/cache/apt/archives/*.deb "$fresh"/var/cache/apt/*.bin
     rm -f "$fresh/etc/resolv.conf" && : >"$fresh/etc/resolv.conf"   # a container gets its own
-    tar -C "$fresh" -cf "$TARBALL.partial.$$" . && mv "$TARBALL.partial.$$" "$TARBALL"
+    mkdir -p "$CACHE"   # again: another run may have cleared the cache meanwhile
+    tar -C "$fresh" -cf "$TARBALL.partial.$$" . || fail "cannot write $TARBALL.partial.$$"
+    mv "$TARBALL.partial.$$" "$TARBALL"
     no_mounts_under "$fresh" && rm -rf "$fresh"
     # Stale tarballs (any package list) and partial ones of interrupted runs.
     find "$CACHE" -maxdepth 1 \( -name "rootfs-*.tar" -mtime +"$CACHE_DAYS" -o -name "rootfs-*.tar.partial.*" -mtime +0 \) -delete
