@@ -21,12 +21,13 @@
 # debootstrap, curl and the build stage's -dev packages with apt when they are missing.
 #
 # Environment:
-#   DOCKER_PROOF_CACHE       where the root filesystem tarball is kept
-#                            (default ${XDG_CACHE_HOME:-~/.cache}/fullscript-redirect/docker-proof)
+#   DOCKER_PROOF_CACHE       where the root filesystem tarball is kept (default .build-static/rootfs-cache,
+#                            so one CI cache of .build-static keeps both; e.g. ~/.cache/fullscript-redirect
+#                            to share it between worktrees)
 #   DOCKER_PROOF_CACHE_DAYS  rebuild a tarball older than this, to pick up security updates (default 7)
 #   DOCKER_PROOF_KEEP=1      keep the run's root filesystem (path printed) instead of removing it
 #   DOCKER_PROOF_BUILD_TIMEOUT  seconds for the swift build (default 3600)
-# Output: .build-static/docker-proof/ (ldd.txt, packages.txt, demo.log, serve.log, timings.txt).
+# Output: .build-static/docker-proof/ (ldd.txt, packages.txt, demo.log, serve.log, timings.txt, ...).
 # shellcheck disable=SC2016  # single-quoted sh -c scripts and dpkg formats are meant literally
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ ROOT=$PWD
 SCRATCH=$ROOT/.build-static
 CONTEXT=$SCRATCH/context
 OUT=$SCRATCH/docker-proof
-CACHE=${DOCKER_PROOF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fullscript-redirect/docker-proof}
+CACHE=${DOCKER_PROOF_CACHE:-$SCRATCH/rootfs-cache}
 CACHE_DAYS=${DOCKER_PROOF_CACHE_DAYS:-7}
 BUILD_TIMEOUT=${DOCKER_PROOF_BUILD_TIMEOUT:-3600}
 SUITE=bookworm
@@ -46,7 +47,7 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 say() { printf '[docker-proof %6ss] %s\n' "$(elapsed "$START")" "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 step() { STEP_START=$EPOCHREALTIME; say "== $*"; }
-step_done() { local t; t=$(elapsed "$STEP_START"); TIMINGS+=("$(printf '%-34s %7ss' "$1" "$t")"); say "   done in ${t}s"; }
+step_done() { local t; t=$(elapsed "$STEP_START"); TIMINGS+=("$(printf '%-46s %7ss' "$1" "$t")"); say "   done in ${t}s"; }
 
 [[ $(id -u) == 0 ]] || fail "needs root (debootstrap, chroot, namespaces): sudo $0"
 mkdir -p "$OUT" "$CACHE"
@@ -243,7 +244,12 @@ trap 'say "terminated"; exit 143' TERM
 # Every mount is made in a private mount namespace (unshare --mount): it vanishes with its last process
 # and is never seen here, so nothing is left mounted under a folder this script removes.
 # MOUNT_AND_CHROOT DIR CMD...: /proc, /dev and /tmp as a container has them, then CMD chrooted at DIR.
+# With READ_ONLY=1 in its environment, DIR is read-only but for the folders in VOLUMES (docker run --read-only).
 MOUNT_AND_CHROOT='dir=$1; shift
+    if [ "${READ_ONLY:-0}" = 1 ]; then
+        mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir" || exit 1
+        for volume in $VOLUMES; do mount --bind "$dir$volume" "$dir$volume" && mount -o remount,bind,rw "$dir$volume" || exit 1; done
+    fi
     mount -t proc proc "$dir/proc" && mount --rbind /dev "$dir/dev" && mount -t tmpfs tmpfs "$dir/tmp" && exec chroot "$dir" "$@"'
 # in_root SECONDS DIR CMD...: CMD as root in the root filesystem DIR, at most SECONDS.
 in_root() {
@@ -422,13 +428,15 @@ free_port() {
 # container LOG ENV... -- ARGS...: ENTRYPOINT + ARGS as the image runs them, in the background: PID 1 of
 # a new PID namespace, /proc of its own, chroot, cwd WORKDIR, env -i with the image's ENV then ENV...,
 # the USER's uid/gid, no supplementary groups, no capabilities. Sets SERVER_PID and CONTAINER_PID.
+# READ_ONLY=1 container ...: the root filesystem read-only but for the VOLUMEs and a tmpfs /tmp.
 container() {
     local log=$1; shift
     local env=() args
     while [[ $1 != -- ]]; do env+=("$1"); shift; done
     shift
     args=("${ENTRYPOINT[@]}" "$@")
-    unshare --pid --fork --kill-child --mount --propagation private -- /bin/sh -c "$MOUNT_AND_CHROOT" sh "$RUNTIME" \
+    READ_ONLY=${READ_ONLY:-0} VOLUMES="${VOLUMES[*]}" \
+        unshare --pid --fork --kill-child --mount --propagation private -- /bin/sh -c "$MOUNT_AND_CHROOT" sh "$RUNTIME" \
         /usr/bin/env -i -C "$WORKDIR" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOSTNAME=docker-proof HOME="$HOME_DIR" "${IMAGE_ENV[@]}" "${env[@]}" \
         setpriv --reuid="$APP_UID" --regid="$APP_GID" --clear-groups --inh-caps=-all -- "${args[@]}" \
@@ -512,7 +520,7 @@ stop_container
 say "HEALTHCHECK command with the server gone: fails, as it should"
 step_done "demo: readyz, click, stop"
 
-step "the image's own command (${ENTRYPOINT[*]} ${CMD[*]}), secrets as files in /run/secrets"
+step "the image's own command (${ENTRYPOINT[*]} ${CMD[*]}), secrets as files, root filesystem read-only"
 mkdir -p "$RUNTIME/run/secrets"
 head -c 32 /dev/urandom | base64 >"$RUNTIME/run/secrets/token_encryption_key"
 head -c 48 /dev/urandom | base64 >"$RUNTIME/run/secrets/ehr_launch_secret"
@@ -520,7 +528,8 @@ echo "docker-proof-client-secret" >"$RUNTIME/run/secrets/fullscript_client_secre
 chmod 0444 "$RUNTIME"/run/secrets/*   # as compose mounts file secrets
 SERVE_PORT=$(free_port)
 SERVE_LOG=$OUT/serve.log
-container "$SERVE_LOG" PORT="$SERVE_PORT" FULLSCRIPT_CLIENT_ID=docker-proof \
+# As `docker run --read-only --tmpfs /tmp -v data:/app/data` with compose-style file secrets.
+READ_ONLY=1 container "$SERVE_LOG" PORT="$SERVE_PORT" FULLSCRIPT_CLIENT_ID=docker-proof \
     FULLSCRIPT_REDIRECT_URI=https://fsr.example.org/oauth/fullscript/callback \
     FULLSCRIPT_CLIENT_SECRET_FILE=/run/secrets/fullscript_client_secret \
     TOKEN_ENCRYPTION_KEY_FILE=/run/secrets/token_encryption_key \
@@ -528,14 +537,17 @@ container "$SERVE_LOG" PORT="$SERVE_PORT" FULLSCRIPT_CLIENT_ID=docker-proof \
 wait_ready "$SERVE_PORT" "$SERVE_LOG"
 say "/readyz 200 on :$SERVE_PORT (HOST=$(image_env HOST))"
 check_identity
+grep -q " / ro," "/proc/$CONTAINER_PID/mountinfo" || fail "the root filesystem is not read-only for serve"
+grep -q " ${VOLUMES[0]} rw," "/proc/$CONTAINER_PID/mountinfo" || fail "the VOLUME ${VOLUMES[0]} is not writable for serve"
+say "root filesystem read-only, ${VOLUMES[*]} writable"
 healthcheck "$SERVE_PORT" || fail "the HEALTHCHECK command failed against serve"
 say "HEALTHCHECK command: exit 0"
 database=$(image_env DATABASE_PATH)
 [[ $(stat -c %u "$RUNTIME$database" 2>/dev/null) == "$APP_UID" ]] || fail "no database owned by $APP_UID at $database"
 say "database $database on the VOLUME, owned by $APP_UID"
 stop_container
-step_done "serve: readyz, healthcheck, stop"
+step_done "serve (read-only): readyz, healthcheck, stop"
 
-printf '%s\n' "${TIMINGS[@]}" "$(printf '%-34s %7ss' total "$(elapsed "$START")")" >"$OUT/timings.txt"
+printf '%s\n' "${TIMINGS[@]}" "$(printf '%-46s %7ss' total "$(elapsed "$START")")" >"$OUT/timings.txt"
 say "timings:"; sed 's/^/    /' "$OUT/timings.txt" >&2
 say "OK: the Dockerfile's runtime stage runs the product (details in ${OUT#"$ROOT"/}/)"
