@@ -16,6 +16,7 @@ public final class Application: Sendable {
     let plans: TreatmentPlanStore
     let planUpdates = PlanUpdates()
     let webhooks: WebhookProcessor
+    let metrics = AppMetrics()
     let logger: Logger
     let now: @Sendable () -> Date
     /// `Router.registeredRoutes` of the server, for the test that the OpenAPI document covers them.
@@ -40,12 +41,13 @@ public final class Application: Sendable {
             database.close()
             throw error
         }
-        let fullscript = config.fullscript.client(over: httpClient, logger: logger)
-        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, logger: logger, now: now)
+        let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
+        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    client: fullscript, updates: planUpdates, source: .webhook, logger: logger, now: now)
+                                    client: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
+                                    now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
@@ -77,19 +79,24 @@ public final class Application: Sendable {
                 refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(on: &router)
-            WebhookRoutes(settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, logger: logger, now: now)
-                .register(on: &router)
+            WebhookRoutes(
+                settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
+            ).register(on: &router)
+            MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: &router)
             let limits = RateLimits(config.rateLimits, identity: identity, serviceKeys: serviceKeys, now: now)
             router.admission = { try await limits.admit($0) }
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
+                // No file lives under the paths for programs: a miss there answers in the API's shape.
+                if APIError.isForPrograms(request.path) { throw HTTPError(.notFound) }
                 var response = files.respond(to: request)
                 // The drop-in button is a module script loaded by EHR pages on other origins.
                 if request.path == "/fullscript-button.js" { response.headerFields[.accessControlAllowOrigin] = "*" }
                 return response
             }
+            router.renderError = APIError.renderServerError
             routes = router.registeredRoutes
-            server = try HTTPServer(configuration: config.server, router: router, logger: logger)
+            server = try HTTPServer(configuration: config.server, router: router, logger: logger, metrics: metrics.factory)
         } catch {
             await httpClient.shutdown()
             database.close()

@@ -71,9 +71,9 @@ public struct FullscriptSettings: Sendable {
         return configuration
     }
 
-    func client(over httpClient: HTTPClient, logger: Logger) -> FullscriptClient {
+    func client(over httpClient: HTTPClient, logger: Logger, metrics: AppMetrics) -> FullscriptClient {
         FullscriptClient(endpoints: endpoints, credentials: credentials,
-                         transport: HTTPClientTransport(client: httpClient, deadline: timeout), logger: logger)
+                         transport: HTTPClientTransport(client: httpClient, deadline: timeout), logger: logger, metrics: metrics.factory)
     }
 
     private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {

@@ -61,8 +61,10 @@ public enum ReconcileCommand {
 
     private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, logger: Logger,
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
-        let client = config.fullscript.client(over: httpClient, logger: logger)
-        let vault = TokenVault(database: database, keys: config.tokenKeys, client: client, logger: logger, now: now)
+        // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
+        let metrics = AppMetrics()
+        let client = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
+        let vault = TokenVault(database: database, keys: config.tokenKeys, client: client, metrics: metrics, logger: logger, now: now)
         // Events are scoped to the token's clinic; a practitioner's token sees the plans they write.
         // A connection Fullscript no longer honours is skipped for the next one.
         var live: FullscriptConnection?
@@ -98,7 +100,7 @@ public enum ReconcileCommand {
         }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
-            client: client, updates: PlanUpdates(), source: .reconcile, logger: logger, now: now
+            client: client, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
         summary.applied = applied.applied

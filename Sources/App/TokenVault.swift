@@ -28,14 +28,19 @@ public final class TokenVault: Sendable {
     private let client: FullscriptClient
     private let now: @Sendable () -> Date
     private let flights = RefreshFlights()
+    private let metrics: AppMetrics
     private let logger: Logger
     /// Refresh this long before expiry, so a token never dies between our check and Fullscript's.
     static let refreshMargin: TimeInterval = 300
 
-    init(database: Database, keys: TokenKeyRing, client: FullscriptClient, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    init(
+        database: Database, keys: TokenKeyRing, client: FullscriptClient, metrics: AppMetrics, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.database = database
         self.keys = keys
         self.client = client
+        self.metrics = metrics
         self.logger = logger
         self.now = now
     }
@@ -139,11 +144,14 @@ public final class TokenVault: Sendable {
             do {
                 token = try await client.refresh(refreshToken: current.refreshToken)
             } catch let error as FullscriptError where error.kind == .invalidGrant {
+                metrics.tokenRefresh(.refused)
                 try await markDisconnected(user, requestID: error.requestID)
                 throw TokenVaultError.reconnectRequired
             } catch let error as FullscriptError {
+                metrics.tokenRefresh(.failed)
                 throw TokenVaultError.fullscript(error)
             }
+            metrics.tokenRefresh(.refreshed)
             try await store(token, for: user, requestID: nil)
             logger.info("fullscript token refreshed", metadata: ["user": "\(user)"])
             return FullscriptConnection(

@@ -113,6 +113,15 @@ final class WebhookProcessor: Sendable {
         case failed
         /// A passing Fullscript failure; tried again after a delay.
         case retrying
+
+        var metricOutcome: AppMetrics.WebhookOutcome {
+            switch self {
+            case .applied: .applied
+            case .ignored: .ignored
+            case .failed: .failed
+            case .retrying: .retrying
+            }
+        }
     }
 
     struct Summary: Sendable, Equatable {
@@ -133,6 +142,7 @@ final class WebhookProcessor: Sendable {
     private let retry: RetryPolicy
     /// How often the inbox is looked at with no event signalled.
     private let sweepInterval: Duration
+    private let metrics: AppMetrics
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let wakeups: AsyncStream<Void>
@@ -141,7 +151,7 @@ final class WebhookProcessor: Sendable {
 
     init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, client: FullscriptClient,
          updates: PlanUpdates, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
-         sweepInterval: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date) {
+         sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
         self.plans = plans
         self.patients = patients
@@ -151,6 +161,7 @@ final class WebhookProcessor: Sendable {
         self.source = source
         self.retry = retry
         self.sweepInterval = sweepInterval
+        self.metrics = metrics
         self.logger = logger
         self.now = now
         // One buffered wake-up is enough: a pass reads everything pending, however many arrived.
@@ -270,6 +281,7 @@ final class WebhookProcessor: Sendable {
                                          "attempt": "\(event.attempts + 1)"]
         if let problem { metadata["error"] = "\(problem)" }
         logger.info("webhook event", metadata: metadata)
+        metrics.webhookEvent(type: event.type, outcome.metricOutcome)
         return outcome
     }
 

@@ -20,6 +20,7 @@ struct WebhookRoutes: Sendable {
     let settings: WebhookSettings?
     let inbox: WebhookEventStore
     let processor: WebhookProcessor
+    let metrics: AppMetrics
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -43,6 +44,7 @@ struct WebhookRoutes: Sendable {
             // Never the body (patient data) nor the signature (a forgery's material) in the log.
             logger.warning("webhook refused", metadata: ["reason": "\(error)", "request_id": "\(request.id)",
                                                          "remote": "\(request.remoteAddress)", "bytes": "\(request.body.count)"])
+            metrics.webhookEvent(type: "", .rejected)
             return APIError.response(.unauthorized, code: "invalid_signature", message: "Webhook refused: \(error).", requestID: request.id)
         }
         let event: FullscriptEvent
@@ -50,12 +52,15 @@ struct WebhookRoutes: Sendable {
             event = try FullscriptEvent(webhookBody: request.body)
         } catch {
             logger.warning("webhook unreadable", metadata: ["reason": "\(error.reason)", "request_id": "\(request.id)"])
+            metrics.webhookEvent(type: "", .malformed)
             return APIError.response(.badRequest, code: "malformed_event",
                                      message: "The body is not a Fullscript event (\(error.reason)).", requestID: request.id)
         }
         if try await inbox.insert(event, body: request.body, at: now()) {
+            metrics.webhookEvent(type: event.type, .accepted)
             processor.signal()
         } else {
+            metrics.webhookEvent(type: event.type, .duplicate)
             // Fullscript retries what it thinks failed: the repeat is acknowledged and changes nothing.
             logger.info("webhook event", metadata: ["event_id": "\(event.id)", "type": "\(event.type)", "outcome": "duplicate"])
         }

@@ -5,6 +5,8 @@ import HTTPTypes
 /// encoding, headers, logging and error mapping live in a single path.
 struct APIRequest: Sendable {
     var method: HTTPRequest.Method
+    /// Names the endpoint in metrics, where the path (which carries ids) would make a series per id.
+    let endpoint: String
     /// Segments after the API base path; each is percent-encoded, so ids cannot add segments.
     var path: [String]
     var query: [(name: String, value: String)] = []
@@ -14,9 +16,13 @@ struct APIRequest: Sendable {
     /// Token endpoint answers carry tokens, so their bodies are never logged, not even at debug.
     var bodyIsSecret = false
 
-    init(_ method: HTTPRequest.Method, _ path: String..., query: [(name: String, value: String)] = [], accessToken: String?) {
+    init(
+        _ method: HTTPRequest.Method, _ path: String..., endpoint: String, query: [(name: String, value: String)] = [],
+        accessToken: String?
+    ) {
         self.method = method
         self.path = path
+        self.endpoint = endpoint
         self.query = query
         self.accessToken = accessToken
     }

@@ -5,7 +5,7 @@ extension FullscriptClient {
     /// sent when the request would be refused or would create a patient from partial data.
     public func draftTreatmentPlanLink(accessToken: String, _ request: DraftTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
         try request.validate()
-        var call = APIRequest(.post, "clinic", "dynamic_links", "treatment_plans", accessToken: accessToken)
+        var call = APIRequest(.post, "clinic", "dynamic_links", "treatment_plans", endpoint: "create_draft_treatment_plan_link", accessToken: accessToken)
         call.setJSON(request.body)
         return try await link(call)
     }
@@ -13,7 +13,7 @@ extension FullscriptClient {
     /// A generic new-plan link: the practitioner finds or creates the patient in Fullscript.
     public func newTreatmentPlanLink(accessToken: String, entrypoint: Entrypoint? = nil) async throws(FullscriptError) -> DynamicLink {
         let query = entrypoint.map { [("entrypoint", $0.rawValue)] } ?? []
-        return try await link(APIRequest(.get, "clinic", "dynamic_links", "treatment_plans", query: query, accessToken: accessToken))
+        return try await link(APIRequest(.get, "clinic", "dynamic_links", "treatment_plans", endpoint: "new_treatment_plan_link", query: query, accessToken: accessToken))
     }
 
     private func link(_ request: APIRequest) async throws(FullscriptError) -> DynamicLink {

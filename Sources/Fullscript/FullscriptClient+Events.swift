@@ -12,12 +12,12 @@ extension FullscriptClient {
         if let since { query.append(("created_at", ">" + Timestamp.format(since))) }
         if let type { query.append(("event_type", type)) }
         query += [("sort_by", "created_at"), ("order_by", SortOrder.ascending.rawValue)] + PageMeta.query(page: page, size: pageSize)
-        let listing = try await fetch(APIRequest(.get, "events", "treatment_plans", query: query, accessToken: accessToken),
+        let listing = try await fetch(APIRequest(.get, "events", "treatment_plans", endpoint: "list_treatment_plan_events", query: query, accessToken: accessToken),
                                       member: "events", as: [FullscriptEvent].self)
         return Page(items: listing.value, meta: listing.meta)
     }
 
     public func event(accessToken: String, id: String) async throws(FullscriptError) -> FullscriptEvent {
-        try await fetch(APIRequest(.get, "events", id, accessToken: accessToken), member: "event").value
+        try await fetch(APIRequest(.get, "events", id, endpoint: "get_event", accessToken: accessToken), member: "event").value
     }
 }

@@ -25,14 +25,14 @@ extension FullscriptClient {
 
     /// Ends the grant at Fullscript ("Disconnect").
     public func revoke(token: String) async throws(FullscriptError) {
-        var request = APIRequest(.post, "oauth", "revoke", accessToken: nil)
+        var request = APIRequest(.post, "oauth", "revoke", endpoint: "revoke_token", accessToken: nil)
         request.setJSON(["client_id": credentials.clientID, "client_secret": credentials.clientSecret, "token": token])
         request.bodyIsSecret = true
         _ = try await send(request)
     }
 
     private func requestToken(_ grant: [String: String], previousRefreshToken: String?) async throws(FullscriptError) -> OAuthToken {
-        var request = APIRequest(.post, "oauth", "token", accessToken: nil)
+        var request = APIRequest(.post, "oauth", "token", endpoint: "request_token", accessToken: nil)
         let identity = ["client_id": credentials.clientID, "client_secret": credentials.clientSecret,
                         "redirect_uri": credentials.redirectURI]
         request.setJSON(identity.merging(grant) { _, grant in grant })

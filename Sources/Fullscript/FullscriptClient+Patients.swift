@@ -4,7 +4,7 @@ import Foundation
 extension FullscriptClient {
     /// Matches first name, last name or email.
     public func searchPatients(accessToken: String, query: String) async throws(FullscriptError) -> [Patient] {
-        try await fetch(APIRequest(.get, "clinic", "search", "patients", query: [("query", query)], accessToken: accessToken),
+        try await fetch(APIRequest(.get, "clinic", "search", "patients", endpoint: "search_patients", query: [("query", query)], accessToken: accessToken),
                         member: "patients").value
     }
 
@@ -15,6 +15,6 @@ extension FullscriptClient {
     }
 
     public func patient(accessToken: String, id: String) async throws(FullscriptError) -> Patient {
-        try await fetch(APIRequest(.get, "clinic", "patients", id, accessToken: accessToken), member: "patient").value
+        try await fetch(APIRequest(.get, "clinic", "patients", id, endpoint: "get_patient", accessToken: accessToken), member: "patient").value
     }
 }

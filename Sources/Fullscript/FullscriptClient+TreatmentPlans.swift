@@ -14,7 +14,10 @@ extension FullscriptClient {
             let query = [("sort_by", sortBy.rawValue), ("order_by", order.rawValue),
                          ("page[number]", String(page)), ("page[size]", String(Self.planPageSize))]
             let listing = try await fetch(
-                APIRequest(.get, "clinic", "patients", patientID, "treatment_plans", query: query, accessToken: accessToken),
+                APIRequest(
+                    .get, "clinic", "patients", patientID, "treatment_plans", endpoint: "list_patient_treatment_plans", query: query,
+                    accessToken: accessToken
+                ),
                 member: "treatment_plans", as: [TreatmentPlan].self
             )
             plans += listing.value
@@ -25,6 +28,6 @@ extension FullscriptClient {
     }
 
     public func treatmentPlan(accessToken: String, id: String) async throws(FullscriptError) -> TreatmentPlan {
-        try await fetch(APIRequest(.get, "clinic", "treatment_plans", id, accessToken: accessToken), member: "treatment_plan").value
+        try await fetch(APIRequest(.get, "clinic", "treatment_plans", id, endpoint: "get_treatment_plan", accessToken: accessToken), member: "treatment_plan").value
     }
 }

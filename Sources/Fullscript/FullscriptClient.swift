@@ -1,3 +1,5 @@
+import CoreMetrics
+import Metrics
 import Foundation
 import HTTPTypes
 import Logging
@@ -9,13 +11,22 @@ public struct FullscriptClient: Sendable {
     let credentials: FullscriptCredentials
     let transport: any FullscriptTransport
     let logger: Logger
+    let metrics: any MetricsFactory
     private let base: BaseURL?
 
-    public init(endpoints: FullscriptEndpoints, credentials: FullscriptCredentials, transport: any FullscriptTransport, logger: Logger) {
+    static let callsTotal = "fullscript_requests_total"
+    static let callDuration = "fullscript_request_duration_seconds"
+
+    /// Each call's latency and outcome go to `metrics` (swift-metrics' global factory unless given one).
+    public init(
+        endpoints: FullscriptEndpoints, credentials: FullscriptCredentials, transport: any FullscriptTransport, logger: Logger,
+        metrics: (any MetricsFactory)? = nil
+    ) {
         self.endpoints = endpoints
         self.credentials = credentials
         self.transport = transport
         self.logger = logger
+        self.metrics = metrics ?? MetricsSystem.factory
         base = BaseURL(endpoints.apiBaseURL)
     }
 
@@ -42,8 +53,10 @@ public struct FullscriptClient: Sendable {
             metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
             metadata["error"] = "\(error)"
             logger.warning("fullscript call failed", metadata: metadata)
-            if error is FullscriptTransportTimeout { throw FullscriptError(.timedOut) }
-            throw FullscriptError(.unavailable(error is CancellationError ? "cancelled" : "\(error)"))
+            let failure = error is FullscriptTransportTimeout
+                ? FullscriptError(.timedOut) : FullscriptError(.unavailable(error is CancellationError ? "cancelled" : "\(error)"))
+            record(request, outcome: failure.kind.metricLabel, since: start)
+            throw failure
         }
         let requestID = response.headerFields[Self.requestIDField]
         metadata["status"] = "\(response.status.code)"
@@ -55,9 +68,18 @@ public struct FullscriptClient: Sendable {
                                                                 "body": "\(String(decoding: body, as: UTF8.self))"])
         }
         guard response.status.kind == .successful else {
-            throw ErrorResponse.error(status: response.status, headers: response.headerFields, body: body, requestID: requestID)
+            let failure = ErrorResponse.error(status: response.status, headers: response.headerFields, body: body, requestID: requestID)
+            record(request, outcome: failure.kind.metricLabel, since: start)
+            throw failure
         }
+        record(request, outcome: "ok", since: start)
         return Answer(status: response.status.code, body: body, requestID: requestID)
+    }
+
+    private func record(_ request: APIRequest, outcome: String, since start: ContinuousClock.Instant) {
+        let dimensions = [("endpoint", request.endpoint), ("outcome", outcome)]
+        Counter(label: Self.callsTotal, dimensions: dimensions, factory: metrics).increment()
+        Timer(label: Self.callDuration, dimensions: dimensions, factory: metrics).record(duration: start.duration(to: .now))
     }
 
     /// Sends `request` and decodes the member named `member` of the answer (with `meta`, for lists).

@@ -33,6 +33,23 @@ public struct FullscriptError: Error, Sendable, Equatable {
     }
 }
 
+extension FullscriptError.Kind {
+    /// The kind without its details, as a metrics label: a fixed set of values.
+    public var metricLabel: String {
+        switch self {
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .invalidGrant: "invalid_grant"
+        case .validation: "validation"
+        case .notFound: "not_found"
+        case .rateLimited: "rate_limited"
+        case .unavailable: "unavailable"
+        case .timedOut: "timed_out"
+        case .malformedResponse: "malformed_response"
+        }
+    }
+}
+
 /// Never includes tokens or bodies: only the kind, Fullscript's validation messages, status and request id.
 extension FullscriptError: CustomStringConvertible {
     public var description: String {

@@ -33,6 +33,8 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let id: String
         let method: HTTPRequest.Method?
         let path: Substring
+        /// The metrics label: the matched route's pattern.
+        let route: String
         let version: HTTPVersion
         let keepAlive: Bool
         let startedAt: UInt64
@@ -189,7 +191,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
         let path = Request.path(of: head.request.path)
         let resolution = context.router.resolve(method: head.request.method, path: path)
-        if case .route(_, _, let maxBodySize?) = resolution {
+        if case .route(_, _, let maxBodySize?, _) = resolution {
             decoder.bodyLimit = maxBodySize
         }
         let now = MonotonicClock.now()
@@ -213,50 +215,60 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         deadline = 0
         setInterest(reading: false, watchingHangup: !inputClosed)
         let head = request.head
+        let path = Request.path(of: head.request.path)
+        let route: String
+        switch request.resolution {
+        case .route(_, _, _, let label): route = label
+        case .notFound, .methodNotAllowed: route = Router.unmatchedLabel
+        }
         let exchange = Exchange(
-            id: request.id, method: head.request.method, path: Request.path(of: head.request.path),
+            id: request.id, method: head.request.method, path: path, route: route,
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
+        let router = context.router
         switch request.resolution {
         case .notFound:
-            send(.text("Not Found", status: .notFound), exchange)
+            send(router.renderError(HTTPError(.notFound), path, request.id), exchange)
         case .methodNotAllowed(let allowed):
-            var response = Response.text("Method Not Allowed", status: .methodNotAllowed)
+            var response = router.renderError(HTTPError(.methodNotAllowed), path, request.id)
             response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
             send(response, exchange)
-        case .route(let handler, let parameters, _):
+        case .route(let handler, let parameters, _, _):
             let input = Request(
                 head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
             )
             let logger = context.logger
             Task(executorPreference: loop) {
-                let response = await Self.respond(to: input, with: handler, logger: logger)
+                let response = await Self.respond(to: input, with: handler, router: router, logger: logger)
                 self.loop.executeInLoop { self.send(response, exchange) }
             }
         }
     }
 
-    private static func respond(to request: Request, with handler: Handler, logger: Logger) async -> Response {
+    private static func respond(to request: Request, with handler: Handler, router: Router, logger: Logger) async -> Response {
         do {
             return try await handler(request)
         } catch let error as HTTPError {
-            return .text(error.message, status: error.status)
+            return router.renderError(error, request.path, request.id)
         } catch {
             logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            return .text("Internal Server Error", status: .internalServerError)
+            return router.renderError(HTTPError(.internalServerError), request.path, request.id)
         }
     }
 
+    /// A request whose head was read (a body over its route's limit, bad chunking) keeps its path
+    /// and id, so the answer is rendered as that route's clients expect.
     private func reject(_ error: HTTPParseError) {
         phase = .responding
+        let head = pending.map { (id: $0.id, method: $0.head.request.method, path: Request.path(of: $0.head.request.path)) }
         pending = nil
         setInterest(reading: false, watchingHangup: false)
         lingerAfterResponse = true
         let exchange = Exchange(
-            id: state.requestIDs.next(), method: nil, path: "-", version: .http1_1, keepAlive: false,
-            startedAt: MonotonicClock.now()
+            id: head?.id ?? state.requestIDs.next(), method: head?.method, path: head?.path ?? "-", route: Router.malformedLabel,
+            version: .http1_1, keepAlive: false, startedAt: MonotonicClock.now()
         )
-        send(.text(error.reason, status: error.status), exchange)
+        send(context.router.renderError(HTTPError(error.status, error.reason), exchange.path, exchange.id), exchange)
     }
 
     // MARK: Responses
@@ -298,6 +310,9 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         responseInFlight = true
         HTTPResponseEncoder.writeHead(HTTPResponse(status: response.status, headerFields: fields), into: &output)
         log(exchange, status: status)
+        context.metrics.record(
+            method: exchange.method, route: exchange.route, status: status, nanoseconds: MonotonicClock.now() - exchange.startedAt
+        )
         guard !isHead && bodyAllowed else {
             flush()
             return
@@ -496,7 +511,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         streamTask = nil
         streamWaiter?.resume(throwing: ConnectionClosed())
         streamWaiter = nil
-        context.openConnections.subtract(1, ordering: .relaxed)
+        context.connectionClosed()
     }
 }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Glibc
 import Logging
 import Reactor
@@ -13,9 +14,15 @@ public final class HTTPServer: Sendable {
     /// The port actually bound; differs from the configuration's when that asked for port 0.
     public let port: Int
 
-    /// Binds the listening sockets; connections are accepted from `start()` on.
-    public init(configuration: Configuration, router: Router, logger: Logger) throws(SystemError) {
-        context = ServerContext(configuration: configuration, router: router, logger: logger)
+    /// Binds the listening sockets; connections are accepted from `start()` on. Request counts and
+    /// latencies go to `metrics` (swift-metrics' global factory unless given one).
+    public init(
+        configuration: Configuration, router: Router, logger: Logger, metrics: (any MetricsFactory)? = nil
+    ) throws(SystemError) {
+        context = ServerContext(
+            configuration: configuration, router: router, logger: logger,
+            metrics: ServerMetrics(factory: metrics ?? MetricsSystem.factory)
+        )
         Self.raiseDescriptorLimit(toFit: configuration.maxConnections)
         var descriptors: [Int32] = []
         var port = configuration.port

@@ -60,7 +60,7 @@ final class Listener: EventLoopSource, @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            context.openConnections.add(1, ordering: .relaxed)
+            context.connectionOpened()
             let connection = Connection(
                 descriptor: client, loop: loop, state: state, context: context, remoteAddress: SocketAddress.describe(address)
             )

@@ -2,11 +2,16 @@ import HTTPTypes
 
 public typealias Handler = @Sendable (Request) async throws -> Response
 
+/// Renders an answer the server gives on its own (no route, wrong method, a body over the limit, a
+/// malformed request, a thrown `HTTPError` or a handler's failure), given the request's path and id.
+public typealias ErrorRenderer = @Sendable (_ error: HTTPError, _ path: Substring, _ requestID: String) -> Response
+
 /// Routes by method and path pattern. Patterns are `/`-separated segments; a segment `:name`
 /// captures one percent-decoded path segment. Built once before the server starts.
 public struct Router: Sendable {
     struct Route: Sendable {
         let method: HTTPRequest.Method
+        let pattern: String
         let segments: [Segment]
         let maxBodySize: Int?
         let handler: Handler
@@ -18,7 +23,8 @@ public struct Router: Sendable {
     }
 
     enum Resolution: Sendable {
-        case route(handler: Handler, parameters: [String: String], maxBodySize: Int?)
+        /// `label` names the route for metrics: its pattern, never the client's path.
+        case route(handler: Handler, parameters: [String: String], maxBodySize: Int?, label: String)
         case methodNotAllowed(allowed: [HTTPRequest.Method])
         case notFound
     }
@@ -29,6 +35,13 @@ public struct Router: Sendable {
     /// Runs before every routed handler (not the fallback); a response it returns is sent instead.
     /// For checks that span many routes, such as rate limits.
     public var admission: (@Sendable (Request) async throws -> Response?)?
+    /// Plain text unless the application says otherwise (JSON on its API paths, for one).
+    public var renderError: ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }
+
+    /// Metric labels for requests that reached no route of their own.
+    static let staticFilesLabel = "static"
+    static let unmatchedLabel = "unmatched"
+    static let malformedLabel = "malformed"
 
     public init() {}
 
@@ -37,21 +50,19 @@ public struct Router: Sendable {
             part.hasPrefix(":") ? Segment.parameter(String(part.dropFirst())) : .literal(String(part))
         }
         precondition(!routes.contains { $0.method == method && $0.segments == segments }, "duplicate route \(method) \(pattern)")
-        routes.append(Route(method: method, segments: segments, maxBodySize: maxBodySize, handler: handler))
+        let canonical = "/" + segments.map { segment in
+            switch segment {
+            case .literal(let literal): literal
+            case .parameter(let name): ":" + name
+            }
+        }.joined(separator: "/")
+        routes.append(Route(method: method, pattern: canonical, segments: segments, maxBodySize: maxBodySize, handler: handler))
     }
 
     /// Every route as `METHOD /pattern` (`:name` for a parameter), in registration order, so a test can
     /// hold a document that must cover every route (the OpenAPI one) to the routes actually served.
     public var registeredRoutes: [String] {
-        routes.map { route in
-            let path = route.segments.map { segment in
-                switch segment {
-                case .literal(let literal): literal
-                case .parameter(let name): ":" + name
-                }
-            }
-            return "\(route.method) /" + path.joined(separator: "/")
-        }
+        routes.map { "\($0.method) \($0.pattern)" }
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
@@ -86,10 +97,12 @@ public struct Router: Sendable {
         for route in routes where route.segments.count == parts.count {
             guard let parameters = match(route.segments, parts) else { continue }
             if route.method == method {
-                return .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize)
+                return .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize, label: route.pattern)
             }
             if method == .head, route.method == .get {
-                headFallback = .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize)
+                headFallback = .route(
+                    handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize, label: route.pattern
+                )
             }
             allowed.append(route.method)
         }
@@ -99,7 +112,7 @@ public struct Router: Sendable {
             return .methodNotAllowed(allowed: allowed)
         }
         if let fallback, method == .get || method == .head {
-            return .route(handler: fallback, parameters: [:], maxBodySize: 0)
+            return .route(handler: fallback, parameters: [:], maxBodySize: 0, label: Self.staticFilesLabel)
         }
         return .notFound
     }

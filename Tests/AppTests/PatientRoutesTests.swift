@@ -293,7 +293,10 @@ struct PatientRoutesTests {
 
             let limit = PatientRoutes.maxBodySize
             let oversized = #"{"first_name":""# + String(repeating: "a", count: limit) + #""}"#
-            #expect(try harness.put("p-2", oversized).status == 413)
+            let tooLarge = try harness.put("p-2", oversized)
+            #expect(tooLarge.status == 413)
+            #expect(try tooLarge.apiError["code"] as? String == "content_too_large", "the server's own refusal, in the API's shape")
+            #expect(try tooLarge.apiError["request_id"] as? String == tooLarge.header("x-request-id"))
             #expect(try await harness.rows("SELECT * FROM patients WHERE ehr_patient_id = 'p-2'").isEmpty)
         }
     }
@@ -381,6 +384,26 @@ struct PatientRoutesTests {
             }
             #expect(try await harness.rows("SELECT * FROM patients").isEmpty)
             #expect(try harness.put("p-1003", #"{"first_name":"Taylor","last_name":"Kim","email":"taylor.kim@example.com"}"#).status == 201)
+        }
+    }
+
+    @Test func unknownPathsAndMethodsUnderTheAPIAnswerInTheAPIsErrorShape() async throws {
+        try await withHarness { harness in
+            let unknown = try harness.send("GET", path: "/api/v1/nothing-here", requestID: "req-unknown")
+            #expect(unknown.status == 404)
+            #expect(unknown.header("content-type") == "application/json")
+            #expect(try unknown.apiError["code"] as? String == "not_found")
+            #expect(try unknown.apiError["request_id"] as? String == "req-unknown")
+            let wrongMethod = try harness.send("POST", "p-1", body: "{}")
+            #expect(wrongMethod.status == 405)
+            #expect(try wrongMethod.apiError["code"] as? String == "method_not_allowed")
+            #expect(wrongMethod.header("allow") == "PUT, GET, DELETE, HEAD")
+            #expect(try harness.send("GET", path: "/ehr/api/nothing").apiError["code"] as? String == "not_found")
+            #expect(try harness.send("GET", path: "/webhooks/other").apiError["code"] as? String == "not_found")
+
+            let page = try harness.send("DELETE", path: "/index.html")
+            #expect(page.status == 404)
+            #expect(page.header("content-type") == "text/plain; charset=utf-8", "pages for people stay text")
         }
     }
 }

@@ -35,9 +35,11 @@ struct WebhookProcessorTests {
         let application = harness.application
         return WebhookProcessor(
             inbox: application.webhooks.inbox, plans: application.plans, patients: application.patients, vault: application.vault,
-            client: application.config.fullscript.client(over: application.httpClient, logger: ApplicationTests.quietLogger),
+            client: application.config.fullscript.client(
+                over: application.httpClient, logger: ApplicationTests.quietLogger, metrics: application.metrics
+            ),
             updates: application.planUpdates, source: .webhook, retry: .init(maxAttempts: 5, firstDelay: firstRetry),
-            logger: ApplicationTests.quietLogger, now: { harness.clock.now() }
+            metrics: application.metrics, logger: ApplicationTests.quietLogger, now: { harness.clock.now() }
         )
     }
 

@@ -214,7 +214,7 @@ struct WebhookRoutesTests {
         defer { Task { await harness.stop() } }
         let logs = LogCapture()
         let routes = WebhookRoutes(settings: harness.application.config.fullscript.webhook, inbox: harness.application.webhooks.inbox,
-                                   processor: harness.application.webhooks, logger: Logger(label: "test") { _ in logs }, now: Date.init)
+                                   processor: harness.application.webhooks, metrics: harness.application.metrics, logger: Logger(label: "test") { _ in logs }, now: Date.init)
         let body = PlanEvent.body("ev-secret", plan: PlanEvent.plan(message: "very private note"))
         let signature = WebhookSigner(secret: "wrong").signature(timestamp: Int(Date().timeIntervalSince1970), body: body)
         var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/webhooks/fullscript")

@@ -220,6 +220,34 @@ struct HTTPServerTests {
         }
     }
 
+    @Test func theServersOwnErrorsAreRenderedByTheRouterWithTheirPathAndRequestID() async throws {
+        var router = Self.echoRouter
+        router.renderError = { error, path, id in .text("\(error.status.code)|\(path)|\(id)|\(error.message)", status: error.status) }
+        try await withServer(router: router) { server in
+            let client = try TestClient(port: server.port)
+            client.send("GET /nope?q=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-404\r\n\r\n")
+            #expect(try client.readResponse().text == "404|/nope|req-404|Not Found")
+            client.send("DELETE /hello HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-405\r\n\r\n")
+            let wrongMethod = try client.readResponse()
+            #expect(wrongMethod.text == "405|/hello|req-405|Method Not Allowed")
+            #expect(wrongMethod.header("allow") == "GET, HEAD")
+            client.send("GET /fail HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-500\r\n\r\n")
+            #expect(try client.readResponse().text == "500|/fail|req-500|Internal Server Error")
+            client.send("GET /teapot HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-418\r\n\r\n")
+            #expect(try client.readResponse().text == "418|/teapot|req-418|short and stout")
+            client.send("POST /small HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-413\r\nContent-Length: 9\r\n\r\n")
+            let tooLarge = try client.readResponse()
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.text.hasPrefix("413|/small|req-413|"), "a body over the limit keeps its request's path and id")
+
+            let malformed = try TestClient(port: server.port)
+            malformed.send("GET /hello HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n")
+            let rejected = try malformed.readResponse()
+            #expect(rejected.status == 400)
+            #expect(rejected.text.hasPrefix("400|-|"), "no head was read, so no path")
+        }
+    }
+
     @Test func mapsHandlerErrorsWithoutLeakingDetails() async throws {
         try await withServer(router: Self.echoRouter) { server in
             let client = try TestClient(port: server.port)

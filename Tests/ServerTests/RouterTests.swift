@@ -14,7 +14,7 @@ struct RouterTests {
 
     @Test func capturesPercentDecodedParameters() async throws {
         let router = Self.makeRouter()
-        guard case .route(let handler, let parameters, _) = router.resolve(method: .get, path: "/recommend/p%2042") else {
+        guard case .route(let handler, let parameters, _, _) = router.resolve(method: .get, path: "/recommend/p%2042") else {
             Issue.record("no route")
             return
         }
@@ -28,7 +28,7 @@ struct RouterTests {
         router.fallback = { _ in .text("file") }
         router.admission = { request in request.path.hasPrefix("/recommend/") ? .text("slow down", status: .tooManyRequests) : nil }
         func answer(_ path: String) async throws -> Response? {
-            guard case .route(let handler, let parameters, _) = router.resolve(method: .get, path: Substring(path)) else { return nil }
+            guard case .route(let handler, let parameters, _, _) = router.resolve(method: .get, path: Substring(path)) else { return nil }
             return try await handler(Request(head: HTTPRequest(method: .get, scheme: nil, authority: "x", path: path), parameters: parameters))
         }
         #expect(try await answer("/recommend/p-1")?.status == .tooManyRequests)
@@ -65,7 +65,7 @@ struct RouterTests {
     }
 
     @Test func carriesTheRoutesBodyLimit() {
-        guard case .route(_, _, let limit) = Self.makeRouter().resolve(method: .post, path: "/api/v1/patients/7") else {
+        guard case .route(_, _, let limit, _) = Self.makeRouter().resolve(method: .post, path: "/api/v1/patients/7") else {
             Issue.record("no route")
             return
         }
