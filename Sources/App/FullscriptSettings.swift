@@ -12,6 +12,9 @@ public struct FullscriptSettings: Sendable {
     public var caFile: String?
     /// The longest a click waits for Fullscript, retries included.
     public var timeout: Duration
+    /// Connections to Fullscript at once; clicks beyond them wait for one. Each click holds one for a
+    /// whole Fullscript round trip, so this over the round-trip time bounds clicks per second.
+    public var maxConnections: Int
     /// Whether Fullscript emails a patient it creates from a draft link.
     public var sendWelcomeEmail: Bool
     /// Outside production, patient emails must be in one of these domains (or their subdomains),
@@ -57,6 +60,7 @@ public struct FullscriptSettings: Sendable {
         )
         caFile = try config.optionalString("fullscript.ca_file")
         timeout = .milliseconds(try config.int("fullscript.timeout_ms", in: 100...120_000))
+        maxConnections = try config.int("fullscript.max_connections", in: 1...4096)
         sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
         patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
@@ -67,6 +71,7 @@ public struct FullscriptSettings: Sendable {
     var httpClientConfiguration: HTTPClientConfiguration {
         var configuration = HTTPClientConfiguration()
         configuration.caFile = caFile
+        configuration.maxConnectionsPerOrigin = maxConnections
         configuration.allowPlainHTTPToLoopback = environment == .custom
         return configuration
     }

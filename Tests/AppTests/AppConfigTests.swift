@@ -42,6 +42,7 @@ struct AppConfigTests {
     @Test(arguments: [
         ("PORT", "eighty", "port"), ("PORT", "70000", "port"), ("LOG_LEVEL", "loud", "log.level"),
         ("DATABASE_AUTO_MIGRATE", "maybe", "database.auto_migrate"), ("HTTP_IDLE_TIMEOUT_MS", "0", "http.idle_timeout_ms"),
+        ("FULLSCRIPT_MAX_CONNECTIONS", "0", "fullscript.max_connections"),
     ])
     func rejectsBadValuesNamingTheKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: ConfigError.self) {
@@ -58,6 +59,9 @@ struct AppConfigTests {
         #expect(config.fullscript.credentials.clientSecret == "secret")
         #expect(!"\(config.fullscript.credentials)".contains("secret"))
         #expect(config.tokenKeys.current.bitCount == 256)
+        #expect(config.fullscript.httpClientConfiguration.maxConnectionsPerOrigin == 256)
+        let wider = try await Self.load(["FULLSCRIPT_MAX_CONNECTIONS": "1000"])
+        #expect(wider.fullscript.httpClientConfiguration.maxConnectionsPerOrigin == 1000)
     }
 
     @Test(arguments: [
