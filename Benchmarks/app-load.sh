@@ -32,6 +32,6 @@ for route in /readyz /healthz; do
         out="$(run_bounded $((DURATION + 30)) wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 5s \
             -s "$BENCH_DIR/wrk-report.lua" "http://127.0.0.1:$port$route" 2>&1 || true)"
         awk -v route="$route" -v conns="$conns" '$1 == "WRK_RESULT" {
-            printf "%-10s %5s %11.0f %10.2f %10.2f %7d\n", route, conns, $2 / ($3 / 1e6), $4 / 1000, $5 / 1000, $6 + $7 }' <<<"$out"
+            printf "%-10s %5s %11.0f %10.2f %10.2f %7d\n", route, conns, $2 / ($3 / 1e6), $4 / 1000, $6 / 1000, $9 + $10 }' <<<"$out"
     done
 done

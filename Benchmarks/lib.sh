@@ -191,21 +191,25 @@ check_routes() {
     [[ "$out" == "200 4096" ]] || log "warning: /static/4k.bin answered '$out', expected '200 4096'"
 }
 
-# start_demo WORK_DIR PORT SANDBOX_PORT: runs the release `fullscript-redirect demo` in WORK_DIR (its
+# start_demo WORK_DIR PORT SANDBOX_PORT: runs the release `fullscript-redirect demo` (or $FSR_BINARY) in WORK_DIR (its
 # data lives there) with the simulator's and our own per-user rate limits lifted (one user makes
-# every request here), and waits for /readyz. Sets DEMO_PID.
+# every request here), and waits for /readyz. Sets DEMO_PID and DEMO_SERVICE_KEY (the key it printed).
 DEMO_PID=""
+DEMO_SERVICE_KEY=""
 start_demo() {
     local work_dir="$1" port="$2" sandbox_port="$3" dir
     for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
     (cd "$work_dir" && LOG_LEVEL=warning RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
-        exec "$REPO_DIR/.build/release/fullscript-redirect" demo --port "$port" \
+        exec stdbuf -oL "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
         --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 >"$work_dir/demo.log" 2>&1) &
     DEMO_PID=$!
     _CLEANUP_PIDS+=("$DEMO_PID")
     SERVER_PORT="$port"
     for _ in $(seq 100); do
-        http_status_is /readyz 200 && return 0
+        if http_status_is /readyz 200; then
+            DEMO_SERVICE_KEY="$(sed -n 's/.*Service key for \/api\/v1 .*: *//p' "$work_dir/demo.log")"
+            return 0
+        fi
         sleep 0.1
     done
     die "the demo did not become ready (see $work_dir/demo.log)"

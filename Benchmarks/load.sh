@@ -41,7 +41,7 @@ run_wrk() { # run_wrk ROUTE CONNS [HEADER]
     run_bounded $((DURATION + 30)) wrk "${args[@]}" "http://127.0.0.1:$SERVER_PORT$route" >"$wrk_out" 2>&1 || true
     out="$(<"$wrk_out")"
     read -r rps p50 p99 errors < <(awk '$1 == "WRK_RESULT" {
-            printf "%.0f %.2f %.2f %d\n", $2 / ($3 / 1e6), $4 / 1000, $5 / 1000, $6 + $7 }' <<<"$out") || true
+            printf "%.0f %.2f %.2f %d\n", $2 / ($3 / 1e6), $4 / 1000, $6 / 1000, $9 + $10 }' <<<"$out") || true
     if [[ -z "$rps" ]]; then
         log "wrk failed on $route with $conns connections:"
         printf '%s\n' "$out" >&2

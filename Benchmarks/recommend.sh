@@ -30,5 +30,5 @@ for conns in $CONNS; do
     out="$(run_bounded $((DURATION + 30)) wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 5s \
         -H "Cookie: fsr_session=$session" -s "$BENCH_DIR/wrk-report.lua" "$base/recommend/p-1001" 2>&1 || true)"
     awk -v conns="$conns" '$1 == "WRK_RESULT" {
-        printf "%5s %11.0f %10.2f %10.2f %7d\n", conns, $2 / ($3 / 1e6), $4 / 1000, $5 / 1000, $6 + $7 }' <<<"$out"
+        printf "%5s %11.0f %10.2f %10.2f %7d\n", conns, $2 / ($3 / 1e6), $4 / 1000, $6 / 1000, $9 + $10 }' <<<"$out"
 done

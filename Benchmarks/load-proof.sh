@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The load proof (README, Performance): full clicks against the simulator with 150 ms of added
+# upstream latency on 1,000 connections while 10,000 idle keep-alive connections are held, the
+# latency we add at a moderate load, and the server's RSS over a 10-minute soak.
+#
+# usage: Benchmarks/load-proof.sh
+# env:   UPSTREAM_MS (150), CLICKS (1000 connections), CLICK_SECONDS (10), MODERATE (100 connections),
+#        IDLE (10000), SOAK_SECONDS (600), SOAK_CONNS (100), MAX_GROWTH_MIB (32)
+#        FSR_BINARY: a fullscript-redirect to use instead of building the release one
+# The test command runs a short form: SOAK_SECONDS=20 CLICK_SECONDS=5 on the debug build.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+
+ensure_command wrk
+ensure_command curl
+raise_fd_limit 20000
+if [[ -z "${FSR_BINARY:-}" ]]; then
+    (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
+fi
+work_dir=""
+make_temp_dir work_dir
+port="$(free_port)"
+sandbox_port="$(free_port)"
+clicks="${CLICKS:-1000}"
+# Enough connections to Fullscript for every concurrent click: the upstream, not our pool, is the bound.
+FULLSCRIPT_MAX_CONNECTIONS="$clicks" start_demo "$work_dir" "$port" "$sandbox_port"
+session="$(demo_session "$port" "$work_dir/cookies")"
+[[ -n "$session" ]] || die "no session cookie (see $work_dir/demo.log)"
+
+soak="${SOAK_SECONDS:-600}"
+run_bounded $((soak * 2 + 600)) python3 "$BENCH_DIR/load_proof.py" \
+    --port "$port" --sandbox-port "$sandbox_port" --pid "$DEMO_PID" --session "$session" --service-key "$DEMO_SERVICE_KEY" \
+    --upstream-ms "${UPSTREAM_MS:-150}" --clicks "$clicks" --click-seconds "${CLICK_SECONDS:-10}" \
+    --moderate "${MODERATE:-100}" --idle "${IDLE:-10000}" --soak-seconds "$soak" \
+    --soak-conns "${SOAK_CONNS:-100}" --max-growth-mib "${MAX_GROWTH_MIB:-32}" || {
+    status=$?
+    log "the load proof failed; the demo's log:"
+    tail -n 20 "$work_dir/demo.log" >&2
+    exit "$status"
+}
+kill -0 "$DEMO_PID" 2>/dev/null || die "the demo died (see $work_dir/demo.log)"
