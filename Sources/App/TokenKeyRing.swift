@@ -17,7 +17,8 @@ public struct TokenKeyRing: Sendable {
     }
 
     /// `TOKEN_ENCRYPTION_KEY` (base64 of 32 bytes, e.g. `openssl rand -base64 32`) and, during a
-    /// rotation, `TOKEN_ENCRYPTION_PREVIOUS_KEYS` (comma-separated, same form).
+    /// rotation, `TOKEN_ENCRYPTION_PREVIOUS_KEYS` (comma-separated, same form); each also from a file
+    /// named by `NAME_FILE`, as the old keys are as secret as the current one.
     public static func fromEnvironment(_ environment: [String: String]) throws(ConfigError) -> TokenKeyRing {
         let text: String
         do {
@@ -26,7 +27,7 @@ public struct TokenKeyRing: Sendable {
             throw ConfigError(key: "token_encryption_key", problem: error.problem + " (32 random bytes in base64, e.g. `openssl rand -base64 32`)")
         }
         let current = try parse(text, name: "token_encryption_key")
-        let previous = try (environment["TOKEN_ENCRYPTION_PREVIOUS_KEYS"] ?? "")
+        let previous = try (try Secret.optional("TOKEN_ENCRYPTION_PREVIOUS_KEYS", from: environment) ?? "")
             .split(separator: ",")
             .map { piece throws(ConfigError) in try parse(String(piece), name: "token_encryption_previous_keys") }
         return TokenKeyRing(current: current, previous: previous)

@@ -52,6 +52,19 @@ struct AppConfigTests {
         #expect(error?.description.contains(variable) == true)
     }
 
+    @Test func previousTokenKeysComeFromAFileLikeEveryOtherSecret() throws {
+        let oldBytes = SecureRandom.bytes(count: 32)
+        let old = try SymmetricKey(bytes: oldBytes)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("previous-\(UUID().uuidString)")
+        try (Data(oldBytes).base64EncodedString() + "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let sealedUnderOld = TokenKeyRing(current: old).seal("token", field: "access_token", user: "u")
+        let ring = try TokenKeyRing.fromEnvironment([
+            "TOKEN_ENCRYPTION_KEY": Self.required["TOKEN_ENCRYPTION_KEY"]!, "TOKEN_ENCRYPTION_PREVIOUS_KEYS_FILE": file.path,
+        ])
+        #expect(try ring.open(sealedUnderOld, keyID: old.fingerprint, field: "access_token", user: "u") == "token")
+    }
+
     @Test func readsFullscriptSettingsAndTheTokenKey() async throws {
         let config = try await Self.load([:])
         #expect(config.fullscript.environment == .usSandbox)
