@@ -194,14 +194,16 @@ check_routes() {
 # start_demo WORK_DIR PORT SANDBOX_PORT: runs the release `fullscript-redirect demo` (or $FSR_BINARY) in WORK_DIR (its
 # data lives there) with the simulator's and our own per-user rate limits lifted (one user makes
 # every request here), and waits for /readyz. Sets DEMO_PID and DEMO_SERVICE_KEY (the key it printed).
+# Extra demo flags (e.g. --external-sandbox) come from the DEMO_FLAGS array.
 DEMO_PID=""
 DEMO_SERVICE_KEY=""
+DEMO_FLAGS=()
 start_demo() {
     local work_dir="$1" port="$2" sandbox_port="$3" dir
     for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
     (cd "$work_dir" && LOG_LEVEL=warning RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
         exec stdbuf -oL "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
-        --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 >"$work_dir/demo.log" 2>&1) &
+        --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 "${DEMO_FLAGS[@]}" >"$work_dir/demo.log" 2>&1) &
     DEMO_PID=$!
     _CLEANUP_PIDS+=("$DEMO_PID")
     SERVER_PORT="$port"

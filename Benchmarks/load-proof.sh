@@ -4,7 +4,7 @@
 # latency we add at a moderate load, and the server's RSS over a 10-minute soak.
 #
 # usage: Benchmarks/load-proof.sh
-# env:   UPSTREAM_MS (150), CLICKS (1000 connections), CLICK_SECONDS (10), MODERATE (100 connections),
+# env:   UPSTREAM_MS (150), CLICKS (1000 connections), CLICK_SECONDS (10), MODERATE (100 connections), OPEN_LOOP_RATE (200/s),
 #        IDLE (10000), SOAK_SECONDS (600), SOAK_CONNS (100), MAX_GROWTH_MIB (32)
 #        FSR_BINARY: a fullscript-redirect to use instead of building the release one
 # The test command runs a short form: SOAK_SECONDS=20 CLICK_SECONDS=5 on the debug build.
@@ -23,7 +23,17 @@ make_temp_dir work_dir
 port="$(free_port)"
 sandbox_port="$(free_port)"
 clicks="${CLICKS:-1000}"
+binary="${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}"
+# The simulator in a process of its own: it keeps every plan and request it saw, which is not our memory.
+LOG_LEVEL=warning "$binary" sandbox --port "$sandbox_port" --public-host localhost --rate-limit 100000000 \
+    --redirect-uri "http://127.0.0.1:$port/oauth/fullscript/callback" >"$work_dir/sandbox.log" 2>&1 &
+_CLEANUP_PIDS+=("$!")
+for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$sandbox_port/" && break
+    sleep 0.1
+done
 # Enough connections to Fullscript for every concurrent click: the upstream, not our pool, is the bound.
+DEMO_FLAGS=(--external-sandbox)
 FULLSCRIPT_MAX_CONNECTIONS="$clicks" start_demo "$work_dir" "$port" "$sandbox_port"
 session="$(demo_session "$port" "$work_dir/cookies")"
 [[ -n "$session" ]] || die "no session cookie (see $work_dir/demo.log)"
@@ -32,7 +42,7 @@ soak="${SOAK_SECONDS:-600}"
 run_bounded $((soak * 2 + 600)) python3 "$BENCH_DIR/load_proof.py" \
     --port "$port" --sandbox-port "$sandbox_port" --pid "$DEMO_PID" --session "$session" --service-key "$DEMO_SERVICE_KEY" \
     --upstream-ms "${UPSTREAM_MS:-150}" --clicks "$clicks" --click-seconds "${CLICK_SECONDS:-10}" \
-    --moderate "${MODERATE:-100}" --idle "${IDLE:-10000}" --soak-seconds "$soak" \
+    --moderate "${MODERATE:-100}" --open-loop-rate "${OPEN_LOOP_RATE:-200}" --idle "${IDLE:-10000}" --soak-seconds "$soak" \
     --soak-conns "${SOAK_CONNS:-100}" --max-growth-mib "${MAX_GROWTH_MIB:-32}" || {
     status=$?
     log "the load proof failed; the demo's log:"

@@ -6,15 +6,19 @@ Phases, each bounded in time:
   1. the simulator adds --upstream-ms to every Fullscript call;
   2. --idle keep-alive connections are opened and left idle;
   3. wrk runs `GET /recommend/p-1001` with the session cookie on --clicks connections for
-     --click-seconds, then at --moderate connections: latency minus the upstream's is what we add;
+     --click-seconds, then at --moderate connections; then --open-loop-rate clicks/s arrive at random
+     moments: latency minus the upstream's is what we add;
   4. the idle connections are counted again: every one must still be open;
   5. --soak-seconds of clicks at --soak-conns connections, the server's RSS sampled after each slice.
 Prints a report; exits 1 when a click failed, an idle connection was lost or RSS grew past --max-growth-mib.
 """
 
 import argparse
+import asyncio
 import json
+import math
 import os
+import random
 import re
 import subprocess
 import sys
@@ -78,6 +82,54 @@ def clicks(port, session, connections, seconds):
     }
 
 
+async def open_loop_clicks(port, session, rate, seconds, seed=7):
+    """Clicks arriving at `rate` per second at random (Poisson) moments, whatever the answers do.
+
+    A closed loop (wrk) with one fixed upstream latency sends its clicks in lockstep bursts; arrivals
+    that do not wait on each other measure the time we add rather than the queue a burst builds.
+    Returns the latencies in ms and the number of failures."""
+    rng = random.Random(seed)
+    request = (f"GET /recommend/p-1001 HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: fsr_session={session}\r\n\r\n").encode()
+    idle = []
+    latencies, failures = [], 0
+
+    async def one(scheduled):
+        nonlocal failures
+        connection = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = connection
+        try:
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+            length = re.search(rb"(?i)content-length: *(\d+)", head)
+            if length and int(length.group(1)):
+                await reader.readexactly(int(length.group(1)))
+            if not head.startswith(b"HTTP/1.1 302"):
+                failures += 1
+            idle.append(connection)
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+            failures += 1
+            writer.close()
+
+    tasks = []
+    start = time.perf_counter()
+    next_at = start
+    while next_at < start + seconds:
+        delay = next_at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(next_at)))
+        next_at += rng.expovariate(rate)
+    await asyncio.gather(*tasks)
+    for _, writer in idle:
+        writer.close()
+    return sorted(latencies), failures
+
+
+def nearest_rank(values, fraction):
+    return values[max(0, math.ceil(fraction * len(values)) - 1)]
+
+
 def describe(label, result, upstream_ms):
     added = ", ".join(f"{name} {result[name] - upstream_ms:.2f}" for name in ("p50", "p90", "p99"))
     print(f"  {label}: {result['requests']} clicks in {result['seconds']:.1f} s = {result['rate']:.0f}/s, "
@@ -97,6 +149,7 @@ def main():
     parser.add_argument("--clicks", type=int, default=1000, help="concurrent click connections")
     parser.add_argument("--click-seconds", type=int, default=10)
     parser.add_argument("--moderate", type=int, default=100, help="concurrency for the added-latency run")
+    parser.add_argument("--open-loop-rate", type=float, default=200, help="clicks/s at random moments (0: skip)")
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--soak-seconds", type=int, default=600)
     parser.add_argument("--soak-conns", type=int, default=100)
@@ -127,6 +180,21 @@ def main():
         for result in (burst, moderate):
             if result["errors"]:
                 failed.append(f"{result['errors']} clicks failed")
+        if args.open_loop_rate:
+            def paced():
+                latencies, failures = asyncio.run(
+                    open_loop_clicks(args.port, args.session, args.open_loop_rate, args.click_seconds))
+                return {"latencies": latencies, "failures": failures}
+            paced_run = measured(args.port, args.service_key, paced)
+            latencies = paced_run["latencies"]
+            added = {q: nearest_rank(latencies, q) - args.upstream_ms for q in (0.5, 0.9, 0.99)}
+            print(f"  {args.open_loop_rate}/s at random moments (open loop): {len(latencies)} clicks, latency ms "
+                  f"p50 {nearest_rank(latencies, 0.5):.1f} p99 {nearest_rank(latencies, 0.99):.1f} "
+                  f"max {latencies[-1]:.1f}; added over the upstream's {args.upstream_ms} ms: p50 {added[0.5]:.2f}, "
+                  f"p90 {added[0.9]:.2f}, p99 {added[0.99]:.2f}; failures {paced_run['failures']}; "
+                  f"server-side mean outside the Fullscript call {paced_run['ours_mean']:.2f} ms")
+            if paced_run["failures"]:
+                failed.append(f"{paced_run['failures']} paced clicks failed")
         alive = still_open(idle)
         print(f"  idle connections still open after the clicks: {alive} of {len(idle)}")
         if alive != len(idle):

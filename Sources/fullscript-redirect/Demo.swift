@@ -16,6 +16,12 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Port of the Fullscript simulator.") var sandboxPort = 8090
     @Option(help: "The simulator's requests per access token per 5 minutes (Fullscript's limit unless load testing).")
     var sandboxRateLimit: Int?
+    @Flag(help: """
+        Use a simulator already running on --sandbox-port (`fullscript-redirect sandbox --public-host localhost \
+        --redirect-uri http://HOST:PORT/oauth/fullscript/callback`) instead of starting one in this process, so that \
+        this process is the server alone (load tests measure its memory). Its webhooks do not reach this server.
+        """)
+    var externalSandbox = false
 
     func run() async throws {
         let host = options.host ?? "127.0.0.1"
@@ -42,11 +48,11 @@ struct Demo: AsyncParsableCommand {
         ]
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let application = try await Application(config: config, logger: logger)
-        let (sandbox, _) = try SandboxCommand.makeServer(
+        let sandbox = externalSandbox ? nil : try SandboxCommand.makeServer(
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
-        )
-        try sandbox.start()
+        ).0
+        try sandbox?.start()
         let serviceKey = try await application.seedDemoData()
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
@@ -55,7 +61,7 @@ struct Demo: AsyncParsableCommand {
             Press Ctrl-C to stop.
             """)
         try await application.run()
-        await sandbox.shutdown()
+        await sandbox?.shutdown()
     }
 
     /// A demo keeps its connections across restarts, so its key is kept too (owner-only file).

@@ -1,5 +1,6 @@
 import App
 import ArgumentParser
+import Foundation
 import Logging
 
 struct Sandbox: AsyncParsableCommand {
@@ -10,13 +11,17 @@ struct Sandbox: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8090
+    @Option(help: "The host name browsers reach it by, written into its links (default: --host).") var publicHost: String?
     @Option(help: "A redirect URI the simulated app accepts (repeatable).")
     var redirectURI: [String] = ["http://127.0.0.1:8080/oauth/fullscript/callback"]
+    @Option(help: "Requests per access token per 5 minutes (Fullscript's limit unless load testing).") var rateLimit: Int?
 
     func run() async throws {
         var logger = Logger(label: "fullscript-sandbox")
-        logger.logLevel = .info
-        let (server, _) = try SandboxCommand.makeServer(host: host, port: port, redirectURIs: redirectURI, logger: logger)
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let (server, _) = try SandboxCommand.makeServer(
+            host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit, logger: logger
+        )
         try server.start()
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")
         _ = await TerminationSignals().wait()
