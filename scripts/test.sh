@@ -14,6 +14,8 @@ if [ $# -eq 0 ]; then
     # The load proof in a short form: 1,000 concurrent clicks with 150 ms upstream latency while 10,000
     # idle connections are held, then a 10 s soak (the full one: Benchmarks/load-proof.sh, release build).
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" CLICK_SECONDS=5 SOAK_SECONDS=10 Benchmarks/load-proof.sh
+    # kill -9 during webhooks and token refreshes, three times: nothing acknowledged lost, nobody disconnected.
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/fault-test.sh
     # The Docker image's runtime stage, proven without a Docker engine (debootstrap + chroot: root only).
     if [ "$(id -u)" -eq 0 ]; then
         scripts/docker-proof.sh

@@ -7,12 +7,18 @@ import Logging
 /// one write, so lines from concurrent requests do not interleave.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
+    /// Metadata of the moment, such as the running request's id (`Logger.MetadataProvider.requestID`).
+    public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
     private let label: String
     private let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 
@@ -26,7 +32,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata.merging(event.metadata ?? [:]) { _, new in new }.mapValues(Self.json)
+        var fields = (metadataProvider?.get() ?? [:])
+            .merging(metadata) { _, new in new }
+            .merging(event.metadata ?? [:]) { _, new in new }
+            .mapValues(Self.json)
         if let error = event.error { fields["error"] = .string("\(error)") }
         fields["ts"] = .string(Timestamp.iso8601(Date()))
         fields["level"] = .string(event.level.rawValue)

@@ -15,9 +15,10 @@ public enum SandboxCommand {
     /// `rateLimit` is requests per access token per 5 minutes, Fullscript's own limit unless a load test raises it.
     public static func makeServer(host: String, publicHost: String? = nil, port: Int, redirectURIs: [String],
                                   webhooksTo application: Application? = nil, rateLimit: Int? = nil,
-                                  logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
+                                  accessTokenLifetime: Int? = nil, logger: Logger) throws -> (HTTPServer, FullscriptSandbox) {
         var configuration = SandboxConfiguration(redirectURIs: redirectURIs, publicBaseURL: "http://\(publicHost ?? host):\(port)")
         if let rateLimit { configuration.rateLimit = rateLimit }
+        if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
         var sender: WebhookSender?
         if let application, let webhook = application.config.fullscript.webhook, let secret = webhook.secrets.first {
             configuration.webhookURL = webhookURL(of: application)

@@ -61,10 +61,11 @@ public struct FullscriptClient: Sendable {
         let requestID = response.headerFields[Self.requestIDField]
         metadata["status"] = "\(response.status.code)"
         metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
-        metadata["request_id"] = "\(requestID ?? "-")"
+        // Fullscript's id for the call, which their support asks for; ours is `request_id`.
+        metadata["fullscript_request_id"] = "\(requestID ?? "-")"
         logger.info("fullscript call", metadata: metadata)
         if !request.bodyIsSecret {
-            logger.debug("fullscript response body", metadata: ["request_id": "\(requestID ?? "-")",
+            logger.debug("fullscript response body", metadata: ["fullscript_request_id": "\(requestID ?? "-")",
                                                                 "body": "\(String(decoding: body, as: UTF8.self))"])
         }
         guard response.status.kind == .successful else {

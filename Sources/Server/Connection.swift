@@ -247,7 +247,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
 
     private static func respond(to request: Request, with handler: Handler, router: Router, logger: Logger) async -> Response {
         do {
-            return try await handler(request)
+            return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
         } catch let error as HTTPError {
             return router.renderError(error, request.path, request.id)
         } catch {

@@ -1,3 +1,18 @@
+import Logging
+
+/// The id of the request whose handler is running, set by the server around each handler, so a
+/// line logged deep inside it (a Fullscript call, a database retry) names its request too.
+public enum RequestScope {
+    @TaskLocal public static var id: String?
+}
+
+extension Logger.MetadataProvider {
+    /// Adds `request_id` to every line logged while a handler runs; give it to `LoggingSystem.bootstrap`.
+    public static let requestID = Logger.MetadataProvider {
+        RequestScope.id.map { ["request_id": .string($0)] } ?? [:]
+    }
+}
+
 /// Request ids: a caller's `X-Request-Id` is kept when it is short and plain, so one id follows a
 /// request across services; otherwise a fresh one is made from a random per-loop prefix and a counter,
 /// which is unique without a system call per request.

@@ -39,13 +39,19 @@ struct Demo: AsyncParsableCommand {
             "ehr.demo_sign_in": "true",
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
-        let secrets = [
-            "FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey(),
+        // The simulator's client secret and the demo's own token key; the others fresh each start unless
+        // the environment names its own (a test that signs webhooks itself).
+        var secrets = ["FULLSCRIPT_CLIENT_SECRET": "sandbox-secret", "TOKEN_ENCRYPTION_KEY": try Self.demoKey()]
+        let generated = [
             "EHR_LAUNCH_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
             // Shared with the simulator below, which signs and delivers a webhook when a plan is activated.
             "FULLSCRIPT_WEBHOOK_CHALLENGE": Base64URL.encode(SecureRandom.bytes(count: 16)),
             "FULLSCRIPT_WEBHOOK_SECRET": Base64URL.encode(SecureRandom.bytes(count: 32)),
         ]
+        let environment = ProcessInfo.processInfo.environment
+        for (name, value) in generated where environment[name] == nil && environment[name + "_FILE"] == nil {
+            secrets[name] = value
+        }
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let application = try await Application(config: config, logger: logger)
         let sandbox = externalSandbox ? nil : try SandboxCommand.makeServer(

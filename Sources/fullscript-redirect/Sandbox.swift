@@ -15,12 +15,15 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "A redirect URI the simulated app accepts (repeatable).")
     var redirectURI: [String] = ["http://127.0.0.1:8080/oauth/fullscript/callback"]
     @Option(help: "Requests per access token per 5 minutes (Fullscript's limit unless load testing).") var rateLimit: Int?
+    @Option(help: "Seconds an access token lives (Fullscript's 7200 unless a test wants refreshes; the server refreshes 300 s ahead).")
+    var accessTokenLifetime: Int?
 
     func run() async throws {
         var logger = Logger(label: "fullscript-sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let (server, _) = try SandboxCommand.makeServer(
-            host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit, logger: logger
+            host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit,
+            accessTokenLifetime: accessTokenLifetime, logger: logger
         )
         try server.start()
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")

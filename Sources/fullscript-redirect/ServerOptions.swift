@@ -35,8 +35,8 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         switch appConfig.logFormat {
-        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: .requestID)
+        case .json: LoggingSystem.bootstrap({ JSONLogHandler(label: $0, metadataProvider: $1) }, metadataProvider: .requestID)
         }
         var logger = Logger(label: "fullscript-redirect")
         logger.logLevel = appConfig.logLevel

@@ -33,6 +33,28 @@ struct LogHygieneTests {
     }
 }
 
+struct RequestScopeLogTests {
+    @Test func aFullscriptCallIsLoggedWithTheClicksRequestIdAndFullscriptsOwn() async throws {
+        let lines = LineRecord()
+        var logger = Logger(label: "fsr") { JSONLogHandler(label: $0, metadataProvider: .requestID, write: lines.append) }
+        logger.logLevel = .info
+        let harness = try await ConnectedHarness(identity: nil, logger: logger)
+        defer { Task { await harness.stop() } }
+        try await harness.add(RecommendRoutesTests.jordan)
+        let session = try harness.signIn()
+        try harness.connect(session: session)
+        let click = try harness.request("GET /recommend/p-1001", headers: ["Cookie: \(session)", "X-Request-Id: click-42"])
+        #expect(click.status == 302)
+
+        let objects = lines.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let call = try #require(objects.first { $0["message"] as? String == "fullscript call" && $0["request_id"] as? String == "click-42" })
+        #expect(call["path"] as? String == "/api/clinic/dynamic_links/treatment_plans")
+        let fullscriptID = try #require(call["fullscript_request_id"] as? String)
+        #expect(fullscriptID != "click-42" && fullscriptID != "-")
+        #expect(objects.contains { $0["message"] as? String == "GET /recommend/p-1001 302" && $0["request_id"] as? String == "click-42" })
+    }
+}
+
 struct JSONLogHandlerTests {
     @Test func oneObjectPerLineWithMetadataAsFields() throws {
         let lines = LineRecord()

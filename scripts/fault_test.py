@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""kill -9 during a burst of webhooks and token refreshes, then restart, several times over.
+
+The simulator runs in its own process with access tokens living 300 s, so every click finds its
+token within the server's 300 s refresh margin and refreshes it (clicks waiting at the same moment
+share one refresh): clicks are a stream of token refreshes. Meanwhile signed webhook events are posted. At a random moment the server gets SIGKILL;
+it is restarted on the same files, and then:
+  - `PRAGMA integrity_check` is ok (read before the restart, as the crash left the file);
+  - every event that was acknowledged (200) is stored and ends settled (processed or ignored), none pending;
+  - the practitioner is still connected: a click with the same session ends in a 302 to the simulator;
+  - no audit row and no click row is written twice for one request.
+Uses only the standard library. Every wait is bounded; the script exits 1 on any broken promise.
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+CHALLENGE = "fault-test-challenge"
+SECRET = "fault-test-webhook-secret-of-32-bytes!"
+
+
+class Server:
+    """The demo server (`--external-sandbox`) started and killed by this script."""
+
+    def __init__(self, binary, work_dir, port, sandbox_port):
+        self.binary, self.work_dir, self.port, self.sandbox_port = binary, work_dir, port, sandbox_port
+        self.process = None
+        self.starts = 0
+
+    def start(self):
+        environment = dict(os.environ, LOG_LEVEL="warning", FULLSCRIPT_WEBHOOK_CHALLENGE=CHALLENGE,
+                           FULLSCRIPT_WEBHOOK_SECRET=SECRET, RATE_LIMIT_USER_PER_MINUTE="1000000",
+                           RATE_LIMIT_USER_BURST="1000000")
+        self.starts += 1
+        log = open(os.path.join(self.work_dir, f"server-{self.starts}.log"), "w")
+        self.process = subprocess.Popen(
+            [self.binary, "demo", "--port", str(self.port), "--sandbox-port", str(self.sandbox_port), "--external-sandbox"],
+            cwd=self.work_dir, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode} (see server-{self.starts}.log)")
+            try:
+                if request(self.port, "GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not become ready in 30 s")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def request(port, method, target, headers=None, body=None, timeout=10):
+    """One request on a fresh connection: (status, headers as a dict of lists, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, target, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        fields = {}
+        for name, value in answer.getheaders():
+            fields.setdefault(name.lower(), []).append(value)
+        return answer.status, fields, answer.read()
+    finally:
+        connection.close()
+
+
+def cookie_pairs(fields):
+    return [value.split(";", 1)[0] for value in fields.get("set-cookie", [])]
+
+
+def sign_in_and_connect(port):
+    """dr-quinn through the demo sign-in, then connected to the simulator as prac-1; returns the session cookie."""
+    status, fields, _ = request(port, "POST", "/demo/sign-in", {"Content-Type": "application/x-www-form-urlencoded"},
+                                "user=dr-quinn&return_to=/")
+    launch = fields["location"][0]
+    status, fields, _ = request(port, "GET", urllib.parse.urlsplit(launch)._replace(scheme="", netloc="").geturl())
+    session = next(pair for pair in cookie_pairs(fields) if pair.startswith("fsr_session="))
+    status, fields, _ = request(port, "GET", "/oauth/fullscript/connect?return_to=/", {"Cookie": session})
+    binding = "; ".join(cookie_pairs(fields))
+    authorize = urllib.parse.urlsplit(fields["location"][0])
+    status, fields, _ = request(authorize.port, "GET", f"{authorize.path}?{authorize.query}&auto_approve=prac-1")
+    callback = urllib.parse.urlsplit(fields["location"][0])
+    status, _, _ = request(port, "GET", f"{callback.path}?{callback.query}", {"Cookie": binding})
+    if status != 200:
+        raise RuntimeError(f"the OAuth callback answered {status}")
+    return session
+
+
+def click(port, session):
+    return request(port, "GET", "/recommend/p-1001", {"Cookie": session})
+
+
+def signed_event(event_id, plan_id, patient_id, updated_at):
+    plan = {"id": plan_id, "state": "active", "created_at": "2026-01-01T09:00:00.000Z", "updated_at": updated_at,
+            "patient_id": patient_id, "practitioner_id": "prac-1", "recommendations": []}
+    event = {"id": event_id, "type": "treatment_plan.updated", "created_at": updated_at, "clinic_id": "clinic-1",
+             "data": {"treatment_plan": plan}}
+    body = json.dumps({"event_payload": {"event": event}}).encode()
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "Fullscript-Signature": f"t={timestamp},v1={digest}"}
+
+
+class Burst:
+    """Webhook senders and clickers running until told to stop; what was acknowledged is kept."""
+
+    def __init__(self, port, session, patient_id, round_number):
+        self.port, self.session, self.patient_id, self.round = port, session, patient_id, round_number
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acknowledged, self.clicks, self.redirects = [], 0, 0
+
+    def send_events(self, sender):
+        sequence = 0
+        while not self.stop.is_set():
+            sequence += 1
+            event_id = f"ev-r{self.round}-s{sender}-{sequence}"
+            updated = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+            body, headers = signed_event(event_id, f"tp-fault-{sender}", self.patient_id, updated)
+            try:
+                status, _, _ = request(self.port, "POST", "/webhooks/fullscript", headers, body, timeout=5)
+            except OSError:
+                continue
+            if status == 200:
+                with self.lock:
+                    self.acknowledged.append(event_id)
+
+    def click(self):
+        while not self.stop.is_set():
+            try:
+                status, fields, _ = click(self.port, self.session)
+            except OSError:
+                continue
+            with self.lock:
+                self.clicks += 1
+                self.redirects += status == 302
+
+    def run(self, seconds, senders=3, clickers=3):
+        threads = [threading.Thread(target=self.send_events, args=(n,)) for n in range(senders)]
+        threads += [threading.Thread(target=self.click) for _ in range(clickers)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+def query(database, sql):
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--sandbox-port", type=int, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    print(f"fault test: {args.rounds} rounds of kill -9 during webhooks and token refreshes (seed {args.seed})")
+    database = os.path.join(args.work_dir, "data", "demo.sqlite")
+    server = Server(args.binary, args.work_dir, args.port, args.sandbox_port)
+    failures = []
+    totals = {"acknowledged": 0, "clicks": 0, "redirects": 0}
+    try:
+        server.start()
+        session = sign_in_and_connect(args.port)
+        status, fields, _ = click(args.port, session)
+        if status != 302:
+            raise RuntimeError(f"the first click answered {status}")
+        patient_id = query(database, "SELECT fullscript_patient_id FROM patient_mappings WHERE ehr_patient_id = 'p-1001'")[0][0]
+        acknowledged = []
+        for round_number in range(1, args.rounds + 1):
+            burst = Burst(args.port, session, patient_id, round_number)
+            threads = burst.run(seconds=None)
+            delay = rng.uniform(0.3, 1.5)
+            time.sleep(delay)
+            server.kill()
+            burst.stop.set()
+            for thread in threads:
+                thread.join(timeout=15)
+            integrity = query(database, "PRAGMA integrity_check")[0][0]
+            acknowledged += burst.acknowledged
+            totals["acknowledged"] += len(burst.acknowledged)
+            totals["clicks"] += burst.clicks
+            totals["redirects"] += burst.redirects
+            server.start()
+            stored = {row[0]: row[1] for row in query(database, "SELECT event_id, status FROM webhook_events")}
+            missing = [event for event in acknowledged if event not in stored]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                pending = query(database, "SELECT COUNT(*) FROM webhook_events WHERE status = 'pending'")[0][0]
+                if pending == 0:
+                    break
+                time.sleep(0.2)
+            status, fields, _ = click(args.port, session)
+            location = fields.get("location", [""])[0]
+            print(f"  round {round_number}: killed after {delay:.2f} s with {len(burst.acknowledged)} events acknowledged "
+                  f"and {burst.clicks} clicks ({burst.redirects} redirected); "
+                  f"integrity {integrity}; {len(missing)} acknowledged events missing; {pending} pending after restart; "
+                  f"click after restart {status}")
+            if integrity != "ok":
+                failures.append(f"round {round_number}: integrity_check says {integrity}")
+            if missing:
+                failures.append(f"round {round_number}: acknowledged events lost: {missing[:5]}")
+            if pending:
+                failures.append(f"round {round_number}: {pending} events still pending a minute after the restart")
+            if status != 302 or "/sandbox/plans/" not in location:
+                failures.append(f"round {round_number}: after the restart a click answered {status} {location} (tokens lost?)")
+        duplicates = query(database, """
+            SELECT action, request_id, COUNT(*) FROM audit_log WHERE request_id IS NOT NULL
+            GROUP BY actor, action, subject, request_id HAVING COUNT(*) > 1""")
+        duplicates += query(database, """
+            SELECT 'recommendation', request_id, COUNT(*) FROM recommendations GROUP BY request_id HAVING COUNT(*) > 1""")
+        if duplicates:
+            failures.append(f"rows written twice for one request: {duplicates[:5]}")
+        settled = query(database, "SELECT status, COUNT(*) FROM webhook_events GROUP BY status")
+        refreshes = json.loads(request(args.sandbox_port, "GET", "/_sandbox/stats")[2])["token_refresh_count"]
+        print(f"  totals: {totals['acknowledged']} events acknowledged, all stored; events by status {dict(settled)}; "
+              f"{totals['clicks']} clicks ({totals['redirects']} redirected); {len(duplicates)} duplicated rows; "
+              f"{refreshes} token refreshes at the simulator")
+    except Exception as error:  # noqa: BLE001 - any failure of the harness is a failed test
+        failures.append(f"{type(error).__name__}: {error}")
+    finally:
+        server.stop()
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
