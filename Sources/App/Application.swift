@@ -95,6 +95,7 @@ public final class Application: Sendable {
                 return response
             }
             router.renderError = APIError.renderServerError
+            router.classifyError = APIError.classify
             routes = router.registeredRoutes
             server = try HTTPServer(configuration: config.server, router: router, logger: logger, metrics: metrics.factory)
         } catch {

@@ -251,6 +251,11 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         } catch let error as HTTPError {
             return router.renderError(error, request.path, request.id)
         } catch {
+            if let classified = router.classifyError(error) {
+                logger.warning("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)",
+                                                            "status": "\(classified.status.code)"])
+                return router.renderError(classified, request.path, request.id)
+            }
             logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
             return router.renderError(HTTPError(.internalServerError), request.path, request.id)
         }

@@ -37,6 +37,9 @@ public struct Router: Sendable {
     public var admission: (@Sendable (Request) async throws -> Response?)?
     /// Plain text unless the application says otherwise (JSON on its API paths, for one).
     public var renderError: ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }
+    /// The answer an error from below the HTTP layer deserves (a busy database: 503), where the
+    /// application knows one; any other error a handler throws is a 500.
+    public var classifyError: @Sendable (any Error) -> HTTPError? = { _ in nil }
 
     /// Metric labels for requests that reached no route of their own.
     static let staticFilesLabel = "static"
