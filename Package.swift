@@ -1,4 +1,5 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -146,3 +147,15 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "Server", "ServerTesting", "Store"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz.sh), declared only when asked for: they link libFuzzer's driver, which
+// exists only in a `-sanitize=fuzzer` build, so an ordinary build (and the Docker image's) must not see them.
+if ProcessInfo.processInfo.environment["FSR_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "fuzz-http-request-parser", dependencies: ["CLibFuzzer", "HTTP1"], path: "Fuzz/HTTPRequestParser",
+                          swiftSettings: strict),
+        .executableTarget(name: "fuzz-webhook-payload", dependencies: ["CLibFuzzer", "App", "Fullscript"], path: "Fuzz/WebhookPayload",
+                          swiftSettings: strict),
+    ]
+}

@@ -16,6 +16,8 @@ if [ $# -eq 0 ]; then
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" CLICK_SECONDS=5 SOAK_SECONDS=10 Benchmarks/load-proof.sh
     # kill -9 during webhooks and token refreshes, three times: nothing acknowledged lost, nobody disconnected.
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/fault-test.sh
+    # libFuzzer on the request parser and the webhook/JSON path, 20 s each (scripts/fuzz.sh SECONDS for longer).
+    scripts/fuzz.sh 20
     # The Docker image's runtime stage, proven without a Docker engine (debootstrap + chroot: root only).
     if [ "$(id -u)" -eq 0 ]; then
         scripts/docker-proof.sh
