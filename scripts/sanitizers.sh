@@ -29,7 +29,7 @@ for sanitizer in "${sanitizers[@]}"; do
         exit 1
     fi
     built=$((SECONDS - start))
-    if swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" >"$log" 2>&1; then result=passed; else result=FAILED; status=1; fi
+    if swift test --skip-build --no-parallel --sanitize="$sanitizer" --scratch-path "$scratch" "$@" >"$log" 2>&1; then result=passed; else result=FAILED; status=1; fi
     reports=$(grep -cE "^(WARNING: ThreadSanitizer|==[0-9]+==ERROR: AddressSanitizer)" "$log" || true)
     summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1 | sed 's/^[^A-Za-z]*//')
     echo "$sanitizer: $result; build ${built}s, tests $((SECONDS - start - built))s; $reports reports; ${summary:-no test summary} (log: $log)"
