@@ -22,7 +22,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     static let tickInterval: UInt64 = 50_000_000
 
-    private let pending = Mutex(Pending())
+    private let pending = PThreadMutex(Pending())
     private let epollDescriptor: Int32
     private let wakeDescriptor: Int32
     private let threadID = Atomic<UInt>(0)
