@@ -84,7 +84,7 @@ public final class Application: Sendable {
             ).register(on: &router)
             MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: &router)
             let limits = RateLimits(config.rateLimits, identity: identity, serviceKeys: serviceKeys, now: now)
-            router.admission = { try await limits.admit($0) }
+            router.admission = { try await limits.admit(&$0) }
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
                 // No file lives under the paths for programs: a miss there answers in the API's shape.

@@ -18,12 +18,19 @@ public protocol EHRIdentityProvider: Sendable {
     /// The same answer without counting as the user's activity: a live stream re-checking its
     /// session must not keep the idle session of a forgotten tab alive.
     func userWithoutActivity(for request: Request) async -> EHRUser?
+    /// `userWithoutActivity`, also left in `request.context` when the provider can reuse it, so that
+    /// the route's `user(for:)` after a rate-limit check does not look the session up a second time.
+    func identify(_ request: inout Request) async -> EHRUser?
 }
 
 extension EHRIdentityProvider {
     /// Providers without an idle timeout have nothing to leave untouched.
     public func userWithoutActivity(for request: Request) async -> EHRUser? {
         await user(for: request)
+    }
+
+    public func identify(_ request: inout Request) async -> EHRUser? {
+        await userWithoutActivity(for: request)
     }
 }
 

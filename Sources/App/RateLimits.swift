@@ -36,14 +36,15 @@ struct RateLimits: Sendable {
 
     private static let userPaths = ["/recommend/", "/ehr/api/", "/oauth/fullscript/connect"]
 
-    func admit(_ request: Request) async throws -> Response? {
+    /// Leaves the caller it identified in the request's context for the route.
+    func admit(_ request: inout Request) async throws -> Response? {
         let path = request.path
         let wait: Int?
         if path.hasPrefix("/api/v1/") {
-            guard let caller = try await serviceKeys.authenticate(request) else { return nil }
+            guard let caller = try await serviceKeys.identify(&request) else { return nil }
             wait = services.take(caller.name)
         } else if Self.userPaths.contains(where: path.hasPrefix) {
-            guard let user = await identity.userWithoutActivity(for: request) else { return nil }
+            guard let user = await identity.identify(&request) else { return nil }
             wait = users.take(user.id)
         } else {
             return nil

@@ -101,6 +101,7 @@ struct ServiceKeyStore: Sendable {
     /// The caller named by `Authorization: Bearer <key>`, or nil for a missing, malformed, unknown or
     /// revoked key. The lookup is by hash, so timing reveals nothing about the stored keys.
     func authenticate(_ request: Request) async throws -> ServiceCaller? {
+        if let known = request.context[ServiceCaller.self] { return known }
         guard let key = Self.bearerToken(request.head.headerFields), key.utf8.count == Self.keyLength, key.hasPrefix(Self.prefix) else {
             return nil
         }
@@ -123,6 +124,13 @@ struct ServiceKeyStore: Sendable {
             }
         }
         return ServiceCaller(name: found.name)
+    }
+
+    /// `authenticate`, leaving the caller in the request's context for the route.
+    func identify(_ request: inout Request) async throws -> ServiceCaller? {
+        let caller = try await authenticate(request)
+        request.context[ServiceCaller.self] = caller
+        return caller
     }
 
     static func isValidName(_ name: String) -> Bool {

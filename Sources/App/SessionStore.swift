@@ -51,33 +51,54 @@ struct SessionStore: EHRIdentityProvider {
         return created ? value : nil
     }
 
+    /// A live session found for a request's cookie, kept in the request's context by `identify`.
+    private struct Found: Sendable {
+        let hash: String
+        let user: EHRUser
+        let lastSeen: Int64
+    }
+
     func user(for request: Request) async -> EHRUser? {
-        guard let value = cookie.value(in: request.head.headerFields) else { return nil }
-        return try? await user(forCookie: value)
+        if let found = request.context[Found.self] {
+            return try? await touched(found)
+        }
+        guard let value = cookie.value(in: request.head.headerFields), let found = try? await find(Self.hash(value)) else { return nil }
+        return try? await touched(found)
     }
 
     func userWithoutActivity(for request: Request) async -> EHRUser? {
         guard let value = cookie.value(in: request.head.headerFields) else { return nil }
-        return try? await user(forCookie: value, touch: false)
+        return try? await find(Self.hash(value))?.user
     }
 
-    /// `touch` extends the idle expiry (at most every `touchInterval`): a request is the user's activity.
-    func user(forCookie value: String, touch: Bool = true) async throws -> EHRUser? {
-        let hash = Self.hash(value)
+    func identify(_ request: inout Request) async -> EHRUser? {
+        guard let value = cookie.value(in: request.head.headerFields), let found = try? await find(Self.hash(value)) else { return nil }
+        request.context[Found.self] = found
+        return found.user
+    }
+
+    private func find(_ hash: String) async throws -> Found? {
         let seconds = Int64(now().timeIntervalSince1970)
-        let found = try await database.read { connection in
+        return try await database.read { connection in
             try connection.queryFirst(
                 "SELECT ehr_user_id, display_name, last_seen_at FROM sessions WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?",
                 [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
-            ).map { (EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name")), try $0.int64("last_seen_at")) }
-        }
-        guard let (user, lastSeen) = found else { return nil }
-        if touch, seconds - lastSeen >= Int64(Self.touchInterval) {
-            _ = try await database.write { connection in
-                try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(hash)])
+            ).map {
+                Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name")),
+                      lastSeen: try $0.int64("last_seen_at"))
             }
         }
-        return user
+    }
+
+    /// Extends the idle expiry, at most every `touchInterval`: a request is the user's activity.
+    private func touched(_ found: Found) async throws -> EHRUser {
+        let seconds = Int64(now().timeIntervalSince1970)
+        if seconds - found.lastSeen >= Int64(Self.touchInterval) {
+            _ = try await database.write { connection in
+                try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(found.hash)])
+            }
+        }
+        return found.user
     }
 
     func end(_ request: Request) async throws -> EHRUser? {

@@ -9,6 +9,9 @@ public struct Request: Sendable {
     public var parameters: [String: String]
     public let id: String
     public let remoteAddress: String
+    /// What an earlier step learned about this request, for later ones: the router's admission check
+    /// leaves the caller it identified, so the route does not look the caller up again.
+    public var context = RequestContext()
 
     public init(
         head: HTTPRequest,
@@ -48,6 +51,18 @@ public struct Request: Sendable {
     static func path(of target: String?) -> Substring {
         let target = target ?? "/"
         return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+    }
+}
+
+/// Values keyed by their type, each type private to whoever stores it.
+public struct RequestContext: Sendable {
+    private var values: [ObjectIdentifier: any Sendable] = [:]
+
+    public init() {}
+
+    public subscript<Value: Sendable>(_ type: Value.Type) -> Value? {
+        get { values[ObjectIdentifier(type)] as? Value }
+        set { values[ObjectIdentifier(type)] = newValue }
     }
 }
 

@@ -33,8 +33,9 @@ public struct Router: Sendable {
     /// Answers GET and HEAD requests that no route matched (static files).
     public var fallback: Handler?
     /// Runs before every routed handler (not the fallback); a response it returns is sent instead.
-    /// For checks that span many routes, such as rate limits.
-    public var admission: (@Sendable (Request) async throws -> Response?)?
+    /// For checks that span many routes, such as rate limits; what it learns it may leave in the
+    /// request's `context` for the handler.
+    public var admission: (@Sendable (inout Request) async throws -> Response?)?
     /// Plain text unless the application says otherwise (JSON on its API paths, for one).
     public var renderError: ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }
     /// The answer an error from below the HTTP layer deserves (a busy database: 503), where the
@@ -87,7 +88,8 @@ public struct Router: Sendable {
     private func admitted(_ handler: @escaping Handler) -> Handler {
         guard let admission else { return handler }
         return { request in
-            if let refusal = try await admission(request) { return refusal }
+            var request = request
+            if let refusal = try await admission(&request) { return refusal }
             return try await handler(request)
         }
     }

@@ -36,6 +36,23 @@ struct RouterTests {
         #expect(try await answer("/app.js")?.status == .ok, "static files are not admitted")
     }
 
+    @Test func whatAdmissionLearnsReachesTheHandler() async throws {
+        struct Caller: Sendable, Equatable { let name: String }
+        var router = Router()
+        router.get("/who") { request in .text(request.context[Caller.self]?.name ?? "nobody") }
+        router.admission = { request in
+            request.context[Caller.self] = Caller(name: "ehr-sync")
+            return nil
+        }
+        guard case .route(let handler, _, _, _) = router.resolve(method: .get, path: "/who") else {
+            Issue.record("no route")
+            return
+        }
+        let response = try await handler(Request(head: HTTPRequest(method: .get, scheme: nil, authority: "x", path: "/who")))
+        guard case .bytes(let body) = response.body else { Issue.record("no body"); return }
+        #expect(String(decoding: body, as: UTF8.self) == "ehr-sync")
+    }
+
     @Test func listsRegisteredRoutesInOrder() {
         #expect(Self.makeRouter().registeredRoutes == [
             "GET /recommend/:patientId", "POST /api/v1/patients/:id", "PUT /api/v1/patients/:id", "GET /healthz",
