@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Server
-import Store
 
 /// The one error body every JSON API answers with, `{"error":{"code","message","request_id"}}`, so a
 /// caller can branch on `code`, show `message`, and quote `request_id` to whoever reads our logs.
@@ -34,26 +33,12 @@ enum APIError {
         ["/api/", "/ehr/api/", "/webhooks/"].contains { path.hasPrefix($0) }
     }
 
-    /// Another process (a migration, a backup, `sqlite3` by hand) holding the database's write lock
-    /// past the busy timeout is a passing state: 503, try again, not a 500.
-    @Sendable static func classify(_ error: any Error) -> HTTPError? {
-        guard let error = error as? SQLiteError, error.isBusy else { return nil }
-        return HTTPError(.serviceUnavailable, "The database is busy; try again in a moment.")
-    }
-
     /// `Router.renderError` for this application: JSON on the paths for programs, plain text elsewhere.
     @Sendable static func renderServerError(_ error: HTTPError, path: Substring, requestID: String) -> Response {
-        var answer: Response
-        if isForPrograms(path) {
-            // "Content Too Large" → "content_too_large": one code per status, from a fixed set.
-            let code = error.status.reasonPhrase.lowercased().split(whereSeparator: { !$0.isLetter }).joined(separator: "_")
-            answer = response(error.status, code: code.isEmpty ? "error" : code, message: error.message, requestID: requestID)
-        } else {
-            answer = .text(error.message, status: error.status)
-        }
-        // The server's own 503s are passing states (a busy database): say when to come back.
-        if error.status == .serviceUnavailable { answer.headerFields[.retryAfter] = "1" }
-        return answer
+        guard isForPrograms(path) else { return .text(error.message, status: error.status) }
+        // "Content Too Large" → "content_too_large": one code per status, from a fixed set.
+        let code = error.status.reasonPhrase.lowercased().split(whereSeparator: { !$0.isLetter }).joined(separator: "_")
+        return response(error.status, code: code.isEmpty ? "error" : code, message: error.message, requestID: requestID)
     }
 
     /// `details` is left out of the body when empty, so the common case keeps the documented shape.

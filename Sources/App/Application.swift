@@ -95,7 +95,11 @@ public final class Application: Sendable {
                 return response
             }
             router.renderError = APIError.renderServerError
-            router.classifyError = APIError.classify
+            router.recover = { request, error in
+                guard let error = error as? SQLiteError, error.isBusy else { return nil }
+                let format: ReplyFormat = APIError.isForPrograms(request.path) ? .json : ReplyFormat(request)
+                return Refusal.databaseBusy.response(format, requestID: request.id)
+            }
             routes = router.registeredRoutes
             server = try HTTPServer(configuration: config.server, router: router, logger: logger, metrics: metrics.factory)
         } catch {

@@ -256,6 +256,8 @@ enum Refusal {
     /// Our own limit per user or service key, not Fullscript's.
     case tooManyRequests(retryAfterSeconds: Int)
     case fullscript(FullscriptError)
+    /// Another process (a backup, an operator's sqlite3) held the database past the busy timeout.
+    case databaseBusy
 
     var code: String {
         switch self {
@@ -267,6 +269,7 @@ enum Refusal {
         case .patientDeleted: "patient_deleted"
         case .emailNotAllowed: "patient_email_not_allowed"
         case .tooManyRequests: "rate_limited"
+        case .databaseBusy: "database_busy"
         case .fullscript(let error):
             switch error.kind {
             case .validation: "fullscript_rejected"
@@ -287,6 +290,7 @@ enum Refusal {
         case .patientDeleted: .gone
         case .emailNotAllowed: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
+        case .databaseBusy: .serviceUnavailable
         case .fullscript(let error):
             switch error.kind {
             case .validation: .unprocessableContent
@@ -308,6 +312,7 @@ enum Refusal {
         case .patientDeleted: "This patient was removed from the EHR"
         case .emailNotAllowed: "This patient's email is not allowed here"
         case .tooManyRequests: "Too many requests"
+        case .databaseBusy: "This server is busy"
         case .fullscript(let error):
             switch error.kind {
             case .validation: "Fullscript could not start the plan"
@@ -329,6 +334,7 @@ enum Refusal {
         case .patientDeleted: "The chart you clicked from is out of date. Reload the EHR and pick the patient again."
         case .tooManyRequests(let seconds):
             "You are sending requests faster than this server allows. Try again in \(seconds) second\(seconds == 1 ? "" : "s")."
+        case .databaseBusy: "Its database is held by another program for a moment. Try again in a few seconds."
         case .emailNotAllowed(let domains):
             "This is not a production Fullscript account, so only patients with an email address at "
                 + domains.joined(separator: ", ") + " can be sent there (Fullscript would email them). Nothing was sent."
@@ -350,6 +356,7 @@ enum Refusal {
     var retryAfterSeconds: Int? {
         switch self {
         case .tooManyRequests(let seconds): seconds
+        case .databaseBusy: 5
         case .fullscript(let error):
             if case .rateLimited(let seconds) = error.kind { seconds ?? 60 } else { nil }
         default: nil

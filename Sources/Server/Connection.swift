@@ -251,10 +251,10 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         } catch let error as HTTPError {
             return router.renderError(error, request.path, request.id)
         } catch {
-            if let classified = router.classifyError(error) {
+            if let recovered = router.recover(request, error) {
                 logger.warning("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)",
-                                                            "status": "\(classified.status.code)"])
-                return router.renderError(classified, request.path, request.id)
+                                                            "status": "\(recovered.status.code)"])
+                return recovered
             }
             logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
             return router.renderError(HTTPError(.internalServerError), request.path, request.id)

@@ -39,8 +39,8 @@ public struct Router: Sendable {
     /// Plain text unless the application says otherwise (JSON on its API paths, for one).
     public var renderError: ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }
     /// The answer an error from below the HTTP layer deserves (a busy database: 503), where the
-    /// application knows one; any other error a handler throws is a 500.
-    public var classifyError: @Sendable (any Error) -> HTTPError? = { _ in nil }
+    /// application knows one; nil leaves it a 500.
+    public var recover: @Sendable (Request, any Error) -> Response? = { _, _ in nil }
 
     /// Metric labels for requests that reached no route of their own.
     static let staticFilesLabel = "static"
