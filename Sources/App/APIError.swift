@@ -27,15 +27,9 @@ enum APIError {
         let error: Content
     }
 
-    /// Paths whose callers are programs: the server's own errors there (no route, wrong method, a body
-    /// over the limit, a failure) come in the same JSON shape as every other answer of theirs.
-    static func isForPrograms(_ path: Substring) -> Bool {
-        ["/api/", "/ehr/api/", "/webhooks/"].contains { path.hasPrefix($0) }
-    }
-
-    /// `Router.renderError` for this application: JSON on the paths for programs, plain text elsewhere.
-    @Sendable static func renderServerError(_ error: HTTPError, path: Substring, requestID: String) -> Response {
-        guard isForPrograms(path) else { return .text(error.message, status: error.status) }
+    /// The error renderer of the groups for programs: the server's own errors there (no route, wrong
+    /// method, a body over the limit, a failure) come in the same JSON shape as every other answer of theirs.
+    @Sendable static func render(_ error: HTTPError, path: Substring, requestID: String) -> Response {
         // "Content Too Large" → "content_too_large": one code per status, from a fixed set.
         let code = error.status.reasonPhrase.lowercased().split(whereSeparator: { !$0.isLetter }).joined(separator: "_")
         return response(error.status, code: code.isEmpty ? "error" : code, message: error.message, requestID: requestID)

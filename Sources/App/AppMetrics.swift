@@ -72,7 +72,7 @@ struct MetricsRoute: Sendable {
     let serviceKeys: ServiceKeyStore
     let planUpdates: PlanUpdates
 
-    func register(on router: inout Router) {
+    func register(on router: RouterGroup) {
         router.get(Self.path) { request in
             try await serviceKeys.authorizedRequest(request) { _, _ in
                 let body = metrics.exposition(openPlanStreams: planUpdates.openStreams)

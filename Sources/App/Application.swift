@@ -54,51 +54,73 @@ public final class Application: Sendable {
                 database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
-            var router = Router()
-            HealthRoutes(database: database, runner: runner).register(on: &router)
+            let router = Router()
             let sessions = SessionStore(database: database, settings: config.ehr, now: now)
             let identity = identity ?? sessions
+            let serviceKeys = ServiceKeyStore(database: database, now: now)
             let signInPath = config.ehr.demoSignIn ? DemoSignInRoutes.path : nil
-            LaunchRoutes(sessions: sessions, settings: config.ehr, now: now).register(on: &router)
+
+            // Every cross-cutting rule, by group. A route gets exactly its group's middleware, whatever
+            // spelling of its path the client sent.
+            let userBuckets = TokenBuckets(perMinute: config.rateLimits.userPerMinute, burst: config.rateLimits.userBurst, now: now)
+            let serviceBuckets = TokenBuckets(perMinute: config.rateLimits.servicePerMinute, burst: config.rateLimits.serviceBurst, now: now)
+            let origin = config.ehr.publicBaseURL
+            router.add(middleware: SecurityHeaders(publicBaseURL: origin))
+            // Pages a browser navigates to without our session: the launch link, Fullscript's redirect back.
+            let pages = router.group().add(middleware: DatabaseBusyRecovery(audience: .people, logger: logger))
+            // What a signed-in user does in a browser: from our own pages only, within their allowance.
+            let session = pages
+                .add(middleware: OriginCheck(publicBaseURL: origin, audience: .people))
+                .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+            // A click makes a draft, so even its GET must not come from another site.
+            let clicks = pages
+                .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
+                .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+            // The demo EHR's pages read these with the session cookie.
+            let chart = router.group("/ehr/api", renderError: APIError.render)
+                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+                .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
+                .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
+            // Internal services, with service keys.
+            let services = router.group("/api", renderError: APIError.render).group("v1")
+                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+                .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
+            let operations = router.group()
+                .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
+            // Fullscript, authenticated by each event's signature.
+            let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: APIError.render)
+                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+
+            HealthRoutes(database: database, runner: runner).register(on: router.group())
+            LaunchRoutes(sessions: sessions, settings: config.ehr, now: now).register(pages: pages, session: session)
             if config.ehr.demoSignIn {
-                DemoSignInRoutes(settings: config.ehr, now: now).register(on: &router)
+                DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
                 vault: vault, client: fullscript, database: database, identity: identity,
                 secureCookies: config.ehr.secureCookies, now: now
-            ).register(on: &router)
-            EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: &router)
+            ).register(pages: pages, session: session)
+            EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, client: fullscript, patients: patients, log: RecommendationLog(database: database),
                 settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
-            ).register(on: &router)
-            let serviceKeys = ServiceKeyStore(database: database, now: now)
-            PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: &router)
+            ).register(on: clicks)
+            PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
-            ).register(on: &router)
+            ).register(chart: chart, services: services)
             WebhookRoutes(
                 settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
-            ).register(on: &router)
-            MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: &router)
-            let limits = RateLimits(config.rateLimits, identity: identity, serviceKeys: serviceKeys, now: now)
-            router.admission = { try await limits.admit(&$0) }
+            ).register(on: webhookReceivers)
+            MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: operations)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
-                // No file lives under the paths for programs: a miss there answers in the API's shape.
-                if APIError.isForPrograms(request.path) { throw HTTPError(.notFound) }
                 var response = files.respond(to: request)
                 // The drop-in button is a module script loaded by EHR pages on other origins.
                 if request.path == "/fullscript-button.js" { response.headerFields[.accessControlAllowOrigin] = "*" }
                 return response
-            }
-            router.renderError = APIError.renderServerError
-            router.recover = { request, error in
-                guard let error = error as? SQLiteError, error.isBusy else { return nil }
-                let format: ReplyFormat = APIError.isForPrograms(request.path) ? .json : ReplyFormat(request)
-                return Refusal.databaseBusy.response(format, requestID: request.id)
             }
             routes = router.registeredRoutes
             server = try HTTPServer(configuration: config.server, router: router, logger: logger, metrics: metrics.factory)

@@ -10,9 +10,10 @@ struct DemoSignInRoutes: Sendable {
 
     static let path = "/demo/sign-in"
 
-    func register(on router: inout Router) {
-        router.get(Self.path) { request in page(returnTo: ReturnPath(request.queryParameters["return_to"]) ?? .home) }
-        router.post(Self.path) { try await signIn($0) }
+    /// `pages` takes the page; `session` (origin-checked) its form, so no other site can sign a browser in.
+    func register(pages: RouterGroup, session: RouterGroup) {
+        pages.get(Self.path) { request in page(returnTo: LaunchRoutes.returnPath(request.queryParameters["return_to"])) }
+        session.post(Self.path, body: .standard) { try await signIn($0) }
     }
 
     private func page(returnTo: ReturnPath) -> Response {
@@ -44,7 +45,7 @@ struct DemoSignInRoutes: Sendable {
                                      link: ("Back", Self.path))
         }
         let token = LaunchToken.mint(for: EHRUser(id: user.id, name: user.name), secret: settings.launchSecret, now: now())
-        let returnTo = ReturnPath(form["return_to"]) ?? .home
+        let returnTo = LaunchRoutes.returnPath(form["return_to"])
         let target = "/launch?token=\(token)&return_to=" + FormURLEncoding.escape(returnTo.path)
         var response = Response.redirect(to: target, status: .seeOther)
         response.headerFields[.cacheControl] = "no-store"

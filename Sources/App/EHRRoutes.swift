@@ -10,10 +10,11 @@ struct EHRRoutes: Sendable {
     let patients: PatientStore
     let signInPath: String?
 
-    func register(on router: inout Router) {
-        router.get("/ehr/api/me") { try await me($0) }
-        router.get("/ehr/api/patients") { try await list($0) }
-        router.get("/ehr/api/patients/:id") { try await patient($0) }
+    /// `chart` is the `/ehr/api` group.
+    func register(on chart: RouterGroup) {
+        chart.get("me") { try await me($0) }
+        chart.get("patients") { try await list($0) }
+        chart.get("patients/:id") { try await patient($0) }
     }
 
     private struct Me: Encodable {

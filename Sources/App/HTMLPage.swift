@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import HTTPTypes
 import Server
 
@@ -15,14 +17,22 @@ enum HTMLPage {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(HTMLEscaping.escape(title))</title>\(head)
-        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2a30}
-        ul.choices{list-style:none;padding:0}ul.choices li{margin:.5rem 0}
-        button{font:inherit;padding:.4rem .9rem;border-radius:6px;border:1px solid #0a6b48;background:#0a6b48;color:#fff;cursor:pointer}
-        button:focus-visible,a:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
-        .messages{color:#8a1c1c}</style>
+        <style>\(style)</style>
         </head><body><main>\(body)</main></body></html>
         """
     }
+
+    /// The pages' only inline style; `SecurityHeaders` allows exactly this text by its hash.
+    static let style = """
+        body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2a30}
+        ul.choices{list-style:none;padding:0}ul.choices li{margin:.5rem 0}
+        button{font:inherit;padding:.4rem .9rem;border-radius:6px;border:1px solid #0a6b48;background:#0a6b48;color:#fff;cursor:pointer}
+        button:focus-visible,a:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
+        .messages{color:#8a1c1c}
+        """
+
+    /// `style` as a CSP source expression.
+    static let styleSource = "'sha256-" + Data(SHA256.hash(Array(style.utf8))).base64EncodedString() + "'"
 
     /// After a navigation that started on another site, a browser keeps withholding `SameSite=Strict`
     /// cookies through every redirect. A page of ours that moves on by itself makes the next request

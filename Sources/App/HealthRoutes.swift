@@ -8,7 +8,7 @@ struct HealthRoutes: Sendable {
     let database: Database
     let runner: MigrationRunner
 
-    func register(on router: inout Router) {
+    func register(on router: RouterGroup) {
         router.get("/healthz") { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/readyz") { request in await readiness(request) }
     }

@@ -6,10 +6,11 @@ import Logging
 import Server
 import Store
 
-/// The OAuth connect flow: `/oauth/fullscript/connect` sends the signed-in EHR user to Fullscript's
-/// consent page with a single-use `state`, bound server-side to that user and by a cookie to that
-/// browser; `/oauth/fullscript/callback` checks all of it before exchanging the code and storing the
-/// tokens, then returns the user where they started.
+/// The OAuth connect flow: `GET /oauth/fullscript/connect` is a page of ours naming the signed-in
+/// EHR user, whose button (a same-origin POST, so no other site can start the flow for them) sends
+/// them to Fullscript's consent page with a single-use `state`, bound server-side to that user and
+/// by a cookie to that browser; `/oauth/fullscript/callback` checks all of it before exchanging the
+/// code and storing the tokens, then returns the user where they started.
 struct OAuthConnectRoutes: Sendable {
     let vault: TokenVault
     let client: FullscriptClient
@@ -25,11 +26,21 @@ struct OAuthConnectRoutes: Sendable {
         Cookie(name: Self.bindingCookieName, path: "/oauth/fullscript", sameSite: .lax, secure: secureCookies)
     }
 
-    func register(on router: inout Router) {
-        router.get("/oauth/fullscript/connect") { try await connect($0) }
-        router.get("/oauth/fullscript/callback") { try await callback($0) }
-        router.post("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: true) }
-        router.delete("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: false) }
+    static let connectPath = "/oauth/fullscript/connect"
+
+    /// `pages` takes Fullscript's redirect back (from another site, with no session cookie); `session`
+    /// (origin-checked) everything a signed-in user does.
+    func register(pages: RouterGroup, session: RouterGroup) {
+        session.get(Self.connectPath) { try await connectPage($0) }
+        session.post(Self.connectPath, body: .standard) { try await connect($0) }
+        pages.get("/oauth/fullscript/callback") { try await callback($0) }
+        session.post("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: true) }
+        session.delete("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: false) }
+    }
+
+    /// Where a page sends someone who must connect first, to come back to `returnTo` afterwards.
+    static func connectPage(returningTo returnTo: String) -> String {
+        connectPath + "?return_to=" + FormURLEncoding.escape(returnTo)
     }
 
     private func signedInUser(_ request: Request) async -> EHRUser? {
@@ -41,9 +52,29 @@ struct OAuthConnectRoutes: Sendable {
         message: "Open this page from the EHR so we know who you are, then try again."
     )
 
-    func connect(_ request: Request) async throws -> Response {
+    func connectPage(_ request: Request) async throws -> Response {
         guard let user = await signedInUser(request) else { return Self.signInFirst }
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
+        let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
+        let body = """
+            <h1>Connect your Fullscript account to continue</h1>
+            <p>You are signed in to the EHR as <strong>\(name)</strong>. Fullscript will ask you to sign in and to allow this EHR \
+            to start treatment plans for you. Your Fullscript account will be used for \(name)'s plans.</p>
+            <form method="post" action="\(Self.connectPath)">
+            <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
+            <button type="submit" id="connect">Connect Fullscript</button>
+            </form>
+            <p>Not \(name)? Close this tab and open Fullscript from your own EHR session.</p>
+            """
+        var response = Response.html(HTMLPage.document(title: "Connect your Fullscript account", body: body))
+        response.headerFields[.cacheControl] = "no-store"
+        response.headerFields[.referrerPolicy] = "no-referrer"
+        return response
+    }
+
+    func connect(_ request: Request) async throws -> Response {
+        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        let returnTo = ReturnPath(request.formParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
         let date = now()
@@ -105,7 +136,7 @@ struct OAuthConnectRoutes: Sendable {
                                      message: error.kind == .invalidGrant
                                          ? "Fullscript did not accept the sign-in (it may have expired). Please connect again."
                                          : "Fullscript could not be reached. Please try again in a moment.",
-                                     link: ("Try again", "/oauth/fullscript/connect?return_to=" + flow.returnTo.path))
+                                     link: ("Try again", Self.connectPage(returningTo: flow.returnTo.path)))
         }
         try await vault.store(token, for: flow.user, requestID: request.id)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.

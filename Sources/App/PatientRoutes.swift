@@ -10,16 +10,18 @@ struct PatientRoutes: Sendable {
     let serviceKeys: ServiceKeyStore
     let now: @Sendable () -> Date
 
-    static let path = "/api/v1/patients/:ehrPatientId"
-    static let listPath = "/api/v1/patients"
+    /// Below the `/api/v1` group.
+    static let path = "patients/:ehrPatientId"
+    static let listPath = "patients"
     /// A patient is six short strings; anything near this is not one.
     static let maxBodySize = 16 * 1024
 
-    func register(on router: inout Router) {
-        router.put(Self.path, maxBodySize: Self.maxBodySize) { request in try await serviceKeys.authorizedPatientRequest(request, put) }
-        router.get(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, get) }
-        router.delete(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, delete) }
-        router.get(Self.listPath) { request in
+    /// `services` is the `/api/v1` group.
+    func register(on services: RouterGroup) {
+        services.put(Self.path, body: .bytes(Self.maxBodySize)) { request in try await serviceKeys.authorizedPatientRequest(request, put) }
+        services.get(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, get) }
+        services.delete(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, delete) }
+        services.get(Self.listPath) { request in
             try await serviceKeys.authorizedRequest(request) { request, _ in try await PatientPage.response(request, in: patients) }
         }
     }

@@ -22,14 +22,16 @@ struct PlanRoutes: Sendable {
     let heartbeat: Duration
     let logger: Logger
 
-    static let path = "/ehr/api/patients/:id/treatment-plans"
+    /// Below the `/ehr/api` group.
+    static let path = "patients/:id/treatment-plans"
 
-    func register(on router: inout Router) {
-        router.get(Self.path) { try await list($0) }
-        router.get(Self.path + "/events") { try await events($0) }
+    /// `chart` is the `/ehr/api` group, `services` the `/api/v1` one.
+    func register(chart: RouterGroup, services: RouterGroup) {
+        chart.get(Self.path) { try await list($0) }
+        chart.get(Self.path + "/events") { try await events($0) }
         // The refresh takes no body; a little room for clients that send `{}` anyway.
-        router.post(Self.path + "/refresh", maxBodySize: 1024) { try await refresh($0) }
-        router.get(PatientRoutes.path + "/treatment-plans") { request in
+        chart.post(Self.path + "/refresh", body: .bytes(1024)) { try await refresh($0) }
+        services.get(PatientRoutes.path + "/treatment-plans") { request in
             try await serviceKeys.authorizedPatientRequest(request, serviceRefresh)
         }
     }
@@ -79,11 +81,7 @@ struct PlanRoutes: Sendable {
     }
 
     private func refresh(_ request: Request) async throws -> Response {
-        // Same origin only: `SameSite=Strict` keeps other sites out, not sibling origins of this one.
-        if let site = request.head.headerFields[.secFetchSite], site != "same-origin" {
-            return Refusal.crossSite.response(.json, requestID: request.id)
-        }
-        return try await forChart(request) { user, patient in
+        try await forChart(request) { user, patient in
             try await refreshed(patient, request, notConnected: Refusal.notConnected.message) {
                 try await vault.accessToken(for: user.id)
             }

@@ -26,7 +26,7 @@ struct RecommendRoutes: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    func register(on router: inout Router) {
+    func register(on router: RouterGroup) {
         router.get("/recommend/:patientId") { try await recommend($0) }
     }
 
@@ -37,9 +37,6 @@ struct RecommendRoutes: Sendable {
         }
         guard let entrypoint = Self.entrypoint(request.queryParameters["entrypoint"]) else {
             return Refusal.badEntrypoint.response(format, requestID: request.id)
-        }
-        if request.head.headerFields[.secFetchSite] == "cross-site" {
-            return Refusal.crossSite.response(format, requestID: request.id)
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
         guard let user = await identity.user(for: request) else {
@@ -174,7 +171,7 @@ struct RecommendRoutes: Sendable {
         click.outcome = "connect_required"
         try await log.record(click, at: now())
         guard format == .html else { return Refusal.notConnected.response(format, requestID: click.requestID) }
-        return .redirect(to: "/oauth/fullscript/connect?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
+        return .redirect(to: OAuthConnectRoutes.connectPage(returningTo: here), status: .seeOther)
     }
 
     private func refuse(_ refusal: Refusal, _ click: RecommendationLog.Click, _ format: ReplyFormat) async throws -> Response {
@@ -185,8 +182,8 @@ struct RecommendRoutes: Sendable {
         if case .fullscript(let error) = refusal {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
-        return refusal.response(format, requestID: click.requestID, reconnect: "/oauth/fullscript/connect?return_to="
-            + FormURLEncoding.escape("/recommend/\(click.patientID)"))
+        return refusal.response(format, requestID: click.requestID,
+                                reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
     }
 
     /// Only details Fullscript accepts travel: no email means no patient block (the new-plan link).
@@ -386,6 +383,3 @@ enum Refusal {
     }
 }
 
-extension HTTPField.Name {
-    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
-}

@@ -27,8 +27,8 @@ public enum SandboxCommand {
             sender = webhookSender(over: application.httpClient)
         }
         let sandbox = FullscriptSandbox(configuration: configuration, webhookSender: sender)
-        var router = Router()
-        sandbox.register(on: &router)
+        let router = Router()
+        sandbox.register(on: router)
         var serverConfiguration = HTTPServer.Configuration(host: host, port: port, eventLoopCount: 1)
         serverConfiguration.shutdownGracePeriod = .seconds(2)
         return (try HTTPServer(configuration: serverConfiguration, router: router, logger: logger), sandbox)

@@ -12,7 +12,9 @@ import Server
 /// its id) and acknowledged; the processor applies it afterwards. An event stored is an event
 /// kept: a crash before processing leaves it pending for the next start.
 struct WebhookRoutes: Sendable {
-    static let path = "/webhooks/fullscript"
+    /// The group all webhook receivers live in, and ours in it.
+    static let prefix = "/webhooks"
+    static let path = prefix + "/fullscript"
     /// Plan events are a few KiB; this leaves room for large plans without accepting uploads.
     static let maxBodySize = 256 * 1024
 
@@ -24,8 +26,8 @@ struct WebhookRoutes: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    func register(on router: inout Router) {
-        router.post(Self.path, maxBodySize: Self.maxBodySize) { try await receive($0) }
+    func register(on router: RouterGroup) {
+        router.post("fullscript", body: .bytes(Self.maxBodySize)) { try await receive($0) }
     }
 
     func receive(_ request: Request) async throws -> Response {

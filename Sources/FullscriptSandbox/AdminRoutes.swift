@@ -6,7 +6,7 @@ import Server
 struct AdminRoutes: Sendable {
     let state: SandboxState
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/_sandbox/requests", loopbackOnly { _ in
             .json(.array(await state.requests.map(Self.redactedJSON)))
         })
@@ -16,19 +16,19 @@ struct AdminRoutes: Sendable {
         router.get("/_sandbox/stats", loopbackOnly { _ in
             .json(.object([("token_refresh_count", .int(await state.refreshCount))]))
         })
-        router.post("/_sandbox/faults", loopbackOnly { try await setFaults($0) })
+        router.post("/_sandbox/faults", body: .standard, loopbackOnly { try await setFaults($0) })
         router.delete("/_sandbox/faults", loopbackOnly { _ in
             await state.setFaults([], count: nil)
             return Response(status: .noContent)
         })
-        router.post("/_sandbox/clock", loopbackOnly { request in
+        router.post("/_sandbox/clock", body: .standard, loopbackOnly { request in
             guard let seconds = request.queryParameters["advance"].flatMap({ Int($0) }) else {
                 return .jsonError("advance=<seconds> is required", status: .badRequest)
             }
             await state.advanceClock(by: seconds)
             return Response(status: .noContent)
         })
-        router.post("/_sandbox/users/:id/revoke_tokens", loopbackOnly { request in
+        router.post("/_sandbox/users/:id/revoke_tokens", body: .standard, loopbackOnly { request in
             await state.revokeAllTokens(ofUser: request.parameters["id"] ?? "")
             return Response(status: .noContent)
         })

@@ -7,7 +7,7 @@ struct ClinicRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/api/clinic", gate.authenticated { _, _ in try await clinic() })
         router.get("/api/clinic/practitioners", gate.authenticated { request, _ in
             .json(Pagination(request.queryParameters).body("practitioners", SandboxSeed.practitioners.map(\.practitionerJSON)))

@@ -8,8 +8,8 @@ struct DynamicLinkRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
-        router.post("/api/clinic/dynamic_links/treatment_plans", gate.authenticated { try await draftLink($0, $1) })
+    func register(on router: Router) {
+        router.post("/api/clinic/dynamic_links/treatment_plans", body: .standard, gate.authenticated { try await draftLink($0, $1) })
         router.get("/api/clinic/dynamic_links/treatment_plans", gate.authenticated { try await newPlanLink($0, $1) })
         router.get("/api/clinic/dynamic_links/treatment_plans/:id", gate.authenticated { try await editLink($0, $1) })
     }

@@ -11,7 +11,7 @@ struct EventRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         // Registered before `/api/events/:id`, which would otherwise take "treatment_plans" for an id.
         router.get("/api/events/treatment_plans", gate.authenticated { request, _ in await list(request) })
         router.get("/api/events/:id", gate.authenticated { request, _ in

@@ -40,16 +40,16 @@ public final class FullscriptSandbox: Sendable {
     public var clinicID: String { SandboxSeed.clinicID }
 
     /// Adds every sandbox route to `router`: the API under `/api`, the pages under `/sandbox`, the test hooks under `/_sandbox`.
-    public func register(on router: inout Router) {
+    public func register(on router: Router) {
         let gate = APIGate(state: state)
-        OAuthRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
-        ClinicRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
-        DynamicLinkRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
-        PatientRoutes(state: state, gate: gate).register(on: &router)
-        TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: &router)
-        EventRoutes(state: state, gate: gate).register(on: &router)
-        PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: &router)
-        AdminRoutes(state: state).register(on: &router)
+        OAuthRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
+        ClinicRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
+        DynamicLinkRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
+        PatientRoutes(state: state, gate: gate).register(on: router)
+        TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
+        EventRoutes(state: state, gate: gate).register(on: router)
+        PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: router)
+        AdminRoutes(state: state).register(on: router)
     }
 
     public func recordedRequests() async -> [RecordedRequest] {

@@ -10,11 +10,11 @@ struct OAuthRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/api/oauth/authorize", gate.open { try await authorize($0) })
-        router.post("/api/oauth/authorize/decision", gate.open { try await decide($0) })
-        router.post("/api/oauth/token", gate.open { try await token($0) })
-        router.post("/api/oauth/revoke", gate.open { try await revoke($0) })
+        router.post("/api/oauth/authorize/decision", body: .standard, gate.open { try await decide($0) })
+        router.post("/api/oauth/token", body: .standard, gate.open { try await token($0) })
+        router.post("/api/oauth/revoke", body: .standard, gate.open { try await revoke($0) })
     }
 
     private func authorize(_ request: Request) async throws -> Response {

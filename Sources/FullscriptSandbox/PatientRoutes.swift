@@ -6,7 +6,7 @@ struct PatientRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/api/clinic/patients", gate.authenticated { request, _ in
             let patients = await state.records.patients
             return .json(Pagination(request.queryParameters).body("patients", patients.map(\.json)))
@@ -15,7 +15,7 @@ struct PatientRoutes: Sendable {
             let matches = await state.records.searchPatients(request.queryParameters["query"] ?? "")
             return .json(.object([("patients", .array(matches.map(\.json)))]))
         })
-        router.post("/api/clinic/patients", gate.authenticated { request, _ in
+        router.post("/api/clinic/patients", body: .standard, gate.authenticated { request, _ in
             guard let body = JSON.parse(request.body), case .object = body else {
                 return .jsonError("The request body must be a JSON object", status: .badRequest)
             }

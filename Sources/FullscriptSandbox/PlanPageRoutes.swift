@@ -8,9 +8,9 @@ struct PlanPageRoutes: Sendable {
     let state: SandboxState
     let webhook: WebhookDelivery?
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/sandbox/plans/:id") { try await page($0) }
-        router.post("/sandbox/plans/:id/activate") { try await activate($0) }
+        router.post("/sandbox/plans/:id/activate", body: .standard) { try await activate($0) }
         router.get("/sandbox/plans/:id/invitation") { try await invitation($0) }
     }
 

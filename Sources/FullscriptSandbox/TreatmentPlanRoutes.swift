@@ -7,7 +7,7 @@ struct TreatmentPlanRoutes: Sendable {
     let state: SandboxState
     let gate: APIGate
 
-    func register(on router: inout Router) {
+    func register(on router: Router) {
         router.get("/api/clinic/patients/:id/treatment_plans", gate.authenticated { try await list($0, $1) })
         router.get("/api/clinic/treatment_plans/:id", gate.authenticated { request, _ in
             guard let plan = await state.records.plan(id: request.parameters["id"] ?? "") else {

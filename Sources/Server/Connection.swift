@@ -22,7 +22,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
 
     private struct PendingRequest {
         let head: HTTPRequestHead
-        let resolution: Router.Resolution
+        let resolution: RouteTable.Resolution
         let id: String
         let startedAt: UInt64
         var body: [UInt8] = []
@@ -191,7 +191,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
         let path = Request.path(of: head.request.path)
         let resolution = context.router.resolve(method: head.request.method, path: path)
-        if case .route(_, _, let maxBodySize?, _) = resolution {
+        if case .route(_, _, let maxBodySize?, _, _) = resolution {
             decoder.bodyLimit = maxBodySize
         }
         let now = MonotonicClock.now()
@@ -218,46 +218,40 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let path = Request.path(of: head.request.path)
         let route: String
         switch request.resolution {
-        case .route(_, _, _, let label): route = label
-        case .notFound, .methodNotAllowed: route = Router.unmatchedLabel
+        case .route(_, _, _, let label, _): route = label
+        case .notFound, .methodNotAllowed: route = RouteTable.unmatchedLabel
         }
         let exchange = Exchange(
             id: request.id, method: head.request.method, path: path, route: route,
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
-        let router = context.router
         switch request.resolution {
-        case .notFound:
-            send(router.renderError(HTTPError(.notFound), path, request.id), exchange)
-        case .methodNotAllowed(let allowed):
-            var response = router.renderError(HTTPError(.methodNotAllowed), path, request.id)
+        case .notFound(let renderError):
+            send(renderError(HTTPError(.notFound), path, request.id), exchange)
+        case .methodNotAllowed(let allowed, let renderError):
+            var response = renderError(HTTPError(.methodNotAllowed), path, request.id)
             response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
             send(response, exchange)
-        case .route(let handler, let parameters, _, _):
+        case .route(let handler, let parameters, _, _, let renderError):
             let input = Request(
                 head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
             )
             let logger = context.logger
             Task(executorPreference: loop) {
-                let response = await Self.respond(to: input, with: handler, router: router, logger: logger)
+                let response = await Self.respond(to: input, with: handler, renderError: renderError, logger: logger)
                 self.loop.executeInLoop { self.send(response, exchange) }
             }
         }
     }
 
-    private static func respond(to request: Request, with handler: Handler, router: Router, logger: Logger) async -> Response {
+    private static func respond(to request: Request, with handler: Handler, renderError: ErrorRenderer, logger: Logger) async -> Response {
         do {
             return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
         } catch let error as HTTPError {
-            return router.renderError(error, request.path, request.id)
+            return renderError(error, request.path, request.id)
         } catch {
-            if let recovered = router.recover(request, error) {
-                logger.warning("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)",
-                                                            "status": "\(recovered.status.code)"])
-                return recovered
-            }
             logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            return router.renderError(HTTPError(.internalServerError), request.path, request.id)
+            return renderError(HTTPError(.internalServerError), request.path, request.id)
         }
     }
 
@@ -266,14 +260,21 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private func reject(_ error: HTTPParseError) {
         phase = .responding
         let head = pending.map { (id: $0.id, method: $0.head.request.method, path: Request.path(of: $0.head.request.path)) }
+        let renderError = pending.map { Self.renderer(of: $0.resolution) } ?? context.router.renderError
         pending = nil
         setInterest(reading: false, watchingHangup: false)
         lingerAfterResponse = true
         let exchange = Exchange(
-            id: head?.id ?? state.requestIDs.next(), method: head?.method, path: head?.path ?? "-", route: Router.malformedLabel,
+            id: head?.id ?? state.requestIDs.next(), method: head?.method, path: head?.path ?? "-", route: RouteTable.malformedLabel,
             version: .http1_1, keepAlive: false, startedAt: MonotonicClock.now()
         )
-        send(context.router.renderError(HTTPError(error.status, error.reason), exchange.path, exchange.id), exchange)
+        send(renderError(HTTPError(error.status, error.reason), exchange.path, exchange.id), exchange)
+    }
+
+    private static func renderer(of resolution: RouteTable.Resolution) -> ErrorRenderer {
+        switch resolution {
+        case .route(_, _, _, _, let renderError), .methodNotAllowed(_, let renderError), .notFound(let renderError): renderError
+        }
     }
 
     // MARK: Responses

@@ -20,7 +20,7 @@ public final class HTTPServer: Sendable {
         configuration: Configuration, router: Router, logger: Logger, metrics: (any MetricsFactory)? = nil
     ) throws(SystemError) {
         context = ServerContext(
-            configuration: configuration, router: router, logger: logger,
+            configuration: configuration, router: router.table(), logger: logger,
             metrics: ServerMetrics(factory: metrics ?? MetricsSystem.factory)
         )
         Self.raiseDescriptorLimit(toFit: configuration.maxConnections)

@@ -9,8 +9,8 @@ public struct Request: Sendable {
     public var parameters: [String: String]
     public let id: String
     public let remoteAddress: String
-    /// What an earlier step learned about this request, for later ones: the router's admission check
-    /// leaves the caller it identified, so the route does not look the caller up again.
+    /// What a middleware learned about this request, for the steps after it: an authentication or
+    /// rate-limit step leaves the caller it identified, so the route does not look the caller up again.
     public var context = RequestContext()
 
     public init(

@@ -6,61 +6,81 @@ public typealias Handler = @Sendable (Request) async throws -> Response
 /// malformed request, a thrown `HTTPError` or a handler's failure), given the request's path and id.
 public typealias ErrorRenderer = @Sendable (_ error: HTTPError, _ path: Substring, _ requestID: String) -> Response
 
-/// Routes by method and path pattern. Patterns are `/`-separated segments; a segment `:name`
-/// captures one percent-decoded path segment. Built once before the server starts.
-public struct Router: Sendable {
-    struct Route: Sendable {
+/// Collects routes, grouped with their middleware, before the server starts; `HTTPServer` turns it
+/// into a `RouteTable`. Patterns are `/`-separated segments; a segment `:name` captures one
+/// percent-decoded path segment. Empty segments are ignored when matching (`//a` is `/a`), and
+/// since middleware belongs to routes rather than to path strings, every spelling that reaches a
+/// route passes the same middleware.
+public final class Router {
+    struct Route {
         let method: HTTPRequest.Method
         let pattern: String
-        let segments: [Segment]
-        let maxBodySize: Int?
+        let segments: [RouteSegment]
+        let body: BodyLimit
         let handler: Handler
+        let renderError: ErrorRenderer
     }
 
-    enum Segment: Sendable, Equatable {
-        case literal(String)
-        case parameter(String)
+    /// Where requests under a group's prefix that reach no route get their errors rendered.
+    struct ErrorScope {
+        let prefix: [RouteSegment]
+        let renderError: ErrorRenderer
     }
 
-    enum Resolution: Sendable {
-        /// `label` names the route for metrics: its pattern, never the client's path.
-        case route(handler: Handler, parameters: [String: String], maxBodySize: Int?, label: String)
-        case methodNotAllowed(allowed: [HTTPRequest.Method])
-        case notFound
-    }
-
-    private var routes: [Route] = []
-    /// Answers GET and HEAD requests that no route matched (static files).
+    private(set) var routes: [Route] = []
+    private(set) var errorScopes: [ErrorScope] = []
+    private var middleware: [any RouterMiddleware] = []
+    /// Answers GET and HEAD requests that no route matched (static files), after the router's own middleware.
     public var fallback: Handler?
-    /// Runs before every routed handler (not the fallback); a response it returns is sent instead.
-    /// For checks that span many routes, such as rate limits; what it learns it may leave in the
-    /// request's `context` for the handler.
-    public var admission: (@Sendable (inout Request) async throws -> Response?)?
-    /// Plain text unless the application says otherwise (JSON on its API paths, for one).
-    public var renderError: ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }
-    /// The answer an error from below the HTTP layer deserves (a busy database: 503), where the
-    /// application knows one; nil leaves it a 500.
-    public var recover: @Sendable (Request, any Error) -> Response? = { _, _ in nil }
+    /// How the server's own errors look where no group says otherwise: plain text.
+    public let renderError: ErrorRenderer
 
-    /// Metric labels for requests that reached no route of their own.
-    static let staticFilesLabel = "static"
-    static let unmatchedLabel = "unmatched"
-    static let malformedLabel = "malformed"
+    public init(renderError: @escaping ErrorRenderer = { error, _, _ in .text(error.message, status: error.status) }) {
+        self.renderError = renderError
+    }
 
-    public init() {}
+    /// Middleware every request that reaches a route or the fallback passes, before any group's own.
+    @discardableResult
+    public func add(middleware: some RouterMiddleware) -> Router {
+        self.middleware.append(middleware)
+        return self
+    }
 
-    public mutating func on(_ method: HTTPRequest.Method, _ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
-        let segments = pattern.split(separator: "/").map { part in
-            part.hasPrefix(":") ? Segment.parameter(String(part.dropFirst())) : .literal(String(part))
-        }
-        precondition(!routes.contains { $0.method == method && $0.segments == segments }, "duplicate route \(method) \(pattern)")
-        let canonical = "/" + segments.map { segment in
-            switch segment {
-            case .literal(let literal): literal
-            case .parameter(let name): ":" + name
-            }
-        }.joined(separator: "/")
-        routes.append(Route(method: method, pattern: canonical, segments: segments, maxBodySize: maxBodySize, handler: handler))
+    /// A group of routes under `prefix`. Its errors (and those of paths under `prefix` that match no
+    /// route) are rendered by `renderError` when given, else as the router's.
+    public func group(_ prefix: String = "", renderError: ErrorRenderer? = nil) -> RouterGroup {
+        RouterGroup(router: self, prefix: [], middleware: [], renderError: self.renderError).group(prefix, renderError: renderError)
+    }
+
+    public func on(_ method: HTTPRequest.Method, _ pattern: String, body: BodyLimit = .none, _ handler: @escaping Handler) {
+        group().on(method, pattern, body: body, handler)
+    }
+
+    public func get(_ pattern: String, _ handler: @escaping Handler) {
+        on(.get, pattern, handler)
+    }
+
+    public func post(_ pattern: String, body: BodyLimit = .none, _ handler: @escaping Handler) {
+        on(.post, pattern, body: body, handler)
+    }
+
+    public func put(_ pattern: String, body: BodyLimit = .none, _ handler: @escaping Handler) {
+        on(.put, pattern, body: body, handler)
+    }
+
+    public func delete(_ pattern: String, _ handler: @escaping Handler) {
+        on(.delete, pattern, handler)
+    }
+
+    func add(_ method: HTTPRequest.Method, _ segments: [RouteSegment], body: BodyLimit, renderError: @escaping ErrorRenderer,
+             _ handler: @escaping Handler) {
+        precondition(!routes.contains { $0.method == method && $0.segments == segments }, "duplicate route \(method) \(segments.pattern)")
+        routes.append(Route(method: method, pattern: segments.pattern, segments: segments, body: body, handler: handler,
+                            renderError: renderError))
+    }
+
+    func addErrorScope(_ prefix: [RouteSegment], _ renderError: @escaping ErrorRenderer) {
+        errorScopes.append(ErrorScope(prefix: prefix, renderError: renderError))
     }
 
     /// Every route as `METHOD /pattern` (`:name` for a parameter), in registration order, so a test can
@@ -69,70 +89,39 @@ public struct Router: Sendable {
         routes.map { "\($0.method) \($0.pattern)" }
     }
 
-    public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
-        on(.get, pattern, handler)
+    /// The routes as served: each handler wrapped in the router's middleware around its group's.
+    public func table() -> RouteTable {
+        let routes = routes.map { route in
+            RouteTable.Route(
+                method: route.method, pattern: route.pattern, segments: route.segments, maxBodySize: route.body.maxBodySize,
+                handler: middleware.wrapping(route.handler), renderError: route.renderError
+            )
+        }
+        // The deepest scope wins, so it is tried first.
+        let scopes = errorScopes.enumerated().sorted { ($0.element.prefix.count, $0.offset) > ($1.element.prefix.count, $1.offset) }
+        return RouteTable(routes: routes, errorScopes: scopes.map(\.element), fallback: fallback.map(middleware.wrapping),
+                          renderError: renderError)
     }
+}
 
-    public mutating func post(_ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
-        on(.post, pattern, maxBodySize: maxBodySize, handler)
-    }
+enum RouteSegment: Sendable, Equatable {
+    case literal(String)
+    case parameter(String)
 
-    public mutating func put(_ pattern: String, maxBodySize: Int? = nil, _ handler: @escaping Handler) {
-        on(.put, pattern, maxBodySize: maxBodySize, handler)
-    }
-
-    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) {
-        on(.delete, pattern, handler)
-    }
-
-    private func admitted(_ handler: @escaping Handler) -> Handler {
-        guard let admission else { return handler }
-        return { request in
-            var request = request
-            if let refusal = try await admission(&request) { return refusal }
-            return try await handler(request)
+    static func parse(_ pattern: String) -> [RouteSegment] {
+        pattern.split(separator: "/").map { part in
+            part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
         }
     }
+}
 
-    /// HEAD is answered by the GET route when there is no HEAD route; the server drops the body.
-    func resolve(method: HTTPRequest.Method, path: Substring) -> Resolution {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        var allowed: [HTTPRequest.Method] = []
-        var headFallback: Resolution?
-        for route in routes where route.segments.count == parts.count {
-            guard let parameters = match(route.segments, parts) else { continue }
-            if route.method == method {
-                return .route(handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize, label: route.pattern)
-            }
-            if method == .head, route.method == .get {
-                headFallback = .route(
-                    handler: admitted(route.handler), parameters: parameters, maxBodySize: route.maxBodySize, label: route.pattern
-                )
-            }
-            allowed.append(route.method)
-        }
-        if let headFallback { return headFallback }
-        if !allowed.isEmpty {
-            if allowed.contains(.get) { allowed.append(.head) }
-            return .methodNotAllowed(allowed: allowed)
-        }
-        if let fallback, method == .get || method == .head {
-            return .route(handler: fallback, parameters: [:], maxBodySize: 0, label: Self.staticFilesLabel)
-        }
-        return .notFound
-    }
-
-    private func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
-        var parameters: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
+extension [RouteSegment] {
+    var pattern: String {
+        "/" + map { segment in
             switch segment {
-            case .literal(let literal):
-                guard part == literal else { return nil }
-            case .parameter(let name):
-                guard let value = PercentDecoding.decode(part), !value.isEmpty else { return nil }
-                parameters[name] = value
+            case .literal(let literal): literal
+            case .parameter(let name): ":" + name
             }
-        }
-        return parameters
+        }.joined(separator: "/")
     }
 }

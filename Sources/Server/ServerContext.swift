@@ -4,13 +4,13 @@ import Synchronization
 /// What every connection of one server shares.
 final class ServerContext: Sendable {
     let configuration: HTTPServer.Configuration
-    let router: Router
+    let router: RouteTable
     let logger: Logger
     let metrics: ServerMetrics
     let openConnections = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
 
-    init(configuration: HTTPServer.Configuration, router: Router, logger: Logger, metrics: ServerMetrics) {
+    init(configuration: HTTPServer.Configuration, router: RouteTable, logger: Logger, metrics: ServerMetrics) {
         self.configuration = configuration
         self.router = router
         self.logger = logger

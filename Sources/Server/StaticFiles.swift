@@ -35,7 +35,9 @@ public struct StaticFiles: Sendable {
             return respond(to: request, file: file, status: status, path: path)
         case S_IFDIR:
             // Relative links in the directory's index.html only work under a trailing slash.
-            return .redirect(to: String(request.path) + "/", status: .movedPermanently)
+            // Rebuilt from the checked segments: the raw path may start with `//`, which a browser
+            // would read as another host.
+            return .redirect(to: "/" + relative + "/", status: .movedPermanently)
         default:
             return Self.notFound
         }

@@ -26,7 +26,7 @@ extension ConnectedHarness {
 
     /// Runs the connect flow for a signed-in browser, approving at the simulator as `practitioner`.
     func connect(session: String, as practitioner: String = "prac-1") throws {
-        let connect = try get("/oauth/fullscript/connect?return_to=/", user: nil, cookie: session)
+        let connect = try startConnect(returnTo: "/", user: nil, cookie: session)
         let location = try #require(connect.header("location"))
         let binding = try #require(connect.header("set-cookie")?.split(separator: ";").first.map(String.init))
         let authorize = try #require(URLComponents(string: location))
@@ -169,7 +169,7 @@ struct LaunchRoutesTests {
         defer { Task { await harness.stop() } }
         let session = try harness.signIn()
         let client = try TestClient(port: harness.application.port)
-        client.send("POST /logout HTTP/1.1\r\nHost: x\r\nCookie: \(session)\r\nContent-Length: 0\r\n\r\n")
+        client.send("POST /logout HTTP/1.1\r\nHost: x\r\nCookie: \(session)\r\nSec-Fetch-Site: same-origin\r\nContent-Length: 0\r\n\r\n")
         let out = try client.readResponse()
         #expect(out.status == 303)
         #expect(out.header("set-cookie")?.contains("Max-Age=0") == true)
@@ -185,7 +185,8 @@ struct LaunchRoutesTests {
         #expect(page.text.contains("Dr. Avery Quinn") && page.text.contains("Sam Ortiz"))
         func post(_ form: String) throws -> TestResponse {
             let client = try TestClient(port: harness.application.port)
-            client.send("POST /demo/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            client.send("POST /demo/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nSec-Fetch-Site: same-origin\r\n"
+                + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)")
             return try client.readResponse()
         }
         let chosen = try post("user=sam-ortiz&return_to=%2Fchart.html")

@@ -60,8 +60,8 @@ final class ConnectedHarness: Sendable {
         }
         sandboxConfiguration(&sandboxSettings)
         sandbox = FullscriptSandbox(configuration: sandboxSettings, webhookSender: deliverWebhooks ? webhookTarget.send : nil)
-        var router = Router()
-        sandbox.register(on: &router)
+        let router = Router()
+        sandbox.register(on: router)
         sandboxServer = try HTTPServer(configuration: .init(port: 0, eventLoopCount: 1), router: router, logger: ApplicationTests.quietLogger)
         try sandboxServer.start()
         let base = "http://127.0.0.1:\(sandboxServer.port)/api"
@@ -96,9 +96,25 @@ final class ConnectedHarness: Sendable {
         return try client.readResponse()
     }
 
+    /// A form post as a browser sends it from one of our pages (`site` is its `Sec-Fetch-Site`; nil sends none).
+    func post(_ target: String, form: String = "", user: String? = "alice", cookie: String? = nil, site: String? = "same-origin",
+              headers: [String] = []) throws -> TestResponse {
+        let client = try TestClient(port: application.port)
+        client.send("POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + "Content-Length: \(form.utf8.count)\r\n" + (user.map { "X-Test-User: \($0)\r\n" } ?? "")
+            + (cookie.map { "Cookie: \($0)\r\n" } ?? "") + (site.map { "Sec-Fetch-Site: \($0)\r\n" } ?? "")
+            + headers.map { $0 + "\r\n" }.joined() + "\r\n" + form)
+        return try client.readResponse()
+    }
+
+    /// The connect page's button: starts the flow for the signed-in user, back to `returnTo` afterwards.
+    func startConnect(returnTo: String, user: String? = "alice", cookie: String? = nil) throws -> TestResponse {
+        try post("/oauth/fullscript/connect", form: "return_to=" + FormURLEncoding.escape(returnTo), user: user, cookie: cookie)
+    }
+
     /// Runs connect and the simulator's consent (approving as `practitioner`); returns the callback target and cookie.
     func consent(returnTo: String = "/patients/42", as practitioner: String = "prac-1", user: String = "alice") throws -> (callback: String, cookie: String) {
-        let connect = try get("/oauth/fullscript/connect?return_to=\(returnTo)", user: user)
+        let connect = try startConnect(returnTo: returnTo, user: user)
         #expect(connect.status == 302)
         let location = try #require(connect.header("location"))
         let cookie = try #require(connect.header("set-cookie")?.split(separator: ";").first.map(String.init))
@@ -136,7 +152,7 @@ struct OAuthConnectTests {
     @Test func connectsAndReturnsWhereTheUserStarted() async throws {
         let harness = try await ConnectedHarness()
         defer { Task { await harness.stop() } }
-        let connect = try harness.get("/oauth/fullscript/connect?return_to=/patients/42")
+        let connect = try harness.startConnect(returnTo: "/patients/42")
         let location = try #require(connect.header("location"))
         #expect(location.contains("client_id=sandbox-client"))
         #expect(location.contains("response_type=code"))
@@ -284,7 +300,7 @@ struct OAuthConnectTests {
         let (callback, cookie) = try harness.consent()
         _ = try harness.get(callback, cookie: cookie)
         let client = try TestClient(port: harness.application.port)
-        client.send("DELETE /oauth/fullscript/disconnect HTTP/1.1\r\nHost: x\r\nX-Test-User: alice\r\n\r\n")
+        client.send("DELETE /oauth/fullscript/disconnect HTTP/1.1\r\nHost: x\r\nX-Test-User: alice\r\nSec-Fetch-Site: same-origin\r\n\r\n")
         #expect(try client.readResponse().status == 204)
         #expect(try await harness.storedRows().isEmpty)
         #expect(await harness.sandbox.recordedRequests().contains { $0.path == "/api/oauth/revoke" })

@@ -226,7 +226,10 @@ struct PlanRoutesTests {
 
         #expect(try harness.refreshPlans("p-1001", session: session, site: "same-site").status == 403)
         #expect(try harness.refreshPlans("p-1001", session: session, site: "cross-site").status == 403)
-        #expect(try harness.refreshPlans("p-1001", session: session, site: nil).status == 200, "clients without Fetch metadata")
+        #expect(try harness.refreshPlans("p-1001", session: session, site: nil).status == 403, "neither Fetch metadata nor Origin")
+        #expect(try harness.refreshPlans("p-1001", session: session, site: nil, origin: "http://127.0.0.1:9").status == 200,
+                "a browser without Fetch metadata sends Origin")
+        #expect(try harness.refreshPlans("p-1001", session: session, site: nil, origin: "http://127.0.0.1:8").status == 403)
         #expect(try harness.refreshPlans("p-1001", session: "fsr_session=nobody").status == 401)
         let notConnected = try harness.refreshPlans("p-1001", session: try harness.signIn("bob"))
         #expect(notConnected.status == 409)
@@ -378,9 +381,10 @@ extension ConnectedHarness {
         #expect(try client.readResponse().status == 303)
     }
 
-    func refreshPlans(_ patient: String, session: String, site: String? = "same-origin") throws -> TestResponse {
+    func refreshPlans(_ patient: String, session: String, site: String? = "same-origin", origin: String? = nil) throws -> TestResponse {
         try request("POST /ehr/api/patients/\(patient)/treatment-plans/refresh",
-                    headers: ["Cookie: \(session)", "Content-Length: 0"] + (site.map { ["Sec-Fetch-Site: \($0)"] } ?? []))
+                    headers: ["Cookie: \(session)", "Content-Length: 0"] + (site.map { ["Sec-Fetch-Site: \($0)"] } ?? [])
+                        + (origin.map { ["Origin: \($0)"] } ?? []))
     }
 
     /// The same refresh without blocking a thread, so refreshes and deliveries really run at once.

@@ -117,7 +117,11 @@ struct RecommendRoutesTests {
         let connect = try #require(click.header("location"))
         #expect(connect == "/oauth/fullscript/connect?return_to=%2Frecommend%2Fp-1001%3Fentrypoint%3Dlabs")
 
-        let started = try harness.get(connect, user: nil, cookie: session)
+        let page = try harness.get(connect, user: nil, cookie: session)
+        #expect(page.status == 200)
+        #expect(page.text.contains("Connect your Fullscript account to continue"))
+        #expect(page.text.contains(#"name="return_to" value="/recommend/p-1001?entrypoint=labs""#))
+        let started = try harness.startConnect(returnTo: "/recommend/p-1001?entrypoint=labs", user: nil, cookie: session)
         let binding = try #require(started.header("set-cookie")?.split(separator: ";").first.map(String.init))
         let authorizeLocation = try #require(started.header("location"))
         let authorize = try #require(URLComponents(string: authorizeLocation))

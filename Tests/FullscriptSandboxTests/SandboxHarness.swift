@@ -68,8 +68,8 @@ func withSandbox(
     var configuration = SandboxConfiguration(redirectURIs: [callback], publicBaseURL: "http://sandbox.test")
     configure(&configuration)
     let sandbox = FullscriptSandbox(configuration: configuration, webhookSender: webhookSender)
-    var router = Router()
-    sandbox.register(on: &router)
+    let router = Router()
+    sandbox.register(on: router)
     try await withServer(router: router) { server in
         try await body(Harness(sandbox: sandbox, port: server.port))
     }

@@ -8,9 +8,9 @@ import Testing
 @Suite(.serialized)
 struct HTTPClientTests {
     static func router(hits: HitCounter = HitCounter(), failuresBeforeSuccess: Int = 0) -> Router {
-        var router = Router()
+        let router = Router()
         router.get("/hello") { _ in .text("hello") }
-        router.post("/echo") { request in
+        router.post("/echo", body: .standard) { request in
             var response = Response.text(String(decoding: request.body, as: UTF8.self))
             response.headerFields[.init("X-Seen-Length")!] = request.head.headerFields[.contentLength] ?? "-"
             response.headerFields[.init("X-Seen-Agent")!] = request.head.headerFields[.userAgent] ?? "-"
@@ -41,7 +41,7 @@ struct HTTPClientTests {
         router.get("/flaky") { _ in
             hits.hit() <= failuresBeforeSuccess ? .text("busy", status: .serviceUnavailable) : .text("ok")
         }
-        router.post("/flaky") { _ in
+        router.post("/flaky", body: .standard) { _ in
             hits.hit()
             return .text("busy", status: .serviceUnavailable)
         }

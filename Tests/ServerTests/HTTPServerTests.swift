@@ -9,11 +9,12 @@ import Testing
 /// Over real loopback sockets: framing, keep-alive, limits, timeouts and shutdown as a client sees them.
 @Suite(.serialized)
 struct HTTPServerTests {
-    static var echoRouter: Router {
-        var router = Router()
+    static var echoRouter: Router { echoRoutes(on: Router()) }
+
+    static func echoRoutes(on router: Router) -> Router {
         router.get("/hello") { _ in .text("hello") }
-        router.post("/echo") { request in .text(String(decoding: request.body, as: UTF8.self)) }
-        router.post("/small", maxBodySize: 8) { request in .text("\(request.body.count)") }
+        router.post("/echo", body: .standard) { request in .text(String(decoding: request.body, as: UTF8.self)) }
+        router.post("/small", body: .bytes(8)) { request in .text("\(request.body.count)") }
         router.get("/slow") { _ in
             try await Task.sleep(for: .milliseconds(300))
             return .text("slow")
@@ -187,7 +188,7 @@ struct HTTPServerTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let content = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         try Data(content).write(to: directory.appendingPathComponent("big.bin"))
-        var router = Self.echoRouter
+        let router = Self.echoRouter
         router.get("/big") { _ in Response(status: .ok, body: .bytes(content)) }
         let files = try StaticFiles(root: directory.path)
         router.fallback = { files.respond(to: $0) }
@@ -221,8 +222,9 @@ struct HTTPServerTests {
     }
 
     @Test func theServersOwnErrorsAreRenderedByTheRouterWithTheirPathAndRequestID() async throws {
-        var router = Self.echoRouter
-        router.renderError = { error, path, id in .text("\(error.status.code)|\(path)|\(id)|\(error.message)", status: error.status) }
+        let router = Self.echoRoutes(on: Router { error, path, id in
+            .text("\(error.status.code)|\(path)|\(id)|\(error.message)", status: error.status)
+        })
         try await withServer(router: router) { server in
             let client = try TestClient(port: server.port)
             client.send("GET /nope?q=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-404\r\n\r\n")
@@ -280,7 +282,7 @@ struct HTTPServerTests {
         // The quiet pause is 2.5 progress timeouts; the timeout itself is long enough that a client
         // starved of CPU on a busy machine still reads the burst without a 1 s stall.
         let configuration = HTTPServer.Configuration(port: 0, progressTimeout: .milliseconds(1000), eventLoopCount: 1)
-        var router = Router()
+        let router = Router()
         router.get("/burst") { _ in
             Response(status: .ok, body: .stream { writer in
                 // More than the socket buffers hold (a send buffer grows to 4 MiB; the client's window is
@@ -303,7 +305,7 @@ struct HTTPServerTests {
     /// A stream that begins once the drain has started would otherwise hold the server for the whole grace period.
     @Test func shutdownDoesNotWaitForStreams() async throws {
         let drainStarted = AsyncStream<Void>.makeStream()
-        var router = Router()
+        let router = Router()
         let endless: @Sendable (ResponseBodyWriter) async throws -> Void = { writer in
             while true {
                 try await writer.write(": beat\n")
@@ -392,7 +394,7 @@ struct HTTPServerTests {
         logger.logLevel = .critical
         // The handler is held until the drain has begun, so the test does not depend on timing.
         let drainStarted = AsyncStream<Void>.makeStream()
-        var router = Self.echoRouter
+        let router = Self.echoRouter
         router.get("/held") { _ in
             for await _ in drainStarted.stream { break }
             return .text("held")

@@ -1,0 +1,47 @@
+import Foundation
+import Server
+
+/// How fast one EHR user and one service key may call us. Each limit is a token bucket:
+/// `burst` at once, refilled at `per_minute`.
+public struct RateLimitSettings: Sendable {
+    public var userPerMinute: Int
+    public var userBurst: Int
+    public var servicePerMinute: Int
+    public var serviceBurst: Int
+
+    init(_ config: ValidatingReader) throws(ConfigError) {
+        userPerMinute = try config.int("rate_limit.user_per_minute", in: 1...1_000_000)
+        userBurst = try config.int("rate_limit.user_burst", in: 1...1_000_000)
+        servicePerMinute = try config.int("rate_limit.service_per_minute", in: 1...1_000_000)
+        serviceBurst = try config.int("rate_limit.service_burst", in: 1...1_000_000)
+    }
+}
+
+/// Counts a group's requests against their caller's bucket: a signed-in user's clicks and chart
+/// calls against the user's, an authenticated service's calls against its key's. Anonymous requests
+/// pass through to the route, which refuses them anyway, so a stranger cannot spend someone else's
+/// allowance. The caller it identifies stays in the request's context for the route.
+struct RateLimit: RouterMiddleware {
+    enum Caller: Sendable {
+        case ehrUser(any EHRIdentityProvider)
+        case serviceKey(ServiceKeyStore)
+    }
+
+    let caller: Caller
+    /// Shared by every group of one kind of caller: a user has one allowance, wherever they spend it.
+    let buckets: TokenBuckets
+    let audience: Audience
+
+    func handle(_ request: Request, next: Handler) async throws -> Response {
+        var request = request
+        let key: String?
+        switch caller {
+        case .ehrUser(let identity): key = await identity.identify(&request)?.id
+        case .serviceKey(let serviceKeys): key = try await serviceKeys.identify(&request)?.name
+        }
+        if let key, let wait = buckets.take(key) {
+            return Refusal.tooManyRequests(retryAfterSeconds: wait).response(audience.format(of: request), requestID: request.id)
+        }
+        return try await next(request)
+    }
+}

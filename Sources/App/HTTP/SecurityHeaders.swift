@@ -1,0 +1,41 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Server
+
+/// Headers every answer gets, whatever route or file produced it. Pages may not be framed by
+/// anyone (clickjacking a "Connect" or "Cancel" button); scripts and styles come only from us, so
+/// markup injected into a page could not run; HTTPS deployments tell browsers to stay on HTTPS.
+struct SecurityHeaders: RouterMiddleware {
+    let strictTransportSecurity: Bool
+
+    init(publicBaseURL: URL) {
+        strictTransportSecurity = publicBaseURL.scheme?.lowercased() == "https"
+    }
+
+    /// No inline script anywhere; the one inline style is `HTMLPage`'s, allowed by its hash.
+    static let contentSecurityPolicy = [
+        "default-src 'self'", "script-src 'self'", "style-src 'self' \(HTMLPage.styleSource)", "img-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    func handle(_ request: Request, next: Handler) async throws -> Response {
+        var response = try await next(request)
+        if response.headerFields[.contentType]?.hasPrefix("text/html") == true {
+            response.headerFields[.contentSecurityPolicy] = Self.contentSecurityPolicy
+            response.headerFields[.xFrameOptions] = "DENY"
+        }
+        response.headerFields[.xContentTypeOptions] = "nosniff"
+        if strictTransportSecurity {
+            response.headerFields[.strictTransportSecurity] = "max-age=31536000"
+        }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
+}
