@@ -64,7 +64,9 @@ done
 
 # A session for /ehr/api, signed in through the demo page as Benchmarks/recommend.sh does.
 JAR="$WORKDIR/cookies"
-launch=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -d 'user=dr-quinn&return_to=/' "$BASE/demo/sign-in")
+# Our pages' forms post from our own origin; so does this (Sec-Fetch-Site, as a browser sends it).
+launch=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -H 'Sec-Fetch-Site: same-origin' \
+    -d 'user=dr-quinn&return_to=/' "$BASE/demo/sign-in")
 curl -s -c "$JAR" -b "$JAR" -o /dev/null "$launch"
 SESSION=$(awk '$6 == "fsr_session" { print $7 }' "$JAR")
 [[ -n "$SESSION" ]] || { say "no session cookie from /demo/sign-in"; exit 1; }
@@ -85,6 +87,7 @@ set +e
     --url "$BASE" \
     -H "Authorization: Bearer $SERVICE_KEY" \
     -H "Cookie: fsr_session=$SESSION" \
+    -H "Sec-Fetch-Site: same-origin" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
     --exclude-operation-id chartPlanEvents \
     --max-examples "$MAX_EXAMPLES" \

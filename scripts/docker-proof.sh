@@ -503,10 +503,11 @@ say "HEALTHCHECK command: exit 0"
 jar=$WORK/cookies
 base=http://127.0.0.1:$PORT
 c() { curl -s --max-time 10 -c "$jar" -b "$jar" -o /dev/null "$@"; }
-launch=$(c -w '%{redirect_url}' -d 'user=dr-quinn&return_to=/' "$base/demo/sign-in")
+# Forms post from our own origin, as a browser says with Sec-Fetch-Site.
+launch=$(c -w '%{redirect_url}' -H 'Sec-Fetch-Site: same-origin' -d 'user=dr-quinn&return_to=/' "$base/demo/sign-in")
 [[ $launch == "$base/launch?"* ]] || fail "demo sign-in answered '$launch', not a launch URL"
 c "$launch"
-authorize=$(c -w '%{redirect_url}' "$base/oauth/fullscript/connect?return_to=/")
+authorize=$(c -w '%{redirect_url}' -H 'Sec-Fetch-Site: same-origin' -d 'return_to=/' "$base/oauth/fullscript/connect")
 [[ $authorize == "http://localhost:$SANDBOX_PORT/"* ]] || fail "connect answered '$authorize', not the simulator's consent page"
 callback=$(curl -s --max-time 10 -o /dev/null -w '%{redirect_url}' "${authorize/localhost/127.0.0.1}&auto_approve=prac-1")
 [[ $callback == "$base/oauth/fullscript/callback?"* ]] || fail "the simulator answered '$callback', not our callback"

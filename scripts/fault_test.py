@@ -93,12 +93,13 @@ def cookie_pairs(fields):
 
 def sign_in_and_connect(port):
     """dr-quinn through the demo sign-in, then connected to the simulator as prac-1; returns the session cookie."""
-    status, fields, _ = request(port, "POST", "/demo/sign-in", {"Content-Type": "application/x-www-form-urlencoded"},
-                                "user=dr-quinn&return_to=/")
+    # Our pages' forms post from our own origin, as a browser says with Sec-Fetch-Site.
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    status, fields, _ = request(port, "POST", "/demo/sign-in", form, "user=dr-quinn&return_to=/")
     launch = fields["location"][0]
     status, fields, _ = request(port, "GET", urllib.parse.urlsplit(launch)._replace(scheme="", netloc="").geturl())
     session = next(pair for pair in cookie_pairs(fields) if pair.startswith("fsr_session="))
-    status, fields, _ = request(port, "GET", "/oauth/fullscript/connect?return_to=/", {"Cookie": session})
+    status, fields, _ = request(port, "POST", "/oauth/fullscript/connect", {**form, "Cookie": session}, "return_to=/")
     binding = "; ".join(cookie_pairs(fields))
     authorize = urllib.parse.urlsplit(fields["location"][0])
     status, fields, _ = request(authorize.port, "GET", f"{authorize.path}?{authorize.query}&auto_approve=prac-1")

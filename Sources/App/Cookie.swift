@@ -15,6 +15,15 @@ struct Cookie {
     let sameSite: SameSite
     let secure: Bool
 
+    /// A `Secure` cookie gets a prefix browsers enforce: `__Host-` (Path=/, no Domain) cannot be set
+    /// or shadowed by a sibling subdomain or a plain-HTTP page; `__Secure-` where the path is narrower.
+    init(name: String, path: String, sameSite: SameSite, secure: Bool) {
+        self.name = secure ? (path == "/" ? "__Host-" : "__Secure-") + name : name
+        self.path = path
+        self.sameSite = sameSite
+        self.secure = secure
+    }
+
     func setCookie(_ value: String, maxAge: Int) -> String {
         "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=\(sameSite.rawValue)" + (secure ? "; Secure" : "")
     }

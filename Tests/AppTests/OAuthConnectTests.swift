@@ -108,8 +108,9 @@ final class ConnectedHarness: Sendable {
     }
 
     /// The connect page's button: starts the flow for the signed-in user, back to `returnTo` afterwards.
-    func startConnect(returnTo: String, user: String? = "alice", cookie: String? = nil) throws -> TestResponse {
-        try post("/oauth/fullscript/connect", form: "return_to=" + FormURLEncoding.escape(returnTo), user: user, cookie: cookie)
+    func startConnect(returnTo: String, user: String? = "alice", cookie: String? = nil, headers: [String] = []) throws -> TestResponse {
+        try post("/oauth/fullscript/connect", form: "return_to=" + FormURLEncoding.escape(returnTo), user: user, cookie: cookie,
+                 headers: headers)
     }
 
     /// Runs connect and the simulator's consent (approving as `practitioner`); returns the callback target and cookie.

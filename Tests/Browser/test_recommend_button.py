@@ -313,6 +313,15 @@ class BrowserFlow(unittest.TestCase):
         self.assertTrue(cookie.get("httpOnly"), f"fsr_session should be HttpOnly: {cookie}")
         self.assertEqual(cookie.get("sameSite"), "Strict", f"fsr_session should be SameSite=Strict: {cookie}")
 
+    def press_connect(self, ehr_user_name):
+        """On our connect page (the first click without a connection): it names the EHR user; press Connect."""
+        self.wait(lambda d: self.path_of(d.current_url) == "/oauth/fullscript/connect" and d.find_elements(By.ID, "connect"),
+                  "a click without a Fullscript connection should show our connect page")
+        heading = self.driver.find_element(By.TAG_NAME, "h1").text
+        self.assertEqual(heading, "Connect your Fullscript account to continue")
+        self.assertIn(ehr_user_name, self.driver.find_element(By.TAG_NAME, "main").text, "the connect page names the EHR user")
+        self.driver.find_element(By.ID, "connect").click()
+
     def open_chart(self, patient_id, patient_name):
         """From the EHR home (the patient list): the patient's chart, with its Recommend button. Returns the button."""
         link = self.wait(
@@ -426,7 +435,9 @@ class PractitionerFlow(BrowserFlow):
         log_mark = len(served_requests())
         chart, chart_url, tab = self.click_into_new_tab(button)
 
-        # Not connected yet: the new tab goes through the connect flow to the simulator's consent page.
+        # Not connected yet: the new tab shows our connect page naming the EHR user; its button (a
+        # same-origin POST) goes on to the simulator's consent page.
+        self.press_connect("Dr. Avery Quinn")
         self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"),
                   "the first click should reach Fullscript's consent page (on the simulator)")
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(driver.current_url).query)
@@ -446,7 +457,8 @@ class PractitionerFlow(BrowserFlow):
         # "Fullscript connected" page that continues by itself), the click again, Fullscript.
         if SERVER_LOG:
             assert_in_order(self, served_requests()[log_mark:], [
-                "GET /recommend/p-1001 303", "GET /oauth/fullscript/connect 302", "GET /api/oauth/authorize 200",
+                "GET /recommend/p-1001 303", "GET /oauth/fullscript/connect 200", "POST /oauth/fullscript/connect 302",
+                "GET /api/oauth/authorize 200",
                 "POST /api/oauth/authorize/decision 302", "POST /api/oauth/token 200", "GET /oauth/fullscript/callback 200",
                 "POST /api/clinic/dynamic_links/treatment_plans 200", "GET /recommend/p-1001 302", f"GET /sandbox/plans/{plan_id} 200",
             ], "the first click")
@@ -582,6 +594,7 @@ class StaffFlow(BrowserFlow):
         button = self.open_chart("p-1002", "Casey Brooks")
         screenshot(driver, "4-chart-sam-ortiz-p-1002")
         chart, chart_url, tab = self.click_into_new_tab(button)
+        self.press_connect("Sam Ortiz")
         self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"),
                   "the staff user's first click should reach the consent page")
         form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
