@@ -13,7 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SELENIUM_VERSION=4.52.0
+# 4.52 and later need a certifi newer than the package index here offers (seen: certifi>=2026.10.23).
+SELENIUM_VERSION=4.51.0
 ARTIFACTS_DIR=${ARTIFACTS_DIR:-.build/test-artifacts/browser}
 mkdir -p "$ARTIFACTS_DIR"
 ARTIFACTS_DIR=$(cd "$ARTIFACTS_DIR" && pwd)

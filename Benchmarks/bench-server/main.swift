@@ -18,7 +18,7 @@ while let flag = arguments.next() {
     }
 }
 
-var router = Router()
+let router = Router()
 router.get("/healthz") { _ in .text("ok") }
 router.get("/redirect") { _ in .redirect(to: "/static/4k.bin") }
 let files = try StaticFiles(root: root)
