@@ -32,7 +32,10 @@ struct SessionStore: EHRIdentityProvider {
                     "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
                     [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
                 )
-                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(seconds)])
+                // Only jtis no token could still be accepted with: a row whose `exp` (stored rounded up)
+                // is before the floor, rounded down, belongs to a token the verifier refuses.
+                let forgettable = Int64(LaunchToken.acceptedExpiryFloor(at: date).rounded(.down))
+                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(forgettable)])
                 let fresh = try connection.execute(
                     "INSERT INTO launch_token_uses (jti, ehr_user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
                     [.text(tokenID), .text(user.id), .integer(tokenExpiresAt)]
