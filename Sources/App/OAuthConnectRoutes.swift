@@ -32,8 +32,8 @@ struct OAuthConnectRoutes: Sendable {
         router.delete("/oauth/fullscript/disconnect") { try await disconnect($0, redirect: false) }
     }
 
-    private func signedInUser(_ request: Request) async -> EHRUser? {
-        await identity.user(for: request)
+    private func signedInUser(_ request: Request) async throws -> EHRUser? {
+        try await identity.user(for: request)
     }
 
     private static let signInFirst = HTMLPage.response(
@@ -42,7 +42,7 @@ struct OAuthConnectRoutes: Sendable {
     )
 
     func connect(_ request: Request) async throws -> Response {
-        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        guard let user = try await signedInUser(request) else { return Self.signInFirst }
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
@@ -137,7 +137,7 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
-        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        guard let user = try await signedInUser(request) else { return Self.signInFirst }
         try await vault.disconnect(user.id, requestID: request.id)
         return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
             : Response(status: .noContent)

@@ -44,7 +44,7 @@ struct RateLimits: Sendable {
             guard let caller = try await serviceKeys.identify(&request) else { return nil }
             wait = services.take(caller.name)
         } else if Self.userPaths.contains(where: path.hasPrefix) {
-            guard let user = await identity.identify(&request) else { return nil }
+            guard let user = try await identity.identify(&request) else { return nil }
             wait = users.take(user.id)
         } else {
             return nil
