@@ -44,7 +44,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 li
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && install -d -o app -g app -m 0750 /app/data
+    && install -d -o app -g app -m 0700 /app/data
 WORKDIR /app
 COPY --from=build /out/fullscript-redirect /usr/local/bin/fullscript-redirect
 COPY Public ./Public

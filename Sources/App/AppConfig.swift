@@ -89,6 +89,16 @@ public struct AppConfig: Sendable {
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
         rateLimits = try RateLimitSettings(config)
         ehr = try EHRSettings(config, environmentVariables: environment, redirectURI: fullscript.credentials.redirectURI)
+        // The demo sign-in lets anyone who reaches the server sign in as a seeded EHR user; against
+        // production Fullscript that is anyone acting on real patients, so refuse to start at all.
+        if ehr.demoSignIn, fullscript.isProduction {
+            throw ConfigError(
+                key: "ehr.demo_sign_in",
+                problem: "must be false when Fullscript is production (fullscript.environment (FULLSCRIPT_ENVIRONMENT) is "
+                    + "\(fullscript.environment.rawValue), API \(fullscript.endpoints.apiBaseURL)): the demo sign-in lets anyone "
+                    + "sign in as a seeded EHR user. Unset EHR_DEMO_SIGN_IN, or point FULLSCRIPT_ENVIRONMENT at a sandbox"
+            )
+        }
     }
 
     /// What a subcommand sets (the demo's database, say) unless the user gave that flag; a flag not

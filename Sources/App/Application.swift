@@ -131,11 +131,11 @@ public final class Application: Sendable {
         }
     }
 
-    static func openDatabase(_ config: AppConfig) throws -> Database {
-        let directory = (config.databasePath as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+    /// Creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens ones
+    /// an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
+    /// `doctor`, which changes nothing, opens without that (`securingFiles: false`) and reports the modes.
+    static func openDatabase(_ config: AppConfig, securingFiles: Bool = true) throws -> Database {
+        if securingFiles { try DatabaseFiles.secure(config.databasePath) }
         return try Database(
             path: config.databasePath, readerCount: config.databaseReaders,
             busyTimeout: .milliseconds(config.databaseBusyTimeoutMilliseconds)

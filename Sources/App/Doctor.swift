@@ -15,8 +15,12 @@ public enum Doctor {
 
         static func good(_ what: String) -> Finding { Finding(ok: true, what: what, fix: "") }
         static func bad(_ what: String, fix: String) -> Finding { Finding(ok: false, what: what, fix: fix) }
+        /// Worth fixing, but nothing that stops the server working or exposes data: doctor still passes.
+        static func warning(_ what: String, fix: String) -> Finding { Finding(ok: true, what: what, fix: fix) }
 
-        public var description: String { (ok ? "✓ " : "✗ ") + what + (fix.isEmpty ? "" : "\n    fix: " + fix) }
+        public var isWarning: Bool { ok && !fix.isEmpty }
+
+        public var description: String { (isWarning ? "! " : ok ? "✓ " : "✗ ") + what + (fix.isEmpty ? "" : "\n    fix: " + fix) }
     }
 
     /// `reachabilityDeadline` bounds the call to Fullscript's API host.
@@ -35,14 +39,15 @@ public enum Doctor {
             return [.bad("database: \(config.databasePath) does not exist",
                          fix: "run `fullscript-redirect migrate` (or start the server with database.auto_migrate on)")]
         }
+        // Before opening: the modes as the server left them (doctor tightens nothing itself).
+        var findings = [DatabaseFiles.inspect(config.databasePath)]
         let database: Database
         do {
-            database = try Application.openDatabase(config)
+            database = try Application.openDatabase(config, securingFiles: false)
         } catch {
-            return [.bad("database: cannot open \(config.databasePath): \(error)", fix: "check the path, its folder's permissions and free space")]
+            return findings + [.bad("database: cannot open \(config.databasePath): \(error)", fix: "check the path, its folder's permissions and free space")]
         }
         defer { database.close() }
-        var findings: [Finding] = []
         do {
             let integrity = try await database.read { try $0.query("PRAGMA integrity_check") { try $0.string(0) } }
             findings.append(integrity == ["ok"] ? .good("database: integrity_check ok")

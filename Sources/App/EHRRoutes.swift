@@ -39,7 +39,7 @@ struct EHRRoutes: Sendable {
     }
 
     private func me(_ request: Request) async throws -> Response {
-        guard let user = await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
+        guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
         let owner = try await vault.resourceOwnerType(of: user.id)
         return json(Me(user: .init(id: user.id, name: user.name),
                        fullscript: .init(connected: owner != nil, resourceOwnerType: owner?.rawValue),
@@ -47,12 +47,12 @@ struct EHRRoutes: Sendable {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        guard await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
+        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
         return try await PatientPage.response(request, in: patients)
     }
 
     private func patient(_ request: Request) async throws -> Response {
-        guard await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
+        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
         switch try await Self.chartPatient(request, in: patients) {
         case .found(let patient): return json(PatientBody(patient))
         case .refused(let response): return response

@@ -23,6 +23,21 @@ public struct FullscriptSettings: Sendable {
     /// nil when webhooks are not configured: `/webhooks/fullscript` then answers 503.
     public var webhook: WebhookSettings?
 
+    /// Whether calls reach Fullscript's production, where patients are real: a production
+    /// environment, or any environment whose API URL names a production host (a `custom` one, or a
+    /// sandbox one with its URL overridden), so that the name alone does not hide production.
+    public var isProduction: Bool {
+        if [.usProduction, .caProduction].contains(environment) { return true }
+        guard var host = URL(string: endpoints.apiBaseURL)?.host?.lowercased() else { return false }
+        if host.hasSuffix(".") { host.removeLast() }  // a fully qualified name is the same host
+        return Self.productionAPIHosts.contains(host)
+    }
+
+    private static let productionAPIHosts: Set<String> = Set(
+        [FullscriptEnvironment.usProduction, .caProduction].compactMap { FullscriptEndpoints.defaults(for: $0) }
+            .compactMap { URL(string: $0.apiBaseURL)?.host?.lowercased() }
+    )
+
     /// nil in production, where every address is a real patient's.
     public var emailDomainGuard: [String]? {
         [.usProduction, .caProduction].contains(environment) ? nil : patientEmailDomains

@@ -31,7 +31,7 @@ struct LaunchRoutes: Sendable {
         case .failure(let problem): return refused(problem)
         case .success(let verified): token = verified
         }
-        if let current = await sessions.userWithoutActivity(for: request), current.id != token.user.id {
+        if let current = try await sessions.userWithoutActivity(for: request), current.id != token.user.id {
             return confirmation(replacing: current, with: token.user, token: query["token"] ?? "", returnTo: returnTo)
         }
         return try await start(token, request, returnTo: returnTo, crossSite: request.head.headerFields[.secFetchSite] == "cross-site")

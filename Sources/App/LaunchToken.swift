@@ -14,6 +14,13 @@ struct LaunchToken: Sendable, Equatable {
     /// Clocks of the EHR and this server may disagree by this much.
     static let clockSkew: TimeInterval = 30
 
+    /// Tokens whose `exp` is at or before this instant are refused. The single-use record of a
+    /// token's jti is kept until the same instant passes its `exp` (`SessionStore.create`): one
+    /// definition for both, so a used jti is remembered for as long as its token could be accepted.
+    static func acceptedExpiryFloor(at now: Date) -> TimeInterval {
+        now.timeIntervalSince1970 - clockSkew
+    }
+
     enum Problem: Error, Equatable, CustomStringConvertible {
         case malformed
         case unsupportedAlgorithm(String)
@@ -58,7 +65,7 @@ struct LaunchToken: Sendable, Equatable {
         guard let exp = claims["exp"] else { throw .missingClaim("exp") }
         guard let expiry = (exp as? NSNumber)?.doubleValue, expiry.isFinite else { throw .invalidClaim("exp") }
         let seconds = now.timeIntervalSince1970
-        guard expiry + Self.clockSkew > seconds else { throw .expired }
+        guard expiry > Self.acceptedExpiryFloor(at: now) else { throw .expired }
         guard expiry <= seconds + Self.maximumLifetime + Self.clockSkew else { throw .tooLongLived }
         if let iat = claims["iat"] {
             guard let issued = (iat as? NSNumber)?.doubleValue, issued.isFinite else { throw .invalidClaim("iat") }

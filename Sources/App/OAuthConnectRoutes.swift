@@ -43,8 +43,8 @@ struct OAuthConnectRoutes: Sendable {
         connectPath + "?return_to=" + FormURLEncoding.escape(returnTo)
     }
 
-    private func signedInUser(_ request: Request) async -> EHRUser? {
-        await identity.user(for: request)
+    private func signedInUser(_ request: Request) async throws -> EHRUser? {
+        try await identity.user(for: request)
     }
 
     private static let signInFirst = HTMLPage.response(
@@ -53,7 +53,7 @@ struct OAuthConnectRoutes: Sendable {
     )
 
     func connectPage(_ request: Request) async throws -> Response {
-        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        guard let user = try await signedInUser(request) else { return Self.signInFirst }
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
         let body = """
@@ -73,7 +73,7 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     func connect(_ request: Request) async throws -> Response {
-        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        guard let user = try await signedInUser(request) else { return Self.signInFirst }
         let returnTo = ReturnPath(request.formParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
@@ -168,7 +168,7 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
-        guard let user = await signedInUser(request) else { return Self.signInFirst }
+        guard let user = try await signedInUser(request) else { return Self.signInFirst }
         try await vault.disconnect(user.id, requestID: request.id)
         return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
             : Response(status: .noContent)

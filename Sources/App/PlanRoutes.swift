@@ -52,7 +52,7 @@ struct PlanRoutes: Sendable {
 
     /// Runs `body` for a signed-in user and a live patient; otherwise answers 401, 400, 404 or 410.
     private func forChart(_ request: Request, _ body: (EHRUser, PatientRecord) async throws -> Response) async throws -> Response {
-        guard let user = await identity.user(for: request) else { return EHRRoutes.notSignedIn(request, signInPath: signInPath) }
+        guard let user = try await identity.user(for: request) else { return EHRRoutes.notSignedIn(request, signInPath: signInPath) }
         switch try await EHRRoutes.chartPatient(request, in: patients) {
         case .found(let patient): return try await body(user, patient)
         case .refused(let response): return response

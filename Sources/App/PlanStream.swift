@@ -83,7 +83,7 @@ struct PlanStream: Sendable {
             // Children left running when the stream ends are cancelled; their errors are ignored.
             defer { group.cancelAll() }
             for await tick in ticks {
-                if tick == .heartbeat, await identity.userWithoutActivity(for: request)?.id != user {
+                if tick == .heartbeat, try await identity.userWithoutActivity(for: request)?.id != user {
                     try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
                     return
                 }

@@ -39,7 +39,7 @@ struct RecommendRoutes: Sendable {
             return Refusal.badEntrypoint.response(format, requestID: request.id)
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
-        guard let user = await identity.user(for: request) else {
+        guard let user = try await identity.user(for: request) else {
             if let signInPath, format == .html {
                 return .redirect(to: signInPath + "?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
             }

@@ -32,7 +32,10 @@ struct SessionStore: EHRIdentityProvider {
                     "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
                     [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
                 )
-                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(seconds)])
+                // Only jtis no token could still be accepted with: a row whose `exp` (stored rounded up)
+                // is before the floor, rounded down, belongs to a token the verifier refuses.
+                let forgettable = Int64(LaunchToken.acceptedExpiryFloor(at: date).rounded(.down))
+                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(forgettable)])
                 let fresh = try connection.execute(
                     "INSERT INTO launch_token_uses (jti, ehr_user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
                     [.text(tokenID), .text(user.id), .integer(tokenExpiresAt)]
@@ -58,21 +61,23 @@ struct SessionStore: EHRIdentityProvider {
         let lastSeen: Int64
     }
 
-    func user(for request: Request) async -> EHRUser? {
+    // Errors propagate: a session we could not read or stamp (the database busy past its timeout,
+    // say) is the 503 or 500 it is, never "not signed in" and so never a sign-in page.
+    func user(for request: Request) async throws -> EHRUser? {
         if let found = request.context[Found.self] {
-            return try? await touched(found)
+            return try await touched(found)
         }
-        guard let value = cookie.value(in: request.head.headerFields), let found = try? await find(Self.hash(value)) else { return nil }
-        return try? await touched(found)
+        guard let value = cookie.value(in: request.head.headerFields), let found = try await find(Self.hash(value)) else { return nil }
+        return try await touched(found)
     }
 
-    func userWithoutActivity(for request: Request) async -> EHRUser? {
+    func userWithoutActivity(for request: Request) async throws -> EHRUser? {
         guard let value = cookie.value(in: request.head.headerFields) else { return nil }
-        return try? await find(Self.hash(value))?.user
+        return try await find(Self.hash(value))?.user
     }
 
-    func identify(_ request: inout Request) async -> EHRUser? {
-        guard let value = cookie.value(in: request.head.headerFields), let found = try? await find(Self.hash(value)) else { return nil }
+    func identify(_ request: inout Request) async throws -> EHRUser? {
+        guard let value = cookie.value(in: request.head.headerFields), let found = try await find(Self.hash(value)) else { return nil }
         request.context[Found.self] = found
         return found.user
     }

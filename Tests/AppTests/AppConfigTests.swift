@@ -94,6 +94,37 @@ struct AppConfigTests {
         #expect(error?.key == key)
     }
 
+    /// The demo sign-in lets anyone sign in as a seeded EHR user: against production Fullscript the
+    /// server must not start with it, and must say which two settings disagree.
+    @Test(arguments: [
+        ["FULLSCRIPT_ENVIRONMENT": "us-production"],
+        ["FULLSCRIPT_ENVIRONMENT": "ca-production"],
+        // Production reached through a custom environment, or a sandbox one with its URL overridden, is production too.
+        ["FULLSCRIPT_ENVIRONMENT": "custom", "FULLSCRIPT_API_BASE_URL": "https://api-us.fullscript.com/api",
+         "FULLSCRIPT_AUTHORIZE_URL": "https://api-us.fullscript.com/api/oauth/authorize"],
+        ["FULLSCRIPT_API_BASE_URL": "https://API-CA.fullscript.com./api"],
+    ])
+    func refusesTheDemoSignInAgainstProduction(environment: [String: String]) async throws {
+        let error = await #expect(throws: ConfigError.self) {
+            try await Self.load(environment.merging(["EHR_DEMO_SIGN_IN": "true"]) { _, new in new })
+        }
+        #expect(error?.key == "ehr.demo_sign_in")
+        for name in ["ehr.demo_sign_in", "EHR_DEMO_SIGN_IN", "fullscript.environment", "FULLSCRIPT_ENVIRONMENT"] {
+            #expect(error?.description.contains(name) == true, "\(name) in \(error.map(String.init(describing:)) ?? "")")
+        }
+        // The same production settings start without the demo sign-in.
+        #expect(try await Self.load(environment).ehr.demoSignIn == false)
+    }
+
+    @Test func allowsTheDemoSignInAgainstASandboxOrTheSimulator() async throws {
+        #expect(try await Self.load(["EHR_DEMO_SIGN_IN": "true"]).ehr.demoSignIn)
+        #expect(try await Self.load(["EHR_DEMO_SIGN_IN": "true", "FULLSCRIPT_ENVIRONMENT": "ca-sandbox"]).ehr.demoSignIn)
+        #expect(try await Self.load([
+            "EHR_DEMO_SIGN_IN": "true", "FULLSCRIPT_ENVIRONMENT": "custom", "FULLSCRIPT_API_BASE_URL": "http://127.0.0.1:8090/api",
+            "FULLSCRIPT_AUTHORIZE_URL": "http://localhost:8090/api/oauth/authorize",
+        ]).ehr.demoSignIn)
+    }
+
     @Test func readsSecretsFromFilesAsDocumented() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

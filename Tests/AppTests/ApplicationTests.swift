@@ -120,4 +120,69 @@ struct ApplicationTests {
             #expect(response.text.contains("not applied"))
         }
     }
+
+    /// The database holds patients' names and emails and sealed Fullscript tokens: whatever the
+    /// umask, its folder is 0700 and the database and its -wal and -shm files are 0600.
+    @Test func keepsTheDatabaseFilesToItselfWhateverTheUmask() async throws {
+        try await withUmask(0o022) {
+            let config = try await config()
+            let folder = (config.databasePath as NSString).deletingLastPathComponent
+            try await withApplication(config) { application in
+                _ = try await application.database.write { try $0.execute("INSERT INTO audit_log (occurred_at, actor, action, outcome) VALUES ('t', 'a', 'b', 'c')") }
+                #expect(Self.mode(folder) == 0o700)
+                for suffix in ["", "-wal", "-shm"] {
+                    #expect(Self.mode(config.databasePath + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
+                }
+            }
+        }
+    }
+
+    /// Files a previous version left readable are tightened at start, -wal and -shm included (those
+    /// are kept while another connection, here a backup, has the database open).
+    @Test func tightensTheDatabaseFilesAnEarlierRunLeftOpen() async throws {
+        try await withUmask(0o022) {
+            let config = try await config()
+            let folder = (config.databasePath as NSString).deletingLastPathComponent
+            try await withApplication(config) { _ in }
+            let backup = try SQLiteConnection(path: config.databasePath, busyTimeout: .milliseconds(100))
+            defer { backup.close() }
+            _ = try backup.execute("INSERT INTO audit_log (occurred_at, actor, action, outcome) VALUES ('t', 'a', 'b', 'c')")
+            chmod(folder, 0o755)
+            for suffix in ["", "-wal", "-shm"] { chmod(config.databasePath + suffix, 0o644) }
+            try await withApplication(config) { _ in
+                #expect(Self.mode(folder) == 0o700)
+                for suffix in ["", "-wal", "-shm"] {
+                    #expect(Self.mode(config.databasePath + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
+                }
+            }
+        }
+    }
+
+    /// A folder that is not the server's alone (here one with other folders in it) keeps its mode;
+    /// the database's own files are still 0600.
+    @Test func leavesAFolderThatIsNotItsOwnAlone() async throws {
+        try await withUmask(0o022) {
+            var config = try await config()
+            chmod(directory.path, 0o755)
+            config.databasePath = directory.appendingPathComponent("app.sqlite").path
+            try await withApplication(config) { _ in
+                #expect(Self.mode(directory.path) == 0o755)
+                #expect(Self.mode(config.databasePath) == 0o600)
+            }
+        }
+    }
+
+    /// The permission bits of `path`, nil when it does not exist.
+    static func mode(_ path: String) -> mode_t? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return status.st_mode & 0o7777
+    }
+
+    /// Runs `body` with the process's umask set to `mask`, then puts the old one back.
+    func withUmask(_ mask: mode_t, _ body: () async throws -> Void) async throws {
+        let old = umask(mask)
+        defer { umask(old) }
+        try await body()
+    }
 }

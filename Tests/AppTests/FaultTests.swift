@@ -42,6 +42,64 @@ struct FaultTests {
         #expect(try harness.putPatient("p-77", body: #"{"email":"taylor.kim@example.com","first_name":"Taylor"}"#, key: key).status == 201)
     }
 
+    /// A busy database is not a signed-out user: a signed-in click whose session is due for its
+    /// idle-expiry stamp (a write) while another process holds the write lock is a 503, never the
+    /// sign-in answer, and the session still works once the lock goes.
+    @Test func aDatabaseHeldByAnotherProcessNeverSignsTheUserOut() async throws {
+        let harness = try await ConnectedHarness(identity: nil, environment: ["DATABASE_BUSY_TIMEOUT_MS": "200", "EHR_DEMO_SIGN_IN": "true"])
+        defer { Task { await harness.stop() } }
+        let session = try harness.signIn()
+        try harness.connect(session: session)
+        harness.clock.advance(by: SessionStore.touchInterval + 1)
+
+        let other = try SQLiteConnection(path: harness.application.config.databasePath, busyTimeout: .milliseconds(10))
+        _ = try other.execute("BEGIN IMMEDIATE")
+        let click = try harness.get("/recommend/p-1001", user: nil, cookie: session)
+        #expect(click.status == 503, "not the demo's sign-in redirect (303) nor a 401")
+        #expect(click.header("retry-after") == "5")
+        #expect(click.text.contains("Try again in a few seconds"), "\(click.text)")
+        let me = try harness.get("/ehr/api/me", user: nil, cookie: session)
+        #expect(me.status == 503)
+        #expect(try me.apiError["code"] as? String == "database_busy")
+        #expect(me.header("retry-after") == "5")
+        _ = try other.execute("ROLLBACK")
+
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).status == 200, "still signed in once the lock goes")
+        #expect(try harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+    }
+
+    /// Any failure reading the session (here its table gone, as in a damaged or foreign database) is
+    /// a server error, not "not signed in".
+    @Test func aSessionThatCannotBeReadIsAServerErrorNotASignIn() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let session = try harness.signIn()
+        _ = try await harness.application.database.write { try $0.execute("ALTER TABLE sessions RENAME TO sessions_elsewhere") }
+        for path in ["/ehr/api/me", "/ehr/api/patients", "/recommend/p-1001", "/oauth/fullscript/connect"] {
+            let answer = try harness.get(path, user: nil, cookie: session)
+            #expect(answer.status == 500, "\(path): \(answer.status)")
+        }
+        #expect(try harness.get("/ehr/api/me", user: nil).status == 401, "without a cookie there is nothing to read")
+    }
+
+    /// The same for the other lookups that decide who may do what: a service key or a Fullscript
+    /// connection that cannot be read is a server error, not "invalid key" nor "connect first".
+    @Test func aKeyOrConnectionThatCannotBeReadIsAServerErrorNotARefusal() async throws {
+        let harness = try await RecommendRoutesTests.harness()
+        defer { Task { await harness.stop() } }
+        let session = try harness.signIn()
+        try harness.connect(session: session)
+        let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+        _ = try await harness.application.database.write { connection in
+            try connection.execute("ALTER TABLE service_keys RENAME TO service_keys_elsewhere")
+            try connection.execute("ALTER TABLE fullscript_connections RENAME TO fullscript_connections_elsewhere")
+        }
+        let api = try harness.putPatient("p-77", body: #"{"email":"taylor.kim@example.com"}"#, key: key)
+        #expect(api.status == 500, "not 401 invalid_token")
+        #expect(try harness.get("/recommend/p-1001", user: nil, cookie: session).status == 500, "not the connect page")
+        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).status == 500, "not connected: false")
+    }
+
     @Test func fullscriptResettingOrGoneIsA502AndThePractitionerStaysConnected() async throws {
         // A reset GET is retried within the call's deadline: a short one keeps the test short.
         let harness = try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "1000"])

@@ -145,6 +145,34 @@ struct LaunchRoutesTests {
         #expect(try await harness.auditActions().contains("session.start:launch_token_reused"))
     }
 
+    /// A token is accepted until `exp` plus the clock skew; its jti must stay remembered as used for
+    /// all of that window, or a replay just after `exp` signs in again.
+    @Test func aUsedTokenStaysUsedForAsLongAsItCouldBeAccepted() async throws {
+        let harness = try await ConnectedHarness.sessions()
+        defer { Task { await harness.stop() } }
+        let token = harness.mint()
+        let exp = try LaunchToken(verifying: token, secret: Array(ApplicationTests.launchSecret.utf8), now: harness.clock.now()).expiresAt
+        #expect(try harness.get("/launch?token=\(token)", user: nil).status == 303)
+        /// Moves the clock to `exp + seconds` (the test clock also runs in real time, so aim, don't add).
+        func replay(at seconds: TimeInterval) throws -> TestResponse {
+            harness.clock.advance(by: TimeInterval(exp) + seconds - harness.clock.now().timeIntervalSince1970)
+            return try harness.get("/launch?token=\(token)", user: nil)
+        }
+        for seconds: TimeInterval in [3, 29] {
+            let again = try replay(at: seconds)
+            #expect(again.status == 401, "replayed at exp+\(Int(seconds))")
+            #expect(again.text.contains("already used"), "replayed at exp+\(Int(seconds)): \(again.text)")
+            #expect(again.header("set-cookie") == nil)
+        }
+        // Past the window the verifier refuses the token itself.
+        let late = try replay(at: 31)
+        #expect(late.status == 401 && late.text.contains("expired"), "\(late.text)")
+        let sessions = try await harness.application.database.read {
+            try $0.query("SELECT ehr_user_id FROM sessions ORDER BY ehr_user_id") { try $0.string("ehr_user_id") }
+        }
+        #expect(sessions == ["dr-quinn"], "one session, from the one accepted use of the token")
+    }
+
     @Test func sessionsExpireWhenIdleAndAbsolutely() async throws {
         let harness = try await ConnectedHarness.sessions()
         defer { Task { await harness.stop() } }

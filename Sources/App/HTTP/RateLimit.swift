@@ -36,7 +36,7 @@ struct RateLimit: RouterMiddleware {
         var request = request
         let key: String?
         switch caller {
-        case .ehrUser(let identity): key = await identity.identify(&request)?.id
+        case .ehrUser(let identity): key = try await identity.identify(&request)?.id
         case .serviceKey(let serviceKeys): key = try await serviceKeys.identify(&request)?.name
         }
         if let key, let wait = buckets.take(key) {
