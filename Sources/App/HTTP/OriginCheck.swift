@@ -49,8 +49,3 @@ struct OriginCheck: RouterMiddleware {
         return scheme + "://" + host + (url.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")
     }
 }
-
-extension HTTPField.Name {
-    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
-    static let origin = HTTPField.Name("Origin")!
-}

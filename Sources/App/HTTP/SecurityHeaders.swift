@@ -32,10 +32,3 @@ struct SecurityHeaders: RouterMiddleware {
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
-    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
-}

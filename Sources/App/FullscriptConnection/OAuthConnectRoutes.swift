@@ -184,7 +184,3 @@ struct OAuthConnectRoutes: Sendable {
         SHA256.hexDigest(Array(text.utf8))
     }
 }
-
-extension HTTPField.Name {
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
-}

@@ -5,42 +5,6 @@ import Logging
 import Server
 import Store
 
-/// The internal service behind a request to `/api/v1`, as named when its key was created.
-struct ServiceCaller: Sendable, Equatable {
-    let name: String
-
-    /// How its writes appear in `audit_log`.
-    var auditActor: String { "service:" + name }
-}
-
-/// A key as the operator sees it: everything but the key, which exists only in the creator's hands.
-public struct ServiceKeyInfo: Sendable, Equatable {
-    public let name: String
-    public let createdAt: String
-    public let lastUsedAt: String?
-    public let revokedAt: String?
-}
-
-public enum ServiceKeyError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidName(String)
-    case nameTaken(String)
-    case unknown(String)
-    case alreadyRevoked(String)
-
-    public var description: String {
-        switch self {
-        case .invalidName(let name):
-            "'\(name)' is not a valid key name: use 1 to \(ServiceKeyStore.maxNameLength) characters among A-Z a-z 0-9 . _ -"
-        case .nameTaken(let name):
-            "a service key named '\(name)' already exists (revoked keys keep their name); choose another name"
-        case .unknown(let name):
-            "there is no service key named '\(name)'"
-        case .alreadyRevoked(let name):
-            "the service key '\(name)' is already revoked"
-        }
-    }
-}
-
 /// Credentials of the internal services that call `/api/v1`. A key is 256 random bits shown once;
 /// only its SHA-256 is stored, so a copy of the database lets nobody call the API.
 struct ServiceKeyStore: Sendable {
@@ -190,53 +154,5 @@ extension ServiceKeyStore {
             }
             return try await handler(request, caller, id)
         }
-    }
-}
-
-/// `fullscript-redirect service-keys …`: each command brings the schema up to date first, so it
-/// works on a database the server has never opened.
-public struct ServiceKeyCommand: Sendable {
-    let config: AppConfig
-    let logger: Logger
-
-    public init(config: AppConfig, logger: Logger) {
-        self.config = config
-        self.logger = logger
-    }
-
-    public func create(name: String) async throws -> String {
-        let key = try await withStore { try await $0.create(name: name) }
-        return """
-            Created service key '\(name)':
-
-                \(key)
-
-            Store it now: it will not be shown again. Send it as `Authorization: Bearer <key>`.
-
-            """
-    }
-
-    public func list() async throws -> String {
-        let keys = try await withStore { try await $0.list() }
-        guard !keys.isEmpty else { return "No service keys. Create one with `fullscript-redirect service-keys create NAME`.\n" }
-        let rows = [["NAME", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
-            [key.name, key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
-        }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces) + "\n"
-        }.joined()
-    }
-
-    public func revoke(name: String) async throws -> String {
-        try await withStore { try await $0.revoke(name: name) }
-        return "Revoked service key '\(name)'; requests carrying it are refused from now on.\n"
-    }
-
-    private func withStore<T: Sendable>(_ body: (ServiceKeyStore) async throws -> T) async throws -> T {
-        let database = try await Application.openDatabaseUpToDate(config, logger: logger)
-        defer { database.close() }
-        return try await body(ServiceKeyStore(database: database))
     }
 }

@@ -4,23 +4,6 @@ import Logging
 import Store
 import Synchronization
 
-public enum TokenVaultError: Error, Sendable, Equatable {
-    /// No connection, or Fullscript refused its refresh token: the user must go through connect again.
-    case reconnectRequired
-    case unknownKey(String)
-    case fullscript(FullscriptError)
-}
-
-/// A user's connection as read back, tokens opened.
-struct FullscriptConnection: Sendable {
-    let user: String
-    let resourceOwner: ResourceOwner
-    let scope: [String]
-    let accessToken: String
-    let refreshToken: String
-    let accessExpiresAt: Date
-}
-
 /// The OAuth tokens of every EHR user, sealed at rest, and a valid access token on demand:
 /// refreshed ahead of expiry, one refresh per user however many clicks wait for it.
 public final class TokenVault: Sendable {
@@ -226,41 +209,5 @@ public final class TokenVault: Sendable {
             }
             return rows.count
         }
-    }
-}
-
-/// One refresh per user at a time: concurrent callers await the refresh already under way. The first
-/// caller runs it in its own task, on its own executor (a click's event loop), rather than in a task
-/// of its own on the shared pool: no hop, and no wait for a pool thread that may all be busy.
-final class RefreshFlights: Sendable {
-    private typealias Follower = CheckedContinuation<FullscriptConnection?, any Error>
-    /// Users with a refresh under way, and who waits for it.
-    private let flights = Mutex<[String: [Follower]]>([:])
-
-    func run(_ user: String, _ operation: () async throws -> FullscriptConnection) async throws -> FullscriptConnection {
-        // nil: nobody was refreshing, this caller leads; otherwise the leader's result.
-        let joined = try await withCheckedThrowingContinuation { (continuation: Follower) in
-            let leads = flights.withLock { flights in
-                guard flights[user] != nil else {
-                    flights[user] = []
-                    return true
-                }
-                flights[user]?.append(continuation)
-                return false
-            }
-            if leads { continuation.resume(returning: nil) }
-        }
-        if let joined { return joined }
-        let result: Result<FullscriptConnection, any Error>
-        do {
-            result = .success(try await operation())
-        } catch {
-            result = .failure(error)
-        }
-        let followers = flights.withLock { $0.removeValue(forKey: user) } ?? []
-        for follower in followers {
-            follower.resume(with: result.map(Optional.some))
-        }
-        return try result.get()
     }
 }

@@ -1,11 +1,6 @@
 import Foundation
 import Fullscript
 
-/// Every reason a patient body was refused, reported together so a service fixes them in one round.
-struct PatientInputError: Error, Sendable, Equatable {
-    let problems: [APIError.Detail]
-}
-
 /// The body of `PUT /api/v1/patients/:id`, checked here so that what reaches Fullscript later is
 /// something it accepts: Fullscript's own 422 would surface only at click time, in front of a practitioner.
 enum PatientInput {
@@ -95,28 +90,5 @@ enum PatientInput {
     /// Today's date where it is latest on Earth (UTC+14), so a birth earlier today anywhere is not "in the future".
     private static func latestDate(at date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 14 * 3600)!).year().month().day())
-    }
-}
-
-/// A Gregorian date written `yyyy-mm-dd` that exists: no 2023-02-29, no month 13.
-struct CalendarDate: Sendable, Equatable {
-    let text: String
-
-    init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.map(\.utf8.count) == [4, 2, 2],
-              parts.allSatisfy({ $0.utf8.allSatisfy(ASCII.isDigit) }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              year >= 1, (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
-        else { return nil }
-        self.text = text
-    }
-
-    private static func days(inMonth month: Int, year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }

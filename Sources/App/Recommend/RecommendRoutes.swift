@@ -26,6 +26,8 @@ struct RecommendRoutes: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
+    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+
     func register(on router: RouterGroup) {
         router.get("/recommend/:patientId") { try await recommend($0) }
     }
@@ -149,19 +151,15 @@ struct RecommendRoutes: Sendable {
     /// search by email), and the practitioner a staff user acts for. A failed search only costs the mapping.
     private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection, staffChoice: String?,
                           click: RecommendationLog.Click) async throws {
-        var fullscriptPatientID = link.patientID
-        if fullscriptPatientID == nil, let patient, patient.fullscriptPatientID == nil, let email = patient.email {
+        if let patient {
             do {
-                fullscriptPatientID = try await client.patient(accessToken: connection.accessToken, email: email)?.id
-            } catch {
+                _ = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
+            } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
             }
         }
         let date = now()
-        if let patient, let fullscriptPatientID, patient.fullscriptPatientID == nil {
-            try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: fullscriptPatientID, at: date)
-        }
         let staffChoice = connection.resourceOwner.type == .staff ? staffChoice : nil
         try await log.record(click, staffChoice: staffChoice, at: date)
     }
@@ -229,157 +227,3 @@ struct RecommendRoutes: Sendable {
         return response
     }
 }
-
-/// HTML for the new tab, JSON for a client that asks for it.
-enum ReplyFormat: Equatable {
-    case html
-    case json
-
-    init(_ request: Request) {
-        let accept = request.head.headerFields[.accept] ?? ""
-        self = accept.contains("application/json") && !accept.contains("text/html") ? .json : .html
-    }
-}
-
-/// Every way a click can end without a link, with what the practitioner should do about it.
-enum Refusal {
-    case badPatientID
-    case badEntrypoint
-    case crossSite
-    case notSignedIn
-    case notConnected
-    case patientDeleted
-    case emailNotAllowed([String])
-    /// Our own limit per user or service key, not Fullscript's.
-    case tooManyRequests(retryAfterSeconds: Int)
-    case fullscript(FullscriptError)
-    /// Another process (a backup, an operator's sqlite3) held the database past the busy timeout.
-    case databaseBusy
-
-    var code: String {
-        switch self {
-        case .badPatientID: "bad_patient_id"
-        case .badEntrypoint: "bad_entrypoint"
-        case .crossSite: "cross_site_request"
-        case .notSignedIn: "not_signed_in"
-        case .notConnected: "fullscript_not_connected"
-        case .patientDeleted: "patient_deleted"
-        case .emailNotAllowed: "patient_email_not_allowed"
-        case .tooManyRequests: "rate_limited"
-        case .databaseBusy: "database_busy"
-        case .fullscript(let error):
-            switch error.kind {
-            case .validation: "fullscript_rejected"
-            case .forbidden, .unauthorized, .invalidGrant: "fullscript_permission_missing"
-            case .rateLimited: "fullscript_rate_limited"
-            case .timedOut: "fullscript_timed_out"
-            case .unavailable, .notFound, .malformedResponse: "fullscript_unavailable"
-            }
-        }
-    }
-
-    var status: HTTPResponse.Status {
-        switch self {
-        case .badPatientID, .badEntrypoint: .badRequest
-        case .crossSite: .forbidden
-        case .notSignedIn: .unauthorized
-        case .notConnected: .conflict
-        case .patientDeleted: .gone
-        case .emailNotAllowed: .unprocessableContent
-        case .tooManyRequests: .tooManyRequests
-        case .databaseBusy: .serviceUnavailable
-        case .fullscript(let error):
-            switch error.kind {
-            case .validation: .unprocessableContent
-            case .forbidden, .unauthorized, .invalidGrant: .forbidden
-            case .rateLimited: .tooManyRequests
-            case .timedOut: .gatewayTimeout
-            case .unavailable, .notFound, .malformedResponse: .badGateway
-            }
-        }
-    }
-
-    var title: String {
-        switch self {
-        case .badPatientID: "This is not a patient link"
-        case .badEntrypoint: "Unknown starting point"
-        case .crossSite: "Open this from the EHR"
-        case .notSignedIn: "Sign in through your EHR"
-        case .notConnected: "Connect Fullscript first"
-        case .patientDeleted: "This patient was removed from the EHR"
-        case .emailNotAllowed: "This patient's email is not allowed here"
-        case .tooManyRequests: "Too many requests"
-        case .databaseBusy: "This server is busy"
-        case .fullscript(let error):
-            switch error.kind {
-            case .validation: "Fullscript could not start the plan"
-            case .forbidden, .unauthorized, .invalidGrant: "Fullscript needs you to reconnect"
-            case .rateLimited: "Fullscript is busy"
-            case .timedOut: "Fullscript is slow to answer"
-            case .unavailable, .notFound, .malformedResponse: "Fullscript is unavailable"
-            }
-        }
-    }
-
-    var message: String {
-        switch self {
-        case .badPatientID: "Patient ids are 1 to 64 letters, digits, dots, dashes, colons or underscores."
-        case .badEntrypoint: "The entrypoint must be catalog or labs."
-        case .crossSite: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript."
-        case .notSignedIn: "Open this patient from the EHR so we know who you are, then click the button again."
-        case .notConnected: "Connect your Fullscript account from the EHR, then click the button again."
-        case .patientDeleted: "The chart you clicked from is out of date. Reload the EHR and pick the patient again."
-        case .tooManyRequests(let seconds):
-            "You are sending requests faster than this server allows. Try again in \(seconds) second\(seconds == 1 ? "" : "s")."
-        case .databaseBusy: "Its database is held by another program for a moment. Try again in a few seconds."
-        case .emailNotAllowed(let domains):
-            "This is not a production Fullscript account, so only patients with an email address at "
-                + domains.joined(separator: ", ") + " can be sent there (Fullscript would email them). Nothing was sent."
-        case .fullscript(let error):
-            switch error.kind {
-            case .validation(let messages):
-                "Fullscript said: " + (messages.isEmpty ? "the request was not valid" : messages.joined(separator: "; "))
-                    + ". Fix the patient's details in the EHR and try again."
-            case .forbidden, .unauthorized, .invalidGrant:
-                "Your Fullscript connection is missing a permission this needs. Reconnect and accept every permission asked for."
-            case .rateLimited(let seconds):
-                "Fullscript asked us to slow down. Try again in " + (seconds.map { "\($0) seconds" } ?? "a minute") + "."
-            case .timedOut: "Fullscript did not answer in time. Nothing was created; try again in a moment."
-            case .unavailable, .notFound, .malformedResponse: "We could not reach Fullscript just now. Try again in a moment."
-            }
-        }
-    }
-
-    var retryAfterSeconds: Int? {
-        switch self {
-        case .tooManyRequests(let seconds): seconds
-        case .databaseBusy: 5
-        case .fullscript(let error):
-            if case .rateLimited(let seconds) = error.kind { seconds ?? 60 } else { nil }
-        default: nil
-        }
-    }
-
-    /// Fullscript's own messages go to the audit row; never tokens or patient details.
-    var auditDetail: String? {
-        if case .fullscript(let error) = self { return error.description }
-        return nil
-    }
-
-    func response(_ format: ReplyFormat, requestID: String, reconnect: String? = nil) -> Response {
-        var response: Response
-        switch format {
-        case .json:
-            response = APIError.response(status, code: code, message: title + ". " + message, requestID: requestID)
-        case .html:
-            let link: (text: String, href: String)? = switch self {
-            case .fullscript(let error) where [.forbidden, .unauthorized, .invalidGrant].contains(error.kind): reconnect.map { ("Reconnect Fullscript", $0) }
-            default: nil
-            }
-            response = HTMLPage.response(status, title: title, message: message, link: link)
-        }
-        if let seconds = retryAfterSeconds { response.headerFields[.retryAfter] = String(seconds) }
-        return response
-    }
-}
-

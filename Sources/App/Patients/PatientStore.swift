@@ -1,36 +1,6 @@
 import Foundation
 import Store
 
-/// The EHR's patient as internal services last sent it. Every field is optional; the rules that
-/// tie them together (a name needs an email) are checked where a patient is written.
-struct PatientRecord: Sendable, Equatable {
-    var ehrPatientID: String
-    var email: String?
-    var firstName: String?
-    var lastName: String?
-    var dateOfBirth: String?
-    var gender: String?
-    var mobileNumber: String?
-    /// Known once Fullscript has told us which of its patients this is.
-    var fullscriptPatientID: String?
-    var createdAt: String
-    var updatedAt: String
-
-    static let maxIDLength = 64
-
-    /// EHR ids travel in paths and URLs: 1–64 characters of `A-Z a-z 0-9 . _ : -`.
-    static func isValidID(_ text: String) -> Bool {
-        ASCII.isPlainIdentifier(text, maxLength: maxIDLength, marks: "._:-")
-    }
-}
-
-enum PatientLookup: Sendable, Equatable {
-    case found(PatientRecord)
-    /// Deleted in the EHR: only the tombstone is left.
-    case deleted
-    case unknown
-}
-
 /// Reads and writes our copy of the EHR's patients and their Fullscript mapping.
 struct PatientStore: Sendable {
     let database: Database

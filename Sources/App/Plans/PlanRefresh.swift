@@ -12,13 +12,15 @@ struct PlanRefresh: Sendable {
     let updates: PlanUpdates
     let now: @Sendable () -> Date
 
+    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+
     /// Plan details fetched at once: fast enough for a chart, gentle on Fullscript's rate limit.
     static let concurrentFetches = 4
 
     /// Reads the patient's plans through `connection`, merges what is newer than ours, tells open
     /// charts, and returns the patient's stored plans, newest first.
     func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> [StoredPlan] {
-        guard let fullscriptPatientID = try await fullscriptPatientID(of: patient, through: connection) else { return [] }
+        guard let fullscriptPatientID = try await matcher.fullscriptPatientID(of: patient, through: connection) else { return [] }
         let listed = try await vault.withFreshToken(connection) {
             try await client.treatmentPlans(accessToken: $0, patientID: fullscriptPatientID)
         }
@@ -35,19 +37,6 @@ struct PlanRefresh: Sendable {
         guard !charts.isEmpty else { return stored }
         updates.publish(ehrPatientIDs: Array(charts))
         return try await plans.plans(forEHRPatient: patient.ehrPatientID)
-    }
-
-    /// The mapped Fullscript patient, else the one whose email is exactly the patient's (then
-    /// remembered); nil when there is none, which is an empty list rather than an error.
-    private func fullscriptPatientID(of patient: PatientRecord, through connection: FullscriptConnection) async throws -> String? {
-        if let known = patient.fullscriptPatientID { return known }
-        guard let email = patient.email, !email.isEmpty,
-              let found = try await vault.withFreshToken(connection, { try await client.patient(accessToken: $0, email: email) })
-        else { return nil }
-        try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: found.id, at: now())
-        // The first mapping wins: when a click recorded one meanwhile, that one is the patient.
-        guard case .found(let current) = try await patients.find(patient.ehrPatientID) else { return nil }
-        return current.fullscriptPatientID
     }
 
     /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.

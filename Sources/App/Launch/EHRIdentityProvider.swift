@@ -1,16 +1,5 @@
 import Server
 
-/// The signed-in EHR user behind a request.
-public struct EHRUser: Sendable, Equatable {
-    public let id: String
-    public let name: String?
-
-    public init(id: String, name: String? = nil) {
-        self.id = id
-        self.name = name
-    }
-}
-
 /// Learns who is clicking. The EHR launch-token session provides the real one; until it is
 /// configured nobody is signed in, so every user-facing flow answers 401.
 ///
@@ -36,9 +25,4 @@ extension EHRIdentityProvider {
     public func identify(_ request: inout Request) async throws -> EHRUser? {
         try await userWithoutActivity(for: request)
     }
-}
-
-public struct NobodySignedIn: EHRIdentityProvider {
-    public init() {}
-    public func user(for request: Request) async throws -> EHRUser? { nil }
 }

@@ -110,24 +110,6 @@ public enum ReconcileCommand {
     }
 }
 
-public enum ReconcileError: Error, Sendable, Equatable, CustomStringConvertible {
-    case badWindow(String)
-    case windowTooLong(String)
-    case noConnectedPractitioner
-    case tooManyPages(Int)
-
-    public var description: String {
-        switch self {
-        case .badWindow(let text): "'\(text)' is not a time window: use minutes, hours or days, like 90m, 24h or 7d"
-        case .windowTooLong(let text): "'\(text)' is longer than 30 days, all Fullscript keeps events for: use at most 30d"
-        case .noConnectedPractitioner:
-            "no practitioner is connected to Fullscript: the events API needs one's token. Have a practitioner click "
-                + "Recommend with Fullscript (or connect) once, then run this again."
-        case .tooManyPages(let pages): "Fullscript listed more than \(pages) pages of events; stopped"
-        }
-    }
-}
-
 extension Application {
     /// The database for a command run beside (or instead of) the server, schema brought up to date
     /// by the same rule the server follows.

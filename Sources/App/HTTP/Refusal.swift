@@ -1,0 +1,110 @@
+import Fullscript
+import HTTPTypes
+import Server
+
+/// Every way a click can end without a link, with what the practitioner should do about it.
+enum Refusal {
+    case badPatientID
+    case badEntrypoint
+    case crossSite
+    case notSignedIn
+    case notConnected
+    case patientDeleted
+    case emailNotAllowed([String])
+    /// Our own limit per user or service key, not Fullscript's.
+    case tooManyRequests(retryAfterSeconds: Int)
+    case fullscript(FullscriptError)
+    /// Another process (a backup, an operator's sqlite3) held the database past the busy timeout.
+    case databaseBusy
+
+    /// One row of the table below: everything a refusal shows, to a person and to a program.
+    struct Answer {
+        let status: HTTPResponse.Status
+        /// The JSON error's `code`, also the click's audit outcome.
+        let code: String
+        let title: String
+        let message: String
+        var retryAfterSeconds: Int? = nil
+        /// The page offers to reconnect Fullscript.
+        var offersReconnect = false
+    }
+
+    var answer: Answer {
+        switch self {
+        case .badPatientID:
+            Answer(status: .badRequest, code: "bad_patient_id", title: "This is not a patient link",
+                   message: "Patient ids are 1 to 64 letters, digits, dots, dashes, colons or underscores.")
+        case .badEntrypoint:
+            Answer(status: .badRequest, code: "bad_entrypoint", title: "Unknown starting point",
+                   message: "The entrypoint must be catalog or labs.")
+        case .crossSite:
+            Answer(status: .forbidden, code: "cross_site_request", title: "Open this from the EHR",
+                   message: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript.")
+        case .notSignedIn:
+            Answer(status: .unauthorized, code: "not_signed_in", title: "Sign in through your EHR",
+                   message: "Open this patient from the EHR so we know who you are, then click the button again.")
+        case .notConnected:
+            Answer(status: .conflict, code: "fullscript_not_connected", title: "Connect Fullscript first",
+                   message: "Connect your Fullscript account from the EHR, then click the button again.")
+        case .patientDeleted:
+            Answer(status: .gone, code: "patient_deleted", title: "This patient was removed from the EHR",
+                   message: "The chart you clicked from is out of date. Reload the EHR and pick the patient again.")
+        case .emailNotAllowed(let domains):
+            Answer(status: .unprocessableContent, code: "patient_email_not_allowed", title: "This patient's email is not allowed here",
+                   message: "This is not a production Fullscript account, so only patients with an email address at "
+                       + domains.joined(separator: ", ") + " can be sent there (Fullscript would email them). Nothing was sent.")
+        case .tooManyRequests(let seconds):
+            Answer(status: .tooManyRequests, code: "rate_limited", title: "Too many requests",
+                   message: "You are sending requests faster than this server allows. Try again in \(seconds) second\(seconds == 1 ? "" : "s").",
+                   retryAfterSeconds: seconds)
+        case .databaseBusy:
+            Answer(status: .serviceUnavailable, code: "database_busy", title: "This server is busy",
+                   message: "Its database is held by another program for a moment. Try again in a few seconds.", retryAfterSeconds: 5)
+        case .fullscript(let error):
+            switch error.kind {
+            case .validation(let messages):
+                Answer(status: .unprocessableContent, code: "fullscript_rejected", title: "Fullscript could not start the plan",
+                       message: "Fullscript said: " + (messages.isEmpty ? "the request was not valid" : messages.joined(separator: "; "))
+                           + ". Fix the patient's details in the EHR and try again.")
+            case .forbidden, .unauthorized, .invalidGrant:
+                Answer(status: .forbidden, code: "fullscript_permission_missing", title: "Fullscript needs you to reconnect",
+                       message: "Your Fullscript connection is missing a permission this needs. Reconnect and accept every permission asked for.",
+                       offersReconnect: true)
+            case .rateLimited(let seconds):
+                Answer(status: .tooManyRequests, code: "fullscript_rate_limited", title: "Fullscript is busy",
+                       message: "Fullscript asked us to slow down. Try again in " + (seconds.map { "\($0) seconds" } ?? "a minute") + ".",
+                       retryAfterSeconds: seconds ?? 60)
+            case .timedOut:
+                Answer(status: .gatewayTimeout, code: "fullscript_timed_out", title: "Fullscript is slow to answer",
+                       message: "Fullscript did not answer in time. Nothing was created; try again in a moment.")
+            case .unavailable, .notFound, .malformedResponse:
+                Answer(status: .badGateway, code: "fullscript_unavailable", title: "Fullscript is unavailable",
+                       message: "We could not reach Fullscript just now. Try again in a moment.")
+            }
+        }
+    }
+
+    var code: String { answer.code }
+    var status: HTTPResponse.Status { answer.status }
+    var message: String { answer.message }
+
+    /// Fullscript's own messages go to the audit row; never tokens or patient details.
+    var auditDetail: String? {
+        if case .fullscript(let error) = self { return error.description }
+        return nil
+    }
+
+    func response(_ format: ReplyFormat, requestID: String, reconnect: String? = nil) -> Response {
+        let answer = answer
+        var response: Response
+        switch format {
+        case .json:
+            response = APIError.response(answer.status, code: answer.code, message: answer.title + ". " + answer.message, requestID: requestID)
+        case .html:
+            let link = answer.offersReconnect ? reconnect.map { (text: "Reconnect Fullscript", href: $0) } : nil
+            response = HTMLPage.response(answer.status, title: answer.title, message: answer.message, link: link)
+        }
+        if let seconds = answer.retryAfterSeconds { response.headerFields[.retryAfter] = String(seconds) }
+        return response
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Fullscript
+
+/// Which Fullscript patient an EHR patient is, learned once and remembered. A click, a refresh and
+/// a webhook each may be the first to learn it; they all learn it here, and the first mapping
+/// recorded wins, so they never disagree.
+struct PatientMatcher: Sendable {
+    let client: FullscriptClient
+    let vault: TokenVault
+    let patients: PatientStore
+    let now: @Sendable () -> Date
+
+    /// `patient`'s Fullscript patient: its mapping, else `known` (an answer of Fullscript's named it),
+    /// else the one whose email is exactly the patient's, searched through `connection`. Returns the
+    /// mapping that stands afterwards, or nil when Fullscript has no such patient.
+    func fullscriptPatientID(of patient: PatientRecord, known: String? = nil, through connection: FullscriptConnection) async throws -> String? {
+        if let mapped = patient.fullscriptPatientID { return mapped }
+        var found = known
+        if found == nil, let email = patient.email, !email.isEmpty {
+            found = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, email: email) }?.id
+        }
+        guard let found else { return nil }
+        try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: found, at: now())
+        guard case .found(let current) = try await patients.find(patient.ehrPatientID) else { return nil }
+        return current.fullscriptPatientID
+    }
+
+    /// The other way, for a Fullscript patient we have not met: every live, unmapped EHR patient with
+    /// the same email is that patient. Returns the EHR patients linked.
+    func link(_ fullscriptPatient: Patient) async throws -> [String] {
+        guard let email = fullscriptPatient.email, !email.isEmpty else { return [] }
+        let matches = try await patients.unmappedPatients(withEmail: email)
+        for ehrPatientID in matches {
+            try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatient.id, at: now())
+        }
+        return matches
+    }
+}

@@ -1,0 +1,14 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// The internal service behind a request to `/api/v1`, as named when its key was created.
+struct ServiceCaller: Sendable, Equatable {
+    let name: String
+
+    /// How its writes appear in `audit_log`.
+    var auditActor: String { "service:" + name }
+}

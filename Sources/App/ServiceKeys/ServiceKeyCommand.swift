@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// `fullscript-redirect service-keys …`: each command brings the schema up to date first, so it
+/// works on a database the server has never opened.
+public struct ServiceKeyCommand: Sendable {
+    let config: AppConfig
+    let logger: Logger
+
+    public init(config: AppConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func create(name: String) async throws -> String {
+        let key = try await withStore { try await $0.create(name: name) }
+        return """
+            Created service key '\(name)':
+
+                \(key)
+
+            Store it now: it will not be shown again. Send it as `Authorization: Bearer <key>`.
+
+            """
+    }
+
+    public func list() async throws -> String {
+        let keys = try await withStore { try await $0.list() }
+        guard !keys.isEmpty else { return "No service keys. Create one with `fullscript-redirect service-keys create NAME`.\n" }
+        let rows = [["NAME", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
+            [key.name, key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces) + "\n"
+        }.joined()
+    }
+
+    public func revoke(name: String) async throws -> String {
+        try await withStore { try await $0.revoke(name: name) }
+        return "Revoked service key '\(name)'; requests carrying it are refused from now on.\n"
+    }
+
+    private func withStore<T: Sendable>(_ body: (ServiceKeyStore) async throws -> T) async throws -> T {
+        let database = try await Application.openDatabaseUpToDate(config, logger: logger)
+        defer { database.close() }
+        return try await body(ServiceKeyStore(database: database))
+    }
+}

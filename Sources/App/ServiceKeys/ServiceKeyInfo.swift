@@ -1,0 +1,14 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import Server
+import Store
+
+/// A key as the operator sees it: everything but the key, which exists only in the creator's hands.
+public struct ServiceKeyInfo: Sendable, Equatable {
+    public let name: String
+    public let createdAt: String
+    public let lastUsedAt: String?
+    public let revokedAt: String?
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Fullscript
+import Logging
+import Store
+import Synchronization
+
+/// The durable inbox of Fullscript events (`webhook_events`): each stored raw before it is
+/// acknowledged, deduplicated on Fullscript's event id whether it came by webhook or by
+/// reconciliation, and marked once processed.
+struct WebhookEventStore: Sendable {
+    let database: Database
+
+    enum Status: String, Sendable {
+        case processed, ignored, failed
+    }
+
+    /// Where a pass through the pending events has got to: received order, ties in insertion order.
+    struct Cursor: Sendable {
+        let receivedAt: String
+        let rowID: Int64
+    }
+
+    struct Pending: Sendable {
+        let id: String
+        let type: String
+        let body: [UInt8]
+        /// Tries so far.
+        let attempts: Int
+        let cursor: Cursor
+    }
+
+    /// False when an event with this id is already stored: a repeat delivery changes nothing.
+    func insert(_ event: FullscriptEvent, body: [UInt8], at date: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                INSERT INTO webhook_events (event_id, event_type, clinic_id, occurred_at, received_at, body)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                """,
+                [.text(event.id), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
+                 .text(Timestamp.iso8601(date)), .blob(body)]
+            ) == 1
+        }
+    }
+
+    /// Pending events after `cursor`, oldest first.
+    func pending(after cursor: Cursor?, limit: Int) async throws -> [Pending] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT rowid, event_id, event_type, body, attempts, received_at FROM webhook_events
+                WHERE status = 'pending' AND (received_at, rowid) > (?, ?)
+                ORDER BY received_at, rowid LIMIT ?
+                """,
+                [.text(cursor?.receivedAt ?? ""), .integer(cursor?.rowID ?? 0), .integer(Int64(limit))]
+            ) { row in
+                Pending(id: try row.string("event_id"), type: try row.string("event_type"), body: try row.blob("body"),
+                        attempts: try row.int("attempts"),
+                        cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+            }
+        }
+    }
+
+    /// Counts a try and settles the event; only a pending event changes, so two processes
+    /// (the server and a `reconcile`) finishing the same event leave the first one's result.
+    func finish(_ id: String, _ status: Status, error: String?, at date: Date) async throws {
+        try await database.write { connection in
+            _ = try connection.execute(
+                """
+                UPDATE webhook_events SET status = ?, attempts = attempts + 1, processed_at = ?, error = ?
+                WHERE event_id = ? AND status = 'pending'
+                """,
+                [.text(status.rawValue), .text(Timestamp.iso8601(date)), SQLiteValue(error), .text(id)]
+            )
+        }
+    }
+
+    /// Counts a try that failed for a passing reason; the event stays pending.
+    func postpone(_ id: String, error: String) async throws {
+        try await database.write { connection in
+            _ = try connection.execute(
+                "UPDATE webhook_events SET attempts = attempts + 1, error = ? WHERE event_id = ? AND status = 'pending'",
+                [.text(error), .text(id)]
+            )
+        }
+    }
+}
