@@ -56,7 +56,13 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private var interest: UInt32 = 0
     /// The one deadline of this connection, whatever it is waiting for; 0 when none.
     private var deadline: UInt64 = 0
-    private var headStarted = false
+    /// While awaiting a head: whether `deadline` is the header deadline rather than the idle one. It is set
+    /// once per head, at accept or at the first byte after a response, and later bytes never move it;
+    /// which bytes the parser has consumed doesn't matter, as whole field lines leave nothing buffered.
+    private var headerClockRunning = false
+    /// While awaiting a head: whether a byte of it has arrived. A request that began is answered 408 when
+    /// its time runs out; a connection with none begun is just closed.
+    private var requestBegun = false
     private var output: [UInt8] = []
     private var outputSent = 0
     private var file: (file: OpenFile, offset: off_t, end: off_t)?
@@ -81,7 +87,10 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     func start() throws(SystemError) {
         interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
         try loop.register(descriptor, events: interest, source: self)
-        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        // From accept, not from the first byte: a client that connects and sends nothing must not hold the
+        // connection for the (much longer) idle timeout.
+        deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
+        headerClockRunning = true
     }
 
     // MARK: Events
@@ -105,18 +114,17 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     func tick(now: UInt64) {
         guard deadline != 0, now >= deadline else { return }
         switch phase {
-        case .awaitingHead where headStarted, .readingBody:
+        case .awaitingHead where requestBegun, .readingBody:
             context.logger.debug("request timed out", metadata: ["remote": "\(remoteAddress)"])
-            sendNow(Self.timeoutResponse)
-            close()
+            // Not lingering: the point is to free the connection now, and a client this slow has
+            // nothing unread in flight that could reset it before the 408 is read.
+            answerAndClose(route: routeLabel(of: pending), lingering: false) { router, path, id in
+                router.renderError(HTTPError(.requestTimeout), path, id)
+            }
         default:
             close()
         }
     }
-
-    private static let timeoutResponse = Array(
-        "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8
-    )
 
     private func readInput() {
         let count = Glibc.read(descriptor, loop.readBuffer.baseAddress, loop.readBuffer.count)
@@ -126,6 +134,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
                 if lingered > Self.lingerBytes { close() }
                 return
             }
+            if phase == .awaitingHead { requestStarted() }
             decoder.append(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
             parse()
         } else if count == 0 {
@@ -161,10 +170,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
                 reject(error)
                 return
             }
-            guard let event else {
-                waitForInput()
-                return
-            }
+            guard let event else { return }
             switch event {
             case .head(let head):
                 begin(head)
@@ -179,11 +185,13 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         }
     }
 
-    private func waitForInput() {
-        if phase == .awaitingHead, !headStarted, decoder.bufferedByteCount > 0 {
-            headStarted = true
-            deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
-        }
+    /// A byte of the next head is here: on a kept-alive connection the idle deadline gives way to the
+    /// header deadline, which then holds until the head is complete.
+    private func requestStarted() {
+        requestBegun = true
+        guard !headerClockRunning else { return }
+        headerClockRunning = true
+        deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
     }
 
     private func begin(_ head: HTTPRequestHead) {
@@ -197,7 +205,8 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let now = MonotonicClock.now()
         pending = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
         phase = .readingBody
-        headStarted = false
+        requestBegun = false
+        headerClockRunning = false
         deadline = now + context.configuration.progressTimeout.nanoseconds
         if head.expectsContinue, head.framing != .none, Self.fits(head.framing, within: decoder.bodyLimit) {
             output.append(contentsOf: Self.continueLine)
@@ -261,19 +270,41 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         }
     }
 
-    /// A request whose head was read (a body over its route's limit, bad chunking) keeps its path
-    /// and id, so the answer is rendered as that route's clients expect.
     private func reject(_ error: HTTPParseError) {
+        answerAndClose(route: Router.malformedLabel, lingering: true) { router, path, id in
+            router.renderError(HTTPError(error.status, error.reason), path, id)
+        }
+    }
+
+    /// Answers the request being read, or the connection when no head was read, then closes: for what is
+    /// refused before any handler runs. A request whose head was read (a body over its route's limit, bad
+    /// chunking, a late body) keeps its path and id, so the answer is rendered as that route's clients
+    /// expect. `lingering` keeps reading (and dropping) for a moment after our side is shut, for when the
+    /// client may still be sending a body we won't read: closing on unread bytes resets the connection,
+    /// and the reset can destroy our answer before the client reads it.
+    private func answerAndClose(
+        route: String, lingering: Bool, _ render: (_ router: Router, _ path: Substring, _ id: String) -> Response
+    ) {
         phase = .responding
-        let head = pending.map { (id: $0.id, method: $0.head.request.method, path: Request.path(of: $0.head.request.path)) }
+        let request = pending
         pending = nil
         setInterest(reading: false, watchingHangup: false)
-        lingerAfterResponse = true
+        lingerAfterResponse = lingering
+        closeAfterResponse = true
         let exchange = Exchange(
-            id: head?.id ?? state.requestIDs.next(), method: head?.method, path: head?.path ?? "-", route: Router.malformedLabel,
-            version: .http1_1, keepAlive: false, startedAt: MonotonicClock.now()
+            id: request?.id ?? state.requestIDs.next(), method: request?.head.request.method,
+            path: request.map { Request.path(of: $0.head.request.path) } ?? "-", route: route,
+            version: .http1_1, keepAlive: false, startedAt: request?.startedAt ?? MonotonicClock.now()
         )
-        send(context.router.renderError(HTTPError(error.status, error.reason), exchange.path, exchange.id), exchange)
+        send(render(context.router, exchange.path, exchange.id), exchange)
+    }
+
+    private func routeLabel(of request: PendingRequest?) -> String {
+        switch request?.resolution {
+        case .route(_, _, _, let label)?: label
+        case .notFound?, .methodNotAllowed?: Router.unmatchedLabel
+        case nil: Router.malformedLabel
+        }
     }
 
     // MARK: Responses
@@ -398,18 +429,23 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         setInterest(writing: true)
     }
 
-    /// Sends a fixed message without blocking, best effort, just before closing.
-    private func sendNow(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
     private func responseFinished() {
         responseInFlight = false
         if lingerAfterResponse { return linger() }
         if closeAfterResponse { return close() }
         if output.capacity > Self.writeHighWater { output = [] }
         phase = .awaitingHead
-        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        // Pipelined bytes already here are the next request begun: its head is timed from now. Otherwise
+        // the connection is idle until a byte arrives.
+        if decoder.bufferedByteCount > 0 {
+            requestBegun = true
+            headerClockRunning = true
+            deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
+        } else {
+            requestBegun = false
+            headerClockRunning = false
+            deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        }
         if inputClosed {
             if decoder.bufferedByteCount == 0 { return close() }
         } else {
@@ -496,7 +532,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     /// Called when the server drains: idle connections go now, busy ones after their answer.
     func drain() {
         switch phase {
-        case .awaitingHead where !headStarted && decoder.bufferedByteCount == 0, .lingering:
+        case .awaitingHead where !requestBegun, .lingering:
             close()
         case .responding where streamTask != nil:
             close()

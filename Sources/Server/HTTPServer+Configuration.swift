@@ -2,13 +2,30 @@ import Glibc
 import HTTP1
 
 extension HTTPServer {
+    /// Where the server listens, and how long a connection may take over each part of an exchange.
+    ///
+    /// The timeouts, in the order a connection meets them:
+    /// - A new connection has `headerTimeout` from the moment it is accepted to send a complete request head,
+    ///   however much of it the parser has already consumed.
+    /// - After a response on a keep-alive connection, `idleTimeout` runs until the first byte of the next
+    ///   request; from that byte `headerTimeout` runs to the end of its head. Later bytes never re-arm it, so
+    ///   a client dribbling its head a field at a time is still cut off.
+    /// - While a body arrives, `progressTimeout` bounds each pause between two pieces of it.
+    /// - While the client does not read our response, `progressTimeout` bounds each stall.
+    ///
+    /// When a timeout passes after a byte of a request has arrived (its head or body is late), the client is
+    /// answered 408 and the connection closed. A connection on which no request has begun — a new one that
+    /// sent nothing, or a keep-alive one between requests — is closed without an answer: there is no
+    /// request to answer, and an unsolicited 408 would race a client about to reuse the connection.
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         public var limits: HTTPLimits
-        /// From the first byte of a request to the end of its head: cuts off clients that dribble headers.
+        /// From accept (or, on a kept-alive connection, from the first byte of a request) to the end of the
+        /// request's head: cuts off clients that connect and wait, or dribble their head.
         public var headerTimeout: Duration
-        /// How long a keep-alive connection may sit between requests.
+        /// How long a keep-alive connection may sit between the end of a response and the first byte of the
+        /// next request.
         public var idleTimeout: Duration
         /// Longest pause while receiving a body or while the client is not reading our response.
         public var progressTimeout: Duration
