@@ -63,6 +63,11 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     /// While awaiting a head: whether a byte of it has arrived. A request that began is answered 408 when
     /// its time runs out; a connection with none begun is just closed.
     private var requestBegun = false
+    /// While reading a body: when it must be complete, however steadily it arrives.
+    private var bodyDeadline: UInt64 = 0
+    /// This connection's share of the server-wide body budget: the body held or declared so far. Given
+    /// back when the request is answered or the connection closes.
+    private var reservedBodyBytes = 0
     private var output: [UInt8] = []
     private var outputSent = 0
     private var file: (file: OpenFile, offset: off_t, end: off_t)?
@@ -175,8 +180,12 @@ final class Connection: EventLoopSource, @unchecked Sendable {
             case .head(let head):
                 begin(head)
             case .body(let bytes):
+                // A chunked body is counted as it arrives (a declared length was reserved whole in `begin`).
+                guard reserveBody(upTo: (pending?.body.count ?? 0) + bytes.count) else { return refuseOverBudget() }
                 pending?.body.append(contentsOf: bytes)
-                deadline = MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds
+                // Each piece buys another progress timeout, but never past the body deadline: otherwise a
+                // byte a second would hold the connection for as long as the client liked.
+                deadline = min(MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds, bodyDeadline)
             case .end:
                 guard let request = pending else { return }
                 pending = nil
@@ -207,7 +216,20 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         phase = .readingBody
         requestBegun = false
         headerClockRunning = false
-        deadline = now + context.configuration.progressTimeout.nanoseconds
+        // No route takes this body, so the answer is known from the head: give it now instead of reading
+        // (and holding) a body only to drop it. The unread body makes the connection unusable, so it closes.
+        if Self.hasBody(head.framing),
+            let response = Self.unroutedResponse(to: resolution, router: context.router, path: path, id: id)
+        {
+            return answerAndClose(route: Router.unmatchedLabel, lingering: true) { _, _, _ in response }
+        }
+        // A declared length is reserved whole before any of it is read, so a 503 comes before the body is sent.
+        // One over the limit is left to the decoder, whose 413 says more.
+        if case .contentLength(let length) = head.framing, length <= decoder.bodyLimit, !reserveBody(upTo: length) {
+            return refuseOverBudget()
+        }
+        bodyDeadline = now + context.configuration.bodyTimeout.nanoseconds
+        deadline = min(now + context.configuration.progressTimeout.nanoseconds, bodyDeadline)
         if head.expectsContinue, head.framing != .none, Self.fits(head.framing, within: decoder.bodyLimit) {
             output.append(contentsOf: Self.continueLine)
             flush()
@@ -219,38 +241,77 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         return true
     }
 
+    private static func hasBody(_ framing: HTTPBodyFraming) -> Bool {
+        switch framing {
+        case .none: false
+        case .contentLength(let length): length > 0
+        case .chunked: true
+        }
+    }
+
+    /// How a request no route takes is answered; nil when a route takes it.
+    private static func unroutedResponse(
+        to resolution: Router.Resolution, router: Router, path: Substring, id: String
+    ) -> Response? {
+        switch resolution {
+        case .route:
+            return nil
+        case .notFound:
+            return router.renderError(HTTPError(.notFound), path, id)
+        case .methodNotAllowed(let allowed):
+            var response = router.renderError(HTTPError(.methodNotAllowed), path, id)
+            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
+        }
+    }
+
+    /// Grows this request's reservation to `total` body bytes; false when the server-wide budget can't
+    /// spare them.
+    private func reserveBody(upTo total: Int) -> Bool {
+        guard total > reservedBodyBytes else { return true }
+        guard context.reserveBodyBytes(total - reservedBodyBytes) else { return false }
+        reservedBodyBytes = total
+        return true
+    }
+
+    private func releaseBody() {
+        context.releaseBodyBytes(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
+    /// Every connection together holds as much body as the server allows: this one waits its turn (the
+    /// body is not read, so it lingers before closing).
+    private func refuseOverBudget() {
+        context.logger.debug("request body budget exhausted", metadata: ["remote": "\(remoteAddress)"])
+        answerAndClose(route: routeLabel(of: pending), lingering: true) { router, path, id in
+            var response = router.renderError(HTTPError(.serviceUnavailable), path, id)
+            response.headerFields[.retryAfter] = "1"
+            return response
+        }
+    }
+
     private func dispatch(_ request: PendingRequest) {
         phase = .responding
         deadline = 0
         setInterest(reading: false, watchingHangup: !inputClosed)
         let head = request.head
         let path = Request.path(of: head.request.path)
-        let route: String
-        switch request.resolution {
-        case .route(_, _, _, let label): route = label
-        case .notFound, .methodNotAllowed: route = Router.unmatchedLabel
-        }
         let exchange = Exchange(
-            id: request.id, method: head.request.method, path: path, route: route,
+            id: request.id, method: head.request.method, path: path, route: routeLabel(of: request),
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
         let router = context.router
-        switch request.resolution {
-        case .notFound:
-            send(router.renderError(HTTPError(.notFound), path, request.id), exchange)
-        case .methodNotAllowed(let allowed):
-            var response = router.renderError(HTTPError(.methodNotAllowed), path, request.id)
-            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-            send(response, exchange)
-        case .route(let handler, let parameters, _, _):
-            let input = Request(
-                head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
-            )
-            let logger = context.logger
-            Task(executorPreference: loop) {
-                let response = await Self.respond(to: input, with: handler, router: router, logger: logger)
-                self.loop.executeInLoop { self.send(response, exchange) }
-            }
+        if let response = Self.unroutedResponse(to: request.resolution, router: router, path: path, id: request.id) {
+            return send(response, exchange)
+        }
+        guard case .route(let handler, let parameters, _, _) = request.resolution else { return }
+        let input = Request(
+            head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
+        )
+        let logger = context.logger
+        Task(executorPreference: loop) {
+            let response = await Self.respond(to: input, with: handler, router: router, logger: logger)
+            self.loop.executeInLoop { self.send(response, exchange) }
         }
     }
 
@@ -310,6 +371,8 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     // MARK: Responses
 
     private func send(_ response: Response, _ exchange: Exchange) {
+        // Answered: the body has done its work (a handler that still holds it is about to let go).
+        releaseBody()
         guard phase == .responding else { return }
         let isHead = exchange.method == .head
         var keepAlive = exchange.keepAlive && !closeAfterResponse && !inputClosed
@@ -548,6 +611,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         Glibc.close(descriptor)
         file = nil
         pending = nil
+        releaseBody()
         streamTask?.cancel()
         streamTask = nil
         streamWaiter?.resume(throwing: ConnectionClosed())

@@ -6,9 +6,12 @@ import Testing
 /// hundred milliseconds and waits for the server's answer or close (a bounded read), never for a fixed time.
 extension HTTPServerTests {
     static func shortTimeouts(
-        header: Duration = .seconds(10), idle: Duration = .seconds(30), progress: Duration = .seconds(10)
+        header: Duration = .seconds(10), idle: Duration = .seconds(30), progress: Duration = .seconds(10),
+        body: Duration = .seconds(10)
     ) -> HTTPServer.Configuration {
-        HTTPServer.Configuration(port: 0, headerTimeout: header, idleTimeout: idle, progressTimeout: progress, eventLoopCount: 1)
+        HTTPServer.Configuration(
+            port: 0, headerTimeout: header, idleTimeout: idle, progressTimeout: progress, bodyTimeout: body, eventLoopCount: 1
+        )
     }
 
     /// Complete field lines are consumed by the parser as they come, leaving nothing buffered; the head is
@@ -98,6 +101,28 @@ extension HTTPServerTests {
                 #expect(client.isClosedByServer())
                 #expect(ContinuousClock.now - start < .milliseconds(1500))
             }
+        }
+    }
+
+    /// Each byte arriving within the progress timeout keeps a body alive only until the body timeout.
+    @Test func cutsOffBodiesThatTrickleInForLongerThanTheBodyTimeout() async throws {
+        let configuration = Self.shortTimeouts(progress: .milliseconds(300), body: .milliseconds(600))
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            let start = ContinuousClock.now
+            var sent = 0
+            while !client.waitForInput(timeout: .milliseconds(100)), sent < 30 {
+                client.send("x")
+                sent += 1
+            }
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(550))
+            #expect(elapsed < .milliseconds(1500))
         }
     }
 }
