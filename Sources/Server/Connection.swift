@@ -207,15 +207,24 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         let offered = head.request.headerFields[.xRequestID]
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
         let path = Request.path(of: head.request.path)
+        let now = MonotonicClock.now()
+        phase = .readingBody
+        requestBegun = false
+        headerClockRunning = false
+        // An origin server does not tunnel, so CONNECT is a method not implemented here (RFC 9110 §9.1: 501),
+        // not a path to route. The connection closes: a client may send tunnel bytes right behind the head,
+        // and they must not be read as the next request.
+        if head.request.method == .connect {
+            pending = PendingRequest(head: head, resolution: .notFound, id: id, startedAt: now)
+            return answerAndClose(route: Router.unmatchedLabel, lingering: true) { router, path, id in
+                router.renderError(HTTPError(.notImplemented), path, id)
+            }
+        }
         let resolution = context.router.resolve(method: head.request.method, path: path)
         if case .route(_, _, let maxBodySize?, _) = resolution {
             decoder.bodyLimit = maxBodySize
         }
-        let now = MonotonicClock.now()
         pending = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
-        phase = .readingBody
-        requestBegun = false
-        headerClockRunning = false
         // No route takes this body, so the answer is known from the head: give it now instead of reading
         // (and holding) a body only to drop it. The unread body makes the connection unusable, so it closes.
         if Self.hasBody(head.framing),
@@ -354,10 +363,16 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         closeAfterResponse = true
         let exchange = Exchange(
             id: request?.id ?? state.requestIDs.next(), method: request?.head.request.method,
-            path: request.map { Request.path(of: $0.head.request.path) } ?? "-", route: route,
+            path: request.map { Self.target(of: $0.head) } ?? "-", route: route,
             version: .http1_1, keepAlive: false, startedAt: request?.startedAt ?? MonotonicClock.now()
         )
         send(render(context.router, exchange.path, exchange.id), exchange)
+    }
+
+    /// The path, or for CONNECT the authority it asked for, rather than a "/" it never sent.
+    private static func target(of head: HTTPRequestHead) -> Substring {
+        guard let path = head.request.path else { return Substring(head.request.authority ?? "-") }
+        return Request.path(of: path)
     }
 
     private func routeLabel(of request: PendingRequest?) -> String {

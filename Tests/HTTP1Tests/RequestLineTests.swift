@@ -72,6 +72,9 @@ import Testing
         ("GET / HTTP/1.2", .unsupportedVersion),
         ("GET / HTTP/0.9", .unsupportedVersion),
         ("GET /index.html", .unsupportedVersion),
+        ("GET HTTP/1.1", .invalidRequestTarget),
+        ("GET HTTP/1.0", .invalidRequestTarget),
+        ("GET http://example.com/", .invalidRequestTarget),
         ("GET / HTTP/1.1\n", .invalidLineEnding),
     ])
     func rejectedRequestLine(line: String, error: HTTPParseError) {
@@ -84,6 +87,7 @@ import Testing
         #expect(rejection("GET / HTTP/x\r\n\r\n")?.status == .badRequest)
         #expect(rejection("GET / HTTP/2.0\r\n\r\n")?.status == .httpVersionNotSupported)
         #expect(rejection("GET /\r\n")?.status == .httpVersionNotSupported)
+        #expect(rejection("GET HTTP/1.1\r\nHost: example.com\r\n\r\n")?.status == .badRequest)
     }
 
     /// A method is a token, so the first byte that can't be part of one (before the first SP) settles it:

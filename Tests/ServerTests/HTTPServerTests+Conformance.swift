@@ -23,4 +23,35 @@ extension HTTPServerTests {
             #expect(ContinuousClock.now - start < .milliseconds(1000))
         }
     }
+
+    /// An origin server does not tunnel: CONNECT is not implemented here, whatever routes exist (it was a
+    /// 404, or a 405 once "/" had a route).
+    @Test func answersConnectWith501AndCloses() async throws {
+        var withRoot = Self.echoRouter
+        withRoot.get("/") { _ in .text("root") }
+        for router in [Self.echoRouter, withRoot] {
+            try await withServer(router: router) { server in
+                let client = try TestClient(port: server.port, timeoutSeconds: 2)
+                client.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+                let response = try client.readResponse()
+                #expect(response.status == 501)
+                #expect(response.header("connection") == "close")
+                #expect(response.header("date") != nil)
+                #expect(response.header("allow") == nil)
+                #expect(client.isClosedByServer())
+            }
+        }
+    }
+
+    /// "GET HTTP/1.1" is a request line that lost its target, not an HTTP/0.9 request for "HTTP/1.1".
+    @Test func aRequestLineWithoutATargetIsABadRequest() async throws {
+        try await withServer(router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("GET HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+        }
+    }
 }
