@@ -64,6 +64,9 @@ public struct AppConfig: Sendable {
             headerTimeout: .milliseconds(try config.int("http.header_timeout_ms", in: 1...3_600_000)),
             idleTimeout: .milliseconds(try config.int("http.idle_timeout_ms", in: 1...3_600_000)),
             progressTimeout: .milliseconds(try config.int("http.progress_timeout_ms", in: 1...3_600_000)),
+            bodyTimeout: .milliseconds(try config.int("http.body_timeout_ms", in: 1...3_600_000)),
+            // At least 1 MiB, so the largest body any route takes (256 KiB for webhooks) always fits.
+            maxBufferedBodyBytes: try config.int("http.max_buffered_body_bytes", in: 1 << 20...1 << 40),
             maxConnections: try config.int("http.max_connections", in: 1...1_000_000),
             eventLoopCount: eventLoops == 0 ? HTTPServer.Configuration.defaultEventLoopCount : eventLoops,
             shutdownGracePeriod: .milliseconds(try config.int("http.shutdown_grace_ms", in: 0...600_000))

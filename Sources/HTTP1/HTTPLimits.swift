@@ -11,13 +11,15 @@ public struct HTTPLimits: Sendable, Equatable {
     /// Most field lines in the header section, and separately in the trailer section.
     public var maxHeaderFieldCount: Int
     /// Body limit each request starts with; `HTTPRequestDecoder.bodyLimit` overrides it per request.
+    /// Small by default (16 KiB): a route that takes more says so, so a forgotten limit errs on the side
+    /// of refusing a body rather than buffering a megabyte for any handler.
     public var maxBodySize: Int
 
     public init(
         maxRequestLineLength: Int = 8192,
         maxHeaderSectionSize: Int = 16384,
         maxHeaderFieldCount: Int = 100,
-        maxBodySize: Int = 1 << 20
+        maxBodySize: Int = 16 * 1024
     ) {
         self.maxRequestLineLength = maxRequestLineLength
         self.maxHeaderSectionSize = maxHeaderSectionSize

@@ -6,6 +6,10 @@ struct RequestHeadParser {
     private let limits: HTTPLimits
     private var requestLine: RequestLine?
     private var emptyLineBytes = 0
+    /// How much of the request line's method has been checked, so a line trickling in is scanned once;
+    /// `methodComplete` once its SP has arrived.
+    private var methodBytesChecked = 0
+    private var methodComplete = false
     private var fieldSection: FieldSectionReader
     private var fields = HTTPFields()
     private var hostCount = 0
@@ -50,6 +54,8 @@ struct RequestHeadParser {
         while true {
             let lineFeed = input.firstLineFeed()
             let seen = input.lengthIgnoringTrailingCR(lineFeed ?? input.readableCount)
+            // Only up to the length limit, so that which error a line gets doesn't depend on how it arrives.
+            try checkMethod(in: input, upTo: min(seen, limits.maxRequestLineLength - emptyLineBytes))
             // Checked before the LF arrives so that a peer can't make us buffer without bound.
             guard emptyLineBytes + seen <= limits.maxRequestLineLength else { throw .requestLineTooLong }
             guard let lineFeed else { return nil }
@@ -60,6 +66,7 @@ struct RequestHeadParser {
                 // an endless stream of them still ends.
                 input.consume(2)
                 emptyLineBytes += 2
+                methodBytesChecked = 0
                 continue
             }
             let line = try input.withReadableBytes { (bytes) throws(HTTPParseError) in
@@ -68,6 +75,30 @@ struct RequestHeadParser {
             input.consume(length + 2)
             return line
         }
+    }
+
+    /// A method is a token (RFC 9110 §9.1), so the first byte before the first SP that can't be part of
+    /// one settles it, without waiting for a line end that may never come: a TLS ClientHello sent to the
+    /// plain port (0x16 ...), or any other protocol, is refused at once instead of holding the connection
+    /// until the header timeout. A CR left out of `count` may yet be the line's end.
+    private mutating func checkMethod(in input: InputBuffer, upTo count: Int) throws(HTTPParseError) {
+        guard !methodComplete, methodBytesChecked < count else { return }
+        let start = methodBytesChecked
+        let (checked, complete) = try input.withReadableBytes { (bytes) throws(HTTPParseError) -> (Int, Bool) in
+            var index = start
+            while index < count {
+                let byte = bytes[index]
+                if byte == HTTPSyntax.space {
+                    guard index > 0 else { throw .invalidMethod }
+                    return (index, true)
+                }
+                guard HTTPSyntax.isTokenChar(byte) else { throw .invalidMethod }
+                index += 1
+            }
+            return (index, false)
+        }
+        methodBytesChecked = checked
+        methodComplete = complete
     }
 
     private mutating func absorb(_ field: HTTPField) throws(HTTPParseError) {

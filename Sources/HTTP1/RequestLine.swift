@@ -17,8 +17,11 @@ struct RequestLine {
         }
         let targetStart = firstSpace + 1
         guard lastSpace > firstSpace else {
-            // "GET /path" is an HTTP/0.9 request: well-formed, just in a version we don't speak.
-            guard RequestTarget.isValidSyntax(line.extracting(targetStart...)) else {
+            // "GET /path" is an HTTP/0.9 request: well-formed, just in a version we don't speak. HTTP/0.9 only
+            // had paths, so anything else after the method ("GET HTTP/1.1") is a line missing its target: a 505
+            // would tell the client to change versions when the fault is the missing target.
+            let target = line.extracting(targetStart...)
+            guard RequestTarget.isValidSyntax(target), target[0] == HTTPSyntax.slash else {
                 throw .invalidRequestTarget
             }
             throw .unsupportedVersion

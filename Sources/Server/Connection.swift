@@ -56,7 +56,18 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private var interest: UInt32 = 0
     /// The one deadline of this connection, whatever it is waiting for; 0 when none.
     private var deadline: UInt64 = 0
-    private var headStarted = false
+    /// While awaiting a head: whether `deadline` is the header deadline rather than the idle one. It is set
+    /// once per head, at accept or at the first byte after a response, and later bytes never move it;
+    /// which bytes the parser has consumed doesn't matter, as whole field lines leave nothing buffered.
+    private var headerClockRunning = false
+    /// While awaiting a head: whether a byte of it has arrived. A request that began is answered 408 when
+    /// its time runs out; a connection with none begun is just closed.
+    private var requestBegun = false
+    /// While reading a body: when it must be complete, however steadily it arrives.
+    private var bodyDeadline: UInt64 = 0
+    /// This connection's share of the server-wide body budget: the body held or declared so far. Given
+    /// back when the request is answered or the connection closes.
+    private var reservedBodyBytes = 0
     private var output: [UInt8] = []
     private var outputSent = 0
     private var file: (file: OpenFile, offset: off_t, end: off_t)?
@@ -81,7 +92,10 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     func start() throws(SystemError) {
         interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
         try loop.register(descriptor, events: interest, source: self)
-        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        // From accept, not from the first byte: a client that connects and sends nothing must not hold the
+        // connection for the (much longer) idle timeout.
+        deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
+        headerClockRunning = true
     }
 
     // MARK: Events
@@ -105,18 +119,17 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     func tick(now: UInt64) {
         guard deadline != 0, now >= deadline else { return }
         switch phase {
-        case .awaitingHead where headStarted, .readingBody:
+        case .awaitingHead where requestBegun, .readingBody:
             context.logger.debug("request timed out", metadata: ["remote": "\(remoteAddress)"])
-            sendNow(Self.timeoutResponse)
-            close()
+            // Not lingering: the point is to free the connection now, and a client this slow has
+            // nothing unread in flight that could reset it before the 408 is read.
+            answerAndClose(route: routeLabel(of: pending), lingering: false) { renderError, path, id in
+                renderError(HTTPError(.requestTimeout), path, id)
+            }
         default:
             close()
         }
     }
-
-    private static let timeoutResponse = Array(
-        "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8
-    )
 
     private func readInput() {
         let count = Glibc.read(descriptor, loop.readBuffer.baseAddress, loop.readBuffer.count)
@@ -126,6 +139,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
                 if lingered > Self.lingerBytes { close() }
                 return
             }
+            if phase == .awaitingHead { requestStarted() }
             decoder.append(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
             parse()
         } else if count == 0 {
@@ -161,16 +175,17 @@ final class Connection: EventLoopSource, @unchecked Sendable {
                 reject(error)
                 return
             }
-            guard let event else {
-                waitForInput()
-                return
-            }
+            guard let event else { return }
             switch event {
             case .head(let head):
                 begin(head)
             case .body(let bytes):
+                // A chunked body is counted as it arrives (a declared length was reserved whole in `begin`).
+                guard reserveBody(upTo: (pending?.body.count ?? 0) + bytes.count) else { return refuseOverBudget() }
                 pending?.body.append(contentsOf: bytes)
-                deadline = MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds
+                // Each piece buys another progress timeout, but never past the body deadline: otherwise a
+                // byte a second would hold the connection for as long as the client liked.
+                deadline = min(MonotonicClock.now() + context.configuration.progressTimeout.nanoseconds, bodyDeadline)
             case .end:
                 guard let request = pending else { return }
                 pending = nil
@@ -179,26 +194,51 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         }
     }
 
-    private func waitForInput() {
-        if phase == .awaitingHead, !headStarted, decoder.bufferedByteCount > 0 {
-            headStarted = true
-            deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
-        }
+    /// A byte of the next head is here: on a kept-alive connection the idle deadline gives way to the
+    /// header deadline, which then holds until the head is complete.
+    private func requestStarted() {
+        requestBegun = true
+        guard !headerClockRunning else { return }
+        headerClockRunning = true
+        deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
     }
 
     private func begin(_ head: HTTPRequestHead) {
         let offered = head.request.headerFields[.xRequestID]
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.next()
         let path = Request.path(of: head.request.path)
+        let now = MonotonicClock.now()
+        phase = .readingBody
+        requestBegun = false
+        headerClockRunning = false
+        // An origin server does not tunnel, so CONNECT is a method not implemented here (RFC 9110 §9.1: 501),
+        // not a path to route. The connection closes: a client may send tunnel bytes right behind the head,
+        // and they must not be read as the next request.
+        if head.request.method == .connect {
+            pending = PendingRequest(head: head, resolution: .notFound(renderError: context.router.renderError), id: id, startedAt: now)
+            return answerAndClose(route: RouteTable.unmatchedLabel, lingering: true) { renderError, path, id in
+                renderError(HTTPError(.notImplemented), path, id)
+            }
+        }
         let resolution = context.router.resolve(method: head.request.method, path: path)
         if case .route(_, _, let maxBodySize?, _, _) = resolution {
             decoder.bodyLimit = maxBodySize
         }
-        let now = MonotonicClock.now()
         pending = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
-        phase = .readingBody
-        headStarted = false
-        deadline = now + context.configuration.progressTimeout.nanoseconds
+        // No route takes this body, so the answer is known from the head: give it now instead of reading
+        // (and holding) a body only to drop it. The unread body makes the connection unusable, so it closes.
+        if Self.hasBody(head.framing),
+            let response = Self.unroutedResponse(to: resolution, path: path, id: id)
+        {
+            return answerAndClose(route: RouteTable.unmatchedLabel, lingering: true) { _, _, _ in response }
+        }
+        // A declared length is reserved whole before any of it is read, so a 503 comes before the body is sent.
+        // One over the limit is left to the decoder, whose 413 says more.
+        if case .contentLength(let length) = head.framing, length <= decoder.bodyLimit, !reserveBody(upTo: length) {
+            return refuseOverBudget()
+        }
+        bodyDeadline = now + context.configuration.bodyTimeout.nanoseconds
+        deadline = min(now + context.configuration.progressTimeout.nanoseconds, bodyDeadline)
         if head.expectsContinue, head.framing != .none, Self.fits(head.framing, within: decoder.bodyLimit) {
             output.append(contentsOf: Self.continueLine)
             flush()
@@ -210,37 +250,76 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         return true
     }
 
+    private static func hasBody(_ framing: HTTPBodyFraming) -> Bool {
+        switch framing {
+        case .none: false
+        case .contentLength(let length): length > 0
+        case .chunked: true
+        }
+    }
+
+    /// How a request no route takes is answered; nil when a route takes it.
+    private static func unroutedResponse(
+        to resolution: RouteTable.Resolution, path: Substring, id: String
+    ) -> Response? {
+        switch resolution {
+        case .route:
+            return nil
+        case .notFound(let renderError):
+            return renderError(HTTPError(.notFound), path, id)
+        case .methodNotAllowed(let allowed, let renderError):
+            var response = renderError(HTTPError(.methodNotAllowed), path, id)
+            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
+        }
+    }
+
+    /// Grows this request's reservation to `total` body bytes; false when the server-wide budget can't
+    /// spare them.
+    private func reserveBody(upTo total: Int) -> Bool {
+        guard total > reservedBodyBytes else { return true }
+        guard context.reserveBodyBytes(total - reservedBodyBytes) else { return false }
+        reservedBodyBytes = total
+        return true
+    }
+
+    private func releaseBody() {
+        context.releaseBodyBytes(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
+    /// Every connection together holds as much body as the server allows: this one waits its turn (the
+    /// body is not read, so it lingers before closing).
+    private func refuseOverBudget() {
+        context.logger.debug("request body budget exhausted", metadata: ["remote": "\(remoteAddress)"])
+        answerAndClose(route: routeLabel(of: pending), lingering: true) { renderError, path, id in
+            var response = renderError(HTTPError(.serviceUnavailable), path, id)
+            response.headerFields[.retryAfter] = "1"
+            return response
+        }
+    }
+
     private func dispatch(_ request: PendingRequest) {
         phase = .responding
         deadline = 0
         setInterest(reading: false, watchingHangup: !inputClosed)
         let head = request.head
         let path = Request.path(of: head.request.path)
-        let route: String
-        switch request.resolution {
-        case .route(_, _, _, let label, _): route = label
-        case .notFound, .methodNotAllowed: route = RouteTable.unmatchedLabel
-        }
         let exchange = Exchange(
-            id: request.id, method: head.request.method, path: path, route: route,
+            id: request.id, method: head.request.method, path: path, route: routeLabel(of: request),
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
-        switch request.resolution {
-        case .notFound(let renderError):
-            send(renderError(HTTPError(.notFound), path, request.id), exchange)
-        case .methodNotAllowed(let allowed, let renderError):
-            var response = renderError(HTTPError(.methodNotAllowed), path, request.id)
-            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-            send(response, exchange)
-        case .route(let handler, let parameters, _, _, let renderError):
-            let input = Request(
-                head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
-            )
-            let logger = context.logger
-            Task(executorPreference: loop) {
-                let response = await Self.respond(to: input, with: handler, renderError: renderError, logger: logger)
-                self.loop.executeInLoop { self.send(response, exchange) }
-            }
+        if let response = Self.unroutedResponse(to: request.resolution, path: path, id: request.id) {
+            return send(response, exchange)
+        }
+        guard case .route(let handler, let parameters, _, _, let renderError) = request.resolution else { return }
+        let input = Request(
+            head: head.request, body: request.body, parameters: parameters, id: request.id, remoteAddress: remoteAddress
+        )
+        let logger = context.logger
+        Task(executorPreference: loop) {
+            let response = await Self.respond(to: input, with: handler, renderError: renderError, logger: logger)
+            self.loop.executeInLoop { self.send(response, exchange) }
         }
     }
 
@@ -255,20 +334,49 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         }
     }
 
-    /// A request whose head was read (a body over its route's limit, bad chunking) keeps its path
-    /// and id, so the answer is rendered as that route's clients expect.
     private func reject(_ error: HTTPParseError) {
+        answerAndClose(route: RouteTable.malformedLabel, lingering: true) { renderError, path, id in
+            renderError(HTTPError(error.status, error.reason), path, id)
+        }
+    }
+
+    /// Answers the request being read, or the connection when no head was read, then closes: for what is
+    /// refused before any handler runs. A request whose head was read (a body over its route's limit, bad
+    /// chunking, a late body) keeps its path and id, so the answer is rendered as that route's clients
+    /// expect. `lingering` keeps reading (and dropping) for a moment after our side is shut, for when the
+    /// client may still be sending a body we won't read: closing on unread bytes resets the connection,
+    /// and the reset can destroy our answer before the client reads it.
+    private func answerAndClose(
+        route: String, lingering: Bool, _ render: (_ renderError: ErrorRenderer, _ path: Substring, _ id: String) -> Response
+    ) {
         phase = .responding
-        let head = pending.map { (id: $0.id, method: $0.head.request.method, path: Request.path(of: $0.head.request.path)) }
-        let renderError = pending.map { Self.renderer(of: $0.resolution) } ?? context.router.renderError
+        let request = pending
         pending = nil
         setInterest(reading: false, watchingHangup: false)
-        lingerAfterResponse = true
+        lingerAfterResponse = lingering
+        closeAfterResponse = true
         let exchange = Exchange(
-            id: head?.id ?? state.requestIDs.next(), method: head?.method, path: head?.path ?? "-", route: RouteTable.malformedLabel,
-            version: .http1_1, keepAlive: false, startedAt: MonotonicClock.now()
+            id: request?.id ?? state.requestIDs.next(), method: request?.head.request.method,
+            path: request.map { Self.target(of: $0.head) } ?? "-", route: route,
+            version: .http1_1, keepAlive: false, startedAt: request?.startedAt ?? MonotonicClock.now()
         )
-        send(renderError(HTTPError(error.status, error.reason), exchange.path, exchange.id), exchange)
+        // A request whose route is known is answered in that route's group's format.
+        let renderError = request.map { Self.renderer(of: $0.resolution) } ?? context.router.renderError
+        send(render(renderError, exchange.path, exchange.id), exchange)
+    }
+
+    /// The path, or for CONNECT the authority it asked for, rather than a "/" it never sent.
+    private static func target(of head: HTTPRequestHead) -> Substring {
+        guard let path = head.request.path else { return Substring(head.request.authority ?? "-") }
+        return Request.path(of: path)
+    }
+
+    private func routeLabel(of request: PendingRequest?) -> String {
+        switch request?.resolution {
+        case .route(_, _, _, let label, _)?: label
+        case .notFound?, .methodNotAllowed?: RouteTable.unmatchedLabel
+        case nil: RouteTable.malformedLabel
+        }
     }
 
     private static func renderer(of resolution: RouteTable.Resolution) -> ErrorRenderer {
@@ -280,6 +388,8 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     // MARK: Responses
 
     private func send(_ response: Response, _ exchange: Exchange) {
+        // Answered: the body has done its work (a handler that still holds it is about to let go).
+        releaseBody()
         guard phase == .responding else { return }
         let isHead = exchange.method == .head
         var keepAlive = exchange.keepAlive && !closeAfterResponse && !inputClosed
@@ -399,18 +509,23 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         setInterest(writing: true)
     }
 
-    /// Sends a fixed message without blocking, best effort, just before closing.
-    private func sendNow(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
     private func responseFinished() {
         responseInFlight = false
         if lingerAfterResponse { return linger() }
         if closeAfterResponse { return close() }
         if output.capacity > Self.writeHighWater { output = [] }
         phase = .awaitingHead
-        deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        // Pipelined bytes already here are the next request begun: its head is timed from now. Otherwise
+        // the connection is idle until a byte arrives.
+        if decoder.bufferedByteCount > 0 {
+            requestBegun = true
+            headerClockRunning = true
+            deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
+        } else {
+            requestBegun = false
+            headerClockRunning = false
+            deadline = MonotonicClock.now() + context.configuration.idleTimeout.nanoseconds
+        }
         if inputClosed {
             if decoder.bufferedByteCount == 0 { return close() }
         } else {
@@ -497,7 +612,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     /// Called when the server drains: idle connections go now, busy ones after their answer.
     func drain() {
         switch phase {
-        case .awaitingHead where !headStarted && decoder.bufferedByteCount == 0, .lingering:
+        case .awaitingHead where !requestBegun, .lingering:
             close()
         case .responding where streamTask != nil:
             close()
@@ -513,6 +628,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         Glibc.close(descriptor)
         file = nil
         pending = nil
+        releaseBody()
         streamTask?.cancel()
         streamTask = nil
         streamWaiter?.resume(throwing: ConnectionClosed())

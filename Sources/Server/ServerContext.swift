@@ -9,6 +9,8 @@ final class ServerContext: Sendable {
     let metrics: ServerMetrics
     let openConnections = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
+    /// Request body bytes held or promised by all connections; bounded by `maxBufferedBodyBytes`.
+    let bufferedBodyBytes = Atomic<Int>(0)
 
     init(configuration: HTTPServer.Configuration, router: RouteTable, logger: Logger, metrics: ServerMetrics) {
         self.configuration = configuration
@@ -20,6 +22,24 @@ final class ServerContext: Sendable {
     func connectionOpened() {
         openConnections.add(1, ordering: .relaxed)
         metrics.openConnections.increment()
+    }
+
+    /// Takes `count` bytes from the server-wide body budget, all or none.
+    func reserveBodyBytes(_ count: Int) -> Bool {
+        var held = bufferedBodyBytes.load(ordering: .relaxed)
+        while true {
+            guard count <= configuration.maxBufferedBodyBytes - held else { return false }
+            let (exchanged, original) = bufferedBodyBytes.compareExchange(
+                expected: held, desired: held + count, ordering: .relaxed
+            )
+            if exchanged { return true }
+            held = original
+        }
+    }
+
+    func releaseBodyBytes(_ count: Int) {
+        guard count > 0 else { return }
+        bufferedBodyBytes.subtract(count, ordering: .relaxed)
     }
 
     func connectionClosed() {

@@ -71,6 +71,20 @@ public final class TestClient {
         return response
     }
 
+    /// Ends our sending side (a FIN), as a client does when it gives up on a request mid-body.
+    public func shutdownWrite() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Waits up to `timeout` for the server to write something or close; true if it did. Lets a test send
+    /// slowly and still notice the server's answer the moment it comes, rather than sleeping blind.
+    public func waitForInput(timeout: Duration) -> Bool {
+        guard buffer.isEmpty else { return true }
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&request, 1, Int32(milliseconds)) > 0
+    }
+
     /// True when the server closed the connection (EOF) before anything else arrived.
     public func isClosedByServer() -> Bool {
         guard buffer.isEmpty else { return false }

@@ -23,7 +23,9 @@ struct AppConfigTests {
         #expect(config.server.port == 8080)
         #expect(config.databasePath == "./data/fullscript-redirect.sqlite")
         #expect(config.publicDirectory == "./Public")
-        #expect(config.server.limits.maxBodySize == 1 << 20)
+        #expect(config.server.limits.maxBodySize == 16 * 1024)
+        #expect(config.server.maxBufferedBodyBytes == 32 << 20)
+        #expect(config.server.bodyTimeout == .seconds(15))
         #expect(config.autoMigrate)
     }
 
@@ -43,6 +45,7 @@ struct AppConfigTests {
         ("PORT", "eighty", "port"), ("PORT", "70000", "port"), ("LOG_LEVEL", "loud", "log.level"),
         ("DATABASE_AUTO_MIGRATE", "maybe", "database.auto_migrate"), ("HTTP_IDLE_TIMEOUT_MS", "0", "http.idle_timeout_ms"),
         ("FULLSCRIPT_MAX_CONNECTIONS", "0", "fullscript.max_connections"),
+        ("HTTP_BODY_TIMEOUT_MS", "0", "http.body_timeout_ms"), ("HTTP_MAX_BUFFERED_BODY_BYTES", "1000", "http.max_buffered_body_bytes"),
     ])
     func rejectsBadValuesNamingTheKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: ConfigError.self) {

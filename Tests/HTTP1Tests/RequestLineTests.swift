@@ -72,6 +72,9 @@ import Testing
         ("GET / HTTP/1.2", .unsupportedVersion),
         ("GET / HTTP/0.9", .unsupportedVersion),
         ("GET /index.html", .unsupportedVersion),
+        ("GET HTTP/1.1", .invalidRequestTarget),
+        ("GET HTTP/1.0", .invalidRequestTarget),
+        ("GET http://example.com/", .invalidRequestTarget),
         ("GET / HTTP/1.1\n", .invalidLineEnding),
     ])
     func rejectedRequestLine(line: String, error: HTTPParseError) {
@@ -84,5 +87,36 @@ import Testing
         #expect(rejection("GET / HTTP/x\r\n\r\n")?.status == .badRequest)
         #expect(rejection("GET / HTTP/2.0\r\n\r\n")?.status == .httpVersionNotSupported)
         #expect(rejection("GET /\r\n")?.status == .httpVersionNotSupported)
+        #expect(rejection("GET HTTP/1.1\r\nHost: example.com\r\n\r\n")?.status == .badRequest)
+    }
+
+    /// A method is a token, so the first byte that can't be part of one (before the first SP) settles it:
+    /// the line is refused then, not when a line end arrives, which a TLS ClientHello or other non-HTTP
+    /// client never sends.
+    @Test(arguments: [
+        [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03],
+        Array("GE\u{1}T".utf8),
+        Array("GET\t/".utf8),
+        Array(" GET".utf8),
+        Array("\r\nG(T".utf8),
+        Array("PRI\u{0}".utf8),
+    ] as [[UInt8]])
+    func aByteThatCannotBeInAMethodIsRefusedBeforeTheLineEnds(bytes: [UInt8]) {
+        #expect(decodeBothWays(bytes).error == .invalidMethod)
+    }
+
+    /// Which error a line gets doesn't depend on how it arrives (`decodeBothWays` checks both feedings):
+    /// a bad method byte within the length limit is a bad method, one past it a line too long.
+    @Test func aBadMethodByteAndTheLineLimitAgreeHoweverTheBytesArrive() {
+        let limits = HTTPLimits(maxRequestLineLength: 20)
+        #expect(rejection("AAAA\u{16}" + String(repeating: "A", count: 30) + "\r\n", limits: limits) == .invalidMethod)
+        #expect(rejection(String(repeating: "A", count: 22) + "\u{16}\r\n", limits: limits) == .requestLineTooLong)
+        #expect(rejection("\r\n\r\n" + String(repeating: "A", count: 17) + "\u{16}\r\n", limits: limits) == .requestLineTooLong)
+    }
+
+    /// What could still become a request line waits for more.
+    @Test(arguments: ["GET", "GET /", "GET /\u{1}", "\r", "\r\n", "\r\nPOST", "M-SEARCH * HTTP/1.1"])
+    func aPartialRequestLineThatCouldStillBeValidWaits(partial: String) {
+        #expect(decodeBothWays(partial) == Decoded())
     }
 }

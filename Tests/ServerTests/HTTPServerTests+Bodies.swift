@@ -1,0 +1,111 @@
+import Server
+import ServerTesting
+import Testing
+
+/// What the server does with a request body before any handler sees it: refuses it unread when no route
+/// would take it, holds it to its route's limit and to the server-wide budget.
+extension HTTPServerTests {
+    /// The body of a request no route takes is never read: the answer is known from the head. Reading it
+    /// would let anyone make the server buffer a body for any path. Timeouts are long here, so a server
+    /// that waited for the body would miss the client's 2 s read timeout.
+    @Test func answersARequestWithABodyForNoRouteAtOnceWithoutReadingIt() async throws {
+        let cases: [(String, Int)] = [
+            ("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 404),
+            ("POST /nope HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 404),
+            ("PUT /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", 404),
+            ("DELETE /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", 405),
+        ]
+        try await withServer(Self.shortTimeouts(), router: Self.echoRouter) { server in
+            for (request, status) in cases {
+                let client = try TestClient(port: server.port, timeoutSeconds: 2)
+                let start = ContinuousClock.now
+                client.send(request)
+                let response = try client.readResponse()
+                #expect(response.status == status, "\(request.prefix(40))")
+                #expect(response.header("connection") == "close")
+                #expect(response.text == (status == 404 ? "Not Found" : "Method Not Allowed"))
+                if status == 405 { #expect(response.header("allow") == "GET, HEAD") }
+                #expect(client.isClosedByServer())
+                #expect(ContinuousClock.now - start < .milliseconds(1000))
+            }
+            // Without a body nothing changes: the 404 keeps the connection.
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 404)
+            #expect(response.header("connection") == nil)
+        }
+    }
+
+    /// The route's limit decides before any body byte is read, even far below the server default.
+    @Test func aRouteThatTakesNoBodyRefusesADeclaredOneBeforeReadingIt() async throws {
+        let router = Self.echoRouter
+        router.post("/nobody") { _ in .text("never") }
+        try await withServer(Self.shortTimeouts(), router: router) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            let start = ContinuousClock.now
+            client.send("POST /nobody HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 413)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+            #expect(ContinuousClock.now - start < .milliseconds(1000))
+        }
+    }
+
+    /// Past the server-wide budget a request is refused 503 whichever way its body is framed, and every way a
+    /// request ends (answered, refused, its client gone mid-body) gives back what it held: the last request
+    /// needs the whole budget.
+    @Test func refusesBodiesBeyondTheServerWideBudgetAndReleasesWhatWasHeld() async throws {
+        var configuration = Self.shortTimeouts()
+        configuration.maxBufferedBodyBytes = 100
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            // Holds 80 of the 100 from its head on; the 100 Continue shows the head was taken.
+            let holder = try TestClient(port: server.port, timeoutSeconds: 2)
+            holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try holder.readResponse().status == 100)
+
+            let declared = try TestClient(port: server.port, timeoutSeconds: 2)
+            declared.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+            try expectBusy(declared)
+
+            // A chunked body is counted as it arrives: the first 10 bytes fit, the next 20 do not.
+            let chunked = try TestClient(port: server.port, timeoutSeconds: 2)
+            chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n")
+            chunked.send("14\r\n" + String(repeating: "c", count: 20) + "\r\n0\r\n\r\n")
+            try expectBusy(chunked)
+
+            // 20 fit only if the refused chunked request gave its 10 back; twice, so the first gave its 20 back.
+            let small = try TestClient(port: server.port, timeoutSeconds: 2)
+            for _ in 0..<2 {
+                small.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + String(repeating: "s", count: 20))
+                #expect(try small.readResponse().status == 200)
+            }
+
+            holder.send(String(repeating: "h", count: 80))
+            #expect(try holder.readResponse().text.count == 80)
+
+            // A client that gives up mid-body: its connection closes, and its reservation with it.
+            let quitter = try TestClient(port: server.port, timeoutSeconds: 2)
+            quitter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try quitter.readResponse().status == 100)
+            quitter.send("abc")
+            quitter.shutdownWrite()
+            #expect(quitter.isClosedByServer())
+
+            let whole = try TestClient(port: server.port, timeoutSeconds: 2)
+            whole.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "w", count: 100))
+            let response = try whole.readResponse()
+            #expect(response.status == 200, "the whole budget is free again")
+            #expect(response.text.count == 100)
+        }
+    }
+
+    private func expectBusy(_ client: TestClient, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let response = try client.readResponse()
+        #expect(response.status == 503, sourceLocation: sourceLocation)
+        #expect(response.header("retry-after") == "1", sourceLocation: sourceLocation)
+        #expect(response.header("connection") == "close", sourceLocation: sourceLocation)
+        #expect(client.isClosedByServer(), sourceLocation: sourceLocation)
+    }
+}

@@ -1,0 +1,128 @@
+import Server
+import ServerTesting
+import Testing
+
+/// The header, idle, progress and body timeouts as a client meets them. Each test configures timeouts of a few
+/// hundred milliseconds and waits for the server's answer or close (a bounded read), never for a fixed time.
+extension HTTPServerTests {
+    static func shortTimeouts(
+        header: Duration = .seconds(10), idle: Duration = .seconds(30), progress: Duration = .seconds(10),
+        body: Duration = .seconds(10)
+    ) -> HTTPServer.Configuration {
+        HTTPServer.Configuration(
+            port: 0, headerTimeout: header, idleTimeout: idle, progressTimeout: progress, bodyTimeout: body, eventLoopCount: 1
+        )
+    }
+
+    /// Complete field lines are consumed by the parser as they come, leaving nothing buffered; the head is
+    /// still incomplete, so its clock keeps running.
+    @Test func theHeaderTimeoutFiresThoughEveryLineSoFarWasConsumed() async throws {
+        try await withServer(Self.shortTimeouts(header: .milliseconds(300)), router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            let start = ContinuousClock.now
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+            #expect(ContinuousClock.now - start < .milliseconds(1500))
+        }
+    }
+
+    /// A connection that never sends a byte has the header timeout from accept, not the idle timeout; with
+    /// no request begun there is nothing to answer, so it is closed silently.
+    @Test func aConnectionThatSendsNothingIsClosedWithinTheHeaderTimeout() async throws {
+        try await withServer(Self.shortTimeouts(header: .milliseconds(300)), router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            let start = ContinuousClock.now
+            #expect(client.isClosedByServer(), "closed, and without an answer")
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(250))
+            #expect(elapsed < .milliseconds(1500))
+        }
+    }
+
+    /// Between requests only the idle timeout applies (longer here than the header timeout), and the
+    /// connection goes without an answer.
+    @Test func aKeptAliveConnectionIsClosedSilentlyByTheIdleTimeout() async throws {
+        let configuration = Self.shortTimeouts(header: .milliseconds(200), idle: .milliseconds(600))
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            let start = ContinuousClock.now
+            #expect(client.isClosedByServer(), "closed, and without an answer")
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(550))
+            #expect(elapsed < .milliseconds(1500))
+        }
+    }
+
+    /// On a kept-alive connection the header timeout runs from the first byte of the next request: the idle
+    /// time before it does not count, and the field lines dribbled after it do not re-arm it.
+    @Test func theNextRequestsHeaderTimeoutRunsFromItsFirstByteAndIsNeverReArmed() async throws {
+        let configuration = Self.shortTimeouts(header: .milliseconds(300), idle: .milliseconds(600))
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            // Idle time, shorter than the idle timeout: must not be charged to the next head.
+            try await Task.sleep(for: .milliseconds(200))
+            let firstByte = ContinuousClock.now
+            client.send("GET /hello HTTP/1.1\r\n")
+            var line = 0
+            while !client.waitForInput(timeout: .milliseconds(50)), line < 40 {
+                client.send("X-\(line): y\r\n")
+                line += 1
+            }
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+            let elapsed = ContinuousClock.now - firstByte
+            #expect(elapsed >= .milliseconds(250), "not charged for the idle time before the first byte")
+            #expect(elapsed < .milliseconds(1500))
+        }
+    }
+
+    /// Whichever clock ran out, the 408 is a response like any other: rendered, dated, closing.
+    @Test func timeoutAnswersCarryADateAndCloseTheConnection() async throws {
+        let configuration = Self.shortTimeouts(header: .milliseconds(300), progress: .milliseconds(300))
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            for request in ["GET /hello HTTP/1.1\r\nHo", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"] {
+                let client = try TestClient(port: server.port, timeoutSeconds: 2)
+                let start = ContinuousClock.now
+                client.send(request)
+                let response = try client.readResponse()
+                #expect(response.status == 408, "\(request)")
+                #expect(response.header("date")?.hasSuffix(" GMT") == true, "\(request)")
+                #expect(response.header("connection") == "close")
+                #expect(response.text == "Request Timeout")
+                #expect(client.isClosedByServer())
+                #expect(ContinuousClock.now - start < .milliseconds(1500))
+            }
+        }
+    }
+
+    /// Each byte arriving within the progress timeout keeps a body alive only until the body timeout.
+    @Test func cutsOffBodiesThatTrickleInForLongerThanTheBodyTimeout() async throws {
+        let configuration = Self.shortTimeouts(progress: .milliseconds(300), body: .milliseconds(600))
+        try await withServer(configuration, router: Self.echoRouter) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            let start = ContinuousClock.now
+            var sent = 0
+            while !client.waitForInput(timeout: .milliseconds(100)), sent < 30 {
+                client.send("x")
+                sent += 1
+            }
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("connection") == "close")
+            #expect(client.isClosedByServer())
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(550))
+            #expect(elapsed < .milliseconds(1500))
+        }
+    }
+}
