@@ -134,7 +134,12 @@ let package = Package(
         ),
         .target(
             name: "ServerTesting",
-            dependencies: ["Server", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Server",
+                "HTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),

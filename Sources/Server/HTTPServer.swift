@@ -59,6 +59,12 @@ public final class HTTPServer: Sendable {
         ])
     }
 
+    /// What the server answers with, for tests that run requests through it without a socket
+    /// (`RouteTable.respond(to:body:)`).
+    public var routes: RouteTable { context.router }
+
+    public var configuration: Configuration { context.configuration }
+
     public var openConnections: Int { context.openConnections.load(ordering: .relaxed) }
 
     /// True from the moment `shutdown()` begins: new connections are no longer accepted.

@@ -3,18 +3,22 @@ import Glibc
 import Logging
 import Server
 
-/// Test support, like HummingbirdTesting: a blocking loopback client that speaks raw bytes, so tests can send exactly what a
-/// misbehaving client would and read exactly what the server wrote.
+/// Test support, like HummingbirdTesting's `.live` mode: a loopback client that speaks raw bytes, so tests can
+/// send exactly what a misbehaving client would (split, malformed, dribbled) and read exactly what the server
+/// wrote. Its socket is non-blocking and every wait happens on `SocketWaiter`'s thread, never on one of Swift's
+/// cooperative threads, which the servers and simulators under test need.
 public final class TestClient {
     public let descriptor: Int32
     private var buffer: [UInt8] = []
+    /// How long one wait for the server may take before a read throws `TestClientError.timedOut`.
+    private let timeout: Duration
 
     /// `receiveBufferBytes` shrinks the socket's receive buffer before connecting (the window is
     /// fixed then), so a test can make the server's writes stall with little data.
-    public init(port: Int, timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    public init(port: Int, timeoutSeconds: Int = 10, receiveBufferBytes: Int32? = nil) async throws {
+        timeout = .seconds(timeoutSeconds)
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw TestClientError.connectFailed(errno) }
         if var size = receiveBufferBytes {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -25,48 +29,71 @@ public final class TestClient {
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard status == 0 else { throw TestClientError.connectFailed(errno) }
+        if status != 0 {
+            guard errno == EINPROGRESS else { throw TestClientError.connectFailed(errno) }
+            guard await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLOUT), until: .now + timeout) else {
+                throw TestClientError.connectFailed(ETIMEDOUT)
+            }
+            var failure: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &size)
+            guard failure == 0 else { throw TestClientError.connectFailed(failure) }
+        }
     }
 
     deinit { close(descriptor) }
 
-    public func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) async { await send(Array(text.utf8)) }
 
-    public func send(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    /// Sends all of `bytes`, waiting while the socket is full; gives up silently when the server has gone
+    /// (what it answered is still read) or has not read anything for the client's timeout.
+    public func send(_ bytes: [UInt8]) async {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent >= 0 {
+                offset += sent
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                guard await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLOUT), until: .now + timeout) else { return }
+            } else if errno != EINTR {
+                return
+            }
+        }
     }
 
     /// Reads one response; `head` says the request was HEAD, so no body follows.
-    public func readResponse(head: Bool = false) throws -> TestResponse {
-        let headEnd = try readUntil([13, 10, 13, 10])
+    public func readResponse(head: Bool = false) async throws -> TestResponse {
+        let headEnd = try await readUntil([13, 10, 13, 10])
         let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)
         var lines = headText.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, let status = Int(parts[1]) else { throw TestClientError.malformed(statusLine) }
-        let headers = lines.map { line -> (String, String) in
-            let colon = line.firstIndex(of: ":")!
+        let headers = try lines.map { line -> (String, String) in
+            guard let colon = line.firstIndex(of: ":") else { throw TestClientError.malformed(line) }
             return (String(line[..<colon]).lowercased(), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
         var response = TestResponse(status: status, headers: headers, body: [])
         if head || status == 204 || status == 304 || status < 200 { return response }
         if response.header("transfer-encoding") == "chunked" {
             while true {
-                let lineEnd = try readUntil([13, 10])
+                let lineEnd = try await readUntil([13, 10])
                 let size = Int(String(decoding: buffer[..<lineEnd], as: UTF8.self), radix: 16) ?? 0
                 buffer.removeFirst(lineEnd + 2)
-                try fill(size + 2)
+                try await fill(size + 2)
                 response.body += buffer[..<size]
                 buffer.removeFirst(size + 2)
                 if size == 0 { break }
             }
         } else if let length = response.header("content-length").flatMap({ Int($0) }) {
-            try fill(length)
+            try await fill(length)
             response.body = Array(buffer[..<length])
             buffer.removeFirst(length)
         } else {
-            response.body = try readToEnd()
+            response.body = try await readToEnd()
         }
         return response
     }
@@ -76,56 +103,86 @@ public final class TestClient {
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
+    /// Hangs up both ways at once, as a closed browser tab does.
+    public func disconnect() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
     /// Waits up to `timeout` for the server to write something or close; true if it did. Lets a test send
     /// slowly and still notice the server's answer the moment it comes, rather than sleeping blind.
-    public func waitForInput(timeout: Duration) -> Bool {
+    public func waitForInput(timeout: Duration) async -> Bool {
         guard buffer.isEmpty else { return true }
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&request, 1, Int32(milliseconds)) > 0
+        if poll(&request, 1, 0) > 0 { return true }
+        return await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLIN), until: .now + timeout)
     }
 
-    /// True when the server closed the connection (EOF) before anything else arrived.
-    public func isClosedByServer() -> Bool {
+    /// True when the server closed the connection (EOF) before anything else arrived; waits for that up
+    /// to the client's timeout.
+    public func isClosedByServer() async -> Bool {
         guard buffer.isEmpty else { return false }
-        var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, 0) == 0
+        // A reset is not a close: the server must end the connection cleanly, or its answer may be lost.
+        guard let count = try? await receive(resetIsEnd: false) else { return false }
+        return count == 0 && buffer.isEmpty
     }
 
-    public func readToEnd() throws -> [UInt8] {
-        while try receive() > 0 {}
+    public func readToEnd() async throws -> [UInt8] {
+        while try await receive() > 0 {}
         defer { buffer.removeAll() }
         return buffer
     }
 
-    private func readUntil(_ marker: [UInt8]) throws -> Int {
+    /// What has arrived and not been read yet, or else the next bytes the server sends; empty once the
+    /// server has closed. For readers of responses that never end (server-sent events).
+    public func readSome() async throws -> [UInt8] {
+        if buffer.isEmpty { _ = try await receive() }
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
+    private func readUntil(_ marker: [UInt8]) async throws -> Int {
         var searchFrom = 0
         while true {
             if buffer.count >= marker.count {
-                for index in searchFrom...(buffer.count - marker.count) where Array(buffer[index..<index + marker.count]) == marker {
+                for index in searchFrom...(buffer.count - marker.count) where buffer[index..<index + marker.count].elementsEqual(marker) {
                     return index
                 }
                 searchFrom = buffer.count - marker.count + 1
             }
-            guard try receive() > 0 else { throw TestClientError.closed(String(decoding: buffer, as: UTF8.self)) }
+            guard try await receive() > 0 else { throw TestClientError.closed(String(decoding: buffer, as: UTF8.self)) }
         }
     }
 
-    private func fill(_ count: Int) throws {
+    private func fill(_ count: Int) async throws {
         while buffer.count < count {
-            guard try receive() > 0 else { throw TestClientError.closed(String(decoding: buffer, as: UTF8.self)) }
+            guard try await receive() > 0 else { throw TestClientError.closed(String(decoding: buffer, as: UTF8.self)) }
         }
     }
 
-    private func receive() throws -> Int {
+    /// Appends what the socket has to `buffer`, waiting for it up to the timeout; 0 at the end of the stream
+    /// (or, unless `resetIsEnd` is false, a reset).
+    private func receive(resetIsEnd: Bool = true) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        let count = recv(descriptor, &chunk, chunk.count, 0)
-        if count < 0 {
-            if errno == ECONNRESET { return 0 }
-            throw TestClientError.timedOut
+        while true {
+            let count = recv(descriptor, &chunk, chunk.count, 0)
+            if count >= 0 {
+                buffer += chunk[..<count]
+                return count
+            }
+            switch errno {
+            case EINTR:
+                continue
+            case EAGAIN, EWOULDBLOCK:
+                guard await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLIN), until: deadline) else {
+                    throw TestClientError.timedOut
+                }
+            case ECONNRESET where resetIsEnd:
+                return 0
+            default:
+                throw TestClientError.failed(errno)
+            }
         }
-        buffer += chunk[..<count]
-        return count
     }
 }
 
@@ -146,6 +203,9 @@ public enum TestClientError: Error {
     case malformed(String)
     case closed(String)
     case timedOut
+    case failed(Int32)
+    /// What router mode can't do: the request needs a socket (`TestMode.live`).
+    case routerMode(String)
 }
 
 /// Runs `body` against a fresh server on an ephemeral loopback port, then shuts it down.

@@ -166,11 +166,3 @@ struct AppConfigTests {
         #expect(error?.description.contains("/nonexistent/default.json") == true)
     }
 }
-
-let repositoryRoot: String = {
-    var path = #filePath
-    for _ in 0..<3 {
-        path = String(path[..<path.lastIndex(of: "/")!])
-    }
-    return path
-}()

@@ -5,6 +5,7 @@ import ServerTesting
 import Store
 import Testing
 
+/// One test at a time: some set the process's umask, which every thread shares.
 @Suite(.serialized)
 struct ApplicationTests {
     let directory: URL
@@ -68,15 +69,15 @@ struct ApplicationTests {
 
     @Test func servesHealthReadinessAndTheFrontEnd() async throws {
         try await withApplication(try await config()) { application in
-            let client = try TestClient(port: application.port)
-            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            let health = try client.readResponse()
+            let client = try await TestClient(port: application.port)
+            await client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let health = try await client.readResponse()
             #expect(health.status == 200)
             #expect(health.text == #"{"status":"ok"}"#)
-            client.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try client.readResponse().text == #"{"status":"ready"}"#)
-            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            let page = try client.readResponse()
+            await client.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == #"{"status":"ready"}"#)
+            await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            let page = try await client.readResponse()
             #expect(page.status == 200)
             #expect(page.header("content-type") == "text/html; charset=utf-8")
             #expect(page.text.contains("fullscript-redirect"))
@@ -113,9 +114,9 @@ struct ApplicationTests {
         try await withApplication(config) { application in
             // As when a database is restored from a backup older than the running build.
             _ = try await application.database.write { try $0.execute("DELETE FROM schema_migrations") }
-            let client = try TestClient(port: application.port)
-            client.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = try client.readResponse()
+            let client = try await TestClient(port: application.port)
+            await client.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await client.readResponse()
             #expect(response.status == 503)
             #expect(response.text.contains("not applied"))
         }

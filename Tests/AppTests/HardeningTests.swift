@@ -15,31 +15,33 @@ struct HardeningTests {
 
     @Test(arguments: ["//recommend/p-1", "/recommend//p-1", "///recommend/p-1/"])
     func anotherSpellingOfAClickIsRateLimitedAllTheSame(path: String) async throws {
-        let harness = try await ConnectedHarness(identity: nil, environment: Self.tight)
-        defer { Task { await harness.stop() } }
-        let session = try harness.signIn()
-        let statuses = try (0..<3).map { _ in try harness.get(path, user: nil, cookie: session).status }
-        #expect(statuses.last == 429, "\(statuses)")
+        try await withHarness(identity: nil, environment: Self.tight) { harness in
+            let session = try await harness.signIn()
+            var statuses: [Int] = []
+            for _ in 0..<3 { statuses.append(try await harness.get(path, user: nil, cookie: session).status) }
+            #expect(statuses.last == 429, "\(statuses)")
+        }
     }
 
     @Test func anotherSpellingOfAServiceCallIsRateLimitedAllTheSame() async throws {
-        let harness = try await ConnectedHarness(identity: nil, environment: Self.tight)
-        defer { Task { await harness.stop() } }
-        let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
-        let statuses = try ["//api/v1/patients/p-1", "/api//v1/patients/p-1", "/api/v1//patients//p-1"].map {
-            try harness.request("GET \($0)", headers: ["Authorization: Bearer \(key)"]).status
+        try await withHarness(identity: nil, environment: Self.tight) { harness in
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+            var statuses: [Int] = []
+            for path in ["//api/v1/patients/p-1", "/api//v1/patients/p-1", "/api/v1//patients//p-1"] {
+                statuses.append(try await harness.request("GET \(path)", headers: ["Authorization: Bearer \(key)"]).status)
+            }
+            #expect(statuses == [404, 404, 429])
         }
-        #expect(statuses == [404, 404, 429])
     }
 
     @Test func anotherSpellingOfAnAPIPathStillGetsTheAPIsErrors() async throws {
-        let harness = try await ConnectedHarness(identity: nil)
-        defer { Task { await harness.stop() } }
-        for path in ["//api/v1/nothing", "/api//v2", "//ehr/api/nothing", "//webhooks//nothing"] {
-            let miss = try harness.request("GET \(path)", headers: [])
-            #expect(miss.status == 404)
-            #expect(miss.header("content-type") == "application/json", "\(path)")
-            #expect(miss.text.contains(#""code":"not_found""#), "\(path)")
+        try await withHarness(identity: nil) { harness in
+            for path in ["//api/v1/nothing", "/api//v2", "//ehr/api/nothing", "//webhooks//nothing"] {
+                let miss = try await harness.request("GET \(path)", headers: [])
+                #expect(miss.status == 404)
+                #expect(miss.header("content-type") == "application/json", "\(path)")
+                #expect(miss.text.contains(#""code":"not_found""#), "\(path)")
+            }
         }
     }
 
@@ -48,62 +50,62 @@ struct HardeningTests {
     @Test(arguments: ["/oauth/fullscript/connect?return_to=/", "/oauth/fullscript/callback?code=x&state=y", "/./oauth/fullscript/connect",
                       "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x"])
     func aLaunchNeverReturnsIntoTheConnectFlow(returnTo: String) async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let launched = try harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(returnTo))", user: nil)
-        #expect(launched.status == 303)
-        #expect(launched.header("location") == "/")
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let launched = try await harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(returnTo))", user: nil)
+            #expect(launched.status == 303)
+            #expect(launched.header("location") == "/")
+        }
     }
 
     @Test func connectingStartsOnlyFromOurOwnPageNamingTheEHRUser() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let session = try harness.signIn()
-        let page = try harness.get("/oauth/fullscript/connect?return_to=/recommend/p-1", user: nil, cookie: session)
-        #expect(page.status == 200)
-        #expect(page.text.contains("Connect your Fullscript account to continue"))
-        #expect(page.text.contains("Dr. Avery Quinn"))
-        #expect(page.text.contains(#"<form method="post" action="/oauth/fullscript/connect">"#))
-        #expect(page.header("location") == nil)
-        #expect(try await Self.oauthStates(harness) == 0, "showing the page starts nothing")
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let session = try await harness.signIn()
+            let page = try await harness.get("/oauth/fullscript/connect?return_to=/recommend/p-1", user: nil, cookie: session)
+            #expect(page.status == 200)
+            #expect(page.text.contains("Connect your Fullscript account to continue"))
+            #expect(page.text.contains("Dr. Avery Quinn"))
+            #expect(page.text.contains(#"<form method="post" action="/oauth/fullscript/connect">"#))
+            #expect(page.header("location") == nil)
+            #expect(try await Self.oauthStates(harness) == 0, "showing the page starts nothing")
 
-        for site in ["cross-site", "same-site", nil] {
-            let forged = try harness.post("/oauth/fullscript/connect", form: "return_to=%2F", user: nil, cookie: session, site: site)
-            #expect(forged.status == 403)
+            for site in ["cross-site", "same-site", nil] {
+                let forged = try await harness.post("/oauth/fullscript/connect", form: "return_to=%2F", user: nil, cookie: session, site: site)
+                #expect(forged.status == 403)
+            }
+            #expect(try await Self.oauthStates(harness) == 0)
+            let started = try await harness.startConnect(returnTo: "/recommend/p-1", user: nil, cookie: session)
+            #expect(started.status == 302)
+            #expect(try await Self.oauthStates(harness) == 1)
         }
-        #expect(try await Self.oauthStates(harness) == 0)
-        let started = try harness.startConnect(returnTo: "/recommend/p-1", user: nil, cookie: session)
-        #expect(started.status == 302)
-        #expect(try await Self.oauthStates(harness) == 1)
     }
 
     @Test func aLaunchForAnotherUserAsksBeforeReplacingTheSession() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let victim = try harness.signIn("dr-quinn")
-        let attackersToken = harness.mint("mallory", name: "Mallory")
-        let asked = try harness.get("/launch?token=\(attackersToken)&return_to=%2Fchart.html", user: nil, cookie: victim)
-        #expect(asked.status == 200)
-        #expect(asked.header("set-cookie") == nil)
-        #expect(asked.text.contains("Switch EHR user?") && asked.text.contains("Mallory") && asked.text.contains("Dr. Avery Quinn"))
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: victim).text.contains(#""id":"dr-quinn""#), "still the victim")
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let victim = try await harness.signIn("dr-quinn")
+            let attackersToken = harness.mint("mallory", name: "Mallory")
+            let asked = try await harness.get("/launch?token=\(attackersToken)&return_to=%2Fchart.html", user: nil, cookie: victim)
+            #expect(asked.status == 200)
+            #expect(asked.header("set-cookie") == nil)
+            #expect(asked.text.contains("Switch EHR user?") && asked.text.contains("Mallory") && asked.text.contains("Dr. Avery Quinn"))
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: victim).text.contains(#""id":"dr-quinn""#), "still the victim")
 
-        let form = "token=\(attackersToken)&return_to=%2Fchart.html"
-        #expect(try harness.post("/launch", form: form, user: nil, cookie: victim, site: "cross-site").status == 403)
-        let switched = try harness.post("/launch", form: form, user: nil, cookie: victim)
-        #expect(switched.status == 303)
-        #expect(switched.header("location") == "/chart.html")
-        let session = try #require(switched.header("set-cookie")?.split(separator: ";").first.map(String.init))
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).text.contains(#""id":"mallory""#))
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: victim).status == 401, "the replaced session ended")
-        #expect(try harness.post("/launch", form: form, user: nil, cookie: session).status == 401, "the token is still single use")
+            let form = "token=\(attackersToken)&return_to=%2Fchart.html"
+            #expect(try await harness.post("/launch", form: form, user: nil, cookie: victim, site: "cross-site").status == 403)
+            let switched = try await harness.post("/launch", form: form, user: nil, cookie: victim)
+            #expect(switched.status == 303)
+            #expect(switched.header("location") == "/chart.html")
+            let session = try #require(switched.header("set-cookie")?.split(separator: ";").first.map(String.init))
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: session).text.contains(#""id":"mallory""#))
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: victim).status == 401, "the replaced session ended")
+            #expect(try await harness.post("/launch", form: form, user: nil, cookie: session).status == 401, "the token is still single use")
+        }
     }
 
     @Test func aLaunchForTheSameUserDoesNotAsk() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let session = try harness.signIn("dr-quinn")
-        #expect(try harness.get("/launch?token=\(harness.mint("dr-quinn"))", user: nil, cookie: session).status == 303)
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let session = try await harness.signIn("dr-quinn")
+            #expect(try await harness.get("/launch?token=\(harness.mint("dr-quinn"))", user: nil, cookie: session).status == 303)
+        }
     }
 
     // MARK: State-changing requests from other origins
@@ -111,55 +113,54 @@ struct HardeningTests {
     @Test(arguments: [["Sec-Fetch-Site: cross-site"], ["Sec-Fetch-Site: same-site"], ["Sec-Fetch-Site: none"],
                       ["Origin: https://evil.example"], ["Origin: null"], []])
     func signingOutNeedsOurOrigin(headers: [String]) async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let session = try harness.signIn()
-        let forged = try harness.post("/logout", user: nil, cookie: session, site: nil, headers: headers)
-        #expect(forged.status == 403)
-        #expect(forged.header("set-cookie") == nil)
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).status == 200, "still signed in")
-        #expect(try harness.post("/logout", user: nil, cookie: session, site: nil, headers: ["Origin: http://127.0.0.1:9"]).status == 303)
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let session = try await harness.signIn()
+            let forged = try await harness.post("/logout", user: nil, cookie: session, site: nil, headers: headers)
+            #expect(forged.status == 403)
+            #expect(forged.header("set-cookie") == nil)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: session).status == 200, "still signed in")
+            #expect(try await harness.post("/logout", user: nil, cookie: session, site: nil, headers: ["Origin: http://127.0.0.1:9"]).status == 303)
+        }
     }
 
     @Test func disconnectingNeedsOurOrigin() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        let (callback, cookie) = try harness.consent()
-        _ = try harness.get(callback, cookie: cookie)
-        #expect(try harness.post("/oauth/fullscript/disconnect", site: "cross-site").status == 403)
-        let client = try TestClient(port: harness.application.port)
-        client.send("DELETE /oauth/fullscript/disconnect HTTP/1.1\r\nHost: x\r\nX-Test-User: alice\r\nSec-Fetch-Site: cross-site\r\n\r\n")
-        #expect(try client.readResponse().status == 403)
-        #expect(try await harness.storedRows().count == 1, "still connected")
-        #expect(await !harness.sandbox.recordedRequests().contains { $0.path == "/api/oauth/revoke" })
-        #expect(try harness.post("/oauth/fullscript/disconnect").status == 303)
-        #expect(try await harness.storedRows().isEmpty)
+        try await withHarness { harness in
+            let (callback, cookie) = try await harness.consent()
+            _ = try await harness.get(callback, cookie: cookie)
+            #expect(try await harness.post("/oauth/fullscript/disconnect", site: "cross-site").status == 403)
+            let deleted = try await harness.execute("DELETE /oauth/fullscript/disconnect HTTP/1.1\r\nHost: x\r\nX-Test-User: alice\r\nSec-Fetch-Site: cross-site\r\n\r\n")
+            #expect(deleted.status == 403)
+            #expect(try await harness.storedRows().count == 1, "still connected")
+            #expect(await !harness.sandbox.recordedRequests().contains { $0.path == "/api/oauth/revoke" })
+            #expect(try await harness.post("/oauth/fullscript/disconnect").status == 303)
+            #expect(try await harness.storedRows().isEmpty)
+        }
     }
 
     // MARK: Browser hardening headers
 
     @Test func pagesCannotBeFramedAndRunOnlyOurScripts() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        let session = try harness.signIn()
-        let pages = [
-            try harness.get("/", user: nil), try harness.get("/chart.html", user: nil),
-            try harness.get("/oauth/fullscript/connect", user: nil, cookie: session),
-            try harness.get("/launch?token=nope", user: nil),
-        ]
-        for page in pages {
-            #expect(page.header("content-type")?.hasPrefix("text/html") == true)
-            let policy = try #require(page.header("content-security-policy"))
-            #expect(policy.contains("frame-ancestors 'none'"))
-            #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"))
-            #expect(page.header("x-frame-options") == "DENY")
-            #expect(page.header("x-content-type-options") == "nosniff")
-            #expect(page.header("strict-transport-security") == nil, "not over plain HTTP")
-            #expect(!page.text.contains("<script>") && !page.text.contains(" onclick="), "no inline script for the policy to refuse")
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let session = try await harness.signIn()
+            let pages = [
+                try await harness.get("/", user: nil), try await harness.get("/chart.html", user: nil),
+                try await harness.get("/oauth/fullscript/connect", user: nil, cookie: session),
+                try await harness.get("/launch?token=nope", user: nil),
+            ]
+            for page in pages {
+                #expect(page.header("content-type")?.hasPrefix("text/html") == true)
+                let policy = try #require(page.header("content-security-policy"))
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"))
+                #expect(page.header("x-frame-options") == "DENY")
+                #expect(page.header("x-content-type-options") == "nosniff")
+                #expect(page.header("strict-transport-security") == nil, "not over plain HTTP")
+                #expect(!page.text.contains("<script>") && !page.text.contains(" onclick="), "no inline script for the policy to refuse")
+            }
+            let button = try await harness.get("/fullscript-button.js", user: nil)
+            #expect(button.header("access-control-allow-origin") == "*", "the button stays embeddable")
+            #expect(button.header("x-frame-options") == nil)
         }
-        let button = try harness.get("/fullscript-button.js", user: nil)
-        #expect(button.header("access-control-allow-origin") == "*", "the button stays embeddable")
-        #expect(button.header("x-frame-options") == nil)
     }
 
     /// The one inline style the pages have is exactly what the policy's hash allows.
@@ -171,19 +172,19 @@ struct HardeningTests {
     }
 
     @Test func httpsDeploymentsGetHSTSAndHostPrefixedSessionCookies() async throws {
-        let harness = try await ConnectedHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
-        defer { Task { await harness.stop() } }
-        let launched = try harness.get("/launch?token=\(harness.mint())", user: nil)
-        let cookie = try #require(launched.header("set-cookie"))
-        #expect(cookie.hasPrefix("__Host-fsr_session="))
-        #expect(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"))
-        #expect(launched.header("strict-transport-security") == "max-age=31536000")
-        let session = try #require(cookie.split(separator: ";").first.map(String.init))
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: session).status == 200)
-        #expect(try harness.get("/ehr/api/me", user: nil, cookie: "fsr_session=" + session.split(separator: "=")[1]).status == 401,
-                "an unprefixed cookie (settable by a sibling or over HTTP) is not ours")
-        let started = try harness.startConnect(returnTo: "/", user: nil, cookie: session, headers: [])
-        #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
+        try await withHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"]) { harness in
+            let launched = try await harness.get("/launch?token=\(harness.mint())", user: nil)
+            let cookie = try #require(launched.header("set-cookie"))
+            #expect(cookie.hasPrefix("__Host-fsr_session="))
+            #expect(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"))
+            #expect(launched.header("strict-transport-security") == "max-age=31536000")
+            let session = try #require(cookie.split(separator: ";").first.map(String.init))
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: session).status == 200)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: "fsr_session=" + session.split(separator: "=")[1]).status == 401,
+                    "an unprefixed cookie (settable by a sibling or over HTTP) is not ours")
+            let started = try await harness.startConnect(returnTo: "/", user: nil, cookie: session, headers: [])
+            #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
+        }
     }
 
     static func oauthStates(_ harness: ConnectedHarness) async throws -> Int {

@@ -6,8 +6,8 @@ import Testing
 
 /// `GET /metrics` as Prometheus scrapes it, after the product has done some work.
 struct MetricsRouteTests {
-    static func scrape(_ harness: ConnectedHarness, key: String?) throws -> TestResponse {
-        try harness.request("GET /metrics", headers: key.map { ["Authorization: Bearer \($0)"] } ?? [])
+    static func scrape(_ harness: ConnectedHarness, key: String?) async throws -> TestResponse {
+        try await harness.request("GET /metrics", headers: key.map { ["Authorization: Bearer \($0)"] } ?? [])
     }
 
     /// The value of the series `name{labels}`, where `labels` is the exact label text Prometheus shows.
@@ -16,64 +16,65 @@ struct MetricsRouteTests {
     }
 
     @Test func needsAServiceKey() async throws {
-        let harness = try await ConnectedHarness(identity: nil)
-        defer { Task { await harness.stop() } }
-        let anonymous = try Self.scrape(harness, key: nil)
-        #expect(anonymous.status == 401)
-        #expect(anonymous.header("www-authenticate") == "Bearer")
-        #expect(try Self.scrape(harness, key: "fsr_sk_wrong").status == 401)
+        try await withHarness(identity: nil) { harness in
+            let anonymous = try await Self.scrape(harness, key: nil)
+            #expect(anonymous.status == 401)
+            #expect(anonymous.header("www-authenticate") == "Bearer")
+            #expect(try await Self.scrape(harness, key: "fsr_sk_wrong").status == 401)
+        }
     }
 
+    /// Live: request counts and open connections are the server's own metrics.
     @Test func countsClicksFullscriptCallsRefreshesWebhooksAndConnectionsByRouteNeverByPath() async throws {
-        let harness = try await RecommendRoutesTests.harness()
-        defer { Task { await harness.stop() } }
-        let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
-        let session = try harness.signIn()
-        try harness.connect(session: session)
-        for _ in 0..<3 { #expect(try harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302) }
-        #expect(try harness.get("/recommend/p-secret-77", user: nil, cookie: session).status == 302)
-        #expect(try harness.get("/no/such/page-p-1001", user: nil).status == 404)
-        #expect(try harness.request("DELETE /no/such/page-p-1001", headers: []).status == 404)
-        // An access token near its end is refreshed on the next click (of a new session: the first one has expired).
-        harness.clock.advance(by: 7200 - 60)
-        await harness.sandbox.advanceClock(by: 7200 - 60)
-        #expect(try harness.get("/recommend/p-1001", user: nil, cookie: try harness.signIn()).status == 302)
-        let event = PlanEvent.body("ev-metrics-1")
-        #expect(try harness.deliver(event).status == 200)
-        #expect(try harness.deliver(event).status == 200)
-        #expect(try harness.deliver(event, secret: "not-the-secret").status == 401)
+        try await withHarness(try await RecommendRoutesTests.harness(mode: .live)) { harness in
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            for _ in 0..<3 { #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302) }
+            #expect(try await harness.get("/recommend/p-secret-77", user: nil, cookie: session).status == 302)
+            #expect(try await harness.get("/no/such/page-p-1001", user: nil).status == 404)
+            #expect(try await harness.request("DELETE /no/such/page-p-1001", headers: []).status == 404)
+            // An access token near its end is refreshed on the next click (of a new session: the first one has expired).
+            harness.clock.advance(by: 7200 - 60)
+            await harness.sandbox.advanceClock(by: 7200 - 60)
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: try await harness.signIn()).status == 302)
+            let event = PlanEvent.body("ev-metrics-1")
+            #expect(try await harness.deliver(event).status == 200)
+            #expect(try await harness.deliver(event).status == 200)
+            #expect(try await harness.deliver(event, secret: "not-the-secret").status == 401)
 
-        let scrape = try Self.scrape(harness, key: key)
-        #expect(scrape.status == 200)
-        #expect(scrape.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
-        #expect(scrape.header("cache-control") == "no-store")
-        let text = scrape.text
-        #expect(Self.value(text, #"http_requests_total{method="GET",route="/recommend/:patientId",status="302"}"#) == 5)
-        #expect(Self.value(text, #"http_requests_total{method="GET",route="static",status="404"}"#) == 1)
-        #expect(Self.value(text, #"http_requests_total{method="DELETE",route="unmatched",status="404"}"#) == 1)
-        #expect(Self.value(text, #"http_request_duration_seconds_count{method="GET",route="/recommend/:patientId",status="302"}"#) == 5)
-        #expect(Self.value(text, #"fullscript_requests_total{endpoint="create_draft_treatment_plan_link",outcome="ok"}"#) == 4)
-        #expect(Self.value(text, #"fullscript_requests_total{endpoint="new_treatment_plan_link",outcome="ok"}"#) == 1)
-        #expect(Self.value(text, #"fullscript_request_duration_seconds_count{endpoint="request_token",outcome="ok"}"#) == 2)
-        #expect(Self.value(text, #"fullscript_token_refreshes_total{outcome="refreshed"}"#) == 1)
-        #expect(Self.value(text, #"fullscript_webhook_events_total{type="treatment_plan.created",outcome="accepted"}"#) == 1)
-        #expect(Self.value(text, #"fullscript_webhook_events_total{type="treatment_plan.created",outcome="duplicate"}"#) == 1)
-        #expect(Self.value(text, #"fullscript_webhook_events_total{type="other",outcome="rejected"}"#) == 1)
-        #expect(Self.value(text, "http_open_connections").map { $0 >= 1 } == true, "the scrape's own connection is open")
-        #expect(Self.value(text, "plan_streams_open") == 0)
-        #expect(!text.contains("p-secret-77") && !text.contains("page-p-1001"), "paths the client chose never become labels")
-        #expect(!text.contains("ev-metrics-1"))
+            let scrape = try await Self.scrape(harness, key: key)
+            #expect(scrape.status == 200)
+            #expect(scrape.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
+            #expect(scrape.header("cache-control") == "no-store")
+            let text = scrape.text
+            #expect(Self.value(text, #"http_requests_total{method="GET",route="/recommend/:patientId",status="302"}"#) == 5)
+            #expect(Self.value(text, #"http_requests_total{method="GET",route="static",status="404"}"#) == 1)
+            #expect(Self.value(text, #"http_requests_total{method="DELETE",route="unmatched",status="404"}"#) == 1)
+            #expect(Self.value(text, #"http_request_duration_seconds_count{method="GET",route="/recommend/:patientId",status="302"}"#) == 5)
+            #expect(Self.value(text, #"fullscript_requests_total{endpoint="create_draft_treatment_plan_link",outcome="ok"}"#) == 4)
+            #expect(Self.value(text, #"fullscript_requests_total{endpoint="new_treatment_plan_link",outcome="ok"}"#) == 1)
+            #expect(Self.value(text, #"fullscript_request_duration_seconds_count{endpoint="request_token",outcome="ok"}"#) == 2)
+            #expect(Self.value(text, #"fullscript_token_refreshes_total{outcome="refreshed"}"#) == 1)
+            #expect(Self.value(text, #"fullscript_webhook_events_total{type="treatment_plan.created",outcome="accepted"}"#) == 1)
+            #expect(Self.value(text, #"fullscript_webhook_events_total{type="treatment_plan.created",outcome="duplicate"}"#) == 1)
+            #expect(Self.value(text, #"fullscript_webhook_events_total{type="other",outcome="rejected"}"#) == 1)
+            #expect(Self.value(text, "http_open_connections").map { $0 >= 1 } == true, "the scrape's own connection is open")
+            #expect(Self.value(text, "plan_streams_open") == 0)
+            #expect(!text.contains("p-secret-77") && !text.contains("page-p-1001"), "paths the client chose never become labels")
+            #expect(!text.contains("ev-metrics-1"))
+        }
     }
 
     @Test func webhookProcessingOutcomesAreCounted() async throws {
-        let harness = try await ConnectedHarness(identity: nil)
-        defer { Task { await harness.stop() } }
-        let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
-        #expect(try harness.deliver(PlanEvent.body("ev-ignored", type: "patient.updated")).status == 200)
-        let counted = try await eventually {
-            let text = try Self.scrape(harness, key: key).text
-            return Self.value(text, #"fullscript_webhook_events_total{type="other",outcome="ignored"}"#) == 1
+        try await withHarness(identity: nil) { harness in
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
+            #expect(try await harness.deliver(PlanEvent.body("ev-ignored", type: "patient.updated")).status == 200)
+            let counted = try await eventually {
+                let text = try await Self.scrape(harness, key: key).text
+                return Self.value(text, #"fullscript_webhook_events_total{type="other",outcome="ignored"}"#) == 1
+            }
+            #expect(counted)
         }
-        #expect(counted)
     }
 }

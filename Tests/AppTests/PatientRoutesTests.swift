@@ -4,96 +4,15 @@ import ServerTesting
 import Store
 import Testing
 
-/// A running application with one service key, spoken to over loopback.
-final class PatientAPIHarness: Sendable {
-    let application: Application
-    let clock = TestClock()
-    let key: String
-
-    init() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patients-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var config = try await AppConfig.load(directory: repositoryRoot + "/config", environment: ApplicationTests.environment(directory))
-        config.server.shutdownGracePeriod = .seconds(1)
-        let clock = clock
-        application = try await Application(config: config, logger: ApplicationTests.quietLogger, now: { clock.now() })
-        try application.start()
-        key = try await ServiceKeyStore(database: application.database).create(name: "ehr-sync")
-    }
-
-    var keys: ServiceKeyStore { ServiceKeyStore(database: application.database) }
-
-    func stop() async {
-        await application.shutdown()
-    }
-
-    func send(
-        _ method: String, _ id: String, body: String? = nil, key: String?? = .none,
-        contentType: String? = "application/json", requestID: String? = nil
-    ) throws -> TestResponse {
-        try send(method, path: "/api/v1/patients/\(id)", body: body, key: key, contentType: contentType, requestID: requestID)
-    }
-
-    func send(
-        _ method: String, path: String, body: String? = nil, key: String?? = .none,
-        contentType: String? = "application/json", requestID: String? = nil
-    ) throws -> TestResponse {
-        let client = try TestClient(port: application.port)
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: x\r\n"
-        if let key = key ?? self.key { head += "Authorization: Bearer \(key)\r\n" }
-        if let requestID { head += "X-Request-Id: \(requestID)\r\n" }
-        if let body {
-            if let contentType { head += "Content-Type: \(contentType)\r\n" }
-            head += "Content-Length: \(body.utf8.count)\r\n"
-        }
-        client.send(head + "\r\n" + (body ?? ""))
-        return try client.readResponse()
-    }
-
-    func put(_ id: String, _ body: String) throws -> TestResponse {
-        try send("PUT", id, body: body)
-    }
-
-    func rows(_ sql: String) async throws -> [Row] {
-        try await application.database.read { try $0.query(sql) }
-    }
-}
-
-extension TestResponse {
-    var json: [String: Any] {
-        get throws { try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) }
-    }
-
-    var apiError: [String: Any] {
-        get throws { try #require(try json["error"] as? [String: Any]) }
-    }
-
-    var problemFields: [String] {
-        get throws { try (apiError["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
-    }
-}
-
-@Suite(.serialized)
 struct PatientRoutesTests {
     static let jordan = #"""
         {"email":"jordan.rivera@example.com","first_name":"Jordan","last_name":"Rivera",
          "date_of_birth":"1984-03-12","gender":"x","mobile_number":"+12223334444"}
         """#
 
-    func withHarness(_ body: (PatientAPIHarness) async throws -> Void) async throws {
-        let harness = try await PatientAPIHarness()
-        do {
-            try await body(harness)
-        } catch {
-            await harness.stop()
-            throw error
-        }
-        await harness.stop()
-    }
-
     @Test func everyRouteNeedsALiveServiceKey() async throws {
-        try await withHarness { harness in
-            _ = try harness.put("p-1", Self.jordan)
+        try await withPatientAPI { harness in
+            _ = try await harness.put("p-1", Self.jordan)
             let revoked = try await harness.keys.create(name: "old-sync")
             try await harness.keys.revoke(name: "old-sync")
             let cases: [(key: String?, challenge: String)] = [
@@ -103,7 +22,7 @@ struct PatientRoutesTests {
             for (key, challenge) in cases {
                 for method in ["GET", "PUT", "DELETE"] {
                     let body = method == "PUT" ? Self.jordan : nil
-                    let response = try harness.send(method, "p-1", body: body, key: .some(key), requestID: "req-401")
+                    let response = try await harness.send(method, "p-1", body: body, key: .some(key), requestID: "req-401")
                     #expect(response.status == 401, "\(method) \(key ?? "no key")")
                     #expect(response.header("www-authenticate") == challenge)
                     #expect(response.header("content-type") == "application/json")
@@ -114,38 +33,38 @@ struct PatientRoutesTests {
                 }
             }
             // A bad id is not reported to a caller without a key.
-            #expect(try harness.send("GET", "bad%20id", key: .some(nil)).status == 401)
+            #expect(try await harness.send("GET", "bad%20id", key: .some(nil)).status == 401)
             #expect(try await harness.rows("SELECT * FROM patients WHERE deleted_at IS NULL").count == 1)
             #expect(try await harness.rows("SELECT * FROM audit_log WHERE actor LIKE 'service:%'").count == 1)
         }
     }
 
     @Test func listsPatientsInCursorPagesWithAServiceKey() async throws {
-        try await withHarness { harness in
-            for id in ["p-3", "p-1", "p-2"] { #expect(try harness.put(id, Self.jordan).status == 201) }
-            #expect(try harness.send("DELETE", "p-2").status == 204)
-            _ = try harness.put("p-4", Self.jordan)
-            let first = try harness.send("GET", path: "/api/v1/patients?limit=2")
+        try await withPatientAPI { harness in
+            for id in ["p-3", "p-1", "p-2"] { #expect(try await harness.put(id, Self.jordan).status == 201) }
+            #expect(try await harness.send("DELETE", "p-2").status == 204)
+            _ = try await harness.put("p-4", Self.jordan)
+            let first = try await harness.send("GET", path: "/api/v1/patients?limit=2")
             #expect(first.status == 200)
             #expect(first.header("cache-control") == "no-store")
             let firstJSON = try first.json
             #expect((firstJSON["patients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["p-1", "p-3"])
             #expect(firstJSON["next_after"] as? String == "p-3")
-            let last = try harness.send("GET", path: "/api/v1/patients?limit=2&after=p-3").json
+            let last = try await harness.send("GET", path: "/api/v1/patients?limit=2&after=p-3").json
             #expect((last["patients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["p-4"])
             #expect(last["next_after"] == nil)
             for limit in ["0", "201"] {
-                #expect(try harness.send("GET", path: "/api/v1/patients?limit=\(limit)").apiError["code"] as? String == "bad_limit")
+                #expect(try await harness.send("GET", path: "/api/v1/patients?limit=\(limit)").apiError["code"] as? String == "bad_limit")
             }
-            #expect(try harness.send("GET", path: "/api/v1/patients", key: .some(nil)).status == 401)
+            #expect(try await harness.send("GET", path: "/api/v1/patients", key: .some(nil)).status == 401)
         }
     }
 
     /// The contract is served as YAML, and names every JSON route the server has, so a new route
     /// cannot ship undocumented (scripts/contract-test.sh then checks what the document says).
     @Test func servesAnOpenAPIDocumentCoveringEveryJSONRoute() async throws {
-        try await withHarness { harness in
-            let response = try harness.send("GET", path: "/openapi.yaml", key: .some(nil))
+        try await withPatientAPI { harness in
+            let response = try await harness.send("GET", path: "/openapi.yaml", key: .some(nil))
             #expect(response.status == 200)
             #expect(response.header("content-type") == "application/yaml")
             let document = String(decoding: response.body, as: UTF8.self)
@@ -171,8 +90,8 @@ struct PatientRoutesTests {
     }
 
     @Test func createsReplacesReadsAndAudits() async throws {
-        try await withHarness { harness in
-            let created = try harness.send("PUT", "p-1001", body: Self.jordan, requestID: "req-create")
+        try await withPatientAPI { harness in
+            let created = try await harness.send("PUT", "p-1001", body: Self.jordan, requestID: "req-create")
             #expect(created.status == 201)
             #expect(created.header("location") == "/api/v1/patients/p-1001")
             #expect(created.header("cache-control") == "no-store")
@@ -189,7 +108,7 @@ struct PatientRoutesTests {
                                           "fullscript_patient_id", "created_at", "updated_at"])
             let createdAt = try #require(patient["created_at"] as? String)
 
-            let read = try harness.send("GET", "p-1001")
+            let read = try await harness.send("GET", "p-1001")
             #expect(read.status == 200)
             #expect(read.text == created.text)
 
@@ -197,7 +116,7 @@ struct PatientRoutesTests {
             try await PatientStore(database: harness.application.database)
                 .recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "fs-9", at: Date())
             harness.clock.advance(by: 10)
-            let replaced = try harness.put("p-1001", #"{"email":"jordan@example.com","first_name":"Jo","gender":null}"#)
+            let replaced = try await harness.put("p-1001", #"{"email":"jordan@example.com","first_name":"Jo","gender":null}"#)
             #expect(replaced.status == 200)
             #expect(replaced.header("location") == nil)
             let after = try replaced.json
@@ -225,19 +144,19 @@ struct PatientRoutesTests {
     }
 
     @Test func deletesToATombstoneAndRevivesOnPut() async throws {
-        try await withHarness { harness in
-            #expect(try harness.send("GET", "p-404").status == 404)
-            #expect(try harness.send("GET", "p-404").apiError["code"] as? String == "patient_not_found")
-            #expect(try harness.send("DELETE", "p-404").status == 404)
+        try await withPatientAPI { harness in
+            #expect(try await harness.send("GET", "p-404").status == 404)
+            #expect(try await harness.send("GET", "p-404").apiError["code"] as? String == "patient_not_found")
+            #expect(try await harness.send("DELETE", "p-404").status == 404)
 
-            _ = try harness.put("p-1", Self.jordan)
-            let deleted = try harness.send("DELETE", "p-1", requestID: "req-delete")
+            _ = try await harness.put("p-1", Self.jordan)
+            let deleted = try await harness.send("DELETE", "p-1", requestID: "req-delete")
             #expect(deleted.status == 204)
             #expect(deleted.body.isEmpty)
-            let gone = try harness.send("GET", "p-1")
+            let gone = try await harness.send("GET", "p-1")
             #expect(gone.status == 410)
             #expect(try gone.apiError["code"] as? String == "patient_deleted")
-            #expect(try harness.send("DELETE", "p-1").status == 404)
+            #expect(try await harness.send("DELETE", "p-1").status == 404)
 
             let row = try #require(try await harness.rows("SELECT * FROM patients WHERE ehr_patient_id = 'p-1'").first)
             #expect(try row.optionalString("deleted_at") != nil)
@@ -249,21 +168,21 @@ struct PatientRoutesTests {
             #expect(try deletions.first?.optionalString("subject") == "p-1")
             #expect(try deletions.first?.optionalString("request_id") == "req-delete")
 
-            let revived = try harness.put("p-1", #"{"email":"casey.brooks@example.com"}"#)
+            let revived = try await harness.put("p-1", #"{"email":"casey.brooks@example.com"}"#)
             #expect(revived.status == 201)
-            #expect(try harness.send("GET", "p-1").json["email"] as? String == "casey.brooks@example.com")
+            #expect(try await harness.send("GET", "p-1").json["email"] as? String == "casey.brooks@example.com")
         }
     }
 
     @Test func acceptsOnlyWellFormedPatientIDs() async throws {
-        try await withHarness { harness in
+        try await withPatientAPI { harness in
             for id in ["a", "EHR:p.1_2-3", String(repeating: "9", count: 64)] {
-                #expect(try harness.put(id, "{}").status == 201, "\(id)")
-                #expect(try harness.send("GET", id).status == 200, "\(id)")
+                #expect(try await harness.put(id, "{}").status == 201, "\(id)")
+                #expect(try await harness.send("GET", id).status == 200, "\(id)")
             }
             for id in [String(repeating: "9", count: 65), "p%201", "p%2F1", "p*1", "%C3%A9", "p%3B1"] {
                 for method in ["GET", "PUT", "DELETE"] {
-                    let response = try harness.send(method, id, body: method == "PUT" ? "{}" : nil)
+                    let response = try await harness.send(method, id, body: method == "PUT" ? "{}" : nil)
                     #expect(response.status == 400, "\(method) \(id)")
                     #expect(try response.apiError["code"] as? String == "invalid_patient_id")
                 }
@@ -272,28 +191,28 @@ struct PatientRoutesTests {
     }
 
     @Test func refusesWhatIsNotAJSONObject() async throws {
-        try await withHarness { harness in
+        try await withPatientAPI { harness in
             for contentType in [nil, "text/plain", "application/x-www-form-urlencoded", "application/jsonx"] {
-                let response = try harness.send("PUT", "p-1", body: Self.jordan, contentType: contentType)
+                let response = try await harness.send("PUT", "p-1", body: Self.jordan, contentType: contentType)
                 #expect(response.status == 415, "\(contentType ?? "none")")
                 #expect(try response.apiError["code"] as? String == "unsupported_media_type")
             }
-            #expect(try harness.send("PUT", "p-1", body: Self.jordan, contentType: "Application/JSON; charset=utf-8").status == 201)
+            #expect(try await harness.send("PUT", "p-1", body: Self.jordan, contentType: "Application/JSON; charset=utf-8").status == 201)
 
             for body in ["", "{", "{\"email\":}", "nope"] {
-                let response = try harness.put("p-2", body)
+                let response = try await harness.put("p-2", body)
                 #expect(response.status == 400, "\(body)")
                 #expect(try response.apiError["code"] as? String == "invalid_json")
             }
             for body in ["[]", "\"text\"", "42", "null"] {
-                let response = try harness.put("p-2", body)
+                let response = try await harness.put("p-2", body)
                 #expect(response.status == 422, "\(body)")
                 #expect(try response.apiError["code"] as? String == "validation_failed")
             }
 
             let limit = PatientRoutes.maxBodySize
             let oversized = #"{"first_name":""# + String(repeating: "a", count: limit) + #""}"#
-            let tooLarge = try harness.put("p-2", oversized)
+            let tooLarge = try await harness.put("p-2", oversized)
             #expect(tooLarge.status == 413)
             #expect(try tooLarge.apiError["code"] as? String == "content_too_large", "the server's own refusal, in the API's shape")
             #expect(try tooLarge.apiError["request_id"] as? String == tooLarge.header("x-request-id"))
@@ -302,7 +221,7 @@ struct PatientRoutesTests {
     }
 
     @Test func validatesEveryFieldAndReportsEveryProblem() async throws {
-        try await withHarness { harness in
+        try await withPatientAPI { harness in
             let latestToday = Date().addingTimeInterval(14 * 3600).formatted(.iso8601.year().month().day())
             let twoDaysAhead = Date().addingTimeInterval(14 * 3600 + 2 * 86_400).formatted(.iso8601.year().month().day())
             let accepted: [String] = [
@@ -316,7 +235,7 @@ struct PatientRoutesTests {
                 #"{"mobile_number":"+1234567"}"#, #"{"mobile_number":"+123456789012345"}"#,
             ]
             for body in accepted {
-                let response = try harness.put("p-ok", body)
+                let response = try await harness.put("p-ok", body)
                 #expect(response.status == 200 || response.status == 201, "\(body): \(response.text)")
             }
 
@@ -348,14 +267,14 @@ struct PatientRoutesTests {
                 (#"{"middle_name":"Lee"}"#, "middle_name"), (#"{"id":"p-9"}"#, "id"),
             ]
             for (body, field) in refused {
-                let response = try harness.put("p-bad", body)
+                let response = try await harness.put("p-bad", body)
                 #expect(response.status == 422, "\(body)")
                 #expect(try response.apiError["code"] as? String == "validation_failed")
                 #expect(try response.problemFields == [field], "\(body): \(response.text)")
                 #expect(try (response.apiError["message"] as? String)?.contains(field) == true)
             }
 
-            let everything = try harness.put("p-bad", #"""
+            let everything = try await harness.put("p-bad", #"""
                 {"email":"nope","first_name":7,"last_name":"\#(String(repeating: "a", count: 101))","date_of_birth":"2023-02-30",
                  "gender":"M","mobile_number":"555-1234","nickname":"J","age":40}
                 """#)
@@ -373,35 +292,35 @@ struct PatientRoutesTests {
     }
 
     @Test func aNameNeedsAnEmailAsFullscriptRequires() async throws {
-        try await withHarness { harness in
+        try await withPatientAPI { harness in
             for body in [#"{"first_name":"Taylor","last_name":"Kim"}"#, #"{"first_name":"Taylor"}"#,
                          #"{"last_name":"Kim","email":null,"gender":"x"}"#] {
-                let response = try harness.put("p-1003", body)
+                let response = try await harness.put("p-1003", body)
                 #expect(response.status == 422, "\(body)")
                 #expect(try response.problemFields == ["email"])
                 let message = try #require(try response.apiError["message"] as? String)
                 #expect(message.contains("email is required when a name is given"), "\(message)")
             }
             #expect(try await harness.rows("SELECT * FROM patients").isEmpty)
-            #expect(try harness.put("p-1003", #"{"first_name":"Taylor","last_name":"Kim","email":"taylor.kim@example.com"}"#).status == 201)
+            #expect(try await harness.put("p-1003", #"{"first_name":"Taylor","last_name":"Kim","email":"taylor.kim@example.com"}"#).status == 201)
         }
     }
 
     @Test func unknownPathsAndMethodsUnderTheAPIAnswerInTheAPIsErrorShape() async throws {
-        try await withHarness { harness in
-            let unknown = try harness.send("GET", path: "/api/v1/nothing-here", requestID: "req-unknown")
+        try await withPatientAPI { harness in
+            let unknown = try await harness.send("GET", path: "/api/v1/nothing-here", requestID: "req-unknown")
             #expect(unknown.status == 404)
             #expect(unknown.header("content-type") == "application/json")
             #expect(try unknown.apiError["code"] as? String == "not_found")
             #expect(try unknown.apiError["request_id"] as? String == "req-unknown")
-            let wrongMethod = try harness.send("POST", "p-1", body: "{}")
+            let wrongMethod = try await harness.send("POST", "p-1", body: "{}")
             #expect(wrongMethod.status == 405)
             #expect(try wrongMethod.apiError["code"] as? String == "method_not_allowed")
             #expect(wrongMethod.header("allow") == "PUT, GET, DELETE, HEAD")
-            #expect(try harness.send("GET", path: "/ehr/api/nothing").apiError["code"] as? String == "not_found")
-            #expect(try harness.send("GET", path: "/webhooks/other").apiError["code"] as? String == "not_found")
+            #expect(try await harness.send("GET", path: "/ehr/api/nothing").apiError["code"] as? String == "not_found")
+            #expect(try await harness.send("GET", path: "/webhooks/other").apiError["code"] as? String == "not_found")
 
-            let page = try harness.send("DELETE", path: "/index.html")
+            let page = try await harness.send("DELETE", path: "/index.html")
             #expect(page.status == 404)
             #expect(page.header("content-type") == "text/plain; charset=utf-8", "pages for people stay text")
         }

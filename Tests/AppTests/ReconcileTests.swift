@@ -6,7 +6,6 @@ import Synchronization
 import Testing
 
 /// `fullscript-redirect reconcile`: events the webhook never brought, read back from Fullscript.
-@Suite(.serialized)
 struct ReconcileTests {
     static func reconcile(_ harness: ConnectedHarness, since window: TimeInterval = 86_400, now: Date = Date(),
                           pageSize: Int = 100) async throws -> (ReconcileCommand.Summary, [String]) {
@@ -21,54 +20,54 @@ struct ReconcileTests {
     static func missedActivations(_ count: Int) async throws -> ConnectedHarness {
         let harness = try await ConnectedHarness.sessions()
         try await harness.add(RecommendRoutesTests.jordan)
-        let session = try harness.signIn()
-        try harness.connect(session: session)
+        let session = try await harness.signIn()
+        try await harness.connect(session: session)
         for _ in 0..<count { try await harness.recommendAndActivate(session: session) }
         #expect(try await harness.storedPlans().isEmpty)
         return harness
     }
 
     @Test func missedEventsAreAppliedOnceAndALaterWebhookChangesNothing() async throws {
-        let harness = try await Self.missedActivations(2)
-        defer { Task { await harness.stop() } }
+        try await withHarness(try await Self.missedActivations(2)) { harness in
 
-        let (first, progress) = try await Self.reconcile(harness, pageSize: 1)
-        #expect(first == .init(seen: 2, new: 2, applied: 2, ignored: 0, failed: 0))
-        #expect(progress.count == 3 && progress[1].hasPrefix("page 1 of 2: 1 event(s), 1 new"))
-        let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001")
-        #expect(plans.map(\.state) == ["active", "active"])
-        let stored = try await harness.storedPlans()
-        #expect(try await harness.application.database.read {
-            try $0.query("SELECT source FROM treatment_plans").map { try $0.string("source") }
-        } == ["reconcile", "reconcile"])
+            let (first, progress) = try await Self.reconcile(harness, pageSize: 1)
+            #expect(first == .init(seen: 2, new: 2, applied: 2, ignored: 0, failed: 0))
+            #expect(progress.count == 3 && progress[1].hasPrefix("page 1 of 2: 1 event(s), 1 new"))
+            let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001")
+            #expect(plans.map(\.state) == ["active", "active"])
+            let stored = try await harness.storedPlans()
+            #expect(try await harness.application.database.read {
+                try $0.query("SELECT source FROM treatment_plans").map { try $0.string("source") }
+            } == ["reconcile", "reconcile"])
 
-        let (second, _) = try await Self.reconcile(harness)
-        #expect(second == .init(seen: 2, new: 0, applied: 0, ignored: 0, failed: 0))
-        #expect(try await harness.storedPlans() == stored)
+            let (second, _) = try await Self.reconcile(harness)
+            #expect(second == .init(seen: 2, new: 0, applied: 0, ignored: 0, failed: 0))
+            #expect(try await harness.storedPlans() == stored)
 
-        // Fullscript's retry of the same event arrives after all: acknowledged, nothing changes.
-        let body = try #require(try await harness.application.database.read { try $0.queryFirst("SELECT body FROM webhook_events")?.blob("body") })
-        #expect(try harness.deliver(body).status == 200)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try await harness.webhookEvents().count == 2)
-        #expect(try await harness.storedPlans() == stored)
+            // Fullscript's retry of the same event arrives after all: acknowledged, nothing changes.
+            let body = try #require(try await harness.application.database.read { try $0.queryFirst("SELECT body FROM webhook_events")?.blob("body") })
+            #expect(try await harness.deliver(body).status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await harness.webhookEvents().count == 2)
+            #expect(try await harness.storedPlans() == stored)
+        }
     }
 
     @Test func onlyEventsSinceTheCutoffAreRead() async throws {
-        let harness = try await Self.missedActivations(1)
-        defer { Task { await harness.stop() } }
-        let (summary, _) = try await Self.reconcile(harness, since: 90 * 60, now: Date().addingTimeInterval(2 * 3600))
-        #expect(summary == .init())
-        let query = await harness.sandbox.recordedRequests().last { $0.path == "/api/events/treatment_plans" }?.query
-        #expect(query?.hasPrefix("created_at=%3E") == true)
+        try await withHarness(try await Self.missedActivations(1)) { harness in
+            let (summary, _) = try await Self.reconcile(harness, since: 90 * 60, now: Date().addingTimeInterval(2 * 3600))
+            #expect(summary == .init())
+            let query = await harness.sandbox.recordedRequests().last { $0.path == "/api/events/treatment_plans" }?.query
+            #expect(query?.hasPrefix("created_at=%3E") == true)
+        }
     }
 
     @Test func withoutAConnectedPractitionerItSaysWhatToDo() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        try harness.connect(session: try harness.signIn("staff-user"), as: "staff-1")
-        await #expect(throws: ReconcileError.noConnectedPractitioner) { _ = try await Self.reconcile(harness) }
-        #expect(ReconcileError.noConnectedPractitioner.description.contains("practitioner"))
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.connect(session: try await harness.signIn("staff-user"), as: "staff-1")
+            await #expect(throws: ReconcileError.noConnectedPractitioner) { _ = try await Self.reconcile(harness) }
+            #expect(ReconcileError.noConnectedPractitioner.description.contains("practitioner"))
+        }
     }
 
     @Test(arguments: [("90m", 5400.0), ("24h", 86_400.0), ("7d", 604_800.0), ("30d", 2_592_000.0)])

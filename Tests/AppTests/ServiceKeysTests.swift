@@ -6,7 +6,6 @@ import Server
 import Store
 import Testing
 
-@Suite(.serialized)
 struct ServiceKeysTests {
     let directory: URL
 

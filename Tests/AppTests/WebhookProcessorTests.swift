@@ -24,7 +24,6 @@ func signalled(_ subscription: PlanUpdates.Subscription, within timeout: Duratio
 }
 
 /// Applying stored events: order, idempotence, patient resolution, retries, and resuming after a crash.
-@Suite(.serialized)
 struct WebhookProcessorTests {
     /// The simulator's seeded patient pat-1, as our EHR knows her.
     static let jordan = PatientRecord(ehrPatientID: "p-1001", email: "Jordan.Rivera@patient.example", firstName: "Jordan",
@@ -49,102 +48,102 @@ struct WebhookProcessorTests {
     }
 
     @Test func outOfOrderDeliveriesKeepTheNewestState() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        // Fullscript does not promise order: the cancellation arrives before the activation.
-        let cancelled = PlanEvent.plan(state: "cancelled", updatedAt: "2024-05-02T08:00:00.000Z", message: "Stopped")
-        #expect(try harness.deliver(PlanEvent.body("ev-2", type: "treatment_plan.updated", plan: cancelled)).status == 200)
-        #expect(try harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan())).status == 200)
-        #expect(try await eventually { try await harness.webhookEvents().allSatisfy { $0.contains("|processed|") } })
-        let plans = try await harness.storedPlans()
-        #expect(plans.count == 1)
-        #expect(plans.first?.hasPrefix("tp-1|cancelled|2024-05-02T08:00:00.000Z|Stopped|") == true)
-        #expect(try await harness.webhookEvents().map { $0.components(separatedBy: "|")[0] } == ["ev-2", "ev-1"], "received order")
+        try await withHarness { harness async throws in
+            // Fullscript does not promise order: the cancellation arrives before the activation.
+            let cancelled = PlanEvent.plan(state: "cancelled", updatedAt: "2024-05-02T08:00:00.000Z", message: "Stopped")
+            #expect(try await harness.deliver(PlanEvent.body("ev-2", type: "treatment_plan.updated", plan: cancelled)).status == 200)
+            #expect(try await harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan())).status == 200)
+            #expect(try await eventually { try await harness.webhookEvents().allSatisfy { $0.contains("|processed|") } })
+            let plans = try await harness.storedPlans()
+            #expect(plans.count == 1)
+            #expect(plans.first?.hasPrefix("tp-1|cancelled|2024-05-02T08:00:00.000Z|Stopped|") == true)
+            #expect(try await harness.webhookEvents().map { $0.components(separatedBy: "|")[0] } == ["ev-2", "ev-1"], "received order")
+        }
     }
 
     @Test func recommendationChangesReplaceTheItems() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        #expect(try harness.deliver(PlanEvent.body("ev-1")).status == 200)
-        let changed = PlanEvent.plan(updatedAt: "2024-05-03T00:00:00.000Z").replacingOccurrences(of: "1 capsule", with: "2 capsules")
-        #expect(try harness.deliver(PlanEvent.body("ev-2", type: "treatment_plan.recommendation.updated", plan: changed)).status == 200)
-        #expect(try await eventually { try await harness.storedPlans().first?.contains("2024-05-03") == true })
-        let recommendations = try await harness.application.database.read { try $0.queryFirst("SELECT recommendations FROM treatment_plans")?.string("recommendations") }
-        #expect(recommendations?.contains("2 capsules") == true)
+        try await withHarness { harness async throws in
+            #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
+            let changed = PlanEvent.plan(updatedAt: "2024-05-03T00:00:00.000Z").replacingOccurrences(of: "1 capsule", with: "2 capsules")
+            #expect(try await harness.deliver(PlanEvent.body("ev-2", type: "treatment_plan.recommendation.updated", plan: changed)).status == 200)
+            #expect(try await eventually { try await harness.storedPlans().first?.contains("2024-05-03") == true })
+            let recommendations = try await harness.application.database.read { try $0.queryFirst("SELECT recommendations FROM treatment_plans")?.string("recommendations") }
+            #expect(recommendations?.contains("2 capsules") == true)
+        }
     }
 
     @Test func otherTypesAreRecordedAndIgnored() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        let order = Array(#"{"event":{"id":"ev-order","type":"order.placed","clinic_id":"clinic-1","data":{"order":{"id":"o-1"}}}}"#.utf8)
-        #expect(try harness.deliver(order).status == 200)
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-order|order.placed|ignored|1"] })
-        #expect(try await harness.storedPlans().isEmpty)
+        try await withHarness { harness async throws in
+            let order = Array(#"{"event":{"id":"ev-order","type":"order.placed","clinic_id":"clinic-1","data":{"order":{"id":"o-1"}}}}"#.utf8)
+            #expect(try await harness.deliver(order).status == 200)
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-order|order.placed|ignored|1"] })
+            #expect(try await harness.storedPlans().isEmpty)
+        }
     }
 
     @Test func anUndecodablePlanFailsWithTheReasonOnly() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        let broken = #"{"id":"tp-9","state":"active","personal_message":"private words"}"#
-        #expect(try harness.deliver(PlanEvent.body("ev-bad", plan: broken)).status == 200)
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-bad|treatment_plan.created|failed|1"] })
-        let error = try await harness.application.database.read { try $0.queryFirst("SELECT error FROM webhook_events")?.optionalString("error") }
-        #expect(error?.contains("created_at") == true)
-        #expect(error?.contains("private words") == false)
+        try await withHarness { harness in
+            let broken = #"{"id":"tp-9","state":"active","personal_message":"private words"}"#
+            #expect(try await harness.deliver(PlanEvent.body("ev-bad", plan: broken)).status == 200)
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-bad|treatment_plan.created|failed|1"] })
+            let error = try await harness.application.database.read { try $0.queryFirst("SELECT error FROM webhook_events")?.optionalString("error") }
+            #expect(error?.contains("created_at") == true)
+            #expect(error?.contains("private words") == false)
+        }
     }
 
     @Test func anUnmappedPatientIsResolvedThroughFullscriptAndTheChartIsSignalled() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        try await harness.add(Self.jordan)
-        // Another EHR user connected first; the plan's practitioner (prac-2) is asked first all the same.
-        try harness.connect(session: try harness.signIn("dr-quinn"), as: "prac-1")
-        try harness.connect(session: try harness.signIn("dr-lee"), as: "prac-2")
-        let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.add(Self.jordan)
+            // Another EHR user connected first; the plan's practitioner (prac-2) is asked first all the same.
+            try await harness.connect(session: try await harness.signIn("dr-quinn"), as: "prac-1")
+            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
+            let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
 
-        #expect(try harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan(patient: "pat-1", practitioner: "prac-2"))).status == 200)
-        #expect(try await eventually { try await harness.mapping(of: "p-1001") == "pat-1" })
-        #expect(await signalled(chart))
-        #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
-        let lookups = await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }
-        #expect(lookups.count == 1)
-        let prac2Token = try #require(try await harness.application.vault.connection(for: "dr-lee")?.accessToken)
-        #expect(lookups.first?.bearerToken == prac2Token, "the plan's practitioner's own connection")
+            #expect(try await harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan(patient: "pat-1", practitioner: "prac-2"))).status == 200)
+            #expect(try await eventually { try await harness.mapping(of: "p-1001") == "pat-1" })
+            #expect(await signalled(chart))
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
+            let lookups = await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }
+            #expect(lookups.count == 1)
+            let prac2Token = try #require(try await harness.application.vault.connection(for: "dr-lee")?.accessToken)
+            #expect(lookups.first?.bearerToken == prac2Token, "the plan's practitioner's own connection")
 
-        // A second plan for the same patient needs no lookup.
-        #expect(try harness.deliver(PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2", patient: "pat-1"))).status == 200)
-        #expect(try await eventually { try await harness.application.plans.plans(forEHRPatient: "p-1001").count == 2 })
-        #expect(await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }.count == 1)
+            // A second plan for the same patient needs no lookup.
+            #expect(try await harness.deliver(PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2", patient: "pat-1"))).status == 200)
+            #expect(try await eventually { try await harness.application.plans.plans(forEHRPatient: "p-1001").count == 2 })
+            #expect(await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }.count == 1)
+        }
     }
 
     @Test func withNobodyConnectedThePlanIsKeptAndShowsOnceMapped() async throws {
-        let harness = try await ConnectedHarness()
-        defer { Task { await harness.stop() } }
-        try await harness.add(Self.jordan)
-        #expect(try harness.deliver(PlanEvent.body("ev-1")).status == 200)
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
-        #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").isEmpty)
-        try await harness.application.patients.recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "pat-1", at: Date())
-        #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
+        try await withHarness { harness in
+            try await harness.add(Self.jordan)
+            #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").isEmpty)
+            try await harness.application.patients.recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "pat-1", at: Date())
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
+        }
     }
 
     @Test func replayingAnEventChangesNothing() async throws {
-        let harness = try await ConnectedHarness.sessions()
-        defer { Task { await harness.stop() } }
-        try await harness.add(Self.jordan)
-        try harness.connect(session: try harness.signIn())
-        #expect(try harness.deliver(PlanEvent.body("ev-1")).status == 200)
-        #expect(try await eventually { try await harness.mapping(of: "p-1001") != nil })
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
-        let plans = try await harness.storedPlans()
-        let requests = await harness.sandbox.recordedRequests().count
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.add(Self.jordan)
+            try await harness.connect(session: try await harness.signIn())
+            #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
+            #expect(try await eventually { try await harness.mapping(of: "p-1001") != nil })
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
+            let plans = try await harness.storedPlans()
+            let requests = await harness.sandbox.recordedRequests().count
 
-        _ = try await harness.application.database.write { try $0.execute("UPDATE webhook_events SET status = 'pending'") }
-        let summary = await Self.processor(harness).drain()
-        #expect(summary == .init(applied: 1))
-        #expect(try await harness.storedPlans() == plans, "same state, same change number")
-        #expect(await harness.sandbox.recordedRequests().count == requests, "no second lookup")
-        #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|2"])
+            _ = try await harness.application.database.write { try $0.execute("UPDATE webhook_events SET status = 'pending'") }
+            let summary = await Self.processor(harness).drain()
+            #expect(summary == .init(applied: 1))
+            #expect(try await harness.storedPlans() == plans, "same state, same change number")
+            #expect(await harness.sandbox.recordedRequests().count == requests, "no second lookup")
+            #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|2"])
+        }
     }
 
     /// Jordan known in the EHR but not yet mapped, a practitioner connected, then Fullscript
@@ -152,42 +151,42 @@ struct WebhookProcessorTests {
     static func fullscriptDownForAnUnmappedPatient() async throws -> ConnectedHarness {
         let harness = try await ConnectedHarness.sessions(processWebhooks: false)
         try await harness.add(Self.jordan)
-        try harness.connect(session: try harness.signIn())
+        try await harness.connect(session: try await harness.signIn())
         await harness.sandbox.setFaults([.status(503)])
         return harness
     }
 
     @Test func passingFullscriptFailuresAreRetriedThenGivenUp() async throws {
-        let harness = try await Self.fullscriptDownForAnUnmappedPatient()
-        defer { Task { await harness.stop() } }
-        try await Self.store(harness, PlanEvent.body("ev-1"))
-        let summary = await Self.processor(harness).drain()
-        #expect(summary == .init(failed: 1))
-        #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|failed|5"])
-        let error = try await harness.application.database.read { try $0.queryFirst("SELECT error FROM webhook_events")?.optionalString("error") }
-        #expect(error?.contains("status 503") == true)
-        // The plan itself was kept from the first try; only the patient is still unknown.
-        #expect(try await harness.storedPlans().count == 1)
-        #expect(try await harness.mapping(of: "p-1001") == nil)
+        try await withHarness(try await Self.fullscriptDownForAnUnmappedPatient()) { harness in
+            try await Self.store(harness, PlanEvent.body("ev-1"))
+            let summary = await Self.processor(harness).drain()
+            #expect(summary == .init(failed: 1))
+            #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|failed|5"])
+            let error = try await harness.application.database.read { try $0.queryFirst("SELECT error FROM webhook_events")?.optionalString("error") }
+            #expect(error?.contains("status 503") == true)
+            // The plan itself was kept from the first try; only the patient is still unknown.
+            #expect(try await harness.storedPlans().count == 1)
+            #expect(try await harness.mapping(of: "p-1001") == nil)
+        }
     }
 
     @Test func aRetriedEventSucceedsOnceFullscriptIsBack() async throws {
-        let harness = try await Self.fullscriptDownForAnUnmappedPatient()
-        defer { Task { await harness.stop() } }
-        let processor = Self.processor(harness, firstRetry: .milliseconds(300))
-        try await Self.store(harness, PlanEvent.body("ev-1"))
-        processor.start()
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|1"] })
-        await harness.sandbox.clearFaults()
-        #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|2"] })
-        #expect(try await harness.mapping(of: "p-1001") == "pat-1")
-        await processor.stop()
+        try await withHarness(try await Self.fullscriptDownForAnUnmappedPatient()) { harness in
+            let processor = Self.processor(harness, firstRetry: .milliseconds(300))
+            try await Self.store(harness, PlanEvent.body("ev-1"))
+            processor.start()
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|1"] })
+            await harness.sandbox.clearFaults()
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|2"] })
+            #expect(try await harness.mapping(of: "p-1001") == "pat-1")
+            await processor.stop()
+        }
     }
 
     @Test func anEventStoredBeforeACrashIsAppliedAtTheNextStart() async throws {
         // The server takes the delivery but dies before processing it (no processor running).
         let harness = try await ConnectedHarness(processWebhooks: false)
-        #expect(try harness.deliver(PlanEvent.body("ev-1")).status == 200)
+        #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
         // One written straight into the inbox, as if the crash came between two deliveries.
         try await Self.store(harness, PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2")))
         #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|0", "ev-2|treatment_plan.created|pending|0"])
@@ -211,25 +210,25 @@ struct WebhookProcessorTests {
     }
 
     @Test func theSimulatorsActivateButtonReachesTheChart() async throws {
-        let harness = try await ConnectedHarness(identity: nil, deliverWebhooks: true)
-        defer { Task { await harness.stop() } }
-        try await harness.add(RecommendRoutesTests.jordan)
-        let session = try harness.signIn()
-        try harness.connect(session: session)
-        // The mapping comes from the click; the subscription is the chart open on that patient.
-        let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
-        try await harness.recommendAndActivate(session: session, message: "Start tomorrow")
+        try await withHarness(identity: nil, deliverWebhooks: true) { harness in
+            try await harness.add(RecommendRoutesTests.jordan)
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            // The mapping comes from the click; the subscription is the chart open on that patient.
+            let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
+            try await harness.recommendAndActivate(session: session, message: "Start tomorrow")
 
-        #expect(await signalled(chart))
-        let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001")
-        #expect(plans.map(\.state) == ["active"])
-        #expect(plans.first?.personalMessage == "Start tomorrow")
-        #expect(plans.first?.invitationURL?.hasSuffix("/invitation") == true)
-        #expect(plans.first?.practitionerID == "prac-1")
-        // The chart hears before the event is marked done; the mark follows.
-        #expect(try await eventually {
-            let events = try await harness.webhookEvents()
-            return events.count == 1 && events[0].hasSuffix("|treatment_plan.created|processed|1")
-        })
+            #expect(await signalled(chart))
+            let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001")
+            #expect(plans.map(\.state) == ["active"])
+            #expect(plans.first?.personalMessage == "Start tomorrow")
+            #expect(plans.first?.invitationURL?.hasSuffix("/invitation") == true)
+            #expect(plans.first?.practitionerID == "prac-1")
+            // The chart hears before the event is marked done; the mark follows.
+            #expect(try await eventually {
+                let events = try await harness.webhookEvents()
+                return events.count == 1 && events[0].hasSuffix("|treatment_plan.created|processed|1")
+            })
+        }
     }
 }

@@ -6,8 +6,8 @@ struct DynamicLinkRoutesTests {
 
     @Test func aNameWithoutEmailIs422() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            let response = try sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"first_name":"Ada"}}"#, token: token)
+            let token = try await sandbox.accessToken("prac-1")
+            let response = try await sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"first_name":"Ada"}}"#, token: token)
             #expect(response.status == 422)
             #expect(try sandbox.json(response)["error"]?.text == #"["Last name can't be blank", "Email can't be blank", "Email is invalid"]"#)
         }
@@ -15,19 +15,19 @@ struct DynamicLinkRoutesTests {
 
     @Test func practitionerIsRequiredAndAPractitionerActsOnlyAsThemself() async throws {
         try await withSandbox { sandbox in
-            let practitioner = try sandbox.accessToken("prac-1")
-            let staff = try sandbox.accessToken("staff-1")
-            #expect(try sandbox.send("POST", path, body: #"{"treatment_plan":{}}"#, token: practitioner).status == 422)
-            #expect(try sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-2"}}"#, token: practitioner).status == 422)
-            #expect(try sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"staff-1"}}"#, token: staff).status == 422)
-            #expect(try sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-2"}}"#, token: staff).status == 200)
+            let practitioner = try await sandbox.accessToken("prac-1")
+            let staff = try await sandbox.accessToken("staff-1")
+            #expect(try await sandbox.send("POST", path, body: #"{"treatment_plan":{}}"#, token: practitioner).status == 422)
+            #expect(try await sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-2"}}"#, token: practitioner).status == 422)
+            #expect(try await sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"staff-1"}}"#, token: staff).status == 422)
+            #expect(try await sandbox.send("POST", path, body: #"{"treatment_plan":{"practitioner_id":"prac-2"}}"#, token: staff).status == 200)
         }
     }
 
     @Test func createsAnUnknownPatientAndRecordsTheWelcomeEmail() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            let response = try sandbox.send("POST", path, body: """
+            let token = try await sandbox.accessToken("prac-1")
+            let response = try await sandbox.send("POST", path, body: """
                 {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"new.person@patient.example","first_name":"New","last_name":"Person"}}
                 """, token: token)
             #expect(response.status == 200)
@@ -35,19 +35,19 @@ struct DynamicLinkRoutesTests {
             let patientID = try #require(links["patient_id"]?.text)
             #expect(links["redirect_url"]?.text?.hasPrefix("http://sandbox.test/sandbox/plans/") == true)
             #expect(await sandbox.sandbox.recordedEmails() == [RecordedEmail(to: "new.person@patient.example", patientID: patientID)])
-            let patient = try sandbox.send("GET", "/api/clinic/patients/\(patientID)", token: token)
+            let patient = try await sandbox.send("GET", "/api/clinic/patients/\(patientID)", token: token)
             #expect(try sandbox.json(patient)["patient"]?["last_name"]?.text == "Person")
         }
     }
 
     @Test func matchesAnExistingPatientByEmailWithoutEmailing() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            let response = try sandbox.send("POST", path, body: """
+            let token = try await sandbox.accessToken("prac-1")
+            let response = try await sandbox.send("POST", path, body: """
                 {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"Jordan.Rivera@patient.example"}}
                 """, token: token)
             #expect(try sandbox.json(response)["dynamic_links"]?["patient_id"]?.text == "pat-1")
-            let quiet = try sandbox.send("POST", path, body: """
+            let quiet = try await sandbox.send("POST", path, body: """
                 {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"quiet@patient.example","first_name":"Q","last_name":"Uiet","send_welcome_email":"false"}}
                 """, token: token)
             #expect(quiet.status == 200)
@@ -57,11 +57,11 @@ struct DynamicLinkRoutesTests {
 
     @Test func everyClickGetsAFreshURL() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
+            let token = try await sandbox.accessToken("prac-1")
             let body = #"{"treatment_plan":{"practitioner_id":"prac-1"}}"#
-            let first = try sandbox.json(sandbox.send("POST", path, body: body, token: token))["dynamic_links"]?["redirect_url"]?.text
-            let second = try sandbox.json(sandbox.send("POST", path, body: body, token: token))["dynamic_links"]?["redirect_url"]?.text
-            let generic = try sandbox.json(sandbox.send("GET", path, token: token))["redirect_url"]?.text
+            let first = try await sandbox.json(sandbox.send("POST", path, body: body, token: token))["dynamic_links"]?["redirect_url"]?.text
+            let second = try await sandbox.json(sandbox.send("POST", path, body: body, token: token))["dynamic_links"]?["redirect_url"]?.text
+            let generic = try await sandbox.json(sandbox.send("GET", path, token: token))["redirect_url"]?.text
             #expect(first != nil && second != nil && generic != nil)
             #expect(Set([first, second, generic]).count == 3)
         }

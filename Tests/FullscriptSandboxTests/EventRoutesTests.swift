@@ -4,18 +4,18 @@ import Testing
 
 struct EventRoutesTests {
     /// Activates a fresh draft plan for pat-1 as prac-1 and returns its id.
-    private func activate(_ sandbox: Harness, token: String) throws -> String {
-        let path = try sandbox.draftPlanPath(token: token)
-        #expect(try sandbox.send("POST", path + "/activate", body: "patient_id=pat-1", contentType: "application/x-www-form-urlencoded").status == 303)
+    private func activate(_ sandbox: Harness, token: String) async throws -> String {
+        let path = try await sandbox.draftPlanPath(token: token)
+        #expect(try await sandbox.send("POST", path + "/activate", body: "patient_id=pat-1", contentType: "application/x-www-form-urlencoded").status == 303)
         return String(path.split(separator: "/").last!)
     }
 
     @Test func activationsAreListedAsPlanEventsWithThePlan() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            let first = try activate(sandbox, token: token)
-            let second = try activate(sandbox, token: token)
-            let list = try sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: token))
+            let token = try await sandbox.accessToken("prac-1")
+            let first = try await activate(sandbox, token: token)
+            let second = try await activate(sandbox, token: token)
+            let list = try await sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: token))
             let events = try #require(list["events"]).array
             #expect(events.map { $0["data"]?["treatment_plan"]?["id"]?.text } == [first, second])
             #expect(events.allSatisfy { $0["type"]?.text == "treatment_plan.created" && $0["clinic_id"]?.text == "clinic-1" })
@@ -23,50 +23,50 @@ struct EventRoutesTests {
             #expect(list["meta"]?["total_count"]?.text == "2")
 
             let id = try #require(events.first?["id"]?.text)
-            let one = try sandbox.json(sandbox.send("GET", "/api/events/\(id)", token: token))
+            let one = try await sandbox.json(sandbox.send("GET", "/api/events/\(id)", token: token))
             #expect(one["event"]?["id"]?.text == id)
-            #expect(try sandbox.send("GET", "/api/events/nope", token: token).status == 404)
-            #expect(try sandbox.send("GET", "/api/events/treatment_plans").status == 401)
+            #expect(try await sandbox.send("GET", "/api/events/nope", token: token).status == 404)
+            #expect(try await sandbox.send("GET", "/api/events/treatment_plans").status == 401)
         }
     }
 
     @Test func filtersByDateAndTypeAndPaginates() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            for _ in 0..<3 { _ = try activate(sandbox, token: token) }
-            func count(_ query: String) throws -> Int {
-                try #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans?" + query, token: token))["events"]).array.count
+            let token = try await sandbox.accessToken("prac-1")
+            for _ in 0..<3 { _ = try await activate(sandbox, token: token) }
+            func count(_ query: String) async throws -> Int {
+                try await #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans?" + query, token: token))["events"]).array.count
             }
             let hourAgo = Timestamp.iso(Date().addingTimeInterval(-3600))
             let hourAhead = Timestamp.iso(Date().addingTimeInterval(3600))
-            #expect(try count("created_at=%3E\(hourAgo)") == 3)
-            #expect(try count("created_at=%3E\(hourAhead)") == 0)
-            #expect(try count("created_at=%3C\(hourAgo)") == 0)
-            #expect(try count("created_at=\(hourAgo)..\(hourAhead)") == 3)
-            #expect(try count("event_type=treatment_plan.updated") == 0)
-            #expect(try count("event_type=treatment_plan.created&page%5Bsize%5D=2&page%5Bnumber%5D=2") == 1)
-            #expect(try sandbox.send("GET", "/api/events/treatment_plans?created_at=yesterday", token: token).status == 400)
-            let descending = try #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans?order_by=DESC", token: token))["events"]).array
+            #expect(try await count("created_at=%3E\(hourAgo)") == 3)
+            #expect(try await count("created_at=%3E\(hourAhead)") == 0)
+            #expect(try await count("created_at=%3C\(hourAgo)") == 0)
+            #expect(try await count("created_at=\(hourAgo)..\(hourAhead)") == 3)
+            #expect(try await count("event_type=treatment_plan.updated") == 0)
+            #expect(try await count("event_type=treatment_plan.created&page%5Bsize%5D=2&page%5Bnumber%5D=2") == 1)
+            #expect(try await sandbox.send("GET", "/api/events/treatment_plans?created_at=yesterday", token: token).status == 400)
+            let descending = try await #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans?order_by=DESC", token: token))["events"]).array
             #expect(descending.first?["data"]?["treatment_plan"]?["id"]?.text == "plan-3")
         }
     }
 
     @Test func eventsOlderThanThirtyDaysAreGone() async throws {
         try await withSandbox { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            _ = try activate(sandbox, token: token)
+            let token = try await sandbox.accessToken("prac-1")
+            _ = try await activate(sandbox, token: token)
             await sandbox.sandbox.advanceClock(by: 31 * 24 * 3600)
-            let fresh = try sandbox.accessToken("prac-1")
-            #expect(try #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: fresh))["events"]).array.isEmpty)
+            let fresh = try await sandbox.accessToken("prac-1")
+            #expect(try await #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: fresh))["events"]).array.isEmpty)
         }
     }
 
     @Test func theWebhookCarriesTheSameEventAsTheEventsAPI() async throws {
         let recorder = WebhookRecorder()
         try await withRecordedWebhooks(recorder) { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            _ = try activate(sandbox, token: token)
-            let listed = try #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: token))["events"]?.array.first)
+            let token = try await sandbox.accessToken("prac-1")
+            _ = try await activate(sandbox, token: token)
+            let listed = try await #require(sandbox.json(sandbox.send("GET", "/api/events/treatment_plans", token: token))["events"]?.array.first)
             let delivered = try #require(JSON.parse(await recorder.deliveries.last?.body ?? [])?["event_payload"]?["event"])
             // Same event, not a copy with its own id: an app reading both sees it once.
             for path in [["id"], ["type"], ["created_at"], ["data", "treatment_plan", "id"], ["data", "treatment_plan", "updated_at"]] {

@@ -6,16 +6,16 @@ import Testing
 struct OAuthRoutesTests {
     @Test func authorizeRefusesUnregisteredRedirectURIAndUnknownClient() async throws {
         try await withSandbox { sandbox in
-            let wrongURI = try sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped("http://evil.test/cb"))&response_type=code")
+            let wrongURI = try await sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped("http://evil.test/cb"))&response_type=code")
             #expect(wrongURI.status == 404)
-            let wrongClient = try sandbox.send("GET", "/api/oauth/authorize?client_id=other&redirect_uri=\(escaped(callback))&response_type=code")
+            let wrongClient = try await sandbox.send("GET", "/api/oauth/authorize?client_id=other&redirect_uri=\(escaped(callback))&response_type=code")
             #expect(wrongClient.status == 404)
         }
     }
 
     @Test func authorizePageOffersEverySeededUser() async throws {
         try await withSandbox { sandbox in
-            let page = try sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=s1")
+            let page = try await sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=s1")
             #expect(page.status == 200)
             #expect(page.header("content-type")?.hasPrefix("text/html") == true)
             for user in sandbox.sandbox.seededUsers {
@@ -28,10 +28,10 @@ struct OAuthRoutesTests {
     @Test func decisionRedirectsWithCodeOrAccessDenied() async throws {
         try await withSandbox { sandbox in
             let form = "client_id=sandbox-client&redirect_uri=\(escaped(callback))&state=abc&user_id=staff-1&decision="
-            let denied = try sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "deny", contentType: "application/x-www-form-urlencoded")
+            let denied = try await sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "deny", contentType: "application/x-www-form-urlencoded")
             #expect(denied.status == 302)
             #expect(denied.header("location") == callback + "?error=access_denied&state=abc")
-            let approved = try sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "approve", contentType: "application/x-www-form-urlencoded")
+            let approved = try await sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "approve", contentType: "application/x-www-form-urlencoded")
             #expect(approved.status == 302)
             #expect(approved.header("location")?.hasPrefix(callback + "?code=") == true)
             #expect(approved.header("location")?.hasSuffix("&state=abc") == true)
@@ -40,7 +40,7 @@ struct OAuthRoutesTests {
 
     @Test func autoApproveRedirectsWithCodeAndState() async throws {
         try await withSandbox { sandbox in
-            let response = try sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=st%20ate&auto_approve=prac-1")
+            let response = try await sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=st%20ate&auto_approve=prac-1")
             #expect(response.status == 302)
             let location = try #require(response.header("location"))
             let items = try #require(URLComponents(string: location)?.queryItems)
@@ -51,7 +51,7 @@ struct OAuthRoutesTests {
 
     @Test func codeExchangeAnswersTheOAuthWrapper() async throws {
         try await withSandbox { sandbox in
-            let oauth = try sandbox.connect("staff-1")
+            let oauth = try await sandbox.connect("staff-1")
             #expect(oauth["token_type"]?.text == "Bearer")
             #expect(oauth["expires_in"]?.text == "7200")
             #expect(oauth["scope"]?.text == OAuthRoutes.scope)
@@ -66,24 +66,24 @@ struct OAuthRoutesTests {
 
     @Test func codesAreSingleUseAndBoundToTheirRedirectURI() async throws {
         try await withSandbox { sandbox in
-            let code = try sandbox.code(for: "prac-1")
-            func exchange(redirectURI: String) throws -> TestResponseSummary {
-                let response = try sandbox.send("POST", "/api/oauth/token", body: """
+            let code = try await sandbox.code(for: "prac-1")
+            func exchange(redirectURI: String) async throws -> TestResponseSummary {
+                let response = try await sandbox.send("POST", "/api/oauth/token", body: """
                     {"grant_type":"authorization_code","client_id":"sandbox-client","client_secret":"sandbox-secret","code":"\(code)","redirect_uri":"\(redirectURI)"}
                     """)
                 return TestResponseSummary(status: response.status, error: try sandbox.json(response)["error"]?.text)
             }
-            #expect(try exchange(redirectURI: "http://other.test/cb") == TestResponseSummary(status: 400, error: "invalid_grant"))
-            #expect(try exchange(redirectURI: callback).status == 200)
-            #expect(try exchange(redirectURI: callback) == TestResponseSummary(status: 400, error: "invalid_grant"))
+            #expect(try await exchange(redirectURI: "http://other.test/cb") == TestResponseSummary(status: 400, error: "invalid_grant"))
+            #expect(try await exchange(redirectURI: callback).status == 200)
+            #expect(try await exchange(redirectURI: callback) == TestResponseSummary(status: 400, error: "invalid_grant"))
         }
     }
 
     @Test func codesExpireAfterTenMinutes() async throws {
         try await withSandbox { sandbox in
-            let code = try sandbox.code(for: "prac-1")
+            let code = try await sandbox.code(for: "prac-1")
             await sandbox.sandbox.advanceClock(by: 601)
-            let response = try sandbox.send("POST", "/api/oauth/token", body: """
+            let response = try await sandbox.send("POST", "/api/oauth/token", body: """
                 {"grant_type":"authorization_code","client_id":"sandbox-client","client_secret":"sandbox-secret","code":"\(code)","redirect_uri":"\(callback)"}
                 """)
             #expect(response.status == 400)
@@ -93,8 +93,8 @@ struct OAuthRoutesTests {
 
     @Test func wrongClientSecretIsInvalidClient() async throws {
         try await withSandbox { sandbox in
-            let code = try sandbox.code(for: "prac-1")
-            let response = try sandbox.send("POST", "/api/oauth/token", body: """
+            let code = try await sandbox.code(for: "prac-1")
+            let response = try await sandbox.send("POST", "/api/oauth/token", body: """
                 {"grant_type":"authorization_code","client_id":"sandbox-client","client_secret":"nope","code":"\(code)","redirect_uri":"\(callback)"}
                 """)
             #expect(response.status == 401)
@@ -104,8 +104,8 @@ struct OAuthRoutesTests {
 
     @Test func acceptsFormEncodedTokenRequests() async throws {
         try await withSandbox { sandbox in
-            let code = try sandbox.code(for: "prac-2")
-            let response = try sandbox.send(
+            let code = try await sandbox.code(for: "prac-2")
+            let response = try await sandbox.send(
                 "POST", "/api/oauth/token",
                 body: "grant_type=authorization_code&client_id=sandbox-client&client_secret=sandbox-secret&code=\(code)&redirect_uri=\(escaped(callback))",
                 contentType: "application/x-www-form-urlencoded"
@@ -117,39 +117,39 @@ struct OAuthRoutesTests {
 
     @Test func oldRefreshTokenWorksUntilTheNewAccessTokenIsUsed() async throws {
         try await withSandbox { sandbox in
-            let first = try sandbox.connect("prac-1")
+            let first = try await sandbox.connect("prac-1")
             let oldRefresh = try #require(first["refresh_token"]?.text)
-            func refresh(_ token: String) throws -> TestResponse {
-                try sandbox.send("POST", "/api/oauth/token", body: """
+            func refresh(_ token: String) async throws -> TestResponse {
+                try await sandbox.send("POST", "/api/oauth/token", body: """
                     {"grant_type":"refresh_token","client_id":"sandbox-client","client_secret":"sandbox-secret","refresh_token":"\(token)"}
                     """)
             }
-            let lost = try refresh(oldRefresh)
+            let lost = try await refresh(oldRefresh)
             #expect(lost.status == 200)
-            let retried = try refresh(oldRefresh)
+            let retried = try await refresh(oldRefresh)
             #expect(retried.status == 200)
             let newAccess = try #require(sandbox.json(retried)["oauth"]?["access_token"]?.text)
             let newRefresh = try #require(sandbox.json(retried)["oauth"]?["refresh_token"]?.text)
             #expect(newRefresh != oldRefresh)
-            #expect(try sandbox.send("GET", "/api/clinic", token: newAccess).status == 200)
-            let afterUse = try refresh(oldRefresh)
+            #expect(try await sandbox.send("GET", "/api/clinic", token: newAccess).status == 200)
+            let afterUse = try await refresh(oldRefresh)
             #expect(afterUse.status == 400)
             #expect(try sandbox.json(afterUse)["error"]?.text == "invalid_grant")
-            #expect(try refresh(newRefresh).status == 200)
+            #expect(try await refresh(newRefresh).status == 200)
             #expect(await sandbox.sandbox.tokenRefreshCount() == 3)
         }
     }
 
     @Test func revokeStopsBothTokensOfThePair() async throws {
         try await withSandbox { sandbox in
-            let oauth = try sandbox.connect("prac-1")
+            let oauth = try await sandbox.connect("prac-1")
             let access = try #require(oauth["access_token"]?.text)
             let refresh = try #require(oauth["refresh_token"]?.text)
-            let revoked = try sandbox.send("POST", "/api/oauth/revoke", body: #"{"client_id":"sandbox-client","client_secret":"sandbox-secret","token":"\#(refresh)"}"#)
+            let revoked = try await sandbox.send("POST", "/api/oauth/revoke", body: #"{"client_id":"sandbox-client","client_secret":"sandbox-secret","token":"\#(refresh)"}"#)
             #expect(revoked.status == 200)
             #expect(revoked.text == "{}")
-            #expect(try sandbox.send("GET", "/api/clinic", token: access).status == 401)
-            let again = try sandbox.send("POST", "/api/oauth/token", body: """
+            #expect(try await sandbox.send("GET", "/api/clinic", token: access).status == 401)
+            let again = try await sandbox.send("POST", "/api/oauth/token", body: """
                 {"grant_type":"refresh_token","client_id":"sandbox-client","client_secret":"sandbox-secret","refresh_token":"\(refresh)"}
                 """)
             #expect(again.status == 400)

@@ -6,40 +6,38 @@ import Testing
 
 let callback = "http://127.0.0.1:9999/callback"
 
-/// A sandbox on an ephemeral port, driven with raw HTTP.
+/// A sandbox driven with raw HTTP, through its routes (`.router`) or on an ephemeral port (`.live`).
 struct Harness {
     let sandbox: FullscriptSandbox
-    let port: Int
+    let transport: TestTransport
 
     func send(_ method: String, _ target: String, body: String? = nil, token: String? = nil,
-              contentType: String = "application/json") throws -> TestResponse {
-        let client = try TestClient(port: port)
+              contentType: String = "application/json") async throws -> TestResponse {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: sandbox.test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let body { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\n" }
-        client.send(head + "\r\n" + (body ?? ""))
-        return try client.readResponse()
+        return try await transport.execute(head + "\r\n" + (body ?? ""))
     }
 
     /// The code from an auto-approved authorize redirect.
-    func code(for userID: String, state: String = "xyz") throws -> String {
-        let response = try send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=\(state)&auto_approve=\(userID)")
+    func code(for userID: String, state: String = "xyz") async throws -> String {
+        let response = try await send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=\(state)&auto_approve=\(userID)")
         let location = try #require(response.header("location"))
         return try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
     }
 
     /// The `oauth` object of a code exchange.
-    func connect(_ userID: String) throws -> JSON {
-        let code = try code(for: userID)
-        let response = try send("POST", "/api/oauth/token", body: """
+    func connect(_ userID: String) async throws -> JSON {
+        let code = try await code(for: userID)
+        let response = try await send("POST", "/api/oauth/token", body: """
             {"grant_type":"authorization_code","client_id":"sandbox-client","client_secret":"sandbox-secret","code":"\(code)","redirect_uri":"\(callback)"}
             """)
         #expect(response.status == 200)
         return try #require(json(response)["oauth"])
     }
 
-    func accessToken(_ userID: String) throws -> String {
-        try #require(connect(userID)["access_token"]?.text)
+    func accessToken(_ userID: String) async throws -> String {
+        try await #require(connect(userID)["access_token"]?.text)
     }
 
     func json(_ response: TestResponse) throws -> JSON {
@@ -47,8 +45,8 @@ struct Harness {
     }
 
     /// A draft link for pat-1 as prac-1; answers the plan page's path.
-    func draftPlanPath(token: String) throws -> String {
-        let response = try send("POST", "/api/clinic/dynamic_links/treatment_plans", body: """
+    func draftPlanPath(token: String) async throws -> String {
+        let response = try await send("POST", "/api/clinic/dynamic_links/treatment_plans", body: """
             {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"jordan.rivera@patient.example"}}
             """, token: token)
         let url = try #require(json(response)["dynamic_links"]?["redirect_url"]?.text)
@@ -61,6 +59,7 @@ func escaped(_ text: String) -> String {
 }
 
 func withSandbox(
+    mode: TestMode = .router,
     configure: (inout SandboxConfiguration) -> Void = { _ in },
     webhookSender: WebhookSender? = nil,
     _ body: (Harness) async throws -> Void
@@ -70,8 +69,13 @@ func withSandbox(
     let sandbox = FullscriptSandbox(configuration: configuration, webhookSender: webhookSender)
     let router = Router()
     sandbox.register(on: router)
-    try await withServer(router: router) { server in
-        try await body(Harness(sandbox: sandbox, port: server.port))
+    switch mode {
+    case .router:
+        try await body(Harness(sandbox: sandbox, transport: .router(router.table())))
+    case .live:
+        try await withServer(router: router) { server in
+            try await body(Harness(sandbox: sandbox, transport: .live(port: server.port)))
+        }
     }
 }
 

@@ -37,11 +37,11 @@ struct WebhookDeliveryTests {
     @Test func noWebhookWhenNoUserTokenIsUnrevoked() async throws {
         let recorder = WebhookRecorder()
         try await withRecordedWebhooks(recorder) { sandbox in
-            let token = try sandbox.accessToken("prac-1")
-            let url = try #require(sandbox.json(sandbox.send("GET", "/api/clinic/dynamic_links/treatment_plans", token: token))["redirect_url"]?.text)
+            let token = try await sandbox.accessToken("prac-1")
+            let url = try await #require(sandbox.json(sandbox.send("GET", "/api/clinic/dynamic_links/treatment_plans", token: token))["redirect_url"]?.text)
             await sandbox.sandbox.revokeAllTokens(ofUser: "prac-1")
             let path = try #require(URLComponents(string: url)?.path)
-            let status = try sandbox.send("POST", path + "/activate", body: "patient_id=pat-2", contentType: "application/x-www-form-urlencoded").status
+            let status = try await sandbox.send("POST", path + "/activate", body: "patient_id=pat-2", contentType: "application/x-www-form-urlencoded").status
             #expect(status == 303)
         }
         #expect(await recorder.deliveries.isEmpty)

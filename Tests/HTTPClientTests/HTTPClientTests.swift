@@ -5,9 +5,9 @@ import ServerTesting
 import Testing
 
 /// Plain HTTP against our own server on loopback: framing, pooling, limits, timeouts and retries.
-@Suite(.serialized)
 struct HTTPClientTests {
-    static func router(hits: HitCounter = HitCounter(), failuresBeforeSuccess: Int = 0) -> Router {
+    /// `gate` holds `/slow` until the test opens it.
+    static func router(hits: HitCounter = HitCounter(), failuresBeforeSuccess: Int = 0, gate: TestGate = TestGate()) -> Router {
         let router = Router()
         router.get("/hello") { _ in .text("hello") }
         router.post("/echo", body: .standard) { request in
@@ -33,9 +33,9 @@ struct HTTPClientTests {
             })
         }
         router.get("/slow") { _ in
-            // Long enough that a client ending at a 300 ms deadline is told apart from one that
-            // waited, even on a machine busy with other work.
-            try await Task.sleep(for: .seconds(3))
+            // Answers only once the test says so: a client that gives up at its deadline is told apart from
+            // one that waited however busy the machine is, and nobody waits for a fixed time.
+            await gate.pass()
             return .text("slow")
         }
         router.get("/flaky") { _ in
@@ -138,14 +138,22 @@ struct HTTPClientTests {
     }
 
     @Test func concurrentCallsStayWithinThePerOriginBound() async throws {
-        try await withServer(router: Self.router()) { server in
+        let gate = TestGate()
+        defer { gate.open() }
+        let submitted = HitCounter()
+        try await withServer(router: Self.router(gate: gate)) { server in
             try await withClient({ $0.maxConnectionsPerOrigin = 2 }) { client in
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<6 {
                         group.addTask {
-                            try await client.execute(request(port: server.port, "/slow"), deadline: .seconds(30)).head.status.code
+                            submitted.hit()
+                            return try await client.execute(request(port: server.port, "/slow"), deadline: .seconds(30)).head.status.code
                         }
                     }
+                    // Every call is made while the first two hold both connections; then they all go through.
+                    #expect(await eventually { submitted.value == 6 })
+                    #expect(await gate.waitForArrivals(2))
+                    gate.open()
                     for try await status in group { #expect(status == 200) }
                 }
                 #expect(client.connectionsOpened == 2)
@@ -154,12 +162,16 @@ struct HTTPClientTests {
     }
 
     @Test func waitingForAConnectionEndsAtTheDeadline() async throws {
-        try await withServer(router: Self.router()) { server in
-            try await withClient({ $0.maxConnectionsPerOrigin = 1 }) { client in
+        let gate = TestGate()
+        defer { gate.open() }
+        try await withServer(router: Self.router(gate: gate)) { server in
+            try await withClient({ $0.maxConnectionsPerOrigin = 1 }) { client async throws in
                 async let slow = client.execute(request(port: server.port, "/slow"), deadline: .seconds(15))
-                try await Task.sleep(for: .milliseconds(100))
+                // The slow call has the only connection once its handler runs.
+                #expect(await gate.waitForArrivals(1))
                 let error = await failure { _ = try await client.execute(request(port: server.port, "/hello"), deadline: .milliseconds(200)) }
                 #expect(error == .deadlineExceeded)
+                gate.open()
                 #expect(try await slow.head.status == .ok)
             }
         }
@@ -181,21 +193,27 @@ struct HTTPClientTests {
     }
 
     @Test func timesOutWhenTheServerGoesQuiet() async throws {
-        try await withServer(router: Self.router()) { server in
+        let gate = TestGate()
+        defer { gate.open() }
+        try await withServer(router: Self.router(gate: gate)) { server in
             try await withClient({ $0.readTimeout = .milliseconds(200) }) { client in
                 let error = await failure { _ = try await client.execute(request(port: server.port, "/slow"), deadline: .seconds(5)) }
                 #expect(error == .timedOut)
+                gate.open()
             }
         }
     }
 
     @Test func endsAtTheDeadline() async throws {
-        try await withServer(router: Self.router()) { server in
+        let gate = TestGate()
+        defer { gate.open() }
+        try await withServer(router: Self.router(gate: gate)) { server in
             try await withClient { client in
                 let started = ContinuousClock.now
                 let error = await failure { _ = try await client.execute(request(port: server.port, "/slow"), deadline: .milliseconds(300)) }
                 #expect(error == .deadlineExceeded)
                 #expect(ContinuousClock.now - started < .seconds(2))
+                gate.open()
             }
         }
     }
@@ -249,7 +267,8 @@ struct HTTPClientTests {
         try await withServer(configuration, router: Self.router()) { server in
             try await withClient { client in
                 _ = try await client.execute(request(port: server.port, "/hello"), deadline: .seconds(5))
-                try await Task.sleep(for: .milliseconds(400))
+                // The server's idle timer closes the connection: wait for that, not for a time.
+                #expect(await eventually { server.openConnections == 0 })
                 let response = try await client.execute(request(port: server.port, "/hello"), deadline: .seconds(5))
                 #expect(response.head.status == .ok)
                 #expect(client.connectionsOpened == 2)
@@ -261,8 +280,8 @@ struct HTTPClientTests {
         try await withServer(router: Self.router()) { server in
             try await withClient({ $0.idleConnectionTimeout = .milliseconds(100) }) { client in
                 _ = try await client.execute(request(port: server.port, "/hello"), deadline: .seconds(5))
-                try await Task.sleep(for: .milliseconds(400))
-                #expect(server.openConnections == 0)
+                // The client's idle timer closes its connection, which the server sees go.
+                #expect(await eventually { server.openConnections == 0 })
                 _ = try await client.execute(request(port: server.port, "/hello"), deadline: .seconds(5))
                 #expect(client.connectionsOpened == 2)
             }

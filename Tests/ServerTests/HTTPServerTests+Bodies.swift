@@ -17,21 +17,21 @@ extension HTTPServerTests {
         ]
         try await withServer(Self.shortTimeouts(), router: Self.echoRouter) { server in
             for (request, status) in cases {
-                let client = try TestClient(port: server.port, timeoutSeconds: 2)
+                let client = try await TestClient(port: server.port, timeoutSeconds: 2)
                 let start = ContinuousClock.now
-                client.send(request)
-                let response = try client.readResponse()
+                await client.send(request)
+                let response = try await client.readResponse()
                 #expect(response.status == status, "\(request.prefix(40))")
                 #expect(response.header("connection") == "close")
                 #expect(response.text == (status == 404 ? "Not Found" : "Method Not Allowed"))
                 if status == 405 { #expect(response.header("allow") == "GET, HEAD") }
-                #expect(client.isClosedByServer())
+                #expect(await client.isClosedByServer())
                 #expect(ContinuousClock.now - start < .milliseconds(1000))
             }
             // Without a body nothing changes: the 404 keeps the connection.
-            let client = try TestClient(port: server.port, timeoutSeconds: 2)
-            client.send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-            let response = try client.readResponse()
+            let client = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await client.send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = try await client.readResponse()
             #expect(response.status == 404)
             #expect(response.header("connection") == nil)
         }
@@ -42,13 +42,13 @@ extension HTTPServerTests {
         let router = Self.echoRouter
         router.post("/nobody") { _ in .text("never") }
         try await withServer(Self.shortTimeouts(), router: router) { server in
-            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            let client = try await TestClient(port: server.port, timeoutSeconds: 2)
             let start = ContinuousClock.now
-            client.send("POST /nobody HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n")
-            let response = try client.readResponse()
+            await client.send("POST /nobody HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n")
+            let response = try await client.readResponse()
             #expect(response.status == 413)
             #expect(response.header("connection") == "close")
-            #expect(client.isClosedByServer())
+            #expect(await client.isClosedByServer())
             #expect(ContinuousClock.now - start < .milliseconds(1000))
         }
     }
@@ -61,51 +61,51 @@ extension HTTPServerTests {
         configuration.maxBufferedBodyBytes = 100
         try await withServer(configuration, router: Self.echoRouter) { server in
             // Holds 80 of the 100 from its head on; the 100 Continue shows the head was taken.
-            let holder = try TestClient(port: server.port, timeoutSeconds: 2)
-            holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nExpect: 100-continue\r\n\r\n")
-            #expect(try holder.readResponse().status == 100)
+            let holder = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await holder.readResponse().status == 100)
 
-            let declared = try TestClient(port: server.port, timeoutSeconds: 2)
-            declared.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
-            try expectBusy(declared)
+            let declared = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await declared.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+            try await expectBusy(declared)
 
             // A chunked body is counted as it arrives: the first 10 bytes fit, the next 20 do not.
-            let chunked = try TestClient(port: server.port, timeoutSeconds: 2)
-            chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n")
-            chunked.send("14\r\n" + String(repeating: "c", count: 20) + "\r\n0\r\n\r\n")
-            try expectBusy(chunked)
+            let chunked = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n")
+            await chunked.send("14\r\n" + String(repeating: "c", count: 20) + "\r\n0\r\n\r\n")
+            try await expectBusy(chunked)
 
             // 20 fit only if the refused chunked request gave its 10 back; twice, so the first gave its 20 back.
-            let small = try TestClient(port: server.port, timeoutSeconds: 2)
+            let small = try await TestClient(port: server.port, timeoutSeconds: 2)
             for _ in 0..<2 {
-                small.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + String(repeating: "s", count: 20))
-                #expect(try small.readResponse().status == 200)
+                await small.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + String(repeating: "s", count: 20))
+                #expect(try await small.readResponse().status == 200)
             }
 
-            holder.send(String(repeating: "h", count: 80))
-            #expect(try holder.readResponse().text.count == 80)
+            await holder.send(String(repeating: "h", count: 80))
+            #expect(try await holder.readResponse().text.count == 80)
 
             // A client that gives up mid-body: its connection closes, and its reservation with it.
-            let quitter = try TestClient(port: server.port, timeoutSeconds: 2)
-            quitter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n")
-            #expect(try quitter.readResponse().status == 100)
-            quitter.send("abc")
+            let quitter = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await quitter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await quitter.readResponse().status == 100)
+            await quitter.send("abc")
             quitter.shutdownWrite()
-            #expect(quitter.isClosedByServer())
+            #expect(await quitter.isClosedByServer())
 
-            let whole = try TestClient(port: server.port, timeoutSeconds: 2)
-            whole.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "w", count: 100))
-            let response = try whole.readResponse()
+            let whole = try await TestClient(port: server.port, timeoutSeconds: 2)
+            await whole.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "w", count: 100))
+            let response = try await whole.readResponse()
             #expect(response.status == 200, "the whole budget is free again")
             #expect(response.text.count == 100)
         }
     }
 
-    private func expectBusy(_ client: TestClient, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let response = try client.readResponse()
+    private func expectBusy(_ client: TestClient, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let response = try await client.readResponse()
         #expect(response.status == 503, sourceLocation: sourceLocation)
         #expect(response.header("retry-after") == "1", sourceLocation: sourceLocation)
         #expect(response.header("connection") == "close", sourceLocation: sourceLocation)
-        #expect(client.isClosedByServer(), sourceLocation: sourceLocation)
+        #expect(await client.isClosedByServer(), sourceLocation: sourceLocation)
     }
 }

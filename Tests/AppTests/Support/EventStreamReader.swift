@@ -1,21 +1,9 @@
-import Glibc
+import Foundation
 import ServerTesting
 
-/// One server-sent-events block as it arrived: its fields in order, comments included (`""` name).
-struct EventFrame: CustomStringConvertible {
-    var fields: [(name: String, value: String)]
-
-    func value(_ name: String) -> String? { fields.first { $0.name == name }?.value }
-    var id: String? { value("id") }
-    var event: String? { value("event") }
-    var data: String? { value("data") }
-    var isHeartbeat: Bool { fields.contains { $0.name.isEmpty && $0.value == "heartbeat" } }
-    var description: String { fields.map { "\($0.name): \($0.value)" }.joined(separator: " | ") }
-}
-
-/// A blocking loopback reader of a chunked `text/event-stream` response, one block at a time, the
-/// way a browser's EventSource would see it. TestClient connects and sends; reading is ours, since
-/// TestClient reads whole responses and these do not end.
+/// A loopback reader of a chunked `text/event-stream` response, one block at a time, the way a browser's
+/// EventSource would see it. TestClient connects, sends and waits (never blocking a cooperative thread);
+/// the decoding is ours, since TestClient reads whole responses and these do not end. Needs a live server.
 final class EventStreamReader {
     let client: TestClient
     private(set) var status = 0
@@ -26,10 +14,10 @@ final class EventStreamReader {
     private var decoded: [UInt8] = []
     private(set) var ended = false
 
-    init(port: Int, target: String, headers extra: [String] = [], timeoutSeconds: Int = 5) throws {
-        client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
-        client.send("GET \(target) HTTP/1.1\r\nHost: x\r\n" + extra.map { $0 + "\r\n" }.joined() + "\r\n")
-        let end = try index(of: [13, 10, 13, 10], in: { self.raw })
+    init(port: Int, target: String, headers extra: [String] = [], timeoutSeconds: Int = 10) async throws {
+        client = try await TestClient(port: port, timeoutSeconds: timeoutSeconds)
+        await client.send("GET \(target) HTTP/1.1\r\nHost: x\r\n" + extra.map { $0 + "\r\n" }.joined() + "\r\n")
+        let end = try await index(of: [13, 10, 13, 10])
         let head = String(decoding: raw[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         raw.removeFirst(end + 4)
         status = Int(head[0].split(separator: " ")[1]) ?? 0
@@ -38,14 +26,14 @@ final class EventStreamReader {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         if let length = headers["content-length"].flatMap({ Int($0) }) {
-            while raw.count < length { try receive() }
+            while raw.count < length { try await receive() }
             body = String(decoding: raw.prefix(length), as: UTF8.self)
             ended = true
         }
     }
 
     /// The next block; throws at the end of the stream or when nothing comes within the timeout.
-    func next() throws -> EventFrame {
+    func next() async throws -> EventFrame {
         while true {
             if let end = find([10, 10], in: decoded) {
                 let block = String(decoding: decoded[..<end], as: UTF8.self)
@@ -58,27 +46,27 @@ final class EventStreamReader {
                 })
             }
             guard !ended else { throw TestClientError.closed(String(decoding: decoded, as: UTF8.self)) }
-            try readChunk()
+            try await readChunk()
         }
     }
 
-    /// Blocks until the next named event, collecting what came before it; heartbeats keep coming,
+    /// Waits for the next named event, collecting what came before it; heartbeats keep coming,
     /// so a missing event fails after `limit` rather than never.
-    func nextEvent(within limit: Duration = .seconds(5)) throws -> (event: EventFrame, skipped: [EventFrame]) {
-        try frames(within: limit) { $0.event != nil }
+    func nextEvent(within limit: Duration = .seconds(10)) async throws -> (event: EventFrame, skipped: [EventFrame]) {
+        try await frames(within: limit) { $0.event != nil }
     }
 
     /// Frames up to and including the next heartbeat: what the stream had to say meanwhile.
-    func untilHeartbeat(within limit: Duration = .seconds(5)) throws -> [EventFrame] {
-        let (heartbeat, before) = try frames(within: limit) { $0.isHeartbeat }
+    func untilHeartbeat(within limit: Duration = .seconds(10)) async throws -> [EventFrame] {
+        let (heartbeat, before) = try await frames(within: limit) { $0.isHeartbeat }
         return before + [heartbeat]
     }
 
-    private func frames(within limit: Duration, until done: (EventFrame) -> Bool) throws -> (EventFrame, [EventFrame]) {
+    private func frames(within limit: Duration, until done: (EventFrame) -> Bool) async throws -> (EventFrame, [EventFrame]) {
         let deadline = ContinuousClock.now + limit
         var before: [EventFrame] = []
         while ContinuousClock.now < deadline {
-            let frame = try next()
+            let frame = try await next()
             if done(frame) { return (frame, before) }
             before.append(frame)
         }
@@ -87,35 +75,33 @@ final class EventStreamReader {
 
     /// Hangs up as a closed tab does.
     func disconnect() {
-        shutdown(client.descriptor, Int32(SHUT_RDWR))
+        client.disconnect()
     }
 
-    private func readChunk() throws {
-        let lineEnd = try index(of: [13, 10], in: { self.raw })
+    private func readChunk() async throws {
+        let lineEnd = try await index(of: [13, 10])
         let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) ?? 0
-        while raw.count < lineEnd + 2 + size + 2 { try receive() }
+        while raw.count < lineEnd + 2 + size + 2 { try await receive() }
         decoded += raw[(lineEnd + 2)..<(lineEnd + 2 + size)]
         raw.removeFirst(lineEnd + 2 + size + 2)
         if size == 0 { ended = true }
     }
 
-    private func index(of marker: [UInt8], in buffer: () -> [UInt8]) throws -> Int {
+    private func index(of marker: [UInt8]) async throws -> Int {
         while true {
-            if let found = find(marker, in: buffer()) { return found }
-            try receive()
+            if let found = find(marker, in: raw) { return found }
+            try await receive()
         }
     }
 
     private func find(_ marker: [UInt8], in buffer: [UInt8]) -> Int? {
         guard buffer.count >= marker.count else { return nil }
-        return (0...(buffer.count - marker.count)).first { Array(buffer[$0..<$0 + marker.count]) == marker }
+        return (0...(buffer.count - marker.count)).first { buffer[$0..<$0 + marker.count].elementsEqual(marker) }
     }
 
-    private func receive() throws {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        let count = recv(client.descriptor, &chunk, chunk.count, 0)
-        if count < 0 { throw TestClientError.timedOut }
-        if count == 0 { throw TestClientError.closed(String(decoding: raw, as: UTF8.self)) }
-        raw += chunk[..<count]
+    private func receive() async throws {
+        let bytes = try await client.readSome()
+        if bytes.isEmpty { throw TestClientError.closed(String(decoding: raw, as: UTF8.self)) }
+        raw += bytes
     }
 }

@@ -1,0 +1,107 @@
+import Glibc
+import HTTP1
+import HTTPTypes
+import Logging
+import Synchronization
+
+extension RouteTable {
+    /// Answers one complete, well-formed request the way a connection does once it has read the request's
+    /// head and body, but without a socket: the CONNECT refusal, the route, its middleware and handler, the
+    /// route's body limit, unrouted requests, thrown errors rendered by the route's group, and the fields the
+    /// server adds (`Date`, `X-Request-Id`, `Content-Length` or chunked framing, `Connection`). A HEAD
+    /// answer loses its body. The body is otherwise as the handler gave it (a file or a stream is not read).
+    ///
+    /// For tests that are about the routes rather than the wire (ServerTesting's router mode, as
+    /// HummingbirdTesting's `.router`): framing, timeouts, limits on heads and malformed requests stay with
+    /// `HTTPServer`. `maxBodySize` is the server's default body limit (`HTTPLimits.maxBodySize`).
+    public func respond(
+        to head: HTTPRequestHead, body: [UInt8], remoteAddress: String = "127.0.0.1",
+        maxBodySize: Int = HTTPLimits().maxBodySize, logger: Logger = Logger(label: "router")
+    ) async -> Response {
+        let offered = head.request.headerFields[.xRequestID]
+        let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? Self.requestIDs.withLock { $0.next() }
+        let path = Request.path(of: head.request.path)
+        var response: Response
+        var closes = !head.keepAlive
+        if head.request.method == .connect {
+            response = renderError(HTTPError(.notImplemented), Substring(head.request.authority ?? "-"), id)
+            closes = true
+        } else {
+            switch resolve(method: head.request.method, path: path) {
+            case .notFound(let renderError):
+                response = renderError(HTTPError(.notFound), path, id)
+                closes = closes || head.framing.carriesBody
+            case .methodNotAllowed(let allowed, let renderError):
+                response = renderError(HTTPError(.methodNotAllowed), path, id)
+                response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                closes = closes || head.framing.carriesBody
+            case .route(let handler, let parameters, let limit, _, let renderError):
+                if body.count > limit ?? maxBodySize {
+                    let error = HTTPParseError.bodyTooLarge
+                    response = renderError(HTTPError(error.status, error.reason), path, id)
+                    closes = true
+                } else {
+                    let request = Request(head: head.request, body: body, parameters: parameters, id: id, remoteAddress: remoteAddress)
+                    response = await Self.run(handler, request, renderError: renderError, logger: logger)
+                }
+            }
+        }
+        return Self.framed(response, id: id, head: head, closes: closes)
+    }
+
+    private static let requestIDs = Mutex(RequestIDGenerator())
+
+    private static func run(_ handler: Handler, _ request: Request, renderError: ErrorRenderer, logger: Logger) async -> Response {
+        do {
+            return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
+        } catch let error as HTTPError {
+            return renderError(error, request.path, request.id)
+        } catch {
+            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
+            return renderError(HTTPError(.internalServerError), request.path, request.id)
+        }
+    }
+
+    /// The fields `Connection.send` adds, for the same response.
+    private static func framed(_ response: Response, id: String, head: HTTPRequestHead, closes: Bool) -> Response {
+        var response = response
+        var keepAlive = !closes
+        var length = 0
+        var isStream = false
+        switch response.body {
+        case .empty: break
+        case .bytes(let bytes): length = bytes.count
+        case .file(_, let fileLength): length = fileLength
+        case .stream:
+            isStream = true
+            if head.version == .http1_0 { keepAlive = false }
+        }
+        response.headerFields[.date] = HTTPDate.format(Int(time(nil)))
+        response.headerFields[.xRequestID] = id
+        let status = response.status.code
+        let bodyAllowed = status >= 200 && status != 204 && status != 304
+        if isStream && bodyAllowed && head.version == .http1_1 {
+            response.headerFields[.transferEncoding] = "chunked"
+        } else if bodyAllowed && !isStream {
+            response.headerFields[.contentLength] = String(length)
+        }
+        if !keepAlive {
+            response.headerFields[.connection] = "close"
+        } else if head.version == .http1_0 {
+            response.headerFields[.connection] = "keep-alive"
+        }
+        if head.request.method == .head || !bodyAllowed { response.body = .empty }
+        return response
+    }
+}
+
+extension HTTPBodyFraming {
+    /// A body follows the head (the server refuses such a request unread when no route takes it, and closes).
+    fileprivate var carriesBody: Bool {
+        switch self {
+        case .none: false
+        case .contentLength(let length): length > 0
+        case .chunked: true
+        }
+    }
+}
