@@ -56,15 +56,17 @@ struct ApplicationTests {
     }
 
     func withApplication(_ config: AppConfig, _ body: (Application) async throws -> Void) async throws {
-        let application = try await Application(config: config, logger: Self.quietLogger)
-        try application.start()
-        do {
-            try await body(application)
-        } catch {
+        try await TestSlots.run {
+            let application = try await Application(config: config, logger: Self.quietLogger)
+            try application.start()
+            do {
+                try await body(application)
+            } catch {
+                await application.shutdown()
+                throw error
+            }
             await application.shutdown()
-            throw error
         }
-        await application.shutdown()
     }
 
     @Test func servesHealthReadinessAndTheFrontEnd() async throws {

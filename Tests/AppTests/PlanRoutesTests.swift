@@ -172,14 +172,14 @@ struct PlanRoutesTests {
     }
 
     @Test func shutdownEndsOpenStreamsWithoutWaiting() async throws {
-        try await withHarness(try await ConnectedHarness.sessions(mode: .live)) { harness in
+        try await withHarness(try await ConnectedHarness.sessions(mode: .live, shutdownGracePeriod: .seconds(10))) { harness in
             let (alice, _) = try await Self.charts(on: harness)
             let (stream, _) = try await harness.readyStream("p-a", session: alice)
             let start = ContinuousClock.now
             await harness.application.server.shutdown()
             let drained = ContinuousClock.now - start
-            // A stream holding the drain would take the whole 1 s grace period.
-            #expect(drained < .milliseconds(750), "\(drained)")
+            // A stream holding the drain would take the whole 10 s grace period.
+            #expect(drained < .seconds(5), "\(drained)")
             #expect(try await harness.waitFor(openStreams: 0))
             var frames = 0
             while (try? await stream.next()) != nil, frames < 100 { frames += 1 }
@@ -295,14 +295,16 @@ struct PlanRoutesTests {
     }
 
     @Test func fullscriptFailuresGetTheButtonsStatuses() async throws {
-        try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "1000"])) { harness in
+        // A short deadline keeps the slow case short; long enough that every other answer comes within it on a
+        // machine busy with other tests.
+        try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "2500"])) { harness in
             let (session, _, _) = try await Self.activatePlan(on: harness)
             let cases: [(Fault, Int, String)] = [
                 (.status(500), 502, "fullscript_unavailable"),
                 (.status(422), 422, "fullscript_rejected"),
                 (.status(429), 429, "fullscript_rate_limited"),
                 (.status(403), 403, "fullscript_permission_missing"),
-                (.latency(.milliseconds(2000)), 504, "fullscript_timed_out"),
+                (.latency(.milliseconds(3000)), 504, "fullscript_timed_out"),
                 (.malformedJSON, 502, "fullscript_unavailable"),
             ]
             for (fault, status, code) in cases {

@@ -189,7 +189,7 @@ struct RecommendRoutesTests {
     }
 
     @Test func fullscriptFailuresBecomeClearPagesAndWriteNothingButTheAuditRow() async throws {
-        try await withHarness(try await Self.harness(["FULLSCRIPT_TIMEOUT_MS": "1000"])) { harness in
+        try await withHarness(try await Self.harness(["FULLSCRIPT_TIMEOUT_MS": "2500"])) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             let cases: [(Fault, Int, String, String)] = [
@@ -197,7 +197,7 @@ struct RecommendRoutesTests {
                 (.status(422), 422, "Fullscript said: sandbox fault: status 422", "fullscript_rejected"),
                 (.status(429), 429, "Fullscript is busy", "fullscript_rate_limited"),
                 (.status(403), 403, "Reconnect Fullscript", "fullscript_permission_missing"),
-                (.latency(.milliseconds(2000)), 504, "Fullscript is slow to answer", "fullscript_timed_out"),
+                (.latency(.milliseconds(3000)), 504, "Fullscript is slow to answer", "fullscript_timed_out"),
                 (.malformedJSON, 502, "Fullscript is unavailable", "fullscript_unavailable"),
             ]
             for (fault, status, text, code) in cases {

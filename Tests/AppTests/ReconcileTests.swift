@@ -47,8 +47,8 @@ struct ReconcileTests {
             // Fullscript's retry of the same event arrives after all: acknowledged, nothing changes.
             let body = try #require(try await harness.application.database.read { try $0.queryFirst("SELECT body FROM webhook_events")?.blob("body") })
             #expect(try await harness.deliver(body).status == 200)
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(try await harness.webhookEvents().count == 2)
+            try await harness.deliverBarrier()
+            #expect(try await harness.webhookEvents().count == 3, "the two reconciled, and the barrier")
             #expect(try await harness.storedPlans() == stored)
         }
     }

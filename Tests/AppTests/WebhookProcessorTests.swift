@@ -185,28 +185,34 @@ struct WebhookProcessorTests {
 
     @Test func anEventStoredBeforeACrashIsAppliedAtTheNextStart() async throws {
         // The server takes the delivery but dies before processing it (no processor running).
-        let harness = try await ConnectedHarness(processWebhooks: false)
-        #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
-        // One written straight into the inbox, as if the crash came between two deliveries.
-        try await Self.store(harness, PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2")))
-        #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|0", "ev-2|treatment_plan.created|pending|0"])
-        let config = harness.application.config
-        await harness.application.shutdown()
+        try await withHarness(processWebhooks: false) { harness in
+            #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
+            // One written straight into the inbox, as if the crash came between two deliveries.
+            try await Self.store(harness, PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2")))
+            #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|0", "ev-2|treatment_plan.created|pending|0"])
+            let config = harness.application.config
+            await harness.application.shutdown()
 
-        let restarted = try await Application(config: config, logger: ApplicationTests.quietLogger)
-        try restarted.start()
-        defer { Task { await restarted.shutdown(); await harness.sandboxServer.shutdown() } }
-        let applied = try await eventually {
-            try await restarted.database.read { try $0.query("SELECT id FROM treatment_plans ORDER BY id").map { try $0.string("id") } }
-                == ["tp-1", "tp-2"]
+            let restarted = try await Application(config: config, logger: ApplicationTests.quietLogger)
+            try restarted.start()
+            do {
+                let applied = try await eventually {
+                    try await restarted.database.read { try $0.query("SELECT id FROM treatment_plans ORDER BY id").map { try $0.string("id") } }
+                        == ["tp-1", "tp-2"]
+                }
+                #expect(applied)
+                // An event is marked processed just after its plan is stored, so the mark is waited for too.
+                let marked = try await eventually {
+                    try await restarted.database.read { try $0.query("SELECT status FROM webhook_events").map { try $0.string("status") } }
+                        == ["processed", "processed"]
+                }
+                #expect(marked)
+            } catch {
+                await restarted.shutdown()
+                throw error
+            }
+            await restarted.shutdown()
         }
-        #expect(applied)
-        // An event is marked processed just after its plan is stored, so the mark is waited for too.
-        let marked = try await eventually {
-            try await restarted.database.read { try $0.query("SELECT status FROM webhook_events").map { try $0.string("status") } }
-                == ["processed", "processed"]
-        }
-        #expect(marked)
     }
 
     @Test func theSimulatorsActivateButtonReachesTheChart() async throws {

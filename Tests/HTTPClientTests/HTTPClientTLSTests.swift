@@ -4,17 +4,7 @@ import Testing
 
 /// HTTPS against a local TLS server with certificates made for the run: verification must hold
 /// in every way it can fail, and pooling must save handshakes.
-@Suite(.serialized)
-final class HTTPClientTLSTests {
-    let certificates: TestCertificates
-
-    init() throws {
-        certificates = try TestCertificates()
-    }
-
-    deinit {
-        certificates.remove()
-    }
+struct HTTPClientTLSTests {
 
     /// Serves with `leaf` and runs `body` against it with a client trusting our CA unless told otherwise.
     func withTLSServer(
@@ -22,6 +12,7 @@ final class HTTPClientTLSTests {
         trustingCA: Bool = true,
         _ body: (TLSTestServer, HTTPClient) async throws -> Void
     ) async throws {
+        let certificates = try await TestCertificates.shared.value
         let server = try TLSTestServer(certificate: certificates.path("\(leaf).pem"), key: certificates.path("\(leaf).key"))
         defer { server.stop() }
         let caFile = trustingCA ? certificates.caFile : nil
@@ -30,8 +21,8 @@ final class HTTPClientTLSTests {
         }
     }
 
-    @Test func usesOpenSSL3() throws {
-        #expect(try TestCertificates.opensslVersion().hasPrefix("OpenSSL 3"))
+    @Test func usesOpenSSL3() async throws {
+        #expect(try await TestCertificates.offThePool { try TestCertificates.opensslVersion() }.hasPrefix("OpenSSL 3"))
     }
 
     @Test func goodCertificateTakesOneHandshakeForManyCalls() async throws {

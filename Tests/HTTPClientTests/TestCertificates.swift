@@ -19,6 +19,16 @@ struct TestCertificates {
         try makeLeaf("untrusted", names: "DNS:localhost,IP:127.0.0.1", days: 2, ca: "stranger-ca")
     }
 
+    /// One set for the whole run, made on a thread of its own: the openssl commands take a while, and
+    /// waiting for them on one of Swift's pool threads would hold up every test running beside these.
+    static let shared = Task { try await offThePool { try TestCertificates() } }
+
+    static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
     func remove() {
         try? FileManager.default.removeItem(at: directory)
     }

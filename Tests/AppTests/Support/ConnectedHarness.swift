@@ -38,6 +38,7 @@ final class ConnectedHarness: StoppableHarness {
         deliverWebhooks: Bool = false,
         processWebhooks: Bool = true,
         logger: Logger = ApplicationTests.quietLogger,
+        shutdownGracePeriod: Duration = .seconds(1),
         sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
     ) async throws {
         self.mode = mode
@@ -65,7 +66,7 @@ final class ConnectedHarness: StoppableHarness {
             "FULLSCRIPT_REDIRECT_URI": Self.redirectURI, "TOKEN_ENCRYPTION_KEY": key,
             "EHR_LAUNCH_SECRET": ApplicationTests.launchSecret,
         ].merging(environment) { _, new in new }) { _, new in new })
-        config.server.shutdownGracePeriod = .seconds(1)
+        config.server.shutdownGracePeriod = shutdownGracePeriod
         // Plan streams beat fast, so tests see heartbeats and ended sessions without waiting.
         config.planStreamHeartbeat = .milliseconds(150)
         let clock = clock
@@ -165,9 +166,11 @@ func withHarness(
     sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in },
     _ body: (ConnectedHarness) async throws -> Void
 ) async throws {
-    let harness = try await ConnectedHarness(
-        mode: mode, key: key, identity: identity, environment: environment, deliverWebhooks: deliverWebhooks,
-        processWebhooks: processWebhooks, logger: logger, sandboxConfiguration: sandboxConfiguration
+    try await withHarness(
+        try await ConnectedHarness(
+            mode: mode, key: key, identity: identity, environment: environment, deliverWebhooks: deliverWebhooks,
+            processWebhooks: processWebhooks, logger: logger, sandboxConfiguration: sandboxConfiguration
+        ),
+        body
     )
-    try await withHarness(harness, body)
 }
