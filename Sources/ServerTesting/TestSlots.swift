@@ -7,7 +7,7 @@ import Synchronization
 /// so it never counts against anything the test measures.
 public enum TestSlots {
     /// Servers and harnesses that may run side by side.
-    public static let width = 4
+    public static let width = 8
 
     @TaskLocal private static var holding = false
 
