@@ -202,7 +202,7 @@ start_demo() {
     local work_dir="$1" port="$2" sandbox_port="$3" dir
     for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
     (cd "$work_dir" && LOG_LEVEL=warning RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
-        exec stdbuf -oL "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
+        exec "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
         --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 "${DEMO_FLAGS[@]}" >"$work_dir/demo.log" 2>&1) &
     DEMO_PID=$!
     _CLEANUP_PIDS+=("$DEMO_PID")

@@ -34,7 +34,7 @@ public final class Application: Sendable {
     ) async throws {
         self.config = config
         self.logger = logger
-        database = try Self.openDatabase(config)
+        database = try Self.openDatabase(config.database)
         do {
             httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         } catch {
@@ -51,9 +51,9 @@ public final class Application: Sendable {
         self.now = now
         do {
             let runner = MigrationRunner(
-                database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
+                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
-            try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
+            try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
             let router = Router()
             let sessions = SessionStore(database: database, settings: config.ehr, now: now)
             let identity = identity ?? sessions
@@ -134,12 +134,9 @@ public final class Application: Sendable {
     /// Creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens ones
     /// an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
     /// `doctor`, which changes nothing, opens without that (`securingFiles: false`) and reports the modes.
-    static func openDatabase(_ config: AppConfig, securingFiles: Bool = true) throws -> Database {
-        if securingFiles { try DatabaseFiles.secure(config.databasePath) }
-        return try Database(
-            path: config.databasePath, readerCount: config.databaseReaders,
-            busyTimeout: .milliseconds(config.databaseBusyTimeoutMilliseconds)
-        )
+    static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> Database {
+        if securingFiles { try DatabaseFiles.secure(settings.path) }
+        return try Database(path: settings.path, readerCount: settings.readers, busyTimeout: .milliseconds(settings.busyTimeoutMilliseconds))
     }
 
     /// `applyPending` verifies applied checksums itself; without auto-migration we verify and only look.

@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Crypto
 import Foundation
+import Glibc
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,6 +67,9 @@ struct Demo: AsyncParsableCommand {
             Service key for /api/v1 (valid until the next demo start): \(serviceKey)
             Press Ctrl-C to stop.
             """)
+        // Piped or under a process manager, stdout is fully buffered: the addresses and the key would
+        // appear only when the buffer fills, which it never does.
+        fflush(nil)
         try await application.run()
         await sandbox?.shutdown()
     }

@@ -1,6 +1,7 @@
 import App
 import ArgumentParser
 import Foundation
+import Glibc
 import Logging
 
 struct Sandbox: AsyncParsableCommand {
@@ -27,6 +28,7 @@ struct Sandbox: AsyncParsableCommand {
         )
         try server.start()
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")
+        fflush(nil) // reaches a pipe or a process manager's log now, not when a stdio buffer fills
         _ = await TerminationSignals().wait()
         await server.shutdown()
     }

@@ -21,7 +21,7 @@ struct FaultTests {
         await harness.sandbox.advanceClock(by: 7201)
 
         // Another process (a backup, sqlite3 by hand) takes the write lock and keeps it.
-        let other = try SQLiteConnection(path: harness.application.config.databasePath, busyTimeout: .milliseconds(10))
+        let other = try SQLiteConnection(path: harness.application.config.database.path, busyTimeout: .milliseconds(10))
         _ = try other.execute("BEGIN IMMEDIATE")
         let click = try harness.get("/recommend/p-1001", user: nil, cookie: session)
         #expect(click.status == 503)
@@ -52,7 +52,7 @@ struct FaultTests {
         try harness.connect(session: session)
         harness.clock.advance(by: SessionStore.touchInterval + 1)
 
-        let other = try SQLiteConnection(path: harness.application.config.databasePath, busyTimeout: .milliseconds(10))
+        let other = try SQLiteConnection(path: harness.application.config.database.path, busyTimeout: .milliseconds(10))
         _ = try other.execute("BEGIN IMMEDIATE")
         let click = try harness.get("/recommend/p-1001", user: nil, cookie: session)
         #expect(click.status == 503, "not the demo's sign-in redirect (303) nor a 401")

@@ -5,7 +5,7 @@ import Store
 /// the old one can be dropped.
 public enum TokenCommand {
     public static func rotateKey(config: AppConfig) async throws -> String {
-        let database = try Application.openDatabase(config)
+        let database = try Application.openDatabase(config.database)
         defer { database.close() }
         let count = try await TokenVault.resealUnderCurrentKey(database: database, keys: config.tokenKeys)
         return "Re-sealed \(count) connection(s) under key \(config.tokenKeys.current.fingerprint). "
