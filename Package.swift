@@ -8,7 +8,6 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "fullscript-redirect",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fullscript-redirect", targets: ["fullscript-redirect"]),
     ],
@@ -74,7 +73,6 @@ let package = Package(
         .target(
             name: "Fullscript",
             dependencies: [
-                "Crypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -85,9 +83,9 @@ let package = Package(
             name: "FullscriptSandbox",
             dependencies: [
                 "Server",
+                "HTTPClient",
                 "Crypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -106,7 +104,6 @@ let package = Package(
                 "Server",
                 "HTTPClient",
                 "Fullscript",
-                "FullscriptSandbox",
                 "Store",
                 "Crypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -121,7 +118,11 @@ let package = Package(
             name: "fullscript-redirect",
             dependencies: [
                 "App",
+                "FullscriptSandbox",
+                "HTTPClient",
+                "Server",
                 "Crypto",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -144,7 +145,7 @@ let package = Package(
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "Server", "ServerTesting", "Store"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "FullscriptSandbox", "Server", "ServerTesting", "Store"], swiftSettings: strict),
     ]
 )
 

@@ -24,6 +24,13 @@ public final class Application: Sendable {
 
     public var port: Int { server.port }
 
+    /// Where Fullscript (or the simulator) delivers webhooks: over loopback when we listen on every address.
+    public var webhookURL: String {
+        let host = config.server.host
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        return "http://\(reachable):\(port)\(WebhookRoutes.path)"
+    }
+
     /// Opens the database, brings its schema up to date (or refuses to start when it is behind and
     /// auto-migration is off, or when an applied migration file has changed), and binds the port.
     public init(

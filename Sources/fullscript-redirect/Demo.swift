@@ -55,10 +55,10 @@ struct Demo: AsyncParsableCommand {
         }
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let application = try await Application(config: config, logger: logger)
-        let sandbox = externalSandbox ? nil : try SandboxCommand.makeServer(
+        let sandbox = externalSandbox ? nil : try SandboxServer(
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
-        ).0
+        )
         try sandbox?.start()
         let serviceKey = try await application.seedDemoData()
         print("""

@@ -22,7 +22,7 @@ struct Sandbox: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fullscript-sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let (server, _) = try SandboxCommand.makeServer(
+        let server = try SandboxServer(
             host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit,
             accessTokenLifetime: accessTokenLifetime, logger: logger
         )

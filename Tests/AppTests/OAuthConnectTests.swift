@@ -76,7 +76,7 @@ final class ConnectedHarness: Sendable {
         config.planStreamHeartbeat = .milliseconds(150)
         let clock = clock
         application = try await Application(config: config, logger: logger, identity: identity, now: { clock.now() })
-        webhookTarget.aim(at: SandboxCommand.webhookURL(of: application), sender: SandboxCommand.webhookSender(over: application.httpClient))
+        webhookTarget.aim(at: application.webhookURL, sender: FullscriptSandbox.webhookSender(over: application.httpClient))
         if processWebhooks {
             try application.start()
         } else {
