@@ -46,13 +46,26 @@ struct HardeningTests {
     // MARK: Login CSRF into the connect flow
 
     @Test(arguments: ["/oauth/fullscript/connect?return_to=/", "/oauth/fullscript/callback?code=x&state=y", "/./oauth/fullscript/connect",
-                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x"])
+                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x",
+                      // Browsers decode escaped unreserved characters before asking: these are /oauth/… and /launch to them.
+                      "/%6Fauth/fullscript/connect", "/%6f%61uth/fullscript/callback?code=x&state=y", "/%6C%61unch?token=x"])
     func aLaunchNeverReturnsIntoTheConnectFlow(returnTo: String) async throws {
         let harness = try await ConnectedHarness.sessions()
         defer { Task { await harness.stop() } }
         let launched = try harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(returnTo))", user: nil)
         #expect(launched.status == 303)
         #expect(launched.header("location") == "/")
+    }
+
+    /// What the browser will ask for is what the rules read: escaped unreserved characters decoded,
+    /// other escapes (`%2F`, `%3F`) kept, dot segments however written refused.
+    @Test func aReturnPathIsReadAsTheBrowserWillAskForIt() {
+        #expect(ReturnPath("/%72ecommend/p%2D1?entrypoint=%6Cabs")?.path == "/recommend/p-1?entrypoint=labs")
+        #expect(ReturnPath("/a%2Fb%3Fc%25")?.path == "/a%2Fb%3Fc%25")
+        #expect(ReturnPath("/x%")?.path == "/x%")
+        #expect(ReturnPath("/x/%2E%2e/oauth") == nil)
+        #expect(ReturnPath("/%2E/x") == nil)
+        #expect(LaunchRoutes.returnPath("/%6Fauth/fullscript/connect") == .home)
     }
 
     @Test func connectingStartsOnlyFromOurOwnPageNamingTheEHRUser() async throws {
