@@ -199,6 +199,25 @@ struct HardeningTests {
         #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
     }
 
+    /// The server's own answers (no route, wrong method, a body no route takes, a malformed request)
+    /// are refused before any route's middleware runs; they carry the same headers all the same.
+    @Test func theServersOwnErrorsCarryTheSecurityHeadersToo() async throws {
+        let harness = try await ConnectedHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
+        defer { Task { await harness.stop() } }
+        let answers = [
+            ("no route in a group", try harness.request("GET /api/v1/nothing", headers: [])),
+            ("wrong method", try harness.request("DELETE /healthz", headers: [])),
+            ("a body no route takes", try harness.request("POST /logout", headers: ["Content-Length: 10"])),
+            ("malformed", try harness.request("GET /a\u{7F}", headers: [])),
+            ("no file", try harness.request("GET /nothing-here.txt", headers: [])),
+        ]
+        for (name, answer) in answers {
+            #expect(answer.status >= 400, "\(name)")
+            #expect(answer.header("x-content-type-options") == "nosniff", "\(name)")
+            #expect(answer.header("strict-transport-security") == "max-age=31536000", "\(name)")
+        }
+    }
+
     static func oauthStates(_ harness: ConnectedHarness) async throws -> Int {
         try await harness.application.database.read { try $0.query("SELECT state_hash FROM oauth_states") { try $0.string("state_hash") }.count }
     }
