@@ -218,6 +218,21 @@ struct HardeningTests {
         }
     }
 
+    // MARK: A signed-out browser
+
+    /// Signing out (or the session expiring) ends a chart's live stream before it sends anything
+    /// more about the patient, not at the next heartbeat.
+    @Test func aSignedOutChartHearsNothingMoreAboutThePatient() async throws {
+        let (harness, alice, _) = try await PlanRoutesTests.charts()
+        defer { Task { await harness.stop() } }
+        let (stream, _) = try harness.readyStream("p-a", session: alice)
+        #expect(try harness.post("/logout", user: nil, cookie: alice).status == 303)
+        try await harness.deliver(PlanRoutesTests.plan("tp-1", of: "fs-a", message: "private"))
+        let (event, skipped) = try stream.nextEvent()
+        #expect(event.event == "end", "\(event)")
+        #expect(!skipped.contains { $0.description.contains("private") })
+    }
+
     static func oauthStates(_ harness: ConnectedHarness) async throws -> Int {
         try await harness.application.database.read { try $0.query("SELECT state_hash FROM oauth_states") { try $0.string("state_hash") }.count }
     }
