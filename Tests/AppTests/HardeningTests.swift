@@ -196,7 +196,7 @@ struct HardeningTests {
         #expect(try harness.get("/ehr/api/me", user: nil, cookie: "fsr_session=" + session.split(separator: "=")[1]).status == 401,
                 "an unprefixed cookie (settable by a sibling or over HTTP) is not ours")
         let started = try harness.startConnect(returnTo: "/", user: nil, cookie: session, headers: [])
-        #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
+        #expect(started.header("set-cookie")?.hasPrefix("__Host-fs_oauth_binding=") == true)
     }
 
     /// The server's own answers (no route, wrong method, a body no route takes, a malformed request)
@@ -216,6 +216,28 @@ struct HardeningTests {
             #expect(answer.header("x-content-type-options") == "nosniff", "\(name)")
             #expect(answer.header("strict-transport-security") == "max-age=31536000", "\(name)")
         }
+    }
+
+    // MARK: Cookies a sibling subdomain could set
+
+    /// The cookie that ties an OAuth flow to the browser that started it must be one a sibling
+    /// subdomain cannot plant: otherwise it plants the binding of a flow it started for its own EHR
+    /// user, sends the victim through Fullscript's consent with that flow's state, and the victim's
+    /// Fullscript account is stored under the attacker's EHR user. `__Secure-` cookies may be set
+    /// with `Domain=` by any secure sibling; `__Host-` ones only by this host.
+    @Test func theOAuthBrowserBindingCannotBePlantedByASibling() async throws {
+        let harness = try await ConnectedHarness(environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
+        defer { Task { await harness.stop() } }
+        let started = try harness.startConnect(returnTo: "/")
+        let cookie = try #require(started.header("set-cookie"))
+        #expect(cookie.hasPrefix("__Host-fs_oauth_binding="), "\(cookie)")
+        #expect(cookie.contains("; Path=/;") && cookie.contains("; Secure") && !cookie.contains("Domain"))
+
+        let (callback, binding) = try harness.consent()
+        let value = try #require(binding.split(separator: "=", maxSplits: 1).last.map(String.init))
+        let planted = try harness.get(callback, cookie: "__Secure-fs_oauth_binding=" + value)
+        #expect(planted.status == 400, "a binding under a name a sibling can set is not ours")
+        #expect(try await harness.storedRows().isEmpty)
     }
 
     // MARK: A signed-out browser
