@@ -61,7 +61,10 @@ public final class Application: Sendable {
                 database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
-            let router = Router()
+            let origin = config.ehr.publicBaseURL
+            let securityHeaders = SecurityHeaders(publicBaseURL: origin)
+            let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
+            let apiErrors = securityHeaders.securing(APIError.render)
             let sessions = SessionStore(database: database, settings: config.ehr, now: now)
             let identity = identity ?? sessions
             let serviceKeys = ServiceKeyStore(database: database, now: now)
@@ -71,8 +74,7 @@ public final class Application: Sendable {
             // spelling of its path the client sent.
             let userBuckets = TokenBuckets(perMinute: config.rateLimits.userPerMinute, burst: config.rateLimits.userBurst, now: now)
             let serviceBuckets = TokenBuckets(perMinute: config.rateLimits.servicePerMinute, burst: config.rateLimits.serviceBurst, now: now)
-            let origin = config.ehr.publicBaseURL
-            router.add(middleware: SecurityHeaders(publicBaseURL: origin))
+            router.add(middleware: securityHeaders)
             // Pages a browser navigates to without our session: the launch link, Fullscript's redirect back.
             let pages = router.group().add(middleware: DatabaseBusyRecovery(audience: .people, logger: logger))
             // What a signed-in user does in a browser: from our own pages only, within their allowance.
@@ -84,18 +86,18 @@ public final class Application: Sendable {
                 .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
             // The demo EHR's pages read these with the session cookie.
-            let chart = router.group("/ehr/api", renderError: APIError.render)
+            let chart = router.group("/ehr/api", renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
             // Internal services, with service keys.
-            let services = router.group("/api", renderError: APIError.render).group("v1")
+            let services = router.group("/api", renderError: apiErrors).group("v1")
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             let operations = router.group()
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             // Fullscript, authenticated by each event's signature.
-            let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: APIError.render)
+            let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
 
             HealthRoutes(database: database, runner: runner).register(on: router.group())

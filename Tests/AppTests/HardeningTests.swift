@@ -46,13 +46,26 @@ struct HardeningTests {
     // MARK: Login CSRF into the connect flow
 
     @Test(arguments: ["/oauth/fullscript/connect?return_to=/", "/oauth/fullscript/callback?code=x&state=y", "/./oauth/fullscript/connect",
-                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x"])
+                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x",
+                      // Browsers decode escaped unreserved characters before asking: these are /oauth/… and /launch to them.
+                      "/%6Fauth/fullscript/connect", "/%6f%61uth/fullscript/callback?code=x&state=y", "/%6C%61unch?token=x"])
     func aLaunchNeverReturnsIntoTheConnectFlow(returnTo: String) async throws {
         let harness = try await ConnectedHarness.sessions()
         defer { Task { await harness.stop() } }
         let launched = try harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(returnTo))", user: nil)
         #expect(launched.status == 303)
         #expect(launched.header("location") == "/")
+    }
+
+    /// What the browser will ask for is what the rules read: escaped unreserved characters decoded,
+    /// other escapes (`%2F`, `%3F`) kept, dot segments however written refused.
+    @Test func aReturnPathIsReadAsTheBrowserWillAskForIt() {
+        #expect(ReturnPath("/%72ecommend/p%2D1?entrypoint=%6Cabs")?.path == "/recommend/p-1?entrypoint=labs")
+        #expect(ReturnPath("/a%2Fb%3Fc%25")?.path == "/a%2Fb%3Fc%25")
+        #expect(ReturnPath("/x%")?.path == "/x%")
+        #expect(ReturnPath("/x/%2E%2e/oauth") == nil)
+        #expect(ReturnPath("/%2E/x") == nil)
+        #expect(LaunchRoutes.returnPath("/%6Fauth/fullscript/connect") == .home)
     }
 
     @Test func connectingStartsOnlyFromOurOwnPageNamingTheEHRUser() async throws {
@@ -183,7 +196,63 @@ struct HardeningTests {
         #expect(try harness.get("/ehr/api/me", user: nil, cookie: "fsr_session=" + session.split(separator: "=")[1]).status == 401,
                 "an unprefixed cookie (settable by a sibling or over HTTP) is not ours")
         let started = try harness.startConnect(returnTo: "/", user: nil, cookie: session, headers: [])
-        #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
+        #expect(started.header("set-cookie")?.hasPrefix("__Host-fs_oauth_binding=") == true)
+    }
+
+    /// The server's own answers (no route, wrong method, a body no route takes, a malformed request)
+    /// are refused before any route's middleware runs; they carry the same headers all the same.
+    @Test func theServersOwnErrorsCarryTheSecurityHeadersToo() async throws {
+        let harness = try await ConnectedHarness(identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
+        defer { Task { await harness.stop() } }
+        let answers = [
+            ("no route in a group", try harness.request("GET /api/v1/nothing", headers: [])),
+            ("wrong method", try harness.request("DELETE /healthz", headers: [])),
+            ("a body no route takes", try harness.request("POST /logout", headers: ["Content-Length: 10"])),
+            ("malformed", try harness.request("GET /a\u{7F}", headers: [])),
+            ("no file", try harness.request("GET /nothing-here.txt", headers: [])),
+        ]
+        for (name, answer) in answers {
+            #expect(answer.status >= 400, "\(name)")
+            #expect(answer.header("x-content-type-options") == "nosniff", "\(name)")
+            #expect(answer.header("strict-transport-security") == "max-age=31536000", "\(name)")
+        }
+    }
+
+    // MARK: Cookies a sibling subdomain could set
+
+    /// The cookie that ties an OAuth flow to the browser that started it must be one a sibling
+    /// subdomain cannot plant: otherwise it plants the binding of a flow it started for its own EHR
+    /// user, sends the victim through Fullscript's consent with that flow's state, and the victim's
+    /// Fullscript account is stored under the attacker's EHR user. `__Secure-` cookies may be set
+    /// with `Domain=` by any secure sibling; `__Host-` ones only by this host.
+    @Test func theOAuthBrowserBindingCannotBePlantedByASibling() async throws {
+        let harness = try await ConnectedHarness(environment: ["PUBLIC_BASE_URL": "https://ehr.example"])
+        defer { Task { await harness.stop() } }
+        let started = try harness.startConnect(returnTo: "/")
+        let cookie = try #require(started.header("set-cookie"))
+        #expect(cookie.hasPrefix("__Host-fs_oauth_binding="), "\(cookie)")
+        #expect(cookie.contains("; Path=/;") && cookie.contains("; Secure") && !cookie.contains("Domain"))
+
+        let (callback, binding) = try harness.consent()
+        let value = try #require(binding.split(separator: "=", maxSplits: 1).last.map(String.init))
+        let planted = try harness.get(callback, cookie: "__Secure-fs_oauth_binding=" + value)
+        #expect(planted.status == 400, "a binding under a name a sibling can set is not ours")
+        #expect(try await harness.storedRows().isEmpty)
+    }
+
+    // MARK: A signed-out browser
+
+    /// Signing out (or the session expiring) ends a chart's live stream before it sends anything
+    /// more about the patient, not at the next heartbeat.
+    @Test func aSignedOutChartHearsNothingMoreAboutThePatient() async throws {
+        let (harness, alice, _) = try await PlanRoutesTests.charts()
+        defer { Task { await harness.stop() } }
+        let (stream, _) = try harness.readyStream("p-a", session: alice)
+        #expect(try harness.post("/logout", user: nil, cookie: alice).status == 303)
+        try await harness.deliver(PlanRoutesTests.plan("tp-1", of: "fs-a", message: "private"))
+        let (event, skipped) = try stream.nextEvent()
+        #expect(event.event == "end", "\(event)")
+        #expect(!skipped.contains { $0.description.contains("private") })
     }
 
     static func oauthStates(_ harness: ConnectedHarness) async throws -> Int {

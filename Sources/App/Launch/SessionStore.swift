@@ -15,7 +15,7 @@ struct SessionStore: EHRIdentityProvider {
     static let touchInterval: TimeInterval = 60
 
     var cookie: Cookie {
-        Cookie(name: Self.cookieName, path: "/", sameSite: .strict, secure: settings.secureCookies)
+        Cookie(name: Self.cookieName, sameSite: .strict, secure: settings.secureCookies)
     }
 
     /// Starts a session for the holder of launch token `tokenID` and returns the cookie value, or nil
