@@ -1,5 +1,4 @@
 // swift-tools-version: 6.2
-import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -10,6 +9,11 @@ let package = Package(
     name: "fullscript-redirect",
     products: [
         .executable(name: "fullscript-redirect", targets: ["fullscript-redirect"]),
+        // For the packages beside this one: Benchmarks (bench-server) and Fuzz (libFuzzer targets).
+        .library(name: "Server", targets: ["Server"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "Fullscript", targets: ["Fullscript"]),
+        .library(name: "App", targets: ["App"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -127,12 +131,6 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "bench-server",
-            dependencies: ["Server", .product(name: "HTTPTypes", package: "swift-http-types")],
-            path: "Benchmarks/bench-server",
-            swiftSettings: strict
-        ),
         .target(
             name: "ServerTesting",
             dependencies: ["Server", .product(name: "Logging", package: "swift-log")],
@@ -149,14 +147,3 @@ let package = Package(
     ]
 )
 
-// libFuzzer targets (scripts/fuzz.sh), declared only when asked for: they link libFuzzer's driver, which
-// exists only in a `-sanitize=fuzzer` build, so an ordinary build (and the Docker image's) must not see them.
-if ProcessInfo.processInfo.environment["FSR_FUZZ"] != nil {
-    package.targets += [
-        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
-        .executableTarget(name: "fuzz-http-request-parser", dependencies: ["CLibFuzzer", "HTTP1"], path: "Fuzz/HTTPRequestParser",
-                          swiftSettings: strict),
-        .executableTarget(name: "fuzz-webhook-payload", dependencies: ["CLibFuzzer", "App", "Fullscript"], path: "Fuzz/WebhookPayload",
-                          swiftSettings: strict),
-    ]
-}

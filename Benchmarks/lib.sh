@@ -8,7 +8,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 PEERS_DIR="$BENCH_DIR/peers"
 RESULTS_DIR="$BENCH_DIR/results"
-BENCH_SERVER_BIN="$REPO_DIR/.build/release/bench-server"
+BENCH_SERVER_BIN="$REPO_DIR/Benchmarks/.build/release/bench-server"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-30}" # seconds to wait for /healthz after start
 
 SERVER_PID=""
@@ -113,10 +113,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Builds bench-server (release) in the main package.
+# Builds bench-server (release) in the Benchmarks package.
 build_bench_server() {
     log "building bench-server (release)"
-    (cd "$REPO_DIR" && nice -n 10 swift build -c release --product bench-server) >&2
+    (cd "$REPO_DIR" && nice -n 10 swift build --package-path Benchmarks -c release --product bench-server) >&2
 }
 
 # Builds the peer servers (release) in Benchmarks/peers.
