@@ -3,6 +3,8 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -58,7 +60,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "Crypto",
+            name: "Cryptography",
             dependencies: ["COpenSSL"],
             swiftSettings: strict
         ),
@@ -88,7 +90,7 @@ let package = Package(
             dependencies: [
                 "Server",
                 "HTTPClient",
-                "Crypto",
+                "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
@@ -97,7 +99,7 @@ let package = Package(
             name: "Store",
             dependencies: [
                 "CSQLite",
-                "Crypto",
+                "Cryptography",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -109,7 +111,7 @@ let package = Package(
                 "HTTPClient",
                 "Fullscript",
                 "Store",
-                "Crypto",
+                "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -125,7 +127,7 @@ let package = Package(
                 "FullscriptSandbox",
                 "HTTPClient",
                 "Server",
-                "Crypto",
+                "Cryptography",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -141,7 +143,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
+        .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "FullscriptSandbox", "Server", "ServerTesting", "Store"], swiftSettings: strict),
     ]

@@ -1,9 +1,10 @@
-import Foundation
+public import Foundation
 import Fullscript
 import HTTPClient
-import Logging
-import Server
+public import Logging
+public import Server
 import Store
+import HTTPTypes
 
 /// The running program: configuration, database and HTTP server wired together.
 public final class Application: Sendable {

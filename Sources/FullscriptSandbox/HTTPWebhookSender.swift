@@ -1,5 +1,5 @@
 import Foundation
-import HTTPClient
+public import HTTPClient
 import HTTPTypes
 
 extension FullscriptSandbox {

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTypes
+public import HTTPTypes
 
 /// What a handler receives: the parsed head, the whole body (bounded by the route's limit),
 /// the path parameters of the matched route and the request id.

@@ -1,6 +1,6 @@
 import App
 import ArgumentParser
-import Crypto
+import Cryptography
 import Foundation
 import Glibc
 

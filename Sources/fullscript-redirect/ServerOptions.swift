@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Foundation
 import Logging
+import Server
 
 /// Flags shared by every subcommand that opens the database or the port.
 struct ServerOptions: ParsableArguments {

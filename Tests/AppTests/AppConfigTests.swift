@@ -1,7 +1,11 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Testing
+import Fullscript
+import HTTP1
+import HTTPClient
+import Server
 
 struct AppConfigTests {
     static let configDirectory = repositoryRoot + "/config"

@@ -4,6 +4,7 @@ import Logging
 import ServerTesting
 import Store
 import Testing
+import Server
 
 @Suite(.serialized)
 struct ApplicationTests {

@@ -1,5 +1,7 @@
 import Glibc
 import ServerTesting
+import Foundation
+import FoundationEssentials
 
 /// One server-sent-events block as it arrived: its fields in order, comments included (`""` name).
 struct EventFrame: CustomStringConvertible {

@@ -1,9 +1,11 @@
 @testable import App
 import Foundation
+import Fullscript
 import FullscriptSandbox
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// What a user sees when what we depend on misbehaves, and what is left in the database.
 /// (Fullscript's 5xx, slowness and malformed answers are in RecommendRoutesTests and PlanRoutesTests;

@@ -1,10 +1,11 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Server
 import ServerTesting
 import Store
 import Testing
+import FullscriptSandbox
 
 /// The holes an attacker review found, each as the attacker would try it.
 struct HardeningTests {

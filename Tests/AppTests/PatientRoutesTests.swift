@@ -3,6 +3,7 @@ import Foundation
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// A running application with one service key, spoken to over loopback.
 final class PatientAPIHarness: Sendable {

@@ -1,9 +1,10 @@
 import Configuration
-import Foundation
+public import Foundation
 import HTTP1
 import Logging
-import Server
+public import Server
 import SystemPackage
+import Fullscript
 
 /// Everything the program reads at start, validated once. Values come from `config/default.json`,
 /// overridden by environment variables (`database.path` → `DATABASE_PATH`), overridden by

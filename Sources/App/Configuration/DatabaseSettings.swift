@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the database lives and how it is opened: all that `migrate` and `service-keys` need, so
 /// they run without the Fullscript and EHR settings the server needs.

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// How much is logged, and in which shape.
 public struct LogSettings: Sendable {

@@ -1,4 +1,5 @@
 import Store
+import Cryptography
 
 /// `fullscript-redirect tokens rotate-key`: after setting the new key in TOKEN_ENCRYPTION_KEY and
 /// the old one in TOKEN_ENCRYPTION_PREVIOUS_KEYS, re-seals every stored token under the new key so

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Foundation
 
 /// The few cookie rules this application needs, in one place so every cookie gets `HttpOnly`
 /// and `Secure` the same way.

@@ -1,7 +1,8 @@
-import Crypto
+import Cryptography
 import Foundation
 import Server
 import Store
+import HTTPTypes
 
 /// Server-side sessions behind the `fsr_session` cookie. The cookie carries 256 random bits; the
 /// table keeps only their hash, the user, and the idle and absolute expiry.

@@ -1,8 +1,10 @@
 import Foundation
 import HTTPClient
 import HTTPTypes
-import Logging
+public import Logging
 import Store
+import Cryptography
+import Fullscript
 
 /// `fullscript-redirect doctor`: checks what a deployment needs, one line each, with what to fix.
 /// Read-only: it applies no migration and changes no row.

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import Fullscript
 import HTTPClient
-import Logging
+public import Logging
 import Store
 
 /// `fullscript-redirect reconcile --since 24h`: for operators, after webhooks could not reach the

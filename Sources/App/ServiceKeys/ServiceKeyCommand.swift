@@ -1,7 +1,7 @@
-import Crypto
+import Cryptography
 import Foundation
 import HTTPTypes
-import Logging
+public import Logging
 import Server
 import Store
 
