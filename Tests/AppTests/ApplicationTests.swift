@@ -144,11 +144,15 @@ struct ApplicationTests {
             let folder = (config.database.path as NSString).deletingLastPathComponent
             try await withApplication(config) { application in
                 _ = try await application.database.write { try $0.execute("INSERT INTO audit_log (occurred_at, actor, action, outcome) VALUES ('t', 'a', 'b', 'c')") }
-                #expect(Self.mode(folder) == 0o700)
-                for suffix in ["", "-wal", "-shm"] {
-                    #expect(Self.mode(config.database.path + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
-                }
+                Self.expectOwnerOnly(folder: folder, database: config.database.path)
             }
+        }
+    }
+
+    static func expectOwnerOnly(folder: String, database: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(mode(folder) == 0o700, sourceLocation: sourceLocation)
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(mode(database + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)", sourceLocation: sourceLocation)
         }
     }
 
@@ -165,10 +169,7 @@ struct ApplicationTests {
             chmod(folder, 0o755)
             for suffix in ["", "-wal", "-shm"] { chmod(config.database.path + suffix, 0o644) }
             try await withApplication(config) { _ in
-                #expect(Self.mode(folder) == 0o700)
-                for suffix in ["", "-wal", "-shm"] {
-                    #expect(Self.mode(config.database.path + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
-                }
+                Self.expectOwnerOnly(folder: folder, database: config.database.path)
             }
         }
     }
