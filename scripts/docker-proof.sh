@@ -32,7 +32,7 @@
 #   DOCKER_PROOF_CACHE       where the root filesystem tarball is kept (default .build-static/rootfs-cache,
 #                            so one CI cache of .build-static keeps it and the build's cache mount)
 #   DOCKER_PROOF_CACHE_DAYS  rebuild a tarball older than this, to pick up security updates (default 7)
-#   DOCKER_PROOF_KEEP=1      keep the image storage (.build-static/containers, about 5 GB with the swift image):
+#   DOCKER_PROOF_KEEP=1      keep the image storage (.build-static/containers, 4.3 GB with the swift image):
 #                            the next run reuses the base images, and the built image stays for a look
 #   DOCKER_PROOF_BUILD_TIMEOUT  seconds for each image build (default 3600)
 #   DOCKER_PROOF_STORAGE_DRIVER overlay (default) or vfs where overlay cannot mount (much slower, larger)
