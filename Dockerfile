@@ -3,9 +3,7 @@
 #
 #   docker build -t fullscript-redirect --build-arg VERSION="$(git describe --always --dirty)" .
 #
-# scripts/docker-proof.sh proves this file without a Docker engine: it reads the build stage's
-# COPY, RUN and `swift build` lines and the runtime stage's packages, user, COPY, ENV and
-# HEALTHCHECK from here, so keep each of those on the forms used below.
+# scripts/docker-proof.sh builds this file with buildah and runs the image with podman.
 
 # --- build stage: a release binary with the Swift runtime linked in statically ------------------------
 FROM swift:6.3-bookworm AS build
