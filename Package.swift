@@ -1,16 +1,21 @@
 // swift-tools-version: 6.2
-import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
     name: "fullscript-redirect",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fullscript-redirect", targets: ["fullscript-redirect"]),
+        // For the packages beside this one: Benchmarks (bench-server) and Fuzz (libFuzzer targets).
+        .library(name: "Server", targets: ["Server"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "Fullscript", targets: ["Fullscript"]),
+        .library(name: "App", targets: ["App"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,7 +60,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "Crypto",
+            name: "Cryptography",
             dependencies: ["COpenSSL"],
             swiftSettings: strict
         ),
@@ -74,7 +79,6 @@ let package = Package(
         .target(
             name: "Fullscript",
             dependencies: [
-                "Crypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -85,9 +89,9 @@ let package = Package(
             name: "FullscriptSandbox",
             dependencies: [
                 "Server",
-                "Crypto",
+                "HTTPClient",
+                "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -95,7 +99,7 @@ let package = Package(
             name: "Store",
             dependencies: [
                 "CSQLite",
-                "Crypto",
+                "Cryptography",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -106,9 +110,8 @@ let package = Package(
                 "Server",
                 "HTTPClient",
                 "Fullscript",
-                "FullscriptSandbox",
                 "Store",
-                "Crypto",
+                "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -121,15 +124,13 @@ let package = Package(
             name: "fullscript-redirect",
             dependencies: [
                 "App",
-                "Crypto",
+                "FullscriptSandbox",
+                "HTTPClient",
+                "Server",
+                "Cryptography",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "bench-server",
-            dependencies: ["Server", .product(name: "HTTPTypes", package: "swift-http-types")],
-            path: "Benchmarks/bench-server",
             swiftSettings: strict
         ),
         .target(
@@ -147,20 +148,9 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
+        .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "Server", "ServerTesting", "Store"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "FullscriptSandbox", "Server", "ServerTesting", "Store"], swiftSettings: strict),
     ]
 )
 
-// libFuzzer targets (scripts/fuzz.sh), declared only when asked for: they link libFuzzer's driver, which
-// exists only in a `-sanitize=fuzzer` build, so an ordinary build (and the Docker image's) must not see them.
-if ProcessInfo.processInfo.environment["FSR_FUZZ"] != nil {
-    package.targets += [
-        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
-        .executableTarget(name: "fuzz-http-request-parser", dependencies: ["CLibFuzzer", "HTTP1"], path: "Fuzz/HTTPRequestParser",
-                          swiftSettings: strict),
-        .executableTarget(name: "fuzz-webhook-payload", dependencies: ["CLibFuzzer", "App", "Fullscript"], path: "Fuzz/WebhookPayload",
-                          swiftSettings: strict),
-    ]
-}

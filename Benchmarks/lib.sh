@@ -8,7 +8,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 PEERS_DIR="$BENCH_DIR/peers"
 RESULTS_DIR="$BENCH_DIR/results"
-BENCH_SERVER_BIN="$REPO_DIR/.build/release/bench-server"
+BENCH_SERVER_BIN="$REPO_DIR/Benchmarks/.build/release/bench-server"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-30}" # seconds to wait for /healthz after start
 
 SERVER_PID=""
@@ -113,10 +113,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Builds bench-server (release) in the main package.
+# Builds bench-server (release) in the Benchmarks package.
 build_bench_server() {
     log "building bench-server (release)"
-    (cd "$REPO_DIR" && nice -n 10 swift build -c release --product bench-server) >&2
+    (cd "$REPO_DIR" && nice -n 10 swift build --package-path Benchmarks -c release --product bench-server) >&2
 }
 
 # Builds the peer servers (release) in Benchmarks/peers.
@@ -202,7 +202,7 @@ start_demo() {
     local work_dir="$1" port="$2" sandbox_port="$3" dir
     for dir in config Public Migrations; do ln -s "$REPO_DIR/$dir" "$work_dir/$dir"; done
     (cd "$work_dir" && LOG_LEVEL=warning RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
-        exec stdbuf -oL "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
+        exec "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" demo --port "$port" \
         --sandbox-port "$sandbox_port" --sandbox-rate-limit 100000000 "${DEMO_FLAGS[@]}" >"$work_dir/demo.log" 2>&1) &
     DEMO_PID=$!
     _CLEANUP_PIDS+=("$DEMO_PID")

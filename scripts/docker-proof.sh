@@ -1,44 +1,64 @@
 #!/usr/bin/env bash
-# Proves the Dockerfile without a Docker engine (none runs on our machines or in CI).
+# Builds the Dockerfile with buildah and runs the image it makes with podman: the real build and the real
+# image, on a machine with no Docker engine and no reachable registry (CI has neither).
 #
 #   sudo scripts/docker-proof.sh
 #
-# Everything it checks is read from the Dockerfile, so the two cannot drift:
-#  1. Build stage: the files its COPY lines name (and nothing else) are staged in .build-static/context,
-#     its other RUN lines are run there, and its own `swift build` line is run with
-#     --scratch-path .build-static (the toolchain and -dev packages are this machine's).
-#  2. Runtime stage: `debootstrap --variant=minbase bookworm` from this machine's Debian mirror, then the
-#     stage's apt-get RUN line itself, run inside it (cached as a tarball keyed by that line and the mirror).
-#     Then, on a fresh copy: the stage's other RUN lines (the user), WORKDIR, COPY, USER, ENV, VOLUME.
-#  3. Inside it: `ldd` finds every library; the binary runs as the image would run it (PID 1 of its own
-#     PID namespace, chroot at the root filesystem, the USER's uid/gid with no capabilities, the ENV, cwd
-#     at WORKDIR, ENTRYPOINT + arguments): `demo` answers /readyz and a click reaches the simulator's plan
-#     page; the HEALTHCHECK command passes against it (and fails once it is gone); SIGTERM ends it with
-#     exit 0 within HTTP_SHUTDOWN_GRACE_MS. Then the image's own ENTRYPOINT + CMD (`serve`) with secrets
-#     given as files under /run/secrets: /readyz, HEALTHCHECK, its database on the VOLUME, SIGTERM exit 0.
+#  1. Base images, made here under the names the Dockerfile's FROM lines use, so that nothing is pulled:
+#     - debian:bookworm-slim: `debootstrap --variant=minbase bookworm` from this machine's Debian mirror, set up
+#       as Debian's official image is (apt keeps no package caches, fetches no translations; no docs, man pages
+#       or locales). Its root filesystem is cached as a tarball.
+#     - swift:6.3-bookworm: that image with the packages the official swift image installs and this machine's
+#       Swift toolchain (in /usr, as there). When this machine's git redirects github.com to a local package
+#       mirror (url.<mirror>.insteadOf), the mirror and the redirect go in too: SwiftPM in the build fetches
+#       the package's dependencies as it does on this machine.
+#  2. `buildah bud` of the Dockerfile as it is (--pull=never; --format docker, as an OCI image has no
+#     HEALTHCHECK). The folder of its RUN --mount=type=cache is kept between runs.
+#  3. The image's own config, read from `buildah inspect`: ENTRYPOINT, CMD, USER, ENV, WORKDIR, VOLUME,
+#     HEALTHCHECK, STOPSIGNAL, labels. Inside the image: ldd finds every library, the USER exists, owns the
+#     VOLUME.
+#  4. `podman run` of the image (rootful, runc, host network), --read-only with a tmpfs /tmp and a named volume
+#     on each VOLUME: the image's USER with no capabilities, PID 1 of its namespace. First the demo: /readyz,
+#     a click ending in a 302 at the simulator's plan page, `podman healthcheck run`, the HEALTHCHECK command
+#     failing once the server is gone, `podman stop` (SIGTERM) ending it with exit 0 within its grace period.
+#     Then the image's own ENTRYPOINT + CMD (serve) with secrets given as files: /readyz, the health check,
+#     writes refused but on the VOLUME and /tmp, its database on the VOLUME, `podman stop`: exit 0.
+#  5. The image's size (uncompressed, and gzip-compressed as a registry stores it) and the build's time.
 #
-# Needs root (debootstrap, chroot, namespaces) and a Debian bookworm host with Swift 6.3; installs
-# debootstrap, curl and the build stage's -dev packages with apt when they are missing.
+# Needs root and a Debian bookworm host with Swift 6.3; installs buildah, podman, runc, debootstrap, curl and
+# jq with apt when they are missing. Stops everything it starts (containers by id, processes by PID).
 #
 # Environment:
 #   DOCKER_PROOF_CACHE       where the root filesystem tarball is kept (default .build-static/rootfs-cache,
-#                            so one CI cache of .build-static keeps both; e.g. ~/.cache/fullscript-redirect
-#                            to share it between worktrees)
+#                            so one CI cache of .build-static keeps it and the build's cache mount)
 #   DOCKER_PROOF_CACHE_DAYS  rebuild a tarball older than this, to pick up security updates (default 7)
-#   DOCKER_PROOF_KEEP=1      keep the run's root filesystem (path printed) instead of removing it
-#   DOCKER_PROOF_BUILD_TIMEOUT  seconds for the swift build (default 3600)
-# Output: .build-static/docker-proof/ (ldd.txt, packages.txt, demo.log, serve.log, timings.txt, ...).
-# shellcheck disable=SC2016  # single-quoted sh -c scripts and dpkg formats are meant literally
+#   DOCKER_PROOF_KEEP=1      keep the image storage (.build-static/containers, 4.3 GB with the swift image):
+#                            the next run reuses the base images, and the built image stays for a look
+#   DOCKER_PROOF_BUILD_TIMEOUT  seconds for each image build (default 3600)
+#   DOCKER_PROOF_STORAGE_DRIVER overlay (default) or vfs where overlay cannot mount (much slower, larger)
+# Output: .build-static/docker-proof/ (build.log, image-config.json, ldd.txt, packages.txt, demo.log,
+# serve.log, image.txt, timings.txt, ...).
+# shellcheck disable=SC2016  # single-quoted sh -c scripts are meant literally
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SCRATCH=$ROOT/.build-static
-CONTEXT=$SCRATCH/context
 OUT=$SCRATCH/docker-proof
+STATE=$SCRATCH/containers          # buildah's and podman's storage: removed at the end unless DOCKER_PROOF_KEEP=1
+BUILD_TMP=$SCRATCH/containers-tmp  # their TMPDIR; buildah keeps RUN --mount=type=cache folders in buildah-cache/
 CACHE=${DOCKER_PROOF_CACHE:-$SCRATCH/rootfs-cache}
 CACHE_DAYS=${DOCKER_PROOF_CACHE_DAYS:-7}
+KEEP=${DOCKER_PROOF_KEEP:-0}
 BUILD_TIMEOUT=${DOCKER_PROOF_BUILD_TIMEOUT:-3600}
+DRIVER=${DOCKER_PROOF_STORAGE_DRIVER:-overlay}
 SUITE=bookworm
+DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim   # FROM debian:bookworm-slim
+SWIFT_IMAGE=docker.io/library/swift:6.3-bookworm      # FROM swift:6.3-bookworm
+SWIFT_TAG=6.3
+IMAGE=localhost/fullscript-redirect:docker-proof
+# What the official swift:6.3-bookworm installs on Debian 12 (github.com/swiftlang/swift-docker, debian/12).
+SWIFT_IMAGE_PACKAGES="binutils libicu-dev libcurl4-openssl-dev libedit-dev libsqlite3-dev libncurses-dev
+    libpython3-dev libxml2-dev pkg-config uuid-dev tzdata git gcc libstdc++-12-dev"
 START=$EPOCHREALTIME
 STEP_START=$START
 TIMINGS=()
@@ -47,118 +67,15 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 say() { printf '[docker-proof %6ss] %s\n' "$(elapsed "$START")" "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 step() { STEP_START=$EPOCHREALTIME; say "== $*"; }
-step_done() { local t; t=$(elapsed "$STEP_START"); TIMINGS+=("$(printf '%-46s %7ss' "$1" "$t")"); say "   done in ${t}s"; }
+step_done() { local t; t=$(elapsed "$STEP_START"); TIMINGS+=("$(printf '%-50s %7ss' "$1" "$t")"); say "   done in ${t}s"; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 
-[[ $(id -u) == 0 ]] || fail "needs root (debootstrap, chroot, namespaces): sudo $0"
-mkdir -p "$OUT" "$CACHE"
-rm -f "$OUT"/*.log "$OUT"/*.txt
-
-# --- the Dockerfile, one logical instruction a line: "stage<TAB>INSTRUCTION<TAB>arguments" ---------------
-# Comment lines go, continuation lines are joined (as Docker does); stage 0 is the first FROM.
-INSTRUCTIONS=$(awk '
-    /^[[:space:]]*#/ { next }
-    /^[[:space:]]*$/ { next }
-    { s = $0; sub(/^[[:space:]]+/, "", s)
-      if (buf != "") buf = buf " "
-      if (s ~ /\\[[:space:]]*$/) { sub(/[[:space:]]*\\[[:space:]]*$/, "", s); buf = buf s; next }
-      buf = buf s
-      ins = buf; sub(/[[:space:]].*/, "", ins); ins = toupper(ins)
-      if (ins == "FROM") stage++
-      rest = buf; sub(/^[^[:space:]]+[[:space:]]*/, "", rest)
-      printf "%d\t%s\t%s\n", stage - 1, ins, rest; buf = "" }
-' Dockerfile)
-# instructions STAGE NAME: the arguments of each NAME instruction of a stage, one a line.
-instructions() { awk -F '\t' -v s="$1" -v n="$2" '$1 == s && $2 == n { print $3 }' <<<"$INSTRUCTIONS"; }
-one() { local v; v=$(instructions "$1" "$2"); [[ -n "$v" && $(wc -l <<<"$v") == 1 ]] || fail "Dockerfile: stage $1 needs exactly one $2"; printf '%s\n' "$v"; }
-# A JSON array of strings (exec form) as NUL-separated words. perl-base is essential on Debian.
-json_words() { perl -e '$_ = shift; /^\s*\[(.*)\]\s*$/ or exit 1; $a = $1; while ($a =~ /"((?:[^"\\]|\\.)*)"/g) { ($w = $1) =~ s/\\(.)/$1/g; print "$w\0" }' "$1"; }
-# The package names of an `apt-get install` command line, options dropped.
-apt_packages() { sed -n 's/.*apt-get install \([^&;|]*\).*/\1/p' <<<"$1" | tr ' ' '\n' | grep -v '^-' | grep . | xargs || true; }
-strip_run_flags() { sed -E 's/^(--[a-z-]+=[^ ]+ +)*//' <<<"$1"; }
-
-step "reading the Dockerfile"
-[[ $(awk -F '\t' '$2 == "FROM"' <<<"$INSTRUCTIONS" | wc -l) == 2 ]] || fail "Dockerfile: expected two stages (build, runtime)"
-BUILD_FROM=$(one 0 FROM); RUNTIME_FROM=$(one 1 FROM)
-[[ $BUILD_FROM == "swift:6.3-"* ]] || fail "Dockerfile: the build stage is $BUILD_FROM, expected swift:6.3-*"
-[[ $RUNTIME_FROM == "debian:$SUITE-slim" ]] || fail "Dockerfile: the runtime stage is $RUNTIME_FROM; this proof builds debian:$SUITE-slim"
-BUILD_WORKDIR=$(one 0 WORKDIR)
-BUILD_APT=""; BUILD_RUNS=(); SWIFT_BUILD=""; BUILD_OUT_SRC=""; BUILD_OUT=""
-while IFS= read -r run; do
-    run=$(strip_run_flags "$run")
-    if [[ $run == *"apt-get install"* ]]; then
-        BUILD_APT=$(apt_packages "$run")
-    elif [[ $run == *"swift build"* ]]; then
-        SWIFT_BUILD=$(sed -E 's/.*(swift build[^&;|]*).*/\1/' <<<"$run" | xargs)
-        # `install [-D] [-m MODE] SRC /out/...` copies the product out of the cache mount.
-        read -r BUILD_OUT_SRC BUILD_OUT < <(sed -nE 's/.*install( -[A-Za-z]+( [0-7]+)?)* ([^ ]+) ([^ ]+)$/\3 \4/p' <<<"$run") || true
-    else
-        BUILD_RUNS+=("$run")
-    fi
-done < <(instructions 0 RUN)
-[[ -n $SWIFT_BUILD && -n $BUILD_OUT && -n $BUILD_OUT_SRC ]] || fail "Dockerfile: no 'swift build ... && install ... SRC /out/...' RUN in the build stage"
-[[ $BUILD_OUT_SRC == .build/* ]] || fail "Dockerfile: the build product $BUILD_OUT_SRC is not under .build/"
-
-RUNTIME_APT_RUN=""; RUNTIME_RUNS=()
-while IFS= read -r run; do
-    run=$(strip_run_flags "$run")
-    if [[ $run == *"apt-get install"* ]]; then
-        [[ -z $RUNTIME_APT_RUN ]] || fail "Dockerfile: keep the runtime stage's packages in one apt-get RUN"
-        RUNTIME_APT_RUN=$run
-    else
-        RUNTIME_RUNS+=("$run")
-    fi
-done < <(instructions 1 RUN)
-PACKAGES=$(apt_packages "$RUNTIME_APT_RUN")
-[[ -n $PACKAGES ]] || fail "Dockerfile: no apt-get install in the runtime stage"
-WORKDIR=$(one 1 WORKDIR)
-USER_SPEC=$(one 1 USER)
-[[ $USER_SPEC =~ ^([0-9]+):([0-9]+)$ ]] || fail "Dockerfile: USER '$USER_SPEC' should be numeric uid:gid"
-APP_UID=${BASH_REMATCH[1]}; APP_GID=${BASH_REMATCH[2]}
-((APP_UID != 0)) || fail "Dockerfile: USER is root"
-IMAGE_ENV=()
-while IFS= read -r line; do
-    read -r -a pairs <<<"$line"
-    for pair in "${pairs[@]}"; do
-        [[ $pair == *=* ]] || fail "Dockerfile: write ENV as NAME=value pairs (got '$line')"
-        IMAGE_ENV+=("$pair")
-    done
-done < <(instructions 1 ENV)
-image_env() { local pair; for pair in "${IMAGE_ENV[@]}"; do [[ ${pair%%=*} == "$1" ]] && printf '%s\n' "${pair#*=}"; done; return 0; }
-GRACE_MS=$(image_env HTTP_SHUTDOWN_GRACE_MS); GRACE_MS=${GRACE_MS:-10000}
-mapfile -d '' -t VOLUMES < <(json_words "$(one 1 VOLUME)")
-mapfile -d '' -t ENTRYPOINT < <(json_words "$(one 1 ENTRYPOINT)")
-mapfile -d '' -t CMD < <(json_words "$(one 1 CMD)")
-((${#VOLUMES[@]} && ${#ENTRYPOINT[@]} && ${#CMD[@]})) || fail "Dockerfile: write VOLUME, ENTRYPOINT and CMD as JSON arrays"
-[[ $(one 1 STOPSIGNAL) == SIGTERM ]] || fail "Dockerfile: STOPSIGNAL should be SIGTERM"
-EXPOSED=$(one 1 EXPOSE)
-[[ $EXPOSED == "$(image_env PORT)" ]] || fail "Dockerfile: EXPOSE $EXPOSED but ENV PORT=$(image_env PORT)"
-HEALTHCHECK=$(one 1 HEALTHCHECK)
-HEALTH_TIMEOUT=$(sed -nE 's/.*--timeout=([0-9]+)s.*/\1/p' <<<"$HEALTHCHECK"); HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-30}
-mapfile -d '' -t HEALTH_CMD < <(json_words "${HEALTHCHECK#*CMD }")
-((${#HEALTH_CMD[@]})) || fail "Dockerfile: write the HEALTHCHECK as CMD [\"...\"] (exec form)"
-for label in title description source licenses version; do
-    grep -q "org.opencontainers.image.$label=" <<<"$(instructions 1 LABEL)" || fail "Dockerfile: no org.opencontainers.image.$label label"
-done
-say "build stage: $BUILD_FROM; apt: $BUILD_APT; WORKDIR $BUILD_WORKDIR; $SWIFT_BUILD"
-say "runtime stage: $RUNTIME_FROM; apt: $PACKAGES; USER $APP_UID:$APP_GID; WORKDIR $WORKDIR; ENV ${IMAGE_ENV[*]}"
-say "VOLUME ${VOLUMES[*]}; EXPOSE $EXPOSED; ENTRYPOINT ${ENTRYPOINT[*]}; CMD ${CMD[*]}; HEALTHCHECK ${HEALTH_CMD[*]:0:2} ... (timeout ${HEALTH_TIMEOUT}s)"
-
-# .dockerignore must not drop what a COPY needs (bash globs: close enough to Docker's for these names).
-copy_sources() { instructions "$1" COPY | grep -v -- '^--from=' | awk '{ for (i = 1; i < NF; i++) print $i }'; }
-if [[ -f .dockerignore ]]; then
-    while IFS= read -r source; do
-        path=$source
-        while [[ -n $path && $path != . ]]; do
-            while IFS= read -r pattern; do
-                [[ -z $pattern || $pattern == \#* || $pattern == !* ]] && continue
-                # shellcheck disable=SC2053  # the pattern is a glob on purpose
-                [[ $path == $pattern ]] && fail ".dockerignore pattern '$pattern' drops '$source', which the Dockerfile copies"
-            done < .dockerignore
-            [[ $path == */* ]] && path=${path%/*} || path=""
-        done
-    done < <(copy_sources 0; copy_sources 1)
-fi
-step_done "read the Dockerfile"
+[[ $(id -u) == 0 ]] || fail "needs root (debootstrap, rootful buildah and podman): sudo $0"
+[[ $DRIVER == overlay || $DRIVER == vfs ]] || fail "DOCKER_PROOF_STORAGE_DRIVER=$DRIVER: overlay or vfs"
+mkdir -p "$OUT" "$CACHE" "$STATE" "$BUILD_TMP"
+exec 9>"$SCRATCH/docker-proof.lock"
+flock -w 3600 9 || fail "another docker-proof run in this worktree holds $SCRATCH/docker-proof.lock"
+rm -f "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.json
 
 # --- host tools ---------------------------------------------------------------------------------------
 APT_UPDATED=""
@@ -168,21 +85,91 @@ apt_install() {
     [[ -n $APT_UPDATED ]] || { timeout 600 apt-get update -qq || fail "apt-get update"; APT_UPDATED=1; }
     timeout 900 apt-get install -y -qq --no-install-recommends "$@" >/dev/null || fail "apt-get install $*"
 }
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 step "host tools"
-SWIFT_TAG=${BUILD_FROM#swift:}; SWIFT_TAG=${SWIFT_TAG%%-*}
-command -v swift >/dev/null || fail "no swift on PATH (the build stage uses $BUILD_FROM: install Swift $SWIFT_TAG)"
+command -v swift >/dev/null || fail "no swift on PATH (the build stage is FROM swift:$SWIFT_TAG-bookworm: install Swift $SWIFT_TAG)"
 SWIFT_VERSION=$(swift --version 2>&1 | head -1)
-[[ $SWIFT_VERSION == *"Swift version $SWIFT_TAG"[.\ ]* ]] || fail "the build stage uses $BUILD_FROM but this machine has $SWIFT_VERSION"
+[[ $SWIFT_VERSION == *"Swift version $SWIFT_TAG"[.\ ]* ]] || fail "swift:$SWIFT_TAG-bookworm is made from this machine's toolchain, which is $SWIFT_VERSION"
+# The toolchain's usr/ (bin/swift, lib/swift, ...), which the official image has in /usr.
+TOOLCHAIN=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
+[[ -x $TOOLCHAIN/bin/swift-frontend && -d $TOOLCHAIN/lib/swift ]] || fail "no Swift toolchain around $TOOLCHAIN/bin/swift"
+[[ $TOOLCHAIN != /usr ]] || fail "Swift is installed in /usr itself; install the toolchain in its own folder (e.g. /opt/swift)"
 missing=()
-command -v debootstrap >/dev/null || missing+=(debootstrap)
-command -v curl >/dev/null || missing+=(curl)
-for package in $BUILD_APT; do installed "$package" || missing+=("$package"); done
+for tool in buildah podman runc debootstrap curl jq git; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
-for tool in unshare chroot tar sha256sum; do command -v "$tool" >/dev/null || fail "no $tool"; done
+for tool in unshare tar sha256sum flock conmon; do command -v "$tool" >/dev/null || fail "no $tool"; done
+grep -qw "$DRIVER" /proc/filesystems || [[ $DRIVER == vfs ]] || fail "the kernel has no $DRIVER file system (DOCKER_PROOF_STORAGE_DRIVER=vfs to use vfs)"
+say "$(buildah --version); $(podman --version); $(runc --version | head -1); $SWIFT_VERSION in $TOOLCHAIN"
 step_done "host tools"
 
-# --- the runtime stage's root filesystem: made in the background while the build runs ---------------------
+# --- buildah and podman on storage of our own -----------------------------------------------------------
+# Every call names the storage, so nothing here touches /var/lib/containers. runc: crun 1.8 refuses hybrid
+# cgroup hierarchies (cgroup v1 with a cgroup2 mount that has controllers, as on our VMs). cgroupfs and a
+# file event log: no systemd runs here.
+printf '[storage]\ndriver = "%s"\ngraphroot = "%s"\nrunroot = "%s"\n' "$DRIVER" "$STATE/storage" "$STATE/run" >"$STATE/storage.conf"
+export CONTAINERS_STORAGE_CONF=$STATE/storage.conf
+STORE=(--root "$STATE/storage" --runroot "$STATE/run" --storage-driver "$DRIVER")
+# Each call is bounded: LIMIT=SECONDS bh|pm ... for a longer one than the default.
+bh() { timeout --foreground -k 10 "${LIMIT:-600}" env TMPDIR="$BUILD_TMP" buildah "${STORE[@]}" "$@"; }
+pm() {
+    timeout --foreground -k 10 "${LIMIT:-300}" env TMPDIR="$BUILD_TMP" podman "${STORE[@]}" \
+        --runtime runc --cgroup-manager cgroupfs --events-backend file --tmpdir "$STATE/libpod" "$@"
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fsr-docker-proof.XXXXXX")
+# The containers' cgroups (and conmon's) go under a parent of this run's own, removed at the end.
+CGROUP_PARENT=/fsr-docker-proof-$$
+CONTAINERS=()   # podman containers (ids or names) this run made
+VOLUMES_MADE=() # podman volumes this run made
+PIDS=()         # their conmon processes and servers, checked gone by PID at the end
+mounts_under() { awk -v p="$1/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo; }
+# A storage left by an interrupted run (or kept): its containers go, their mounts with them.
+drop_containers() {
+    [[ -d $STATE/storage ]] || return 0
+    pm rm --all --force --time 0 >/dev/null 2>&1 || true
+    bh rm --all >/dev/null 2>&1 || true
+}
+drop_storage() {
+    local mount
+    drop_containers
+    for mount in $(mounts_under "$STATE" | sort -r); do umount "$mount" 2>/dev/null || umount -l "$mount" || true; done
+    [[ -z $(mounts_under "$STATE") ]] || { say "mounts left under $STATE: not removing it"; return 0; }
+    rm -rf "${STATE:?}/storage" "${STATE:?}/run" "${STATE:?}/libpod" "$STATE/base-images"
+}
+cleanup() {
+    local status=$? id pid
+    trap - EXIT INT TERM
+    for id in "${CONTAINERS[@]}"; do LIMIT=60 pm rm --force --ignore --time 0 "$id" >/dev/null 2>&1 || true; done
+    for pid in "${PIDS[@]}"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        say "process $pid still running after its container was removed: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    for id in "${VOLUMES_MADE[@]}"; do LIMIT=60 pm volume rm --force "$id" >/dev/null 2>&1 || true; done
+    find /sys/fs/cgroup -maxdepth 3 -depth -type d -path "*$CGROUP_PARENT*" -exec rmdir {} \; 2>/dev/null || true
+    [[ -z $(find /sys/fs/cgroup -maxdepth 2 -type d -path "*$CGROUP_PARENT" 2>/dev/null) ]] || say "cgroups $CGROUP_PARENT left (in use?)"
+    if [[ $KEEP == 1 ]]; then
+        drop_containers
+        say "storage kept (DOCKER_PROOF_KEEP=1): podman --root $STATE/storage --runroot $STATE/run --runtime runc --cgroup-manager cgroupfs images"
+    else
+        drop_storage
+    fi
+    # Only the cache mounts stay in buildah's TMPDIR.
+    find "$BUILD_TMP" -mindepth 1 -maxdepth 1 ! -name buildah-cache -exec rm -rf {} + 2>/dev/null || true
+    if [[ -n $(mounts_under "$WORK") ]]; then say "mounts left under $WORK: not removing it"; else rm -rf "${WORK:?}"; fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+if [[ $KEEP == 1 ]]; then drop_containers; else drop_storage; fi
+# What the earlier, Dockerfile-reading proof left here: its context, its swift build, its tarballs.
+for old in "$SCRATCH"/{context,release,debug,x86_64-unknown-linux-gnu,checkouts,repositories,artifacts,workspace-state.json} \
+        "$SCRATCH"/rootfs-cache/rootfs-*.tar; do
+    if [[ -e $old ]]; then say "removing ${old#"$ROOT"/} (the earlier proof's)"; rm -rf "$old"; fi
+done
+
+# --- debian:bookworm-slim -------------------------------------------------------------------------------
 # This machine's Debian mirrors (deb822 .sources or one-line .list), else deb.debian.org.
 apt_uri() {   # apt_uri SUITE: the first URI serving exactly that suite
     local file
@@ -203,70 +190,20 @@ apt_uri() {   # apt_uri SUITE: the first URI serving exactly that suite
 }
 MIRROR=$(apt_uri "$SUITE"); MIRROR=${MIRROR:-http://deb.debian.org/debian}; MIRROR=${MIRROR%/}
 SECURITY=$(apt_uri "$SUITE-security"); SECURITY=${SECURITY:-http://deb.debian.org/debian-security}; SECURITY=${SECURITY%/}
-# apt's proxy, if this machine has one, for debootstrap and the apt-get run inside.
+# apt's proxy, if this machine has one: for debootstrap and for apt in the builds (buildah passes http_proxy on).
 PROXY=$(apt-config dump 2>/dev/null | sed -n 's/^Acquire::http::Proxy "\(.*\)";$/\1/p' | head -1)
 proxy_env=(); [[ -n $PROXY && $PROXY != DIRECT ]] && proxy_env=("http_proxy=$PROXY")
-KEY=$(printf '%s\n' "$SUITE minbase" "$MIRROR" "$SECURITY" "$RUNTIME_APT_RUN" | sha256sum | cut -c1-16)
-TARBALL=$CACHE/rootfs-$SUITE-$KEY.tar
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/fsr-docker-proof.XXXXXX")
-RUNTIME=$WORK/rootfs
-SERVER_PID=""   # the unshare process of a running container
-ROOTFS_JOB=""   # the background job making the root filesystem tarball
-children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
-kill_tree() { local child; for child in $(children "$1"); do kill_tree "$child"; done; kill -TERM "$1" 2>/dev/null || true; }
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    if [[ -n $ROOTFS_JOB ]] && kill -0 "$ROOTFS_JOB" 2>/dev/null; then
-        kill_tree "$ROOTFS_JOB"
-        wait "$ROOTFS_JOB" 2>/dev/null || true
-    fi
-    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        for child in $(children "$SERVER_PID"); do kill -TERM "$child" 2>/dev/null || true; done
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true   # --kill-child takes the container with it
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    # Mounts are made in private mount namespaces only; refuse to delete through one anyway.
-    if ! no_mounts_under "$WORK"; then
-        say "mounts left under $WORK: not removing it"
-    elif [[ ${DOCKER_PROOF_KEEP:-} == 1 && $status == 0 ]]; then
-        say "root filesystem kept: $RUNTIME"
-    else
-        rm -rf "${WORK:?}"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+# Bump "slim-1" when make_rootfs changes what it makes.
+KEY=$(printf '%s\n' "$SUITE minbase slim-1" "$MIRROR" "$SECURITY" | sha256sum | cut -c1-16)
+TARBALL=$CACHE/debian-$SUITE-slim-$KEY.tar
 
-# Every mount is made in a private mount namespace (unshare --mount): it vanishes with its last process
-# and is never seen here, so nothing is left mounted under a folder this script removes.
-# MOUNT_AND_CHROOT DIR CMD...: /proc, /dev and /tmp as a container has them, then CMD chrooted at DIR.
-# With READ_ONLY=1 in its environment, DIR is read-only but for the folders in VOLUMES (docker run --read-only).
-MOUNT_AND_CHROOT='dir=$1; shift
-    if [ "${READ_ONLY:-0}" = 1 ]; then
-        mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir" || exit 1
-        for volume in $VOLUMES; do mount --bind "$dir$volume" "$dir$volume" && mount -o remount,bind,rw "$dir$volume" || exit 1; done
-    fi
-    mount -t proc proc "$dir/proc" && mount --rbind /dev "$dir/dev" && mount -t tmpfs tmpfs "$dir/tmp" && exec chroot "$dir" "$@"'
-# in_root SECONDS DIR CMD...: CMD as root in the root filesystem DIR, at most SECONDS.
-in_root() {
-    local seconds=$1 dir=$2; shift 2
-    timeout -k 5 "$seconds" unshare --mount --propagation private -- /bin/sh -c "$MOUNT_AND_CHROOT" sh "$dir" "$@"
-}
-no_mounts_under() { ! grep -q " $1/" /proc/self/mountinfo; }
-root_env=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root)
-
-# make_tarball: debootstrap, the stage's apt-get RUN inside, then the tarball (run in the background).
-make_tarball() {
-    local fresh=$WORK/fresh t0=$EPOCHREALTIME
-    [[ -n $WORK && -n $TARBALL ]] || fail "make_tarball: WORK and TARBALL must be set"
+make_rootfs() {   # debootstrap, set up as Debian's images are, then the tarball
+    local fresh=$WORK/rootfs t0=$EPOCHREALTIME
     say "debootstrap --variant=minbase $SUITE from $MIRROR${PROXY:+ (proxy $PROXY)}"
-    if ! env "${proxy_env[@]}" timeout 900 unshare --mount --propagation private -- debootstrap --variant=minbase "$SUITE" "$fresh" "$MIRROR" >"$OUT/debootstrap.log" 2>&1; then
+    if ! env "${proxy_env[@]}" timeout 900 unshare --mount --propagation private -- \
+            debootstrap --variant=minbase "$SUITE" "$fresh" "$MIRROR" >"$OUT/debootstrap.log" 2>&1; then
         tail -20 "$OUT/debootstrap.log" >&2
-        fail "debootstrap (log: $OUT/debootstrap.log)"
+        fail "debootstrap (log: ${OUT#"$ROOT"/}/debootstrap.log)"
     fi
     say "debootstrap done in $(elapsed "$t0")s"
     # The sources debian:bookworm-slim has, on this machine's mirrors.
@@ -275,149 +212,227 @@ make_tarball() {
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" "" \
         "Types: deb" "URIs: $SECURITY" "Suites: $SUITE-security" "Components: main" \
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$fresh/etc/apt/sources.list.d/debian.sources"
-    rm -f "$fresh"/var/cache/apt/archives/*.deb
-    # apt inside needs this machine's resolver; a regular file, replaced (never written through a link).
-    rm -f "$fresh/etc/resolv.conf" && cat /etc/resolv.conf >"$fresh/etc/resolv.conf"
-    say "the runtime stage's RUN, inside it: $RUNTIME_APT_RUN"
-    if ! in_root 900 "$fresh" "${root_env[@]}" DEBIAN_FRONTEND=noninteractive "${proxy_env[@]}" /bin/sh -c "$RUNTIME_APT_RUN" >"$OUT/apt.log" 2>&1; then
-        tail -20 "$OUT/apt.log" >&2
-        fail "the runtime stage's apt-get RUN failed inside the root filesystem (log: $OUT/apt.log)"
-    fi
-    # As the Debian image does (docker-clean): no downloaded packages or package caches kept.
-    rm -f "$fresh"/var/cache/apt/archives/*.deb "$fresh"/var/cache/apt/*.bin
-    rm -f "$fresh/etc/resolv.conf" && : >"$fresh/etc/resolv.conf"   # a container gets its own
+    # As Debian's images (debuerreotype) are set up: no services start in a build; apt deletes what it
+    # downloaded after each run, keeps no package caches and fetches no translations; dpkg does not sync.
+    printf '#!/bin/sh\n# No services start in an image build.\nexit 101\n' >"$fresh/usr/sbin/policy-rc.d"
+    chmod 0755 "$fresh/usr/sbin/policy-rc.d"
+    echo force-unsafe-io >"$fresh/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+    local clean='"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true";'
+    printf '%s\n' "DPkg::Post-Invoke { $clean };" "APT::Update::Post-Invoke { $clean };" \
+        'Dir::Cache::pkgcache "";' 'Dir::Cache::srcpkgcache "";' >"$fresh/etc/apt/apt.conf.d/docker-clean"
+    echo 'Acquire::GzipIndexes "true";' >"$fresh/etc/apt/apt.conf.d/docker-gzip-indexes"
+    echo 'Acquire::Languages "none";' >"$fresh/etc/apt/apt.conf.d/docker-no-languages"
+    echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$fresh/etc/apt/apt.conf.d/docker-autoremove-suggests"
+    # The slim variant: no documentation (but the copyright files), man pages or translations, now or later.
+    printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/groff/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/linda/*' \
+        'path-exclude /usr/share/lintian/overrides/*' 'path-exclude /usr/share/locale/*' \
+        'path-include /usr/share/locale/locale.alias' 'path-exclude /usr/share/man/*' >"$fresh/etc/dpkg/dpkg.cfg.d/docker"
+    find "$fresh/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+    find "$fresh/usr/share/doc" -mindepth 1 -type d -empty -delete
+    rm -rf "$fresh"/usr/share/{groff,info,linda,man}/* "$fresh"/usr/share/lintian/overrides/*
+    find "$fresh/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+    # What a container is given (devices, resolver, host name) and what debootstrap leaves behind.
+    rm -rf "${fresh:?}"/dev/* "$fresh"/var/lib/apt/lists/* "$fresh"/var/cache/apt/archives/*.deb "$fresh"/var/cache/apt/*.bin \
+        "$fresh/var/log/bootstrap.log"
+    rm -f "$fresh/etc/resolv.conf" "$fresh/etc/hostname" && : >"$fresh/etc/resolv.conf"
     mkdir -p "$CACHE"   # again: another run may have cleared the cache meanwhile
-    tar -C "$fresh" -cf "$TARBALL.partial.$$" . || fail "cannot write $TARBALL.partial.$$"
+    tar --numeric-owner -C "$fresh" -cf "$TARBALL.partial.$$" . || fail "cannot write $TARBALL.partial.$$"
     mv "$TARBALL.partial.$$" "$TARBALL"
-    no_mounts_under "$fresh" && rm -rf "$fresh"
-    # Stale tarballs (any package list) and partial ones of interrupted runs.
-    find "$CACHE" -maxdepth 1 \( -name "rootfs-*.tar" -mtime +"$CACHE_DAYS" -o -name "rootfs-*.tar.partial.*" -mtime +0 \) -delete
-    say "cached: $TARBALL ($(du -h "$TARBALL" | cut -f1)) in $(elapsed "$t0")s"
+    [[ -z $(mounts_under "$fresh") ]] && rm -rf "$fresh"
+    # Stale tarballs and partial ones of interrupted runs.
+    find "$CACHE" -maxdepth 1 \( -name "debian-*.tar" -mtime +"$CACHE_DAYS" -o -name "debian-*.tar.partial.*" -mtime +0 \) -delete
+    say "cached: ${TARBALL#"$ROOT"/} ($(du -h "$TARBALL" | cut -f1)) in $(elapsed "$t0")s"
 }
-if [[ -f $TARBALL ]] && [[ -z $(find "$TARBALL" -mtime +"$CACHE_DAYS") ]]; then
-    CACHED=1
-    say "root filesystem: from the cache, $TARBALL ($(du -h "$TARBALL" | cut -f1))"
+# base_image_current NAME KEY: NAME is in the storage, made from KEY (a kept storage, DOCKER_PROOF_KEEP=1).
+base_image_current() { [[ -f $STATE/base-images ]] && grep -qxF "$1 $2" "$STATE/base-images" && bh inspect --type image "$1" >/dev/null 2>&1; }
+base_image_made() { { grep -vF "$1 " "$STATE/base-images" 2>/dev/null || true; echo "$1 $2"; } >"$STATE/base-images.new"; mv "$STATE/base-images.new" "$STATE/base-images"; }
+
+if base_image_current "$DEBIAN_IMAGE" "$KEY"; then
+    step "debian:bookworm-slim: kept from the last run"
+    step_done "debian:bookworm-slim (kept)"
 else
-    CACHED=0
-    say "root filesystem: made in the background meanwhile ($SUITE minbase + the runtime stage's apt-get RUN; log ${OUT#"$ROOT"/}/rootfs.log)"
-    make_tarball >"$OUT/rootfs.log" 2>&1 &
-    ROOTFS_JOB=$!
-fi
-
-# --- the build stage ----------------------------------------------------------------------------------
-# The context is refreshed in place (cp over the same files keeps their inodes and times), so an
-# unchanged tree is an up-to-date build; only what the COPY lines bring in (and Package.resolved) stays.
-step "build stage: context in ${CONTEXT#"$ROOT"/}, then $SWIFT_BUILD --scratch-path .build-static"
-mkdir -p "$CONTEXT"
-declare -A KEEP=([Package.resolved]=1)
-while read -r -a words; do
-    dest=${words[-1]}; dest=${dest#./}; dest=${dest%/}
-    for source in "${words[@]:0:${#words[@]}-1}"; do
-        [[ -e $source ]] || fail "COPY $source: no such file"
-        target=$dest; [[ -z $target ]] && target=$(basename "$source")
-        KEEP[${target%%/*}]=1
-        if [[ -d $source ]]; then
-            mkdir -p "$CONTEXT/$target"
-            cp -a "$source/." "$CONTEXT/$target/"
-            # What was deleted from the source goes from the context too.
-            (cd "$CONTEXT/$target" && find . -depth ! -name .) | while IFS= read -r file; do
-                [[ -e "$source/$file" ]] || rm -rf "${CONTEXT:?}/$target/$file"
-            done
-        else
-            mkdir -p "$(dirname "$CONTEXT/$target")"
-            cp -a "$source" "$CONTEXT/$target"
-        fi
-    done
-done < <(instructions 0 COPY | grep -v -- '^--')
-for entry in "$CONTEXT"/* "$CONTEXT"/.[!.]*; do
-    [[ -e $entry && -z ${KEEP[$(basename "$entry")]:-} ]] && rm -rf "$entry"
-done
-for run in "${BUILD_RUNS[@]}"; do
-    (cd "$CONTEXT" && /bin/sh -c "$run") || fail "build stage RUN failed: $run"
-done
-read -r -a build_args <<<"${SWIFT_BUILD#swift build}"
-BUILD_LOG=$OUT/build.log
-if ! timeout "$BUILD_TIMEOUT" swift build "${build_args[@]}" --package-path "$CONTEXT" --scratch-path "$SCRATCH" >"$BUILD_LOG" 2>&1; then
-    tail -30 "$BUILD_LOG" >&2
-    fail "the build stage's swift build failed (log: $BUILD_LOG)"
-fi
-BINARY=$SCRATCH/${BUILD_OUT_SRC#.build/}
-[[ -x $BINARY ]] || fail "no $BINARY after the build"
-say "built $(du -h "$BINARY" | cut -f1) ${BINARY#"$ROOT"/} ($(grep -c '^\[' "$BUILD_LOG" || true) build steps run)"
-step_done "build stage (swift build)"
-
-# --- the runtime stage's layers, on a fresh copy of the root filesystem ----------------------------------
-step "runtime stage root filesystem ($SUITE minbase + $PACKAGES)"
-if [[ -n $ROOTFS_JOB ]]; then
-    wait "$ROOTFS_JOB" || { cat "$OUT/rootfs.log" >&2; fail "making the root filesystem failed"; }
-    ROOTFS_JOB=""
-    sed 's/^/   | /' "$OUT/rootfs.log" >&2
-fi
-mkdir -p "$RUNTIME"
-tar -C "$RUNTIME" -xf "$TARBALL"
-for package in $PACKAGES; do
-    chroot "$RUNTIME" dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-        || fail "$package is not installed in the root filesystem"
-done
-chroot "$RUNTIME" dpkg-query -W -f='${Package} ${Version}\n' | sort >"$OUT/packages.txt"
-step_done "root filesystem ($([[ $CACHED == 1 ]] && echo "from the cache" || echo "wait for it"))"
-
-step "runtime stage: RUN, WORKDIR, COPY, USER, VOLUME"
-for run in "${RUNTIME_RUNS[@]}"; do
-    in_root 120 "$RUNTIME" "${root_env[@]}" /bin/sh -c "$run" >>"$OUT/run.log" 2>&1 || { cat "$OUT/run.log" >&2; fail "runtime stage RUN failed: $run"; }
-done
-mkdir -p "$RUNTIME$WORKDIR"
-while read -r -a words; do
-    dest=${words[-1]}; [[ $dest == /* ]] || dest=$WORKDIR/${dest#./}
-    if [[ ${words[0]} == --from=* ]]; then
-        [[ ${words[0]} == --from=build && ${#words[@]} == 3 && ${words[1]} == "$BUILD_OUT" ]] \
-            || fail "COPY ${words[*]}: only the build stage's $BUILD_OUT is known here"
-        install -D -m 0755 -o 0 -g 0 "$BINARY" "$RUNTIME$dest"
-        continue
+    if [[ -f $TARBALL ]] && [[ -z $(find "$TARBALL" -mtime +"$CACHE_DAYS") ]]; then
+        step "debian:bookworm-slim from the cached root filesystem ${TARBALL#"$ROOT"/} ($(du -h "$TARBALL" | cut -f1))"
+        how="cached tarball"
+    else
+        step "debian:bookworm-slim: debootstrap (cached as ${TARBALL#"$ROOT"/} for $CACHE_DAYS days)"
+        make_rootfs
+        how="debootstrap"
     fi
-    # As COPY without --chown: modes and times kept, owned by root; a folder's contents go into dest.
-    for source in "${words[@]:0:${#words[@]}-1}"; do
-        [[ $source == --* ]] && fail "COPY ${words[*]}: flags other than --from are not proven here"
-        if [[ -d $source ]]; then
-            mkdir -p "$RUNTIME$dest" && cp -a --no-preserve=ownership "$source/." "$RUNTIME$dest/"
-        elif [[ ${words[-1]} == */ || -d $RUNTIME$dest ]]; then
-            mkdir -p "$RUNTIME$dest" && cp -a --no-preserve=ownership "$source" "$RUNTIME$dest/"
-        else
-            mkdir -p "$(dirname "$RUNTIME$dest")" && cp -a --no-preserve=ownership "$source" "$RUNTIME$dest"
-        fi
-    done
-done < <(instructions 1 COPY)
-for volume in "${VOLUMES[@]}"; do
-    owner=$(stat -c '%u:%g %a' "$RUNTIME$volume") || fail "VOLUME $volume does not exist in the image"
-    [[ $owner == "$APP_UID:$APP_GID "* ]] || fail "VOLUME $volume is $owner, not writable by $APP_UID:$APP_GID"
-done
-HOME_DIR=$(chroot "$RUNTIME" getent passwd "$APP_UID" | cut -d: -f6)
-[[ -n $HOME_DIR ]] || fail "uid $APP_UID has no /etc/passwd entry in the image (did the RUN create the user?)"
-[[ -x $RUNTIME/bin/bash ]] || fail "no /bin/bash in the image, which the HEALTHCHECK runs"
-du -sh --apparent-size "$RUNTIME" | cut -f1 >"$OUT/rootfs-size.txt"
-say "image: $(cat "$OUT/rootfs-size.txt"), $(wc -l <"$OUT/packages.txt") packages; user $(chroot "$RUNTIME" getent passwd "$APP_UID")"
-step_done "runtime stage layers"
+    ctr=$(bh from --pull=never scratch) || fail "buildah from scratch"
+    LIMIT=600 bh add "$ctr" "$TARBALL" / >/dev/null || fail "buildah add $TARBALL"
+    # The official image's own config: its PATH and CMD.
+    bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd '["bash"]' "$ctr"
+    LIMIT=600 bh commit --quiet --format docker --rm "$ctr" "$DEBIAN_IMAGE" >/dev/null || fail "buildah commit $DEBIAN_IMAGE"
+    base_image_made "$DEBIAN_IMAGE" "$KEY"
+    say "$DEBIAN_IMAGE: $(mb "$(pm image inspect --format '{{.Size}}' "$DEBIAN_IMAGE")")"
+    step_done "debian:bookworm-slim ($how)"
+fi
 
-step "ldd inside the image"
-ENTRY_PATH=$(chroot "$RUNTIME" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c 'command -v "$1"' sh "${ENTRYPOINT[0]}") \
-    || fail "ENTRYPOINT ${ENTRYPOINT[0]} is not on the image's PATH"
-chroot "$RUNTIME" ldd "$ENTRY_PATH" >"$OUT/ldd.txt" 2>&1 || true
+# --- swift:6.3-bookworm ---------------------------------------------------------------------------------
+# This machine's git redirects to local folders (url.<folder>.insteadOf <url>), e.g. github.com to a package
+# mirror: the image gets the same rules and folders, and SwiftPM fetches in the build as it does here.
+GITCONFIG=$WORK/gitconfig
+GIT_MIRRORS=()
+while read -r key value; do
+    base=${key#url.}; base=${base%.insteadof}
+    git config --file "$GITCONFIG" --add "url.$base.insteadOf" "$value"
+    if [[ $base == /* && -d $base && " ${GIT_MIRRORS[*]} " != *" ${base%/} "* ]]; then GIT_MIRRORS+=("${base%/}"); fi
+done < <(git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null || true; git config --global --get-regexp '^url\..*\.insteadof$' 2>/dev/null || true)
+# shellcheck disable=SC2086  # the package list is words
+SWIFT_KEY=$({ printf '%s\n' "$KEY" "$SWIFT_VERSION" "$TOOLCHAIN" $SWIFT_IMAGE_PACKAGES "${GIT_MIRRORS[@]}"; cat "$GITCONFIG" 2>/dev/null || true; } | sha256sum | cut -c1-16)
+if base_image_current "$SWIFT_IMAGE" "$SWIFT_KEY"; then
+    step "swift:$SWIFT_TAG-bookworm: kept from the last run"
+    step_done "swift:$SWIFT_TAG-bookworm (kept)"
+else
+    step "swift:$SWIFT_TAG-bookworm: debian:bookworm-slim + the official image's packages + $TOOLCHAIN in /usr"
+    ctr=$(bh from --pull=never "$DEBIAN_IMAGE") || fail "buildah from $DEBIAN_IMAGE"
+    proxy_export=""; [[ -n ${proxy_env[*]} ]] && proxy_export="export ${proxy_env[0]}; "
+    # shellcheck disable=SC2086  # the package list is words
+    if ! LIMIT=1200 bh run --isolation chroot "$ctr" -- /bin/sh -c "${proxy_export}"'export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
+            apt-get -q update && apt-get -q install -y "$@" && rm -rf /var/lib/apt/lists/*' sh $SWIFT_IMAGE_PACKAGES >"$OUT/swift-image.log" 2>&1; then
+        tail -20 "$OUT/swift-image.log" >&2
+        fail "apt-get install in swift:$SWIFT_TAG-bookworm (log: ${OUT#"$ROOT"/}/swift-image.log)"
+    fi
+    LIMIT=1200 bh copy --quiet "$ctr" "$TOOLCHAIN" /usr >/dev/null || fail "buildah copy $TOOLCHAIN"
+    for mirror in "${GIT_MIRRORS[@]}"; do
+        say "git redirect to $mirror ($(du -sh "$mirror" | cut -f1)): copied in, with /etc/gitconfig"
+        LIMIT=600 bh copy --quiet "$ctr" "$mirror" "$mirror" >/dev/null || fail "buildah copy $mirror"
+    done
+    [[ -s $GITCONFIG ]] && { bh copy --quiet "$ctr" "$GITCONFIG" /etc/gitconfig >/dev/null || fail "buildah copy /etc/gitconfig"; }
+    in_image=$(bh run --isolation chroot "$ctr" -- swift --version 2>&1 | head -1) || fail "swift --version in the image: $in_image"
+    [[ $in_image == "$SWIFT_VERSION" ]] || fail "swift --version in the image says '$in_image', not '$SWIFT_VERSION'"
+    LIMIT=1200 bh commit --quiet --format docker --rm "$ctr" "$SWIFT_IMAGE" >/dev/null || fail "buildah commit $SWIFT_IMAGE"
+    base_image_made "$SWIFT_IMAGE" "$SWIFT_KEY"
+    say "$SWIFT_IMAGE: $(mb "$(pm image inspect --format '{{.Size}}' "$SWIFT_IMAGE")"), $in_image"
+    step_done "swift:$SWIFT_TAG-bookworm"
+fi
+
+# --- the build --------------------------------------------------------------------------------------------
+VERSION=$(git describe --always --dirty 2>/dev/null || echo dev)
+REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+step "buildah bud (the Dockerfile as it is), VERSION=$VERSION"
+BUILD_LOG=$OUT/build.log
+if ! env "${proxy_env[@]}" timeout --foreground -k 10 "$BUILD_TIMEOUT" env TMPDIR="$BUILD_TMP" buildah "${STORE[@]}" bud \
+        --pull=never --format docker --isolation chroot \
+        --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
+        --tag "$IMAGE" --file Dockerfile . >"$BUILD_LOG" 2>&1; then
+    tail -30 "$BUILD_LOG" >&2
+    grep -q "pull policy is \"never\"\|image not known" "$BUILD_LOG" \
+        && say "a FROM names an image this proof does not make: it makes debian:bookworm-slim and swift:$SWIFT_TAG-bookworm"
+    fail "buildah bud (log: ${OUT#"$ROOT"/}/build.log)"
+fi
+BUILD_SECONDS=$(elapsed "$STEP_START")
+[[ $KEEP != 1 ]] || bh rmi --prune >/dev/null 2>&1 || true   # the last run's image, now untagged
+SWIFT_BUILD_SECONDS=$(sed -n 's/.* complete! (\([0-9.]*s\))$/\1/p' "$BUILD_LOG" | tail -1)
+CACHE_MOUNTS=$BUILD_TMP/buildah-cache
+say "built $IMAGE in ${BUILD_SECONDS}s (its swift build ${SWIFT_BUILD_SECONDS:-?}); RUN --mount=type=cache in ${CACHE_MOUNTS#"$ROOT"/} ($(du -sh "$CACHE_MOUNTS" 2>/dev/null | cut -f1 || echo none))"
+step_done "buildah bud Dockerfile"
+
+# --- the image's own config ----------------------------------------------------------------------------
+step "the image's config (buildah inspect)"
+bh inspect --type image "$IMAGE" | jq '.Docker.config' >"$OUT/image-config.json" || fail "buildah inspect $IMAGE"
+CONFIG=$OUT/image-config.json
+words() { jq -j "($1 // [])[] | ., \"\\u0000\"" "$CONFIG"; }   # a JSON array as NUL-separated words
+mapfile -d '' -t ENTRYPOINT < <(words .Entrypoint)
+mapfile -d '' -t CMD < <(words .Cmd)
+mapfile -d '' -t IMAGE_ENV < <(words .Env)
+mapfile -d '' -t VOLUMES < <(jq -j '(.Volumes // {}) | keys[] | ., "\u0000"' "$CONFIG")
+mapfile -d '' -t EXPOSED < <(jq -j '(.ExposedPorts // {}) | keys[] | ., "\u0000"' "$CONFIG")
+mapfile -d '' -t HEALTH_TEST < <(words .Healthcheck.Test)
+USER_SPEC=$(jq -r '.User // ""' "$CONFIG")
+WORKDIR=$(jq -r '.WorkingDir // ""' "$CONFIG")
+STOP_SIGNAL=$(jq -r '.StopSignal // ""' "$CONFIG")
+HEALTH_TIMEOUT=$(jq -r '((.Healthcheck.Timeout // 0) / 1000000000 | ceil) as $t | if $t > 0 then $t else 30 end' "$CONFIG")
+image_env() { local pair; for pair in "${IMAGE_ENV[@]}"; do [[ ${pair%%=*} == "$1" ]] && printf '%s\n' "${pair#*=}"; done; return 0; }
+label() { jq -r --arg l "$1" '.Labels[$l] // empty' "$CONFIG"; }
+((${#ENTRYPOINT[@]})) || fail "the image has no ENTRYPOINT"
+((${#CMD[@]})) || fail "the image has no CMD"
+[[ $USER_SPEC =~ ^([0-9]+):([0-9]+)$ ]] || fail "the image's USER is '$USER_SPEC', not a numeric uid:gid"
+APP_UID=${BASH_REMATCH[1]}; APP_GID=${BASH_REMATCH[2]}
+((APP_UID != 0)) || fail "the image runs as root"
+((${#VOLUMES[@]})) || fail "the image has no VOLUME"
+[[ -n $WORKDIR ]] || fail "the image has no WORKDIR"
+[[ $STOP_SIGNAL == SIGTERM || $STOP_SIGNAL == 15 || -z $STOP_SIGNAL ]] || fail "the image's STOPSIGNAL is $STOP_SIGNAL, not SIGTERM"
+case ${HEALTH_TEST[0]:-} in
+    CMD) HEALTH_CMD=("${HEALTH_TEST[@]:1}") ;;
+    CMD-SHELL) HEALTH_CMD=(/bin/sh -c "${HEALTH_TEST[1]}") ;;
+    *) fail "the image has no HEALTHCHECK (Test: ${HEALTH_TEST[*]:-none}); buildah keeps it with --format docker only" ;;
+esac
+((${#HEALTH_CMD[@]})) || fail "the image's HEALTHCHECK has an empty command"
+IMAGE_PORT=$(image_env PORT)
+[[ -n $IMAGE_PORT ]] || fail "the image's ENV has no PORT"
+[[ " ${EXPOSED[*]} " == *" $IMAGE_PORT/tcp "* ]] || fail "the image exposes ${EXPOSED[*]:-nothing}, not its PORT $IMAGE_PORT"
+GRACE_MS=$(image_env HTTP_SHUTDOWN_GRACE_MS); GRACE_MS=${GRACE_MS:-10000}
+DATABASE_PATH=$(image_env DATABASE_PATH)
+[[ -n $DATABASE_PATH && $DATABASE_PATH == "${VOLUMES[0]}"/* ]] || fail "DATABASE_PATH '$DATABASE_PATH' is not on the VOLUME ${VOLUMES[0]}"
+for name in title description source licenses version revision; do
+    jq -e --arg l "org.opencontainers.image.$name" '.Labels | has($l)' "$CONFIG" >/dev/null || fail "no org.opencontainers.image.$name label"
+done
+[[ $(label org.opencontainers.image.version) == "$VERSION" ]] || fail "label version is '$(label org.opencontainers.image.version)', not the build arg $VERSION"
+[[ $(label org.opencontainers.image.revision) == "$REVISION" ]] || fail "label revision is not the build arg $REVISION"
+say "ENTRYPOINT ${ENTRYPOINT[*]}; CMD ${CMD[*]}; USER $USER_SPEC; WORKDIR $WORKDIR; VOLUME ${VOLUMES[*]}; EXPOSE ${EXPOSED[*]}; STOPSIGNAL ${STOP_SIGNAL:-default}"
+say "ENV ${IMAGE_ENV[*]}"
+say "HEALTHCHECK ${HEALTH_TEST[0]} ${HEALTH_CMD[*]:0:2} ... (timeout ${HEALTH_TIMEOUT}s); labels version=$VERSION revision=${REVISION:0:12}"
+step_done "image config"
+
+# --- inside the image ------------------------------------------------------------------------------------
+step "inside the image: the entrypoint's libraries, the user, the volume"
+# As root in a throwaway container with no network: where the ENTRYPOINT resolves on the image's PATH,
+# what ldd says of it and which package gives each library, the USER's passwd entry, the VOLUMEs' owners.
+IMAGE_CHECK='entry=$(command -v "$1") || { echo "entry-missing $1"; exit 0; }; uid=$2; shift 2
+    echo "entry $entry"
+    echo "passwd $(getent passwd "$uid")"
+    for volume; do echo "volume $volume $(stat -c "%u:%g %a" "$volume" 2>&1)"; done
+    [ -x /bin/bash ] && echo "bash /bin/bash"
+    ldd "$entry" 2>&1 | sed "s/^/ldd /"
+    ldd "$entry" 2>/dev/null | while read -r name arrow path rest; do
+        case $path in /*) ;; *) continue ;; esac
+        real=$(readlink -f "$path"); package="?"
+        for candidate in "$path" "$real" "${real#/usr}" "/usr$path"; do   # dpkg lists /lib or /usr/lib (usrmerge)
+            found=$(dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) && [ -n "$found" ] && { package=$found; break; }
+        done
+        echo "library $name $path $package"
+    done
+    dpkg-query -W -f="package \${Package} \${Version}\n"'
+ONE_OFF=(--rm --pull=never --cgroup-parent "$CGROUP_PARENT" --log-driver k8s-file --health-interval disable --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+inside=$(LIMIT=120 pm run "${ONE_OFF[@]}" --name "fsr-proof-check-$$" --network none --user 0 --entrypoint /bin/sh \
+    "$IMAGE" -c "$IMAGE_CHECK" sh "${ENTRYPOINT[0]}" "$APP_UID" "${VOLUMES[@]}" 2>>"$OUT/podman.log") \
+    || { tail -5 "$OUT/podman.log" >&2; fail "podman run of the image check"; }
+CONTAINERS+=("fsr-proof-check-$$")
+section() { sed -n "s/^$1 //p" <<<"$inside"; }
+section ldd >"$OUT/ldd.txt"
+section package | sort >"$OUT/packages.txt"
+ENTRY_PATH=$(section entry)
+[[ -n $ENTRY_PATH ]] || fail "the ENTRYPOINT ${ENTRYPOINT[0]} is not on the image's PATH"
 ! grep -q "not found" "$OUT/ldd.txt" || { cat "$OUT/ldd.txt" >&2; fail "a library the binary needs is not in the image"; }
 grep -q "=> /" "$OUT/ldd.txt" || { cat "$OUT/ldd.txt" >&2; fail "ldd found no libraries (not a dynamic binary?)"; }
-while read -r name _ path _; do
-    [[ $path == /* ]] || continue
-    real=$(chroot "$RUNTIME" readlink -f "$path")
-    package="?"
-    for candidate in "$path" "$real" "${real#/usr}" "/usr$path"; do   # dpkg lists /lib or /usr/lib (usrmerge)
-        found=$(chroot "$RUNTIME" dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) && [[ -n $found ]] && { package=$found; break; }
-    done
-    say "  $name => $path  ($package)"
-done <"$OUT/ldd.txt"
-step_done "ldd"
+while read -r name path package; do say "  $name => $path  ($package)"; done < <(section library)
+PASSWD=$(section passwd)
+[[ $PASSWD == *:*:"$APP_UID":"$APP_GID":* ]] || fail "uid $APP_UID has no /etc/passwd entry with gid $APP_GID in the image ('$PASSWD')"
+while read -r volume owner mode; do
+    [[ $owner == "$APP_UID:$APP_GID" ]] || fail "VOLUME $volume is $owner $mode, not the USER's"
+    say "VOLUME $volume: owner $owner, mode $mode"
+done < <(section volume)
+[[ -n $(section bash) || ${HEALTH_CMD[0]} != /bin/bash ]] || fail "no /bin/bash in the image, which the HEALTHCHECK runs"
+say "$ENTRY_PATH; user $PASSWD; $(wc -l <"$OUT/packages.txt") packages"
+step_done "inside the image"
 
-# --- running it as the image would ---------------------------------------------------------------------------
-# The port probe needs no python: a port nobody on this machine has open in /proc/net/tcp{,6}.
-free_port() {
+# --- running it ----------------------------------------------------------------------------------------------
+# podman's default rlimits (nofile and nproc 1048576) are more than root may raise to here (no CAP_SYS_RESOURCE
+# on these VMs): the container gets the limits podman's monitor (conmon) runs with, as a Docker container gets
+# dockerd's.
+probe=$(LIMIT=120 pm run "${ONE_OFF[@]}" -d --name "fsr-proof-probe-$$" --network none --entrypoint /bin/sleep "$IMAGE" 60 2>>"$OUT/podman.log") \
+    || { tail -5 "$OUT/podman.log" >&2; fail "podman run (probe)"; }
+CONTAINERS+=("$probe")
+conmon=$(pm inspect --format '{{.State.ConmonPid}}' "$probe")
+limit_of() { awk -v what="$1" 'index($0, what) == 1 { v = $(NF - 1); print (v == "unlimited" ? -1 : v) }' "/proc/$conmon/limits"; }
+NOFILE=$(limit_of "Max open files"); NPROC=$(limit_of "Max processes")
+[[ -n $NOFILE && -n $NPROC ]] || fail "cannot read the limits of conmon ($conmon)"
+LIMIT=60 pm rm --force --time 0 "$probe" >/dev/null 2>>"$OUT/podman.log" || true
+
+free_port() {   # a port nobody on this machine has open in /proc/net/tcp{,6}
     local port hex
     for _ in $(seq 100); do
         port=$((20000 + RANDOM % 40000)); hex=$(printf ':%04X ' "$port")
@@ -425,79 +440,100 @@ free_port() {
     done
     fail "no free port"
 }
-# container LOG ENV... -- ARGS...: ENTRYPOINT + ARGS as the image runs them, in the background: PID 1 of
-# a new PID namespace, /proc of its own, chroot, cwd WORKDIR, env -i with the image's ENV then ENV...,
-# the USER's uid/gid, no supplementary groups, no capabilities. Sets SERVER_PID and CONTAINER_PID.
-# READ_ONLY=1 container ...: the root filesystem read-only but for the VOLUMEs and a tmpfs /tmp.
-container() {
-    local log=$1; shift
-    local env=() args
-    while [[ $1 != -- ]]; do env+=("$1"); shift; done
+# A named volume on each VOLUME, made once: the demo's data stays there for serve, as a real volume's would.
+VOLUME_ARGS=(); VOLUME_DIRS=()
+for volume in "${VOLUMES[@]}"; do
+    name=fsr-proof-$$-$(tr -c 'a-z0-9\n' - <<<"${volume#/}")
+    LIMIT=60 pm volume create "$name" >/dev/null 2>>"$OUT/podman.log" || fail "podman volume create $name"
+    VOLUMES_MADE+=("$name")
+    VOLUME_ARGS+=(--volume "$name:$volume")
+    VOLUME_DIRS+=("$(pm volume inspect --format '{{.Mountpoint}}' "$name")")
+done
+# As `docker run --read-only --tmpfs /tmp -v data:/app/data`: nothing writable but the volume and /tmp. The
+# health check runs on demand (`podman healthcheck run`): its timer needs systemd, which does not run here.
+RUN_COMMON=(--pull=never --cgroup-parent "$CGROUP_PARENT" --network host --read-only --read-only-tmpfs=false --tmpfs /tmp --log-driver k8s-file
+    --health-interval disable --ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC" "${VOLUME_ARGS[@]}")
+ID=""; PID=""
+start_container() {   # start_container NAME PODMAN-RUN-OPTIONS... -- ARGS...: detached, sets ID and PID
+    local name=$1 options=(); shift
+    while [[ $1 != -- ]]; do options+=("$1"); shift; done
     shift
-    args=("${ENTRYPOINT[@]}" "$@")
-    READ_ONLY=${READ_ONLY:-0} VOLUMES="${VOLUMES[*]}" \
-        unshare --pid --fork --kill-child --mount --propagation private -- /bin/sh -c "$MOUNT_AND_CHROOT" sh "$RUNTIME" \
-        /usr/bin/env -i -C "$WORKDIR" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOSTNAME=docker-proof HOME="$HOME_DIR" "${IMAGE_ENV[@]}" "${env[@]}" \
-        setpriv --reuid="$APP_UID" --regid="$APP_GID" --clear-groups --inh-caps=-all -- "${args[@]}" \
-        >"$log" 2>&1 </dev/null &
-    SERVER_PID=$!
-    CONTAINER_PID=""
-    for _ in $(seq 100); do   # the namespace's PID 1, once it is the binary (sh, chroot, env, setpriv exec into it)
-        CONTAINER_PID=$(children "$SERVER_PID" | awk '{ print $1 }')
-        [[ -n $CONTAINER_PID && $(cat "/proc/$CONTAINER_PID/comm" 2>/dev/null) == "$(basename "${ENTRYPOINT[0]}" | cut -c1-15)" ]] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$log" >&2
-    fail "the container did not start ${args[*]}"
+    ID=$(LIMIT=120 pm run -d --name "$name" "${RUN_COMMON[@]}" "${options[@]}" "$IMAGE" "$@" 2>>"$OUT/podman.log") \
+        || { tail -5 "$OUT/podman.log" >&2; fail "podman run $name"; }
+    CONTAINERS+=("$ID")
+    PID=$(pm inspect --format '{{.State.Pid}}' "$ID")
+    PIDS+=("$(pm inspect --format '{{.State.ConmonPid}}' "$ID")")
+    [[ $PID =~ ^[1-9][0-9]*$ ]] || { pm logs "$ID" >&2 || true; fail "$name is not running"; }
+    PIDS+=("$PID")
 }
 status_of() { curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$1" || true; }
 wait_ready() {   # wait_ready PORT LOG
     local deadline=$((SECONDS + 60))
     until [[ $(status_of "http://127.0.0.1:$1/readyz") == 200 ]]; do
-        kill -0 "$CONTAINER_PID" 2>/dev/null || { cat "$2" >&2; fail "the server exited before /readyz answered 200"; }
-        ((SECONDS < deadline)) || { cat "$2" >&2; fail "/readyz did not answer 200 within 60 s"; }
+        kill -0 "$PID" 2>/dev/null || { pm logs "$ID" >"$2" 2>&1; cat "$2" >&2; fail "the server exited before /readyz answered 200"; }
+        ((SECONDS < deadline)) || { pm logs "$ID" >"$2" 2>&1; tail -20 "$2" >&2; fail "/readyz did not answer 200 within 60 s"; }
         sleep 0.1
     done
 }
-check_identity() {
-    local status=/proc/$CONTAINER_PID/status
+check_identity() {   # the image's USER, no capabilities, PID 1 of its own PID namespace
+    local status=/proc/$PID/status groups
+    [[ $(cat "/proc/$PID/comm") == "$(basename "${ENTRYPOINT[0]}" | cut -c1-15)" ]] || fail "PID 1 is $(cat "/proc/$PID/comm"), not ${ENTRYPOINT[0]}"
     awk -v u="$APP_UID" '/^Uid:/ { exit !($2 == u && $3 == u && $4 == u && $5 == u) }' "$status" || fail "$(grep ^Uid: "$status"), not $APP_UID"
     awk -v g="$APP_GID" '/^Gid:/ { exit !($2 == g && $3 == g && $4 == g && $5 == g) }' "$status" || fail "$(grep ^Gid: "$status"), not $APP_GID"
-    [[ $(awk '/^Groups:/ { print NF - 1 }' "$status") == 0 ]] || fail "supplementary $(grep ^Groups: "$status")"
+    groups=$(awk '/^Groups:/ { $1 = ""; print }' "$status" | xargs)
+    [[ -z $groups || $groups == "$APP_GID" ]] || fail "supplementary groups: $groups"   # podman lists the gid itself
     [[ $(awk '/^CapEff:/ { print $2 }' "$status") == 0000000000000000 ]] || fail "$(grep ^CapEff: "$status"): it has capabilities"
     [[ $(awk '/^NSpid:/ { print $NF }' "$status") == 1 ]] || fail "not PID 1 in its namespace ($(grep ^NSpid: "$status"))"
-    say "process $CONTAINER_PID: uid/gid $APP_UID/$APP_GID (real, effective, saved, fs), no groups, CapEff 0, PID 1 in its namespace, cwd $(readlink "/proc/$CONTAINER_PID/cwd" | sed "s|^$RUNTIME||")"
+    say "PID $PID: ${ENTRYPOINT[0]}, uid/gid $APP_UID/$APP_GID (real, effective, saved, fs), no other groups, CapEff 0, PID 1 in its namespace, cwd $(readlink "/proc/$PID/cwd" | sed 's|^.*/merged/|/|')"
 }
-# The HEALTHCHECK's own command line, run in the image as its USER with the container's environment.
-healthcheck() {   # healthcheck PORT
-    in_root "$HEALTH_TIMEOUT" "$RUNTIME" /usr/bin/env -i -C "$WORKDIR" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME="$HOME_DIR" "${IMAGE_ENV[@]}" PORT="$1" \
-        setpriv --reuid="$APP_UID" --regid="$APP_GID" --clear-groups -- "${HEALTH_CMD[@]}" >/dev/null 2>&1
+# As `docker run --read-only`: the root filesystem is mounted read-only and even root cannot write to it;
+# the VOLUMEs and /tmp can be written.
+check_read_only() {
+    local probe_dirs=(/ /etc /usr/local/bin "$WORKDIR" /tmp "${VOLUMES[@]}") result expected dir state
+    [[ $(awk '$5 == "/" { split($6, o, ","); print o[1] }' "/proc/$PID/mountinfo") == ro ]] || fail "the root filesystem is not mounted read-only"
+    result=$(LIMIT=60 pm exec --user 0 "$ID" /bin/sh -c \
+        'for d; do if ( : >"$d/.docker-proof" ) 2>/dev/null; then rm -f "$d/.docker-proof"; echo "$d rw"; else echo "$d ro"; fi; done' \
+        sh "${probe_dirs[@]}" 2>>"$OUT/podman.log") || fail "podman exec (write test)"
+    while read -r dir state; do
+        expected=ro; [[ $dir == /tmp || " ${VOLUMES[*]} " == *" $dir "* ]] && expected=rw
+        [[ $state == "$expected" ]] || fail "$dir is $state for root in the container, expected $expected"
+    done <<<"$result"
+    say "writes (as root in the container): $(tr '\n' ' ' <<<"$result")"
 }
-stop_container() {   # SIGTERM, as `docker stop` sends STOPSIGNAL to PID 1; exit 0 within the grace period
-    local t0=$EPOCHREALTIME limit status=0
+healthcheck_run() { LIMIT=$((HEALTH_TIMEOUT + 30)) pm healthcheck run "$ID" >/dev/null 2>>"$OUT/podman.log"; }
+# The HEALTHCHECK's own command in a throwaway container of the image, against PORT on this host.
+HEALTH_ONE_OFFS=0
+healthcheck_command() {   # healthcheck_command PORT
+    local name=fsr-proof-health-$$-$((HEALTH_ONE_OFFS += 1))
+    CONTAINERS+=("$name")
+    LIMIT=$((HEALTH_TIMEOUT + 30)) pm run "${ONE_OFF[@]}" --name "$name" --network host --read-only -e PORT="$1" \
+        --entrypoint "${HEALTH_CMD[0]}" "$IMAGE" "${HEALTH_CMD[@]:1}" >/dev/null 2>>"$OUT/podman.log"
+}
+stop_container() {   # stop_container LOG: `podman stop`, as `docker stop`: STOPSIGNAL, then SIGKILL after the grace
+    local t0=$EPOCHREALTIME limit code
     limit=$(((GRACE_MS + 999) / 1000))
-    kill -TERM "$CONTAINER_PID"
-    for _ in $(seq $((limit * 20))); do kill -0 "$CONTAINER_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$CONTAINER_PID" 2>/dev/null && fail "still running ${limit}s after SIGTERM (HTTP_SHUTDOWN_GRACE_MS=$GRACE_MS)"
-    wait "$SERVER_PID" || status=$?
-    SERVER_PID=""
-    [[ $status == 0 ]] || fail "exit status $status after SIGTERM, not 0"
-    say "SIGTERM: exit 0 after $(elapsed "$t0")s (grace ${GRACE_MS} ms)"
+    LIMIT=$((limit + 60)) pm stop --time "$limit" "$ID" >/dev/null 2>>"$OUT/podman.log" || fail "podman stop"
+    code=$(pm inspect --format '{{.State.ExitCode}}' "$ID")
+    ! kill -0 "$PID" 2>/dev/null || fail "PID $PID still runs after podman stop"
+    pm logs "$ID" >"$1" 2>&1 || true
+    [[ $code == 0 ]] || { tail -20 "$1" >&2; fail "exit status $code after podman stop, not 0 (137: still running ${limit}s after SIGTERM)"; }
+    say "podman stop (signal $(pm inspect --format '{{.Config.StopSignal}}' "$ID")): exit 0 after $(elapsed "$t0")s (grace ${GRACE_MS} ms, SIGKILL after ${limit}s)"
+    LIMIT=60 pm rm "$ID" >/dev/null 2>>"$OUT/podman.log" || true
 }
 
-step "demo inside the image: /readyz, a click through the simulator, HEALTHCHECK, SIGTERM"
+step "demo in the image: /readyz, a click through the simulator, HEALTHCHECK, podman stop"
+say "podman run: rootful, runc, host network, --read-only, tmpfs /tmp, volumes ${VOLUMES_MADE[*]}; nofile $NOFILE, nproc $NPROC"
 PORT=$(free_port); SANDBOX_PORT=$(free_port)
 while [[ $SANDBOX_PORT == "$PORT" ]]; do SANDBOX_PORT=$(free_port); done
 DEMO_LOG=$OUT/demo.log
-container "$DEMO_LOG" PORT="$PORT" -- demo --host 127.0.0.1 --port "$PORT" --sandbox-port "$SANDBOX_PORT"
+start_container "fsr-proof-demo-$$" -e PORT="$PORT" -- demo --host 127.0.0.1 --port "$PORT" --sandbox-port "$SANDBOX_PORT"
 wait_ready "$PORT" "$DEMO_LOG"
 say "/readyz 200 on 127.0.0.1:$PORT (simulator on :$SANDBOX_PORT)"
 check_identity
-healthcheck "$PORT" || fail "the HEALTHCHECK command failed against the running demo"
-say "HEALTHCHECK command: exit 0"
+check_read_only
+healthcheck_run || fail "podman healthcheck run: unhealthy against the running demo"
+say "podman healthcheck run: healthy"
+healthcheck_command "$PORT" || fail "the HEALTHCHECK command, in a container of the image, failed against the running demo"
 # A click, as Benchmarks/recommend.sh makes it: demo sign-in, launch, connect, the simulator's
 # consent approved for prac-1, the callback, then /recommend.
 jar=$WORK/cookies
@@ -513,42 +549,70 @@ callback=$(curl -s --max-time 10 -o /dev/null -w '%{redirect_url}' "${authorize/
 [[ $callback == "$base/oauth/fullscript/callback?"* ]] || fail "the simulator answered '$callback', not our callback"
 c "$callback"
 click=$(c -w '%{http_code} %{redirect_url}' "$base/recommend/p-1001")
-[[ $click == "302 http://localhost:$SANDBOX_PORT/sandbox/plans/"* ]] || { tail -20 "$DEMO_LOG" >&2; fail "GET /recommend/p-1001 answered '$click'"; }
+[[ $click == "302 http://localhost:$SANDBOX_PORT/sandbox/plans/"* ]] || { pm logs "$ID" 2>&1 | tail -20 >&2; fail "GET /recommend/p-1001 answered '$click'"; }
 say "GET /recommend/p-1001: $click"
-[[ -f $RUNTIME${VOLUMES[0]}/demo.sqlite ]] || fail "the demo's database is not on the VOLUME ${VOLUMES[0]}"
-stop_container
-! healthcheck "$PORT" || fail "the HEALTHCHECK command passes with no server: it proves nothing"
-say "HEALTHCHECK command with the server gone: fails, as it should"
-step_done "demo: readyz, click, stop"
+[[ -f ${VOLUME_DIRS[0]}/demo.sqlite ]] || fail "the demo's database is not on the VOLUME ${VOLUMES[0]}"
+stop_container "$DEMO_LOG"
+! healthcheck_command "$PORT" || fail "the HEALTHCHECK command passes with no server: it proves nothing"
+say "the HEALTHCHECK command, in a container of the image: passes against the demo, fails once it is gone"
+step_done "demo: readyz, click, healthcheck, stop"
 
-step "the image's own command (${ENTRYPOINT[*]} ${CMD[*]}), secrets as files, root filesystem read-only"
-mkdir -p "$RUNTIME/run/secrets"
-head -c 32 /dev/urandom | base64 >"$RUNTIME/run/secrets/token_encryption_key"
-head -c 48 /dev/urandom | base64 >"$RUNTIME/run/secrets/ehr_launch_secret"
-echo "docker-proof-client-secret" >"$RUNTIME/run/secrets/fullscript_client_secret"
-chmod 0444 "$RUNTIME"/run/secrets/*   # as compose mounts file secrets
+step "the image's own command (${ENTRYPOINT[*]} ${CMD[*]}), secrets as files"
+SECRETS=$WORK/secrets
+mkdir -p "$SECRETS"
+head -c 32 /dev/urandom | base64 >"$SECRETS/token_encryption_key"
+head -c 48 /dev/urandom | base64 >"$SECRETS/ehr_launch_secret"
+echo "docker-proof-client-secret" >"$SECRETS/fullscript_client_secret"
+chmod 0444 "$SECRETS"/*   # as compose mounts file secrets
 SERVE_PORT=$(free_port)
 SERVE_LOG=$OUT/serve.log
-# As `docker run --read-only --tmpfs /tmp -v data:/app/data` with compose-style file secrets.
-READ_ONLY=1 container "$SERVE_LOG" PORT="$SERVE_PORT" FULLSCRIPT_CLIENT_ID=docker-proof \
-    FULLSCRIPT_REDIRECT_URI=https://fsr.example.org/oauth/fullscript/callback \
-    FULLSCRIPT_CLIENT_SECRET_FILE=/run/secrets/fullscript_client_secret \
-    TOKEN_ENCRYPTION_KEY_FILE=/run/secrets/token_encryption_key \
-    EHR_LAUNCH_SECRET_FILE=/run/secrets/ehr_launch_secret -- "${CMD[@]}"
+# No arguments: the image's ENTRYPOINT and CMD. PORT moves it off 8080, this host's network being shared.
+start_container "fsr-proof-serve-$$" -e PORT="$SERVE_PORT" -e FULLSCRIPT_CLIENT_ID=docker-proof \
+    -e FULLSCRIPT_REDIRECT_URI=https://fsr.example.org/oauth/fullscript/callback \
+    -e FULLSCRIPT_CLIENT_SECRET_FILE=/run/secrets/fullscript_client_secret \
+    -e TOKEN_ENCRYPTION_KEY_FILE=/run/secrets/token_encryption_key \
+    -e EHR_LAUNCH_SECRET_FILE=/run/secrets/ehr_launch_secret \
+    --volume "$SECRETS:/run/secrets:ro" --
+mapfile -d '' -t argv <"/proc/$PID/cmdline"
+[[ "${argv[*]}" == "${ENTRYPOINT[*]} ${CMD[*]}" ]] || fail "PID 1 runs '${argv[*]}', not the image's ENTRYPOINT + CMD '${ENTRYPOINT[*]} ${CMD[*]}'"
+say "PID 1 runs the image's ENTRYPOINT + CMD: ${argv[*]}"
 wait_ready "$SERVE_PORT" "$SERVE_LOG"
 say "/readyz 200 on :$SERVE_PORT (HOST=$(image_env HOST))"
 check_identity
-grep -q " / ro," "/proc/$CONTAINER_PID/mountinfo" || fail "the root filesystem is not read-only for serve"
-grep -q " ${VOLUMES[0]} rw," "/proc/$CONTAINER_PID/mountinfo" || fail "the VOLUME ${VOLUMES[0]} is not writable for serve"
-say "root filesystem read-only, ${VOLUMES[*]} writable"
-healthcheck "$SERVE_PORT" || fail "the HEALTHCHECK command failed against serve"
-say "HEALTHCHECK command: exit 0"
-database=$(image_env DATABASE_PATH)
-[[ $(stat -c %u "$RUNTIME$database" 2>/dev/null) == "$APP_UID" ]] || fail "no database owned by $APP_UID at $database"
-say "database $database on the VOLUME, owned by $APP_UID"
-stop_container
+check_read_only
+healthcheck_run || fail "podman healthcheck run: unhealthy against serve"
+say "podman healthcheck run: healthy"
+database=${VOLUME_DIRS[0]}/${DATABASE_PATH#"${VOLUMES[0]}"/}
+[[ $(stat -c %u "$database" 2>/dev/null) == "$APP_UID" ]] || fail "no database owned by $APP_UID at $DATABASE_PATH"
+say "database $DATABASE_PATH on the VOLUME, owned by $APP_UID"
+stop_container "$SERVE_LOG"
 step_done "serve (read-only): readyz, healthcheck, stop"
 
-printf '%s\n' "${TIMINGS[@]}" "$(printf '%-46s %7ss' total "$(elapsed "$START")")" >"$OUT/timings.txt"
+# --- size -------------------------------------------------------------------------------------------------
+step "image size"
+SIZE=$(pm image inspect --format '{{.Size}}' "$IMAGE")
+BASE_SIZE=$(pm image inspect --format '{{.Size}}' "$DEBIAN_IMAGE")
+# As a registry would store it: the layers gzip-compressed (what `docker push` sends and `docker pull` fetches).
+LIMIT=600 bh push --quiet --compression-format gzip "$IMAGE" "oci:$WORK/oci" >/dev/null 2>>"$OUT/podman.log" || fail "buildah push oci:"
+manifest=$(jq -r '.manifests[0].digest' "$WORK/oci/index.json")
+COMPRESSED=$(jq '[.layers[].size] | add' "$WORK/oci/blobs/${manifest/://}")
+rm -rf "$WORK/oci"
+BINARY_SIZE=$(LIMIT=60 pm run "${ONE_OFF[@]}" --name "fsr-proof-size-$$" --network none --entrypoint /usr/bin/stat "$IMAGE" -c %s "$ENTRY_PATH" 2>>"$OUT/podman.log") || fail "stat $ENTRY_PATH"
+CONTAINERS+=("fsr-proof-size-$$")
+{
+    echo "image        $IMAGE ($(pm image inspect --format '{{.Id}}' "$IMAGE" | cut -c1-12)), version $VERSION"
+    echo "size         $(mb "$SIZE") uncompressed: debian:bookworm-slim $(mb "$BASE_SIZE") + $(mb $((SIZE - BASE_SIZE))) (binary $(mb "$BINARY_SIZE"))"
+    echo "compressed   $(mb "$COMPRESSED") (gzip layers, as pushed to a registry)"
+    echo "build        ${BUILD_SECONDS}s buildah bud of the Dockerfile (its swift build ${SWIFT_BUILD_SECONDS:-?}), base images not counted"
+} >"$OUT/image.txt"
+sed 's/^/    /' "$OUT/image.txt" >&2
+step_done "image size"
+
+if [[ $KEEP != 1 ]]; then
+    step "removing the image storage ${STATE#"$ROOT"/} (DOCKER_PROOF_KEEP=1 keeps it)"
+    drop_storage
+    step_done "image storage removed"
+fi
+printf '%s\n' "${TIMINGS[@]}" "$(printf '%-50s %7ss' total "$(elapsed "$START")")" >"$OUT/timings.txt"
 say "timings:"; sed 's/^/    /' "$OUT/timings.txt" >&2
-say "OK: the Dockerfile's runtime stage runs the product (details in ${OUT#"$ROOT"/}/)"
+say "OK: the Dockerfile builds with buildah, and its image runs the product under podman (details in ${OUT#"$ROOT"/}/)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer on what strangers can send: the HTTP request parser (whatever the bytes, no crash or hang,
 # and the same requests however the bytes are split across reads) and a webhook delivery's signature
-# header and JSON body (plus the patients API's body). Built with -sanitize=fuzzer,address into
-# .build-fuzz; each target runs SECONDS (default 60) from the seeds in Fuzz/corpus/<target>, growing
+# header and JSON body (plus the patients API's body). The Fuzz package, built with -sanitize=fuzzer,address
+# into .build-fuzz; each target runs SECONDS (default 60) from the seeds in Fuzz/corpus/<target>, growing
 # a working corpus in .build-fuzz/corpus/<target>; a crash is kept in .build-fuzz/crashes/ and fails the run.
 #
 # usage: scripts/fuzz.sh [SECONDS]       (the test command runs 20 s per target)
@@ -10,15 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 targets=(http:fuzz-http-request-parser webhook:fuzz-webhook-payload)
-flags=(-c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -enable-testing)
+flags=(--package-path Fuzz -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -enable-testing)
 mkdir -p .build-fuzz
 for entry in "${targets[@]}"; do
-    if ! FSR_FUZZ=1 swift build "${flags[@]}" --product "${entry#*:}" >.build-fuzz/build.log 2>&1; then
+    if ! swift build "${flags[@]}" --product "${entry#*:}" >.build-fuzz/build.log 2>&1; then
         grep -E "error" .build-fuzz/build.log >&2 || tail -20 .build-fuzz/build.log >&2
         exit 1
     fi
 done
-bin="$(FSR_FUZZ=1 swift build "${flags[@]}" --show-bin-path)"
+bin="$(swift build "${flags[@]}" --show-bin-path)"
 mkdir -p .build-fuzz/crashes
 status=0
 for entry in "${targets[@]}"; do

@@ -20,10 +20,10 @@ if [ $# -eq 0 ]; then
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/fault-test.sh
     # libFuzzer on the request parser and the webhook/JSON path, 20 s each (scripts/fuzz.sh SECONDS for longer).
     scripts/fuzz.sh 20
-    # The Docker image's runtime stage, proven without a Docker engine (debootstrap + chroot: root only).
+    # The Dockerfile built with buildah and its image run with podman: no Docker engine needed, but root.
     if [ "$(id -u)" -eq 0 ]; then
         scripts/docker-proof.sh
     else
-        echo "docker-proof skipped: it needs root (debootstrap, chroot); run scripts/docker-proof.sh as root" >&2
+        echo "docker-proof skipped: it needs root (debootstrap, rootful buildah and podman); run scripts/docker-proof.sh as root" >&2
     fi
 fi

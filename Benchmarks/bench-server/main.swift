@@ -2,7 +2,8 @@ import Glibc
 import Logging
 import Server
 
-// The three routes every peer in Benchmarks/peers serves, on our listener, without the app:
+// The three routes every peer in Benchmarks/peers serves, on our listener, without the app (and
+// /mw/healthz, the first through a middleware list):
 // it measures the HTTP layer alone. Usage: bench-server --port N --root DIR [--loops N]
 var port = 8080
 var root = "."
@@ -20,6 +21,13 @@ while let flag = arguments.next() {
 
 let router = Router()
 router.get("/healthz") { _ in .text("ok") }
+// The same answer through a group with a middleware list like the application's (Benchmarks/middleware-cost.sh).
+router.group("/mw")
+    .add(middleware: ResponseHeadersStandIn())
+    .add(middleware: RecoveryStandIn())
+    .add(middleware: OriginCheckStandIn())
+    .add(middleware: RateLimitStandIn())
+    .get("healthz") { _ in .text("ok") }
 router.get("/redirect") { _ in .redirect(to: "/static/4k.bin") }
 let files = try StaticFiles(root: root)
 router.get("/static/:name") { request in

@@ -1,9 +1,10 @@
-import Foundation
+public import Foundation
 import Fullscript
 import HTTPClient
-import Logging
-import Server
+public import Logging
+public import Server
 import Store
+import HTTPTypes
 
 /// The running program: configuration, database and HTTP server wired together.
 public final class Application: Sendable {
@@ -24,6 +25,13 @@ public final class Application: Sendable {
 
     public var port: Int { server.port }
 
+    /// Where Fullscript (or the simulator) delivers webhooks: over loopback when we listen on every address.
+    public var webhookURL: String {
+        let host = config.server.host
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        return "http://\(reachable):\(port)\(WebhookRoutes.path)"
+    }
+
     /// Opens the database, brings its schema up to date (or refuses to start when it is behind and
     /// auto-migration is off, or when an applied migration file has changed), and binds the port.
     public init(
@@ -34,7 +42,7 @@ public final class Application: Sendable {
     ) async throws {
         self.config = config
         self.logger = logger
-        database = try Self.openDatabase(config)
+        database = try Self.openDatabase(config.database)
         do {
             httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         } catch {
@@ -51,10 +59,13 @@ public final class Application: Sendable {
         self.now = now
         do {
             let runner = MigrationRunner(
-                database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger
+                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
-            try await Self.bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
-            let router = Router()
+            try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
+            let origin = config.ehr.publicBaseURL
+            let securityHeaders = SecurityHeaders(publicBaseURL: origin)
+            let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
+            let apiErrors = securityHeaders.securing(APIError.render)
             let sessions = SessionStore(database: database, settings: config.ehr, now: now)
             let identity = identity ?? sessions
             let serviceKeys = ServiceKeyStore(database: database, now: now)
@@ -64,8 +75,7 @@ public final class Application: Sendable {
             // spelling of its path the client sent.
             let userBuckets = TokenBuckets(perMinute: config.rateLimits.userPerMinute, burst: config.rateLimits.userBurst, now: now)
             let serviceBuckets = TokenBuckets(perMinute: config.rateLimits.servicePerMinute, burst: config.rateLimits.serviceBurst, now: now)
-            let origin = config.ehr.publicBaseURL
-            router.add(middleware: SecurityHeaders(publicBaseURL: origin))
+            router.add(middleware: securityHeaders)
             // Pages a browser navigates to without our session: the launch link, Fullscript's redirect back.
             let pages = router.group().add(middleware: DatabaseBusyRecovery(audience: .people, logger: logger))
             // What a signed-in user does in a browser: from our own pages only, within their allowance.
@@ -77,18 +87,18 @@ public final class Application: Sendable {
                 .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
             // The demo EHR's pages read these with the session cookie.
-            let chart = router.group("/ehr/api", renderError: APIError.render)
+            let chart = router.group("/ehr/api", renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
             // Internal services, with service keys.
-            let services = router.group("/api", renderError: APIError.render).group("v1")
+            let services = router.group("/api", renderError: apiErrors).group("v1")
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             let operations = router.group()
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             // Fullscript, authenticated by each event's signature.
-            let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: APIError.render)
+            let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
 
             HealthRoutes(database: database, runner: runner).register(on: router.group())
@@ -134,12 +144,9 @@ public final class Application: Sendable {
     /// Creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens ones
     /// an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
     /// `doctor`, which changes nothing, opens without that (`securingFiles: false`) and reports the modes.
-    static func openDatabase(_ config: AppConfig, securingFiles: Bool = true) throws -> Database {
-        if securingFiles { try DatabaseFiles.secure(config.databasePath) }
-        return try Database(
-            path: config.databasePath, readerCount: config.databaseReaders,
-            busyTimeout: .milliseconds(config.databaseBusyTimeoutMilliseconds)
-        )
+    static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> Database {
+        if securingFiles { try DatabaseFiles.secure(settings.path) }
+        return try Database(path: settings.path, readerCount: settings.readers, busyTimeout: .milliseconds(settings.busyTimeoutMilliseconds))
     }
 
     /// `applyPending` verifies applied checksums itself; without auto-migration we verify and only look.

@@ -1,3 +1,4 @@
+import Foundation
 /// `apiBaseURL` split into the parts `HTTPRequest` wants. Parsed by hand: the module needs only
 /// `scheme://authority/prefix`, and Foundation's URL would accept relative strings silently.
 struct BaseURL: Sendable, Equatable {

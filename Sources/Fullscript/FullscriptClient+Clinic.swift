@@ -1,3 +1,4 @@
+import HTTPTypes
 /// The bearer's clinic and its practitioners (scope `clinic:read`).
 extension FullscriptClient {
     public func clinic(accessToken: String) async throws(FullscriptError) -> Clinic {

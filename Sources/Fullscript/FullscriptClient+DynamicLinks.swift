@@ -1,3 +1,4 @@
+import HTTPTypes
 /// The links behind "Recommend with Fullscript" (scope `clinic:write`; `patients:write` when a
 /// patient may be created). Never cache them: fetch one per click.
 extension FullscriptClient {

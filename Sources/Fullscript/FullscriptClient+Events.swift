@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import HTTPTypes
 
 /// Fullscript's record of what happened in the bearer's clinic, kept 30 days: how an app catches up
 /// on webhooks it missed (scope `patients:treatment_plan_history` for plan events).

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 
 /// The authorization-code flow: consent URL, code exchange, refresh and revoke.
 extension FullscriptClient {

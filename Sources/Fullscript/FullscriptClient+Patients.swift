@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 
 /// The clinic's patients (scope `patients:read`).
 extension FullscriptClient {

@@ -1,3 +1,4 @@
+import HTTPTypes
 /// Reading plans back without webhooks: a patient's list, then one plan's details.
 extension FullscriptClient {
     /// Pages of this size are Fullscript's largest, so a patient's plans rarely take more than one call.

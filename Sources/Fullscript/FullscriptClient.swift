@@ -1,8 +1,8 @@
-import CoreMetrics
+public import CoreMetrics
 import Metrics
 import Foundation
 import HTTPTypes
-import Logging
+public import Logging
 
 /// Fullscript's OAuth and REST endpoints, typed. Stateless: tokens are passed in per call and the
 /// caller stores and refreshes them.

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// How the client reaches Fullscript. The app implements it with its own HTTP client, so this module
 /// stays free of sockets and TLS and tests can answer with canned responses.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A user's grant from the token endpoint. Access tokens live two hours; the refresh token does
 /// not expire but is replaced on every refresh.

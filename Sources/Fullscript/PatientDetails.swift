@@ -48,7 +48,7 @@ public struct PatientDetails: Sendable, Equatable {
         if let date = fields["date_of_birth"], !Self.isCalendarDate(date) {
             problems.append("Date of birth must be yyyy-mm-dd")
         }
-        if let mobile = fields["mobile_number"], !Self.isE164(mobile) {
+        if let mobile = fields["mobile_number"], !E164.isValid(mobile) {
             problems.append("Mobile number must be in international format, like +12223334444")
         }
         if let discount, !(0...100).contains(discount) { problems.append("Discount must be between 0 and 100") }
@@ -60,10 +60,5 @@ public struct PatientDetails: Sendable, Equatable {
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
         return year > 0 && (1...12).contains(month) && (1...31).contains(day)
-    }
-
-    private static func isE164(_ text: String) -> Bool {
-        let digits = text.dropFirst()
-        return text.first == "+" && (7...15).contains(digits.count) && digits.allSatisfy { ("0"..."9").contains($0) }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A patient's treatment plan as the REST API returns it. Plans start as drafts; the practitioner
 /// activates them in Fullscript.

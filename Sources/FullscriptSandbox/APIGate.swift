@@ -1,5 +1,6 @@
 import HTTPTypes
 import Server
+import Foundation
 
 typealias AuthenticatedHandler = @Sendable (Request, SandboxUser) async throws -> Response
 

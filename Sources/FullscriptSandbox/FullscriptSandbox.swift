@@ -1,5 +1,5 @@
-import Foundation
-import Server
+public import Foundation
+public import Server
 
 /// A local stand-in for Fullscript's sandbox API: OAuth, dynamic links, the plan page behind them,
 /// patients, plans and webhooks, with hooks for tests to inspect requests and inject failures.

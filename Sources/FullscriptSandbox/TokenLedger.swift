@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 
 /// Access/refresh token pairs. Refresh tokens never expire; access tokens expire after the configured

@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 
 /// Signs webhook bodies as Fullscript does: `Fullscript-Signature: t=<unix seconds>,v1=<hex>`, where
 /// v1 is the lowercase hex HMAC-SHA256, keyed with the signature secret, of `"<t>.<raw body>"`.

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Why a request was rejected. Each case is one distinct violation so that logs say exactly
 /// what the peer did wrong; `status` is what the server answers before closing the connection.

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Incremental HTTP/1.1 request parser (RFC 9112). Feed it bytes in any split with `append`, then
 /// call `next()` until it returns nil. Pipelined requests are decoded one after another.

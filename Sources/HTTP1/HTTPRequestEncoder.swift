@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Serializes request heads for HTTP/1.1 (RFC 9112 §3). As with responses, framing and
 /// connection fields are the caller's to add.

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// A parsed request head together with what HTTP/1.1 derives from it for the connection.
 ///

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Incremental HTTP/1.1 response parser (RFC 9112) for one exchange. Feed it bytes in any split
 /// with `append`, call `next()` until it returns nil, and call `inputEnded()` when the peer

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Serializes responses for HTTP/1.1 (RFC 9112 §4). Fields are written exactly as given:
 /// framing and connection fields are the caller's to add.

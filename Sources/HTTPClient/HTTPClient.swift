@@ -1,5 +1,5 @@
-import HTTPTypes
-import Logging
+public import HTTPTypes
+public import Logging
 import Reactor
 import Synchronization
 

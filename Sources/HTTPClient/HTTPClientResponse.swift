@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// A complete response: the head and the whole body, read to its end.
 public struct HTTPClientResponse: Sendable {

@@ -1,3 +1,4 @@
+import Reactor
 /// How often and how patiently idempotent requests are retried: exponential backoff with full
 /// jitter, so that clients which failed together don't come back together.
 public struct RetryPolicy: Sendable {

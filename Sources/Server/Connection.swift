@@ -4,6 +4,7 @@ import HTTP1
 import HTTPTypes
 import Logging
 import Reactor
+import Synchronization
 
 /// One client connection: parse a request, run its handler, write the answer, repeat.
 /// Requests on one connection are handled one at a time, so pipelined requests are answered in

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Thrown by a handler to answer with a status and a message the client may see.
 /// Any other error becomes a 500 whose details stay in the log.

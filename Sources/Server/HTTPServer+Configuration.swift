@@ -1,5 +1,5 @@
 import Glibc
-import HTTP1
+public import HTTP1
 
 extension HTTPServer {
     /// Where the server listens, how long a connection may take over each part of an exchange, and how much

@@ -1,7 +1,7 @@
-import CoreMetrics
+public import CoreMetrics
 import Glibc
-import Logging
-import Reactor
+public import Logging
+public import Reactor
 import Synchronization
 
 /// A SwiftNIO-free HTTP/1.1 server: one epoll event loop per core, each with its own listening

@@ -1,6 +1,8 @@
 import CLinux
 import Glibc
 import Reactor
+import Logging
+import Synchronization
 
 /// Accepts connections for one event loop, confined to it. Each loop has its own listening socket on the same
 /// port (SO_REUSEPORT), so the kernel spreads new connections evenly across loops.

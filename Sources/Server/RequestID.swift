@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// The id of the request whose handler is running, set by the server around each handler, so a
 /// line logged deep inside it (a Fullscript call, a database retry) names its request too.

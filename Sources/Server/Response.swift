@@ -1,5 +1,5 @@
 import Glibc
-import HTTPTypes
+public import HTTPTypes
 
 /// What a handler returns. The server adds `Date`, `Content-Length` or chunked framing,
 /// `Connection` and `X-Request-Id`; handlers set everything else.

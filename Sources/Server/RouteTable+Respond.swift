@@ -1,7 +1,7 @@
 import Glibc
-import HTTP1
+public import HTTP1
 import HTTPTypes
-import Logging
+public import Logging
 import Synchronization
 
 extension RouteTable {

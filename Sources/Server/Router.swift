@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 public typealias Handler = @Sendable (Request) async throws -> Response
 

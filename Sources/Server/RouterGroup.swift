@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Routes that share a path prefix, middleware and an error format. A nested group inherits its
 /// parent's middleware (which runs first) and error format.

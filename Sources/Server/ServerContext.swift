@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import CoreMetrics
 
 /// What every connection of one server shares.
 final class ServerContext: Sendable {

@@ -1,6 +1,6 @@
 import Glibc
 import HTTPTypes
-import Reactor
+public import Reactor
 
 /// Serves files below one directory. A request can reach only regular files inside it: `..` and
 /// dotfile segments are refused before touching the disk, and the resolved real path (symlinks

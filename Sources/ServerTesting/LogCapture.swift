@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Collects log lines so tests can check what reaches the logs; copies share one record.

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Logging
-import Server
+public import Server
 
 /// Test support, like HummingbirdTesting's `.live` mode: a loopback client that speaks raw bytes, so tests can
 /// send exactly what a misbehaving client would (split, malformed, dribbled) and read exactly what the server

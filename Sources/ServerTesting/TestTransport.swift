@@ -1,8 +1,8 @@
 import Glibc
-import HTTP1
+public import HTTP1
 import HTTPTypes
-import Logging
-import Server
+public import Logging
+public import Server
 import Synchronization
 
 /// How a test reaches the routes under test, as in HummingbirdTesting: `.router` runs each request straight

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+import Cryptography
+public import Foundation
 
 /// One schema change, read from a file named `NNNN_name.sql`.
 public struct Migration: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 public struct MigrationStatus: Sendable, Equatable {
     public enum State: Sendable, Equatable {

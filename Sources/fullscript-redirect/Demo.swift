@@ -1,7 +1,8 @@
 import App
 import ArgumentParser
-import Crypto
+import Cryptography
 import Foundation
+import Glibc
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,10 +55,10 @@ struct Demo: AsyncParsableCommand {
         }
         let (config, logger) = try await options.load(extra: extra, secrets: secrets)
         let application = try await Application(config: config, logger: logger)
-        let sandbox = externalSandbox ? nil : try SandboxCommand.makeServer(
+        let sandbox = externalSandbox ? nil : try SandboxServer(
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
-        ).0
+        )
         try sandbox?.start()
         let serviceKey = try await application.seedDemoData()
         print("""
@@ -66,6 +67,9 @@ struct Demo: AsyncParsableCommand {
             Service key for /api/v1 (valid until the next demo start): \(serviceKey)
             Press Ctrl-C to stop.
             """)
+        // Piped or under a process manager, stdout is fully buffered: the addresses and the key would
+        // appear only when the buffer fills, which it never does.
+        fflush(nil)
         try await application.run()
         await sandbox?.shutdown()
     }

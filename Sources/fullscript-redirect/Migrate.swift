@@ -13,8 +13,8 @@ struct Migrate: AsyncParsableCommand {
     var status = false
 
     func run() async throws {
-        let (config, _) = try await options.load()
-        let report = try await MigrationCommand.run(config: config, statusOnly: status)
+        let (database, _) = try await options.loadDatabase()
+        let report = try await MigrationCommand.run(database: database, statusOnly: status)
         print(report, terminator: "")
     }
 }

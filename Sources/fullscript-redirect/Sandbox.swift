@@ -1,6 +1,7 @@
 import App
 import ArgumentParser
 import Foundation
+import Glibc
 import Logging
 
 struct Sandbox: AsyncParsableCommand {
@@ -21,12 +22,13 @@ struct Sandbox: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fullscript-sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let (server, _) = try SandboxCommand.makeServer(
+        let server = try SandboxServer(
             host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit,
             accessTokenLifetime: accessTokenLifetime, logger: logger
         )
         try server.start()
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")
+        fflush(nil) // reaches a pipe or a process manager's log now, not when a stdio buffer fills
         _ = await TerminationSignals().wait()
         await server.shutdown()
     }

@@ -19,8 +19,8 @@ struct ServiceKeys: AsyncParsableCommand {
         @Argument(help: "The calling service, as audit_log will name it: 1-64 of A-Z a-z 0-9 . _ -") var name: String
 
         func run() async throws {
-            let (config, logger) = try await options.load()
-            print(try await ServiceKeyCommand(config: config, logger: logger).create(name: name), terminator: "")
+            let (database, logger) = try await options.loadDatabase()
+            print(try await ServiceKeyCommand(database: database, logger: logger).create(name: name), terminator: "")
         }
     }
 
@@ -30,8 +30,8 @@ struct ServiceKeys: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
 
         func run() async throws {
-            let (config, logger) = try await options.load()
-            print(try await ServiceKeyCommand(config: config, logger: logger).list(), terminator: "")
+            let (database, logger) = try await options.loadDatabase()
+            print(try await ServiceKeyCommand(database: database, logger: logger).list(), terminator: "")
         }
     }
 
@@ -42,8 +42,8 @@ struct ServiceKeys: AsyncParsableCommand {
         @Argument(help: "The key's name.") var name: String
 
         func run() async throws {
-            let (config, logger) = try await options.load()
-            print(try await ServiceKeyCommand(config: config, logger: logger).revoke(name: name), terminator: "")
+            let (database, logger) = try await options.loadDatabase()
+            print(try await ServiceKeyCommand(database: database, logger: logger).revoke(name: name), terminator: "")
         }
     }
 }

@@ -1,7 +1,11 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Testing
+import Fullscript
+import HTTP1
+import HTTPClient
+import Server
 
 struct AppConfigTests {
     static let configDirectory = repositoryRoot + "/config"
@@ -21,12 +25,12 @@ struct AppConfigTests {
         let config = try await Self.load([:])
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8080)
-        #expect(config.databasePath == "./data/fullscript-redirect.sqlite")
+        #expect(config.database.path == "./data/fullscript-redirect.sqlite")
         #expect(config.publicDirectory == "./Public")
         #expect(config.server.limits.maxBodySize == 16 * 1024)
         #expect(config.server.maxBufferedBodyBytes == 32 << 20)
         #expect(config.server.bodyTimeout == .seconds(15))
-        #expect(config.autoMigrate)
+        #expect(config.database.autoMigrate)
     }
 
     @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() async throws {
@@ -34,7 +38,7 @@ struct AppConfigTests {
         let fromEnvironment = try await Self.load(environment)
         #expect(fromEnvironment.server.port == 9000)
         #expect(fromEnvironment.server.host == "0.0.0.0")
-        #expect(fromEnvironment.databasePath == "/tmp/x.sqlite")
+        #expect(fromEnvironment.database.path == "/tmp/x.sqlite")
         #expect(fromEnvironment.publicDirectory == "/srv")
         #expect(fromEnvironment.server.maxConnections == 42)
         let fromFlags = try await Self.load(environment, overrides: ["port": "9100"])

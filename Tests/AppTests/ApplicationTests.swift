@@ -4,6 +4,7 @@ import Logging
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// One test at a time: some set the process's umask, which every thread shares.
 @Suite(.serialized)
@@ -25,6 +26,20 @@ struct ApplicationTests {
         var config = try await AppConfig.load(directory: repositoryRoot + "/config", environment: environment)
         config.server.shutdownGracePeriod = .seconds(1)
         return config
+    }
+
+    /// `migrate` and `service-keys` never talk to Fullscript or sign anyone in, so they run with the
+    /// database's settings alone (seen: they refused to run without FULLSCRIPT_CLIENT_ID).
+    @Test func migrateAndServiceKeysNeedOnlyTheDatabaseSettings() async throws {
+        let environment = ["DATABASE_PATH": directory.appendingPathComponent("only.sqlite").path, "MIGRATIONS_DIR": migrations.path]
+        await #expect(throws: ConfigError.self) {
+            try await AppConfig.load(directory: repositoryRoot + "/config", environment: environment)
+        }
+        let (database, _) = try await DatabaseSettings.load(directory: repositoryRoot + "/config", environment: environment)
+        #expect(try await MigrationCommand.run(database: database, statusOnly: true).contains("pending  0001_audit_log.sql"))
+        #expect(try await MigrationCommand.run(database: database, statusOnly: false).contains("applied  0001_audit_log.sql"))
+        let created = try await ServiceKeyCommand(database: database, logger: Self.quietLogger).create(name: "ehr-sync")
+        #expect(created.contains("Created service key 'ehr-sync'"))
     }
 
     /// A complete environment for a test instance with its files under `directory`.
@@ -89,7 +104,7 @@ struct ApplicationTests {
     @Test func createsTheDatabaseAndAppliesMigrationsAtStart() async throws {
         let config = try await config()
         try await withApplication(config) { _ in }
-        let report = try await MigrationCommand.run(config: config, statusOnly: true)
+        let report = try await MigrationCommand.run(database: config.database, statusOnly: true)
         #expect(report.contains("applied  0001_audit_log.sql"))
         #expect(!report.contains("pending"))
     }
@@ -129,14 +144,18 @@ struct ApplicationTests {
     @Test func keepsTheDatabaseFilesToItselfWhateverTheUmask() async throws {
         try await withUmask(0o022) {
             let config = try await config()
-            let folder = (config.databasePath as NSString).deletingLastPathComponent
+            let folder = (config.database.path as NSString).deletingLastPathComponent
             try await withApplication(config) { application in
                 _ = try await application.database.write { try $0.execute("INSERT INTO audit_log (occurred_at, actor, action, outcome) VALUES ('t', 'a', 'b', 'c')") }
-                #expect(Self.mode(folder) == 0o700)
-                for suffix in ["", "-wal", "-shm"] {
-                    #expect(Self.mode(config.databasePath + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
-                }
+                Self.expectOwnerOnly(folder: folder, database: config.database.path)
             }
+        }
+    }
+
+    static func expectOwnerOnly(folder: String, database: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(mode(folder) == 0o700, sourceLocation: sourceLocation)
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(mode(database + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)", sourceLocation: sourceLocation)
         }
     }
 
@@ -145,18 +164,15 @@ struct ApplicationTests {
     @Test func tightensTheDatabaseFilesAnEarlierRunLeftOpen() async throws {
         try await withUmask(0o022) {
             let config = try await config()
-            let folder = (config.databasePath as NSString).deletingLastPathComponent
+            let folder = (config.database.path as NSString).deletingLastPathComponent
             try await withApplication(config) { _ in }
-            let backup = try SQLiteConnection(path: config.databasePath, busyTimeout: .milliseconds(100))
+            let backup = try SQLiteConnection(path: config.database.path, busyTimeout: .milliseconds(100))
             defer { backup.close() }
             _ = try backup.execute("INSERT INTO audit_log (occurred_at, actor, action, outcome) VALUES ('t', 'a', 'b', 'c')")
             chmod(folder, 0o755)
-            for suffix in ["", "-wal", "-shm"] { chmod(config.databasePath + suffix, 0o644) }
+            for suffix in ["", "-wal", "-shm"] { chmod(config.database.path + suffix, 0o644) }
             try await withApplication(config) { _ in
-                #expect(Self.mode(folder) == 0o700)
-                for suffix in ["", "-wal", "-shm"] {
-                    #expect(Self.mode(config.databasePath + suffix) == 0o600, "\(suffix.isEmpty ? "database" : suffix)")
-                }
+                Self.expectOwnerOnly(folder: folder, database: config.database.path)
             }
         }
     }
@@ -167,10 +183,10 @@ struct ApplicationTests {
         try await withUmask(0o022) {
             var config = try await config()
             chmod(directory.path, 0o755)
-            config.databasePath = directory.appendingPathComponent("app.sqlite").path
+            config.database.path = directory.appendingPathComponent("app.sqlite").path
             try await withApplication(config) { _ in
                 #expect(Self.mode(directory.path) == 0o755)
-                #expect(Self.mode(config.databasePath) == 0o600)
+                #expect(Self.mode(config.database.path) == 0o600)
             }
         }
     }

@@ -1,5 +1,5 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Fullscript
 import Testing
@@ -30,10 +30,10 @@ struct DoctorTests {
             #expect(bad.contains { $0.what.hasPrefix("encryption key: 1 of 1") && $0.fix.contains("TOKEN_ENCRYPTION_PREVIOUS_KEYS") })
             #expect(bad.contains { $0.what.hasPrefix("Fullscript: http://127.0.0.1:9/api unreachable") })
 
-            config.databasePath = harness.directory.appendingPathComponent("missing/none.sqlite").path
+            config.database.path = harness.directory.appendingPathComponent("missing/none.sqlite").path
             let missing = await Doctor.examine(config, logger: ApplicationTests.quietLogger, reachabilityDeadline: .seconds(2))
             #expect(missing.contains { !$0.ok && $0.what.contains("does not exist") && $0.fix.contains("migrate") })
-            #expect(!FileManager.default.fileExists(atPath: config.databasePath), "the doctor creates nothing")
+            #expect(!FileManager.default.fileExists(atPath: config.database.path), "the doctor creates nothing")
         }
     }
 
@@ -42,15 +42,15 @@ struct DoctorTests {
     @Test func failsWhenTheDatabaseFilesAreReadableByOthers() async throws {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
             let config = harness.application.config
-            let folder = (config.databasePath as NSString).deletingLastPathComponent
+            let folder = (config.database.path as NSString).deletingLastPathComponent
             chmod(folder, 0o755)
-            for suffix in ["", "-wal", "-shm"] { chmod(config.databasePath + suffix, 0o644) }
+            for suffix in ["", "-wal", "-shm"] { chmod(config.database.path + suffix, 0o644) }
             let findings = await Doctor.examine(config, logger: ApplicationTests.quietLogger, reachabilityDeadline: .seconds(2))
             let files = try #require(findings.first { $0.what.hasPrefix("database files:") }, "\(findings)")
             #expect(!files.ok)
             #expect(files.what.contains("folder 0755, database 0644, -wal 0644, -shm 0644"), "\(files)")
             #expect(files.fix.contains("chmod 700 \(folder)") && files.fix.contains("chmod 600"), "\(files)")
-            #expect(ApplicationTests.mode(folder) == 0o755 && ApplicationTests.mode(config.databasePath) == 0o644, "doctor changes nothing")
+            #expect(ApplicationTests.mode(folder) == 0o755 && ApplicationTests.mode(config.database.path) == 0o644, "doctor changes nothing")
         }
     }
 
@@ -59,8 +59,8 @@ struct DoctorTests {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
             var config = harness.application.config
             chmod(harness.directory.path, 0o755)
-            config.databasePath = harness.directory.appendingPathComponent("elsewhere.sqlite").path
-            _ = try await MigrationCommand.run(config: config, statusOnly: false)
+            config.database.path = harness.directory.appendingPathComponent("elsewhere.sqlite").path
+            _ = try await MigrationCommand.run(database: config.database, statusOnly: false)
             let findings = await Doctor.examine(config, logger: ApplicationTests.quietLogger, reachabilityDeadline: .seconds(2))
             let files = try #require(findings.first { $0.what.hasPrefix("database files:") }, "\(findings)")
             #expect(files.ok, "\(files)")

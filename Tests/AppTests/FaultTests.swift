@@ -1,9 +1,11 @@
 @testable import App
 import Foundation
+import Fullscript
 import FullscriptSandbox
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// What a user sees when what we depend on misbehaves, and what is left in the database.
 /// (Fullscript's 5xx, slowness and malformed answers are in RecommendRoutesTests and PlanRoutesTests;
@@ -20,7 +22,7 @@ struct FaultTests {
             await harness.sandbox.advanceClock(by: 7201)
 
             // Another process (a backup, sqlite3 by hand) takes the write lock and keeps it.
-            let other = try SQLiteConnection(path: harness.application.config.databasePath, busyTimeout: .milliseconds(10))
+            let other = try SQLiteConnection(path: harness.application.config.database.path, busyTimeout: .milliseconds(10))
             _ = try other.execute("BEGIN IMMEDIATE")
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(click.status == 503)
@@ -51,7 +53,7 @@ struct FaultTests {
             try await harness.connect(session: session)
             harness.clock.advance(by: SessionStore.touchInterval + 1)
 
-            let other = try SQLiteConnection(path: harness.application.config.databasePath, busyTimeout: .milliseconds(10))
+            let other = try SQLiteConnection(path: harness.application.config.database.path, busyTimeout: .milliseconds(10))
             _ = try other.execute("BEGIN IMMEDIATE")
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(click.status == 503, "not the demo's sign-in redirect (303) nor a 401")

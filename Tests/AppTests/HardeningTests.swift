@@ -1,10 +1,11 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Server
 import ServerTesting
 import Store
 import Testing
+import FullscriptSandbox
 
 /// The holes an attacker review found, each as the attacker would try it.
 struct HardeningTests {
@@ -48,13 +49,26 @@ struct HardeningTests {
     // MARK: Login CSRF into the connect flow
 
     @Test(arguments: ["/oauth/fullscript/connect?return_to=/", "/oauth/fullscript/callback?code=x&state=y", "/./oauth/fullscript/connect",
-                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x"])
+                      "/x/../oauth/fullscript/connect", "/%2e/oauth/fullscript/connect", "/OAuth/fullscript/connect", "/launch?token=x",
+                      // Browsers decode escaped unreserved characters before asking: these are /oauth/… and /launch to them.
+                      "/%6Fauth/fullscript/connect", "/%6f%61uth/fullscript/callback?code=x&state=y", "/%6C%61unch?token=x"])
     func aLaunchNeverReturnsIntoTheConnectFlow(returnTo: String) async throws {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
             let launched = try await harness.get("/launch?token=\(harness.mint())&return_to=\(FormURLEncoding.escape(returnTo))", user: nil)
             #expect(launched.status == 303)
             #expect(launched.header("location") == "/")
         }
+    }
+
+    /// What the browser will ask for is what the rules read: escaped unreserved characters decoded,
+    /// other escapes (`%2F`, `%3F`) kept, dot segments however written refused.
+    @Test func aReturnPathIsReadAsTheBrowserWillAskForIt() {
+        #expect(ReturnPath("/%72ecommend/p%2D1?entrypoint=%6Cabs")?.path == "/recommend/p-1?entrypoint=labs")
+        #expect(ReturnPath("/a%2Fb%3Fc%25")?.path == "/a%2Fb%3Fc%25")
+        #expect(ReturnPath("/x%")?.path == "/x%")
+        #expect(ReturnPath("/x/%2E%2e/oauth") == nil)
+        #expect(ReturnPath("/%2E/x") == nil)
+        #expect(LaunchRoutes.returnPath("/%6Fauth/fullscript/connect") == .home)
     }
 
     @Test func connectingStartsOnlyFromOurOwnPageNamingTheEHRUser() async throws {
@@ -183,7 +197,65 @@ struct HardeningTests {
             #expect(try await harness.get("/ehr/api/me", user: nil, cookie: "fsr_session=" + session.split(separator: "=")[1]).status == 401,
                     "an unprefixed cookie (settable by a sibling or over HTTP) is not ours")
             let started = try await harness.startConnect(returnTo: "/", user: nil, cookie: session, headers: [])
-            #expect(started.header("set-cookie")?.hasPrefix("__Secure-fs_oauth_binding=") == true)
+            #expect(started.header("set-cookie")?.hasPrefix("__Host-fs_oauth_binding=") == true)
+        }
+    }
+
+    /// The server's own answers (no route, wrong method, a body no route takes, a malformed request)
+    /// are refused before any route's middleware runs; they carry the same headers all the same.
+    @Test func theServersOwnErrorsCarryTheSecurityHeadersToo() async throws {
+        // Live: a malformed request and an unread body are answered by the server on the wire.
+        try await withHarness(mode: .live, identity: nil, environment: ["PUBLIC_BASE_URL": "https://ehr.example"]) { harness in
+            let answers = [
+                ("no route in a group", try await harness.request("GET /api/v1/nothing", headers: [])),
+                ("wrong method", try await harness.request("DELETE /healthz", headers: [])),
+                ("a body no route takes", try await harness.request("POST /logout", headers: ["Content-Length: 10"])),
+                ("malformed", try await harness.request("GET /a\u{7F}", headers: [])),
+                ("no file", try await harness.request("GET /nothing-here.txt", headers: [])),
+            ]
+            for (name, answer) in answers {
+                #expect(answer.status >= 400, "\(name)")
+                #expect(answer.header("x-content-type-options") == "nosniff", "\(name)")
+                #expect(answer.header("strict-transport-security") == "max-age=31536000", "\(name)")
+            }
+        }
+    }
+
+    // MARK: Cookies a sibling subdomain could set
+
+    /// The cookie that ties an OAuth flow to the browser that started it must be one a sibling
+    /// subdomain cannot plant: otherwise it plants the binding of a flow it started for its own EHR
+    /// user, sends the victim through Fullscript's consent with that flow's state, and the victim's
+    /// Fullscript account is stored under the attacker's EHR user. `__Secure-` cookies may be set
+    /// with `Domain=` by any secure sibling; `__Host-` ones only by this host.
+    @Test func theOAuthBrowserBindingCannotBePlantedByASibling() async throws {
+        try await withHarness(environment: ["PUBLIC_BASE_URL": "https://ehr.example"]) { harness in
+            let started = try await harness.startConnect(returnTo: "/")
+            let cookie = try #require(started.header("set-cookie"))
+            #expect(cookie.hasPrefix("__Host-fs_oauth_binding="), "\(cookie)")
+            #expect(cookie.contains("; Path=/;") && cookie.contains("; Secure") && !cookie.contains("Domain"))
+
+            let (callback, binding) = try await harness.consent()
+            let value = try #require(binding.split(separator: "=", maxSplits: 1).last.map(String.init))
+            let planted = try await harness.get(callback, cookie: "__Secure-fs_oauth_binding=" + value)
+            #expect(planted.status == 400, "a binding under a name a sibling can set is not ours")
+            #expect(try await harness.storedRows().isEmpty)
+        }
+    }
+
+    // MARK: A signed-out browser
+
+    /// Signing out (or the session expiring) ends a chart's live stream before it sends anything
+    /// more about the patient, not at the next heartbeat.
+    @Test func aSignedOutChartHearsNothingMoreAboutThePatient() async throws {
+        try await withHarness(try await ConnectedHarness.sessions(mode: .live)) { harness in
+            let (alice, _) = try await PlanRoutesTests.charts(on: harness)
+            let (stream, _) = try await harness.readyStream("p-a", session: alice)
+            #expect(try await harness.post("/logout", user: nil, cookie: alice).status == 303)
+            try await harness.deliver(PlanRoutesTests.plan("tp-1", of: "fs-a", message: "private"))
+            let (event, skipped) = try await stream.nextEvent()
+            #expect(event.event == "end", "\(event)")
+            #expect(!skipped.contains { $0.description.contains("private") })
         }
     }
 

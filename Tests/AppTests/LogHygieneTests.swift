@@ -4,6 +4,7 @@ import Logging
 import ServerTesting
 import Synchronization
 import Testing
+import Server
 
 /// What operators' logs hold: above debug, never a secret and never a patient's details.
 struct LogHygieneTests {

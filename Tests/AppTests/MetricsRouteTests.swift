@@ -3,6 +3,7 @@ import Foundation
 import ServerTesting
 import Store
 import Testing
+import FullscriptSandbox
 
 /// `GET /metrics` as Prometheus scrapes it, after the product has done some work.
 struct MetricsRouteTests {

@@ -1,5 +1,5 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import Fullscript
 import HTTPTypes

@@ -3,6 +3,7 @@ import Foundation
 import ServerTesting
 import Store
 import Testing
+import Server
 
 struct PatientRoutesTests {
     static let jordan = #"""

@@ -6,6 +6,8 @@ import HTTPTypes
 import ServerTesting
 import Store
 import Testing
+import HTTPClient
+import Server
 
 /// Treatment plans on the chart: the list, the live stream over loopback (signed-in EHR sessions, a fast
 /// heartbeat), and the REST fallback against the simulator with webhooks off.

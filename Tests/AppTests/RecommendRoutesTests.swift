@@ -4,6 +4,7 @@ import FullscriptSandbox
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// Every path of a click on "Recommend with Fullscript", over loopback against the simulator.
 struct RecommendRoutesTests {

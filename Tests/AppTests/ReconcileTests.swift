@@ -4,6 +4,7 @@ import ServerTesting
 import Store
 import Synchronization
 import Testing
+import FullscriptSandbox
 
 /// `fullscript-redirect reconcile`: events the webhook never brought, read back from Fullscript.
 struct ReconcileTests {

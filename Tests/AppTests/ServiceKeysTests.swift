@@ -1,5 +1,5 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import HTTPTypes
 import Server
@@ -22,7 +22,7 @@ struct ServiceKeysTests {
 
     /// A migrated database and a store on a clock the test moves.
     func withStore(_ body: (ServiceKeyStore, Database, TestClock) async throws -> Void) async throws {
-        let database = try Application.openDatabase(try await config())
+        let database = try Application.openDatabase(try await config().database)
         defer { database.close() }
         let runner = MigrationRunner(
             database: database, migrations: try Migrations.load(fromPath: repositoryRoot + "/Migrations"), logger: ApplicationTests.quietLogger
@@ -144,13 +144,13 @@ struct ServiceKeysTests {
     }
 
     func command(autoMigrate: Bool = true) async throws -> ServiceKeyCommand {
-        ServiceKeyCommand(config: try await config(autoMigrate: autoMigrate), logger: ApplicationTests.quietLogger)
+        ServiceKeyCommand(database: try await config(autoMigrate: autoMigrate).database, logger: ApplicationTests.quietLogger)
     }
 
     @Test func commandsWorkOnAFreshDatabase() async throws {
         let config = try await config()
         let keys = try await command()
-        #expect(!FileManager.default.fileExists(atPath: config.databasePath))
+        #expect(!FileManager.default.fileExists(atPath: config.database.path))
         #expect(try await keys.list().contains("No service keys"))
 
         let created = try await keys.create(name: "billing")

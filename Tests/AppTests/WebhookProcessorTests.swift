@@ -5,6 +5,7 @@ import FullscriptSandbox
 import ServerTesting
 import Store
 import Testing
+import Server
 
 /// Whether the chart's stream hears of a change within `timeout` (ends the subscription).
 func signalled(_ subscription: PlanUpdates.Subscription, within timeout: Duration = .seconds(5)) async -> Bool {

@@ -1,5 +1,6 @@
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct APIGateTests {
     @Test func restCallsNeedALiveBearerToken() async throws {

@@ -1,5 +1,6 @@
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct AdminRoutesTests {
     @Test func requestsAreRecordedWithBearerTokensRedacted() async throws {

@@ -1,5 +1,6 @@
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct ClinicRoutesTests {
     @Test func clinicAnswersItsSeededIdentity() async throws {

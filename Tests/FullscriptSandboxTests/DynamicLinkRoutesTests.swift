@@ -1,5 +1,6 @@
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct DynamicLinkRoutesTests {
     let path = "/api/clinic/dynamic_links/treatment_plans"

@@ -1,6 +1,7 @@
 import Foundation
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct EventRoutesTests {
     /// Activates a fresh draft plan for pat-1 as prac-1 and returns its id.

@@ -1,5 +1,6 @@
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct PatientRoutesTests {
     @Test func searchMatchesNamesAndEmailCaseInsensitively() async throws {

@@ -1,7 +1,8 @@
-import Crypto
+import Cryptography
 import Foundation
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct PlanPageRoutesTests {
     @Test func pageShowsWhoActsAndWhichPatient() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import FullscriptSandbox
 import Testing
+import ServerTesting
 
 struct WebhookDeliveryTests {
     static let event = ClinicEvent(id: "ev-1", type: "treatment_plan.created", createdAt: Date(), clinicID: "clinic-1", data: .object([]))

@@ -1,5 +1,6 @@
 import Testing
 @testable import Fullscript
+import HTTPTypes
 
 struct FullscriptClientDynamicLinksTests {
     @Test func draftLinkPostsTheDocumentedBody() async throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Fullscript
+import HTTPTypes
 
 struct FullscriptClientEventsTests {
     static let event = #"{"id":"ev-1","type":"treatment_plan.updated","created_at":"2024-05-01T10:00:00.000Z","clinic_id":"c-1","data":{}}"#

@@ -3,6 +3,7 @@ import HTTPTypes
 import ServerTesting
 import Testing
 @testable import Fullscript
+import Logging
 
 struct FullscriptClientOAuthTests {
     static let tokenBody = #"""

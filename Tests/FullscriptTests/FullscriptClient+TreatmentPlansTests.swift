@@ -1,5 +1,6 @@
 import Testing
 @testable import Fullscript
+import Foundation
 
 struct FullscriptClientTreatmentPlansTests {
     static let plan = #"{"id": "tp-1", "state": "draft", "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-01T10:00:00Z"}"#

@@ -21,4 +21,19 @@ struct PatientDetailsTests {
                                      "Mobile number must be in international format, like +12223334444",
                                      "Discount must be between 0 and 100"])
     }
+
+    /// One E.164 rule for our patients API and the client: the patients API refused a leading 0 while
+    /// the client let it through to Fullscript.
+    @Test(arguments: ["+0123456789", "+12", "12223334444", "+1222333444455556", "+1 222 333 4444"])
+    func refusesWhatIsNotE164(number: String) {
+        #expect(!E164.isValid(number))
+        #expect(PatientDetails(email: "a@b.c", mobileNumber: number).problems
+            == ["Mobile number must be in international format, like +12223334444"])
+    }
+
+    @Test(arguments: ["+12223334444", "+4420712345", "+861012345678901"])
+    func acceptsE164(number: String) {
+        #expect(E164.isValid(number))
+        #expect(PatientDetails(email: "a@b.c", mobileNumber: number).problems.isEmpty)
+    }
 }

@@ -1,6 +1,7 @@
 import HTTPClient
 import HTTPTypes
 import Testing
+import Synchronization
 
 /// HTTPS against a local TLS server with certificates made for the run: verification must hold
 /// in every way it can fail, and pooling must save handshakes.

@@ -5,6 +5,7 @@ import Logging
 import Server
 import ServerTesting
 import Testing
+import HTTPTypes
 
 /// Over real loopback sockets: framing, keep-alive, limits, timeouts and shutdown as a client sees them.
 struct HTTPServerTests {

@@ -15,8 +15,7 @@ demo_start() {
     WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/fsr-$name.XXXXXX")
     for dir in config Public Migrations; do ln -s "$ROOT/$dir" "$WORKDIR/$dir"; done
     SERVER_LOG="$WORKDIR/server.log"
-    # stdbuf: the demo prints its service key with stdio, fully buffered into a file otherwise.
-    (cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 "$@" stdbuf -oL "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
+    (cd "$WORKDIR" && exec env HTTP_SHUTDOWN_GRACE_MS=2000 "$@" "$FSR_BINARY" demo --port "$PORT" --sandbox-port "$SANDBOX_PORT") \
         >"$SERVER_LOG" 2>&1 </dev/null &
     SERVER_PID=$!
     say "demo: EHR http://127.0.0.1:$PORT/, simulator http://localhost:$SANDBOX_PORT/ (log: $SERVER_LOG)"

@@ -9,6 +9,6 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        "configuration key '\(key)' (environment \(AppConfig.environmentName(of: key))): \(problem)"
+        "configuration key '\(key)' (environment \(ValidatingReader.environmentName(of: key))): \(problem)"
     }
 }

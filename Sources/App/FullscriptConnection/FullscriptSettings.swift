@@ -1,5 +1,5 @@
 import Foundation
-import Fullscript
+public import Fullscript
 import HTTPClient
 import Logging
 

@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 import Fullscript
 import HTTPTypes
@@ -23,7 +23,7 @@ struct OAuthConnectRoutes: Sendable {
     static let bindingCookieName = "fs_oauth_binding"
 
     private var bindingCookie: Cookie {
-        Cookie(name: Self.bindingCookieName, path: "/oauth/fullscript", sameSite: .lax, secure: secureCookies)
+        Cookie(name: Self.bindingCookieName, sameSite: .lax, secure: secureCookies)
     }
 
     static let connectPath = "/oauth/fullscript/connect"

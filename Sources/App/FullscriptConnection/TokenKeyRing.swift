@@ -1,4 +1,4 @@
-import Crypto
+public import Cryptography
 import Foundation
 
 /// The keys that seal OAuth tokens at rest: the current one seals, the current and previous

@@ -3,6 +3,7 @@ import Fullscript
 import Logging
 import Store
 import Synchronization
+import Cryptography
 
 /// The OAuth tokens of every EHR user, sealed at rest, and a valid access token on demand:
 /// refreshed ahead of expiry, one refresh per user however many clicks wait for it.

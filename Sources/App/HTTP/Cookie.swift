@@ -1,4 +1,5 @@
 import HTTPTypes
+import Foundation
 
 /// The few cookie rules this application needs, in one place so every cookie gets `HttpOnly`
 /// and `Secure` the same way.
@@ -11,21 +12,21 @@ struct Cookie {
     }
 
     let name: String
-    let path: String
     let sameSite: SameSite
     let secure: Bool
 
-    /// A `Secure` cookie gets a prefix browsers enforce: `__Host-` (Path=/, no Domain) cannot be set
-    /// or shadowed by a sibling subdomain or a plain-HTTP page; `__Secure-` where the path is narrower.
-    init(name: String, path: String, sameSite: SameSite, secure: Bool) {
-        self.name = secure ? (path == "/" ? "__Host-" : "__Secure-") + name : name
-        self.path = path
+    /// A `Secure` cookie gets the prefix browsers enforce: `__Host-` (Path=/, no Domain) cannot be set
+    /// or shadowed by a sibling subdomain or a plain-HTTP page. Every cookie here is Path=/ for that
+    /// reason: `__Secure-`, the prefix a narrower path would allow, may be planted by any secure sibling
+    /// with `Domain=`, which would defeat a cookie whose job is to say which browser this is.
+    init(name: String, sameSite: SameSite, secure: Bool) {
+        self.name = secure ? "__Host-" + name : name
         self.sameSite = sameSite
         self.secure = secure
     }
 
     func setCookie(_ value: String, maxAge: Int) -> String {
-        "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=\(sameSite.rawValue)" + (secure ? "; Secure" : "")
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=\(sameSite.rawValue)" + (secure ? "; Secure" : "")
     }
 
     var cleared: String { setCookie("", maxAge: 0) }

@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 import HTTPTypes
 import Server
@@ -21,6 +21,22 @@ struct SecurityHeaders: RouterMiddleware {
 
     func handle(_ request: Request, next: Handler) async throws -> Response {
         var response = try await next(request)
+        apply(to: &response)
+        return response
+    }
+
+    /// The server's own answers (no route, wrong method, a body refused from its head, a malformed
+    /// request, a handler's failure) never pass through middleware: their renderers, wrapped here,
+    /// get the same headers.
+    func securing(_ renderError: @escaping ErrorRenderer) -> ErrorRenderer {
+        { error, path, requestID in
+            var response = renderError(error, path, requestID)
+            apply(to: &response)
+            return response
+        }
+    }
+
+    private func apply(to response: inout Response) {
         if response.headerFields[.contentType]?.hasPrefix("text/html") == true {
             response.headerFields[.contentSecurityPolicy] = Self.contentSecurityPolicy
             response.headerFields[.xFrameOptions] = "DENY"
@@ -29,6 +45,5 @@ struct SecurityHeaders: RouterMiddleware {
         if strictTransportSecurity {
             response.headerFields[.strictTransportSecurity] = "max-age=31536000"
         }
-        return response
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Server
+import HTTPTypes
 
 /// The demo's stand-in for an EHR's own sign-in: pick a seeded EHR user, and this page mints the
 /// launch token the EHR's backend would, then follows the same `/launch` path as production.

@@ -1,4 +1,4 @@
-import Server
+public import Server
 
 /// Learns who is clicking. The EHR launch-token session provides the real one; until it is
 /// configured nobody is signed in, so every user-facing flow answers 401.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How EHR users reach us: the launch-token secret shared with the EHR's backend, where we are
 /// published (https there makes every cookie `Secure`), and how long a session lasts.

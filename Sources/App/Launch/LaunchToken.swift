@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 
 /// The short-lived token an EHR's backend mints for its signed-in user: a JWT signed HS256 with

@@ -1,4 +1,4 @@
-import Server
+public import Server
 
 public struct NobodySignedIn: EHRIdentityProvider {
     public init() {}

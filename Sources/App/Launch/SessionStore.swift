@@ -1,7 +1,8 @@
-import Crypto
+import Cryptography
 import Foundation
 import Server
 import Store
+import HTTPTypes
 
 /// Server-side sessions behind the `fsr_session` cookie. The cookie carries 256 random bits; the
 /// table keeps only their hash, the user, and the idle and absolute expiry.
@@ -15,7 +16,7 @@ struct SessionStore: EHRIdentityProvider {
     static let touchInterval: TimeInterval = 60
 
     var cookie: Cookie {
-        Cookie(name: Self.cookieName, path: "/", sameSite: .strict, secure: settings.secureCookies)
+        Cookie(name: Self.cookieName, sameSite: .strict, secure: settings.secureCookies)
     }
 
     /// Starts a session for the holder of launch token `tokenID` and returns the cookie value, or nil

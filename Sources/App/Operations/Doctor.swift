@@ -1,8 +1,10 @@
 import Foundation
 import HTTPClient
 import HTTPTypes
-import Logging
+public import Logging
 import Store
+import Cryptography
+import Fullscript
 
 /// `fullscript-redirect doctor`: checks what a deployment needs, one line each, with what to fix.
 /// Read-only: it applies no migration and changes no row.
@@ -35,17 +37,17 @@ public enum Doctor {
     }
 
     private static func database(_ config: AppConfig) async -> [Finding] {
-        guard FileManager.default.fileExists(atPath: config.databasePath) else {
-            return [.bad("database: \(config.databasePath) does not exist",
+        guard FileManager.default.fileExists(atPath: config.database.path) else {
+            return [.bad("database: \(config.database.path) does not exist",
                          fix: "run `fullscript-redirect migrate` (or start the server with database.auto_migrate on)")]
         }
         // Before opening: the modes as the server left them (doctor tightens nothing itself).
-        var findings = [DatabaseFiles.inspect(config.databasePath)]
+        var findings = [DatabaseFiles.inspect(config.database.path)]
         let database: Database
         do {
-            database = try Application.openDatabase(config, securingFiles: false)
+            database = try Application.openDatabase(config.database, securingFiles: false)
         } catch {
-            return findings + [.bad("database: cannot open \(config.databasePath): \(error)", fix: "check the path, its folder's permissions and free space")]
+            return findings + [.bad("database: cannot open \(config.database.path): \(error)", fix: "check the path, its folder's permissions and free space")]
         }
         defer { database.close() }
         do {
@@ -53,7 +55,7 @@ public enum Doctor {
             findings.append(integrity == ["ok"] ? .good("database: integrity_check ok")
                 : .bad("database: integrity_check reports \(integrity.prefix(3).joined(separator: "; "))",
                        fix: "restore the latest backup; keep the damaged file for analysis"))
-            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory))
+            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory))
             try await runner.verify()
             let pending = try await runner.pending()
             findings.append(pending.isEmpty ? .good("migrations: all applied")

@@ -1,6 +1,7 @@
 import Foundation
 import Server
 import Store
+import HTTPTypes
 
 /// `/healthz` says the process answers; `/readyz` says it can do its work: the database answers
 /// and every migration this build knows of is applied. Orchestrators route traffic on the latter.

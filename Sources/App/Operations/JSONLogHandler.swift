@@ -1,6 +1,6 @@
 import Foundation
 import Fullscript
-import Logging
+public import Logging
 
 /// One JSON object per line (`log.format: json`), for log collectors: `ts`, `level`, `label`,
 /// `message`, `source`, then the metadata (request ids among it) as fields. Each line goes out in

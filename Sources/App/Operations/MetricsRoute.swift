@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Prometheus
 import Server
+import HTTPTypes
 
 /// `GET /metrics` for Prometheus, behind a service key like the rest of the internal API: counts by
 /// route and Fullscript endpoint say how the clinic uses the product, which is nobody else's business.

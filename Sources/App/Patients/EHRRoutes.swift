@@ -1,6 +1,7 @@
 import Foundation
 import Fullscript
 import Server
+import HTTPTypes
 
 /// The JSON the demo EHR's pages (`Public/`) read with the session cookie: who is signed in, their
 /// Fullscript connection, and the patients. Internal services use `/api/v1` with a service key instead.

@@ -64,7 +64,7 @@ enum PatientInput {
         case "gender":
             return genders.contains(text) ? nil : "must be one of \(genders.joined(separator: ", "))"
         case "mobile_number":
-            return isE164(text) ? nil : "must be an E.164 number: + then 7 to 15 digits, the first not 0 (e.g. +12223334444)"
+            return E164.isValid(text) ? nil : "must be an E.164 number: + then 7 to 15 digits, the first not 0 (e.g. +12223334444)"
         default:
             return nil
         }
@@ -79,12 +79,6 @@ enum PatientInput {
         else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
-    }
-
-    static func isE164(_ text: String) -> Bool {
-        let digits = text.utf8.dropFirst()
-        return text.utf8.first == UInt8(ascii: "+") && (7...15).contains(digits.count)
-            && digits.first != UInt8(ascii: "0") && digits.allSatisfy(ASCII.isDigit)
     }
 
     /// Today's date where it is latest on Earth (UTC+14), so a birth earlier today anywhere is not "in the future".

@@ -1,5 +1,6 @@
 import Foundation
 import Server
+import HTTPTypes
 
 /// `?after=&limit=` pages of live patients ordered by id, for the chart (`/ehr/api/patients`) and for
 /// services (`/api/v1/patients`): a cursor rather than offsets, so patients added or deleted between

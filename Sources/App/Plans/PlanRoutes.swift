@@ -2,6 +2,7 @@ import Foundation
 import Fullscript
 import Logging
 import Server
+import HTTPTypes
 
 /// A patient's treatment plans for the chart (session) and for internal services (service key):
 ///

@@ -11,8 +11,8 @@ import Server
 ///   from now: the chart reads the list itself.
 /// - A signal from `PlanUpdates` makes the stream read what changed after its last id; each
 ///   heartbeat reads too, so a lost signal costs at most one heartbeat.
-/// - Each heartbeat checks the session without extending it; once it has ended, an `end` event
-///   tells the chart to stop reconnecting, and the stream closes.
+/// - Each heartbeat, and each change before it is sent, checks the session without extending it;
+///   once it has ended, an `end` event tells the chart to stop reconnecting, and the stream closes.
 /// - The subscription is cancelled whichever way the stream ends (client gone, session over,
 ///   shutdown), and dropped with the response if the stream never starts.
 struct PlanStream: Sendable {
@@ -83,7 +83,9 @@ struct PlanStream: Sendable {
             // Children left running when the stream ends are cancelled; their errors are ignored.
             defer { group.cancelAll() }
             for await tick in ticks {
-                if tick == .heartbeat, try await identity.userWithoutActivity(for: request)?.id != user {
+                // Before anything is sent, not only at heartbeats: a browser signed out (or whose session
+                // ran out) hears nothing more about the patient.
+                if try await identity.userWithoutActivity(for: request)?.id != user {
                     try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
                     return
                 }

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import Fullscript
 import HTTPClient
-import Logging
+public import Logging
 import Store
 
 /// `fullscript-redirect reconcile --since 24h`: for operators, after webhooks could not reach the
@@ -45,7 +45,7 @@ public enum ReconcileCommand {
     /// `pageSize` is Fullscript's maximum unless a test wants several pages.
     public static func run(config: AppConfig, since window: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
                            pageSize: Int = 100, progress: (String) -> Void) async throws -> Summary {
-        let database = try await Application.openDatabaseUpToDate(config, logger: logger)
+        let database = try await Application.openDatabaseUpToDate(config.database, logger: logger)
         defer { database.close() }
         let httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         do {
@@ -113,11 +113,11 @@ public enum ReconcileCommand {
 extension Application {
     /// The database for a command run beside (or instead of) the server, schema brought up to date
     /// by the same rule the server follows.
-    static func openDatabaseUpToDate(_ config: AppConfig, logger: Logger) async throws -> Database {
-        let database = try openDatabase(config)
+    static func openDatabaseUpToDate(_ settings: DatabaseSettings, logger: Logger) async throws -> Database {
+        let database = try openDatabase(settings)
         do {
-            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.migrationsDirectory), logger: logger)
-            try await bringSchemaUpToDate(runner, autoMigrate: config.autoMigrate)
+            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: settings.migrationsDirectory), logger: logger)
+            try await bringSchemaUpToDate(runner, autoMigrate: settings.autoMigrate)
             return database
         } catch {
             database.close()

@@ -1,18 +1,18 @@
-import Crypto
+import Cryptography
 import Foundation
 import HTTPTypes
-import Logging
+public import Logging
 import Server
 import Store
 
 /// `fullscript-redirect service-keys …`: each command brings the schema up to date first, so it
 /// works on a database the server has never opened.
 public struct ServiceKeyCommand: Sendable {
-    let config: AppConfig
+    let database: DatabaseSettings
     let logger: Logger
 
-    public init(config: AppConfig, logger: Logger) {
-        self.config = config
+    public init(database: DatabaseSettings, logger: Logger) {
+        self.database = database
         self.logger = logger
     }
 
@@ -47,7 +47,7 @@ public struct ServiceKeyCommand: Sendable {
     }
 
     private func withStore<T: Sendable>(_ body: (ServiceKeyStore) async throws -> T) async throws -> T {
-        let database = try await Application.openDatabaseUpToDate(config, logger: logger)
+        let database = try await Application.openDatabaseUpToDate(self.database, logger: logger)
         defer { database.close() }
         return try await body(ServiceKeyStore(database: database))
     }

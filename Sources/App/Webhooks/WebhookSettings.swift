@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 
 /// The two secrets of Fullscript's Webhook Settings, read like every other secret (environment or

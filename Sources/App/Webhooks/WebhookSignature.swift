@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 
 /// `Fullscript-Signature: t=<unix seconds>,v1=<hex>`: v1 is the lowercase hex HMAC-SHA256 of

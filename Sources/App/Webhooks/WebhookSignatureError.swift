@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Foundation
 
 /// Why a delivery's `Fullscript-Signature` was refused.

@@ -1,5 +1,5 @@
 @testable import App
-import Crypto
+import Cryptography
 import Foundation
 import FullscriptSandbox
 import Logging
@@ -90,7 +90,7 @@ final class ConnectedHarness: StoppableHarness {
         case .live:
             app = .live(port: application.port)
             fullscript = .live(port: sandboxServer.port)
-            webhookTarget.aim(at: SandboxCommand.webhookURL(of: application), sender: SandboxCommand.webhookSender(over: application.httpClient))
+            webhookTarget.aim(at: application.webhookURL, sender: FullscriptSandbox.webhookSender(over: application.httpClient))
             if processWebhooks {
                 try application.start()
             } else {

@@ -1,5 +1,7 @@
 import Foundation
 import ServerTesting
+import Foundation
+import FoundationEssentials
 
 /// A loopback reader of a chunked `text/event-stream` response, one block at a time, the way a browser's
 /// EventSource would see it. TestClient connects, sends and waits (never blocking a cooperative thread);

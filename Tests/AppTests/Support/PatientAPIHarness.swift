@@ -1,5 +1,6 @@
 @testable import App
 import Foundation
+import Server
 import ServerTesting
 import Store
 import Testing

@@ -1,24 +1,19 @@
 import Configuration
-import Foundation
+public import Foundation
 import HTTP1
 import Logging
-import Server
+public import Server
 import SystemPackage
+import Fullscript
 
 /// Everything the program reads at start, validated once. Values come from `config/default.json`,
 /// overridden by environment variables (`database.path` → `DATABASE_PATH`), overridden by
 /// command-line flags. Secrets are never read from `config/`: only from the environment or files.
 public struct AppConfig: Sendable {
     public var server: HTTPServer.Configuration
-    public var databasePath: String
-    public var databaseReaders: Int
-    public var databaseBusyTimeoutMilliseconds: Int
-    public var autoMigrate: Bool
+    public var database: DatabaseSettings
     public var publicDirectory: String
-    public var migrationsDirectory: String
-    public var logLevel: Logger.Level
-    /// `text` for a terminal, `json` (one object per line) for a log collector.
-    public var logFormat: LogFormat
+    public var log: LogSettings
     public var fullscript: FullscriptSettings
     public var tokenKeys: TokenKeyRing
     public var ehr: EHRSettings
@@ -35,18 +30,8 @@ public struct AppConfig: Sendable {
         overrides: [String: String] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> AppConfig {
-        let file: FileProvider<JSONSnapshot>
-        do {
-            file = try await FileProvider<JSONSnapshot>(filePath: FilePath(directory + "/default.json"))
-        } catch {
-            throw ConfigError(key: "-", problem: "cannot read \(directory)/default.json: \(error)")
-        }
-        // Flags arrive as text like environment variables do, so they are parsed by the same rules.
-        let flags = EnvironmentVariablesProvider(environmentVariables: Dictionary(uniqueKeysWithValues: overrides.map { key, value in
-            (environmentName(of: key), value)
-        }))
-        let reader = ConfigReader(providers: [flags, EnvironmentVariablesProvider(environmentVariables: environment), file])
-        return try AppConfig(ValidatingReader(reader: reader), environment: environment)
+        try AppConfig(try await ValidatingReader.load(directory: directory, overrides: overrides, environment: environment),
+                      environment: environment)
     }
 
     init(_ config: ValidatingReader, environment: [String: String]) throws(ConfigError) {
@@ -71,23 +56,9 @@ public struct AppConfig: Sendable {
             eventLoopCount: eventLoops == 0 ? HTTPServer.Configuration.defaultEventLoopCount : eventLoops,
             shutdownGracePeriod: .milliseconds(try config.int("http.shutdown_grace_ms", in: 0...600_000))
         )
-        databasePath = try config.string("database.path")
-        databaseReaders = try config.int("database.readers", in: 1...64)
-        databaseBusyTimeoutMilliseconds = try config.int("database.busy_timeout_ms", in: 0...600_000)
-        autoMigrate = try config.bool("database.auto_migrate")
+        database = try DatabaseSettings(config)
         publicDirectory = try config.string("public.dir")
-        migrationsDirectory = try config.string("migrations.dir")
-        let level = try config.string("log.level")
-        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigError(key: "log.level", problem: "'\(level)' is not one of \(names)")
-        }
-        self.logLevel = logLevel
-        let format = try config.string("log.format")
-        guard let logFormat = LogFormat(rawValue: format) else {
-            throw ConfigError(key: "log.format", problem: "'\(format)' is not one of text, json")
-        }
-        self.logFormat = logFormat
+        log = try LogSettings(config)
         fullscript = try FullscriptSettings(config, environmentVariables: environment)
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
         rateLimits = try RateLimitSettings(config)
@@ -110,59 +81,4 @@ public struct AppConfig: Sendable {
         subcommandDefaults.merging(flags.compactMapValues { $0 }) { _, flag in flag }
     }
 
-    /// The environment variable that overrides a key, following swift-configuration's naming.
-    public static func environmentName(of key: String) -> String {
-        String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
-    }
-}
-
-public enum LogFormat: String, Sendable {
-    case text, json
-}
-
-/// Reads required keys and turns swift-configuration's failures into errors naming the key.
-struct ValidatingReader {
-    let reader: ConfigReader
-
-    func string(_ key: String) throws(ConfigError) -> String {
-        let value: String
-        do {
-            value = try reader.requiredString(forKey: ConfigKey(key))
-        } catch {
-            throw ConfigError(key: key, problem: "missing or not text")
-        }
-        guard !value.isEmpty else { throw ConfigError(key: key, problem: "must not be empty") }
-        return value
-    }
-
-    /// nil when unset or empty: `config/default.json` lists optional keys with "".
-    func optionalString(_ key: String) throws(ConfigError) -> String? {
-        guard let value = reader.string(forKey: ConfigKey(key)), !value.isEmpty else { return nil }
-        return value
-    }
-
-    func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        let value: Int
-        do {
-            value = try reader.requiredInt(forKey: ConfigKey(key))
-        } catch {
-            throw ConfigError(key: key, problem: "missing or not a whole number (\(describe(key)))")
-        }
-        guard range.contains(value) else {
-            throw ConfigError(key: key, problem: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
-        }
-        return value
-    }
-
-    func bool(_ key: String) throws(ConfigError) -> Bool {
-        do {
-            return try reader.requiredBool(forKey: ConfigKey(key))
-        } catch {
-            throw ConfigError(key: key, problem: "missing or not true/false (\(describe(key)))")
-        }
-    }
-
-    private func describe(_ key: String) -> String {
-        reader.string(forKey: ConfigKey(key)).map { "got '\($0)'" } ?? "not set"
-    }
 }

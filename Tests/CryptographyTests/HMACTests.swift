@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Testing
 
 /// HMAC-SHA-256 vectors from RFC 4231 §4.2–4.8.

@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Testing
 
 /// RFC 4648 §10 test vectors, with the padding removed as §5 base64url-without-padding requires.

@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Testing
 
 /// Known answers are test cases 13–16 of McGrew & Viega, "The Galois/Counter

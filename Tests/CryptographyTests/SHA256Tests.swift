@@ -1,4 +1,4 @@
-import Crypto
+import Cryptography
 import Testing
 
 /// Vectors from NIST's "SHA-256 examples" (FIPS 180-4 companion document).
