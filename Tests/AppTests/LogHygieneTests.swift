@@ -76,8 +76,3 @@ struct JSONLogHandlerTests {
     }
 }
 
-final class LineRecord: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-}

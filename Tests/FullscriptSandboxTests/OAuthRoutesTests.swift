@@ -157,7 +157,3 @@ struct OAuthRoutesTests {
     }
 }
 
-struct TestResponseSummary: Equatable {
-    var status: Int
-    var error: String?
-}

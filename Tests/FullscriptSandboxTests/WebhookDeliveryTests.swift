@@ -49,10 +49,3 @@ struct WebhookDeliveryTests {
     }
 }
 
-actor CallCounter {
-    private(set) var count = 0
-
-    func increment() {
-        count += 1
-    }
-}

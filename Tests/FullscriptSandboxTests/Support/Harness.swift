@@ -79,13 +79,6 @@ func withSandbox(
     }
 }
 
-extension JSON {
-    var array: [JSON] {
-        if case .array(let elements) = self { return elements }
-        return []
-    }
-}
-
 /// A sandbox whose webhooks go to `recorder` (at `http://app.test/webhooks/fullscript`), which acknowledges each.
 func withRecordedWebhooks(_ recorder: WebhookRecorder, _ body: (Harness) async throws -> Void) async throws {
     try await withSandbox(
@@ -95,17 +88,3 @@ func withRecordedWebhooks(_ recorder: WebhookRecorder, _ body: (Harness) async t
     )
 }
 
-actor WebhookRecorder {
-    struct Delivery {
-        var url: String
-        var headers: [(String, String)]
-        var body: [UInt8]
-    }
-
-    private(set) var deliveries: [Delivery] = []
-
-    func receive(url: String, headers: [(String, String)], body: [UInt8]) -> (status: Int, body: [UInt8]) {
-        deliveries.append(Delivery(url: url, headers: headers, body: body))
-        return (200, Array(#"{"challenge":"sandbox-challenge"}"#.utf8))
-    }
-}

@@ -94,6 +94,3 @@ final class TLSTestServer: @unchecked Sendable {
     }
 }
 
-enum TLSTestServerError: Error {
-    case setup(String)
-}

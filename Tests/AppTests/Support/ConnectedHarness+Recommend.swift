@@ -1,0 +1,30 @@
+@testable import App
+import Foundation
+import Fullscript
+import FullscriptSandbox
+import HTTPTypes
+import Server
+import ServerTesting
+import Store
+import Testing
+
+extension ConnectedHarness {
+    func add(_ patient: PatientRecord) async throws {
+        try await application.patients.upsert(patient, audit: AuditEntry(actor: "test", action: "patient.upsert", outcome: "ok"), at: Date())
+    }
+
+    /// `user|patient|practitioner|kind|entrypoint|outcome|fullscript request id`, oldest first.
+    func recommendations() async throws -> [String] {
+        try await application.database.read { connection in
+            try connection.query("SELECT * FROM recommendations ORDER BY id") { row in
+                try ["ehr_user_id", "ehr_patient_id", "practitioner_id", "link_kind", "entrypoint", "outcome", "fullscript_request_id"]
+                    .map { try row.optionalString($0) ?? "" }.joined(separator: "|")
+            }
+        }
+    }
+
+    func request(_ line: String, headers: [String]) async throws -> TestResponse {
+        let response = try await self.execute("\(line) HTTP/1.1\r\nHost: x\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n")
+        return response
+    }
+}

@@ -1,0 +1,7 @@
+import Synchronization
+
+final class LineRecord: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+}

@@ -1,0 +1,8 @@
+
+actor CallCounter {
+    private(set) var count = 0
+
+    func increment() {
+        count += 1
+    }
+}

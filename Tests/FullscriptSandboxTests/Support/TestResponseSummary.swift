@@ -1,0 +1,7 @@
+@testable import FullscriptSandbox
+import ServerTesting
+
+struct TestResponseSummary: Equatable {
+    var status: Int
+    var error: String?
+}

@@ -1,0 +1,4 @@
+
+struct TransportDown: Error, CustomStringConvertible {
+    var description: String { "connection refused" }
+}

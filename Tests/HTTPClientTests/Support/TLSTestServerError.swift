@@ -1,0 +1,4 @@
+
+enum TLSTestServerError: Error {
+    case setup(String)
+}
