@@ -32,7 +32,7 @@ for run in $(seq 1 "$runs"); do
     start=$(date +%s.%N)
     if ! swift test --skip-build "$@" >"$log" 2>&1; then
         echo "run $run FAILED; log: $log" >&2
-        grep -E '^✘|recorded an issue|error:' "$log" | head -40 >&2 || true
+        grep -E '^✘|recorded an issue|^error:' "$log" | head -40 >&2 || true
         exit 1
     fi
     seconds=$(awk -v start="$start" -v end="$(date +%s.%N)" 'BEGIN { printf "%.2f", end - start }')

@@ -104,7 +104,7 @@ struct FaultTests {
 
     @Test func fullscriptResettingOrGoneIsA502AndThePractitionerStaysConnected() async throws {
         // A reset GET is retried within the call's deadline: a short one keeps the test short.
-        try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "1000"])) { harness in
+        try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "2000"])) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)

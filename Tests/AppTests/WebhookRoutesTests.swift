@@ -16,14 +16,15 @@ struct WebhookRoutesTests {
         try await withHarness(processWebhooks: false) { harness in
             let started = ContinuousClock.now
             let response = try await harness.deliver([], secret: nil)
-            #expect(ContinuousClock.now - started < .milliseconds(500), "Fullscript gives up after 2 s")
+            // Fullscript gives up after 2 s; the rest of the margin is for a machine busy with other tests.
+            #expect(ContinuousClock.now - started < .milliseconds(1500), "Fullscript gives up after 2 s")
             #expect(response.status == 200)
             #expect(response.text == Self.acknowledgement)
             #expect(response.header("content-type") == "application/json")
             #expect(try await harness.webhookEvents().isEmpty)
             let eventStarted = ContinuousClock.now
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).text == Self.acknowledgement)
-            #expect(ContinuousClock.now - eventStarted < .milliseconds(500))
+            #expect(ContinuousClock.now - eventStarted < .milliseconds(1500))
             #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|pending|0"], "stored, not yet processed")
         }
     }
