@@ -4,7 +4,8 @@ import Synchronization
 /// starts every test at the same moment; on a machine with two cores, a hundred servers with their databases
 /// starting together leave each one so little CPU that the tests timing a server's 300 ms timeout see seconds
 /// pass. A few at a time still keep every core busy. Waiting for a slot happens before a test's server exists,
-/// so it never counts against anything the test measures.
+/// so it never counts against anything the test measures. The body runs on `TestExecutor`'s threads, not on
+/// Swift's cooperative pool.
 public enum TestSlots {
     /// Servers and harnesses that may run side by side.
     public static let width = 8
@@ -20,11 +21,13 @@ public enum TestSlots {
 
     /// Runs `body` holding a slot, waiting for one first. Re-entrant: a test that holds one (a harness that
     /// starts a second harness inside) runs nested bodies on it.
-    public static func run<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+    public static func run<Result>(_ body: () async throws -> Result) async throws -> Result {
         if holding { return try await body() }
         await acquire()
         defer { release() }
-        return try await $holding.withValue(true) { try await body() }
+        return try await withTaskExecutorPreference(TestExecutor.shared) {
+            try await $holding.withValue(true) { try await body() }
+        }
     }
 
     private static func acquire() async {

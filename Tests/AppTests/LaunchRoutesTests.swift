@@ -113,9 +113,9 @@ struct LaunchRoutesTests {
             let token = harness.mint()
             let exp = try LaunchToken(verifying: token, secret: Array(ApplicationTests.launchSecret.utf8), now: harness.clock.now()).expiresAt
             #expect(try await harness.get("/launch?token=\(token)", user: nil).status == 303)
-            /// Moves the clock to `exp + seconds` (the test clock also runs in real time, so aim, don't add).
+            /// Stops the clock at `exp + seconds`: 29 s is a second from the end of the window.
             func replay(at seconds: TimeInterval) async throws -> TestResponse {
-                harness.clock.advance(by: TimeInterval(exp) + seconds - harness.clock.now().timeIntervalSince1970)
+                harness.clock.freeze(at: Date(timeIntervalSince1970: TimeInterval(exp) + seconds))
                 return try await harness.get("/launch?token=\(token)", user: nil)
             }
             for seconds: TimeInterval in [3, 29] {
