@@ -83,7 +83,9 @@ extension HTTPServerTests {
             let response = try await client.readResponse()
             #expect(response.status == 408)
             #expect(response.header("connection") == "close")
-            #expect(await client.isClosedByServer())
+            // The server closes without lingering (the point is to free the connection), so a line sent just as
+            // the timeout fired makes that close a reset: closed all the same.
+            #expect(await client.isClosedByServer(acceptingReset: true))
             let elapsed = ContinuousClock.now - firstByte
             #expect(elapsed >= .milliseconds(250), "not charged for the idle time before the first byte")
             #expect(elapsed < .seconds(5))
@@ -125,7 +127,8 @@ extension HTTPServerTests {
             let response = try await client.readResponse()
             #expect(response.status == 408)
             #expect(response.header("connection") == "close")
-            #expect(await client.isClosedByServer())
+            // As above: a byte sent just as the timeout fired may turn the close into a reset.
+            #expect(await client.isClosedByServer(acceptingReset: true))
             let elapsed = ContinuousClock.now - start
             #expect(elapsed >= .milliseconds(1450))
             #expect(elapsed < .seconds(6))
