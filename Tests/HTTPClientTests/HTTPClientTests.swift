@@ -213,7 +213,7 @@ struct HTTPClientTests {
                 let error = await failure { _ = try await client.execute(request(port: server.port, "/slow"), deadline: .milliseconds(300)) }
                 #expect(error == .deadlineExceeded)
                 // The handler never answers until the test is done: any bound well short of forever will do.
-                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(ContinuousClock.now - started < .seconds(15))
                 gate.open()
             }
         }
