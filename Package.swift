@@ -32,9 +32,10 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "CLinux"),
+        .target(name: "Locking", swiftSettings: strict),
         .target(
             name: "Reactor",
-            dependencies: ["CLinux"],
+            dependencies: ["CLinux", "Locking"],
             swiftSettings: strict
         ),
         .target(
@@ -46,6 +47,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "CLinux",
+                "Locking",
                 "Reactor",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -64,6 +66,7 @@ let package = Package(
             dependencies: [
                 "CLinux",
                 "COpenSSL",
+                "Locking",
                 "Reactor",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,6 +99,7 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "Crypto",
+                "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -103,6 +107,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Locking",
                 "Server",
                 "HTTPClient",
                 "Fullscript",
@@ -134,7 +139,7 @@ let package = Package(
         ),
         .target(
             name: "ServerTesting",
-            dependencies: ["Server", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Locking", "Server", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),

@@ -1,7 +1,7 @@
 import HTTPTypes
+import Locking
 import Logging
 import Reactor
-import Synchronization
 
 /// An HTTP/1.1 client over non-blocking sockets on one event loop thread of its own, with TLS
 /// from the system OpenSSL and a keep-alive pool per origin. Requests suspend on continuations
@@ -14,7 +14,7 @@ public final class HTTPClient: Sendable {
     private let counters = ClientCounters()
     /// Taken while handing work to the loop, so that nothing is queued after `shutdown` has
     /// drained the pool and stopped the loop: such work would never run and its caller never resume.
-    private let accepting = Mutex(true)
+    private let accepting = PThreadMutex(true)
 
     /// Loads the trust store once; throws `HTTPClientError.tlsFailed` when `caFile` can't be read.
     public init(configuration: HTTPClientConfiguration = .init(), logger: Logger) throws {

@@ -1,12 +1,12 @@
 import Dispatch
 import Glibc
-import Synchronization
+import Locking
 
 /// Turns SIGTERM and SIGINT into an awaitable event instead of the default immediate death,
 /// so the server can drain. Created before the server starts so no signal slips through.
 public final class TerminationSignals {
     private final class Received: Sendable {
-        let state = Mutex<(signal: Int32?, waiter: CheckedContinuation<Int32, Never>?)>((nil, nil))
+        let state = PThreadMutex<(signal: Int32?, waiter: CheckedContinuation<Int32, Never>?)>((nil, nil))
 
         func deliver(_ number: Int32) {
             let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
