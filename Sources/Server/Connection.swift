@@ -53,6 +53,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     private var decoder: HTTPRequestDecoder
     private var phase = Phase.awaitingHead
     private var pending: PendingRequest?
+    private var registration: Registration?
     private var interest: UInt32 = 0
     /// The one deadline of this connection, whatever it is waiting for; 0 when none.
     private var deadline: UInt64 = 0
@@ -90,8 +91,9 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     }
 
     func start() throws(SystemError) {
+        loop.assertInEventLoop()
         interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
-        try loop.register(descriptor, events: interest, source: self)
+        registration = try loop.register(descriptor, events: interest, source: self)
         // From accept, not from the first byte: a client that connects and sends nothing must not hold the
         // connection for the (much longer) idle timeout.
         deadline = MonotonicClock.now() + context.configuration.headerTimeout.nanoseconds
@@ -101,6 +103,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     // MARK: Events
 
     func handle(events: UInt32) {
+        loop.assertInEventLoop()
         if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
             close()
             return
@@ -117,6 +120,7 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     }
 
     func tick(now: UInt64) {
+        loop.assertInEventLoop()
         guard deadline != 0, now >= deadline else { return }
         switch phase {
         case .awaitingHead where requestBegun, .readingBody:
@@ -604,13 +608,14 @@ final class Connection: EventLoopSource, @unchecked Sendable {
         update(EPOLLIN.rawValue, reading)
         update(EPOLLRDHUP.rawValue, watchingHangup)
         update(EPOLLOUT.rawValue, writing)
-        guard events != interest, phase != .closed else { return }
+        guard events != interest, phase != .closed, let registration else { return }
         interest = events
-        loop.modify(descriptor, events: events)
+        loop.modify(registration, events: events)
     }
 
     /// Called when the server drains: idle connections go now, busy ones after their answer.
     func drain() {
+        loop.assertInEventLoop()
         switch phase {
         case .awaitingHead where !requestBegun, .lingering:
             close()
@@ -622,9 +627,10 @@ final class Connection: EventLoopSource, @unchecked Sendable {
     }
 
     func close() {
+        loop.assertInEventLoop()
         guard phase != .closed else { return }
         phase = .closed
-        loop.unregister(descriptor)
+        if let registration { loop.unregister(registration) }
         Glibc.close(descriptor)
         file = nil
         pending = nil
