@@ -66,7 +66,7 @@ final class Listener: EventLoopSource {
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             context.connectionOpened()
             let connection = Connection(
-                descriptor: client, loop: loop, state: state, context: context, remoteAddress: SocketAddress.describe(address)
+                descriptor: client, loop: loop, loopState: state, context: context, remoteAddress: SocketAddress.describe(address)
             )
             do {
                 try connection.start()
