@@ -58,7 +58,6 @@ struct Demo: AsyncParsableCommand {
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
         ).0
-        try sandbox?.start()
         let serviceKey = try await application.seedDemoData()
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
@@ -66,8 +65,8 @@ struct Demo: AsyncParsableCommand {
             Service key for /api/v1 (valid until the next demo start): \(serviceKey)
             Press Ctrl-C to stop.
             """)
-        try await application.run()
-        await sandbox?.shutdown()
+        // The simulator serves beside the application, and stops after it.
+        try await application.run(alongside: sandbox.map { [HTTPServerService(server: $0)] } ?? [])
     }
 
     /// A demo keeps its connections across restarts, so its key is kept too (owner-only file).

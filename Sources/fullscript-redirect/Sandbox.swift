@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,9 +26,10 @@ struct Sandbox: AsyncParsableCommand {
             host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit,
             accessTokenLifetime: accessTokenLifetime, logger: logger
         )
-        try server.start()
+        // The port is bound already, so a client may connect from now on; the group starts serving at once.
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")
-        _ = await TerminationSignals().wait()
-        await server.shutdown()
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [HTTPServerService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )).run()
     }
 }
