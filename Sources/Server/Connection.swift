@@ -30,6 +30,11 @@ final class Connection: EventLoopSource {
     /// are still answered, but the connection closes after them.
     private var inputClosed = false
     private var output = OutputBuffer()
+    /// `parse` is running. An answer given without a handler (a 404, a 405) is written, and may finish, within
+    /// `parse` itself; `responseFinished` then leaves the next request to the running loop rather than nesting
+    /// another `parse`, which for a read of pipelined requests would recurse once per request until the loop
+    /// thread's stack ran out.
+    private var parsing = false
 
     init(descriptor: Int32, loop: EventLoop, loopState: ServerLoopState, context: ServerContext, remoteAddress: String) {
         self.descriptor = descriptor
@@ -150,6 +155,9 @@ final class Connection: EventLoopSource {
     // MARK: Requests
 
     private func parse() {
+        guard !parsing else { return }
+        parsing = true
+        defer { parsing = false }
         while true {
             switch state {
             case .awaitingHead, .readingBody: break
@@ -491,6 +499,7 @@ final class Connection: EventLoopSource {
         } else {
             setInterest(reading: true, watchingHangup: true)
         }
+        // Within a running `parse` (the answer needed no handler) this returns at once, and that loop goes on.
         parse()
     }
 
