@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,9 +38,10 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "CLinux"),
+        .target(name: "Locking", swiftSettings: strict),
         .target(
             name: "Reactor",
-            dependencies: ["CLinux"],
+            dependencies: ["CLinux", "Locking"],
             swiftSettings: strict
         ),
         .target(
@@ -51,6 +53,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "CLinux",
+                "Locking",
                 "Reactor",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -69,6 +72,7 @@ let package = Package(
             dependencies: [
                 "CLinux",
                 "COpenSSL",
+                "Locking",
                 "Reactor",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -100,6 +104,7 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "Cryptography",
+                "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -107,6 +112,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Locking",
                 "Server",
                 "HTTPClient",
                 "Fullscript",
@@ -117,6 +123,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -130,12 +137,15 @@ let package = Package(
                 "Cryptography",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "ServerTesting",
             dependencies: [
+                "Locking",
                 "Server",
                 "HTTP1",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -143,6 +153,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ReactorTests", dependencies: ["CLinux", "Reactor"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Server", "ServerTesting"], swiftSettings: strict),
@@ -150,7 +161,14 @@ let package = Package(
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "FullscriptSandbox", "Server", "ServerTesting", "Store"], swiftSettings: strict),
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
 

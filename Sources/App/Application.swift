@@ -3,8 +3,10 @@ import Fullscript
 import HTTPClient
 public import Logging
 public import Server
+public import ServiceLifecycle
 import Store
 import HTTPTypes
+import UnixSignals
 
 /// The running program: configuration, database and HTTP server wired together.
 public final class Application: Sendable {
@@ -173,18 +175,34 @@ public final class Application: Sendable {
         webhooks.start()
     }
 
-    /// Serves until SIGTERM or SIGINT, then drains and closes.
-    public func run() async throws {
-        let signals = TerminationSignals()
-        try start()
-        let signal = await signals.wait()
-        logger.info("signal received", metadata: ["signal": "\(signal)"])
-        await shutdown()
+    /// Serves until SIGTERM or SIGINT, then drains and closes. The HTTP server and the webhook processor
+    /// run as services of one `ServiceGroup`, which traps the signals before either starts and shuts them
+    /// down in reverse order: the server drains first (a request in flight may still store a webhook
+    /// event), then the processor stops after the event in hand. `others` (the demo's simulator) start
+    /// first and stop last.
+    public func run(alongside others: [any Service] = []) async throws {
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: others + [WebhookProcessorService(processor: webhooks), HTTPServerService(server: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        do {
+            try await group.run()
+        } catch {
+            await closeClientAndDatabase()
+            throw error
+        }
+        await closeClientAndDatabase()
     }
 
+    /// For a caller of `start` (the tests); `run` does the same itself.
     public func shutdown() async {
         await server.shutdown()
         await webhooks.stop()
+        await closeClientAndDatabase()
+    }
+
+    private func closeClientAndDatabase() async {
         await httpClient.shutdown()
         database.close()
     }

@@ -6,8 +6,10 @@ import HTTPTypes
 import Reactor
 
 /// One outbound connection: resolve, connect, handshake, then one exchange at a time, idling in
-/// the pool in between. Confined to the client's event loop, like the server's `Connection`.
-final class ClientConnection: EventLoopSource, @unchecked Sendable {
+/// the pool in between. Confined to the client's event loop, like the server's `Connection`: not
+/// `Sendable` (the resolver's answer comes back through a `LoopBound`), and each entry point asserts it
+/// is on the loop.
+final class ClientConnection: EventLoopSource {
     private enum Phase {
         case resolving
         case connecting
@@ -22,6 +24,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     private unowned let pool: ConnectionPool
     private var phase = Phase.resolving
     private var descriptor: Int32 = -1
+    private var registration: Registration?
     private var tls: TLSSession?
     private var addresses: [ResolvedAddress] = []
     private var lastConnectError = ""
@@ -48,18 +51,19 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     }
 
     /// Ticked by the pool until a descriptor exists, since the loop only ticks registered ones.
-    var isRegistered: Bool { descriptor >= 0 }
+    var isRegistered: Bool { registration != nil }
 
     // MARK: Connecting
 
     func start(_ exchange: Exchange) {
+        loop.assertInEventLoop()
         self.exchange = exchange
         deadline = min(MonotonicClock.now() + pool.configuration.connectTimeout.nanoseconds, exchange.deadline)
         let origin = origin
-        let loop = loop
+        let connection = LoopBound(self, loop: loop)
         pool.resolverQueue.async {
             let result = ResolvedAddress.resolve(host: origin.host, port: origin.port)
-            loop.execute { self.resolved(result) }
+            connection.loop.execute { connection.value.resolved(result) }
         }
     }
 
@@ -101,7 +105,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
             descriptor = candidate
             interest = EPOLLOUT.rawValue
             do {
-                try loop.register(descriptor, events: interest, source: self)
+                registration = try loop.register(descriptor, events: interest, source: self)
             } catch {
                 lastConnectError = String(describing: error)
                 closeSocket()
@@ -154,7 +158,8 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     /// True when an idle connection can take a request: nothing, not even EOF, has arrived
     /// since its last response. Catches a close the loop has not processed yet.
     var isReusable: Bool {
-        phase == .idle && idleInputIsHarmless()
+        loop.assertInEventLoop()
+        return phase == .idle && idleInputIsHarmless()
     }
 
     /// Between responses only TLS housekeeping may arrive (TLS 1.3 session tickets, key
@@ -171,6 +176,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     }
 
     func reuse(for exchange: Exchange) {
+        loop.assertInEventLoop()
         self.exchange = exchange
         beginExchange()
     }
@@ -305,6 +311,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     // MARK: Events
 
     func handle(events: UInt32) {
+        loop.assertInEventLoop()
         switch phase {
         case .connecting:
             connected()
@@ -325,6 +332,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     }
 
     func tick(now: UInt64) {
+        loop.assertInEventLoop()
         guard deadline != 0, now >= deadline else { return }
         switch phase {
         case .idle:
@@ -349,9 +357,9 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
     // MARK: Closing
 
     private func setInterest(_ events: UInt32) {
-        guard events != interest, descriptor >= 0 else { return }
+        guard events != interest, let registration else { return }
         interest = events
-        loop.modify(descriptor, events: events)
+        loop.modify(registration, events: events)
     }
 
     private func fail(_ error: HTTPClientError, retryable: Bool) {
@@ -363,6 +371,7 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
 
     /// Idempotent; tells the pool once, so the slot goes to whoever waits.
     func close() {
+        loop.assertInEventLoop()
         guard phase != .closed else { return }
         phase = .closed
         deadline = 0
@@ -374,14 +383,16 @@ final class ClientConnection: EventLoopSource, @unchecked Sendable {
 
     private func closeSocket() {
         guard descriptor >= 0 else { return }
-        loop.unregister(descriptor)
+        if let registration { loop.unregister(registration) }
         Glibc.close(descriptor)
         descriptor = -1
+        registration = nil
         interest = 0
     }
 
     /// The client is shutting down: whoever waits on this connection hears so.
     func abandon() {
+        loop.assertInEventLoop()
         fail(.shutdown, retryable: false)
     }
 }

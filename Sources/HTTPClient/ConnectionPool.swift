@@ -5,8 +5,10 @@ import Reactor
 import Synchronization
 
 /// Keep-alive connections per origin, at most `maxConnectionsPerOrigin` each, and the requests
-/// waiting for one. Confined to the client's event loop, where every connection lives.
-final class ConnectionPool: EventLoopSource, @unchecked Sendable {
+/// waiting for one. Confined to the client's event loop, where every connection lives: not `Sendable`,
+/// reached from other threads only through a `LoopBound` (see `HTTPClient`), and each entry point
+/// asserts it is on the loop.
+final class ConnectionPool: EventLoopSource {
     private struct OriginState {
         /// Most recently used last: reusing the warmest connection lets the others idle out.
         var idle: [ClientConnection] = []
@@ -31,6 +33,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
     /// An eventfd that never fires, registered only so the loop ticks the pool: waiting requests
     /// and connections still resolving have deadlines but no socket of their own.
     private let tickDescriptor: Int32
+    private var tickRegistration: Registration?
 
     init(configuration: HTTPClientConfiguration, tlsContext: TLSContext, loop: EventLoop, counters: ClientCounters) throws(SystemError) {
         self.configuration = configuration
@@ -41,12 +44,13 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
         guard tickDescriptor >= 0 else { throw SystemError("eventfd") }
     }
 
-    /// Loop thread only.
     func start() throws(SystemError) {
-        try loop.register(tickDescriptor, events: 0, source: self)
+        loop.assertInEventLoop()
+        tickRegistration = try loop.register(tickDescriptor, events: 0, source: self)
     }
 
     func submit(_ exchange: Exchange) {
+        loop.assertInEventLoop()
         guard !isShutDown else { return exchange.complete(.failure(.shutdown, retryable: false)) }
         let origin = exchange.origin
         // Closing a stale connection calls back into the pool, so the state is re-read each time
@@ -77,6 +81,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
 
     /// A connection finished its response and may be reused.
     func release(_ connection: ClientConnection) {
+        loop.assertInEventLoop()
         guard !isShutDown else { return connection.close() }
         if let next = popWaiting(connection.origin) {
             connection.reuse(for: next)
@@ -86,6 +91,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
     }
 
     func connectionClosed(_ connection: ClientConnection) {
+        loop.assertInEventLoop()
         guard connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
         let origin = connection.origin
         origins[origin]?.idle.removeAll { $0 === connection }
@@ -117,6 +123,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
     func handle(events: UInt32) {}
 
     func tick(now: UInt64) {
+        loop.assertInEventLoop()
         for (origin, state) in origins where state.waiting.contains(where: { now >= $0.deadline }) {
             let expired = state.waiting.filter { now >= $0.deadline }
             origins[origin]?.waiting.removeAll { now >= $0.deadline }
@@ -129,6 +136,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
 
     /// Fails everything waiting or in flight with `.shutdown` and closes every connection.
     func shutdown() {
+        loop.assertInEventLoop()
         isShutDown = true
         let waiting = origins.values.flatMap(\.waiting)
         origins = origins.mapValues { state in
@@ -138,7 +146,7 @@ final class ConnectionPool: EventLoopSource, @unchecked Sendable {
         }
         for exchange in waiting { exchange.complete(.failure(.shutdown, retryable: false)) }
         for connection in Array(connections.values) { connection.abandon() }
-        loop.unregister(tickDescriptor)
+        if let tickRegistration { loop.unregister(tickRegistration) }
         Glibc.close(tickDescriptor)
     }
 }

@@ -1,4 +1,5 @@
 public import HTTPTypes
+import Locking
 public import Logging
 import Reactor
 import Synchronization
@@ -10,11 +11,12 @@ public final class HTTPClient: Sendable {
     private let configuration: HTTPClientConfiguration
     private let logger: Logger
     private let thread: EventLoopThread
-    private let pool: ConnectionPool
+    /// Confined to the loop; every use is a closure run there.
+    private let pool: LoopBound<ConnectionPool>
     private let counters = ClientCounters()
     /// Taken while handing work to the loop, so that nothing is queued after `shutdown` has
     /// drained the pool and stopped the loop: such work would never run and its caller never resume.
-    private let accepting = Mutex(true)
+    private let accepting = PThreadMutex(true)
 
     /// Loads the trust store once; throws `HTTPClientError.tlsFailed` when `caFile` can't be read.
     public init(configuration: HTTPClientConfiguration = .init(), logger: Logger) throws {
@@ -29,11 +31,13 @@ public final class HTTPClient: Sendable {
             thread.stopAndJoin()
             throw error
         }
-        self.pool = pool
+        // Nothing else refers to the new pool, so it can be handed to the loop from here.
+        let bound = LoopBound(transferring: pool, to: thread.loop)
+        self.pool = bound
         let logger = logger
         thread.loop.execute {
             do {
-                try pool.start()
+                try bound.value.start()
             } catch {
                 logger.critical("HTTP client cannot register its pool", metadata: ["error": "\(error)"])
             }
@@ -101,7 +105,7 @@ public final class HTTPClient: Sendable {
             let queued = accepting.withLock { accepting in
                 guard accepting else { return false }
                 thread.loop.execute {
-                    pool.submit(template.makeExchange { continuation.resume(returning: $0) })
+                    pool.value.submit(template.makeExchange { continuation.resume(returning: $0) })
                 }
                 return true
             }
@@ -120,7 +124,7 @@ public final class HTTPClient: Sendable {
         let pool = pool
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             thread.loop.execute {
-                pool.shutdown()
+                pool.value.shutdown()
                 continuation.resume()
             }
         }

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Locking
 import Synchronization
 
 /// Something with a file descriptor registered on an event loop.
@@ -11,8 +12,11 @@ public protocol EventLoopSource: AnyObject {
 
 /// One thread, one epoll instance. It is also a `TaskExecutor`: tasks that prefer it run on the
 /// loop's thread, so a request is parsed, handled and answered there without a hop, as in SwiftNIO.
-/// Everything but `enqueue`, `execute`, `executeInLoop` and `stop` is confined to the loop's thread.
+/// Everything but `enqueue`, `execute`, `executeInLoop`, `stop` and `inLoop` is confined to the loop's
+/// thread, and asserts so in a debug build.
 public final class EventLoop: TaskExecutor, @unchecked Sendable {
+    // Unchecked: `pending` is behind its lock, `threadID` is atomic, and the rest is touched only on the
+    // loop's thread (asserted where it is reached from outside).
     private struct Pending {
         var jobs: [UnownedJob] = []
         var closures: [@Sendable () -> Void] = []
@@ -26,7 +30,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let epollDescriptor: Int32
     private let wakeDescriptor: Int32
     private let threadID = Atomic<UInt>(0)
-    private var sources: [(any EventLoopSource)?] = []
+    /// Indexed by descriptor number: the source registered there and its registration.
+    private var sources: [(registration: Registration, source: any EventLoopSource)?] = []
+    /// The next registration's number; 0 (`Registration.wakeID`) is skipped when it wraps.
+    private var nextRegistrationID: UInt32 = 1
     private var nextTick: UInt64 = 0
     private var spareJobs: [UnownedJob] = []
     private var spareClosures: [@Sendable () -> Void] = []
@@ -45,7 +52,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
-        event.data.fd = wakeDescriptor
+        event.data.u64 = Registration(descriptor: wakeDescriptor, id: Registration.wakeID).userData
         epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, wakeDescriptor, &event)
     }
 
@@ -55,41 +62,73 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         readBuffer.deallocate()
     }
 
+    /// Whether the caller runs on this loop's thread (false before `run` and after it returns).
     public var inLoop: Bool {
-        threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+        threadID.load(ordering: .relaxed) == Self.currentThreadID
+    }
+
+    private static var currentThreadID: UInt {
+        UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+    }
+
+    /// Traps in a debug build when called off this loop's thread; compiles to nothing in a release build
+    /// (it is inlined into the caller, whose `assert` is then dropped). Loop-confined code calls it at its
+    /// entry points, so a caller that reached it from another thread is caught where it happens, not as
+    /// corrupted state later.
+    @inlinable
+    public func assertInEventLoop(file: StaticString = #fileID, line: UInt = #line) {
+        assert(inLoop, "called off its event loop's thread", file: file, line: line)
     }
 
     // MARK: Registration (loop thread)
 
-    public func register(_ descriptor: Int32, events: UInt32, source: any EventLoopSource) throws(SystemError) {
+    /// Watches `descriptor` for `events` and hands them to `source` until `unregister`.
+    public func register(_ descriptor: Int32, events: UInt32, source: any EventLoopSource) throws(SystemError) -> Registration {
+        assertInEventLoop()
+        let registration = Registration(descriptor: descriptor, id: nextRegistrationID)
+        nextRegistrationID &+= 1
+        if nextRegistrationID == Registration.wakeID { nextRegistrationID = 1 }
         var event = epoll_event()
         event.events = events
-        event.data.fd = descriptor
+        event.data.u64 = registration.userData
         guard epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, descriptor, &event) == 0 else { throw SystemError("epoll_ctl(ADD)") }
         let index = Int(descriptor)
         if index >= sources.count {
             sources.append(contentsOf: repeatElement(nil, count: index - sources.count + 1))
         }
-        sources[index] = source
+        sources[index] = (registration, source)
+        return registration
     }
 
-    public func modify(_ descriptor: Int32, events: UInt32) {
+    /// Does nothing for a registration that is no longer current, so a stale one can't retarget a newer
+    /// socket that reuses its descriptor number.
+    public func modify(_ registration: Registration, events: UInt32) {
+        assertInEventLoop()
+        guard isCurrent(registration) else { return }
         var event = epoll_event()
         event.events = events
-        event.data.fd = descriptor
-        epoll_ctl(epollDescriptor, EPOLL_CTL_MOD, descriptor, &event)
+        event.data.u64 = registration.userData
+        epoll_ctl(epollDescriptor, EPOLL_CTL_MOD, registration.descriptor, &event)
     }
 
-    public func unregister(_ descriptor: Int32) {
-        epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, descriptor, nil)
-        if Int(descriptor) < sources.count {
-            sources[Int(descriptor)] = nil
-        }
+    /// Call before closing the descriptor. Events for it still in the batch being handled are dropped.
+    public func unregister(_ registration: Registration) {
+        assertInEventLoop()
+        guard isCurrent(registration) else { return }
+        epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, registration.descriptor, nil)
+        sources[Int(registration.descriptor)] = nil
     }
 
+    private func isCurrent(_ registration: Registration) -> Bool {
+        let index = Int(registration.descriptor)
+        return index >= 0 && index < sources.count && sources[index]?.registration == registration
+    }
+
+    /// Each source registered now; one that an earlier call closes may still be passed (a snapshot is walked).
     public func forEachSource(_ body: (any EventLoopSource) -> Void) {
-        for source in sources {
-            if let source { body(source) }
+        assertInEventLoop()
+        for slot in sources {
+            if let slot { body(slot.source) }
         }
     }
 
@@ -134,7 +173,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Blocks the calling thread until `stop()`.
     public func run() {
-        threadID.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .relaxed)
+        threadID.store(Self.currentThreadID, ordering: .relaxed)
+        // A later thread may get this one's pthread_t: the loop must not look like it runs there.
+        defer { threadID.store(0, ordering: .relaxed) }
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
@@ -153,24 +194,31 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             let count = epoll_wait(epollDescriptor, events, Int32(capacity), timeout)
             pending.withLock { $0.sleeping = false }
             for index in 0..<max(0, Int(count)) {
-                let event = events[index]
-                let descriptor = Int(event.data.fd)
-                if descriptor == Int(wakeDescriptor) {
-                    var value: UInt64 = 0
-                    _ = Glibc.read(wakeDescriptor, &value, 8)
-                } else if descriptor < sources.count, let source = sources[descriptor] {
-                    source.handle(events: event.events)
-                }
+                dispatch(events[index])
             }
             runPending()
             let now = MonotonicClock.now()
             if now >= nextTick {
                 nextTick = now + Self.tickInterval
-                for source in sources {
-                    source?.tick(now: now)
+                for slot in sources {
+                    slot?.source.tick(now: now)
                 }
             }
         }
+    }
+
+    /// Hands one event to its source, unless the registration it was reported for has since ended: its
+    /// descriptor number may already belong to a new socket (see `Registration`).
+    private func dispatch(_ event: epoll_event) {
+        let registration = Registration(userData: event.data.u64)
+        if registration.id == Registration.wakeID {
+            var value: UInt64 = 0
+            _ = Glibc.read(wakeDescriptor, &value, 8)
+            return
+        }
+        let index = Int(registration.descriptor)
+        guard index < sources.count, let slot = sources[index], slot.registration == registration else { return }
+        slot.source.handle(events: event.events)
     }
 
     /// Swaps the queues out under the lock and runs them outside it; the emptied arrays are kept

@@ -1,5 +1,6 @@
 public import CoreMetrics
 import Glibc
+import Locking
 public import Logging
 public import Reactor
 import Synchronization
@@ -9,7 +10,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let listeningDescriptors: [Int32]
-    private let threads = Mutex<[EventLoopThread]>([])
+    private let threads = PThreadMutex<[EventLoopThread]>([])
     private let finished = Atomic<Bool>(false)
     /// The port actually bound; differs from the configuration's when that asked for port 0.
     public let port: Int

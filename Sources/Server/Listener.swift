@@ -6,11 +6,12 @@ import Synchronization
 
 /// Accepts connections for one event loop, confined to it. Each loop has its own listening socket on the same
 /// port (SO_REUSEPORT), so the kernel spreads new connections evenly across loops.
-final class Listener: EventLoopSource, @unchecked Sendable {
+final class Listener: EventLoopSource {
     private let descriptor: Int32
     private let loop: EventLoop
     private let state: ServerLoopState
     private let context: ServerContext
+    private var registration: Registration?
     private var listening = false
     private var closed = false
     private var resumeAt: UInt64 = 0
@@ -27,19 +28,22 @@ final class Listener: EventLoopSource, @unchecked Sendable {
     }
 
     func start() throws(SystemError) {
-        try loop.register(descriptor, events: EPOLLIN.rawValue, source: self)
+        loop.assertInEventLoop()
+        registration = try loop.register(descriptor, events: EPOLLIN.rawValue, source: self)
         listening = true
     }
 
     func close() {
+        loop.assertInEventLoop()
         guard !closed else { return }
         closed = true
         listening = false
-        loop.unregister(descriptor)
+        if let registration { loop.unregister(registration) }
         Glibc.close(descriptor)
     }
 
     func handle(events: UInt32) {
+        loop.assertInEventLoop()
         for _ in 0..<64 {
             guard context.openConnections.load(ordering: .relaxed) < context.configuration.maxConnections else {
                 pause(until: 0)
@@ -64,7 +68,7 @@ final class Listener: EventLoopSource, @unchecked Sendable {
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             context.connectionOpened()
             let connection = Connection(
-                descriptor: client, loop: loop, state: state, context: context, remoteAddress: SocketAddress.describe(address)
+                descriptor: client, loop: loop, loopState: state, context: context, remoteAddress: SocketAddress.describe(address)
             )
             do {
                 try connection.start()
@@ -76,16 +80,17 @@ final class Listener: EventLoopSource, @unchecked Sendable {
 
     /// Stays registered with no events, so the loop keeps ticking it and it can resume itself.
     private func pause(until time: UInt64) {
-        guard listening else { return }
-        loop.modify(descriptor, events: 0)
+        guard listening, let registration else { return }
+        loop.modify(registration, events: 0)
         listening = false
         resumeAt = time
     }
 
     func tick(now: UInt64) {
-        guard !listening, !closed, now >= resumeAt,
+        loop.assertInEventLoop()
+        guard !listening, !closed, let registration, now >= resumeAt,
               context.openConnections.load(ordering: .relaxed) < context.configuration.maxConnections else { return }
-        loop.modify(descriptor, events: EPOLLIN.rawValue)
+        loop.modify(registration, events: EPOLLIN.rawValue)
         listening = true
     }
 }

@@ -2,7 +2,7 @@ import Glibc
 public import HTTP1
 import HTTPTypes
 public import Logging
-import Synchronization
+import Locking
 
 extension RouteTable {
     /// Answers one complete, well-formed request the way a connection does once it has read the request's
@@ -22,7 +22,7 @@ extension RouteTable {
         let id = offered.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? Self.requestIDs.withLock { $0.next() }
         let path = Request.path(of: head.request.path)
         var response: Response
-        var closes = !head.keepAlive
+        var closes = false
         if head.request.method == .connect {
             response = renderError(HTTPError(.notImplemented), Substring(head.request.authority ?? "-"), id)
             closes = true
@@ -49,7 +49,7 @@ extension RouteTable {
         return Self.framed(response, id: id, head: head, closes: closes)
     }
 
-    private static let requestIDs = Mutex(RequestIDGenerator())
+    private static let requestIDs = PThreadMutex(RequestIDGenerator())
 
     private static func run(_ handler: Handler, _ request: Request, renderError: ErrorRenderer, logger: Logger) async -> Response {
         do {
@@ -62,36 +62,22 @@ extension RouteTable {
         }
     }
 
-    /// The fields `Connection.send` adds, for the same response.
+    /// The head and body a connection would send for `response` (`ResponseFraming`, which `Connection` uses).
+    /// `closes` is the server's own reason to close (CONNECT, a body it did not read).
     private static func framed(_ response: Response, id: String, head: HTTPRequestHead, closes: Bool) -> Response {
-        var response = response
-        var keepAlive = !closes
-        var length = 0
-        var isStream = false
-        switch response.body {
-        case .empty: break
-        case .bytes(let bytes): length = bytes.count
-        case .file(_, let fileLength): length = fileLength
-        case .stream:
-            isStream = true
-            if head.version == .http1_0 { keepAlive = false }
+        let exchange = Exchange(
+            id: id, method: head.request.method, path: Request.path(of: head.request.path), route: "",
+            version: head.version, keepAlive: head.keepAlive, startedAt: 0
+        )
+        let framing = ResponseFraming(response, answering: exchange, mayKeepAlive: !closes, date: HTTPDate.format(Int(time(nil))))
+        let body: ResponseBody
+        switch framing.body {
+        case .none: body = .empty
+        case .bytes(let bytes): body = .bytes(bytes)
+        case .file(let file, let length): body = .file(file, length: length)
+        case .stream(let write, _): body = .stream(write)
         }
-        response.headerFields[.date] = HTTPDate.format(Int(time(nil)))
-        response.headerFields[.xRequestID] = id
-        let status = response.status.code
-        let bodyAllowed = status >= 200 && status != 204 && status != 304
-        if isStream && bodyAllowed && head.version == .http1_1 {
-            response.headerFields[.transferEncoding] = "chunked"
-        } else if bodyAllowed && !isStream {
-            response.headerFields[.contentLength] = String(length)
-        }
-        if !keepAlive {
-            response.headerFields[.connection] = "close"
-        } else if head.version == .http1_0 {
-            response.headerFields[.connection] = "keep-alive"
-        }
-        if head.request.method == .head || !bodyAllowed { response.body = .empty }
-        return response
+        return Response(status: framing.head.status, headerFields: framing.head.headerFields, body: body)
     }
 }
 

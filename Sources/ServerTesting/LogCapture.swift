@@ -1,10 +1,10 @@
+import Locking
 public import Logging
-import Synchronization
 
 /// Collects log lines so tests can check what reaches the logs; copies share one record.
 public struct LogCapture: LogHandler {
     private final class Record: Sendable {
-        let lines = Mutex<[String]>([])
+        let lines = PThreadMutex<[String]>([])
     }
 
     private let record = Record()

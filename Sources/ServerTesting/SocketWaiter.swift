@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 
 /// Waits for test clients' sockets off Swift's cooperative pool: one thread of its own polls every
 /// descriptor a client is waiting on and resumes that client's continuation when the socket is ready or
@@ -21,7 +21,7 @@ final class SocketWaiter: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     /// A pipe written to whenever a waiter is added, so the poll starts over with it.
     private let wakeDescriptor: Int32
     private let wakeWriter: Int32

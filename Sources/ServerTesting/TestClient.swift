@@ -44,17 +44,30 @@ public final class TestClient {
     /// Sends all of `bytes`, waiting while the socket is full; gives up silently when the server has gone
     /// (what it answered is still read) or has not read anything for the client's timeout.
     public func send(_ bytes: [UInt8]) async {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes {
-                Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent >= 0 {
-                offset += sent
-            } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                guard await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLOUT), until: .now + timeout) else { return }
-            } else if errno != EINTR {
-                return
+        await sender.send(bytes)
+    }
+
+    /// Sends on this connection from another task while this one reads: for a test whose request is larger
+    /// than the socket buffers hold, when the server's answers fill the other direction meanwhile.
+    public var sender: Sender { Sender(descriptor: descriptor, timeout: timeout) }
+
+    public struct Sender: Sendable {
+        let descriptor: Int32
+        let timeout: Duration
+
+        public func send(_ bytes: [UInt8]) async {
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes.withUnsafeBytes {
+                    Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+                }
+                if sent >= 0 {
+                    offset += sent
+                } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                    guard await SocketWaiter.shared.wait(for: descriptor, events: Int16(POLLOUT), until: .now + timeout) else { return }
+                } else if errno != EINTR {
+                    return
+                }
             }
         }
     }

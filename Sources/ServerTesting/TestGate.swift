@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Holds handlers until the test lets them go, so a test waits for the event it is about (a handler has
 /// started, a caller gave up) instead of sleeping for long enough. `arrivals` counts the handlers that
@@ -10,7 +10,7 @@ public final class TestGate: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     public init() {}
 

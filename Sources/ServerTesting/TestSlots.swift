@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Bounds how many servers and application harnesses run at once across the whole test run. Swift Testing
 /// starts every test at the same moment; on a machine with two cores, a hundred servers with their databases
@@ -17,7 +17,7 @@ public enum TestSlots {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private static let state = Mutex(State())
+    private static let state = PThreadMutex(State())
 
     /// Runs `body` holding a slot, waiting for one first. Re-entrant: a test that holds one (a harness that
     /// starts a second harness inside) runs nested bodies on it.

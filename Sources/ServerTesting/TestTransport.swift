@@ -3,7 +3,7 @@ public import HTTP1
 import HTTPTypes
 public import Logging
 public import Server
-import Synchronization
+import Locking
 
 /// How a test reaches the routes under test, as in HummingbirdTesting: `.router` runs each request straight
 /// through the route table (its middleware, handlers and error rendering) without a socket; `.live` sends it
@@ -114,7 +114,7 @@ extension TestResponse {
             }
             body = bytes
         case .stream(let write):
-            let collected = Mutex<[UInt8]>([])
+            let collected = PThreadMutex<[UInt8]>([])
             try await write(ResponseBodyWriter { bytes in collected.withLock { $0 += bytes } })
             body = collected.withLock { $0 }
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Locking
 
 /// A SQLite database file shared across tasks: one writer connection and a
 /// small pool of read-only connections.
@@ -81,25 +82,26 @@ public final class Database: Sendable {
 }
 
 /// Hands out reader indices, queueing callers while all readers are busy.
-private final class ReaderPool: @unchecked Sendable {
-    // Unchecked: the fields are only touched while holding `lock`. NSLock rather
-    // than Synchronization.Mutex because ThreadSanitizer cannot see Mutex's
-    // futex-based locking on Linux and reports false races that would bury real ones.
-    private let lock = NSLock()
-    private var idle: [Int]
-    private var waiters: [CheckedContinuation<Int, any Error>] = []
-    private var isClosed = false
+private final class ReaderPool: Sendable {
+    private struct State {
+        var idle: [Int]
+        var waiters: [CheckedContinuation<Int, any Error>] = []
+        var isClosed = false
+    }
+
+    // The package's lock (see `PThreadMutex` for why not `Synchronization.Mutex`).
+    private let state: PThreadMutex<State>
 
     init(readerCount: Int) {
-        idle = Array(0..<readerCount)
+        state = PThreadMutex(State(idle: Array(0..<readerCount)))
     }
 
     func checkOut() async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, SQLiteError>? = lock.withLock {
-                if isClosed { return .failure(.connectionClosed(sql: nil)) }
-                if let index = idle.popLast() { return .success(index) }
-                waiters.append(continuation)
+            let ready: Result<Int, SQLiteError>? = state.withLock { state in
+                if state.isClosed { return .failure(.connectionClosed(sql: nil)) }
+                if let index = state.idle.popLast() { return .success(index) }
+                state.waiters.append(continuation)
                 return nil
             }
             if let ready {
@@ -111,22 +113,22 @@ private final class ReaderPool: @unchecked Sendable {
     /// Hands the reader straight to the longest waiter, so a steady stream of
     /// new reads cannot starve one that is already queued.
     func checkIn(_ index: Int) {
-        let waiter = lock.withLock { () -> CheckedContinuation<Int, any Error>? in
-            if waiters.isEmpty {
-                idle.append(index)
+        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
+            if state.waiters.isEmpty {
+                state.idle.append(index)
                 return nil
             }
-            return waiters.removeFirst()
+            return state.waiters.removeFirst()
         }
         waiter?.resume(returning: index)
     }
 
     /// Fails every queued caller; later check-outs fail too.
     func close() {
-        let abandoned = lock.withLock {
-            isClosed = true
-            defer { waiters.removeAll() }
-            return waiters
+        let abandoned = state.withLock { state in
+            state.isClosed = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
         for waiter in abandoned {
             waiter.resume(throwing: SQLiteError.connectionClosed(sql: nil))

@@ -59,7 +59,6 @@ struct Demo: AsyncParsableCommand {
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
         )
-        try sandbox?.start()
         let serviceKey = try await application.seedDemoData()
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
@@ -70,8 +69,8 @@ struct Demo: AsyncParsableCommand {
         // Piped or under a process manager, stdout is fully buffered: the addresses and the key would
         // appear only when the buffer fills, which it never does.
         fflush(nil)
-        try await application.run()
-        await sandbox?.shutdown()
+        // The simulator serves beside the application, and stops after it.
+        try await application.run(alongside: sandbox.map { [$0] } ?? [])
     }
 
     /// A demo keeps its connections across restarts, so its key is kept too (owner-only file).

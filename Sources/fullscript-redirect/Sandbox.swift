@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,10 +28,11 @@ struct Sandbox: AsyncParsableCommand {
             host: host, publicHost: publicHost, port: port, redirectURIs: redirectURI, rateLimit: rateLimit,
             accessTokenLifetime: accessTokenLifetime, logger: logger
         )
-        try server.start()
+        // The port is bound already, so a client may connect from now on; the group starts serving at once.
         print("Fullscript sandbox at http://\(host):\(port)/api — press Ctrl-C to stop.")
         fflush(nil) // reaches a pipe or a process manager's log now, not when a stdio buffer fills
-        _ = await TerminationSignals().wait()
-        await server.shutdown()
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )).run()
     }
 }

@@ -3,10 +3,11 @@ import FullscriptSandbox
 import HTTPClient
 import Logging
 import Server
+import ServiceLifecycle
 
 /// The Fullscript simulator on its own port (`sandbox`, and the `demo`'s), for EHR developers
 /// without Fullscript credentials, the demo and the benchmarks.
-final class SandboxServer: Sendable {
+final class SandboxServer: Service {
     let server: HTTPServer
     /// What the simulator delivers webhooks through: its own client, as Fullscript's servers are not ours.
     private let deliveries: HTTPClient?
@@ -42,12 +43,9 @@ final class SandboxServer: Sendable {
         server = try HTTPServer(configuration: serverConfiguration, router: router, logger: logger)
     }
 
-    func start() throws {
-        try server.start()
-    }
-
-    func shutdown() async {
-        await server.shutdown()
+    /// Serves until the service group shuts down gracefully, then drains and closes its delivery client.
+    func run() async throws {
+        try await HTTPServerService(server: server).run()
         await deliveries?.shutdown()
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Fullscript
+import Locking
 import Logging
 import Store
-import Synchronization
 
 /// One refresh per user at a time: concurrent callers await the refresh already under way. The first
 /// caller runs it in its own task, on its own executor (a click's event loop), rather than in a task
@@ -10,7 +10,7 @@ import Synchronization
 final class RefreshFlights: Sendable {
     private typealias Follower = CheckedContinuation<FullscriptConnection?, any Error>
     /// Users with a refresh under way, and who waits for it.
-    private let flights = Mutex<[String: [Follower]]>([:])
+    private let flights = PThreadMutex<[String: [Follower]]>([:])
 
     func run(_ user: String, _ operation: () async throws -> FullscriptConnection) async throws -> FullscriptConnection {
         // nil: nobody was refreshing, this caller leads; otherwise the leader's result.

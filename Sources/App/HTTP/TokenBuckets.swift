@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Token-bucket rate limits, one bucket per key (an EHR user, a service key): `burst` requests at
 /// once, refilled at `perMinute`. Memory is bounded: past `maxKeys`, buckets that have refilled
@@ -14,7 +14,7 @@ final class TokenBuckets: Sendable {
     private let burst: Double
     private let maxKeys: Int
     private let now: @Sendable () -> Date
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = PThreadMutex<[String: Bucket]>([:])
 
     init(perMinute: Int, burst: Int, maxKeys: Int = 100_000, now: @escaping @Sendable () -> Date = Date.init) {
         perSecond = Double(perMinute) / 60

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Tells open patient charts that their treatment plans changed. A signal carries no data: the
 /// chart's stream reads what changed since its last event id from the database, so a signal may
@@ -19,7 +19,7 @@ final class PlanUpdates: Sendable {
         let continuation: AsyncStream<Void>.Continuation
     }
 
-    private let subscribers = Mutex<[UUID: Subscriber]>([:])
+    private let subscribers = PThreadMutex<[UUID: Subscriber]>([:])
     /// Streams one user may hold open at once (tabs, windows); more are refused.
     let perUserLimit: Int
 

@@ -1,8 +1,8 @@
 import Foundation
 import Fullscript
+import Locking
 import Logging
 import Store
-import Synchronization
 
 /// Applies stored Fullscript events, one at a time, in the order they were received.
 ///
@@ -65,7 +65,7 @@ final class WebhookProcessor: Sendable {
     private let now: @Sendable () -> Date
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
     private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
 
