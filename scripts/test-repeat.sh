@@ -41,6 +41,7 @@ for run in $(seq 1 "$runs"); do
     printf 'run %2d: %6.2f s  %s\n' "$run" "$seconds" "$summary"
     [ -n "${KEEP_LOGS:-}" ] || rm -f "$log"
 done
+rmdir "$logs" 2>/dev/null || true
 printf '%s\n' "${times[@]}" | sort -n | awk -v runs="$runs" -v load="$load" '
     { t[NR] = $1; sum += $1 }
     END { printf "%d runs green with %d busy loop(s): fastest %.2f s, mean %.2f s, slowest %.2f s\n", runs, load, t[1], sum / NR, t[NR] }'
