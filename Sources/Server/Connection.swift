@@ -204,7 +204,7 @@ final class Connection: EventLoopSource {
         let request = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
         // No route takes this body, so the answer is known from the head: give it now instead of reading
         // (and holding) a body only to drop it. The unread body makes the connection unusable, so it closes.
-        if Self.hasBody(head.framing), let response = Self.unroutedResponse(to: resolution, path: path, id: id) {
+        if Self.hasBody(head.framing), let response = resolution.unroutedResponse(path: path, id: id) {
             return answerAndClose(request, route: RouteTable.unmatchedLabel, lingering: true) { _, _, _ in response }
         }
         // A declared length is reserved whole before any of it is read, so a 503 comes before the body is sent.
@@ -251,22 +251,6 @@ final class Connection: EventLoopSource {
         }
     }
 
-    /// How a request no route takes is answered; nil when a route takes it.
-    private static func unroutedResponse(
-        to resolution: RouteTable.Resolution, path: Substring, id: String
-    ) -> Response? {
-        switch resolution {
-        case .route:
-            return nil
-        case .notFound(let renderError):
-            return renderError(HTTPError(.notFound), path, id)
-        case .methodNotAllowed(let allowed, let renderError):
-            var response = renderError(HTTPError(.methodNotAllowed), path, id)
-            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-            return response
-        }
-    }
-
     /// Grows a reservation to `total` body bytes; false, leaving it as it was, when the server-wide budget
     /// can't spare them.
     private func reserveBody(_ reserved: inout Int, upTo total: Int) -> Bool {
@@ -297,7 +281,7 @@ final class Connection: EventLoopSource {
         )
         state = .handling(exchange, reservedBodyBytes: read.reservedBodyBytes)
         setInterest(reading: false, watchingHangup: !inputClosed)
-        if let response = Self.unroutedResponse(to: request.resolution, path: path, id: request.id) {
+        if let response = request.resolution.unroutedResponse(path: path, id: request.id) {
             return respond(with: response, to: exchange, lingering: false)
         }
         guard case .route(let handler, let parameters, _, _, let renderError) = request.resolution else { return }
@@ -314,19 +298,8 @@ final class Connection: EventLoopSource {
         replyingTo connection: LoopBound<Connection>, _ exchange: Exchange
     ) {
         Task(executorPreference: connection.loop) {
-            let response = await respond(to: input, with: handler, renderError: renderError, logger: logger)
+            let response = await RouteTable.answer(input, with: handler, renderError: renderError, logger: logger)
             connection.loop.executeInLoop { connection.value.handlerReturned(response, exchange) }
-        }
-    }
-
-    private static func respond(to request: Request, with handler: Handler, renderError: ErrorRenderer, logger: Logger) async -> Response {
-        do {
-            return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
-        } catch let error as HTTPError {
-            return renderError(error, request.path, request.id)
-        } catch {
-            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            return renderError(HTTPError(.internalServerError), request.path, request.id)
         }
     }
 

@@ -27,14 +27,11 @@ extension RouteTable {
             response = renderError(HTTPError(.notImplemented), Substring(head.request.authority ?? "-"), id)
             closes = true
         } else {
-            switch resolve(method: head.request.method, path: path) {
-            case .notFound(let renderError):
-                response = renderError(HTTPError(.notFound), path, id)
-                closes = closes || head.framing.carriesBody
-            case .methodNotAllowed(let allowed, let renderError):
-                response = renderError(HTTPError(.methodNotAllowed), path, id)
-                response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-                closes = closes || head.framing.carriesBody
+            let resolution = resolve(method: head.request.method, path: path)
+            switch resolution {
+            case .notFound, .methodNotAllowed:
+                response = resolution.unroutedResponse(path: path, id: id) ?? renderError(HTTPError(.notFound), path, id)
+                closes = head.framing.carriesBody
             case .route(let handler, let parameters, let limit, _, let renderError):
                 if body.count > limit ?? maxBodySize {
                     let error = HTTPParseError.bodyTooLarge
@@ -42,7 +39,7 @@ extension RouteTable {
                     closes = true
                 } else {
                     let request = Request(head: head.request, body: body, parameters: parameters, id: id, remoteAddress: remoteAddress)
-                    response = await Self.run(handler, request, renderError: renderError, logger: logger)
+                    response = await Self.answer(request, with: handler, renderError: renderError, logger: logger)
                 }
             }
         }
@@ -50,17 +47,6 @@ extension RouteTable {
     }
 
     private static let requestIDs = PThreadMutex(RequestIDGenerator())
-
-    private static func run(_ handler: Handler, _ request: Request, renderError: ErrorRenderer, logger: Logger) async -> Response {
-        do {
-            return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
-        } catch let error as HTTPError {
-            return renderError(error, request.path, request.id)
-        } catch {
-            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            return renderError(HTTPError(.internalServerError), request.path, request.id)
-        }
-    }
 
     /// The head and body a connection would send for `response` (`ResponseFraming`, which `Connection` uses).
     /// `closes` is the server's own reason to close (CONNECT, a body it did not read).

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 
 /// The routes a server answers, built once by `Router.table()`: resolves a method and path to a
 /// handler (already wrapped in its middleware), its body limit and how its errors look.
@@ -91,5 +92,36 @@ public struct RouteTable: Sendable {
             }
         }
         return parameters
+    }
+}
+
+extension RouteTable.Resolution {
+    /// How a request no route takes is answered (404, or 405 with `Allow`); nil when a route takes it.
+    func unroutedResponse(path: Substring, id: String) -> Response? {
+        switch self {
+        case .route:
+            return nil
+        case .notFound(let renderError):
+            return renderError(HTTPError(.notFound), path, id)
+        case .methodNotAllowed(let allowed, let renderError):
+            var response = renderError(HTTPError(.methodNotAllowed), path, id)
+            response.headerFields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
+        }
+    }
+}
+
+extension RouteTable {
+    /// Runs a route's handler (already wrapped in its middleware) with the request id in scope: an
+    /// `HTTPError` it throws is rendered by its group, anything else is a logged 500.
+    static func answer(_ request: Request, with handler: Handler, renderError: ErrorRenderer, logger: Logger) async -> Response {
+        do {
+            return try await RequestScope.$id.withValue(request.id) { try await handler(request) }
+        } catch let error as HTTPError {
+            return renderError(error, request.path, request.id)
+        } catch {
+            logger.error("handler failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
+            return renderError(HTTPError(.internalServerError), request.path, request.id)
+        }
     }
 }
