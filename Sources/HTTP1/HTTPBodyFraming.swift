@@ -5,6 +5,15 @@ public enum HTTPBodyFraming: Sendable, Equatable {
     case none
     case contentLength(Int)
     case chunked
+
+    /// At least one body byte may follow the head.
+    public var carriesBody: Bool {
+        switch self {
+        case .none: false
+        case .contentLength(let length): length > 0
+        case .chunked: true
+        }
+    }
 }
 
 /// Content-Length and Transfer-Encoding gathered across all their field lines. The framing is

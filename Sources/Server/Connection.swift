@@ -204,7 +204,7 @@ final class Connection: EventLoopSource {
         let request = PendingRequest(head: head, resolution: resolution, id: id, startedAt: now)
         // No route takes this body, so the answer is known from the head: give it now instead of reading
         // (and holding) a body only to drop it. The unread body makes the connection unusable, so it closes.
-        if Self.hasBody(head.framing), let response = resolution.unroutedResponse(path: path, id: id) {
+        if head.framing.carriesBody, let response = resolution.unroutedResponse(path: path, id: id) {
             return answerAndClose(request, route: RouteTable.unmatchedLabel, lingering: true) { _, _, _ in response }
         }
         // A declared length is reserved whole before any of it is read, so a 503 comes before the body is sent.
@@ -241,14 +241,6 @@ final class Connection: EventLoopSource {
     private static func fits(_ framing: HTTPBodyFraming, within limit: Int) -> Bool {
         if case .contentLength(let length) = framing { return length <= limit }
         return true
-    }
-
-    private static func hasBody(_ framing: HTTPBodyFraming) -> Bool {
-        switch framing {
-        case .none: false
-        case .contentLength(let length): length > 0
-        case .chunked: true
-        }
     }
 
     /// Grows a reservation to `total` body bytes; false, leaving it as it was, when the server-wide budget

@@ -28,11 +28,11 @@ extension RouteTable {
             closes = true
         } else {
             let resolution = resolve(method: head.request.method, path: path)
-            switch resolution {
-            case .notFound, .methodNotAllowed:
-                response = resolution.unroutedResponse(path: path, id: id) ?? renderError(HTTPError(.notFound), path, id)
+            if let unrouted = resolution.unroutedResponse(path: path, id: id) {
+                // No route takes it, so a body is refused unread and the connection closes.
+                response = unrouted
                 closes = head.framing.carriesBody
-            case .route(let handler, let parameters, let limit, _, let renderError):
+            } else if case .route(let handler, let parameters, let limit, _, let renderError) = resolution {
                 if body.count > limit ?? maxBodySize {
                     let error = HTTPParseError.bodyTooLarge
                     response = renderError(HTTPError(error.status, error.reason), path, id)
@@ -41,6 +41,8 @@ extension RouteTable {
                     let request = Request(head: head.request, body: body, parameters: parameters, id: id, remoteAddress: remoteAddress)
                     response = await Self.answer(request, with: handler, renderError: renderError, logger: logger)
                 }
+            } else {
+                preconditionFailure("a resolution is a route or has an unrouted answer")
             }
         }
         return Self.framed(response, id: id, head: head, closes: closes)
@@ -64,16 +66,5 @@ extension RouteTable {
         case .stream(let write, _): body = .stream(write)
         }
         return Response(status: framing.head.status, headerFields: framing.head.headerFields, body: body)
-    }
-}
-
-extension HTTPBodyFraming {
-    /// A body follows the head (the server refuses such a request unread when no route takes it, and closes).
-    fileprivate var carriesBody: Bool {
-        switch self {
-        case .none: false
-        case .contentLength(let length): length > 0
-        case .chunked: true
-        }
     }
 }

@@ -13,6 +13,7 @@ public struct RouteTable: Sendable {
         let renderError: ErrorRenderer
     }
 
+    /// Where requests under a group's prefix that reach no route get their errors rendered.
     struct ErrorScope: Sendable {
         let prefix: [RouteSegment]
         let renderError: ErrorRenderer
@@ -37,9 +38,9 @@ public struct RouteTable: Sendable {
     static let unmatchedLabel = "unmatched"
     static let malformedLabel = "malformed"
 
-    init(routes: [Route], errorScopes: [Router.ErrorScope], fallback: Handler?, renderError: @escaping ErrorRenderer) {
+    init(routes: [Route], errorScopes: [ErrorScope], fallback: Handler?, renderError: @escaping ErrorRenderer) {
         self.routes = routes
-        self.errorScopes = errorScopes.map { ErrorScope(prefix: $0.prefix, renderError: $0.renderError) }
+        self.errorScopes = errorScopes
         self.fallback = fallback
         self.renderError = renderError
     }

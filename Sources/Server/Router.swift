@@ -21,14 +21,8 @@ public final class Router {
         let renderError: ErrorRenderer
     }
 
-    /// Where requests under a group's prefix that reach no route get their errors rendered.
-    struct ErrorScope {
-        let prefix: [RouteSegment]
-        let renderError: ErrorRenderer
-    }
-
     private(set) var routes: [Route] = []
-    private(set) var errorScopes: [ErrorScope] = []
+    private(set) var errorScopes: [RouteTable.ErrorScope] = []
     private var middleware: [any RouterMiddleware] = []
     /// Answers GET and HEAD requests that no route matched (static files), after the router's own middleware.
     public var fallback: Handler?
@@ -80,7 +74,7 @@ public final class Router {
     }
 
     func addErrorScope(_ prefix: [RouteSegment], _ renderError: @escaping ErrorRenderer) {
-        errorScopes.append(ErrorScope(prefix: prefix, renderError: renderError))
+        errorScopes.append(RouteTable.ErrorScope(prefix: prefix, renderError: renderError))
     }
 
     /// Every route as `METHOD /pattern` (`:name` for a parameter), in registration order, so a test can
