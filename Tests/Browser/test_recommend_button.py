@@ -30,7 +30,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -291,7 +291,10 @@ class BrowserFlow(unittest.TestCase):
 
     def wait(self, condition, message, timeout=WAIT):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+            # A page that navigates while the condition reads it (a form's POST, then its 303) leaves the
+            # condition holding an element of the old document: that is "not yet", never a failure.
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
         except TimeoutException:
             raise AssertionError(f"{message} (after {timeout:.0f} s; at {self.driver.current_url})") from None
 
