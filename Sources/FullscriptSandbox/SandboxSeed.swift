@@ -16,9 +16,11 @@ enum SandboxSeed {
         users.first { $0.id == id }
     }
 
+    /// Patients the clinic already has in Fullscript, none of them the demo EHR's: a click for an EHR
+    /// patient creates that patient, and the plan page never offers two people of one name.
     static let patients = [
-        Patient(id: "pat-1", firstName: "Jordan", lastName: "Rivera", email: "jordan.rivera@patient.example", dateOfBirth: "1984-03-12", gender: "x"),
-        Patient(id: "pat-2", firstName: "Casey", lastName: "Brooks", email: "casey.brooks@patient.example", gender: "female"),
+        Patient(id: "pat-1", firstName: "Drew", lastName: "Okafor", email: "drew.okafor@patient.example", dateOfBirth: "1979-06-02", gender: "x"),
+        Patient(id: "pat-2", firstName: "Jesse", lastName: "Lindqvist", email: "jesse.lindqvist@patient.example", gender: "female"),
     ]
 
     /// What the plan page puts on a plan when it is activated: the sandbox has no catalog to pick from.

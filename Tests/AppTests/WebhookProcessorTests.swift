@@ -9,9 +9,9 @@ import Server
 
 /// Applying stored events: order, idempotence, patient resolution, retries, and resuming after a crash.
 struct WebhookProcessorTests {
-    /// The simulator's seeded patient pat-1, as our EHR knows her.
-    static let jordan = PatientRecord(ehrPatientID: "p-1001", email: "Jordan.Rivera@patient.example", firstName: "Jordan",
-                                      lastName: "Rivera", createdAt: "", updatedAt: "")
+    /// The simulator's seeded patient pat-1, as our EHR knows them.
+    static let drew = PatientRecord(ehrPatientID: "p-1001", email: "Drew.Okafor@patient.example", firstName: "Drew",
+                                    lastName: "Okafor", createdAt: "", updatedAt: "")
 
     /// A processor over the harness's stores that retries quickly, for tests that drive it by hand.
     static func processor(_ harness: ConnectedHarness, firstRetry: Duration = .milliseconds(20)) -> WebhookProcessor {
@@ -78,7 +78,7 @@ struct WebhookProcessorTests {
 
     @Test func anUnmappedPatientIsResolvedThroughFullscriptAndTheChartIsSignalled() async throws {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
-            try await harness.add(Self.jordan)
+            try await harness.add(Self.drew)
             // Another EHR user connected first; the plan's practitioner (prac-2) is asked first all the same.
             try await harness.connect(session: try await harness.signIn("dr-quinn"), as: "prac-1")
             try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
@@ -102,7 +102,7 @@ struct WebhookProcessorTests {
 
     @Test func withNobodyConnectedThePlanIsKeptAndShowsOnceMapped() async throws {
         try await withHarness { harness in
-            try await harness.add(Self.jordan)
+            try await harness.add(Self.drew)
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
             #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
             #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").isEmpty)
@@ -113,7 +113,7 @@ struct WebhookProcessorTests {
 
     @Test func replayingAnEventChangesNothing() async throws {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
-            try await harness.add(Self.jordan)
+            try await harness.add(Self.drew)
             try await harness.connect(session: try await harness.signIn())
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
             #expect(try await eventually { try await harness.mapping(of: "p-1001") != nil })
@@ -130,11 +130,11 @@ struct WebhookProcessorTests {
         }
     }
 
-    /// Jordan known in the EHR but not yet mapped, a practitioner connected, then Fullscript
+    /// Drew known in the EHR but not yet mapped, a practitioner connected, then Fullscript
     /// answering 503 to everything; no processor running but the test's own.
     static func fullscriptDownForAnUnmappedPatient() async throws -> ConnectedHarness {
         let harness = try await ConnectedHarness.sessions(processWebhooks: false)
-        try await harness.add(Self.jordan)
+        try await harness.add(Self.drew)
         try await harness.connect(session: try await harness.signIn())
         await harness.sandbox.setFaults([.status(503)])
         return harness

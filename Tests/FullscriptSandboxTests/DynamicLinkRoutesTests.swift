@@ -45,7 +45,7 @@ struct DynamicLinkRoutesTests {
         try await withSandbox { sandbox in
             let token = try await sandbox.accessToken("prac-1")
             let response = try await sandbox.send("POST", path, body: """
-                {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"Jordan.Rivera@patient.example"}}
+                {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"Drew.Okafor@patient.example"}}
                 """, token: token)
             #expect(try sandbox.json(response)["dynamic_links"]?["patient_id"]?.text == "pat-1")
             let quiet = try await sandbox.send("POST", path, body: """

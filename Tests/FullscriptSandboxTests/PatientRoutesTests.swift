@@ -9,8 +9,8 @@ struct PatientRoutesTests {
             func ids(_ query: String) async throws -> [String?] {
                 try await sandbox.json(sandbox.send("GET", "/api/clinic/search/patients?query=\(query)", token: token))["patients"]?.array.map { $0["id"]?.text } ?? []
             }
-            #expect(try await ids("jordan") == ["pat-1"])
-            #expect(try await ids("BROOKS") == ["pat-2"])
+            #expect(try await ids("drew") == ["pat-1"])
+            #expect(try await ids("LINDQVIST") == ["pat-2"])
             #expect(try await ids("patient.example").count == 2)
             #expect(try await ids("nobody").isEmpty)
         }
@@ -20,7 +20,7 @@ struct PatientRoutesTests {
         try await withSandbox { sandbox in
             let token = try await sandbox.accessToken("prac-1")
             let patient = try await sandbox.json(sandbox.send("GET", "/api/clinic/patients/pat-2", token: token))["patient"]
-            #expect(patient?["email"]?.text == "casey.brooks@patient.example")
+            #expect(patient?["email"]?.text == "jesse.lindqvist@patient.example")
             if case .null? = patient?["date_of_birth"] {} else { Issue.record("date_of_birth should be null") }
             #expect(try await sandbox.send("GET", "/api/clinic/patients/pat-404", token: token).status == 404)
             #expect(try await sandbox.send("GET", "/api/clinic/patients/pat-404/treatment_plans", token: token).status == 404)

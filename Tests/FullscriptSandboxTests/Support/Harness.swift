@@ -47,7 +47,7 @@ struct Harness {
     /// A draft link for pat-1 as prac-1; answers the plan page's path.
     func draftPlanPath(token: String) async throws -> String {
         let response = try await send("POST", "/api/clinic/dynamic_links/treatment_plans", body: """
-            {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"jordan.rivera@patient.example"}}
+            {"treatment_plan":{"practitioner_id":"prac-1"},"patient":{"email":"drew.okafor@patient.example"}}
             """, token: token)
         let url = try #require(json(response)["dynamic_links"]?["redirect_url"]?.text)
         return try #require(URLComponents(string: url)?.path)
