@@ -29,10 +29,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 EHR_URL = os.environ.get("EHR_URL", "http://127.0.0.1:8080").rstrip("/")
@@ -43,6 +45,12 @@ ARTIFACTS_DIR = os.environ.get("ARTIFACTS_DIR", os.path.join(".build", "test-art
 CHROMIUM_BINARY = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT = float(os.environ.get("BROWSER_WAIT_SECONDS", "20"))
+# When set (scripts/browser-test.sh --screens sets docs/screens), every screenshot is also saved there
+# at a desktop and a phone width, for the docs.
+DOCS_SCREENS = os.environ.get("DOCS_SCREENS", "")
+DOCS_WIDTHS = ((1280, 900), (390, 844))
+# axe-core impacts that fail a page.
+BLOCKING_IMPACTS = ("serious", "critical")
 
 PLAN_PATH = re.compile(r"^/sandbox/plans/([^/?#]+)$")
 DRAFT_LINK_PATH = "/api/clinic/dynamic_links/treatment_plans"
@@ -207,10 +215,48 @@ def safe_name(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80]
 
 
+def accessibility_violations(driver, name):
+    """axe-core's serious and critical violations on the current page; the whole report is kept as an artifact."""
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    with open(os.path.join(ARTIFACTS_DIR, safe_name(name) + ".axe.json"), "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=1)
+    return [violation for violation in results.get("violations", []) if violation.get("impact") in BLOCKING_IMPACTS]
+
+
+def describe_violations(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation.get('id')} ({violation.get('impact')}): {violation.get('help')}")
+        for node in violation.get("nodes", [])[:5]:
+            lines.append(f"    {', '.join(map(str, node.get('target', [])))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+def save_docs_screens(driver, name):
+    """The page at each of DOCS_WIDTHS into DOCS_SCREENS, then the window as it was."""
+    size = driver.get_window_size()
+    try:
+        for width, height in DOCS_WIDTHS:
+            driver.set_window_size(width, height)
+            driver.execute_script("return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));")
+            driver.save_screenshot(os.path.join(DOCS_SCREENS, f"{safe_name(name)}-{width}.png"))
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+
+
 def screenshot(driver, name):
+    """Every page a test shows is photographed here, and must pass axe-core with no serious violation."""
     path = os.path.join(ARTIFACTS_DIR, safe_name(name) + ".png")
     driver.save_screenshot(path)
     log(f"screenshot: {path}")
+    if DOCS_SCREENS:
+        save_docs_screens(driver, name)
+    violations = accessibility_violations(driver, name)
+    if violations:
+        raise AssertionError(f"{name} ({driver.current_url}): {len(violations)} serious accessibility violation(s):\n"
+                             + describe_violations(violations))
     return path
 
 
@@ -634,6 +680,40 @@ class StaffFlow(BrowserFlow):
             assert_in_order(self, answered, ["GET /recommend/p-1002 302", f"GET /sandbox/plans/{second} 200"], "staff's second click")
         self.assertEqual(draft_link_requests()[-1]["json"].get("treatment_plan", {}).get("practitioner_id"), "prac-2")
         self.assert_chart_unchanged(chart, chart_url, "p-1002")
+
+
+class PhoneLayout(BrowserFlow):
+    """Dr. Quinn on a 390 x 844 phone screen, in a profile of its own."""
+
+    profile = "phone"
+
+    @captures_failures
+    def test_the_header_is_one_line_with_a_menu(self):
+        driver = self.driver
+        self.sign_in("dr-quinn", "Dr. Avery Quinn")
+        driver.set_window_size(390, 844)
+        try:
+            driver.get(EHR_URL + "/")
+            self.wait(lambda d: d.find_elements(By.ID, "user-name"), "the header's session area should be filled in")
+            viewport = driver.execute_script("return window.innerHeight;")
+            header = driver.execute_script("return document.querySelector('.app-header').getBoundingClientRect().height;")
+            self.assertLessEqual(header, 0.1 * viewport, f"the header takes {header:.0f} of {viewport} px")
+            toggle = driver.find_element(By.ID, "menu-toggle")
+            menu = driver.find_element(By.ID, "header-menu")
+            self.assertTrue(toggle.is_displayed(), "a Menu button on a phone")
+            self.assertFalse(menu.is_displayed(), "the navigation folds behind it")
+            screenshot(driver, "phone-header")
+
+            toggle.click()
+            self.assertEqual(toggle.get_attribute("aria-expanded"), "true")
+            self.assertTrue(driver.find_element(By.ID, "user-name").is_displayed(), "the open menu shows who is signed in")
+            self.assertTrue(driver.find_element(By.LINK_TEXT, "Patients").is_displayed(), "and the navigation")
+            screenshot(driver, "phone-header-menu-open")
+            driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+            self.assertEqual(toggle.get_attribute("aria-expanded"), "false", "Escape closes the menu")
+            self.assertFalse(menu.is_displayed())
+        finally:
+            driver.set_window_size(1280, 900)
 
 
 if __name__ == "__main__":
