@@ -169,6 +169,8 @@ struct LaunchRoutesTests {
             let page = try await harness.get("/demo/sign-in", user: nil)
             #expect(page.status == 200)
             #expect(page.text.contains("Dr. Avery Quinn") && page.text.contains("Sam Ortiz"))
+            #expect(page.text.contains(#"<a href="/">Back to the demo EHR</a>"#), "a way back")
+            #expect(!page.text.localizedCaseInsensitiveContains("token"), "no jargon: \(page.text)")
             func post(_ form: String) async throws -> TestResponse {
                 let response = try await harness.execute("POST /demo/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nSec-Fetch-Site: same-origin\r\n"
                     + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)")

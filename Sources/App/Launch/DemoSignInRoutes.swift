@@ -2,8 +2,8 @@ import Foundation
 import Server
 import HTTPTypes
 
-/// The demo's stand-in for an EHR's own sign-in: pick a seeded EHR user, and this page mints the
-/// launch token the EHR's backend would, then follows the same `/launch` path as production.
+/// The demo's stand-in for an EHR's own sign-in: pick a seeded EHR user, and the form's answer
+/// makes the launch token the EHR's backend would, then follows the same `/launch` path as production.
 /// Registered only when `ehr.demo_sign_in` is on.
 struct DemoSignInRoutes: Sendable {
     let settings: EHRSettings
@@ -28,11 +28,13 @@ struct DemoSignInRoutes: Sendable {
             """
         }.joined()
         var response = Response.html(HTMLPage.document(
-            title: "Demo EHR sign-in",
+            title: "Sign in to the demo EHR",
             body: """
-                <h1>Demo EHR sign-in</h1>
-                <p>In a real deployment the EHR signs its users in and its backend mints the launch token. Here, pick who you are:</p>
+                <h1>Sign in to the demo EHR</h1>
+                <p>This demo has two practitioners and a front-desk staff member. Choose who you are: \
+                no password, because a real EHR signs its users in itself and then hands them to this server.</p>
                 <ul class="choices">\(choices)</ul>
+                <p><a href="/embed.html">How to put the button in your own EHR</a> · <a href="/">Back to the demo EHR</a></p>
                 """
         ))
         response.headerFields[.cacheControl] = "no-store"
@@ -42,7 +44,7 @@ struct DemoSignInRoutes: Sendable {
     private func signIn(_ request: Request) async throws -> Response {
         let form = request.formParameters
         guard let user = DemoSeed.users.first(where: { $0.id == form["user"] }) else {
-            return HTMLPage.response(.badRequest, title: "Unknown demo user", message: "Pick one of the listed users.",
+            return HTMLPage.response(.badRequest, title: "Unknown demo user", message: "Choose one of the people listed on the sign-in page.",
                                      link: ("Back", Self.path))
         }
         let token = LaunchToken.mint(for: EHRUser(id: user.id, name: user.name), secret: settings.launchSecret, now: now())
