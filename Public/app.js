@@ -253,14 +253,14 @@ export function renderSession(me) {
     : h('a', { class: 'header-link', id: 'connect-fullscript', href: withReturnTo('/oauth/fullscript/connect', returnTo) },
         'Connect Fullscript');
 
-  area.replaceChildren(
+  area.replaceChildren(...[
     h('span', null, h('span', { class: 'visually-hidden' }, 'Signed in as '),
       h('span', { class: 'session__user', id: 'user-name', dataset: { userId: user.id || '' } }, user.name || user.id || 'Unknown user')),
     status,
     fullscriptAction,
     h('form', { method: 'post', action: '/logout', id: 'sign-out-form' },
       h('button', { type: 'submit', class: 'btn btn--on-dark btn--small', id: 'sign-out-button' }, 'Sign out')),
-  );
+  ].filter(Boolean));
   renderAccountWarning(me);
 }
 

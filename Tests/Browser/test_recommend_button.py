@@ -714,7 +714,9 @@ class ConnectedAccountFlow(BrowserFlow):
         self.assertEqual(warning.find_element(By.ID, "account-warning-ehr").text, "Dr. Morgan Lee")
         reconnect = warning.find_element(By.ID, "account-warning-reconnect").get_attribute("href")
         self.assertEqual(self.path_of(reconnect), "/oauth/fullscript/connect", reconnect)
-        self.assertEqual(driver.find_element(By.ID, "fullscript-status").text, "Fullscript: Avery Quinn (Practitioner)")
+        status = " ".join(driver.find_element(By.ID, "fullscript-status").get_attribute("textContent").split())
+        self.assertEqual(status, "Fullscript: Avery Quinn (Practitioner)")
+        self.assertNotIn("null", driver.find_element(By.ID, "session").text)
         self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "#session #disconnect-button"), "Disconnect is not next to Sign out")
         fullscript = self.me()["fullscript"]
         self.assertEqual((fullscript.get("account_name"), fullscript.get("account_check")), ("Avery Quinn", "mismatch"), fullscript)

@@ -164,7 +164,7 @@ struct OAuthConnectRoutes: Sendable {
             if segments.count > 1, PatientRecord.isValidID(String(segments[1])), let chartURL {
                 actions.append(#"<a id="back-to-chart" href="\#(HTMLEscaping.escape(chartURL.url(patientID: String(segments[1]))))">Back to the chart</a>"#)
             }
-            actions.append(#"<button type="button" id="close-tab" hidden>Close this tab</button>"#
+            actions.append(#"<button type="button" id="close-tab" hidden>Close this tab</button> "#
                 + #"<span id="close-hint">You can close this tab to go back to the EHR.</span>"#)
         } else {
             let back = returnTo.path.hasPrefix(Self.accountPagePath) ? "Back to your Fullscript account settings" : "Back to the EHR"
