@@ -659,25 +659,34 @@ class ConnectedAccountFlow(BrowserFlow):
     def authorize_pages():
         return [r for r in sandbox_requests() if r.get("method") == "GET" and r.get("path") == "/api/oauth/authorize"]
 
-    @captures_failures
-    def test_1_deny_offers_the_chart_and_never_starts_the_click_again(self):
+    def deny_in_new_tab(self):
+        """Clicks the chart's button, connects, denies on the consent page. Returns (chart, tab, consent pages so far)."""
         driver = self.driver
-        self.sign_in("dr-lee", "Dr. Morgan Lee")
-        button = self.open_chart(self.patient_id, self.patient_name)
-        chart, chart_url, tab = self.click_into_new_tab(button)
+        chart, chart_url, tab = self.click_into_new_tab(self.recommend_button(self.patient_id))
         self.press_connect("Dr. Morgan Lee")
         form = self.consent_form()
         consent_pages = len(self.authorize_pages())
         form.find_element(By.CSS_SELECTOR, "button[name=decision][value=deny]").click()
-
         self.wait(lambda d: self.path_of(d.current_url) == "/oauth/fullscript/callback" and d.find_elements(By.ID, "connect-again"),
                   "Deny should end on our 'not connected' page")
         self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Fullscript was not connected")
+        hrefs = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href]")]
+        self.assertFalse([h for h in hrefs if self.path_of(h).startswith("/recommend")], f"no link back into the click: {hrefs}")
+        return chart, tab, consent_pages
+
+    def close_button(self):
         close = self.wait(lambda d: next((b for b in d.find_elements(By.ID, "close-tab") if b.is_displayed()), None),
                           "the tab the button opened offers Close this tab")
         self.assertEqual(close.text, "Close this tab")
-        hrefs = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href]")]
-        self.assertFalse([h for h in hrefs if self.path_of(h).startswith("/recommend")], f"no link back into the click: {hrefs}")
+        return close
+
+    @captures_failures
+    def test_1_deny_offers_the_chart_and_never_starts_the_click_again(self):
+        driver = self.driver
+        self.sign_in("dr-lee", "Dr. Morgan Lee")
+        self.open_chart(self.patient_id, self.patient_name)
+        chart, tab, consent_pages = self.deny_in_new_tab()
+        self.close_button()
         screenshot(driver, "13-deny-page")
         log_mark = len(served_requests())
         driver.find_element(By.ID, "back-to-chart").click()
@@ -691,6 +700,18 @@ class ConnectedAccountFlow(BrowserFlow):
             self.assertFalse([e for e in answered if e.startswith("GET /recommend/") or "/api/oauth/authorize" in e],
                              f"after Deny: {answered}")
         self.assertFalse(self.me()["fullscript"]["connected"])
+        self.close_other_tabs(chart)
+
+        # Close this tab, the other way out: the tab goes, or (where the browser refuses a script's
+        # close) the page says to close it by hand. Either way nothing reaches the consent page again.
+        chart, tab, consent_pages = self.deny_in_new_tab()
+        self.close_button().click()
+        outcome = self.wait(lambda d: (tab not in d.window_handles and "closed")
+                            or ("close it yourself" in d.find_element(By.ID, "close-hint").text and "refused"),
+                            "Close this tab either closes the tab or says how")
+        log(f"Close this tab: {outcome}")
+        driver.switch_to.window(chart)
+        self.assertEqual(len(self.authorize_pages()), consent_pages, "closing never reaches the consent page again")
         self.close_other_tabs(chart)
 
     @captures_failures
