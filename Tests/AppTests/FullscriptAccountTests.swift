@@ -40,6 +40,14 @@ struct FullscriptAccountTests {
             #expect((fullscript["scope"] as? [String])?.contains("clinic:read") == true)
             #expect((fullscript["connected_at"] as? String)?.isEmpty == false)
 
+            // Every field is in the contract schemathesis checks (whose demo session is not connected).
+            let document = try String(contentsOfFile: repositoryRoot + "/Public/openapi.yaml", encoding: .utf8)
+            let start = try #require(document.range(of: "\n    Me:\n")).upperBound
+            let me = document[start..<(document.range(of: "\n  responses:\n", range: start..<document.endIndex)?.lowerBound ?? document.endIndex)]
+            for key in fullscript.keys {
+                #expect(me.contains("\n            \(key):"), "\(key) is not in openapi.yaml's Me")
+            }
+
             // Reconnecting names the account it replaces.
             let page = try await harness.get("/oauth/fullscript/connect?return_to=/", user: "dr-lee")
             #expect(page.text.contains("Now connected as <strong>Fullscript: Avery Quinn (Practitioner)</strong>"))

@@ -167,7 +167,7 @@ struct OAuthConnectRoutes: Sendable {
             actions.append(#"<button type="button" id="close-tab" hidden>Close this tab</button> "#
                 + #"<span id="close-hint">You can close this tab to go back to the EHR.</span>"#)
         } else {
-            let back = returnTo.path.hasPrefix(Self.accountPagePath) ? "Back to your Fullscript account settings" : "Back to the EHR"
+            let back = segments == [Self.accountPage] ? "Back to your Fullscript account settings" : "Back to the EHR"
             actions.append(#"<a id="back" href="\#(HTMLEscaping.escape(returnTo.path))">\#(back)</a>"#)
         }
         actions.append(#"<a id="connect-again" href="\#(HTMLEscaping.escape(Self.connectPage(returningTo: returnTo.path)))">Connect Fullscript</a>"#)
@@ -180,8 +180,8 @@ struct OAuthConnectRoutes: Sendable {
         return response
     }
 
-    /// The demo EHR's settings page for the connection (Public/account.html).
-    static let accountPagePath = "/account.html"
+    /// The demo EHR's settings page for the connection (Public/account.html), named on the way back to it.
+    static let accountPage: Substring = "account.html"
 
     /// Marks the state used in the same statement that checks it, so two callbacks racing with the
     /// same state cannot both pass.
