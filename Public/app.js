@@ -227,8 +227,10 @@ export function errorNotice(error, prefix) {
 }
 
 /**
- * Fills the header's #session area from GET /ehr/api/me: the user's name, the Fullscript connection
- * (Connect link, or Disconnect form), and the Sign out form. Forms are plain POSTs so they work without JS too.
+ * Fills the header's #session area from GET /ehr/api/me: the user's name, the connected Fullscript
+ * account (or a Connect link), and the Sign out form. Disconnect lives on the "Fullscript account"
+ * settings page (account.html, in the nav), away from Sign out. Forms are plain POSTs so they
+ * work without JS too.
  */
 export function renderSession(me) {
   const area = document.getElementById('session');
@@ -242,25 +244,61 @@ export function renderSession(me) {
     ? h('span', {
         class: 'status-pill status-pill--connected', id: 'fullscript-status',
         dataset: { connected: 'true', ownerType: ownerType || '' },
-      }, h('span', { class: 'status-pill__label' }, 'Fullscript'), ' ', ownerType ? `Connected as ${ownerType}` : 'Connected')
+      }, h('span', { class: 'status-pill__label status-pill__label--account' }, 'Fullscript:'), ' ', accountLabel(fullscript))
     : h('span', { class: 'status-pill status-pill--disconnected', id: 'fullscript-status', dataset: { connected: 'false' } },
         h('span', { class: 'status-pill__label' }, 'Fullscript'), ' ', 'Not connected');
 
-  const fullscriptAction = fullscript.connected
-    ? h('form', { method: 'post', action: withReturnTo('/oauth/fullscript/disconnect', returnTo), id: 'disconnect-form' },
-        h('button', { type: 'submit', class: 'btn btn--on-dark btn--small', id: 'disconnect-button' },
-          'Disconnect', h('span', { class: 'visually-hidden' }, ' Fullscript')))
+  // Connected: the nav's "Fullscript account" page reconnects and disconnects.
+  const fullscriptAction = fullscript.connected ? null
     : h('a', { class: 'header-link', id: 'connect-fullscript', href: withReturnTo('/oauth/fullscript/connect', returnTo) },
         'Connect Fullscript');
 
-  area.replaceChildren(
+  area.replaceChildren(...[
     h('span', null, h('span', { class: 'visually-hidden' }, 'Signed in as '),
       h('span', { class: 'session__user', id: 'user-name', dataset: { userId: user.id || '' } }, user.name || user.id || 'Unknown user')),
     status,
     fullscriptAction,
     h('form', { method: 'post', action: '/logout', id: 'sign-out-form' },
       h('button', { type: 'submit', class: 'btn btn--on-dark btn--small', id: 'sign-out-button' }, 'Sign out')),
-  );
+  ].filter(Boolean));
+  renderAccountWarning(me);
+}
+
+/** The demo EHR's settings page for the Fullscript connection. */
+export const ACCOUNT_PAGE = '/account.html';
+
+/** "Avery Quinn (Practitioner)", or "Practitioner account" while Fullscript has not told us the name. */
+export function accountLabel(fullscript) {
+  const type = typeof fullscript.resource_owner_type === 'string' ? fullscript.resource_owner_type : 'Fullscript';
+  const name = typeof fullscript.account_name === 'string' && fullscript.account_name.trim() ? fullscript.account_name : null;
+  return name ? `${name} (${type})` : `${type} account`;
+}
+
+/**
+ * Above the page, while the connected Fullscript account does not look like the signed-in user
+ * (/ehr/api/me's account_check): plans would be made as someone else. Names both, offers Reconnect.
+ */
+function renderAccountWarning(me) {
+  const existing = document.getElementById('account-warning');
+  const fullscript = (me && me.fullscript) || {};
+  const main = document.getElementById('main');
+  if (!main || !fullscript.connected || fullscript.account_check !== 'mismatch') {
+    existing?.remove();
+    return;
+  }
+  const user = (me && me.user) || {};
+  const warning = h('div', { class: 'notice notice--warn account-warning', id: 'account-warning', role: 'alert' },
+    h('div', { class: 'notice__body' },
+      h('p', null, h('strong', null, 'Check your Fullscript account. '),
+        'Fullscript is connected as ', h('strong', { id: 'account-warning-fullscript' }, accountLabel(fullscript)),
+        ', but you are signed in to the EHR as ', h('strong', { id: 'account-warning-ehr' }, user.name || user.id || 'another user'),
+        '. Plans you start are made as that Fullscript account.'),
+      h('p', null,
+        h('a', { id: 'account-warning-reconnect', href: withReturnTo('/oauth/fullscript/connect', currentPath()) }, 'Reconnect with your own account'),
+        ' · ',
+        h('a', { href: ACCOUNT_PAGE }, 'Fullscript account settings'))));
+  if (existing) existing.replaceWith(warning);
+  else main.prepend(warning);
 }
 
 /** Loads /ehr/api/me. Resolves to {me} when signed in, {signedOut: body} on 401; other errors throw. */

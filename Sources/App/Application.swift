@@ -110,7 +110,7 @@ public final class Application: Sendable {
             }
             OAuthConnectRoutes(
                 vault: vault, client: fullscript, database: database, identity: identity,
-                secureCookies: config.ehr.secureCookies, now: now
+                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
             ).register(pages: pages, session: session)
             EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: chart)
             RecommendRoutes(

@@ -1,5 +1,5 @@
 import HTTPTypes
-/// The bearer's clinic and its practitioners (scope `clinic:read`).
+/// The bearer's clinic, its practitioners and its staff (scope `clinic:read`).
 extension FullscriptClient {
     public func clinic(accessToken: String) async throws(FullscriptError) -> Clinic {
         try await fetch(APIRequest(.get, "clinic", endpoint: "get_clinic", accessToken: accessToken), member: "clinic").value
@@ -15,5 +15,9 @@ extension FullscriptClient {
 
     public func practitioner(accessToken: String, id: String) async throws(FullscriptError) -> Practitioner {
         try await fetch(APIRequest(.get, "clinic", "practitioners", id, endpoint: "get_practitioner", accessToken: accessToken), member: "practitioner").value
+    }
+
+    public func staffMember(accessToken: String, id: String) async throws(FullscriptError) -> StaffMember {
+        try await fetch(APIRequest(.get, "clinic", "staff", id, endpoint: "get_staff", accessToken: accessToken), member: "staff").value
     }
 }

@@ -15,7 +15,7 @@ struct APIGate: Sendable {
                 method: request.method.rawValue, path: String(request.path), query: request.query.map(String.init),
                 bearerToken: Self.bearerToken(of: request), body: request.body, requestID: request.id
             ))
-            return try await FaultInjection.apply(await state.nextFaults(), to: handler, request: request)
+            return try await FaultInjection.apply(await state.nextFaults(path: String(request.path)), to: handler, request: request)
         }
     }
 

@@ -18,17 +18,20 @@ public enum Fault: Sendable, Equatable {
 struct FaultPlan: Sendable {
     private var faults: [Fault] = []
     private var remaining: Int?
+    /// Only requests whose path starts with this get the faults (and count); nil: every request.
+    private var pathPrefix: String?
 
     init() {}
 
-    init(faults: [Fault], count: Int?) {
+    init(faults: [Fault], count: Int?, pathPrefix: String? = nil) {
         self.faults = faults
         remaining = count
+        self.pathPrefix = pathPrefix
     }
 
-    /// The faults for the next request, counting it against the plan.
-    mutating func next() -> [Fault] {
-        guard !faults.isEmpty else { return [] }
+    /// The faults for the next request to `path`, counting it against the plan.
+    mutating func next(path: String) -> [Fault] {
+        guard !faults.isEmpty, pathPrefix.map(path.hasPrefix) ?? true else { return [] }
         if let count = remaining {
             guard count > 0 else { return [] }
             remaining = count - 1

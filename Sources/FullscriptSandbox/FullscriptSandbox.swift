@@ -60,9 +60,10 @@ public final class FullscriptSandbox: Sendable {
         await state.emails
     }
 
-    /// Applies to the next `count` `/api` requests, or until cleared when `count` is nil.
-    public func setFaults(_ faults: [Fault], count: Int? = nil) async {
-        await state.setFaults(faults, count: count)
+    /// Applies to the next `count` `/api` requests (only those under `pathPrefix`, when given), or
+    /// until cleared when `count` is nil.
+    public func setFaults(_ faults: [Fault], count: Int? = nil, pathPrefix: String? = nil) async {
+        await state.setFaults(faults, count: count, pathPrefix: pathPrefix)
     }
 
     public func clearFaults() async {

@@ -41,7 +41,13 @@ struct OAuthRoutes: Sendable {
         guard form["decision"] == "approve" else {
             return .redirect(to: FormEncoding.append(withState([("error", "access_denied")], form["state"]), to: redirectURI))
         }
-        return try await approve(userID: form["user_id"] ?? "", redirectURI: redirectURI, clientState: form["state"])
+        guard let userID = form["user_id"], !userID.isEmpty else {
+            return .html(Pages.authorize(
+                users: SandboxSeed.users, clientID: configuration.clientID, redirectURI: redirectURI, state: form["state"],
+                error: "Choose the account to sign in as, then approve again."
+            ), status: .badRequest)
+        }
+        return try await approve(userID: userID, redirectURI: redirectURI, clientState: form["state"])
     }
 
     private func approve(userID: String, redirectURI: String, clientState: String?) async throws -> Response {

@@ -11,21 +11,24 @@ enum Pages {
         .html(document(title, "<h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(text))</p>"), status: status)
     }
 
-    static func authorize(users: [SandboxUser], clientID: String, redirectURI: String, state: String?) -> String {
-        let choices = users.enumerated().map { index, user in
-            "<label><input type=\"radio\" name=\"user_id\" value=\"\(HTMLEscaping.escape(user.id))\"\(index == 0 ? " checked" : "")> "
+    /// Nothing is selected: the user picks the account to grant, so a hurried Approve cannot grant
+    /// someone else's (as a preselected first account did). `error` re-renders after an Approve without a pick.
+    static func authorize(users: [SandboxUser], clientID: String, redirectURI: String, state: String?, error: String? = nil) -> String {
+        let choices = users.map { user in
+            "<label><input type=\"radio\" name=\"user_id\" value=\"\(HTMLEscaping.escape(user.id))\" required> "
                 + "\(HTMLEscaping.escape(user.fullName)) (\(HTMLEscaping.escape(user.type)))</label><br>"
         }.joined()
         return document("Authorize application", """
             <h1>Fullscript sandbox: authorize application</h1>
             <p>The application <code>\(HTMLEscaping.escape(clientID))</code> asks to act for you in this clinic.</p>
+            \(error.map { "<p role=\"alert\" id=\"consent-error\">\(HTMLEscaping.escape($0))</p>" } ?? "")
             <form method="post" action="/api/oauth/authorize/decision">
             <input type="hidden" name="client_id" value="\(HTMLEscaping.escape(clientID))">
             <input type="hidden" name="redirect_uri" value="\(HTMLEscaping.escape(redirectURI))">
             \(state.map { "<input type=\"hidden\" name=\"state\" value=\"\(HTMLEscaping.escape($0))\">" } ?? "")
             <fieldset><legend>Sign in as</legend>\(choices)</fieldset>
             <button name="decision" value="approve">Approve</button>
-            <button name="decision" value="deny">Deny</button>
+            <button name="decision" value="deny" formnovalidate>Deny</button>
             </form>
             """)
     }

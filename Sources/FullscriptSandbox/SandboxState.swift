@@ -163,11 +163,11 @@ actor SandboxState {
         requests.append(request)
     }
 
-    func setFaults(_ faults: [Fault], count: Int?) {
-        faultPlan = FaultPlan(faults: faults, count: count)
+    func setFaults(_ faults: [Fault], count: Int?, pathPrefix: String? = nil) {
+        faultPlan = FaultPlan(faults: faults, count: count, pathPrefix: pathPrefix)
     }
 
-    func nextFaults() -> [Fault] {
-        faultPlan.next()
+    func nextFaults(path: String) -> [Fault] {
+        faultPlan.next(path: path)
     }
 }

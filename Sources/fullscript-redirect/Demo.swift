@@ -38,6 +38,7 @@ struct Demo: AsyncParsableCommand {
             "fullscript.client_id": "sandbox-client",
             "fullscript.redirect_uri": callback,
             "ehr.demo_sign_in": "true",
+            "ehr.chart_url": "/chart.html?patient={patient_id}",
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
         // The simulator's client secret and the demo's own token key; the others fresh each start unless

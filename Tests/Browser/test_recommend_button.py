@@ -715,6 +715,130 @@ class PhoneLayout(BrowserFlow):
         finally:
             driver.set_window_size(1280, 900)
 
+class ConnectedAccountFlow(BrowserFlow):
+    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile, on Casey Brooks's chart (issue 13, "The connected
+    account"): Deny on the consent page, then connecting with Avery Quinn's Fullscript account by
+    mistake, the warning that says so, and the "Fullscript account" settings page. test_3 disconnects,
+    so dr-lee ends as it started: not connected."""
+
+    profile = "dr-lee-account"
+    patient_id = "p-1002"
+    patient_name = "Casey Brooks"
+
+    def consent_form(self):
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the click should reach the consent page")
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        radios = form.find_elements(By.CSS_SELECTOR, "input[name=user_id]")
+        self.assertGreater(len(radios), 1, "the consent page offers the clinic's accounts")
+        self.assertEqual([r.get_attribute("value") for r in radios if r.is_selected()], [], "no account is preselected")
+        return form
+
+    @staticmethod
+    def authorize_pages():
+        return [r for r in sandbox_requests() if r.get("method") == "GET" and r.get("path") == "/api/oauth/authorize"]
+
+    def deny_in_new_tab(self):
+        """Clicks the chart's button, connects, denies on the consent page. Returns (chart, tab, consent pages so far)."""
+        driver = self.driver
+        chart, chart_url, tab = self.click_into_new_tab(self.recommend_button(self.patient_id))
+        self.press_connect("Dr. Morgan Lee")
+        form = self.consent_form()
+        consent_pages = len(self.authorize_pages())
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=deny]").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/oauth/fullscript/callback" and d.find_elements(By.ID, "connect-again"),
+                  "Deny should end on our 'not connected' page")
+        self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Fullscript was not connected")
+        hrefs = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href]")]
+        self.assertFalse([h for h in hrefs if self.path_of(h).startswith("/recommend")], f"no link back into the click: {hrefs}")
+        return chart, tab, consent_pages
+
+    def close_button(self):
+        close = self.wait(lambda d: next((b for b in d.find_elements(By.ID, "close-tab") if b.is_displayed()), None),
+                          "the tab the button opened offers Close this tab")
+        self.assertEqual(close.text, "Close this tab")
+        return close
+
+    @captures_failures
+    def test_1_deny_offers_the_chart_and_never_starts_the_click_again(self):
+        driver = self.driver
+        self.sign_in("dr-lee", "Dr. Morgan Lee")
+        self.open_chart(self.patient_id, self.patient_name)
+        chart, tab, consent_pages = self.deny_in_new_tab()
+        self.close_button()
+        screenshot(driver, "13-deny-page")
+        log_mark = len(served_requests())
+        driver.find_element(By.ID, "back-to-chart").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/chart.html"
+                  and urllib.parse.parse_qs(urllib.parse.urlsplit(d.current_url).query).get("patient") == [self.patient_id],
+                  "Back to the chart should open the chart")
+        self.recommend_button(self.patient_id)
+        self.assertEqual(len(self.authorize_pages()), consent_pages, "following the Deny page never reaches the consent page again")
+        if SERVER_LOG:
+            answered = served_requests()[log_mark:]
+            self.assertFalse([e for e in answered if e.startswith("GET /recommend/") or "/api/oauth/authorize" in e],
+                             f"after Deny: {answered}")
+        self.assertFalse(self.me()["fullscript"]["connected"])
+        self.close_other_tabs(chart)
+
+        # Close this tab, the other way out: the tab goes, or (where the browser refuses a script's
+        # close) the page says to close it by hand. Either way nothing reaches the consent page again.
+        chart, tab, consent_pages = self.deny_in_new_tab()
+        self.close_button().click()
+        outcome = self.wait(lambda d: (tab not in d.window_handles and "closed")
+                            or ("close it yourself" in d.find_element(By.ID, "close-hint").text and "refused"),
+                            "Close this tab either closes the tab or says how")
+        log(f"Close this tab: {outcome}")
+        driver.switch_to.window(chart)
+        self.assertEqual(len(self.authorize_pages()), consent_pages, "closing never reaches the consent page again")
+        self.close_other_tabs(chart)
+
+    @captures_failures
+    def test_2_connecting_as_someone_else_shows_a_warning_naming_both(self):
+        driver = self.driver
+        driver.get(EHR_URL + f"/chart.html?patient={self.patient_id}")
+        chart, chart_url, tab = self.click_into_new_tab(self.recommend_button(self.patient_id))
+        self.press_connect("Dr. Morgan Lee")
+        form = self.consent_form()
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-1']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        plan_id = self.wait_for_plan_page("after approving as Avery Quinn")
+        self.assert_plan_page(plan_id, "Casey Brooks <casey.brooks@example.com>", "Avery Quinn", "Avery Quinn (practitioner)")
+        self.close_other_tabs(chart)
+
+        driver.refresh()
+        warning = self.wait(lambda d: next(iter(d.find_elements(By.ID, "account-warning")), None),
+                            "the chart should warn that Fullscript is someone else's account")
+        self.assertEqual(warning.get_attribute("role"), "alert")
+        self.assertEqual(warning.find_element(By.ID, "account-warning-fullscript").text, "Avery Quinn (Practitioner)")
+        self.assertEqual(warning.find_element(By.ID, "account-warning-ehr").text, "Dr. Morgan Lee")
+        reconnect = warning.find_element(By.ID, "account-warning-reconnect").get_attribute("href")
+        self.assertEqual(self.path_of(reconnect), "/oauth/fullscript/connect", reconnect)
+        status = " ".join(driver.find_element(By.ID, "fullscript-status").get_attribute("textContent").split())
+        self.assertEqual(status, "Fullscript: Avery Quinn (Practitioner)")
+        self.assertNotIn("null", driver.find_element(By.ID, "session").text)
+        self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "#session #disconnect-button"), "Disconnect is not next to Sign out")
+        fullscript = self.me()["fullscript"]
+        self.assertEqual((fullscript.get("account_name"), fullscript.get("account_check")), ("Avery Quinn", "mismatch"), fullscript)
+        screenshot(driver, "13-chart-account-mismatch")
+
+    @captures_failures
+    def test_3_the_settings_page_names_the_account_and_disconnects(self):
+        driver = self.driver
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='account.html']").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "account-label"),
+                  "the nav's Fullscript account link opens the settings page")
+        self.assertEqual(driver.find_element(By.ID, "account-label").text, "Avery Quinn (Practitioner)")
+        self.assertEqual(driver.find_element(By.ID, "account-check").get_attribute("data-check"), "mismatch")
+        reconnect = driver.find_element(By.ID, "reconnect-link").get_attribute("href")
+        self.assertEqual(urllib.parse.parse_qs(urllib.parse.urlsplit(reconnect).query).get("return_to"), ["/account.html"], reconnect)
+        screenshot(driver, "13-account-page")
+        driver.find_element(By.ID, "disconnect-button").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "connect-link"),
+                  "Disconnect returns to the settings page, not connected")
+        self.assertEqual(driver.find_element(By.ID, "account-label").text, "Not connected.")
+        self.assertFalse(driver.find_elements(By.ID, "account-warning"), "no warning without a connection")
+        self.assertFalse(self.me()["fullscript"]["connected"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -25,6 +25,29 @@ struct OAuthRoutesTests {
         }
     }
 
+    /// A preselected account let a hurried Approve grant someone else's: the user must pick one.
+    @Test func consentSelectsNoAccountAndApproveWithoutAPickGrantsNothing() async throws {
+        try await withSandbox { sandbox in
+            let page = try await sandbox.send("GET", "/api/oauth/authorize?client_id=sandbox-client&redirect_uri=\(escaped(callback))&response_type=code&state=s1")
+            #expect(!page.text.contains("checked"))
+            #expect(page.text.contains("required"))
+            #expect(page.text.contains("value=\"deny\" formnovalidate"))
+
+            let form = "client_id=sandbox-client&redirect_uri=\(escaped(callback))&state=abc&decision="
+            let unpicked = try await sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "approve", contentType: "application/x-www-form-urlencoded")
+            #expect(unpicked.status == 400)
+            #expect(unpicked.header("location") == nil)
+            #expect(unpicked.text.contains("role=\"alert\""))
+            #expect(unpicked.text.contains("Choose the account"))
+            #expect(unpicked.text.contains("name=\"state\" value=\"abc\""), "the form keeps the flow's state")
+            let blank = try await sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "approve&user_id=", contentType: "application/x-www-form-urlencoded")
+            #expect(blank.status == 400)
+
+            let denied = try await sandbox.send("POST", "/api/oauth/authorize/decision", body: form + "deny", contentType: "application/x-www-form-urlencoded")
+            #expect(denied.header("location") == callback + "?error=access_denied&state=abc", "Deny needs no pick")
+        }
+    }
+
     @Test func decisionRedirectsWithCodeOrAccessDenied() async throws {
         try await withSandbox { sandbox in
             let form = "client_id=sandbox-client&redirect_uri=\(escaped(callback))&state=abc&user_id=staff-1&decision="

@@ -17,6 +17,7 @@ struct OAuthConnectRoutes: Sendable {
     let database: Database
     let identity: any EHRIdentityProvider
     let secureCookies: Bool
+    let chartURL: ChartURLTemplate?
     let now: @Sendable () -> Date
 
     static let stateLifetime: TimeInterval = 600
@@ -56,10 +57,18 @@ struct OAuthConnectRoutes: Sendable {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
+        // Reconnecting is how a wrong account gets replaced, so say which one that is.
+        let current = try await vault.account(of: user.id).map { account in
+            """
+            <p id="current-account">Now connected as <strong>Fullscript: \(HTMLEscaping.escape(account.label))</strong>. \
+            Connecting again replaces it: on Fullscript's page, choose your own account.</p>
+            """
+        } ?? ""
         let body = """
             <h1>Connect your Fullscript account to continue</h1>
             <p>You are signed in to the EHR as <strong>\(name)</strong>. Fullscript will ask you to sign in and to allow this EHR \
             to start treatment plans for you. Your Fullscript account will be used for \(name)'s plans.</p>
+            \(current)
             <form method="post" action="\(Self.connectPath)">
             <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
             <button type="submit" id="connect">Connect Fullscript</button>
@@ -117,11 +126,10 @@ struct OAuthConnectRoutes: Sendable {
         }
         if let error = query["error"] {
             let denied = error == "access_denied"
-            return withClearedCookie(HTMLPage.response(
+            return withClearedCookie(notConnected(
                 denied ? .ok : .badRequest, title: denied ? "Fullscript was not connected" : "Connection not completed",
-                message: denied ? "You chose not to allow access. You can connect any time from the EHR."
-                    : "Fullscript did not grant access. Nothing was saved.",
-                link: ("Back to the EHR", flow.returnTo.path)
+                message: denied ? "You chose not to allow access. Nothing was saved." : "Fullscript did not grant access. Nothing was saved.",
+                returnTo: flow.returnTo
             ))
         }
         guard let code = query["code"], !code.isEmpty else {
@@ -138,10 +146,42 @@ struct OAuthConnectRoutes: Sendable {
                                          : "Fullscript could not be reached. Please try again in a moment.",
                                      link: ("Try again", Self.connectPage(returningTo: flow.returnTo.path)))
         }
-        try await vault.store(token, for: flow.user, requestID: request.id)
+        // No /me at Fullscript: the name comes from the account's own record. Without it the
+        // connection still stands, shown by type until a later refresh finds the name.
+        let holder = await vault.lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: flow.user)
+        try await vault.store(token, holder: holder, for: flow.user, requestID: request.id, connecting: true)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
         return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
     }
+
+    /// Where to go after consent was not given. Going back to where a click started would start it
+    /// again, straight to the consent page, so such a tab offers the chart (when `ehr.chart_url`
+    /// says where it is) or to close itself; connecting again is a deliberate choice on our connect page.
+    private func notConnected(_ status: HTTPResponse.Status, title: String, message: String, returnTo: ReturnPath) -> Response {
+        let segments = returnTo.segments
+        var actions: [String] = []
+        if segments.first == "recommend" {
+            if segments.count > 1, PatientRecord.isValidID(String(segments[1])), let chartURL {
+                actions.append(#"<a id="back-to-chart" href="\#(HTMLEscaping.escape(chartURL.url(patientID: String(segments[1]))))">Back to the chart</a>"#)
+            }
+            actions.append(#"<button type="button" id="close-tab" hidden>Close this tab</button> "#
+                + #"<span id="close-hint">You can close this tab to go back to the EHR.</span>"#)
+        } else {
+            let back = segments == [Self.accountPage] ? "Back to your Fullscript account settings" : "Back to the EHR"
+            actions.append(#"<a id="back" href="\#(HTMLEscaping.escape(returnTo.path))">\#(back)</a>"#)
+        }
+        actions.append(#"<a id="connect-again" href="\#(HTMLEscaping.escape(Self.connectPage(returningTo: returnTo.path)))">Connect Fullscript</a>"#)
+        let body = "<h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>"
+            + actions.map { "<p>\($0)</p>" }.joined()
+        var response = Response.html(HTMLPage.document(title: title, body: body, head: #"<script src="/close-tab.js" defer></script>"#),
+                                     status: status)
+        response.headerFields[.cacheControl] = "no-store"
+        response.headerFields[.referrerPolicy] = "no-referrer"
+        return response
+    }
+
+    /// The demo EHR's settings page for the connection (Public/account.html), named on the way back to it.
+    static let accountPage: Substring = "account.html"
 
     /// Marks the state used in the same statement that checks it, so two callbacks racing with the
     /// same state cannot both pass.

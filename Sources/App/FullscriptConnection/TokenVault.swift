@@ -30,16 +30,25 @@ public final class TokenVault: Sendable {
         self.now = now
     }
 
-    func store(_ token: OAuthToken, for user: String, requestID: String?) async throws {
+    /// Saves `token` for `user`. `holder` nil keeps the name already stored for the same Fullscript
+    /// account, and forgets it for another one; `connecting` (not a refresh) restarts "connected since".
+    func store(_ token: OAuthToken, holder: AccountHolder?, for user: String, requestID: String?, connecting: Bool) async throws {
         let keys = keys
         let date = now()
         try await database.write { connection in
             try connection.execute(
                 """
                 INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
-                    refresh_token, key_id, access_expires_at, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'connected', ?, ?)
-                ON CONFLICT (ehr_user_id) DO UPDATE SET resource_owner_id = excluded.resource_owner_id,
+                    refresh_token, key_id, access_expires_at, status, created_at, updated_at, resource_owner_first_name,
+                    resource_owner_last_name, connected_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9)
+                ON CONFLICT (ehr_user_id) DO UPDATE SET
+                    resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
+                        WHEN resource_owner_id = excluded.resource_owner_id THEN resource_owner_first_name END,
+                    resource_owner_last_name = CASE WHEN ?10 IS NOT NULL THEN ?11
+                        WHEN resource_owner_id = excluded.resource_owner_id THEN resource_owner_last_name END,
+                    connected_at = CASE WHEN ?12 OR connected_at IS NULL THEN excluded.connected_at ELSE connected_at END,
+                    resource_owner_id = excluded.resource_owner_id,
                     resource_owner_type = excluded.resource_owner_type, scope = excluded.scope,
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token, key_id = excluded.key_id,
                     access_expires_at = excluded.access_expires_at, status = 'connected', updated_at = excluded.updated_at
@@ -49,10 +58,49 @@ public final class TokenVault: Sendable {
                  .blob(keys.seal(token.accessToken, field: "access_token", user: user)),
                  .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
                  .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
-                 .text(Timestamp.iso8601(date)), .text(Timestamp.iso8601(date))]
+                 .text(Timestamp.iso8601(date)), SQLiteValue(holder?.firstName), SQLiteValue(holder?.lastName),
+                 .integer(connecting ? 1 : 0)]
             )
             try AuditEntry(actor: user, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
                            requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
+        }
+    }
+
+    /// The person `owner` is, from their practitioner or staff record; nil when Fullscript does not
+    /// say (the connection stands without a name, and the next refresh asks again).
+    func lookUpHolder(of owner: ResourceOwner, accessToken: String, for user: String) async -> AccountHolder? {
+        do throws(FullscriptError) {
+            switch owner.type {
+            case .practitioner:
+                let practitioner = try await client.practitioner(accessToken: accessToken, id: owner.id)
+                return AccountHolder(firstName: practitioner.firstName, lastName: practitioner.lastName)
+            case .staff:
+                let staff = try await client.staffMember(accessToken: accessToken, id: owner.id)
+                return AccountHolder(firstName: staff.firstName, lastName: staff.lastName)
+            }
+        } catch {
+            logger.warning("fullscript account name lookup failed", metadata: [
+                "user": "\(user)", "error": "\(error.kind.metricLabel)", "status": "\(error.status.map(String.init) ?? "-")",
+                "fullscript_request_id": "\(error.requestID ?? "-")",
+            ])
+            return nil
+        }
+    }
+
+    /// `user`'s connection as they may see it, or nil when not connected.
+    func account(of user: String) async throws -> ConnectedAccount? {
+        try await database.read { connection in
+            guard let row = try connection.queryFirst(
+                "SELECT * FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+            ), let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
+            let holder = try row.optionalString("resource_owner_first_name").flatMap { first in
+                try row.optionalString("resource_owner_last_name").map { AccountHolder(firstName: first, lastName: $0) }
+            }
+            return ConnectedAccount(
+                type: type, holder: holder,
+                connectedAt: try row.optionalString("connected_at") ?? row.string("created_at"),
+                scope: try row.string("scope").split(separator: " ").map(String.init)
+            )
         }
     }
 
@@ -137,7 +185,10 @@ public final class TokenVault: Sendable {
                 throw TokenVaultError.fullscript(error)
             }
             metrics.tokenRefresh(.refreshed)
-            try await store(token, for: user, requestID: nil)
+            // A name the connect-time lookup could not get is asked for again, once per refresh.
+            let holder = try await account(of: user)?.holder == nil
+                ? await lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: user) : nil
+            try await store(token, holder: holder, for: user, requestID: nil, connecting: false)
             logger.info("fullscript token refreshed", metadata: ["user": "\(user)"])
             return FullscriptConnection(
                 user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,

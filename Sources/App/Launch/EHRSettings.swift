@@ -10,6 +10,8 @@ public struct EHRSettings: Sendable {
     public var sessionAbsoluteTimeout: TimeInterval
     /// The demo's sign-in page, which mints launch tokens for the seeded EHR users. Never in production.
     public var demoSignIn: Bool
+    /// The EHR's chart page (`ehr.chart_url`), for "Back to the chart" on pages the button opened.
+    public var chartURL: ChartURLTemplate?
 
     public var secureCookies: Bool { publicBaseURL.scheme == "https" }
 
@@ -30,6 +32,7 @@ public struct EHRSettings: Sendable {
         sessionIdleTimeout = TimeInterval(try config.int("ehr.session_idle_minutes", in: 1...24 * 60) * 60)
         sessionAbsoluteTimeout = TimeInterval(try config.int("ehr.session_absolute_hours", in: 1...24 * 30) * 3600)
         demoSignIn = try config.bool("ehr.demo_sign_in")
+        chartURL = try config.optionalString("ehr.chart_url").map { text throws(ConfigError) in try ChartURLTemplate(text) }
     }
 
     /// The published origin defaults to the OAuth callback's, which is registered with Fullscript anyway.

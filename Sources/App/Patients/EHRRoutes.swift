@@ -27,8 +27,26 @@ struct EHRRoutes: Sendable {
         struct Connection: Encodable {
             let connected: Bool
             let resourceOwnerType: String?
+            /// The Fullscript user's name; nil when not connected or not yet known.
+            let accountName: String?
+            let connectedAt: String?
+            let scope: [String]?
+            /// Whether the account looks like the signed-in user (see `AccountCheck`); nil when not connected.
+            let accountCheck: AccountCheck?
 
-            enum CodingKeys: String, CodingKey { case connected, resourceOwnerType = "resource_owner_type" }
+            init(_ account: ConnectedAccount?, user: EHRUser) {
+                connected = account != nil
+                resourceOwnerType = account?.type.rawValue
+                accountName = account?.holder?.fullName
+                connectedAt = account?.connectedAt
+                scope = account?.scope
+                accountCheck = account.map { AccountCheck(holder: $0.holder, ehrUserName: user.name) }
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case connected, resourceOwnerType = "resource_owner_type", accountName = "account_name"
+                case connectedAt = "connected_at", scope, accountCheck = "account_check"
+            }
         }
 
         let user: User
@@ -41,9 +59,8 @@ struct EHRRoutes: Sendable {
 
     private func me(_ request: Request) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
-        let owner = try await vault.resourceOwnerType(of: user.id)
-        return json(Me(user: .init(id: user.id, name: user.name),
-                       fullscript: .init(connected: owner != nil, resourceOwnerType: owner?.rawValue),
+        let account = try await vault.account(of: user.id)
+        return json(Me(user: .init(id: user.id, name: user.name), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath))
     }
 
