@@ -306,6 +306,8 @@ function refreshSessionWhenShownAgain() {
       if (!again.me) return;
       renderSession(again.me);
       if (again.me.fullscript && again.me.fullscript.connected) document.getElementById('connect-hint')?.remove();
+      // The page's own parts that follow the session (the chart's notes) read it from here: one request.
+      document.dispatchEvent(new CustomEvent('sessionrefresh', { detail: again.me }));
     } catch {
       // The header keeps what it showed; the next visit tries again.
     }

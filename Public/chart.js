@@ -121,29 +121,29 @@ function fullscriptCard(patient, me) {
 }
 
 /**
- * Back from the click's tab, the chart reads again what the click may have changed: the staff
- * user's practitioner, the connection, the link to Fullscript (the stream says it too, unless it
- * was down).
+ * Back from the click's tab, the chart shows what the click may have changed: the staff user's
+ * practitioner and the connection (from the session app.js reads again then), and the link to
+ * Fullscript (the stream says it too, unless it was down; read again only while not linked).
+ * Returns what the stream calls with the patient it sends.
  */
 function refreshWhenShownAgain(patient) {
-  let busy = false;
-  const refresh = async () => {
-    if (document.visibilityState !== 'visible' || busy) return;
-    busy = true;
-    try {
-      const [me, fresh] = await Promise.all([
-        fetchJSON('/ehr/api/me'), fetchJSON(`/ehr/api/patients/${encodeURIComponent(patient.id)}`),
-      ]);
-      showFullscriptPatient(fresh);
-      document.getElementById('fullscript-notes')?.replaceChildren(...fullscriptNotes(fresh, me).filter(Boolean));
-    } catch {
-      // What is shown stays; the next visit tries again.
-    } finally {
-      busy = false;
+  let current = patient;
+  document.addEventListener('sessionrefresh', async (event) => {
+    const me = event.detail;
+    if (!fullscriptPatientId(current)) {
+      try {
+        current = await fetchJSON(`/ehr/api/patients/${encodeURIComponent(patient.id)}`);
+        showFullscriptPatient(current);
+      } catch {
+        // What is shown stays; the next visit tries again.
+      }
     }
+    document.getElementById('fullscript-notes')?.replaceChildren(...fullscriptNotes(current, me).filter(Boolean));
+  });
+  return (sent) => {
+    current = sent;
+    showFullscriptPatient(sent);
   };
-  document.addEventListener('visibilitychange', refresh);
-  window.addEventListener('focus', refresh);
 }
 
 function showChart(patient, me) {
@@ -160,8 +160,7 @@ function showChart(patient, me) {
     plansSection(),
   );
   showFullscriptPatient(patient);
-  refreshWhenShownAgain(patient);
-  startPlans(patient.id, { onPatient: showFullscriptPatient });
+  startPlans(patient.id, { onPatient: refreshWhenShownAgain(patient) });
 }
 
 function showPatientError(error) {
