@@ -69,10 +69,10 @@ def http_get(url, timeout=5):
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def http_send(method, url, body=None, timeout=5):
+def http_send(method, url, body=None, headers=None, timeout=5):
     """(status, body) of a request with an optional JSON body."""
     request = urllib.request.Request(url, data=None if body is None else body.encode("utf-8"), method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode("utf-8", "replace")
@@ -86,6 +86,16 @@ def http_post(url, body):
 
 def http_delete(url):
     return http_send("DELETE", url)
+
+
+def demo_service_key():
+    """The /api/v1 key the demo printed at start (SERVER_LOG), to add patients as the EHR's services do."""
+    with open(SERVER_LOG, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            match = re.search(r"Service key for /api/v1 .*: (\S+)$", line.rstrip("\n"))
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no service key in {SERVER_LOG}")
 
 
 def sandbox_requests():
@@ -801,6 +811,48 @@ class StaffPickerFlow(BrowserFlow):
         driver.switch_to.window(chart)
         self.recommend_button(self.patient_id)
 
+
+    @captures_failures
+    def test_3_the_chart_says_what_is_known_before_the_click_and_the_link_live(self):
+        driver = self.driver
+        # The sandbox's email rule, on the chart of a gmail patient, before any click.
+        driver.get(f"{EHR_URL}/chart.html?patient=p-1003")
+        hint = self.wait(lambda d: next(iter(d.find_elements(By.ID, "email-domain-hint")), None),
+                         "the chart should warn that the sandbox refuses this patient's email")
+        self.assertIn("example.com", hint.text)
+        self.assertIn("the button will be refused", hint.text)
+        screenshot(driver, "13-chart-email-rule")
+
+        # A patient the EHR adds now, not linked yet; the chart stays open and in front while a click
+        # (from this page, as the button's tab would) links them: the field changes by itself.
+        patient_id = "p-1301"
+        status, body = http_send("PUT", f"{EHR_URL}/api/v1/patients/{patient_id}",
+                                 json.dumps({"email": "drew.patel@example.com", "first_name": "Drew", "last_name": "Patel"}),
+                                 headers={"Authorization": f"Bearer {demo_service_key()}"})
+        self.assertIn(status, (200, 201), body)
+        driver.get(f"{EHR_URL}/chart.html?patient={patient_id}")
+        field = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "#fullscript-patient[data-linked=false]")), None),
+                          "the new patient's chart should say they are not linked yet")
+        self.assertIn("Not linked yet", field.text)
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's stream should be live before the click")
+        driver.execute_script("window.__fsrNotReloaded = true;")
+        status = driver.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {redirect: 'manual'}).then(r => done(r.type), e => done(String(e)));""",
+            f"/recommend/{patient_id}")
+        self.assertEqual(status, "opaqueredirect", "the click should answer with its redirect to Fullscript")
+        linked = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "#fullscript-patient[data-linked=true] code")), None),
+                           "the chart's Fullscript patient should show the link by itself (the stream's patient event)")
+        self.assertRegex(linked.text, r"^pat-")
+        self.assertTrue(driver.execute_script("return window.__fsrNotReloaded === true;"), "the chart must not have reloaded")
+        screenshot(driver, "13-chart-linked-live")
+
+        # The patient list says so too.
+        driver.get(f"{EHR_URL}/")
+        row = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"tr[data-patient-id='{patient_id}'] td.link-state")), None),
+                        "the list should show the new patient")
+        self.assertEqual(row.text.strip(), "Linked")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
