@@ -69,9 +69,12 @@ function emailAllowed(email, domains) {
   return domains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`));
 }
 
-/** The practitioner a staff user's click drafts for, and the way to change it (the picker, in a new tab). */
+/**
+ * The practitioner a staff user's click drafts for, and the way to change it (the picker, in a new
+ * tab). A patient without an email gets Fullscript's new-plan link, where the practitioner is chosen.
+ */
 function actingFor(patient, me) {
-  if (!me.fullscript || me.fullscript.resource_owner_type !== 'Staff') return null;
+  if (!me.fullscript || me.fullscript.resource_owner_type !== 'Staff' || !patient.email) return null;
   const choice = me.acting_for && typeof me.acting_for === 'object' && typeof me.acting_for.practitioner_id === 'string'
     ? me.acting_for : null;
   if (!choice) return h('p', { class: 'acting-for', id: 'acting-for' }, 'You will be asked which practitioner the plan is for.');

@@ -729,8 +729,8 @@ class StaffPickerFlow(BrowserFlow):
     def test_1_the_chart_says_who_staff_act_for_and_change_picks_another(self):
         driver = self.driver
         self.make_sure_connected_as_staff()
-        driver.get(f"{EHR_URL}/chart.html?patient={self.patient_id}")
-        if not self.me().get("acting_for"):
+        line = self.wait(lambda d: next(iter(d.find_elements(By.ID, "acting-for")), None), "the chart's line for staff")
+        if not line.text.startswith("Acting for"):
             self.acting_for("You will be asked which practitioner the plan is for.")
             chart, _, _ = self.click_into_new_tab(self.recommend_button(self.patient_id))
             self.choose_practitioner("Morgan Lee")
@@ -773,7 +773,6 @@ class StaffPickerFlow(BrowserFlow):
     @captures_failures
     def test_2_a_refusal_pages_try_again_lands_on_the_plan(self):
         driver = self.driver
-        driver.get(f"{EHR_URL}/chart.html?patient={self.patient_id}")
         self.acting_for("Acting for Morgan Lee · Change")
         # Fullscript fails the next call (the draft link) once.
         status, body = http_post(SANDBOX_ADMIN_URL + "/_sandbox/faults?count=1", json.dumps([{"status": 500}]))
