@@ -337,15 +337,22 @@ export async function startSignedInPage() {
  * show the connection as it is now rather than as it was when the page loaded.
  */
 function refreshSessionWhenShownAgain() {
+  // Coming back to a tab fires both visibilitychange and focus: one read serves both.
+  let reading = false;
   const refresh = async () => {
-    if (document.visibilityState !== 'visible') return;
+    if (document.visibilityState !== 'visible' || reading) return;
+    reading = true;
     try {
       const again = await loadSession();
       if (!again.me) return;
       renderSession(again.me);
       if (again.me.fullscript && again.me.fullscript.connected) document.getElementById('connect-hint')?.remove();
+      // The page's own parts that follow the session (the chart's notes) read it from here: one request.
+      document.dispatchEvent(new CustomEvent('sessionrefresh', { detail: again.me }));
     } catch {
       // The header keeps what it showed; the next visit tries again.
+    } finally {
+      reading = false;
     }
   };
   document.addEventListener('visibilitychange', refresh);

@@ -1,6 +1,9 @@
 // The patient chart: demographics, the Recommend with Fullscript button (built by
 // fullscript-button.js, the same code as the drop-in element), and the treatment plans panel, which
-// plans.js loads and keeps live.
+// plans.js loads and keeps live. What the click will meet, when it is already known, is said next
+// to the button: who a staff user acts for, a patient email the sandbox refuses, no email at all.
+// The "Fullscript patient" field follows the plan stream's `patient` events, and the notes are read
+// again when the tab is shown again (the click's own tab may have changed them).
 
 import {
   ageFrom, ApiError, errorPanel, fetchJSON, formatDate, formatGender, fullName, h, ICONS, initials,
@@ -22,8 +25,24 @@ function breadcrumb(name) {
       h('li', null, h('span', { 'aria-current': 'page' }, name))));
 }
 
-function detail(term, value, emptyText = 'Not recorded') {
-  return [h('dt', null, term), h('dd', null, value == null || value === '' ? h('span', { class: 'none' }, emptyText) : value)];
+function detail(term, value, emptyText = 'Not recorded', id = null) {
+  return [h('dt', null, term), h('dd', { id }, value == null || value === '' ? h('span', { class: 'none' }, emptyText) : value)];
+}
+
+const NOT_LINKED = 'Not linked yet: linked on the first recommendation';
+
+function fullscriptPatientId(patient) {
+  const id = patient && patient.fullscript_patient_id;
+  return typeof id === 'string' && id ? id : null;
+}
+
+/** The "Fullscript patient" field, redrawn when the stream says the patient was linked. */
+function showFullscriptPatient(patient) {
+  const field = document.getElementById('fullscript-patient');
+  const id = fullscriptPatientId(patient);
+  if (!field || field.dataset.linked === String(Boolean(id)) && (!id || field.textContent === id)) return;
+  field.dataset.linked = String(Boolean(id));
+  field.replaceChildren(id ? h('code', null, id) : h('span', { class: 'none' }, NOT_LINKED));
 }
 
 function demographics(patient) {
@@ -39,12 +58,57 @@ function demographics(patient) {
       detail('Email', patient.email ? String(patient.email) : null, 'No email on file'),
       detail('Mobile', patient.mobile_number ? String(patient.mobile_number) : null),
       detail('EHR patient id', h('code', null, String(patient.id))),
-      detail('Fullscript patient', patient.fullscript_patient_id ? h('code', null, String(patient.fullscript_patient_id)) : null,
-        'Not linked yet: linked on the first recommendation')));
+      detail('Fullscript patient', null, NOT_LINKED, 'fullscript-patient')));
+}
+
+/** The server's rule (RecommendRoutes.isAllowed): the domain after the last @, or a subdomain of it. */
+function emailAllowed(email, domains) {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return false;
+  const domain = email.slice(at + 1).toLowerCase();
+  return domains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`));
+}
+
+/**
+ * The practitioner a staff user's click drafts for, and the way to change it (the picker, in a new
+ * tab). A patient without an email gets Fullscript's new-plan link, where the practitioner is chosen.
+ */
+function actingFor(patient, me) {
+  if (!me.fullscript || me.fullscript.resource_owner_type !== 'Staff' || !patient.email) return null;
+  const choice = me.acting_for && typeof me.acting_for === 'object' && typeof me.acting_for.practitioner_id === 'string'
+    ? me.acting_for : null;
+  if (!choice) return h('p', { class: 'acting-for', id: 'acting-for' }, 'You will be asked which practitioner the plan is for.');
+  const name = typeof choice.name === 'string' && choice.name ? choice.name : choice.practitioner_id;
+  return h('p', { class: 'acting-for', id: 'acting-for', dataset: { practitionerId: choice.practitioner_id } },
+    'Acting for ', h('strong', null, name), ' · ',
+    h('a', {
+      id: 'change-practitioner', href: `/recommend/${encodeURIComponent(patient.id)}?choose_practitioner=1`,
+      target: '_blank', rel: 'noopener',
+    }, 'Change', h('span', { class: 'visually-hidden' }, ' the practitioner (opens in a new tab)')));
+}
+
+/** What the click will meet, already known on the chart. */
+function fullscriptNotes(patient, me) {
+  const connected = Boolean(me.fullscript && me.fullscript.connected);
+  const domains = Array.isArray(me.patient_email_domains) ? me.patient_email_domains.filter((d) => typeof d === 'string' && d) : null;
+  const email = typeof patient.email === 'string' ? patient.email : '';
+  return [
+    actingFor(patient, me),
+    connected ? null
+      : h('p', { class: 'hint hint--info', id: 'connect-hint' },
+          'Your Fullscript account is not connected yet: the new tab asks you to connect it first, then continues to Fullscript.'),
+    email ? null
+      : h('p', { class: 'hint hint--warn', id: 'no-email-hint' },
+          'No email on file: Fullscript will ask you to choose or create the patient there, and plans made there will not come back to this chart.'),
+    email && domains && !emailAllowed(email, domains)
+      ? h('p', { class: 'hint hint--warn', id: 'email-domain-hint' },
+          `This Fullscript account is not a production one, so only patients with an email at ${domains.join(', ')} can be sent there `
+          + '(Fullscript would email them). This patient\'s email is elsewhere: the button will be refused. Change the email in the EHR first.')
+      : null,
+  ];
 }
 
 function fullscriptCard(patient, me) {
-  const connected = Boolean(me.fullscript && me.fullscript.connected);
   const recommend = createRecommendLink({ patientId: patient.id, id: 'recommend-button', describedBy: 'recommend-note' });
   const labs = createRecommendLink({
     patientId: patient.id, entrypoint: 'labs', variant: 'secondary', id: 'order-labs-link', describedBy: 'recommend-note',
@@ -56,12 +120,33 @@ function fullscriptCard(patient, me) {
       ? h('div', { class: 'actions' }, recommend, labs)
       : h('p', { class: 'hint hint--warn', role: 'note' }, 'This patient id cannot be sent to Fullscript.'),
     h('p', { class: 'note', id: 'recommend-note' }, 'Opens Fullscript in a new tab. This chart stays open here.'),
-    connected ? null
-      : h('p', { class: 'hint hint--info', id: 'connect-hint' },
-          'Your Fullscript account is not connected yet: the new tab asks you to connect it first, then continues to Fullscript.'),
-    patient.email ? null
-      : h('p', { class: 'hint hint--warn', id: 'no-email-hint' },
-          'No email on file, so Fullscript will ask you to choose or create the patient there.'));
+    h('div', { id: 'fullscript-notes' }, fullscriptNotes(patient, me)));
+}
+
+/**
+ * Back from the click's tab, the chart shows what the click may have changed: the staff user's
+ * practitioner and the connection (from the session app.js reads again then), and the link to
+ * Fullscript (the stream says it too, unless it was down; read again only while not linked).
+ * Returns what the stream calls with the patient it sends.
+ */
+function refreshWhenShownAgain(patient) {
+  let current = patient;
+  document.addEventListener('sessionrefresh', async (event) => {
+    const me = event.detail;
+    if (!fullscriptPatientId(current)) {
+      try {
+        current = await fetchJSON(`/ehr/api/patients/${encodeURIComponent(patient.id)}`);
+        showFullscriptPatient(current);
+      } catch {
+        // What is shown stays; the next visit tries again.
+      }
+    }
+    document.getElementById('fullscript-notes')?.replaceChildren(...fullscriptNotes(current, me).filter(Boolean));
+  });
+  return (sent) => {
+    current = sent;
+    showFullscriptPatient(sent);
+  };
 }
 
 function showChart(patient, me) {
@@ -77,7 +162,8 @@ function showChart(patient, me) {
     h('div', { class: 'chart-grid' }, demographics(patient), fullscriptCard(patient, me)),
     plansSection(),
   );
-  startPlans(patient.id);
+  showFullscriptPatient(patient);
+  startPlans(patient.id, { onPatient: refreshWhenShownAgain(patient) });
 }
 
 function showPatientError(error) {

@@ -1,4 +1,6 @@
 // The EHR home: who is signed in, their Fullscript connection, and the patient list (paged by next_after).
+// A click links its patient to Fullscript in another tab; back here, the list's "Linked" column is
+// read again for the patients shown.
 
 import {
   ApiError, errorNotice, fetchJSON, formatDate, fullName, h, setView, showSignedOut, startSignedInPage,
@@ -6,9 +8,13 @@ import {
 
 const PAGE_SIZE = 50;
 
+function linkTag(patient) {
+  const linked = typeof patient.fullscript_patient_id === 'string' && patient.fullscript_patient_id !== '';
+  return linked ? h('span', { class: 'tag tag--linked' }, 'Linked') : h('span', { class: 'tag tag--unlinked' }, 'Not linked yet');
+}
+
 function patientRow(patient) {
   const id = String(patient.id);
-  const linked = typeof patient.fullscript_patient_id === 'string' && patient.fullscript_patient_id !== '';
   return h('tr', { dataset: { patientId: id } },
     h('td', { 'data-label': 'Name' },
       h('a', { class: 'patient-link', href: `chart.html?patient=${encodeURIComponent(id)}`, dataset: { patientId: id } },
@@ -18,10 +24,37 @@ function patientRow(patient) {
       patient.date_of_birth ? h('time', { datetime: patient.date_of_birth }, formatDate(patient.date_of_birth))
         : h('span', { class: 'muted' }, '—')),
     h('td', { 'data-label': 'Email' }, patient.email || h('span', { class: 'muted' }, 'No email')),
-    h('td', { 'data-label': 'Fullscript' },
-      linked ? h('span', { class: 'tag tag--linked' }, 'Linked')
-        : h('span', { class: 'tag tag--unlinked' }, 'Not linked yet')),
+    h('td', { 'data-label': 'Fullscript', class: 'link-state' }, linkTag(patient)),
   );
+}
+
+/** Reads the shown patients again, page by page as first loaded, and redraws their "Linked" cells. */
+function refreshLinksWhenShownAgain(tbody) {
+  let busy = false;
+  const refresh = async () => {
+    if (document.visibilityState !== 'visible' || busy) return;
+    busy = true;
+    try {
+      const rows = new Map([...tbody.rows].filter((row) => row.dataset.patientId).map((row) => [row.dataset.patientId, row]));
+      let after = null;
+      let seen = 0;
+      do {
+        const page = await loadPage(after);
+        for (const patient of page.patients) {
+          const cell = rows.get(String(patient.id))?.querySelector('td.link-state');
+          if (cell && cell.textContent !== linkTag(patient).textContent) cell.replaceChildren(linkTag(patient));
+        }
+        seen += page.patients.length;
+        after = page.nextAfter;
+      } while (after && seen < rows.size);
+    } catch {
+      // The list keeps what it showed; the next visit tries again.
+    } finally {
+      busy = false;
+    }
+  };
+  document.addEventListener('visibilitychange', refresh);
+  window.addEventListener('focus', refresh);
 }
 
 async function loadPage(after) {
@@ -122,6 +155,7 @@ async function main() {
     fetchMore();
   });
   await fetchMore();
+  refreshLinksWhenShownAgain(tbody);
 }
 
 main();

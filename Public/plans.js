@@ -1,7 +1,8 @@
 // The chart's "Treatment plans" panel: <section id="treatment-plans" aria-live="polite">, filled from
 // GET /ehr/api/patients/:id/treatment-plans, kept current by the server-sent events of
 // …/treatment-plans/events (one plan replaced in place per event, newest first), and refreshed from
-// Fullscript on demand by POST …/treatment-plans/refresh (the Refresh button).
+// Fullscript on demand by POST …/treatment-plans/refresh (the Refresh button). The same stream's
+// `patient` events (the patient just linked to Fullscript) go to the chart's `onPatient`.
 //
 // A plan, as the server stores it: {id, state, practitioner_id, created_at, updated_at, personal_message,
 // invitation_url, change_seq, recommendations: [{variant_id, units_to_purchase, dosage: {amount, frequency,
@@ -188,8 +189,9 @@ function refreshError(error) {
  * ended (and, reconnecting by itself, from its last event). When the browser gives up on it (the
  * server refused it or went away), the list is read again after a pause, longer each time, and a
  * new stream opened, until the session turns out to be over. Resolves once the first list is drawn.
+ * `onPatient(patient)` gets the patient as the stream sends it when it changes (linked to Fullscript).
  */
-export async function startPlans(patientId) {
+export async function startPlans(patientId, { onPatient } = {}) {
   const base = `/ehr/api/patients/${encodeURIComponent(patientId)}/treatment-plans`;
   const section = document.getElementById('treatment-plans');
   const errors = document.getElementById('plans-refresh-error');
@@ -264,6 +266,9 @@ export async function startPlans(patientId) {
     source.addEventListener('plan', (event) => {
       remember(event);
       try { apply(JSON.parse(event.data)); } catch { /* a malformed event is skipped; Refresh shows the plan */ }
+    });
+    source.addEventListener('patient', (event) => {
+      try { onPatient?.(JSON.parse(event.data)); } catch { /* a malformed event is skipped; a reload shows the patient */ }
     });
     source.addEventListener('end', () => stop('Live updates stopped: your session ended. Open the chart from the EHR again.'));
     source.addEventListener('error', () => {

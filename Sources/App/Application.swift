@@ -112,10 +112,14 @@ public final class Application: Sendable {
                 vault: vault, client: fullscript, database: database, identity: identity,
                 secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
             ).register(pages: pages, session: session)
-            EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: chart)
+            let recommendations = RecommendationLog(database: database)
+            EHRRoutes(
+                identity: identity, vault: vault, patients: patients, log: recommendations,
+                patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
+            ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, patients: patients, log: RecommendationLog(database: database),
-                settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
+                identity: identity, vault: vault, client: fullscript, patients: patients, log: recommendations,
+                settings: config.fullscript, updates: planUpdates, signInPath: signInPath, logger: logger, now: now
             ).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(

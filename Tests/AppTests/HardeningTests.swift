@@ -1,5 +1,4 @@
 @testable import App
-import Cryptography
 import Foundation
 import Server
 import ServerTesting
@@ -177,12 +176,16 @@ struct HardeningTests {
         }
     }
 
-    /// The one inline style the pages have is exactly what the policy's hash allows.
-    @Test func thePolicyAllowsThePagesInlineStyleByItsHash() {
+    /// Our pages style themselves with the EHR's stylesheet only: no inline style for the policy to allow.
+    @Test func thePagesLinkTheEHRStylesheetAndHaveNoInlineStyle() async throws {
         let page = HTMLPage.render(title: "t", message: "m")
-        let style = page.components(separatedBy: "<style>")[1].components(separatedBy: "</style>")[0]
-        let hash = "'sha256-" + Data(SHA256.hash(Array(style.utf8))).base64EncodedString() + "'"
-        #expect(SecurityHeaders.contentSecurityPolicy.contains("style-src 'self' \(hash)"))
+        #expect(page.contains(#"<link rel="stylesheet" href="/styles.css">"#))
+        #expect(!page.contains("<style") && !page.contains(" style="))
+        #expect(SecurityHeaders.contentSecurityPolicy.contains("style-src 'self';"))
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let stylesheet = try await harness.get("/styles.css", user: nil)
+            #expect(stylesheet.status == 200 && stylesheet.text.contains(".page-card"))
+        }
     }
 
     @Test func httpsDeploymentsGetHSTSAndHostPrefixedSessionCookies() async throws {

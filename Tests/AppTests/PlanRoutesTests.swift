@@ -94,6 +94,26 @@ struct PlanRoutesTests {
         }
     }
 
+    /// A click in another tab links the patient: the open chart hears it (a `patient` event, no id, so
+    /// the plans' resume point stays), without a reload; only once.
+    @Test func aClickThatLinksThePatientTellsTheOpenChart() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness(mode: .live)) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            let (chart, _) = try await harness.readyStream("p-1001", session: session)
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+            let linked = try #require(try await harness.mapping(of: "p-1001"))
+
+            let (event, _) = try await chart.nextEvent()
+            #expect(event.event == "patient" && event.id == nil)
+            let patient = try #require(try JSONSerialization.jsonObject(with: Data((event.data ?? "").utf8)) as? [String: Any])
+            #expect(patient["id"] as? String == "p-1001" && patient["fullscript_patient_id"] as? String == linked)
+
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+            #expect(try await chart.untilHeartbeat().allSatisfy { $0.event == nil }, "a click on a linked patient says nothing new")
+        }
+    }
+
     @Test func resumingSendsExactlyTheMissedChanges() async throws {
         try await withHarness(try await ConnectedHarness.sessions(mode: .live)) { harness in
             let (alice, _) = try await Self.charts(on: harness)

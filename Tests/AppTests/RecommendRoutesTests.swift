@@ -157,21 +157,84 @@ struct RecommendRoutesTests {
             let session = try await harness.signIn("sam-ortiz")
             try await harness.connect(session: session, as: "staff-1")
 
-            let picker = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            let picker = try await harness.get("/recommend/p-1001?entrypoint=labs", user: nil, cookie: session)
             #expect(picker.status == 200)
             #expect(picker.text.contains("Which practitioner"))
-            for id in ["prac-1", "prac-2", "prac-3"] { #expect(picker.text.contains("/recommend/p-1001?practitioner_id=\(id)")) }
+            #expect(picker.text.contains(#"<form method="get" action="/recommend/p-1001" class="picker""#))
+            #expect(picker.text.contains(#"<input type="hidden" name="entrypoint" value="labs">"#), "the form keeps the entrypoint")
+            for id in ["prac-1", "prac-2", "prac-3"] {
+                #expect(picker.text.contains(#"<input type="radio" name="practitioner_id" value="\#(id)" required>"#), "nothing preselected")
+            }
+            #expect(picker.text.contains(#"<input type="checkbox" name="remember" value="1" id="remember" checked"#))
+            #expect(picker.text.contains("your next click asks again"), "it says what happens next time")
+            #expect(!picker.text.contains("current choice"))
             #expect(try await harness.request("GET /recommend/p-1001", headers: ["Cookie: \(session)", "Accept: application/json"]).status == 409)
 
-            let wrong = try await harness.get("/recommend/p-1001?practitioner_id=prac-99", user: nil, cookie: session)
+            let wrong = try await harness.get("/recommend/p-1001?practitioner_id=prac-99&remember=1", user: nil, cookie: session)
             #expect(wrong.status == 200)
-            #expect(wrong.text.contains("not in your Fullscript clinic"))
+            #expect(wrong.text.contains(#"<p class="notice notice--error" role="alert" id="picker-problem">That practitioner is not in your Fullscript clinic"#))
 
-            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2", user: nil, cookie: session).status == 302)
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=1", user: nil, cookie: session).status == 302)
+            #expect(try await harness.application.staffChoice("sam-ortiz") == .init(practitionerID: "prac-2", name: "Morgan Lee"))
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302, "the choice is remembered")
             let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
             #expect(drafts.count == 2)
             #expect(drafts.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#) })
+
+            // Change: the picker again, the remembered practitioner preselected and marked.
+            let change = try await harness.get("/recommend/p-1001?choose_practitioner=1", user: nil, cookie: session)
+            #expect(change.status == 200)
+            #expect(change.text.contains(#"<label class="choice choice--current"><input type="radio" name="practitioner_id" value="prac-2" required checked>"#))
+            #expect(change.text.contains(#"<span class="practitioner">Morgan Lee</span> <span class="choice__current">(current choice)</span>"#))
+            #expect(!change.text.contains(#"value="prac-1" required checked"#))
+            #expect(try await harness.recommendations().last?.contains("|practitioner_required|") == true)
+        }
+    }
+
+    /// Without "remember", the choice makes this plan only, and the next click asks again.
+    @Test func aChoiceNotRememberedServesOneClickAndTheNextOneAsksAgain() async throws {
+        try await withHarness(try await Self.harness()) { harness in
+            let session = try await harness.signIn("sam-ortiz")
+            try await harness.connect(session: session, as: "staff-1")
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-3&remember=1", user: nil, cookie: session).status == 302)
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2", user: nil, cookie: session).status == 302)
+            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
+            #expect(try await harness.application.staffChoice("sam-ortiz") == nil)
+            let next = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            #expect(next.status == 200 && next.text.contains("Which practitioner"), "asked again")
+        }
+    }
+
+    /// The chart says who a staff user acts for, and warns of the sandbox's email rule, from `/ehr/api/me`.
+    @Test func meTellsTheChartWhoStaffActForAndWhichEmailsTheSandboxTakes() async throws {
+        try await withHarness(try await Self.harness(["FULLSCRIPT_PATIENT_EMAIL_DOMAINS": "example.com,clinic.test"])) { harness in
+            let session = try await harness.signIn("sam-ortiz")
+            func me() async throws -> [String: Any] {
+                let response = try await harness.get("/ehr/api/me", user: nil, cookie: session)
+                return try #require(try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [String: Any])
+            }
+            #expect(try await me()["acting_for"] == nil, "not connected: nothing to say")
+            #expect(try await me()["patient_email_domains"] as? [String] == ["example.com", "clinic.test"])
+            try await harness.connect(session: session, as: "staff-1")
+            #expect(try await me()["acting_for"] == nil, "no choice yet: the chart says the click will ask")
+
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=1", user: nil, cookie: session).status == 302)
+            let acting = try #require(try await me()["acting_for"] as? [String: String])
+            #expect(acting == ["practitioner_id": "prac-2", "name": "Morgan Lee"])
+
+            // Reconnected as a practitioner, the staff choice does not apply.
+            try await harness.connect(session: session, as: "prac-3")
+            #expect(try await me()["acting_for"] == nil)
+        }
+    }
+
+    /// A practitioner never sees the picker, even when a link asks for it.
+    @Test func changingThePractitionerIsForStaffOnly() async throws {
+        try await withHarness(try await Self.harness()) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            #expect(try await harness.get("/recommend/p-1001?choose_practitioner=1", user: nil, cookie: session).status == 302)
         }
     }
 
@@ -180,7 +243,9 @@ struct RecommendRoutesTests {
             let session = try await harness.signIn("sam-ortiz")
             try await harness.connect(session: session, as: "staff-1")
             try await harness.application.database.write { connection in
-                _ = try connection.execute("INSERT INTO staff_practitioner_choices VALUES ('sam-ortiz', 'prac-gone', '2026-01-01')")
+                _ = try connection.execute(
+                    "INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, updated_at) VALUES ('sam-ortiz', 'prac-gone', '2026-01-01')"
+                )
             }
             let refused = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(refused.status == 422)
@@ -251,3 +316,8 @@ struct RecommendRoutesTests {
     }
 }
 
+extension Application {
+    func staffChoice(_ user: String) async throws -> RecommendationLog.StaffChoice? {
+        try await RecommendationLog(database: database).staffChoice(of: user)
+    }
+}

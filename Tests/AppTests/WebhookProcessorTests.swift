@@ -204,7 +204,9 @@ struct WebhookProcessorTests {
             try await harness.add(RecommendRoutesTests.jordan)
             let session = try await harness.signIn()
             try await harness.connect(session: session)
-            // The mapping comes from the click; the subscription is the chart open on that patient.
+            // The mapping comes from a first click (which tells the open charts itself); the subscription
+            // is the chart open on that patient afterwards, so what it hears is the webhook.
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
             try await harness.recommendAndActivate(session: session, message: "Start tomorrow")
 

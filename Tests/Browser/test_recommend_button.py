@@ -77,6 +77,35 @@ def http_get(url, timeout=5):
         return error.code, error.read().decode("utf-8", "replace")
 
 
+def http_send(method, url, body=None, headers=None, timeout=5):
+    """(status, body) of a request with an optional JSON body."""
+    request = urllib.request.Request(url, data=None if body is None else body.encode("utf-8"), method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def http_post(url, body):
+    return http_send("POST", url, body)
+
+
+def http_delete(url):
+    return http_send("DELETE", url)
+
+
+def demo_service_key():
+    """The /api/v1 key the demo printed at start (SERVER_LOG), to add patients as the EHR's services do."""
+    with open(SERVER_LOG, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            match = re.search(r"Service key for /api/v1 .*: (\S+)$", line.rstrip("\n"))
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no service key in {SERVER_LOG}")
+
+
 def sandbox_requests():
     """What the simulator's /api received: [{method, path, query, bearer_token, body, request_id}]."""
     status, body = http_get(SANDBOX_ADMIN_URL + "/_sandbox/requests")
@@ -451,6 +480,32 @@ class BrowserFlow(unittest.TestCase):
         self.assertEqual(patient.text.strip(), patient_label, "the plan should be for the chart's patient")
         self.assertNotEqual(patient.get_attribute("value"), "", "a draft link names its patient")
 
+    def choose_practitioner(self, name, remember=True, current=None):
+        """On our picker (a form of radio buttons): checks `current` is the preselected choice (None:
+        nothing preselected), picks `name`, sets "Remember my choice", submits. Returns what the form sends."""
+        driver = self.driver
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "form.picker input[name=practitioner_id]"),
+                  "staff should be asked which practitioner the plan is for")
+        self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text.strip(), "Which practitioner is this plan for?")
+        choices = {label.find_element(By.CSS_SELECTOR, ".practitioner").text.strip(): label
+                   for label in driver.find_elements(By.CSS_SELECTOR, "form.picker label.choice")}
+        self.assertIn(name, choices, f"picker choices: {sorted(choices)}")
+        checked = [n for n, label in choices.items() if label.find_element(By.TAG_NAME, "input").is_selected()]
+        self.assertEqual(checked, [current] if current else [], "the current choice is preselected")
+        marked = [n for n, label in choices.items() if "choice--current" in (label.get_attribute("class") or "").split()]
+        self.assertEqual(marked, [current] if current else [], "the current choice is highlighted")
+        choices[name].click()
+        box = driver.find_element(By.ID, "remember")
+        if box.is_selected() != remember:
+            box.click()
+        screenshot(driver, f"picker-{name}-{'remember' if remember else 'once'}")
+        form = driver.find_element(By.CSS_SELECTOR, "form.picker")
+        self.assertEqual((form.get_attribute("method"), self.path_of(form.get_attribute("action"))), ("get", "/recommend/" + self.path_of().split("/")[2]))
+        sent = {"practitioner_id": choices[name].find_element(By.TAG_NAME, "input").get_attribute("value"),
+                "remember": driver.find_element(By.ID, "remember").is_selected()}
+        driver.find_element(By.ID, "choose-practitioner").click()
+        return sent
+
     def assert_chart_unchanged(self, chart, chart_url, patient_id):
         self.driver.switch_to.window(chart)
         self.assertEqual(self.driver.current_url, chart_url, "the original tab should stay on the chart")
@@ -650,15 +705,9 @@ class StaffFlow(BrowserFlow):
         form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='staff-1']").click()
         form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
 
-        self.wait(lambda d: d.current_url.startswith(EHR_URL + "/recommend/p-1002") and d.find_elements(By.CSS_SELECTOR, "a.practitioner"),
-                  "staff should be asked which practitioner the plan is for")
-        self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text.strip(), "Which practitioner is this plan for?")
-        choices = {a.text.strip(): a for a in driver.find_elements(By.CSS_SELECTOR, "a.practitioner")}
-        self.assertIn("Morgan Lee", choices, f"picker choices: {sorted(choices)}")
+        self.wait(lambda d: d.current_url.startswith(EHR_URL + "/recommend/p-1002"), "back from consent to the click")
         screenshot(driver, "4-practitioner-picker")
-        href = choices["Morgan Lee"].get_attribute("href")
-        self.assertEqual(urllib.parse.parse_qs(urllib.parse.urlsplit(href).query).get("practitioner_id"), ["prac-2"], href)
-        choices["Morgan Lee"].click()
+        self.assertEqual(self.choose_practitioner("Morgan Lee"), {"practitioner_id": "prac-2", "remember": True})
 
         plan_id = self.wait_for_plan_page("staff picked Morgan Lee")
         self.assert_plan_page(plan_id, "Casey Brooks <casey.brooks@example.com>", "Morgan Lee", "Sam Ortiz (staff)")
@@ -839,6 +888,174 @@ class ConnectedAccountFlow(BrowserFlow):
         self.assertFalse(driver.find_elements(By.ID, "account-warning"), "no warning without a connection")
         self.assertFalse(self.me()["fullscript"]["connected"])
 
+
+class StaffPickerFlow(BrowserFlow):
+    """Sam Ortiz (EHR sam-ortiz) again, in a fresh profile (issue 13): the chart says who staff act for,
+    Change opens the picker, a choice not remembered serves one plan; a refusal page's Try again.
+    Runs after StaffFlow (unittest orders classes by name) and leaves Morgan Lee remembered, as it found."""
+
+    profile = "sam-ortiz-picker"
+    patient_id = "p-1002"
+    patient_name = "Casey Brooks"
+    patient_label = "Casey Brooks <casey.brooks@example.com>"
+
+    def acting_for(self, expected):
+        """Waits for the chart's line next to the button to read `expected`; returns the line."""
+        # The Change link's text goes on for screen readers ("… the practitioner (opens in a new tab)").
+        return self.wait(lambda d: next((p for p in d.find_elements(By.ID, "acting-for") if p.text.strip().startswith(expected)), None),
+                         f"the chart should say {expected!r} next to the button")
+
+    def back_to_chart(self, chart):
+        # The chart reads what the other tab changed when it is shown again (visibilitychange, focus).
+        self.close_other_tabs(chart)
+
+    def make_sure_connected_as_staff(self):
+        """Signs in; connects Fullscript as staff-1 through the button if this run has not yet (run alone)."""
+        driver = self.driver
+        self.sign_in("sam-ortiz", "Sam Ortiz")
+        button = self.open_chart(self.patient_id, self.patient_name)
+        if self.me().get("fullscript", {}).get("connected"):
+            return
+        chart, _, _ = self.click_into_new_tab(button)
+        self.press_connect("Sam Ortiz")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='staff-1']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        asked = self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "form.picker") or d.current_url.startswith(SANDBOX_URL + "/sandbox/plans/"),
+                          "back from consent: the picker, or the plan for the remembered practitioner")
+        if asked is not True:
+            self.choose_practitioner("Morgan Lee")
+        self.wait_for_plan_page("the connecting click")
+        self.back_to_chart(chart)
+
+    @captures_failures
+    def test_1_the_chart_says_who_staff_act_for_and_change_picks_another(self):
+        driver = self.driver
+        self.make_sure_connected_as_staff()
+        line = self.wait(lambda d: next(iter(d.find_elements(By.ID, "acting-for")), None), "the chart's line for staff")
+        if not line.text.startswith("Acting for"):
+            self.acting_for("You will be asked which practitioner the plan is for.")
+            chart, _, _ = self.click_into_new_tab(self.recommend_button(self.patient_id))
+            self.choose_practitioner("Morgan Lee")
+            self.wait_for_plan_page("choosing Morgan Lee")
+            self.back_to_chart(chart)
+        line = self.acting_for("Acting for Morgan Lee · Change")
+        screenshot(driver, "13-chart-acting-for-morgan-lee")
+        change = line.find_element(By.ID, "change-practitioner")
+        self.assertEqual(change.get_attribute("target"), "_blank")
+        self.assertEqual(urllib.parse.urlsplit(change.get_attribute("href")).query, "choose_practitioner=1")
+
+        # Change: the picker in a new tab, Morgan Lee preselected; Riley Chen, remembered.
+        drafts_before = len(draft_link_requests())
+        chart, chart_url, _ = self.click_into_new_tab(change)
+        self.assertEqual(self.choose_practitioner("Riley Chen", current="Morgan Lee"), {"practitioner_id": "prac-3", "remember": True})
+        plan_id = self.wait_for_plan_page("changed to Riley Chen")
+        self.assert_plan_page(plan_id, self.patient_label, "Riley Chen", "Sam Ortiz (staff)")
+        self.assertEqual(len(draft_link_requests()), drafts_before + 1, "one draft for the one click")
+        self.assertEqual(draft_link_requests()[-1]["json"].get("treatment_plan", {}).get("practitioner_id"), "prac-3")
+        self.back_to_chart(chart)
+        self.assertEqual(driver.current_url, chart_url, "the chart stays where it was")
+        self.acting_for("Acting for Riley Chen · Change")
+
+        # Change again, not remembered: this plan is Morgan Lee's; the chart says the next click asks.
+        chart, _, _ = self.click_into_new_tab(driver.find_element(By.ID, "change-practitioner"))
+        self.choose_practitioner("Morgan Lee", remember=False, current="Riley Chen")
+        plan_id = self.wait_for_plan_page("Morgan Lee for this plan only")
+        self.assert_plan_page(plan_id, self.patient_label, "Morgan Lee", "Sam Ortiz (staff)")
+        self.back_to_chart(chart)
+        self.acting_for("You will be asked which practitioner the plan is for.")
+        screenshot(driver, "13-chart-will-ask")
+
+        # ...and it does; remembered again, as this class found it.
+        chart, _, _ = self.click_into_new_tab(self.recommend_button(self.patient_id))
+        self.choose_practitioner("Morgan Lee", remember=True)
+        self.wait_for_plan_page("Morgan Lee, remembered")
+        self.back_to_chart(chart)
+        self.acting_for("Acting for Morgan Lee · Change")
+
+    @captures_failures
+    def test_2_a_refusal_pages_try_again_lands_on_the_plan(self):
+        driver = self.driver
+        self.acting_for("Acting for Morgan Lee · Change")
+        # Fullscript fails the next call (the draft link) once.
+        status, body = http_post(SANDBOX_ADMIN_URL + "/_sandbox/faults?count=1", json.dumps([{"status": 500}]))
+        self.assertEqual(status, 204, body)
+        drafts_before = len(draft_link_requests())
+        try:
+            chart, _, _ = self.click_into_new_tab(self.recommend_button(self.patient_id))
+            heading = self.wait(lambda d: next((h for h in d.find_elements(By.TAG_NAME, "h1") if h.text.strip()), None),
+                                "the refusal page should render")
+            self.assertEqual(heading.text.strip(), "Fullscript is unavailable")
+        finally:
+            self.assertEqual(http_delete(SANDBOX_ADMIN_URL + "/_sandbox/faults")[0], 204)
+        self.assertEqual(len(draft_link_requests()), drafts_before + 1, "the failed attempt reached the simulator once")
+        retry = driver.find_element(By.ID, "try-again")
+        self.assertEqual(self.path_of(retry.get_attribute("href")), f"/recommend/{self.patient_id}")
+        self.assertTrue(driver.find_element(By.ID, "request-id").text.strip(), "the request id to quote to support")
+        self.assertTrue(driver.find_element(By.ID, "close-tab").is_displayed(), "Close this tab, once its script runs")
+        screenshot(driver, "13-refusal-fullscript-unavailable")
+        retry.click()
+        plan_id = self.wait_for_plan_page("Try again")
+        self.assert_plan_page(plan_id, self.patient_label, "Morgan Lee", "Sam Ortiz (staff)")
+        self.assertEqual(len(draft_link_requests()), drafts_before + 2, "Try again made the one plan")
+
+        # Close this tab: the refusal page's tab goes, the chart stays.
+        self.close_other_tabs(chart)
+        http_post(SANDBOX_ADMIN_URL + "/_sandbox/faults?count=1", json.dumps([{"status": 500}]))
+        try:
+            self.click_into_new_tab(self.recommend_button(self.patient_id))
+            close = self.wait(lambda d: next((b for b in d.find_elements(By.ID, "close-tab") if b.is_displayed()), None),
+                              "the refusal page's Close this tab")
+        finally:
+            http_delete(SANDBOX_ADMIN_URL + "/_sandbox/faults")
+        close.click()
+        self.wait(lambda d: d.window_handles == [chart], "Close this tab should close the tab the button opened")
+        driver.switch_to.window(chart)
+        self.recommend_button(self.patient_id)
+
+
+    @captures_failures
+    def test_3_the_chart_says_what_is_known_before_the_click_and_the_link_live(self):
+        driver = self.driver
+        # The sandbox's email rule, on the chart of a gmail patient, before any click.
+        driver.get(f"{EHR_URL}/chart.html?patient=p-1003")
+        hint = self.wait(lambda d: next(iter(d.find_elements(By.ID, "email-domain-hint")), None),
+                         "the chart should warn that the sandbox refuses this patient's email")
+        self.assertIn("example.com", hint.text)
+        self.assertIn("the button will be refused", hint.text)
+        screenshot(driver, "13-chart-email-rule")
+
+        # A patient the EHR adds now, not linked yet; the chart stays open and in front while a click
+        # (from this page, as the button's tab would) links them: the field changes by itself.
+        patient_id = "p-1301"
+        status, body = http_send("PUT", f"{EHR_URL}/api/v1/patients/{patient_id}",
+                                 json.dumps({"email": "drew.patel@example.com", "first_name": "Drew", "last_name": "Patel"}),
+                                 headers={"Authorization": f"Bearer {demo_service_key()}"})
+        self.assertIn(status, (200, 201), body)
+        driver.get(f"{EHR_URL}/chart.html?patient={patient_id}")
+        field = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "#fullscript-patient[data-linked=false]")), None),
+                          "the new patient's chart should say they are not linked yet")
+        self.assertIn("Not linked yet", field.text)
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's stream should be live before the click")
+        driver.execute_script("window.__fsrNotReloaded = true;")
+        status = driver.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {redirect: 'manual'}).then(r => done(r.type), e => done(String(e)));""",
+            f"/recommend/{patient_id}")
+        self.assertEqual(status, "opaqueredirect", "the click should answer with its redirect to Fullscript")
+        linked = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "#fullscript-patient[data-linked=true] code")), None),
+                           "the chart's Fullscript patient should show the link by itself (the stream's patient event)")
+        self.assertRegex(linked.text, r"^pat-")
+        self.assertTrue(driver.execute_script("return window.__fsrNotReloaded === true;"), "the chart must not have reloaded")
+        screenshot(driver, "13-chart-linked-live")
+
+        # The patient list says so too.
+        driver.get(f"{EHR_URL}/")
+        row = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"tr[data-patient-id='{patient_id}'] td.link-state")), None),
+                        "the list should show the new patient")
+        self.assertEqual(row.text.strip(), "Linked")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

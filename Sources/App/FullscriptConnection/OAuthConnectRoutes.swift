@@ -119,8 +119,9 @@ struct OAuthConnectRoutes: Sendable {
         let flow: PendingFlow
         switch try await consumeState(query["state"], binding: bindingCookie.value(in: request.head.headerFields)) {
         case .failure(let problem):
-            return HTMLPage.response(.badRequest, title: "Connection not completed",
-                                     message: problem.rawValue + " Nothing was saved. Start again from the EHR.")
+            // The callback's own address cannot work twice: Try again starts the connection over.
+            return HTMLPage.stopped(.badRequest, title: "Connection not completed", message: problem.rawValue + " Nothing was saved.",
+                                    request: request, tryAgain: .at(Self.connectPath))
         case .success(let pending):
             flow = pending
         }
@@ -132,19 +133,20 @@ struct OAuthConnectRoutes: Sendable {
                 returnTo: flow.returnTo
             ))
         }
+        let again = HTMLPage.TryAgain.at(Self.connectPage(returningTo: flow.returnTo.path))
         guard let code = query["code"], !code.isEmpty else {
-            return HTMLPage.response(.badRequest, title: "Connection not completed",
-                                     message: "Fullscript sent no authorization code. Nothing was saved.")
+            return HTMLPage.stopped(.badRequest, title: "Connection not completed",
+                                    message: "Fullscript sent no authorization code. Nothing was saved.", request: request, tryAgain: again)
         }
         let token: OAuthToken
         do {
             token = try await client.exchange(code: code)
         } catch {
-            return HTMLPage.response(error.kind == .invalidGrant ? .badRequest : .badGateway, title: "Connection not completed",
-                                     message: error.kind == .invalidGrant
-                                         ? "Fullscript did not accept the sign-in (it may have expired). Please connect again."
-                                         : "Fullscript could not be reached. Please try again in a moment.",
-                                     link: ("Try again", Self.connectPage(returningTo: flow.returnTo.path)))
+            return HTMLPage.stopped(error.kind == .invalidGrant ? .badRequest : .badGateway, title: "Connection not completed",
+                                    message: error.kind == .invalidGrant
+                                        ? "Fullscript did not accept the sign-in (it may have expired). Please connect again."
+                                        : "Fullscript could not be reached. Please try again in a moment.",
+                                    request: request, tryAgain: again)
         }
         // No /me at Fullscript: the name comes from the account's own record. Without it the
         // connection still stands, shown by type until a later refresh finds the name.

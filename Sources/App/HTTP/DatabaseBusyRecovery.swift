@@ -14,7 +14,7 @@ struct DatabaseBusyRecovery: RouterMiddleware {
             return try await next(request)
         } catch let error as SQLiteError where error.isBusy {
             logger.warning("database busy", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            return Refusal.databaseBusy.response(audience.format(of: request), requestID: request.id)
+            return Refusal.databaseBusy.response(audience.format(of: request), to: request)
         }
     }
 }

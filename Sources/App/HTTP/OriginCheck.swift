@@ -36,7 +36,7 @@ struct OriginCheck: RouterMiddleware {
         } else {
             allowed = fields[.origin]?.lowercased() == origin
         }
-        guard allowed else { return Refusal.crossSite.response(audience.format(of: request), requestID: request.id) }
+        guard allowed else { return Refusal.crossSite.response(audience.format(of: request), to: request) }
         return try await next(request)
     }
 

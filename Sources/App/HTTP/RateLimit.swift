@@ -24,7 +24,7 @@ struct RateLimit: RouterMiddleware {
         case .serviceKey(let serviceKeys): key = try await serviceKeys.identify(&request)?.name
         }
         if let key, let wait = buckets.take(key) {
-            return Refusal.tooManyRequests(retryAfterSeconds: wait).response(audience.format(of: request), requestID: request.id)
+            return Refusal.tooManyRequests(retryAfterSeconds: wait).response(audience.format(of: request), to: request)
         }
         return try await next(request)
     }

@@ -27,6 +27,8 @@ enum Refusal {
         var retryAfterSeconds: Int? = nil
         /// The page offers to reconnect Fullscript.
         var offersReconnect = false
+        /// The page offers **Try again**: the same address, once the cause has passed or been fixed.
+        var offersRetry = true
     }
 
     var answer: Answer {
@@ -38,8 +40,10 @@ enum Refusal {
             Answer(status: .badRequest, code: "bad_entrypoint", title: "Unknown starting point",
                    message: "The entrypoint must be catalog or labs.")
         case .crossSite:
+            // Try again from our page would be a same-site request: the other site's click would pass.
             Answer(status: .forbidden, code: "cross_site_request", title: "Open this from the EHR",
-                   message: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript.")
+                   message: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript.",
+                   offersRetry: false)
         case .notSignedIn:
             Answer(status: .unauthorized, code: "not_signed_in", title: "Sign in through your EHR",
                    message: "Open this patient from the EHR so we know who you are, then click the button again.")
@@ -94,15 +98,18 @@ enum Refusal {
         return nil
     }
 
-    func response(_ format: ReplyFormat, requestID: String, reconnect: String? = nil) -> Response {
+    /// JSON for programs; for people, the page with every next step (`HTMLPage.stopped`), whose
+    /// **Try again** repeats `request` itself.
+    func response(_ format: ReplyFormat, to request: Request, reconnect: String? = nil) -> Response {
         let answer = answer
         var response: Response
         switch format {
         case .json:
-            response = APIError.response(answer.status, code: answer.code, message: answer.title + ". " + answer.message, requestID: requestID)
+            response = APIError.response(answer.status, code: answer.code, message: answer.title + ". " + answer.message, requestID: request.id)
         case .html:
-            let link = answer.offersReconnect ? reconnect.map { (text: "Reconnect Fullscript", href: $0) } : nil
-            response = HTMLPage.response(answer.status, title: answer.title, message: answer.message, link: link)
+            let links = answer.offersReconnect ? reconnect.map { [(text: "Reconnect Fullscript", href: $0)] } ?? [] : []
+            response = HTMLPage.stopped(answer.status, title: answer.title, message: answer.message, request: request,
+                                        tryAgain: answer.offersRetry ? .sameRequest : .none, links: links)
         }
         if let seconds = answer.retryAfterSeconds { response.headerFields[.retryAfter] = String(seconds) }
         return response

@@ -1,4 +1,3 @@
-import Cryptography
 import Foundation
 import HTTPTypes
 import Server
@@ -13,9 +12,9 @@ struct SecurityHeaders: RouterMiddleware {
         strictTransportSecurity = publicBaseURL.scheme?.lowercased() == "https"
     }
 
-    /// No inline script anywhere; the one inline style is `HTMLPage`'s, allowed by its hash.
+    /// No inline script or style anywhere: our pages link `/styles.css` and `Public/` scripts.
     static let contentSecurityPolicy = [
-        "default-src 'self'", "script-src 'self'", "style-src 'self' \(HTMLPage.styleSource)", "img-src 'self' data:",
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
         "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 

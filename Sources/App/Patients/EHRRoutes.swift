@@ -9,6 +9,9 @@ struct EHRRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
     let patients: PatientStore
+    let log: RecommendationLog
+    /// `FullscriptSettings.emailDomainGuard`: the chart warns before a click the server would refuse.
+    let patientEmailDomains: [String]?
     let signInPath: String?
 
     /// `chart` is the `/ehr/api` group.
@@ -49,19 +52,35 @@ struct EHRRoutes: Sendable {
             }
         }
 
+        /// The practitioner a staff user's clicks draft for, until they change it.
+        struct ActingFor: Encodable {
+            let practitionerID: String
+            let name: String?
+
+            enum CodingKeys: String, CodingKey { case practitionerID = "practitioner_id", name }
+        }
+
         let user: User
         let fullscript: Connection
         let demo: Bool
         let signInURL: String?
+        let actingFor: ActingFor?
+        /// Outside production, the only patient email domains a click may send to Fullscript.
+        let patientEmailDomains: [String]?
 
-        enum CodingKeys: String, CodingKey { case user, fullscript, demo, signInURL = "sign_in_url" }
+        enum CodingKeys: String, CodingKey {
+            case user, fullscript, demo, signInURL = "sign_in_url", actingFor = "acting_for", patientEmailDomains = "patient_email_domains"
+        }
     }
 
     private func me(_ request: Request) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
         let account = try await vault.account(of: user.id)
+        let choice = account?.type == .staff ? try await log.staffChoice(of: user.id) : nil
         return json(Me(user: .init(id: user.id, name: user.name), fullscript: .init(account, user: user),
-                       demo: signInPath != nil, signInURL: signInPath))
+                       demo: signInPath != nil, signInURL: signInPath,
+                       actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
+                       patientEmailDomains: patientEmailDomains))
     }
 
     private func list(_ request: Request) async throws -> Response {

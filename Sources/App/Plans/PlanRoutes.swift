@@ -76,7 +76,8 @@ struct PlanRoutes: Sendable {
             }
             return PlanStream(
                 request: request, user: user.id, patientID: patient.ehrPatientID, subscription: subscription,
-                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, updates: updates, heartbeat: heartbeat
+                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, patients: patients, updates: updates,
+                heartbeat: heartbeat
             ).response
         }
     }
@@ -120,6 +121,6 @@ struct PlanRoutes: Sendable {
             return APIError.response(refusal.status, code: refusal.code, message: notConnected, requestID: request.id)
         }
         logger.warning("treatment plan refresh failed", metadata: ["patient": "\(patient.ehrPatientID)", "error": "\(refusal.auditDetail ?? "")"])
-        return refusal.response(.json, requestID: request.id)
+        return refusal.response(.json, to: request)
     }
 }

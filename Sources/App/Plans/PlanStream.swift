@@ -11,6 +11,9 @@ import Server
 ///   from now: the chart reads the list itself.
 /// - A signal from `PlanUpdates` makes the stream read what changed after its last id; each
 ///   heartbeat reads too, so a lost signal costs at most one heartbeat.
+/// - The same reads notice the patient being linked to a Fullscript patient (a click, a refresh or a
+///   webhook learned it): a `patient` event, the patient as `GET /ehr/api/patients/:id` answers it,
+///   without an id (it is not a plan change), lets the chart say so without a reload.
 /// - Each heartbeat, and each change before it is sent, checks the session without extending it;
 ///   once it has ended, an `end` event tells the chart to stop reconnecting, and the stream closes.
 /// - The subscription is cancelled whichever way the stream ends (client gone, session over,
@@ -23,6 +26,7 @@ struct PlanStream: Sendable {
     let resumeAfter: Int64?
     let identity: any EHRIdentityProvider
     let plans: TreatmentPlanStore
+    let patients: PatientStore
     let updates: PlanUpdates
     let heartbeat: Duration
 
@@ -56,6 +60,7 @@ struct PlanStream: Sendable {
     func run(_ writer: ResponseBodyWriter) async throws {
         defer { updates.cancel(subscription) }
         let current = try await plans.plans(forEHRPatient: patientID)
+        var linked = try await fullscriptPatientID()
         let newest = current.map(\.changeSequence).max() ?? 0
         var cursor: Int64
         var opening = "retry: \(Self.retryMilliseconds)\n\n"
@@ -90,6 +95,10 @@ struct PlanStream: Sendable {
                     return
                 }
                 var text = events(try await plans.plans(forEHRPatient: patientID, changedAfter: cursor), after: &cursor)
+                if case .found(let patient) = try await patients.find(patientID), patient.fullscriptPatientID != linked {
+                    linked = patient.fullscriptPatientID
+                    text += Self.event(name: "patient", data: JSONBody.encode(PatientBody(patient)))
+                }
                 if tick == .heartbeat { text += ": heartbeat\n\n" }
                 try await writer.write(text)
             }
@@ -106,9 +115,15 @@ struct PlanStream: Sendable {
         }.joined()
     }
 
-    /// One event; every line of `data` gets its own `data:` field, as the format requires.
-    static func event(id: Int64, name: String, data: [UInt8]) -> String {
+    private func fullscriptPatientID() async throws -> String? {
+        guard case .found(let patient) = try await patients.find(patientID) else { return nil }
+        return patient.fullscriptPatientID
+    }
+
+    /// One event; every line of `data` gets its own `data:` field, as the format requires. Without
+    /// an id, the client's last event id stays what it was.
+    static func event(id: Int64? = nil, name: String, data: [UInt8]) -> String {
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        return "id: \(id)\nevent: \(name)\n" + lines.map { "data: \($0)\n" }.joined() + "\n"
+        return (id.map { "id: \($0)\n" } ?? "") + "event: \(name)\n" + lines.map { "data: \($0)\n" }.joined() + "\n"
     }
 }

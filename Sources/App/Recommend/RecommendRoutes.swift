@@ -11,7 +11,8 @@ import Store
 /// 2. Which patient: our copy of the EHR's patient; a deleted one stops here, an unknown one or one
 ///    without an email gets the generic new-plan link.
 /// 3. A live Fullscript token, or the OAuth connect flow, which comes back to this same URL.
-/// 4. Which practitioner: the token's owner, or for staff the one they act for (asked once, remembered).
+/// 4. Which practitioner: the token's owner, or for staff the one they act for (`PractitionerPicker`
+///    asks; `?choose_practitioner=1` asks again).
 /// 5. A fresh link from Fullscript, answered as a 302. Nothing is cached; nothing but the audit row
 ///    is written unless the link was made.
 struct RecommendRoutes: Sendable {
@@ -21,6 +22,8 @@ struct RecommendRoutes: Sendable {
     let patients: PatientStore
     let log: RecommendationLog
     let settings: FullscriptSettings
+    /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
+    let updates: PlanUpdates
     /// The demo's sign-in page, where a click without a session is sent; nil in production.
     let signInPath: String?
     let logger: Logger
@@ -35,24 +38,24 @@ struct RecommendRoutes: Sendable {
     func recommend(_ request: Request) async throws -> Response {
         let format = ReplyFormat(request)
         guard let patientID = request.parameters["patientId"], PatientRecord.isValidID(patientID) else {
-            return Refusal.badPatientID.response(format, requestID: request.id)
+            return Refusal.badPatientID.response(format, to: request)
         }
         guard let entrypoint = Self.entrypoint(request.queryParameters["entrypoint"]) else {
-            return Refusal.badEntrypoint.response(format, requestID: request.id)
+            return Refusal.badEntrypoint.response(format, to: request)
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
         guard let user = try await identity.user(for: request) else {
             if let signInPath, format == .html {
                 return .redirect(to: signInPath + "?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
             }
-            return Refusal.notSignedIn.response(format, requestID: request.id)
+            return Refusal.notSignedIn.response(format, to: request)
         }
         var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
         let patient: PatientRecord?
         switch try await patients.find(patientID) {
         case .deleted:
-            return try await refuse(.patientDeleted, click, format)
+            return try await refuse(.patientDeleted, click, request, format)
         case .unknown:
             patient = nil
         case .found(let found):
@@ -60,30 +63,31 @@ struct RecommendRoutes: Sendable {
         }
         let details = patient.flatMap(Self.details)
         if let email = details?.email, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
-            return try await refuse(.emailNotAllowed(domains), click, format)
+            return try await refuse(.emailNotAllowed(domains), click, request, format)
         }
 
         let connection: FullscriptConnection
         do {
             connection = try await vault.accessToken(for: user.id)
         } catch TokenVaultError.reconnectRequired {
-            return try await connectFirst(here, click, format)
+            return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
-            return try await refuse(.fullscript(error), click, format)
+            return try await refuse(.fullscript(error), click, request, format)
         }
 
         do {
             let link: DynamicLink
+            var staffChoice = RecommendationLog.StaffChoiceChange.keep
             if let details {
                 let practitionerID: String
-                switch try await practitioner(for: connection, requested: request.queryParameters["practitioner_id"]) {
-                case .chosen(let id):
+                switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
+                case .chosen(let id, let change):
                     practitionerID = id
-                case .ask(let practitioners, let problem):
+                    staffChoice = change
+                case .ask(let picker):
                     click.outcome = "practitioner_required"
                     try await log.record(click, at: now())
-                    return Self.picker(practitioners, problem: problem, patientID: patientID, entrypoint: entrypoint, format: format,
-                                       requestID: request.id)
+                    return picker.response(format, requestID: request.id)
                 }
                 click.practitionerID = practitionerID
                 click.linkKind = "draft"
@@ -102,23 +106,23 @@ struct RecommendRoutes: Sendable {
             }
             click.fullscriptRequestID = link.requestID
             click.outcome = "redirected"
-            try await remember(link, patient: patient, connection: connection, staffChoice: click.practitionerID, click: click)
+            try await remember(link, patient: patient, connection: connection, staffChoice: staffChoice, click: click)
             var response = Response.redirect(to: link.redirectURL)
             response.headerFields[.cacheControl] = "no-store"
             response.headerFields[.referrerPolicy] = "no-referrer"
             return response
         } catch TokenVaultError.reconnectRequired {
-            return try await connectFirst(here, click, format)
+            return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
-            return try await refuse(.fullscript(error), click, format)
+            return try await refuse(.fullscript(error), click, request, format)
         } catch let error as FullscriptError {
-            if error.kind == .unauthorized { return try await connectFirst(here, click, format) }
+            if error.kind == .unauthorized { return try await connectFirst(here, click, request, format) }
             if case .validation(let messages) = error.kind, connection.resourceOwner.type == .staff,
                messages.contains(where: { $0.localizedCaseInsensitiveContains("practitioner") }) {
                 try await log.forgetStaffChoice(of: user.id)
             }
             click.fullscriptRequestID = error.requestID
-            return try await refuse(.fullscript(error), click, format)
+            return try await refuse(.fullscript(error), click, request, format)
         }
     }
 
@@ -129,50 +133,68 @@ struct RecommendRoutes: Sendable {
     }
 
     private enum PractitionerChoice {
-        case chosen(String)
-        /// Staff must pick: the clinic's practitioners, and why the last pick did not work.
-        case ask([Practitioner], problem: String?)
+        /// The practitioner, and what the click does to the staff user's remembered choice.
+        case chosen(String, RecommendationLog.StaffChoiceChange)
+        /// Staff must pick.
+        case ask(PractitionerPicker)
     }
 
     /// A practitioner drafts as themselves. Staff act for `?practitioner_id=` when it is one of the
-    /// clinic's practitioners, else for their last choice, else they are asked.
-    private func practitioner(for connection: FullscriptConnection, requested: String?) async throws -> PractitionerChoice {
-        if connection.resourceOwner.type == .practitioner { return .chosen(connection.resourceOwner.id) }
-        if requested == nil, let remembered = try await log.staffChoice(of: connection.user) { return .chosen(remembered) }
-        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
-        guard let requested else { return .ask(practitioners, problem: nil) }
-        guard practitioners.contains(where: { $0.id == requested }) else {
-            return .ask(practitioners, problem: "That practitioner is not in your Fullscript clinic. Pick one below.")
+    /// clinic's practitioners (kept for later with `remember=1`, else for this plan only), else for
+    /// their remembered choice unless they asked to change it, else they are asked.
+    private func practitioner(
+        for connection: FullscriptConnection, _ request: Request, patientID: String, entrypoint: Entrypoint
+    ) async throws -> PractitionerChoice {
+        if connection.resourceOwner.type == .practitioner { return .chosen(connection.resourceOwner.id, .keep) }
+        let query = request.queryParameters
+        let requested = query["practitioner_id"]
+        let remembered = try await log.staffChoice(of: connection.user)
+        if requested == nil, query[PractitionerPicker.changeParameter] != "1", let remembered {
+            return .chosen(remembered.practitionerID, .keep)
         }
-        return .chosen(requested)
+        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
+        func ask(_ problem: String?) -> PractitionerChoice {
+            .ask(PractitionerPicker(practitioners: practitioners, current: remembered?.practitionerID, problem: problem,
+                                    patientID: patientID, entrypoint: entrypoint))
+        }
+        guard let requested else { return ask(nil) }
+        guard let chosen = practitioners.first(where: { $0.id == requested }) else {
+            return ask("That practitioner is not in your Fullscript clinic. Pick one below.")
+        }
+        guard query[PractitionerPicker.rememberParameter] == "1" else { return .chosen(requested, .forget) }
+        return .chosen(requested, .remember(.init(practitionerID: requested, name: PractitionerPicker.displayName(of: chosen))))
     }
 
     /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
-    /// search by email), and the practitioner a staff user acts for. A failed search only costs the mapping.
-    private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection, staffChoice: String?,
-                          click: RecommendationLog.Click) async throws {
+    /// search by email; an open chart is told), and the practitioner a staff user acts for. A failed
+    /// search only costs the mapping.
+    private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
+                          staffChoice: RecommendationLog.StaffChoiceChange, click: RecommendationLog.Click) async throws {
         if let patient {
             do {
-                _ = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
+                let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
+                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID]) }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
             }
         }
-        let date = now()
-        let staffChoice = connection.resourceOwner.type == .staff ? staffChoice : nil
-        try await log.record(click, staffChoice: staffChoice, at: date)
+        try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
     }
 
-    private func connectFirst(_ here: String, _ click: RecommendationLog.Click, _ format: ReplyFormat) async throws -> Response {
+    private func connectFirst(
+        _ here: String, _ click: RecommendationLog.Click, _ request: Request, _ format: ReplyFormat
+    ) async throws -> Response {
         var click = click
         click.outcome = "connect_required"
         try await log.record(click, at: now())
-        guard format == .html else { return Refusal.notConnected.response(format, requestID: click.requestID) }
+        guard format == .html else { return Refusal.notConnected.response(format, to: request) }
         return .redirect(to: OAuthConnectRoutes.connectPage(returningTo: here), status: .seeOther)
     }
 
-    private func refuse(_ refusal: Refusal, _ click: RecommendationLog.Click, _ format: ReplyFormat) async throws -> Response {
+    private func refuse(
+        _ refusal: Refusal, _ click: RecommendationLog.Click, _ request: Request, _ format: ReplyFormat
+    ) async throws -> Response {
         var click = click
         click.outcome = refusal.code
         click.detail = refusal.auditDetail
@@ -180,8 +202,7 @@ struct RecommendRoutes: Sendable {
         if case .fullscript(let error) = refusal {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
-        return refusal.response(format, requestID: click.requestID,
-                                reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
+        return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
     }
 
     /// Only details Fullscript accepts travel: no email means no patient block (the new-plan link).
@@ -200,30 +221,5 @@ struct RecommendRoutes: Sendable {
     private static func entrypoint(_ value: String?) -> Entrypoint? {
         guard let value, !value.isEmpty else { return .catalog }
         return Entrypoint(rawValue: value)
-    }
-
-    private static func picker(_ practitioners: [Practitioner], problem: String?, patientID: String, entrypoint: Entrypoint,
-                               format: ReplyFormat, requestID: String) -> Response {
-        guard format == .html else {
-            return APIError.response(.conflict, code: "practitioner_required",
-                                     message: "Staff must choose a practitioner: add ?practitioner_id= with one of "
-                                         + practitioners.map(\.id).joined(separator: ", "), requestID: requestID)
-        }
-        let items = practitioners.map { practitioner in
-            var query = [("practitioner_id", practitioner.id)]
-            if entrypoint != .catalog { query.append(("entrypoint", entrypoint.rawValue)) }
-            let href = "/recommend/\(patientID)?" + FormURLEncoding.encode(query)
-            let name = HTMLEscaping.escape("\(practitioner.firstName) \(practitioner.lastName)")
-            return #"<li><a class="practitioner" href="\#(HTMLEscaping.escape(href))">\#(name)</a></li>"#
-        }.joined()
-        let notice = problem.map { #"<p class="messages" role="alert">\#(HTMLEscaping.escape($0))</p>"# } ?? ""
-        let body = """
-            <h1>Which practitioner is this plan for?</h1>\(notice)
-            <p>You are signed in to Fullscript as staff, so the plan needs a practitioner. We will remember your choice.</p>
-            <ul class="choices">\(items.isEmpty ? "<li>Your clinic has no practitioners in Fullscript yet.</li>" : items)</ul>
-            """
-        var response = Response.html(HTMLPage.document(title: "Choose a practitioner", body: body))
-        response.headerFields[.cacheControl] = "no-store"
-        return response
     }
 }

@@ -3,7 +3,7 @@ import Fullscript
 import Store
 
 /// The audit trail of clicks (one `recommendations` row each, append-only) and the practitioner
-/// each staff user last wrote for.
+/// each staff user chose to keep writing for.
 struct RecommendationLog: Sendable {
     let database: Database
 
@@ -26,8 +26,24 @@ struct RecommendationLog: Sendable {
         }
     }
 
-    /// Writes the click and, for a staff user's successful click, their choice, in one transaction.
-    func record(_ click: Click, staffChoice: String? = nil, at date: Date) async throws {
+    /// The practitioner a staff user acts for, with the name Fullscript gave when it was chosen, so the
+    /// chart can say "Acting for Morgan Lee" without asking Fullscript.
+    struct StaffChoice: Sendable, Equatable {
+        let practitionerID: String
+        /// nil for a choice made before names were kept.
+        let name: String?
+    }
+
+    /// What a staff user's successful click does to their remembered choice.
+    enum StaffChoiceChange: Sendable {
+        case keep
+        case remember(StaffChoice)
+        /// They chose for this plan only: the next click asks again.
+        case forget
+    }
+
+    /// Writes the click and what it changes of the user's staff choice, in one transaction.
+    func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
         try await database.write { connection in
             try connection.transaction {
@@ -41,23 +57,30 @@ struct RecommendationLog: Sendable {
                      .text(click.entrypoint.rawValue), .text(click.outcome), SQLiteValue(click.fullscriptRequestID),
                      .text(click.requestID), SQLiteValue(click.detail)]
                 )
-                if let staffChoice {
+                switch staffChoice {
+                case .keep:
+                    break
+                case .remember(let choice):
                     try connection.execute(
                         """
-                        INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, updated_at) VALUES (?, ?, ?)
-                        ON CONFLICT (ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id, updated_at = excluded.updated_at
+                        INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, practitioner_name, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
+                            practitioner_name = excluded.practitioner_name, updated_at = excluded.updated_at
                         """,
-                        [.text(click.user), .text(staffChoice), .text(stamp)]
+                        [.text(click.user), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
                     )
+                case .forget:
+                    try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(click.user)])
                 }
             }
         }
     }
 
-    func staffChoice(of user: String) async throws -> String? {
+    func staffChoice(of user: String) async throws -> StaffChoice? {
         try await database.read { connection in
-            try connection.queryFirst("SELECT practitioner_id FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])?
-                .string("practitioner_id")
+            try connection.queryFirst(
+                "SELECT practitioner_id, practitioner_name FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)]
+            ).map { StaffChoice(practitionerID: try $0.string("practitioner_id"), name: try $0.optionalString("practitioner_name")) }
         }
     }
 
