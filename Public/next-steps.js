@@ -1,4 +1,5 @@
-// The next steps of a page that stopped a click (HTMLPage.stopped): "Close this tab" and "Try again".
+// The next steps of a page that stopped a click (HTMLPage.stopped, and the page after Deny on
+// Fullscript's consent): "Close this tab" and "Try again".
 // The page lives in the tab the button opened; the chart is still open in the tab before it.
 // A browser lets a page close its tab only while the tab has no history of its own, so "Try again"
 // replaces this page instead of adding an entry, and "Close this tab" says what to do where the

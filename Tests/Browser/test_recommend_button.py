@@ -834,7 +834,7 @@ class ConnectedAccountFlow(BrowserFlow):
         chart, tab, consent_pages = self.deny_in_new_tab()
         self.close_button().click()
         outcome = self.wait(lambda d: (tab not in d.window_handles and "closed")
-                            or ("close it yourself" in d.find_element(By.ID, "close-hint").text and "refused"),
+                            or ("close it yourself" in d.find_element(By.ID, "close-note").text and "refused"),
                             "Close this tab either closes the tab or says how")
         log(f"Close this tab: {outcome}")
         driver.switch_to.window(chart)

@@ -166,8 +166,8 @@ struct OAuthConnectRoutes: Sendable {
             if segments.count > 1, PatientRecord.isValidID(String(segments[1])), let chartURL {
                 actions.append(#"<a id="back-to-chart" href="\#(HTMLEscaping.escape(chartURL.url(patientID: String(segments[1]))))">Back to the chart</a>"#)
             }
-            actions.append(#"<button type="button" id="close-tab" hidden>Close this tab</button> "#
-                + #"<span id="close-hint">You can close this tab to go back to the EHR.</span>"#)
+            actions.append(#"<button type="button" class="btn" id="close-tab" hidden>Close this tab</button> "#
+                + #"<span class="close-note" id="close-note" role="status">You can close this tab to go back to the EHR.</span>"#)
         } else {
             let back = segments == [Self.accountPage] ? "Back to your Fullscript account settings" : "Back to the EHR"
             actions.append(#"<a id="back" href="\#(HTMLEscaping.escape(returnTo.path))">\#(back)</a>"#)
@@ -175,7 +175,7 @@ struct OAuthConnectRoutes: Sendable {
         actions.append(#"<a id="connect-again" href="\#(HTMLEscaping.escape(Self.connectPage(returningTo: returnTo.path)))">Connect Fullscript</a>"#)
         let body = "<h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>"
             + actions.map { "<p>\($0)</p>" }.joined()
-        var response = Response.html(HTMLPage.document(title: title, body: body, head: #"<script src="/close-tab.js" defer></script>"#),
+        var response = Response.html(HTMLPage.document(title: title, body: body, head: #"<script src="/next-steps.js" defer></script>"#),
                                      status: status)
         response.headerFields[.cacheControl] = "no-store"
         response.headerFields[.referrerPolicy] = "no-referrer"
