@@ -165,7 +165,7 @@ struct FullscriptAccountTests {
             #expect(denied.status == 200)
             #expect(denied.text.contains("You chose not to allow access"))
             #expect(denied.text.contains(#"<a id="back-to-chart" href="/chart.html?patient=p-1001">Back to the chart</a>"#))
-            #expect(denied.text.contains(#"<button type="button" id="close-tab" hidden>Close this tab</button>"#))
+            #expect(denied.text.contains(#"<button type="button" class="btn" id="close-tab" hidden>Close this tab</button>"#))
             #expect(denied.text.contains(#"<script src="/next-steps.js" defer></script>"#))
             #expect(!denied.text.contains(#"href="/recommend"#), "no way straight back into the click and the consent page")
             #expect(denied.text.contains(#"<a id="connect-again" href="/oauth/fullscript/connect?return_to=%2Frecommend%2Fp-1001%3Fentrypoint%3Dlabs">"#),
