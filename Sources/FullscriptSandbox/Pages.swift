@@ -85,10 +85,11 @@ enum Pages {
     private static func document(_ title: String, _ body: String) -> String {
         """
         <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(HTMLEscaping.escape(title)) · Fullscript sandbox</title></head>
-        <body>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(HTMLEscaping.escape(title)) · Fullscript sandbox</title></head>
+        <body><main>
         \(body)
-        </body></html>
+        </main></body></html>
         """
     }
 }
