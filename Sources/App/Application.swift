@@ -52,6 +52,7 @@ public final class Application: Sendable {
             throw error
         }
         let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
+        let clickCalls = config.fullscript.client(over: httpClient, deadline: config.fullscript.clickTimeout, logger: logger, metrics: metrics)
         vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
@@ -114,8 +115,8 @@ public final class Application: Sendable {
             ).register(pages: pages, session: session)
             EHRRoutes(identity: identity, vault: vault, patients: patients, signInPath: signInPath).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, patients: patients, log: RecommendationLog(database: database),
-                settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
+                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, patients: patients,
+                log: RecommendationLog(database: database), settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
             ).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(

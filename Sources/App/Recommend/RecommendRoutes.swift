@@ -18,6 +18,8 @@ struct RecommendRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
     let client: FullscriptClient
+    /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
+    let clickClient: FullscriptClient
     let patients: PatientStore
     let log: RecommendationLog
     let settings: FullscriptSettings
@@ -90,11 +92,11 @@ struct RecommendRoutes: Sendable {
                 let draft = DraftTreatmentPlanLinkRequest(
                     practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
                 )
-                link = try await withFreshToken(connection) { try await client.draftTreatmentPlanLink(accessToken: $0, draft) }
+                link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
             } else {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
                 click.linkKind = "new"
-                link = try await withFreshToken(connection) { try await client.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+                link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
                   destination.host != nil else {
@@ -139,7 +141,7 @@ struct RecommendRoutes: Sendable {
     private func practitioner(for connection: FullscriptConnection, requested: String?) async throws -> PractitionerChoice {
         if connection.resourceOwner.type == .practitioner { return .chosen(connection.resourceOwner.id) }
         if requested == nil, let remembered = try await log.staffChoice(of: connection.user) { return .chosen(remembered) }
-        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
+        let practitioners = try await withFreshToken(connection) { try await clickClient.practitioners(accessToken: $0).items }
         guard let requested else { return .ask(practitioners, problem: nil) }
         guard practitioners.contains(where: { $0.id == requested }) else {
             return .ask(practitioners, problem: "That practitioner is not in your Fullscript clinic. Pick one below.")
