@@ -118,6 +118,7 @@ public final class Application: Sendable {
                 identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, patients: patients,
                 log: RecommendationLog(database: database), settings: config.fullscript, signInPath: signInPath, logger: logger, now: now
             ).register(on: clicks)
+            OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,

@@ -44,10 +44,7 @@ struct RecommendRoutes: Sendable {
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
         guard let user = try await identity.user(for: request) else {
-            if let signInPath, format == .html {
-                return .redirect(to: signInPath + "?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
-            }
-            return Refusal.notSignedIn.response(format, requestID: request.id)
+            return SignInFirst(signInPath: signInPath).response(returningTo: here, format: format, requestID: request.id)
         }
         var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
@@ -199,7 +196,7 @@ struct RecommendRoutes: Sendable {
         return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 
-    private static func entrypoint(_ value: String?) -> Entrypoint? {
+    static func entrypoint(_ value: String?) -> Entrypoint? {
         guard let value, !value.isEmpty else { return .catalog }
         return Entrypoint(rawValue: value)
     }
