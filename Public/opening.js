@@ -13,6 +13,8 @@
 
 const SLOW_AFTER_MS = 3000;
 const CLOSE_REFUSED_AFTER_MS = 300;
+// The tab strip says it too, for a person back on the chart meanwhile.
+const SLOW_TITLE = 'Still waiting for Fullscript…';
 
 function enableClose() {
   const button = document.querySelector('[data-close-tab]');
@@ -20,6 +22,8 @@ function enableClose() {
   if (!button) return;
   button.hidden = false;
   button.addEventListener('click', () => {
+    // The click still pending is abandoned with the tab.
+    window.stop();
     window.close();
     // Still here: the browser kept the tab.
     setTimeout(() => { if (refused) refused.hidden = false; }, CLOSE_REFUSED_AFTER_MS);
@@ -31,12 +35,18 @@ function startOpening(page) {
   // Only a path of ours, as the server wrote it: never another site.
   if (!target || !target.startsWith('/') || target.startsWith('//')) return;
   const slow = document.getElementById('opening-slow');
+  const title = document.title;
   let slowTimer = 0;
 
+  function showSlow(shown) {
+    if (slow) slow.hidden = !shown;
+    document.title = shown ? SLOW_TITLE : title;
+  }
+
   function go() {
-    if (slow) slow.hidden = true;
+    showSlow(false);
     clearTimeout(slowTimer);
-    slowTimer = setTimeout(() => { if (slow) slow.hidden = false; }, SLOW_AFTER_MS);
+    slowTimer = setTimeout(() => showSlow(true), SLOW_AFTER_MS);
     location.replace(target);
   }
 
