@@ -7,8 +7,13 @@
 // Optional attributes: base-url (this server's address; default: where this script was loaded
 // from), entrypoint ("labs" opens Fullscript's lab ordering), label (the visible text),
 // practitioner-id (staff acting for a practitioner), variant ("secondary" for a smaller outline
-// button). The element renders a plain link in its shadow DOM that opens /recommend/<id> in a new
-// tab; the server answers it with a 302 to a fresh Fullscript link.
+// button). The element renders a plain link in its shadow DOM that opens /recommend/<id>/opening in
+// a new tab: a page of ours ("Opening Fullscript for …") that shows at once and moves on to
+// /recommend/<id>, which the server answers with a 302 to a fresh Fullscript link.
+//
+// One click is one tab and one draft: for a few seconds after a click the button reads "Opening…",
+// tells screen readers so, and ignores further clicks (a double-click once opened two tabs and
+// made two drafts). It stays a real link, so middle-click, Ctrl+click and the keyboard still work.
 //
 // This file imports nothing, so it works alone when loaded from another origin, and it builds
 // its DOM without innerHTML: the patient id and label only ever reach textContent or a
@@ -17,6 +22,10 @@
 const DEFAULT_LABEL = 'Recommend with Fullscript';
 const LABS_LABEL = 'Order labs with Fullscript';
 const NEW_TAB_NOTE = '(opens in a new tab)';
+const OPENING_LABEL = 'Opening…';
+const OPENING_ANNOUNCEMENT = 'Opening Fullscript in a new tab…';
+// How long after a click the button reads "Opening…" and ignores clicks.
+const OPENING_MS = 4000;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 // Where this module was served from: links go back to the same server unless base-url says otherwise.
@@ -51,6 +60,7 @@ export const BUTTON_CSS = `
   color: var(--fsr-button-color, #ffffff);
 }
 .fsr-button:active { transform: translateY(1px); }
+.fsr-button[aria-disabled="true"] { opacity: .75; cursor: progress; }
 .fsr-button:focus-visible {
   outline: 3px solid var(--fsr-focus-color, #1a56db);
   outline-offset: 2px;
@@ -147,6 +157,40 @@ export function recommendUrl(patientId, { baseUrl, entrypoint, practitionerId } 
   return url;
 }
 
+/**
+ * What the button opens: the opening page, /recommend/<id>/opening with recommendUrl's query, or
+ * null when recommendUrl is.
+ */
+export function openingUrl(patientId, options = {}) {
+  const url = recommendUrl(patientId, options);
+  if (url) url.pathname += '/opening';
+  return url;
+}
+
+/** After a click: "Opening…" and no second tab for OPENING_MS; the first click goes ahead as a link does. */
+function openOnce(link, label, status) {
+  let timer = 0;
+  link.addEventListener('click', (event) => {
+    if (timer) {
+      event.preventDefault();
+      return;
+    }
+    const text = label.textContent;
+    label.textContent = OPENING_LABEL;
+    // The announcement names what happens; the visible word alone would be read twice.
+    label.setAttribute('aria-hidden', 'true');
+    status.textContent = OPENING_ANNOUNCEMENT;
+    link.setAttribute('aria-disabled', 'true');
+    timer = setTimeout(() => {
+      timer = 0;
+      label.textContent = text;
+      label.removeAttribute('aria-hidden');
+      status.textContent = '';
+      link.removeAttribute('aria-disabled');
+    }, OPENING_MS);
+  });
+}
+
 function svg(className, paths) {
   const icon = document.createElementNS(SVG_NS, 'svg');
   icon.setAttribute('class', className);
@@ -167,13 +211,15 @@ function svg(className, paths) {
 }
 
 /**
- * Builds the button: `<a class="fsr-button" href="/recommend/<id>" target="_blank" rel="noopener">`.
+ * Builds the button: `<a class="fsr-button" href="/recommend/<id>/opening" target="_blank" rel="noopener">`.
  * Returns null when no link can be made (see recommendUrl). Same-origin links get a path-only href.
+ * The link holds its own live region (empty until a click), so wherever it is placed, "Opening…"
+ * is announced.
  */
 export function createRecommendLink({
   patientId, baseUrl, entrypoint, practitionerId, label, variant, id, describedBy,
 } = {}) {
-  const url = recommendUrl(patientId, { baseUrl, entrypoint, practitionerId });
+  const url = openingUrl(patientId, { baseUrl, entrypoint, practitionerId });
   if (!url) return null;
   const text = (label && String(label).trim()) || (entrypoint === 'labs' ? LABS_LABEL : DEFAULT_LABEL);
   const link = document.createElement('a');
@@ -186,12 +232,19 @@ export function createRecommendLink({
   if (id) link.id = id;
   if (describedBy) link.setAttribute('aria-describedby', describedBy);
   const name = document.createElement('span');
+  name.className = 'fsr-button__label';
   name.textContent = text;
+  const status = document.createElement('span');
+  status.className = 'fsr-button__status fsr-visually-hidden';
+  status.setAttribute('role', 'status');
+  status.setAttribute('aria-live', 'polite');
   link.append(
     svg('fsr-button__icon', ['M5 20c0-8.5 5.5-14.5 15-15-.5 9.5-6.5 15-15 15z', 'M5 20l7.5-7.5']),
     name,
     svg('fsr-button__newtab', ['M14 4h6v6', 'M20 4l-8.5 8.5', 'M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5']),
+    status,
   );
+  openOnce(link, name, status);
   return link;
 }
 

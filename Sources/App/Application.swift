@@ -52,6 +52,7 @@ public final class Application: Sendable {
             throw error
         }
         let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
+        let clickCalls = config.fullscript.client(over: httpClient, deadline: config.fullscript.clickTimeout, logger: logger, metrics: metrics)
         vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
@@ -118,9 +119,11 @@ public final class Application: Sendable {
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, patients: patients, log: recommendations,
-                settings: config.fullscript, updates: planUpdates, signInPath: signInPath, logger: logger, now: now
+                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, patients: patients,
+                log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath, logger: logger,
+                now: now
             ).register(on: clicks)
+            OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,

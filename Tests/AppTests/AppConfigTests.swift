@@ -49,6 +49,7 @@ struct AppConfigTests {
         ("PORT", "eighty", "port"), ("PORT", "70000", "port"), ("LOG_LEVEL", "loud", "log.level"),
         ("DATABASE_AUTO_MIGRATE", "maybe", "database.auto_migrate"), ("HTTP_IDLE_TIMEOUT_MS", "0", "http.idle_timeout_ms"),
         ("FULLSCRIPT_MAX_CONNECTIONS", "0", "fullscript.max_connections"),
+        ("FULLSCRIPT_CLICK_TIMEOUT_MS", "99", "fullscript.click_timeout_ms"), ("FULLSCRIPT_CLICK_TIMEOUT_MS", "soon", "fullscript.click_timeout_ms"),
         ("HTTP_BODY_TIMEOUT_MS", "0", "http.body_timeout_ms"), ("HTTP_MAX_BUFFERED_BODY_BYTES", "1000", "http.max_buffered_body_bytes"),
     ])
     func rejectsBadValuesNamingTheKey(variable: String, value: String, key: String) async throws {
@@ -75,6 +76,8 @@ struct AppConfigTests {
     @Test func readsFullscriptSettingsAndTheTokenKey() async throws {
         let config = try await Self.load([:])
         #expect(config.fullscript.environment == .usSandbox)
+        #expect(config.fullscript.timeout == .seconds(10))
+        #expect(config.fullscript.clickTimeout == .seconds(15), "a click waits longer than a background call: a person is watching")
         #expect(config.fullscript.endpoints.apiBaseURL.hasPrefix("https://api-us-snd.fullscript.io"))
         #expect(config.fullscript.credentials.clientSecret == "secret")
         #expect(!"\(config.fullscript.credentials)".contains("secret"))

@@ -255,7 +255,7 @@ struct RecommendRoutesTests {
     }
 
     @Test func fullscriptFailuresBecomeClearPagesAndWriteNothingButTheAuditRow() async throws {
-        try await withHarness(try await Self.harness(["FULLSCRIPT_TIMEOUT_MS": "2500"])) { harness in
+        try await withHarness(try await Self.harness(["FULLSCRIPT_CLICK_TIMEOUT_MS": "2500"])) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             let cases: [(Fault, Int, String, String)] = [

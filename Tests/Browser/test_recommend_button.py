@@ -14,6 +14,8 @@ Run it through scripts/browser-test.sh, which starts the demo and sets:
 
 The tests of one class run in order (test_1 … test_3) in one browser profile: test_1 connects
 Fullscript on the first click, test_2 relies on that connection. The staff test gets a fresh profile.
+unittest runs the classes in name order: TabWhileFullscriptIsSlowFlow (dr-quinn again, in a fresh profile) comes
+after PractitionerFlow, which needs dr-quinn not yet connected.
 """
 
 import functools
@@ -154,9 +156,12 @@ def assert_in_order(test, entries, expected, what):
 
 # --- the browser --------------------------------------------------------------------------------
 
-def new_driver(profile_name):
+def new_driver(profile_name, page_load_strategy="normal"):
+    """`page_load_strategy="none"` lets commands run while a navigation is pending (ChromeDriver otherwise
+    waits for it), to watch what a tab shows while it waits for an answer."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM_BINARY
+    options.page_load_strategy = page_load_strategy
     profile = tempfile.mkdtemp(prefix=f"fsr-browser-{profile_name}-")
     for argument in (
         "--headless=new", "--window-size=1280,900", f"--user-data-dir={profile}",
@@ -441,7 +446,7 @@ class BrowserFlow(unittest.TestCase):
 
         button = self.wait(find, "the chart should show the Recommend with Fullscript button")
         href = button.get_attribute("href")
-        self.assertEqual(self.path_of(href), f"/recommend/{patient_id}", f"button href: {href}")
+        self.assertEqual(self.path_of(href), f"/recommend/{patient_id}/opening", f"button href: {href}")
         self.assertEqual(button.get_attribute("target"), "_blank")
         self.assertIn("noopener", (button.get_attribute("rel") or "").split())
         self.assertIn("Fullscript", button.text)
@@ -452,6 +457,8 @@ class BrowserFlow(unittest.TestCase):
         chart = self.driver.current_window_handle
         chart_url = self.driver.current_url
         before = set(self.driver.window_handles)
+        # For a few seconds after a click the button ignores clicks (one click, one tab, one draft).
+        self.wait(lambda d: button.get_attribute("aria-disabled") != "true", "the button should be ready for another click", timeout=10)
         button.click()
         handles = self.wait(lambda d: set(d.window_handles) - before or None, "the button should open a new tab")
         self.assertEqual(len(handles), 1, "exactly one new tab")
@@ -561,7 +568,7 @@ class PractitionerFlow(BrowserFlow):
         # "Fullscript connected" page that continues by itself), the click again, Fullscript.
         if SERVER_LOG:
             assert_in_order(self, served_requests()[log_mark:], [
-                "GET /recommend/p-1001 303", "GET /oauth/fullscript/connect 200", "POST /oauth/fullscript/connect 302",
+                "GET /recommend/p-1001/opening 200", "GET /recommend/p-1001 303", "GET /oauth/fullscript/connect 200", "POST /oauth/fullscript/connect 302",
                 "GET /api/oauth/authorize 200",
                 "POST /api/oauth/authorize/decision 302", "POST /api/oauth/token 200", "GET /oauth/fullscript/callback 200",
                 "POST /api/clinic/dynamic_links/treatment_plans 200", "GET /recommend/p-1001 302", f"GET /sandbox/plans/{plan_id} 200",
@@ -603,7 +610,8 @@ class PractitionerFlow(BrowserFlow):
         plan_id = self.wait_for_plan_page("connected click")
         if SERVER_LOG:
             answered = served_requests()[log_mark:]
-            assert_in_order(self, answered, ["GET /recommend/p-1001 302", f"GET /sandbox/plans/{plan_id} 200"], "a connected click")
+            assert_in_order(self, answered, ["GET /recommend/p-1001/opening 200", "GET /recommend/p-1001 302",
+                                             f"GET /sandbox/plans/{plan_id} 200"], "a connected click")
             self.assertFalse([e for e in answered if "/oauth/" in e],
                              "a connected practitioner should go straight to Fullscript:\n  " + "\n  ".join(answered))
         self.assertNotEqual(plan_id, self.first_plan, "every click gets a fresh link")
@@ -1056,6 +1064,275 @@ class StaffPickerFlow(BrowserFlow):
         row = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"tr[data-patient-id='{patient_id}'] td.link-state")), None),
                         "the list should show the new patient")
         self.assertEqual(row.text.strip(), "Linked")
+
+# --- the new tab while Fullscript is slow (issue 13, "The tab") ----------------------------------
+
+def set_sandbox_faults(faults):
+    """Every simulator /api answer gets `faults` (e.g. [{"latency_ms": 2500}]) until cleared."""
+    request = urllib.request.Request(SANDBOX_ADMIN_URL + "/_sandbox/faults", data=json.dumps(faults).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        if response.status != 204:
+            raise AssertionError(f"POST /_sandbox/faults answered {response.status}")
+
+
+def clear_sandbox_faults():
+    request = urllib.request.Request(SANDBOX_ADMIN_URL + "/_sandbox/faults", method="DELETE")
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+class DevToolsTab:
+    """One tab reached over Chromium's DevTools protocol, not through ChromeDriver: ChromeDriver, and DevTools' own
+    Runtime.evaluate, wait while the tab's document has a navigation pending, which is exactly when the opening page is
+    on screen. `pages` (the browser's list of tabs with each one's committed URL and title) and key presses do not."""
+
+    def __init__(self, websocket_url):
+        import websocket  # selenium's own dependency
+        self.socket = websocket.create_connection(websocket_url, timeout=5, suppress_origin=True)
+        self.next_id = 0
+
+    @staticmethod
+    def pages(driver):
+        """{target id: {"url", "title", "webSocketDebuggerUrl"}} of the browser's tabs."""
+        address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+        with urllib.request.urlopen(f"http://{address}/json/list", timeout=5) as response:
+            return {t["id"]: t for t in json.loads(response.read()) if t.get("type") == "page"}
+
+    def call(self, method, params=None):
+        self.next_id += 1
+        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise AssertionError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def press(self, key, virtual_key):
+        """A key press as the keyboard sends it: it reaches the page even while a navigation is pending."""
+        # A button acts on the character a key types (Enter's is "\r"), a link on the key itself.
+        text = {"Enter": "\r"}.get(key)
+        for event in ("keyDown", "keyUp"):
+            params = {"type": event, "key": key, "code": key, "windowsVirtualKeyCode": virtual_key, "nativeVirtualKeyCode": virtual_key}
+            if text and event == "keyDown":
+                params["text"] = text
+            result = self.call("Input.dispatchKeyEvent", params)
+            if result:
+                raise AssertionError(f"Input.dispatchKeyEvent {key}: {result}")
+
+    def close(self):
+        self.socket.close()
+
+
+class TabWhileFullscriptIsSlowFlow(BrowserFlow):
+    """Dr. Avery Quinn (EHR dr-quinn) in a fresh profile, connected to Fullscript as prac-1 (by PractitionerFlow, which runs
+    first, or here if not). Its driver does not wait for pending navigations, so it sees what the new tab shows meanwhile."""
+
+    profile = "tab-dr-quinn"
+    patient_id = "p-1001"
+    patient_name = "Jordan Rivera"
+    opening_text = "Opening Fullscript for Jordan Rivera"
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS_DIR, exist_ok=True)
+        cls.driver = new_driver(cls.profile, page_load_strategy="none")
+
+    def tearDown(self):
+        clear_sandbox_faults()
+        chart = self.__dict__.get("chart")
+        if chart and chart in self.driver.window_handles:
+            self.close_other_tabs(chart)
+
+    def setUp(self):
+        """Signed in with the chart open, and connected to Fullscript."""
+        driver = self.driver
+        if driver.get_cookie("fsr_session") is None:
+            driver.implicitly_wait(WAIT)  # sign_in reads the page right after loading it
+            try:
+                self.sign_in("dr-quinn", "Dr. Avery Quinn")
+            finally:
+                driver.implicitly_wait(0)
+        self.load(f"{EHR_URL}/chart.html?patient={self.patient_id}")
+        self.chart = driver.current_window_handle
+        button = self.recommend_button(self.patient_id)
+        if self.me().get("fullscript", {}).get("connected"):
+            return
+        self.click_into_new_tab(button)
+        self.press_connect("Dr. Avery Quinn")
+        form = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")), None),
+                         "Fullscript's consent page")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-1']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        self.wait_for_plan_page("connecting dr-quinn")
+        self.close_other_tabs(self.chart)
+
+    def load(self, url):
+        """driver.get, and wait for the new document: this driver's get returns before it arrives."""
+        self.driver.execute_script("window.__fsrLeaving = true;")
+        self.driver.get(url)
+        self.wait(lambda d: d.execute_script("return !window.__fsrLeaving && document.readyState === 'complete';"), f"loading {url}")
+
+    OPENING_TITLE = "Opening Fullscript…"
+
+    def click_into_watched_tab(self):
+        """Clicks the chart's button; returns (monotonic time of the click, the new tab's target id). Nothing is asked of
+        ChromeDriver until the tab's navigations are over."""
+        button = self.recommend_button(self.patient_id)
+        self.wait(lambda d: button.get_attribute("aria-disabled") != "true", "the button should be ready", timeout=10)
+        before = set(DevToolsTab.pages(self.driver))
+        clicked = time.monotonic()
+        button.click()
+        while time.monotonic() - clicked < WAIT:
+            new = set(DevToolsTab.pages(self.driver)) - before
+            if new:
+                self.assertEqual(len(new), 1, "one new tab")
+                return clicked, new.pop()
+            time.sleep(0.01)
+        raise AssertionError("the button should open a new tab")
+
+    def wait_for_title(self, target, titles, message, timeout):
+        """(seconds waited, the tab) once the tab's title is one of `titles`."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            page = DevToolsTab.pages(self.driver).get(target)
+            if page and page.get("title") in titles:
+                return time.monotonic() - started, page
+            time.sleep(0.02)
+        raise AssertionError(f"{message} (after {timeout} s: {DevToolsTab.pages(self.driver).get(target)})")
+
+    @captures_failures
+    def test_1_the_new_tab_is_never_blank_while_fullscript_is_slow(self):
+        latency_ms = 2500
+        set_sandbox_faults([{"latency_ms": latency_ms}])
+        drafts_before = len(draft_link_requests())
+        clicked, target = self.click_into_watched_tab()
+        samples = []  # (seconds since the click, committed URL, title): what the tab shows, as the browser reports it
+        while time.monotonic() - clicked < WAIT:
+            page = DevToolsTab.pages(self.driver).get(target, {})
+            samples.append((time.monotonic() - clicked, page.get("url", ""), page.get("title", "")))
+            if PLAN_PATH.match(self.path_of(samples[-1][1])) and samples[-1][2].startswith("Treatment plan"):
+                break
+            time.sleep(0.02)
+        # While a cross-site answer commits, the browser reports no URL for a moment, still with our page's title.
+        ours = [sample for sample in samples
+                if self.path_of(sample[1]) == f"/recommend/{self.patient_id}/opening" or sample[2] == self.OPENING_TITLE]
+        self.assertTrue(ours, f"the tab never showed our opening page: {samples[:3]} … {samples[-3:]}")
+        first, last = ours[0], ours[-1]
+        blank = [sample for sample in samples if sample not in ours and sample[1] in ("", "about:blank")]
+        log(f"never blank: {len(samples)} samples; about:blank until {blank[-1][0] * 1000 if blank else 0:.0f} ms, our page from "
+            f"{first[0] * 1000:.0f} ms to {last[0] * 1000:.0f} ms, the plan at {samples[-1][0] * 1000:.0f} ms "
+            f"({latency_ms} ms of Fullscript latency)")
+        self.assertTrue(all(at < first[0] for at, _, _ in blank), f"blank after our page showed: {blank}")
+        self.assertLess(first[0], 1.5, "our page shows at once")
+        self.assertGreater(last[0] - first[0], latency_ms / 1000 - 1, "and stays while Fullscript takes its time")
+        after = samples[samples.index(last) + 1:]
+        self.assertTrue(after and all(PLAN_PATH.match(self.path_of(url)) for _, url, _ in after), f"then the plan: {after[:3]}")
+        self.assertIn(self.OPENING_TITLE, {title for _, _, title in ours})
+        self.assertEqual(len(draft_link_requests()), drafts_before + 1, "one draft")
+        self.driver.switch_to.window(next(h for h in self.driver.window_handles if h != self.chart))
+        self.wait_for_plan_page("after a slow Fullscript")
+
+    @captures_failures
+    def test_2_after_3_s_the_page_says_fullscript_is_slow_with_try_again_and_close(self):
+        import websocket  # selenium's own dependency
+        # What the message says and holds (role=alert, Try again, Close) is OpeningRoutesTests'; here: that it comes
+        # while the click is pending, and that Try again and Close work from the keyboard meanwhile.
+        set_sandbox_faults([{"latency_ms": 8000}])
+        drafts_before = len(draft_link_requests())
+        clicked, target = self.click_into_watched_tab()
+        self.wait_for_title(target, {self.OPENING_TITLE}, "the opening page", 5)
+        waited, page = self.wait_for_title(target, {"Still waiting for Fullscript…"}, "the page should say Fullscript is slow", 8)
+        log(f"slow message {waited:.1f} s after the opening page ({time.monotonic() - clicked:.1f} s after the click)")
+        self.assertGreater(waited, 2.0, "not before about 3 s")
+        self.assertTrue(self.path_of(page["url"]).endswith("/opening"), page)
+
+        # Try again (the first thing Tab reaches): the same click again, which now gets a quick answer.
+        clear_sandbox_faults()
+        tab = DevToolsTab(page["webSocketDebuggerUrl"])
+        try:
+            tab.press("Tab", 9)
+            tab.press("Enter", 13)
+        finally:
+            tab.close()
+        again = time.monotonic()
+        self.wait(lambda d: PLAN_PATH.match(self.path_of(DevToolsTab.pages(d).get(target, {}).get("url", ""))),
+                  "Try again should reach the plan", timeout=6)
+        log(f"Try again reached the plan in {time.monotonic() - again:.1f} s")
+        self.assertEqual(len(draft_link_requests()), drafts_before + 2, "the first click's draft, and Try again's")
+        self.close_other_tabs(self.chart)
+
+        # Close (Tab, Tab): the tab goes away, the click still pending with it.
+        set_sandbox_faults([{"latency_ms": 8000}])
+        clicked, target = self.click_into_watched_tab()
+        _, page = self.wait_for_title(target, {"Still waiting for Fullscript…"}, "the page should say Fullscript is slow", 10)
+        tab = DevToolsTab(page["webSocketDebuggerUrl"])
+        try:
+            tab.press("Tab", 9)
+            tab.press("Tab", 9)
+            try:
+                tab.press("Enter", 13)
+            except websocket.WebSocketConnectionClosedException:  # the tab closed before its key came up
+                pass
+        finally:
+            tab.close()
+        self.wait(lambda d: target not in DevToolsTab.pages(d), "Close should close the tab", timeout=5)
+        self.driver.switch_to.window(self.chart)
+        self.assertEqual(self.driver.window_handles, [self.chart], "only the chart is left")
+
+    @captures_failures
+    def test_3_a_double_click_opens_one_tab_and_makes_one_draft(self):
+        driver = self.driver
+        from selenium.webdriver.common.action_chains import ActionChains
+        button = self.recommend_button(self.patient_id)
+        drafts_before = len(draft_link_requests())
+        before = set(driver.window_handles)
+        ActionChains(driver).double_click(button).perform()
+        self.wait(lambda d: set(d.window_handles) - before, "the double-click should open a tab")
+        label = button.find_element(By.CSS_SELECTOR, ".fsr-button__label")
+        status = button.find_element(By.CSS_SELECTOR, "[aria-live=polite]")
+        self.assertEqual(label.text.strip(), "Opening…", "the button says it is opening")
+        self.assertEqual(status.get_attribute("textContent"), "Opening Fullscript in a new tab…", "and tells screen readers")
+        self.assertEqual(button.get_attribute("aria-disabled"), "true")
+        screenshot(driver, "tab-3-button-opening")
+        tabs = set(driver.window_handles) - before
+        driver.switch_to.window(next(iter(tabs)))
+        self.wait_for_plan_page("after a double-click")
+        # Both clicks came within milliseconds: a second tab would be open by the time the first shows its plan.
+        self.assertEqual(len(set(driver.window_handles) - before), 1, "one tab")
+        self.assertEqual(len(draft_link_requests()), drafts_before + 1, "one draft at the simulator")
+        driver.switch_to.window(self.chart)
+        self.wait(lambda d: label.text.strip() == "Recommend with Fullscript", "the button comes back after a few seconds", timeout=10)
+        self.assertIsNone(button.get_attribute("aria-disabled"))
+        self.assertEqual(status.get_attribute("textContent"), "")
+
+    @captures_failures
+    def test_4_an_unknown_patient_asks_before_opening_a_plan_without_one(self):
+        driver = self.driver
+        drafts_before = len(draft_link_requests())
+        # A tab opened the way the button opens one, on an id the EHR never sent (a mistyped id in an embedding EHR).
+        driver.execute_script("""const a = document.createElement('a'); a.id = 'mistyped'; a.textContent = 'Mistyped';
+            a.href = '/recommend/p-9999/opening'; a.target = '_blank'; a.rel = 'noopener'; document.body.append(a);""")
+        tab = self.click_into_new_tab(driver.find_element(By.ID, "mistyped"))[2]
+        heading = self.wait(lambda d: next((h for h in d.find_elements(By.TAG_NAME, "h1") if h.text.strip()), None), "the question page")
+        self.assertEqual(heading.text.strip(), "Continue without a patient?")
+        self.assertIn("mistyped patient id", driver.find_element(By.TAG_NAME, "main").text)
+        close = self.wait(lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, "button[data-close-tab]") if b.is_displayed()), None),
+                          "Close is shown once the script runs")
+        screenshot(driver, "tab-4-unknown-patient-question")
+        self.assertEqual(len(draft_link_requests()), drafts_before, "nothing asked of Fullscript before the answer")
+        close.click()
+        self.wait(lambda d: tab not in d.window_handles, "Close should close the tab the button opened", timeout=5)
+        driver.switch_to.window(self.chart)
+
+        # Where the browser keeps the tab (it has a history), the page says how to close it; Continue opens the new plan.
+        self.load(f"{EHR_URL}/recommend/p-9999/opening")
+        driver.find_element(By.CSS_SELECTOR, "button[data-close-tab]").click()
+        self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-close-refused]").is_displayed(), "the page should say how to close the tab")
+        driver.find_element(By.ID, "continue").click()
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/sandbox/plans/"), "Continue opens Fullscript's new plan")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -10,8 +10,12 @@ public struct FullscriptSettings: Sendable {
     public var endpoints: FullscriptEndpoints
     public var credentials: FullscriptCredentials
     public var caFile: String?
-    /// The longest a click waits for Fullscript, retries included.
+    /// The longest a call to Fullscript may take, retries included: webhooks, plan refreshes, token
+    /// refreshes, patient searches, reconcile.
     public var timeout: Duration
+    /// The same for each call a practitioner waits on in the new tab after a click (the draft or
+    /// new-plan link, a staff user's practitioner list): how long a person will watch our opening page.
+    public var clickTimeout: Duration
     /// Connections to Fullscript at once; clicks beyond them wait for one. Each click holds one for a
     /// whole Fullscript round trip, so this over the round-trip time bounds clicks per second.
     public var maxConnections: Int
@@ -75,6 +79,7 @@ public struct FullscriptSettings: Sendable {
         )
         caFile = try config.optionalString("fullscript.ca_file")
         timeout = .milliseconds(try config.int("fullscript.timeout_ms", in: 100...120_000))
+        clickTimeout = .milliseconds(try config.int("fullscript.click_timeout_ms", in: 100...120_000))
         maxConnections = try config.int("fullscript.max_connections", in: 1...4096)
         sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
         patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
@@ -88,12 +93,16 @@ public struct FullscriptSettings: Sendable {
         configuration.caFile = caFile
         configuration.maxConnectionsPerOrigin = maxConnections
         configuration.allowPlainHTTPToLoopback = environment == .custom
+        // A deadline longer than the client's wait for the next byte would end at that wait instead.
+        configuration.readTimeout = max(configuration.readTimeout, timeout, clickTimeout)
         return configuration
     }
 
-    func client(over httpClient: HTTPClient, logger: Logger, metrics: AppMetrics) -> FullscriptClient {
+    /// Each call of the client may take `deadline`: `timeout` unless given (`clickTimeout` for a click's calls).
+    func client(over httpClient: HTTPClient, deadline: Duration? = nil, logger: Logger, metrics: AppMetrics) -> FullscriptClient {
         FullscriptClient(endpoints: endpoints, credentials: credentials,
-                         transport: HTTPClientTransport(client: httpClient, deadline: timeout), logger: logger, metrics: metrics.factory)
+                         transport: HTTPClientTransport(client: httpClient, deadline: deadline ?? timeout), logger: logger,
+                         metrics: metrics.factory)
     }
 
     private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {

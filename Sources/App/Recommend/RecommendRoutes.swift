@@ -19,6 +19,8 @@ struct RecommendRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
     let client: FullscriptClient
+    /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
+    let clickClient: FullscriptClient
     let patients: PatientStore
     let log: RecommendationLog
     let settings: FullscriptSettings
@@ -45,10 +47,7 @@ struct RecommendRoutes: Sendable {
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
         guard let user = try await identity.user(for: request) else {
-            if let signInPath, format == .html {
-                return .redirect(to: signInPath + "?return_to=" + FormURLEncoding.escape(here), status: .seeOther)
-            }
-            return Refusal.notSignedIn.response(format, to: request)
+            return SignInFirst(signInPath: signInPath).response(returningTo: here, format: format, to: request)
         }
         var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
@@ -94,11 +93,11 @@ struct RecommendRoutes: Sendable {
                 let draft = DraftTreatmentPlanLinkRequest(
                     practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
                 )
-                link = try await withFreshToken(connection) { try await client.draftTreatmentPlanLink(accessToken: $0, draft) }
+                link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
             } else {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
                 click.linkKind = "new"
-                link = try await withFreshToken(connection) { try await client.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+                link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
                   destination.host != nil else {
@@ -152,7 +151,7 @@ struct RecommendRoutes: Sendable {
         if requested == nil, query[PractitionerPicker.changeParameter] != "1", let remembered {
             return .chosen(remembered.practitionerID, .keep)
         }
-        let practitioners = try await withFreshToken(connection) { try await client.practitioners(accessToken: $0).items }
+        let practitioners = try await withFreshToken(connection) { try await clickClient.practitioners(accessToken: $0).items }
         func ask(_ problem: String?) -> PractitionerChoice {
             .ask(PractitionerPicker(practitioners: practitioners, current: remembered?.practitionerID, problem: problem,
                                     patientID: patientID, entrypoint: entrypoint))
@@ -218,7 +217,7 @@ struct RecommendRoutes: Sendable {
         return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 
-    private static func entrypoint(_ value: String?) -> Entrypoint? {
+    static func entrypoint(_ value: String?) -> Entrypoint? {
         guard let value, !value.isEmpty else { return .catalog }
         return Entrypoint(rawValue: value)
     }

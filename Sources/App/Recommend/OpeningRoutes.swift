@@ -1,0 +1,55 @@
+import Foundation
+import Fullscript
+import HTTPTypes
+import Server
+
+/// `GET /recommend/:patientId/opening`: what the button opens. The new tab shows this page of ours at
+/// once, and the page moves on to `/recommend/:patientId`; the browser keeps it on screen until that
+/// answer (a 302 to Fullscript, a refusal) arrives, so the tab is never blank however slow Fullscript is.
+///
+/// It asks Fullscript nothing and writes nothing: the click itself is `/recommend`, which keeps
+/// answering programs exactly as before. Only what `/recommend` understands travels on, and only
+/// in the forms it accepts, so the page never carries raw input into a link.
+struct OpeningRoutes: Sendable {
+    let identity: any EHRIdentityProvider
+    let patients: PatientStore
+    let signIn: SignInFirst
+
+    func register(on router: RouterGroup) {
+        router.get("/recommend/:patientId/opening") { try await opening($0) }
+    }
+
+    func opening(_ request: Request) async throws -> Response {
+        let format = ReplyFormat(request)
+        // "." and ".." are ids no browser can send in a path: they would resolve away.
+        guard let patientID = request.parameters["patientId"], PatientRecord.isValidID(patientID), ![".", ".."].contains(patientID) else {
+            return Refusal.badPatientID.response(format, to: request)
+        }
+        guard let entrypoint = RecommendRoutes.entrypoint(request.queryParameters["entrypoint"]) else {
+            return Refusal.badEntrypoint.response(format, to: request)
+        }
+        guard try await identity.user(for: request) != nil else {
+            return signIn.response(returningTo: request.head.path ?? "/recommend/\(patientID)/opening", format: format, to: request)
+        }
+        let click = Self.click(patientID: patientID, entrypoint: entrypoint, practitionerID: request.queryParameters["practitioner_id"])
+        switch try await patients.find(patientID) {
+        case .deleted:
+            return Refusal.patientDeleted.response(format, to: request)
+        case .unknown:
+            return OpeningPage.unknownPatient(patientID, click: click)
+        case .found(let patient):
+            return OpeningPage.opening(for: patient, click: click)
+        }
+    }
+
+    /// The click's address. A practitioner id that is not a plain identifier stays behind: without
+    /// one, a staff user is asked which practitioner, as on a first click.
+    static func click(patientID: String, entrypoint: Entrypoint, practitionerID: String?) -> String {
+        var query: [(String, String)] = []
+        if let practitionerID, ASCII.isPlainIdentifier(practitionerID, maxLength: 64, marks: "._:-") {
+            query.append(("practitioner_id", practitionerID))
+        }
+        if entrypoint != .catalog { query.append(("entrypoint", entrypoint.rawValue)) }
+        return "/recommend/" + patientID + (query.isEmpty ? "" : "?" + FormURLEncoding.encode(query))
+    }
+}
