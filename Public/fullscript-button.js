@@ -177,14 +177,17 @@ function openOnce(link, label, status) {
     }
     const text = label.textContent;
     label.textContent = OPENING_LABEL;
-    // The announcement names what happens; the visible word alone would be read twice.
+    // The announcement names what happens; the visible word alone would be read twice. The link
+    // keeps a name of its own meanwhile: a live region's text does not name it.
     label.setAttribute('aria-hidden', 'true');
+    link.setAttribute('aria-label', OPENING_ANNOUNCEMENT);
     status.textContent = OPENING_ANNOUNCEMENT;
     link.setAttribute('aria-disabled', 'true');
     timer = setTimeout(() => {
       timer = 0;
       label.textContent = text;
       label.removeAttribute('aria-hidden');
+      link.removeAttribute('aria-label');
       status.textContent = '';
       link.removeAttribute('aria-disabled');
     }, OPENING_MS);
