@@ -1333,6 +1333,23 @@ class TabWhileFullscriptIsSlowFlow(BrowserFlow):
         driver.find_element(By.ID, "continue").click()
         self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/sandbox/plans/"), "Continue opens Fullscript's new plan")
 
+    @captures_failures
+    def test_5_the_opening_page_passes_the_accessibility_check(self):
+        # axe and ChromeDriver wait while a navigation is pending, which is all the time the page is on screen: once the
+        # page says Fullscript is slow, the click is stopped (as Escape would), and the page is what the person saw.
+        set_sandbox_faults([{"latency_ms": 8000}])
+        _, target = self.click_into_watched_tab()
+        _, page = self.wait_for_title(target, {"Still waiting for Fullscript…"}, "the page should say Fullscript is slow", 10)
+        tab = DevToolsTab(page["webSocketDebuggerUrl"])
+        try:
+            tab.call("Page.stopLoading")
+        finally:
+            tab.close()
+        self.driver.switch_to.window(target)
+        self.wait(lambda d: d.find_element(By.ID, "opening-slow").is_displayed(), "the slow message stays after the click is stopped")
+        self.assertIn(self.opening_text, self.driver.find_element(By.TAG_NAME, "h1").text)
+        screenshot(self.driver, "opening-page-fullscript-slow")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -14,7 +14,7 @@ enum OpeningPage {
         let heading = "Opening Fullscript for " + (name.isEmpty ? "this patient" : name) + "…"
         let href = HTMLEscaping.escape(click)
         let body = """
-            <section class="card panel opening" data-opening="\(href)">
+            <section class="opening" data-opening="\(href)">
             <h1>\(HTMLEscaping.escape(heading))</h1>
             <p class="loading" role="status">Fullscript is preparing the plan. This tab moves on by itself.</p>
             <div class="notice notice--warn opening__slow" id="opening-slow" role="alert" hidden><div class="notice__body">
@@ -32,7 +32,7 @@ enum OpeningPage {
     /// the practitioner decides whether a plan without a patient is what they want.
     static func unknownPatient(_ patientID: String, click: String) -> Response {
         let body = """
-            <section class="card panel opening">
+            <section class="opening">
             <h1>Continue without a patient?</h1>
             <p>The EHR has not sent us a patient with the id <code>\(HTMLEscaping.escape(patientID))</code>.
             If you continue, Fullscript opens a new plan with no patient, and you choose the patient there.</p>
