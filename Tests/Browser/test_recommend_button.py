@@ -881,7 +881,7 @@ class ConnectedAccountFlow(BrowserFlow):
     @captures_failures
     def test_3_the_settings_page_names_the_account_and_disconnects(self):
         driver = self.driver
-        driver.find_element(By.CSS_SELECTOR, "nav a[href='account.html']").click()
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/account.html']").click()
         self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "account-label"),
                   "the nav's Fullscript account link opens the settings page")
         self.assertEqual(driver.find_element(By.ID, "account-label").text, "Avery Quinn (Practitioner)")
