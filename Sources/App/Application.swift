@@ -1,6 +1,7 @@
 public import Foundation
 import Fullscript
 import HTTPClient
+import Locking
 public import Logging
 public import Server
 public import ServiceLifecycle
@@ -119,9 +120,9 @@ public final class Application: Sendable {
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, patients: patients,
-                log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath, logger: logger,
-                now: now
+                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, clicksInFlight: SingleFlight(),
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath,
+                logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)

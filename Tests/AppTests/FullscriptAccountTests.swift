@@ -227,7 +227,8 @@ struct FullscriptAccountTests {
     }
 
     @Test(arguments: ["/chart.html", "http://ehr.example/{patient_id}", "//evil.example/{patient_id}", "javascript:alert(1)//{patient_id}",
-                      "/a/../{patient_id}", "https://user@ehr.example/{patient_id}", "/chart\"><script>{patient_id}"])
+                      "/a/../{patient_id}", "https://user@ehr.example/{patient_id}", "/chart\"><script>{patient_id}",
+                      "https://{patient_id}.ehr.example/chart", "https://ehr.{patient_id}/chart"])
     func chartURLRefusesEverythingElse(template: String) {
         #expect(throws: ConfigError.self) { try ChartURLTemplate(template) }
     }

@@ -9,10 +9,18 @@ import Testing
 /// `GET /recommend/:patientId/opening`, the page the button's new tab shows before the click's answer.
 struct OpeningRoutesTests {
     /// The click's address as the page hands it to opening.js.
-    static func target(_ page: TestResponse) -> String? {
+    static func address(_ page: TestResponse) -> String? {
         guard let start = page.text.range(of: #"data-opening=""#) else { return nil }
         let rest = page.text[start.upperBound...]
         return rest.prefix { $0 != "\"" }.replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// The click's address without its click id, which must be there, last, and random.
+    static func target(_ page: TestResponse) -> String? {
+        guard let address = address(page), let mark = address.range(of: "click=", options: .backwards) else { return nil }
+        let id = address[mark.upperBound...]
+        guard id.count == 16, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
+        return String(address[..<mark.lowerBound].dropLast())
     }
 
     @Test func namesThePatientAtOnceAndAsksFullscriptNothing() async throws {
@@ -29,7 +37,8 @@ struct OpeningRoutesTests {
             #expect(page.header("content-security-policy")?.contains("script-src 'self'") == true)
             #expect(page.text.contains("<h1>Opening Fullscript for Jordan Rivera…</h1>"))
             #expect(page.text.contains(#"<script type="module" src="/opening.js"></script>"#))
-            #expect(page.text.contains(#"<a class="btn-primary" href="/recommend/p-1001">Continue</a>"#), "without JavaScript: a link")
+            let address = try #require(Self.address(page)).replacingOccurrences(of: "&", with: "&amp;")
+            #expect(page.text.contains(#"<a class="btn-primary" href="\#(address)">Continue</a>"#), "without JavaScript: a link")
             #expect(page.text.contains("Try again") && page.text.contains("data-close-tab"))
             #expect(!page.text.contains("<script>"), "no inline script: the CSP forbids it")
             #expect(Self.target(page) == "/recommend/p-1001")
@@ -37,7 +46,9 @@ struct OpeningRoutesTests {
             #expect(await harness.sandbox.recordedRequests().count == calls, "the page asks Fullscript nothing")
             #expect(try await harness.recommendations().isEmpty, "the click is /recommend's, not the page's")
 
-            let click = try await harness.get(try #require(Self.target(page)), user: nil, cookie: session)
+            let again = try await harness.get("/recommend/p-1001/opening", user: nil, cookie: session)
+            #expect(Self.address(again) != Self.address(page), "every opening is a click of its own")
+            let click = try await harness.get(try #require(Self.address(page)), user: nil, cookie: session)
             #expect(click.status == 302)
             #expect(click.header("location")?.hasPrefix("http://127.0.0.1/sandbox/plans/") == true)
             #expect(try await harness.get("/opening.js", user: nil).status == 200)
@@ -68,6 +79,9 @@ struct OpeningRoutesTests {
                 ("practitioner_id=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&entrypoint=labs", "/recommend/p-1001?entrypoint=labs"),
                 ("practitioner_id=https://evil.example/&return_to=//evil.example", "/recommend/p-1001"),
                 ("token=secret&redirect_url=https://evil.example/", "/recommend/p-1001"),
+                ("practitioner_id=prac-2&remember=1", "/recommend/p-1001?practitioner_id=prac-2&remember=1"),
+                ("practitioner_id=prac-2&remember=0&choose_practitioner=1", "/recommend/p-1001?practitioner_id=prac-2&remember=0&choose_practitioner=1"),
+                ("remember=yes&choose_practitioner=true&click=evil", "/recommend/p-1001"),
             ]
             for (query, target) in cases {
                 let page = try await harness.get("/recommend/p-1001/opening?\(query)", user: nil, cookie: session)
@@ -97,7 +111,8 @@ struct OpeningRoutesTests {
             #expect(page.text.contains("<code>p-9999</code>") && page.text.contains("mistyped patient id"))
             #expect(!page.text.contains("Opening Fullscript for"))
             #expect(!page.text.contains("data-opening"), "the question waits for the practitioner: nothing moves on by itself")
-            #expect(page.text.contains(#"<a class="btn-primary" id="continue" href="/recommend/p-9999?entrypoint=labs">Continue without a patient</a>"#))
+            #expect(page.text.contains(#"<a class="btn-primary" id="continue" href="/recommend/p-9999?entrypoint=labs&amp;click="#))
+            #expect(page.text.contains(#"">Continue without a patient</a>"#))
             #expect(page.text.contains("data-close-tab"))
             #expect(await harness.sandbox.recordedRequests().allSatisfy { !$0.path.contains("dynamic_links") })
 

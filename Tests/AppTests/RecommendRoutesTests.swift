@@ -191,8 +191,28 @@ struct RecommendRoutesTests {
         }
     }
 
-    /// Without "remember", the choice makes this plan only, and the next click asks again.
+    /// Without "remember" (the form's box unticked: `remember=0`), the choice makes this plan only, and
+    /// the next click asks again.
     @Test func aChoiceNotRememberedServesOneClickAndTheNextOneAsksAgain() async throws {
+        try await withHarness(try await Self.harness()) { harness in
+            let session = try await harness.signIn("sam-ortiz")
+            try await harness.connect(session: session, as: "staff-1")
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-3&remember=1", user: nil, cookie: session).status == 302)
+            let picker = try await harness.get("/recommend/p-1001?choose_practitioner=1", user: nil, cookie: session)
+            let unticked = #"<input type="hidden" name="remember" value="0"><p class="remember"><label><input type="checkbox" name="remember" value="1""#
+            #expect(picker.text.contains(unticked), "an unticked box still answers: remember=0")
+            #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=0", user: nil, cookie: session).status == 302)
+            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
+            #expect(try await harness.application.staffChoice("sam-ortiz") == nil)
+            let next = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            #expect(next.status == 200 && next.text.contains("Which practitioner"), "asked again")
+        }
+    }
+
+    /// Seen in review: the drop-in button's `practitioner-id` (a bare `practitioner_id`, no picker answer)
+    /// silently erased the remembered choice. Only the picker's answer changes it; Disconnect forgets it.
+    @Test func aBarePractitionerIDLeavesTheRememberedChoiceAndDisconnectForgetsIt() async throws {
         try await withHarness(try await Self.harness()) { harness in
             let session = try await harness.signIn("sam-ortiz")
             try await harness.connect(session: session, as: "staff-1")
@@ -200,9 +220,35 @@ struct RecommendRoutesTests {
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2", user: nil, cookie: session).status == 302)
             let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
             #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
-            #expect(try await harness.application.staffChoice("sam-ortiz") == nil)
-            let next = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
-            #expect(next.status == 200 && next.text.contains("Which practitioner"), "asked again")
+            #expect(try await harness.application.staffChoice("sam-ortiz")?.practitionerID == "prac-3")
+
+            let disconnected = try await harness.request("POST /oauth/fullscript/disconnect", headers: ["Cookie: \(session)", "Sec-Fetch-Site: same-origin"])
+            #expect(disconnected.status == 303)
+            #expect(try await harness.application.staffChoice("sam-ortiz") == nil, "picked among that account's clinic")
+        }
+    }
+
+    /// Seen in review: the opening page's Try again, while Fullscript was slow, made a second draft for
+    /// one intent. A repeat of a click under way (same user, same click id) gets that click's answer.
+    @Test func aRepeatOfAClickUnderWayJoinsItInsteadOfMakingASecondDraft() async throws {
+        try await withHarness(try await Self.harness()) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            await harness.sandbox.setFaults([.latency(.milliseconds(400))])
+            async let first = harness.get("/recommend/p-1001?click=abcdefghijklmnop", user: nil, cookie: session)
+            async let repeated = harness.get("/recommend/p-1001?click=abcdefghijklmnop", user: nil, cookie: session)
+            let (one, two) = try await (first, repeated)
+            #expect(one.status == 302 && two.status == 302)
+            #expect(one.header("location") == two.header("location"), "the same plan")
+            func drafts() async -> Int {
+                await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }.count
+            }
+            #expect(await drafts() == 1)
+            #expect(try await harness.recommendations().count == 1, "one click in the audit")
+
+            // Over, a click id names nothing: the same address again is a new click, as is another id.
+            #expect(try await harness.get("/recommend/p-1001?click=abcdefghijklmnop", user: nil, cookie: session).status == 302)
+            #expect(await drafts() == 2)
         }
     }
 

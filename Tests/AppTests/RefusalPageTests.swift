@@ -11,7 +11,7 @@ import Testing
 /// Close this tab, and the request id to quote to support. JSON answers keep their shape.
 struct RefusalPageTests {
     static let cases: [(Refusal, Int)] = [
-        (.badPatientID, 400), (.badEntrypoint, 400), (.notSignedIn, 401), (.notConnected, 409), (.patientDeleted, 410),
+        (.badPatientID, 400), (.badEntrypoint, 400), (.notConnected, 409), (.patientDeleted, 410),
         (.emailNotAllowed(["example.com"]), 422), (.tooManyRequests(retryAfterSeconds: 7), 429), (.databaseBusy, 503),
         (.fullscript(FullscriptError(.validation(["Email is invalid"]))), 422),
         (.fullscript(FullscriptError(.forbidden)), 403), (.fullscript(FullscriptError(.rateLimited(retryAfterSeconds: 30))), 429),
@@ -53,11 +53,15 @@ struct RefusalPageTests {
         #expect(json.bodyText.hasPrefix(#"{"error":{"code":"\#(refusal.code)","#) && json.bodyText.contains(#""request_id":"req-42""#))
     }
 
-    /// A click from another site must not become a same-site one by a press on our page.
-    @Test func aCrossSiteRefusalOffersNoTryAgain() {
-        let page = Refusal.crossSite.response(.html, to: Self.request("/recommend/p-1001")).bodyText
-        #expect(!page.contains("try-again"))
-        #expect(page.contains(#"id="close-tab""#) && page.contains("req-42"))
+    /// A click from another site must not become a same-site one by a press on our page: not when the
+    /// browser says it came from another site, nor when it came without the session (a browser that
+    /// sends no Sec-Fetch-Site says nothing, and the session cookie stayed behind).
+    @Test(arguments: [(Refusal.crossSite, 403), (Refusal.notSignedIn, 401)])
+    func aRequestThatMayComeFromAnotherSiteOffersNoTryAgain(refusal: Refusal, status: Int) {
+        let response = refusal.response(.html, to: Self.request("/recommend/p-1001?practitioner_id=prac-1&remember=1"))
+        #expect(response.status.code == status)
+        #expect(!response.bodyText.contains("try-again"))
+        #expect(response.bodyText.contains(#"id="close-tab""#) && response.bodyText.contains("req-42"))
     }
 
     @Test func tryAgainRepeatsOnlyAGetAndOnlyASameOriginPathAllEscaped() {

@@ -1,5 +1,6 @@
 import Foundation
 import Fullscript
+import Locking
 import Logging
 import Store
 import Synchronization
@@ -12,7 +13,8 @@ public final class TokenVault: Sendable {
     private let keys: TokenKeyRing
     private let client: FullscriptClient
     private let now: @Sendable () -> Date
-    private let flights = RefreshFlights()
+    /// One refresh per user at a time: concurrent clicks await the refresh already under way.
+    private let flights = SingleFlight<FullscriptConnection>()
     private let metrics: AppMetrics
     private let logger: Logger
     /// Refresh this long before expiry, so a token never dies between our check and Fullscript's.
@@ -44,9 +46,11 @@ public final class TokenVault: Sendable {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9)
                 ON CONFLICT (ehr_user_id) DO UPDATE SET
                     resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
-                        WHEN resource_owner_id = excluded.resource_owner_id THEN resource_owner_first_name END,
+                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
+                        THEN resource_owner_first_name END,
                     resource_owner_last_name = CASE WHEN ?10 IS NOT NULL THEN ?11
-                        WHEN resource_owner_id = excluded.resource_owner_id THEN resource_owner_last_name END,
+                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
+                        THEN resource_owner_last_name END,
                     connected_at = CASE WHEN ?12 OR connected_at IS NULL THEN excluded.connected_at ELSE connected_at END,
                     resource_owner_id = excluded.resource_owner_id,
                     resource_owner_type = excluded.resource_owner_type, scope = excluded.scope,
@@ -235,6 +239,8 @@ public final class TokenVault: Sendable {
         let date = now()
         try await database.write { connection in
             try connection.execute("DELETE FROM fullscript_connections WHERE ehr_user_id = ?", [.text(user)])
+            // A staff user's practitioner was picked among that account's clinic: it goes with the account.
+            try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])
             try AuditEntry(actor: user, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
         }

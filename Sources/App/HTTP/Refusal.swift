@@ -45,8 +45,11 @@ enum Refusal {
                    message: "This link only works when opened from the EHR's own pages. Nothing was sent to Fullscript.",
                    offersRetry: false)
         case .notSignedIn:
+            // No Try again: the request came without the session, maybe from another site in a browser that
+            // does not say so (no Sec-Fetch-Site); our link would make its repeat same-site, with the session.
             Answer(status: .unauthorized, code: "not_signed_in", title: "Sign in through your EHR",
-                   message: "Open this patient from the EHR so we know who you are, then click the button again.")
+                   message: "Open this patient from the EHR so we know who you are, then click the button again.",
+                   offersRetry: false)
         case .notConnected:
             Answer(status: .conflict, code: "fullscript_not_connected", title: "Connect Fullscript first",
                    message: "Connect your Fullscript account from the EHR, then click the button again.")

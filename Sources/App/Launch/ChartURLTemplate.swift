@@ -17,7 +17,10 @@ public struct ChartURLTemplate: Sendable, Equatable {
         if text.hasPrefix("/") {
             guard ReturnPath(sample)?.path == sample else { throw ConfigError(key: "ehr.chart_url", problem: problem) }
         } else {
-            guard let url = URLComponents(string: sample), url.scheme == "https", url.host?.isEmpty == false, url.user == nil
+            // The patient id goes in the path or the query, never in the host: an id must not pick the site.
+            guard let url = URLComponents(string: sample), url.scheme == "https", url.host?.isEmpty == false, url.user == nil,
+                  let placeholder = text.range(of: Self.placeholder),
+                  text[..<placeholder.lowerBound].dropFirst("https://".count).contains(where: { "/?#".contains($0) })
             else { throw ConfigError(key: "ehr.chart_url", problem: problem) }
         }
         template = text

@@ -1,3 +1,4 @@
+import Cryptography
 import Foundation
 import Fullscript
 import HTTPTypes
@@ -31,7 +32,8 @@ struct OpeningRoutes: Sendable {
         guard try await identity.user(for: request) != nil else {
             return signIn.response(returningTo: request.head.path ?? "/recommend/\(patientID)/opening", format: format, to: request)
         }
-        let click = Self.click(patientID: patientID, entrypoint: entrypoint, practitionerID: request.queryParameters["practitioner_id"])
+        let click = Self.click(patientID: patientID, entrypoint: entrypoint, query: request.queryParameters,
+                               id: Base64URL.encode(SecureRandom.bytes(count: 12)))
         switch try await patients.find(patientID) {
         case .deleted:
             return Refusal.patientDeleted.response(format, to: request)
@@ -42,14 +44,21 @@ struct OpeningRoutes: Sendable {
         }
     }
 
-    /// The click's address. A practitioner id that is not a plain identifier stays behind: without
-    /// one, a staff user is asked which practitioner, as on a first click.
-    static func click(patientID: String, entrypoint: Entrypoint, practitionerID: String?) -> String {
-        var query: [(String, String)] = []
-        if let practitionerID, ASCII.isPlainIdentifier(practitionerID, maxLength: 64, marks: "._:-") {
-            query.append(("practitioner_id", practitionerID))
+    /// The click's address, named by `id` (see `RecommendRoutes.clickParameter`). Of the request's
+    /// query only what the click understands travels on, in the forms it accepts: a practitioner id
+    /// that is not a plain identifier stays behind (a staff user is then asked, as on a first click),
+    /// and the picker's answers only as `1`/`0`.
+    static func click(patientID: String, entrypoint: Entrypoint, query: [String: String], id: String) -> String {
+        var forwarded: [(String, String)] = []
+        if let practitionerID = query["practitioner_id"], ASCII.isPlainIdentifier(practitionerID, maxLength: 64, marks: "._:-") {
+            forwarded.append(("practitioner_id", practitionerID))
         }
-        if entrypoint != .catalog { query.append(("entrypoint", entrypoint.rawValue)) }
-        return "/recommend/" + patientID + (query.isEmpty ? "" : "?" + FormURLEncoding.encode(query))
+        if let remember = query[PractitionerPicker.rememberParameter], ["0", "1"].contains(remember) {
+            forwarded.append((PractitionerPicker.rememberParameter, remember))
+        }
+        if query[PractitionerPicker.changeParameter] == "1" { forwarded.append((PractitionerPicker.changeParameter, "1")) }
+        if entrypoint != .catalog { forwarded.append(("entrypoint", entrypoint.rawValue)) }
+        forwarded.append((RecommendRoutes.clickParameter, id))
+        return "/recommend/" + patientID + "?" + FormURLEncoding.encode(forwarded)
     }
 }

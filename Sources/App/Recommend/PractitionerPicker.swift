@@ -5,7 +5,8 @@ import Server
 /// "Which practitioner is this plan for?": what a staff user's click asks when it does not know,
 /// or when they asked to change (`?choose_practitioner=1`). A GET form back to the same click, so
 /// its answer is the address `/recommend/:patientId?practitioner_id=…` a program may also use;
-/// `remember=1` keeps the choice for the next clicks, without it the choice serves this plan only.
+/// `remember=1` keeps the choice for the next clicks; the form's hidden `remember=0`, which the ticked
+/// box's value follows and so overrides, forgets it: the choice serves this plan only.
 struct PractitionerPicker {
     let practitioners: [Practitioner]
     /// The practitioner chosen last time (or asked for), preselected and marked.
@@ -48,6 +49,7 @@ struct PractitionerPicker {
             <p>You are signed in to Fullscript as staff, so each plan is made for one of your clinic's practitioners.</p>
             <form method="get" action="/recommend/\(HTMLEscaping.escape(patientID))" class="picker" aria-labelledby="picker-heading">
             \(keep)<fieldset class="choices"><legend>Practitioner</legend>\(practitioners.map(choice).joined())</fieldset>
+            <input type="hidden" name="\(Self.rememberParameter)" value="0">\
             <p class="remember"><label><input type="checkbox" name="\(Self.rememberParameter)" value="1" id="remember" checked \
             aria-describedby="remember-note"> Remember my choice</label></p>
             <p class="note" id="remember-note">Remembered, it is used for your next plans too, and the chart says who you act for \

@@ -1,6 +1,7 @@
 import Foundation
 import Fullscript
 import HTTPTypes
+import Locking
 import Logging
 import Server
 import Store
@@ -21,6 +22,8 @@ struct RecommendRoutes: Sendable {
     let client: FullscriptClient
     /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
     let clickClient: FullscriptClient
+    /// Clicks under way, by user and the opening page's click id.
+    let clicksInFlight: SingleFlight<Response>
     let patients: PatientStore
     let log: RecommendationLog
     let settings: FullscriptSettings
@@ -49,6 +52,23 @@ struct RecommendRoutes: Sendable {
         guard let user = try await identity.user(for: request) else {
             return SignInFirst(signInPath: signInPath).response(returningTo: here, format: format, to: request)
         }
+        // The opening page's Try again repeats a click that may still be running (the browser dropped it,
+        // the server did not): it joins that click and gets its answer, instead of making a second draft.
+        guard let nonce = request.queryParameters[Self.clickParameter], ASCII.isPlainIdentifier(nonce, maxLength: 64, marks: "-_") else {
+            return try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
+        }
+        return try await clicksInFlight.run(user.id + "\n" + nonce) {
+            try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
+        }
+    }
+
+    /// The query parameter naming one click of a person's: the opening page makes it, so that its
+    /// Try again and the click it repeats are one.
+    static let clickParameter = "click"
+
+    private func click(
+        _ request: Request, user: EHRUser, patientID: String, entrypoint: Entrypoint, format: ReplyFormat, here: String
+    ) async throws -> Response {
         var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
         let patient: PatientRecord?
@@ -139,8 +159,10 @@ struct RecommendRoutes: Sendable {
     }
 
     /// A practitioner drafts as themselves. Staff act for `?practitioner_id=` when it is one of the
-    /// clinic's practitioners (kept for later with `remember=1`, else for this plan only), else for
-    /// their remembered choice unless they asked to change it, else they are asked.
+    /// clinic's practitioners, else for their remembered choice unless they asked to change it, else
+    /// they are asked. Only the picker's own answer changes what is remembered: `remember=1` keeps the
+    /// pick, `remember=0` (the form with its box unticked) forgets the old one; a bare `practitioner_id`
+    /// (the drop-in button's attribute, a bookmarked link) leaves it as it was.
     private func practitioner(
         for connection: FullscriptConnection, _ request: Request, patientID: String, entrypoint: Entrypoint
     ) async throws -> PractitionerChoice {
@@ -160,8 +182,11 @@ struct RecommendRoutes: Sendable {
         guard let chosen = practitioners.first(where: { $0.id == requested }) else {
             return ask("That practitioner is not in your Fullscript clinic. Pick one below.")
         }
-        guard query[PractitionerPicker.rememberParameter] == "1" else { return .chosen(requested, .forget) }
-        return .chosen(requested, .remember(.init(practitionerID: requested, name: PractitionerPicker.displayName(of: chosen))))
+        switch query[PractitionerPicker.rememberParameter] {
+        case "1": return .chosen(requested, .remember(.init(practitionerID: requested, name: PractitionerPicker.displayName(of: chosen))))
+        case "0": return .chosen(requested, .forget)
+        default: return .chosen(requested, .keep)
+        }
     }
 
     /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
