@@ -248,8 +248,8 @@ export function renderSession(me) {
     : h('span', { class: 'status-pill status-pill--disconnected', id: 'fullscript-status', dataset: { connected: 'false' } },
         h('span', { class: 'status-pill__label' }, 'Fullscript'), ' ', 'Not connected');
 
-  // Connected: the nav's "Fullscript account" page reconnects and disconnects.
-  const fullscriptAction = fullscript.connected ? null
+  // Connected: the nav's "Fullscript account" page reconnects and disconnects. A viewer may not connect.
+  const fullscriptAction = fullscript.connected || user.can_recommend === false ? null
     : h('a', { class: 'header-link', id: 'connect-fullscript', href: withReturnTo('/oauth/fullscript/connect', returnTo) },
         'Connect Fullscript');
 

@@ -108,7 +108,23 @@ function fullscriptNotes(patient, me) {
   ];
 }
 
+/** A viewer (launch token `roles`, /ehr/api/me's `can_recommend`) reads the chart but gets no button. */
+function mayRecommend(me) {
+  return !(me && me.user && me.user.can_recommend === false);
+}
+
+function viewerNote() {
+  return h('p', { class: 'hint hint--info', id: 'viewer-note', role: 'note' },
+    'You are signed in as a viewer: you can read this chart and its treatment plans, but only a practitioner or staff '
+    + 'member can recommend in Fullscript or refresh plans from it.');
+}
+
 function fullscriptCard(patient, me) {
+  if (!mayRecommend(me)) {
+    return h('section', { class: 'card fullscript-card', 'aria-labelledby': 'fullscript-heading', id: 'fullscript-panel' },
+      h('h2', { id: 'fullscript-heading' }, 'Fullscript'),
+      viewerNote());
+  }
   const recommend = createRecommendLink({ patientId: patient.id, id: 'recommend-button', describedBy: 'recommend-note' });
   const labs = createRecommendLink({
     patientId: patient.id, entrypoint: 'labs', variant: 'secondary', id: 'order-labs-link', describedBy: 'recommend-note',
@@ -164,6 +180,12 @@ function showChart(patient, me) {
   );
   showFullscriptPatient(patient);
   startPlans(patient.id, { onPatient: refreshWhenShownAgain(patient) });
+  if (!mayRecommend(me)) {
+    // The refresh asks Fullscript through the user's own account: refused to a viewer.
+    const refresh = document.getElementById('refresh-plans');
+    if (refresh) refresh.hidden = true;
+    document.getElementById('refresh-plans-note')?.replaceChildren('Plans appear here by themselves.');
+  }
 }
 
 function showPatientError(error) {
@@ -174,6 +196,9 @@ function showPatientError(error) {
     title = 'Patient not found';
     message = 'This EHR has no patient with that id. It may never have been added, or the link may be wrong.';
     iconPaths = ICONS.search;
+  } else if (error instanceof ApiError && error.status === 403) {
+    title = 'This sign-in is for another patient';
+    message = 'The EHR opened this session for one patient\'s chart only. Open this patient from the EHR to see their chart.';
   } else if (error instanceof ApiError && error.status === 410) {
     title = 'This patient was deleted';
     message = 'The EHR deleted this patient, so their chart is closed and nothing can be recommended for them.';

@@ -79,6 +79,9 @@ public final class Application: Sendable {
             // spelling of its path the client sent.
             let userBuckets = TokenBuckets(perMinute: config.rateLimits.userPerMinute, burst: config.rateLimits.userBurst, now: now)
             let serviceBuckets = TokenBuckets(perMinute: config.rateLimits.servicePerMinute, burst: config.rateLimits.serviceBurst, now: now)
+            // The launch token's `patient` and `roles` claims (`PatientBinding`, `ActingRoleCheck`): every
+            // group a signed-in user reaches declares the path parameter naming its patient, if any.
+            let access = SessionAccess(identity: identity, database: database, now: now)
             router.add(middleware: securityHeaders)
             // Pages a browser navigates to without our session: the launch link, Fullscript's redirect back.
             let pages = router.group().add(middleware: DatabaseBusyRecovery(audience: .people, logger: logger))
@@ -86,15 +89,23 @@ public final class Application: Sendable {
             let session = pages
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .people))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+                .add(middleware: PatientBinding(access: access, patientParameter: nil, audience: .people))
+            // Connecting and disconnecting Fullscript: not for a viewer.
+            let fullscriptConnection = session.add(middleware: ActingRoleCheck(access: access, action: .connect, audience: .people))
             // A click makes a draft, so even its GET must not come from another site.
             let clicks = pages
                 .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+                .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter, audience: .people))
+                .add(middleware: ActingRoleCheck(access: access, action: .recommend, audience: .people))
             // The demo EHR's pages read these with the session cookie.
             let chart = router.group("/ehr/api", renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
+                .add(middleware: PatientBinding(access: access, patientParameter: EHRRoutes.patientParameter, audience: .programs))
+            // A refresh asks Fullscript through the user's own connection: acting, so not for a viewer.
+            let planRefreshes = chart.add(middleware: ActingRoleCheck(access: access, action: .refreshPlans, audience: .programs))
             // Internal services, with service keys.
             let services = router.group("/api", renderError: apiErrors).group("v1")
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
@@ -113,7 +124,7 @@ public final class Application: Sendable {
             OAuthConnectRoutes(
                 vault: vault, client: fullscript, database: database, identity: identity,
                 secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
-            ).register(pages: pages, session: session)
+            ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(
                 identity: identity, vault: vault, patients: patients, log: recommendations,
@@ -130,7 +141,7 @@ public final class Application: Sendable {
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
-            ).register(chart: chart, services: services)
+            ).register(chart: chart, refreshes: planRefreshes, services: services)
             WebhookRoutes(
                 settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
             ).register(on: webhookReceivers)

@@ -1351,5 +1351,34 @@ class TabWhileFullscriptIsSlowFlow(BrowserFlow):
         screenshot(self.driver, "opening-page-fullscript-slow")
 
 
+class ViewerFlow(BrowserFlow):
+    """Pat Reviewer (EHR pat-reviewer, launch token roles ["viewer"]), in a fresh profile: reads, cannot click."""
+
+    profile = "pat-reviewer"
+
+    @captures_failures
+    def test_a_viewer_reads_the_chart_without_the_button_and_a_click_is_refused(self):
+        driver = self.driver
+        drafts_before = len(draft_link_requests())
+        self.sign_in("pat-reviewer", "Pat Reviewer")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "a[href='chart.html?patient=p-1001']"), "the patient list")
+        self.assertEqual(driver.find_elements(By.ID, "connect-fullscript"), [], "a viewer is not offered Connect Fullscript")
+        driver.get(EHR_URL + "/chart.html?patient=p-1001")
+        note = self.wait(lambda d: next(iter(d.find_elements(By.ID, "viewer-note")), None), "the chart says why there is no button")
+        self.assertIn("signed in as a viewer", note.text)
+        self.assertEqual(driver.find_elements(By.ID, "recommend-button"), [], "no Recommend button for a viewer")
+        self.wait(lambda d: d.find_elements(By.ID, "treatment-plans-list")
+                  and not d.find_elements(By.CSS_SELECTOR, "#treatment-plans-list .loading"), "the plans panel loads")
+        self.assertFalse(driver.find_element(By.ID, "refresh-plans").is_displayed(), "no Refresh for a viewer")
+        screenshot(driver, "viewer-chart")
+
+        # Typed by hand, the click is refused by the server too, on a page with the usual next steps.
+        driver.get(EHR_URL + "/recommend/p-1001")
+        heading = self.wait(lambda d: next((h for h in d.find_elements(By.TAG_NAME, "h1") if h.text.strip()), None), "the refusal")
+        self.assertEqual(heading.text.strip(), "Your EHR role lets you view, not act")
+        self.assertTrue(driver.find_elements(By.ID, "request-id"), "the refusal names its request id")
+        self.assertEqual(len(draft_link_requests()), drafts_before, "nothing asked of Fullscript")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -16,6 +16,10 @@ enum Refusal {
     case fullscript(FullscriptError)
     /// Another process (a backup, an operator's sqlite3) held the database past the busy timeout.
     case databaseBusy
+    /// The session is bound to one patient (the launch token's `patient`), and this is another.
+    case otherPatient
+    /// The session's roles only allow reading (a `viewer`).
+    case viewOnly(FullscriptAction)
 
     /// One row of the table below: everything a refusal shows, to a person and to a program.
     struct Answer {
@@ -67,6 +71,16 @@ enum Refusal {
         case .databaseBusy:
             Answer(status: .serviceUnavailable, code: "database_busy", title: "This server is busy",
                    message: "Its database is held by another program for a moment. Try again in a few seconds.", retryAfterSeconds: 5)
+        case .otherPatient:
+            Answer(status: .forbidden, code: "patient_not_in_session", title: "This sign-in is for another patient",
+                   message: "The EHR opened this session for one patient's chart, and this is a different patient. "
+                       + "Open this patient from the EHR to work on them. Nothing was sent to Fullscript.",
+                   offersRetry: false)
+        case .viewOnly(let action):
+            Answer(status: .forbidden, code: "role_not_permitted", title: "Your EHR role lets you view, not act",
+                   message: "\(action.phrase) needs the practitioner or staff role, and the EHR signed you in as a viewer. "
+                       + "Ask a practitioner or staff member to do it. Nothing was sent to Fullscript.",
+                   offersRetry: false)
         case .fullscript(let error):
             switch error.kind {
             case .validation(let messages):

@@ -10,12 +10,15 @@ enum DemoSeed {
         let id: String
         let name: String?
         let role: String
+        /// The launch token's `roles` claim for them; nil sends none, as most EHRs would.
+        var roles: Set<EHRRole>? = nil
     }
 
     static let users = [
         User(id: "dr-quinn", name: "Dr. Avery Quinn", role: "practitioner"),
         User(id: "dr-lee", name: "Dr. Morgan Lee", role: "practitioner"),
         User(id: "sam-ortiz", name: "Sam Ortiz", role: "front-desk staff"),
+        User(id: "pat-reviewer", name: "Pat Reviewer", role: "viewer: reads charts and plans, cannot recommend", roles: [.viewer]),
     ]
 
     static let patients = [

@@ -31,7 +31,7 @@ struct DemoSignInRoutes: Sendable {
             title: "Sign in to the demo EHR",
             body: """
                 <h1>Sign in to the demo EHR</h1>
-                <p>This demo has two practitioners and a front-desk staff member. Choose who you are: \
+                <p>This demo has two practitioners, a front-desk staff member and a reviewer who may only look. Choose who you are: \
                 no password, because a real EHR signs its users in itself and then hands them to this server.</p>
                 <ul class="choices">\(choices)</ul>
                 <p><a href="/embed.html">How to put the button in your own EHR</a> · <a href="/">Back to the demo EHR</a></p>
@@ -47,7 +47,7 @@ struct DemoSignInRoutes: Sendable {
             return HTMLPage.response(.badRequest, title: "Unknown demo user", message: "Choose one of the people listed on the sign-in page.",
                                      link: ("Back", Self.path))
         }
-        let token = LaunchToken.mint(for: EHRUser(id: user.id, name: user.name), secret: settings.launchSecret, now: now())
+        let token = LaunchToken.mint(for: EHRUser(id: user.id, name: user.name, roles: user.roles), secret: settings.launchSecret, now: now())
         let returnTo = LaunchRoutes.returnPath(form["return_to"])
         let target = "/launch?token=\(token)&return_to=" + FormURLEncoding.escape(returnTo.path)
         var response = Response.redirect(to: target, status: .seeOther)

@@ -3,7 +3,9 @@ import Foundation
 
 /// The short-lived token an EHR's backend mints for its signed-in user: a JWT signed HS256 with
 /// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name` and
-/// `iat` optional.
+/// `iat` optional. Two optional claims narrow what the session may do: `patient` (one EHR patient id)
+/// binds it to that patient, `roles` (`practitioner`, `staff`, `viewer`) says whether it may act in
+/// Fullscript. Without them a session may do what every session could before they existed.
 struct LaunchToken: Sendable, Equatable {
     let user: EHRUser
     let id: String
@@ -31,6 +33,7 @@ struct LaunchToken: Sendable, Equatable {
         case tooLongLived
         case issuedInTheFuture
         case reused
+        case unknownRole(String)
 
         var description: String {
             switch self {
@@ -43,6 +46,11 @@ struct LaunchToken: Sendable, Equatable {
             case .tooLongLived: "The sign-in link's token lives longer than 10 minutes."
             case .issuedInTheFuture: "The sign-in link's token was issued in the future (check the EHR server's clock)."
             case .reused: "The sign-in link was already used."
+            case .unknownRole(let name):
+                // Shown only when plainly a name: the page must not echo arbitrary text from a link.
+                "The sign-in link's token names a role this server does not know"
+                    + (ASCII.isPlainIdentifier(name, maxLength: 32, marks: "_-") ? ": \(name)" : "")
+                    + ". Known roles: " + EHRRole.allCases.map(\.rawValue).joined(separator: ", ") + "."
             }
         }
     }
@@ -71,7 +79,9 @@ struct LaunchToken: Sendable, Equatable {
             guard let issued = (iat as? NSNumber)?.doubleValue, issued.isFinite else { throw .invalidClaim("iat") }
             guard issued <= seconds + Self.clockSkew else { throw .issuedInTheFuture }
         }
-        user = EHRUser(id: subject, name: name)
+        let patient = claims["patient"] == nil ? nil : try Self.patient(claims)
+        let roles = claims["roles"] == nil ? nil : try Self.roles(claims)
+        user = EHRUser(id: subject, name: name, patient: patient, roles: roles)
         expiresAt = Int64(expiry.rounded(.up))
     }
 
@@ -82,6 +92,24 @@ struct LaunchToken: Sendable, Equatable {
         return text
     }
 
+    private static func patient(_ claims: [String: Any]) throws(Problem) -> String {
+        guard let id = claims["patient"] as? String, PatientRecord.isValidID(id) else { throw .invalidClaim("patient") }
+        return id
+    }
+
+    /// A non-empty array of known role names. An unknown one refuses the whole token rather than
+    /// being dropped: dropping `admin` from `["admin"]` would leave a session the EHR did not mean.
+    private static func roles(_ claims: [String: Any]) throws(Problem) -> Set<EHRRole> {
+        guard let names = claims["roles"] as? [Any], !names.isEmpty, names.count <= 16 else { throw .invalidClaim("roles") }
+        var roles = Set<EHRRole>()
+        for name in names {
+            guard let text = name as? String else { throw .invalidClaim("roles") }
+            guard let role = EHRRole(rawValue: text) else { throw .unknownRole(text) }
+            roles.insert(role)
+        }
+        return roles
+    }
+
     /// What the EHR's backend does, here for the demo's sign-in page and for tests.
     static func mint(for user: EHRUser, secret: [UInt8], now: Date, lifetime: TimeInterval = 120) -> String {
         var claims: [String: Any] = [
@@ -89,6 +117,8 @@ struct LaunchToken: Sendable, Equatable {
             "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + lifetime),
         ]
         claims["name"] = user.name
+        claims["patient"] = user.patient
+        claims["roles"] = user.roles.map(EHRRole.names)
         let json = (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data()
         return JWT.signHS256(claims: Array(json), key: secret)
     }

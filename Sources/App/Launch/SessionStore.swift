@@ -49,6 +49,7 @@ struct SessionStore: EHRIdentityProvider {
                     "INSERT INTO sessions (id_hash, ehr_user_id, display_name, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                     [.text(Self.hash(value)), .text(user.id), SQLiteValue(user.name), .integer(seconds), .integer(seconds), .integer(absolute)]
                 )
+                try Self.storeClaims(of: user, session: Self.hash(value), in: connection)
                 return true
             }
         }
@@ -78,6 +79,8 @@ struct SessionStore: EHRIdentityProvider {
     }
 
     func identify(_ request: inout Request) async throws -> EHRUser? {
+        // Every middleware of a group asks; the first one's answer serves the rest.
+        if let found = request.context[Found.self] { return found.user }
         guard let value = cookie.value(in: request.head.headerFields), let found = try await find(Self.hash(value)) else { return nil }
         request.context[Found.self] = found
         return found.user
@@ -87,10 +90,11 @@ struct SessionStore: EHRIdentityProvider {
         let seconds = Int64(now().timeIntervalSince1970)
         return try await database.read { connection in
             try connection.queryFirst(
-                "SELECT ehr_user_id, display_name, last_seen_at FROM sessions WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?",
+                "SELECT ehr_user_id, display_name, last_seen_at, patient_id, roles FROM sessions WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?",
                 [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
             ).map {
-                Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name")),
+                Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
+                                                patient: try $0.optionalString("patient_id"), roles: Self.roles(try $0.optionalString("roles"))),
                       lastSeen: try $0.int64("last_seen_at"))
             }
         }
@@ -122,6 +126,20 @@ struct SessionStore: EHRIdentityProvider {
                 return user
             }
         }
+    }
+
+    /// The launch token's `patient` and `roles` (migration 0010), NULL where the token had no such claim.
+    private static func storeClaims(of user: EHRUser, session hash: String, in connection: SQLiteConnection) throws {
+        guard user.patient != nil || user.roles != nil else { return }
+        try connection.execute(
+            "UPDATE sessions SET patient_id = ?, roles = ? WHERE id_hash = ?",
+            [SQLiteValue(user.patient), SQLiteValue(user.roles.map { EHRRole.names($0).joined(separator: " ") }), .text(hash)]
+        )
+    }
+
+    /// Stored roles back; a name this version does not know grants nothing, so the session can only read.
+    private static func roles(_ stored: String?) -> Set<EHRRole>? {
+        stored.map { Set($0.split(separator: " ").compactMap { EHRRole(rawValue: String($0)) }) }
     }
 
     static func hash(_ value: String) -> String {

@@ -14,17 +14,35 @@ struct EHRRoutes: Sendable {
     let patientEmailDomains: [String]?
     let signInPath: String?
 
+    /// The path parameter naming the patient under `/ehr/api/patients/` (`PatientBinding` holds a bound session to it).
+    static let patientParameter = "id"
+
     /// `chart` is the `/ehr/api` group.
     func register(on chart: RouterGroup) {
         chart.get("me") { try await me($0) }
         chart.get("patients") { try await list($0) }
-        chart.get("patients/:id") { try await patient($0) }
+        chart.get("patients/:\(Self.patientParameter)") { try await patient($0) }
     }
 
     private struct Me: Encodable {
         struct User: Encodable {
             let id: String
             let name: String?
+            /// The launch token's claims, absent when it had none (`EHRUser`).
+            let patient: String?
+            let roles: [String]?
+            /// Whether a click (and connecting Fullscript) is allowed: false for a viewer.
+            let canRecommend: Bool
+
+            init(_ user: EHRUser) {
+                id = user.id
+                name = user.name
+                patient = user.patient
+                roles = user.roles.map(EHRRole.names)
+                canRecommend = user.mayActInFullscript
+            }
+
+            enum CodingKeys: String, CodingKey { case id, name, patient, roles, canRecommend = "can_recommend" }
         }
 
         struct Connection: Encodable {
@@ -77,15 +95,15 @@ struct EHRRoutes: Sendable {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
         let account = try await vault.account(of: user.id)
         let choice = account?.type == .staff ? try await log.staffChoice(of: user.id) : nil
-        return json(Me(user: .init(id: user.id, name: user.name), fullscript: .init(account, user: user),
+        return json(Me(user: .init(user), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
                        patientEmailDomains: patientEmailDomains))
     }
 
     private func list(_ request: Request) async throws -> Response {
-        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
-        return try await PatientPage.response(request, in: patients)
+        guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
+        return try await PatientPage.response(request, in: patients, onlyPatient: user.patient)
     }
 
     private func patient(_ request: Request) async throws -> Response {
@@ -104,7 +122,7 @@ struct EHRRoutes: Sendable {
     /// The live patient named by the `:id` parameter, or the answer for a bad id (400), an unknown
     /// patient (404) or a deleted one (410).
     static func chartPatient(_ request: Request, in patients: PatientStore) async throws -> ChartPatient {
-        let id = request.parameters["id"] ?? ""
+        let id = request.parameters[patientParameter] ?? ""
         guard PatientRecord.isValidID(id) else {
             return .refused(APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id))
         }

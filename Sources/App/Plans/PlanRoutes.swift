@@ -24,14 +24,15 @@ struct PlanRoutes: Sendable {
     let logger: Logger
 
     /// Below the `/ehr/api` group.
-    static let path = "patients/:id/treatment-plans"
+    static let path = "patients/:\(EHRRoutes.patientParameter)/treatment-plans"
 
-    /// `chart` is the `/ehr/api` group, `services` the `/api/v1` one.
-    func register(chart: RouterGroup, services: RouterGroup) {
+    /// `chart` is the `/ehr/api` group, `refreshes` the same for what calls Fullscript (no viewers),
+    /// `services` the `/api/v1` one.
+    func register(chart: RouterGroup, refreshes: RouterGroup, services: RouterGroup) {
         chart.get(Self.path) { try await list($0) }
         chart.get(Self.path + "/events") { try await events($0) }
         // The refresh takes no body; a little room for clients that send `{}` anyway.
-        chart.post(Self.path + "/refresh", body: .bytes(1024)) { try await refresh($0) }
+        refreshes.post(Self.path + "/refresh", body: .bytes(1024)) { try await refresh($0) }
         services.get(PatientRoutes.path + "/treatment-plans") { request in
             try await serviceKeys.authorizedPatientRequest(request, serviceRefresh)
         }

@@ -17,13 +17,13 @@ struct OpeningRoutes: Sendable {
     let signIn: SignInFirst
 
     func register(on router: RouterGroup) {
-        router.get("/recommend/:patientId/opening") { try await opening($0) }
+        router.get("/recommend/:\(RecommendRoutes.patientParameter)/opening") { try await opening($0) }
     }
 
     func opening(_ request: Request) async throws -> Response {
         let format = ReplyFormat(request)
         // "." and ".." are ids no browser can send in a path: they would resolve away.
-        guard let patientID = request.parameters["patientId"], PatientRecord.isValidID(patientID), ![".", ".."].contains(patientID) else {
+        guard let patientID = request.parameters[RecommendRoutes.patientParameter], PatientRecord.isValidID(patientID), ![".", ".."].contains(patientID) else {
             return Refusal.badPatientID.response(format, to: request)
         }
         guard let entrypoint = RecommendRoutes.entrypoint(request.queryParameters["entrypoint"]) else {

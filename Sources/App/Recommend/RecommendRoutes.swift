@@ -36,13 +36,16 @@ struct RecommendRoutes: Sendable {
 
     private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
 
+    /// The path parameter naming the patient in `/recommend/…` (`PatientBinding` holds a bound session to it).
+    static let patientParameter = "patientId"
+
     func register(on router: RouterGroup) {
-        router.get("/recommend/:patientId") { try await recommend($0) }
+        router.get("/recommend/:\(Self.patientParameter)") { try await recommend($0) }
     }
 
     func recommend(_ request: Request) async throws -> Response {
         let format = ReplyFormat(request)
-        guard let patientID = request.parameters["patientId"], PatientRecord.isValidID(patientID) else {
+        guard let patientID = request.parameters[Self.patientParameter], PatientRecord.isValidID(patientID) else {
             return Refusal.badPatientID.response(format, to: request)
         }
         guard let entrypoint = Self.entrypoint(request.queryParameters["entrypoint"]) else {

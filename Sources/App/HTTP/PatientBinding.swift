@@ -1,0 +1,22 @@
+import Server
+
+/// Holds a session bound to one patient (the launch token's `patient`) to that patient. Each group
+/// declares the path parameter its routes name the patient with; a bound session's request with any
+/// other value, or with any other path parameter, is refused. So a new route that names its patient
+/// differently is closed to bound sessions until it is declared, never silently open.
+struct PatientBinding: RouterMiddleware {
+    let access: SessionAccess
+    /// The path parameter naming the patient in this group's routes; nil where none names one.
+    let patientParameter: String?
+    let audience: Audience
+
+    func handle(_ request: Request, next: Handler) async throws -> Response {
+        guard !request.parameters.isEmpty else { return try await next(request) }
+        var request = request
+        guard let user = try await access.identity.identify(&request), let patient = user.patient else { return try await next(request) }
+        if let other = request.parameters.first(where: { $0.key != patientParameter || $0.value != patient })?.value {
+            return try await access.refuse(.otherPatient, user, subject: other, request: request, audience: audience)
+        }
+        return try await next(request)
+    }
+}
