@@ -34,6 +34,7 @@ public struct DraftTreatmentPlanLinkRequest: Sendable, Equatable {
     }
 }
 
+/// The body both draft links take; the gateway link's `treatment_plan` may be empty.
 struct DraftLinkBody: Encodable {
     var treatmentPlan: [String: String]
     var patient: [String: String]?
