@@ -44,8 +44,6 @@ public final class FullscriptSandbox: Sendable {
     /// The first clinic's id, where the single-clinic demo and tests connect.
     public var clinicID: String { SandboxSeed.clinicID }
 
-    public var clinics: [SandboxClinic] { SandboxSeed.clinics }
-
     /// Adds every sandbox route to `router`: the API under `/api`, the pages under `/sandbox`, the test hooks under `/_sandbox`.
     public func register(on router: Router) {
         let gate = APIGate(state: state)

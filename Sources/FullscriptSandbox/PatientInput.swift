@@ -68,14 +68,17 @@ struct PatientInput: Sendable, Equatable {
     /// A dependent (a child) has no email of their own, so only the gateway's matching page creates
     /// one without; an email given must still be valid.
     var dependentCreationErrors: [String] {
-        var errors = nameErrors
-        if let email = email?.trimmed, !email.isEmpty, !Self.isEmail(email) { errors.append("Email is invalid") }
-        return errors + formatErrors
+        nameErrors + givenEmailErrors + formatErrors
     }
 
     /// What the gateway link refuses with a 400 before anything is matched: malformed values, not missing ones.
     var gatewayErrors: [String] {
-        dependentCreationErrors.filter { !$0.hasSuffix("can't be blank") }
+        givenEmailErrors + formatErrors
+    }
+
+    private var givenEmailErrors: [String] {
+        guard let email = email?.trimmed, !email.isEmpty, !Self.isEmail(email) else { return [] }
+        return ["Email is invalid"]
     }
 
     private var nameErrors: [String] {

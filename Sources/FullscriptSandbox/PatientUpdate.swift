@@ -36,14 +36,15 @@ struct PatientUpdate: Sendable {
         metadataID = json["metadata"].flatMap { change($0["id"]) }
     }
 
-    /// The sandbox's patient page: every field is a form field, and an empty optional one clears it.
+    /// The sandbox's patient page: every field is a form field, and an empty optional one clears it. An
+    /// empty email is left alone, so a dependent (who has none) can be saved.
     init(form: [String: String]) {
         func change(_ name: String) -> Change? {
             form[name].map { $0.trimmed.isEmpty ? .clear : .set($0.trimmed) }
         }
         firstName = change("first_name")
         lastName = change("last_name")
-        email = change("email")
+        email = change("email").flatMap { $0 == .clear ? nil : $0 }
         dateOfBirth = change("date_of_birth")
         gender = change("gender")
         mobileNumber = change("mobile_number")

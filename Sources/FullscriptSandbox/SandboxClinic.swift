@@ -1,9 +1,9 @@
 /// One Fullscript clinic: its account and the users who can authorize the app in it (fullscript-api.md §6).
 /// A patient belongs to exactly one clinic (§4), so the clinic's patients live in its `ClinicRecords`.
-public struct SandboxClinic: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var users: [SandboxUser]
+struct SandboxClinic: Sendable, Equatable {
+    var id: String
+    var name: String
+    var users: [SandboxUser]
 
     var practitioners: [SandboxUser] { users.filter(\.isPractitioner) }
 

@@ -91,4 +91,22 @@ struct PatientUpdateRoutesTests {
             #expect(try await sandbox.send("GET", "/sandbox/patients/pat-404").status == 404)
         }
     }
+
+    /// A dependent has no email: saving their page with the email left empty changes the rest.
+    @Test func aDependentIsEditedWithoutAnEmail() async throws {
+        try await withSandbox { sandbox in
+            let token = try await sandbox.accessToken("prac-1")
+            let response = try await sandbox.send("POST", "/api/clinic/dynamic_links/gateway/treatment_plans",
+                                                  body: #"{"patient":{"external_id":"ehr-child","first_name":"Pip","last_name":"Okafor"}}"#, token: token)
+            let url = try #require(sandbox.json(response)["dynamic_links"]?["redirect_url"]?.text)
+            let planPath = try #require(URLComponents(string: url)?.path)
+            let form = "application/x-www-form-urlencoded"
+            #expect(try await sandbox.send("POST", planPath + "/match", body: "patient_id=", contentType: form).status == 303)
+            let saved = try await sandbox.send("POST", "/sandbox/patients/pat-3", body: "first_name=Pip&last_name=Okafor-Vale&email=", contentType: form)
+            #expect(saved.status == 303)
+            let patient = try await sandbox.json(sandbox.send("GET", "/api/clinic/patients/pat-3", token: token))["patient"]
+            #expect(patient?["last_name"]?.text == "Okafor-Vale")
+            if case .null? = patient?["email"] {} else { Issue.record("still no email") }
+        }
+    }
 }
