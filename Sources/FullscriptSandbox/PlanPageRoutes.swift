@@ -32,25 +32,18 @@ struct PlanPageRoutes: Sendable {
     private func match(_ request: Request) async throws -> Response {
         let id = request.parameters["id"] ?? ""
         guard let records = await state.records(holdingPlan: id), let plan = records.plan(id: id) else { return Pages.notFound }
-        guard plan.state == .draft, plan.patientID == nil, let named = plan.unmatchedPatient else {
+        guard plan.state == .draft, plan.patientID == nil, plan.unmatchedPatient != nil else {
             return .redirect(to: "/sandbox/plans/\(plan.id)", status: .seeOther)
         }
         let form = request.formParameters
         guard let practitionerID = plan.practitionerID ?? form["practitioner_id"], records.clinic.practitioner(id: practitionerID) != nil else {
             return Pages.message("Cannot match", "Pick a practitioner.", status: .unprocessableContent)
         }
-        let patientID: String
-        if let picked = form["patient_id"], !picked.isEmpty {
-            guard records.patient(id: picked) != nil else { return Pages.notFound }
-            patientID = picked
-        } else {
-            switch await state.createMatchedPatient(named, in: records.clinic.id) {
-            case .patient(let patient): patientID = patient.id
-            case .invalid(let errors):
-                return Pages.message("Cannot match", errors.joined(separator: "; "), status: .unprocessableContent)
-            }
+        let picked = form["patient_id"].flatMap { $0.isEmpty ? nil : $0 }
+        if let picked, records.patient(id: picked) == nil { return Pages.notFound }
+        if case .invalid(let errors)? = await state.matchPlan(id: plan.id, patientID: picked, practitionerID: practitionerID) {
+            return Pages.message("Cannot match", errors.joined(separator: "; "), status: .unprocessableContent)
         }
-        _ = await state.matchPlan(id: plan.id, patientID: patientID, practitionerID: practitionerID)
         return .redirect(to: "/sandbox/plans/\(plan.id)", status: .seeOther)
     }
 

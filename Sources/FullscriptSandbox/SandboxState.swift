@@ -146,16 +146,6 @@ actor SandboxState {
         return .patient(addPatient(input.newPatient, to: clinicID, sendWelcomeEmail: input.wantsWelcomeEmail))
     }
 
-    /// The gateway link's matching page creating the patient the link named: names required, the email
-    /// optional (a dependent has none), `metadata.id` = the link's `external_id` (§3.2).
-    func createMatchedPatient(_ input: PatientInput, in clinicID: String) -> PatientResolution {
-        var errors = input.dependentCreationErrors
-        if let email = input.email?.trimmed, !email.isEmpty, records(of: clinicID).patient(email: email) != nil {
-            errors.append("Email has already been taken")
-        }
-        guard errors.isEmpty else { return .invalid(errors) }
-        return .patient(addPatient(input.newPatient, to: clinicID, sendWelcomeEmail: input.wantsWelcomeEmail))
-    }
 
     private func addPatient(_ fields: Patient, to clinicID: String, sendWelcomeEmail: Bool) -> Patient {
         var patient = fields
@@ -204,17 +194,30 @@ actor SandboxState {
         return plan
     }
 
-    /// What the gateway link's matching page does: the plan gets its patient (and practitioner, when the
-    /// link named none), and stays a draft. Nil when the plan is gone or already matched.
-    func matchPlan(id: String, patientID: String, practitionerID: String) -> TreatmentPlan? {
+    /// What the gateway link's matching page does, in one step so a second submit cannot create a second
+    /// patient: the plan gets `patientID`, or else the patient the link named, created with the names, the email
+    /// if any (a dependent has none) and `metadata.id` = the link's `external_id` (§3.2); and its practitioner,
+    /// when the link named none. The plan stays a draft. Nil when the plan is gone or already matched.
+    func matchPlan(id: String, patientID: String?, practitionerID: String) -> PatientResolution? {
         guard let clinicID = records(holdingPlan: id)?.clinic.id, var plan = clinics[clinicID]?.plan(id: id),
-              plan.state == .draft, plan.patientID == nil else { return nil }
-        plan.patientID = patientID
+              plan.state == .draft, plan.patientID == nil, let named = plan.unmatchedPatient else { return nil }
+        let patient: Patient
+        if let patientID, let existing = records(of: clinicID).patient(id: patientID) {
+            patient = existing
+        } else {
+            var errors = named.dependentCreationErrors
+            if let email = named.email?.trimmed, !email.isEmpty, records(of: clinicID).patient(email: email) != nil {
+                errors.append("Email has already been taken")
+            }
+            guard errors.isEmpty else { return .invalid(errors) }
+            patient = addPatient(named.newPatient, to: clinicID, sendWelcomeEmail: named.wantsWelcomeEmail)
+        }
+        plan.patientID = patient.id
         plan.practitionerID = practitionerID
         plan.unmatchedPatient = nil
         plan.updatedAt = now
         clinics[clinicID]?.updatePlan(plan)
-        return plan
+        return .patient(patient)
     }
 
     /// What the plan page's Activate button does, with the `treatment_plan.created` event it causes

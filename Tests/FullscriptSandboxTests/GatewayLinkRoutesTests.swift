@@ -72,6 +72,9 @@ struct GatewayLinkRoutesTests {
 
             let matched = try await sandbox.send("POST", planPath + "/match", body: "patient_id=", contentType: "application/x-www-form-urlencoded")
             #expect(matched.status == 303 && matched.header("location") == planPath)
+            let resubmitted = try await sandbox.send("POST", planPath + "/match", body: "patient_id=", contentType: "application/x-www-form-urlencoded")
+            #expect(resubmitted.status == 303, "a second submit lands on the plan")
+            #expect(try await sandbox.send("GET", "/api/clinic/patients/pat-4", token: token).status == 404, "and creates nobody")
             let plan = try await sandbox.send("GET", planPath)
             #expect(plan.text.contains(#"<option value="pat-3" selected>Pip Okafor (no email)</option>"#))
             let created = try await sandbox.json(sandbox.send("GET", "/api/clinic/patients/pat-3", token: token))["patient"]
