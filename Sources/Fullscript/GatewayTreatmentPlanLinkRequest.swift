@@ -29,6 +29,6 @@ public struct GatewayTreatmentPlanLinkRequest: Sendable, Equatable {
         var patientFields = patient.fields
         patientFields["send_welcome_email"] = sendWelcomeEmail ? "true" : "false"
         return DraftLinkBody(treatmentPlan: practitionerID.map { ["practitioner_id": $0] } ?? [:], patient: patientFields,
-                             entrypoint: entrypoint.rawValue)
+                             patientMetadataID: nil, entrypoint: entrypoint.rawValue)
     }
 }

@@ -13,9 +13,13 @@ public struct PatientDetails: Sendable, Equatable {
     public var mobileNumber: String?
     /// Percent off, on top of the clinic's discount.
     public var discount: Int?
+    /// The EHR's id for the patient, sent as `metadata.id`, so a patient the link creates carries it and a later
+    /// gateway link finds them by `external_id` (fullscript-api.md §4, §12). §3.1 lists no `metadata` for the
+    /// draft link; that it is kept as on `POST /clinic/patients` is our guess, which the simulator follows.
+    public var metadataID: String?
 
     public init(email: String, firstName: String? = nil, lastName: String? = nil, dateOfBirth: String? = nil,
-                gender: String? = nil, mobileNumber: String? = nil, discount: Int? = nil) {
+                gender: String? = nil, mobileNumber: String? = nil, discount: Int? = nil, metadataID: String? = nil) {
         self.email = email
         self.firstName = firstName
         self.lastName = lastName
@@ -23,6 +27,7 @@ public struct PatientDetails: Sendable, Equatable {
         self.gender = gender
         self.mobileNumber = mobileNumber
         self.discount = discount
+        self.metadataID = metadataID.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
     }
 
     /// The members Fullscript receives, all strings as its reference types them; empty ones left out.
