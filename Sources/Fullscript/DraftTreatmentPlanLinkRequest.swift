@@ -30,14 +30,33 @@ public struct DraftTreatmentPlanLinkRequest: Sendable, Equatable {
         var patientFields = patient?.fields ?? [:]
         if !patientFields.isEmpty { patientFields["send_welcome_email"] = sendWelcomeEmail ? "true" : "false" }
         return DraftLinkBody(treatmentPlan: ["practitioner_id": practitionerID],
-                             patient: patientFields.isEmpty ? nil : patientFields, entrypoint: entrypoint.rawValue)
+                             patient: patientFields.isEmpty ? nil : patientFields,
+                             patientMetadataID: patientFields.isEmpty ? nil : patient?.metadataID, entrypoint: entrypoint.rawValue)
     }
 }
 
+/// The body both draft links take; the gateway link's `treatment_plan` may be empty.
 struct DraftLinkBody: Encodable {
     var treatmentPlan: [String: String]
     var patient: [String: String]?
+    /// Sent as `patient.metadata.id`, the one member that is not a string.
+    var patientMetadataID: String?
     var entrypoint: String
 
     private enum CodingKeys: String, CodingKey { case treatmentPlan = "treatment_plan", patient, entrypoint }
+    private enum MetadataKeys: String, CodingKey { case id }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(treatmentPlan, forKey: .treatmentPlan)
+        if let patient {
+            var members = container.nestedContainer(keyedBy: MemberKey.self, forKey: .patient)
+            for (name, value) in patient { try members.encode(value, forKey: MemberKey(name)) }
+            if let patientMetadataID {
+                var metadata = members.nestedContainer(keyedBy: MetadataKeys.self, forKey: MemberKey("metadata"))
+                try metadata.encode(patientMetadataID, forKey: .id)
+            }
+        }
+        try container.encode(entrypoint, forKey: .entrypoint)
+    }
 }

@@ -14,10 +14,10 @@ public struct DynamicLink: Sendable, Equatable {
     }
 
     /// The draft link answers `{"dynamic_links": {"redirect_url"}}`, the new-plan link a top-level
-    /// `redirect_url`; either is accepted from both. The patient id's key is undocumented, so the
-    /// likely places are tried in turn.
+    /// `redirect_url`; either is accepted from all, and the singular `dynamic_link` that fullscript-api.md
+    /// §12 expects from the gateway link. The patient id's key is undocumented, so the likely places are tried in turn.
     init?(json: JSONValue) {
-        let links = json["dynamic_links"]
+        let links = json["dynamic_links"] ?? json["dynamic_link"]
         guard let redirectURL = (links?["redirect_url"] ?? json["redirect_url"])?.string, !redirectURL.isEmpty else {
             return nil
         }

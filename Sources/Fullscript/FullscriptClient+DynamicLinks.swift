@@ -11,6 +11,17 @@ extension FullscriptClient {
         return try await link(call)
     }
 
+    /// A draft plan through the gateway link (fullscript-api.md §3.2): Fullscript matches the patient by id,
+    /// `external_id` or email, and otherwise lets the practitioner match or create them by hand, which
+    /// suits a patient without an email. Validates first, like the draft link.
+    public func gatewayTreatmentPlanLink(accessToken: String, _ request: GatewayTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
+        try request.validate()
+        var call = APIRequest(.post, "clinic", "dynamic_links", "gateway", "treatment_plans", endpoint: "create_gateway_treatment_plan_link",
+                              accessToken: accessToken)
+        call.setJSON(request.body)
+        return try await link(call)
+    }
+
     /// A generic new-plan link: the practitioner finds or creates the patient in Fullscript.
     public func newTreatmentPlanLink(accessToken: String, entrypoint: Entrypoint? = nil) async throws(FullscriptError) -> DynamicLink {
         let query = entrypoint.map { [("entrypoint", $0.rawValue)] } ?? []

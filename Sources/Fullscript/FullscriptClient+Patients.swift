@@ -18,4 +18,14 @@ extension FullscriptClient {
     public func patient(accessToken: String, id: String) async throws(FullscriptError) -> Patient {
         try await fetch(APIRequest(.get, "clinic", "patients", id, endpoint: "get_patient", accessToken: accessToken), member: "patient").value
     }
+
+    /// Changes a patient's demographics (`PATCH /clinic/patients/{id}`, scope `patients:write`) and answers the
+    /// patient as Fullscript now has it. Another clinic's patient is `.notFound`; refused values are `.validation`.
+    /// Fullscript sends no `patient.updated` webhook for an app's own change (fullscript-api.md §7.5).
+    public func updatePatient(accessToken: String, id: String, fields: PatientUpdate) async throws(FullscriptError) -> Patient {
+        try fields.validate()
+        var call = APIRequest(.patch, "clinic", "patients", id, endpoint: "update_patient", accessToken: accessToken)
+        call.setJSON(fields.body)
+        return try await decode(send(call)) { body throws in try Envelope<Patient>.decode(body, member: "patient").value }
+    }
 }

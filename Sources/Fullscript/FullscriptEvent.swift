@@ -1,7 +1,8 @@
 import Foundation
 
 /// One Fullscript event, as a webhook delivers it and the events API lists it:
-/// `{"id", "type", "created_at", "clinic_id", "data": {"treatment_plan": {…}}}`.
+/// `{"id", "type", "created_at", "clinic_id", "data": {"treatment_plan": {…}}}`. `clinic_id` says which
+/// clinic it happened in, the one key an app serving several clinics routes it by (fullscript-api.md §7.5).
 /// `data` stays JSON because its shape depends on `type`, and a type we do not handle must still be
 /// recorded as it came.
 public struct FullscriptEvent: Sendable, Equatable, Codable {
@@ -63,6 +64,16 @@ public struct FullscriptEvent: Sendable, Equatable, Codable {
             return try JSONDecoder().decode(TreatmentPlan.self, from: JSONEncoder().encode(plan))
         } catch {
             throw FullscriptEventError(reason: "data.treatment_plan." + FullscriptClient.describe(error))
+        }
+    }
+
+    /// `data.patient`, decoded as the REST API's patient is, for the `patient.*` types (fullscript-api.md §7.5).
+    public func patient() throws(FullscriptEventError) -> Patient {
+        guard let patient = data["patient"] else { throw FullscriptEventError(reason: "data: missing patient") }
+        do {
+            return try JSONDecoder().decode(Patient.self, from: JSONEncoder().encode(patient))
+        } catch {
+            throw FullscriptEventError(reason: "data.patient." + FullscriptClient.describe(error))
         }
     }
 

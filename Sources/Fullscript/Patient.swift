@@ -12,10 +12,12 @@ public struct Patient: Sendable, Equatable, Codable {
     /// Whether the patient is a dependent; `guardianPatientID` is then the guardian.
     public var isDependent: Bool?
     public var guardianPatientID: String?
+    /// `metadata.id`: the EHR's id for the patient, as given on creation or as a gateway link's `external_id`.
+    public var metadataID: String?
 
     public init(id: String, firstName: String? = nil, lastName: String? = nil, email: String? = nil,
                 dateOfBirth: String? = nil, gender: String? = nil, mobileNumber: String? = nil,
-                isDependent: Bool? = nil, guardianPatientID: String? = nil) {
+                isDependent: Bool? = nil, guardianPatientID: String? = nil, metadataID: String? = nil) {
         self.id = id
         self.firstName = firstName
         self.lastName = lastName
@@ -25,12 +27,15 @@ public struct Patient: Sendable, Equatable, Codable {
         self.mobileNumber = mobileNumber
         self.isDependent = isDependent
         self.guardianPatientID = guardianPatientID
+        self.metadataID = metadataID
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, firstName = "first_name", lastName = "last_name", email, dateOfBirth = "date_of_birth", gender
-        case mobileNumber = "mobile_number", isDependent = "is_dependent", guardianPatientID = "guardian_patient_id"
+        case mobileNumber = "mobile_number", isDependent = "is_dependent", guardianPatientID = "guardian_patient_id", metadata
     }
+
+    private enum MetadataKeys: String, CodingKey { case id }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,5 +48,23 @@ public struct Patient: Sendable, Equatable, Codable {
         mobileNumber = container.decodeLenient(String.self, forKey: .mobileNumber)
         isDependent = container.decodeLenient(Bool.self, forKey: .isDependent)
         guardianPatientID = container.decodeIDIfPresent(forKey: .guardianPatientID)
+        metadataID = (try? container.nestedContainer(keyedBy: MetadataKeys.self, forKey: .metadata))?.decodeIDIfPresent(forKey: .id)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encodeIfPresent(firstName, forKey: .firstName)
+        try container.encodeIfPresent(lastName, forKey: .lastName)
+        try container.encodeIfPresent(email, forKey: .email)
+        try container.encodeIfPresent(dateOfBirth, forKey: .dateOfBirth)
+        try container.encodeIfPresent(gender, forKey: .gender)
+        try container.encodeIfPresent(mobileNumber, forKey: .mobileNumber)
+        try container.encodeIfPresent(isDependent, forKey: .isDependent)
+        try container.encodeIfPresent(guardianPatientID, forKey: .guardianPatientID)
+        if let metadataID {
+            var metadata = container.nestedContainer(keyedBy: MetadataKeys.self, forKey: .metadata)
+            try metadata.encode(metadataID, forKey: .id)
+        }
     }
 }

@@ -13,9 +13,13 @@ public struct PatientDetails: Sendable, Equatable {
     public var mobileNumber: String?
     /// Percent off, on top of the clinic's discount.
     public var discount: Int?
+    /// The EHR's id for the patient, sent as `metadata.id`, so a patient the link creates carries it and a later
+    /// gateway link finds them by `external_id` (fullscript-api.md §4, §12). §3.1 lists no `metadata` for the
+    /// draft link; that it is kept as on `POST /clinic/patients` is our guess, which the simulator follows.
+    public var metadataID: String?
 
     public init(email: String, firstName: String? = nil, lastName: String? = nil, dateOfBirth: String? = nil,
-                gender: String? = nil, mobileNumber: String? = nil, discount: Int? = nil) {
+                gender: String? = nil, mobileNumber: String? = nil, discount: Int? = nil, metadataID: String? = nil) {
         self.email = email
         self.firstName = firstName
         self.lastName = lastName
@@ -23,18 +27,15 @@ public struct PatientDetails: Sendable, Equatable {
         self.gender = gender
         self.mobileNumber = mobileNumber
         self.discount = discount
+        self.metadataID = metadataID.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
     }
 
     /// The members Fullscript receives, all strings as its reference types them; empty ones left out.
     var fields: [String: String] {
-        let candidates: [String: String?] = [
+        PatientFieldRules.present([
             "email": email, "first_name": firstName, "last_name": lastName, "date_of_birth": dateOfBirth,
             "gender": gender?.lowercased(), "mobile_number": mobileNumber, "discount": discount.map(String.init),
-        ]
-        return candidates.compactMapValues { value in
-            guard let value, !value.allSatisfy(\.isWhitespace) else { return nil }
-            return value
-        }
+        ])
     }
 
     /// Problems Fullscript would reject, found before a patient record is created or an email sent.
@@ -42,23 +43,8 @@ public struct PatientDetails: Sendable, Equatable {
         let fields = fields
         var problems: [String] = []
         if fields["email"] == nil, !fields.isEmpty { problems.append("Email is required when patient details are given") }
-        if let gender = fields["gender"], !["male", "female", "x"].contains(gender) {
-            problems.append("Gender must be male, female or x")
-        }
-        if let date = fields["date_of_birth"], !Self.isCalendarDate(date) {
-            problems.append("Date of birth must be yyyy-mm-dd")
-        }
-        if let mobile = fields["mobile_number"], !E164.isValid(mobile) {
-            problems.append("Mobile number must be in international format, like +12223334444")
-        }
+        problems += PatientFieldRules.problems(in: fields)
         if let discount, !(0...100).contains(discount) { problems.append("Discount must be between 0 and 100") }
         return problems
-    }
-
-    private static func isCalendarDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        return year > 0 && (1...12).contains(month) && (1...31).contains(day)
     }
 }

@@ -4,13 +4,20 @@ struct Patient: Sendable, Equatable {
     var id: String
     var firstName: String
     var lastName: String
-    var email: String
+    /// Nil for a dependent (a child), who only the gateway link's matching page can create (fullscript-api.md §3.2).
+    var email: String?
     var dateOfBirth: String?
     var gender: String?
     var mobileNumber: String?
     var discount: Int = 0
     /// The app's own id for the patient (`metadata.id`).
     var metadataID: String?
+
+    func withMetadataID(_ id: String?) -> Patient {
+        var patient = self
+        patient.metadataID = id
+        return patient
+    }
 }
 
 struct Recommendation: Sendable, Equatable {
@@ -43,6 +50,9 @@ struct TreatmentPlan: Sendable, Equatable {
     /// Who followed the link: the page shows who is acting.
     var actingUserID: String
     var entrypoint: String
+    /// The patient a gateway link named but could not match: the plan page asks the practitioner to
+    /// pick a patient or create this one (fullscript-api.md §3.2), until a patient is set.
+    var unmatchedPatient: PatientInput?
     var recommendations: [Recommendation] = []
 }
 
@@ -61,14 +71,18 @@ struct ClinicEvent: Sendable {
     }
 }
 
-/// The clinic's patients and plans. Ids are sequential so runs are reproducible.
+/// One clinic's patients, plans and events. Ids come from the sandbox, unique across clinics.
 struct ClinicRecords: Sendable {
-    private(set) var patients: [Patient] = SandboxSeed.patients
+    let clinic: SandboxClinic
+    private(set) var patients: [Patient]
     private(set) var plans: [TreatmentPlan] = []
     /// Every event, oldest first. Kept whether or not a webhook went out, as Fullscript keeps them.
     private(set) var events: [ClinicEvent] = []
-    private var nextPatientNumber = SandboxSeed.patients.count + 1
-    private var nextPlanNumber = 1
+
+    init(clinic: SandboxClinic, patients: [Patient]) {
+        self.clinic = clinic
+        self.patients = patients
+    }
 
     func patient(id: String) -> Patient? {
         patients.first { $0.id == id }
@@ -76,23 +90,29 @@ struct ClinicRecords: Sendable {
 
     /// Fullscript matches a dynamic-link patient on email within the clinic.
     func patient(email: String) -> Patient? {
-        patients.first { $0.email.caseInsensitiveCompare(email) == .orderedSame }
+        patients.first { $0.email?.caseInsensitiveCompare(email) == .orderedSame }
+    }
+
+    /// The patient whose `metadata.id` is `externalID`: the gateway link's `patient.external_id` (§3.2).
+    func patient(externalID: String) -> Patient? {
+        patients.first { $0.metadataID == externalID }
     }
 
     func searchPatients(_ query: String) -> [Patient] {
         let query = query.trimmingCharacters(in: .whitespaces)
         guard !query.isEmpty else { return patients }
         return patients.filter { patient in
-            [patient.firstName, patient.lastName, patient.email].contains { $0.localizedCaseInsensitiveContains(query) }
+            [patient.firstName, patient.lastName, patient.email ?? ""].contains { $0.localizedCaseInsensitiveContains(query) }
         }
     }
 
-    mutating func addPatient(_ fields: Patient) -> Patient {
-        var patient = fields
-        patient.id = "pat-\(nextPatientNumber)"
-        nextPatientNumber += 1
+    mutating func addPatient(_ patient: Patient) {
         patients.append(patient)
-        return patient
+    }
+
+    mutating func updatePatient(_ patient: Patient) {
+        guard let index = patients.firstIndex(where: { $0.id == patient.id }) else { return }
+        patients[index] = patient
     }
 
     func plan(id: String) -> TreatmentPlan? {
@@ -103,12 +123,8 @@ struct ClinicRecords: Sendable {
         plans.filter { $0.patientID == patientID }
     }
 
-    mutating func addPlan(_ fields: TreatmentPlan) -> TreatmentPlan {
-        var plan = fields
-        plan.id = "plan-\(nextPlanNumber)"
-        nextPlanNumber += 1
+    mutating func addPlan(_ plan: TreatmentPlan) {
         plans.append(plan)
-        return plan
     }
 
     mutating func addEvent(_ event: ClinicEvent) {

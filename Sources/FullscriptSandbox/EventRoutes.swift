@@ -3,7 +3,7 @@ import HTTPTypes
 import Server
 
 /// Fullscript's events API, the pull side of webhooks: what happened in the bearer's clinic over
-/// the last 30 days, for an app catching up on deliveries it missed.
+/// the last 30 days, for an app catching up on deliveries it missed (plan and patient events).
 struct EventRoutes: Sendable {
     /// Fullscript keeps events this long.
     static let retention: TimeInterval = 30 * 24 * 3600
@@ -13,9 +13,10 @@ struct EventRoutes: Sendable {
 
     func register(on router: Router) {
         // Registered before `/api/events/:id`, which would otherwise take "treatment_plans" for an id.
-        router.get("/api/events/treatment_plans", gate.authenticated { request, _ in await list(request) })
-        router.get("/api/events/:id", gate.authenticated { request, _ in
-            guard let event = await state.records.event(id: request.parameters["id"] ?? "") else {
+        router.get("/api/events/treatment_plans", gate.authenticated { request, user in await list(request, user, types: "treatment_plan.") })
+        router.get("/api/events/patients", gate.authenticated { request, user in await list(request, user, types: "patient.") })
+        router.get("/api/events/:id", gate.authenticated { request, user in
+            guard let event = await state.records(of: user.clinicID).event(id: request.parameters["id"] ?? "") else {
                 return .jsonError("Record not found", status: .notFound)
             }
             return .json(.object([("event", event.json)]))
@@ -24,11 +25,12 @@ struct EventRoutes: Sendable {
 
     /// `created_at` as `>date`, `<date` or `date..date`; `event_type`; `order_by` ASC (default) or
     /// DESC on `created_at`; paginated like every list.
-    private func list(_ request: Request) async -> Response {
+    /// Events are the bearer's clinic's only (fullscript-api.md §7.6); `types` is the list's type prefix.
+    private func list(_ request: Request, _ user: SandboxUser, types: String) async -> Response {
         let query = request.queryParameters
         let now = await state.now
-        var events = await state.records.events.filter {
-            $0.type.hasPrefix("treatment_plan.") && now.timeIntervalSince($0.createdAt) <= Self.retention
+        var events = await state.records(of: user.clinicID).events.filter {
+            $0.type.hasPrefix(types) && now.timeIntervalSince($0.createdAt) <= Self.retention
         }
         if let filter = query["created_at"] {
             guard let range = DateFilter(filter) else {

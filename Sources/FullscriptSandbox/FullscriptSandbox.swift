@@ -6,12 +6,16 @@ public import Server
 ///
 /// Point the app's API base at `<publicBaseURL>/api` and its authorize URL at `<publicBaseURL>/api/oauth/authorize`.
 /// - OAuth: `GET /api/oauth/authorize` (consent page; `&auto_approve=<user id>` skips it), `POST /api/oauth/token`, `POST /api/oauth/revoke`
+/// Several clinics (`SandboxSeed.clinics`), each with its own users and patients; a token acts in its user's
+/// clinic only, and another clinic's records are 404s.
 /// - Clinic: `GET /api/clinic`, `/api/clinic/practitioners[/:id]`, `/api/clinic/staff/:id`
-/// - Links: `POST|GET /api/clinic/dynamic_links/treatment_plans`, `GET /api/clinic/dynamic_links/treatment_plans/:id`
-/// - Patients: `GET|POST /api/clinic/patients`, `GET /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
+/// - Links: `POST|GET /api/clinic/dynamic_links/treatment_plans`, `GET /api/clinic/dynamic_links/treatment_plans/:id`,
+///   `POST /api/clinic/dynamic_links/gateway/treatment_plans` (matches by id, external_id, email, else a matching page)
+/// - Patients: `GET|POST /api/clinic/patients`, `GET|PATCH /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
 /// - Plans: `GET /api/clinic/patients/:id/treatment_plans`, `GET /api/clinic/treatment_plans/:id`
-/// - Events: `GET /api/events/treatment_plans?created_at=>date&event_type=`, `GET /api/events/:id` (every plan event, 30 days)
-/// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`)
+/// - Events: `GET /api/events/treatment_plans|patients?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
+/// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`),
+///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`)
 /// - Loopback only: `GET /_sandbox/requests|emails|stats`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
 public final class FullscriptSandbox: Sendable {
@@ -34,9 +38,10 @@ public final class FullscriptSandbox: Sendable {
         }
     }
 
-    /// One clinic's practitioners and staff, any of whom can authorize the app.
+    /// Every clinic's practitioners and staff, any of whom can authorize the app.
     public var seededUsers: [SandboxUser] { SandboxSeed.users }
 
+    /// The first clinic's id, where the single-clinic demo and tests connect.
     public var clinicID: String { SandboxSeed.clinicID }
 
     /// Adds every sandbox route to `router`: the API under `/api`, the pages under `/sandbox`, the test hooks under `/_sandbox`.
@@ -49,6 +54,7 @@ public final class FullscriptSandbox: Sendable {
         TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
         EventRoutes(state: state, gate: gate).register(on: router)
         PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: router)
+        PatientPageRoutes(state: state, webhook: webhook).register(on: router)
         AdminRoutes(state: state).register(on: router)
     }
 

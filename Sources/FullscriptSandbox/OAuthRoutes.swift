@@ -29,7 +29,7 @@ struct OAuthRoutes: Sendable {
             return try await approve(userID: userID, redirectURI: redirectURI, clientState: query["state"])
         }
         return .html(Pages.authorize(
-            users: SandboxSeed.users, clientID: configuration.clientID, redirectURI: redirectURI, state: query["state"]
+            clinics: SandboxSeed.clinics, clientID: configuration.clientID, redirectURI: redirectURI, state: query["state"]
         ))
     }
 
@@ -43,7 +43,7 @@ struct OAuthRoutes: Sendable {
         }
         guard let userID = form["user_id"], !userID.isEmpty else {
             return .html(Pages.authorize(
-                users: SandboxSeed.users, clientID: configuration.clientID, redirectURI: redirectURI, state: form["state"],
+                clinics: SandboxSeed.clinics, clientID: configuration.clientID, redirectURI: redirectURI, state: form["state"],
                 error: "Choose the account to sign in as, then approve again."
             ), status: .badRequest)
         }

@@ -3,6 +3,8 @@ import Server
 
 /// The pages behind redirect_url, standing in for Fullscript's plan builder: the practitioner
 /// confirms the patient and activates, which is when Fullscript fires `treatment_plan.created`.
+/// A gateway link that matched no patient first shows the matching page (fullscript-api.md §3.2).
+/// Each plan shows its own clinic's patients and practitioners only.
 struct PlanPageRoutes: Sendable {
     let configuration: SandboxConfiguration
     let state: SandboxState
@@ -10,29 +12,54 @@ struct PlanPageRoutes: Sendable {
 
     func register(on router: Router) {
         router.get("/sandbox/plans/:id") { try await page($0) }
+        router.post("/sandbox/plans/:id/match", body: .standard) { try await match($0) }
         router.post("/sandbox/plans/:id/activate", body: .standard) { try await activate($0) }
         router.get("/sandbox/plans/:id/invitation") { try await invitation($0) }
     }
 
     private func page(_ request: Request) async throws -> Response {
-        let records = await state.records
-        guard let plan = records.plan(id: request.parameters["id"] ?? "") else { return Pages.notFound }
-        return .html(Pages.plan(plan, actingUser: SandboxSeed.user(id: plan.actingUserID), patients: records.patients))
+        let id = request.parameters["id"] ?? ""
+        guard let records = await state.records(holdingPlan: id), let plan = records.plan(id: id) else { return Pages.notFound }
+        let actingUser = SandboxSeed.user(id: plan.actingUserID)
+        if plan.state == .draft, plan.patientID == nil, let named = plan.unmatchedPatient {
+            return .html(Pages.matching(plan, named: named, actingUser: actingUser, records: records))
+        }
+        return .html(Pages.plan(plan, actingUser: actingUser, records: records))
+    }
+
+    /// The matching page's answer: an existing patient of the clinic, or (no pick) the patient the link
+    /// named, created with `metadata.id` = its `external_id` and no email required.
+    private func match(_ request: Request) async throws -> Response {
+        let id = request.parameters["id"] ?? ""
+        guard let records = await state.records(holdingPlan: id), let plan = records.plan(id: id) else { return Pages.notFound }
+        guard plan.state == .draft, plan.patientID == nil, plan.unmatchedPatient != nil else {
+            return .redirect(to: "/sandbox/plans/\(plan.id)", status: .seeOther)
+        }
+        let form = request.formParameters
+        guard let practitionerID = plan.practitionerID ?? form["practitioner_id"], records.clinic.practitioner(id: practitionerID) != nil else {
+            return Pages.message("Cannot match", "Pick a practitioner.", status: .unprocessableContent)
+        }
+        let picked = form["patient_id"].flatMap { $0.isEmpty ? nil : $0 }
+        if let picked, records.patient(id: picked) == nil { return Pages.notFound }
+        if case .invalid(let errors)? = await state.matchPlan(id: plan.id, patientID: picked, practitionerID: practitionerID) {
+            return Pages.message("Cannot match", errors.joined(separator: "; "), status: .unprocessableContent)
+        }
+        return .redirect(to: "/sandbox/plans/\(plan.id)", status: .seeOther)
     }
 
     private func activate(_ request: Request) async throws -> Response {
-        guard let plan = await state.records.plan(id: request.parameters["id"] ?? "") else { return Pages.notFound }
+        let id = request.parameters["id"] ?? ""
+        guard let records = await state.records(holdingPlan: id), let plan = records.plan(id: id) else { return Pages.notFound }
         let form = request.formParameters
-        guard let practitionerID = plan.practitionerID ?? form["practitioner_id"],
-              SandboxSeed.practitioners.contains(where: { $0.id == practitionerID })
+        guard let practitionerID = plan.practitionerID ?? form["practitioner_id"], records.clinic.practitioner(id: practitionerID) != nil
         else { return Pages.message("Cannot activate", "Pick a practitioner.", status: .unprocessableContent) }
         let patientID: String
         if let picked = form["patient_id"], !picked.isEmpty {
-            guard await state.records.patient(id: picked) != nil else { return Pages.notFound }
+            guard records.patient(id: picked) != nil else { return Pages.notFound }
             patientID = picked
         } else {
             let input = PatientInput(email: form["email"], firstName: form["first_name"], lastName: form["last_name"])
-            switch await state.findOrCreatePatient(input) {
+            switch await state.findOrCreatePatient(input, in: records.clinic.id) {
             case .patient(let patient): patientID = patient.id
             case .invalid(let errors):
                 return Pages.message("Cannot activate", errors.joined(separator: "; "), status: .unprocessableContent)
@@ -42,16 +69,13 @@ struct PlanPageRoutes: Sendable {
         guard let (active, event) = await state.activatePlan(
             id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
-        // Delivered before answering, unlike Fullscript, so a test that clicked Activate can assert on
-        // the delivery as soon as the page returns.
-        if let webhook, await state.hasUnrevokedToken {
-            _ = await webhook.deliver(event, at: await state.now)
-        }
+        await WebhookDispatch(state: state, webhook: webhook).send(event)
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)
     }
 
     private func invitation(_ request: Request) async throws -> Response {
-        guard let plan = await state.records.plan(id: request.parameters["id"] ?? ""), plan.state == .active else {
+        let id = request.parameters["id"] ?? ""
+        guard let plan = await state.records(holdingPlan: id)?.plan(id: id), plan.state == .active else {
             return Pages.notFound
         }
         return .html(Pages.invitation(plan))

@@ -31,7 +31,7 @@ extension Patient {
     var json: JSON {
         .object([
             ("id", .string(id)), ("first_name", .string(firstName)), ("last_name", .string(lastName)),
-            ("email", .string(email)), ("date_of_birth", .optional(dateOfBirth)), ("gender", .optional(gender)),
+            ("email", .optional(email)), ("date_of_birth", .optional(dateOfBirth)), ("gender", .optional(gender)),
             ("discount", .int(discount)), ("total_discount", .int(discount)), ("mobile_number", .optional(mobileNumber)),
             ("text_message_notification", .bool(false)), ("archived", .bool(false)), ("metadata", .object([("id", .optional(metadataID))])),
         ])

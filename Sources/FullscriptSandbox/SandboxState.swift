@@ -19,7 +19,13 @@ actor SandboxState {
     private var tokens = TokenLedger()
     private var limiter = RateLimiter()
     private var faultPlan = FaultPlan()
-    private(set) var records = ClinicRecords()
+    /// Each clinic's records, by clinic id: a route reads only the records of its token's clinic.
+    private var clinics: [String: ClinicRecords] = Dictionary(uniqueKeysWithValues: SandboxSeed.clinics.map {
+        ($0.id, ClinicRecords(clinic: $0, patients: SandboxSeed.patientsByClinic[$0.id] ?? []))
+    })
+    /// Sequential across clinics so runs are reproducible and no two clinics share an id.
+    private var nextPatientNumber = 3
+    private var nextPlanNumber = 1
     private(set) var requests: [RecordedRequest] = []
     private(set) var emails: [RecordedEmail] = []
     private(set) var refreshCount = 0
@@ -76,7 +82,10 @@ actor SandboxState {
         tokens.revokeAll(ofUser: userID)
     }
 
-    var hasUnrevokedToken: Bool { tokens.hasUnrevokedGrant }
+    /// Fullscript sends a clinic's webhooks only while a user of that clinic has an unrevoked token (§7.5).
+    func hasUnrevokedToken(inClinic clinicID: String) -> Bool {
+        tokens.hasUnrevokedGrant { SandboxSeed.user(id: $0)?.clinicID == clinicID }
+    }
 
     enum Admission: Sendable {
         case admitted(SandboxUser)
@@ -96,65 +105,156 @@ actor SandboxState {
 
     // MARK: Clinic
 
+    /// The records of `clinicID`; every seeded user's clinic has them.
+    func records(of clinicID: String) -> ClinicRecords {
+        guard let records = clinics[clinicID] else { preconditionFailure("no sandbox clinic \(clinicID)") }
+        return records
+    }
+
+    /// The records of the clinic that holds plan `planID`: the plan pages are reached by URL, not by token.
+    func records(holdingPlan planID: String) -> ClinicRecords? {
+        clinics.values.first { $0.plan(id: planID) != nil }
+    }
+
+    /// The records of the clinic that holds patient `patientID`, for the sandbox's patient page.
+    func records(holdingPatient patientID: String) -> ClinicRecords? {
+        clinics.values.first { $0.patient(id: patientID) != nil }
+    }
+
     enum PatientResolution: Sendable {
         case patient(Patient)
         case invalid([String])
     }
 
     /// Matches on email or creates the patient, in one step so two links for a new email cannot create two patients.
-    func findOrCreatePatient(_ input: PatientInput) -> PatientResolution {
+    func findOrCreatePatient(_ input: PatientInput, in clinicID: String) -> PatientResolution {
         let matchErrors = input.matchErrors
         guard matchErrors.isEmpty, let email = input.email?.trimmed else { return .invalid(matchErrors) }
-        if let existing = records.patient(email: email) { return .patient(existing) }
+        if let existing = records(of: clinicID).patient(email: email) { return .patient(existing) }
         let creationErrors = input.creationErrors
         guard creationErrors.isEmpty else { return .invalid(creationErrors) }
-        return .patient(createPatient(input.newPatient, sendWelcomeEmail: input.wantsWelcomeEmail))
+        return .patient(addPatient(input.newPatient, to: clinicID, sendWelcomeEmail: input.wantsWelcomeEmail))
     }
 
     /// `POST /api/clinic/patients`: unlike a dynamic link, an existing email is an error, not a match.
-    func createPatient(_ input: PatientInput) -> PatientResolution {
+    func createPatient(_ input: PatientInput, in clinicID: String) -> PatientResolution {
         var errors = input.creationErrors
-        if let email = input.email?.trimmed, records.patient(email: email) != nil {
+        if let email = input.email?.trimmed, records(of: clinicID).patient(email: email) != nil {
             errors.append("Email has already been taken")
         }
         guard errors.isEmpty else { return .invalid(errors) }
-        return .patient(createPatient(input.newPatient, sendWelcomeEmail: input.wantsWelcomeEmail))
+        return .patient(addPatient(input.newPatient, to: clinicID, sendWelcomeEmail: input.wantsWelcomeEmail))
     }
 
-    private func createPatient(_ fields: Patient, sendWelcomeEmail: Bool) -> Patient {
-        let patient = records.addPatient(fields)
-        if sendWelcomeEmail {
-            emails.append(RecordedEmail(to: patient.email, patientID: patient.id))
+
+    private func addPatient(_ fields: Patient, to clinicID: String, sendWelcomeEmail: Bool) -> Patient {
+        var patient = fields
+        repeat {
+            patient.id = "pat-\(nextPatientNumber)"
+            nextPatientNumber += 1
+        } while clinics.values.contains { $0.patient(id: patient.id) != nil }
+        clinics[clinicID]?.addPatient(patient)
+        if sendWelcomeEmail, let email = patient.email {
+            emails.append(RecordedEmail(to: email, patientID: patient.id))
         }
         return patient
     }
 
-    func createDraftPlan(patientID: String?, practitionerID: String?, actingUserID: String, entrypoint: String) -> TreatmentPlan {
+    enum PatientUpdateResult: Sendable {
+        case updated(Patient)
+        case notFound
+        case invalid([String])
+    }
+
+    /// `PATCH /api/clinic/patients/{id}` (§4): 404 for a patient of another clinic, as for an unknown one.
+    func updatePatient(id: String, with update: PatientUpdate, in clinicID: String) -> PatientUpdateResult {
+        let records = records(of: clinicID)
+        guard let patient = records.patient(id: id) else { return .notFound }
+        var errors = update.errors
+        if case .set(let email)? = update.email, records.patients.contains(where: {
+            $0.id != id && $0.email?.caseInsensitiveCompare(email) == .orderedSame
+        }) {
+            errors.append("Email has already been taken")
+        }
+        guard errors.isEmpty else { return .invalid(errors) }
+        let updated = update.applied(to: patient)
+        clinics[clinicID]?.updatePatient(updated)
+        return .updated(updated)
+    }
+
+    func createDraftPlan(in clinicID: String, patientID: String?, practitionerID: String?, actingUserID: String, entrypoint: String,
+                         unmatchedPatient: PatientInput? = nil) -> TreatmentPlan {
         let now = now
-        return records.addPlan(TreatmentPlan(
-            id: "", createdAt: now, updatedAt: now, patientID: patientID, practitionerID: practitionerID,
-            actingUserID: actingUserID, entrypoint: entrypoint
-        ))
+        let plan = TreatmentPlan(
+            id: "plan-\(nextPlanNumber)", createdAt: now, updatedAt: now, patientID: patientID, practitionerID: practitionerID,
+            actingUserID: actingUserID, entrypoint: entrypoint, unmatchedPatient: unmatchedPatient
+        )
+        nextPlanNumber += 1
+        clinics[clinicID]?.addPlan(plan)
+        return plan
+    }
+
+    /// What the gateway link's matching page does, in one step so a second submit cannot create a second
+    /// patient: the plan gets `patientID`, or else the patient the link named, created with the names, the email
+    /// if any (a dependent has none) and `metadata.id` = the link's `external_id` (§3.2); and its practitioner,
+    /// when the link named none. The plan stays a draft. Nil when the plan is gone or already matched.
+    func matchPlan(id: String, patientID: String?, practitionerID: String) -> PatientResolution? {
+        guard let clinicID = records(holdingPlan: id)?.clinic.id, var plan = clinics[clinicID]?.plan(id: id),
+              plan.state == .draft, plan.patientID == nil, let named = plan.unmatchedPatient else { return nil }
+        let patient: Patient
+        if let patientID, let existing = records(of: clinicID).patient(id: patientID) {
+            patient = existing
+        } else {
+            var errors = named.dependentCreationErrors
+            if let email = named.email?.trimmed, !email.isEmpty, records(of: clinicID).patient(email: email) != nil {
+                errors.append("Email has already been taken")
+            }
+            guard errors.isEmpty else { return .invalid(errors) }
+            patient = addPatient(named.newPatient, to: clinicID, sendWelcomeEmail: named.wantsWelcomeEmail)
+        }
+        plan.patientID = patient.id
+        plan.practitionerID = practitionerID
+        plan.unmatchedPatient = nil
+        plan.updatedAt = now
+        clinics[clinicID]?.updatePlan(plan)
+        return .patient(patient)
     }
 
     /// What the plan page's Activate button does, with the `treatment_plan.created` event it causes
     /// (Fullscript's name for activation); nil when the plan is not a draft.
     func activatePlan(id: String, patientID: String, practitionerID: String,
                       personalMessage: String?) -> (plan: TreatmentPlan, event: ClinicEvent)? {
-        guard var plan = records.plan(id: id), plan.state == .draft else { return nil }
+        guard let clinicID = records(holdingPlan: id)?.clinic.id, var plan = clinics[clinicID]?.plan(id: id),
+              plan.state == .draft else { return nil }
         plan.state = .active
         plan.patientID = patientID
         plan.practitionerID = practitionerID
         plan.personalMessage = personalMessage
         plan.recommendations = [SandboxSeed.recommendation]
         plan.updatedAt = now
-        records.updatePlan(plan)
-        let event = ClinicEvent(
-            id: UUID().uuidString.lowercased(), type: "treatment_plan.created", createdAt: now, clinicID: SandboxSeed.clinicID,
-            data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))])
-        )
-        records.addEvent(event)
+        plan.unmatchedPatient = nil
+        clinics[clinicID]?.updatePlan(plan)
+        let event = addEvent("treatment_plan.created", in: clinicID,
+                             data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
         return (plan, event)
+    }
+
+    /// A change a practitioner makes in Fullscript itself (the sandbox's patient page). Unlike the app's
+    /// own REST update it fires `patient.updated` (§7.5), when something other than `metadata` changed (§12).
+    func editPatientInFullscript(id: String, with update: PatientUpdate) -> (result: PatientUpdateResult, event: ClinicEvent?) {
+        guard let clinicID = records(holdingPatient: id)?.clinic.id, let before = clinics[clinicID]?.patient(id: id) else {
+            return (.notFound, nil)
+        }
+        let result = updatePatient(id: id, with: update, in: clinicID)
+        guard case .updated(let patient) = result, patient.withMetadataID(nil) != before.withMetadataID(nil) else { return (result, nil) }
+        return (result, addEvent("patient.updated", in: clinicID, data: .object([("patient", patient.json)])))
+    }
+
+    @discardableResult
+    func addEvent(_ type: String, in clinicID: String, data: JSON) -> ClinicEvent {
+        let event = ClinicEvent(id: UUID().uuidString.lowercased(), type: type, createdAt: now, clinicID: clinicID, data: data)
+        clinics[clinicID]?.addEvent(event)
+        return event
     }
 
     // MARK: Test hooks

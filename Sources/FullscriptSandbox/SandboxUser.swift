@@ -1,4 +1,4 @@
-/// A Fullscript user who can authorize the app; each gets their own tokens.
+/// A Fullscript user who can authorize the app; each gets their own tokens, which act in the user's clinic only.
 public struct SandboxUser: Sendable, Equatable {
     public var id: String
     /// "Practitioner" or "Staff", as in the token's `resource_owner.type`.
@@ -6,13 +6,16 @@ public struct SandboxUser: Sendable, Equatable {
     public var firstName: String
     public var lastName: String
     public var email: String
+    /// The clinic the user belongs to: every clinic-scoped call made with their token sees that clinic alone.
+    public var clinicID: String
 
-    public init(id: String, type: String, firstName: String, lastName: String, email: String) {
+    public init(id: String, type: String, firstName: String, lastName: String, email: String, clinicID: String) {
         self.id = id
         self.type = type
         self.firstName = firstName
         self.lastName = lastName
         self.email = email
+        self.clinicID = clinicID
     }
 
     var isPractitioner: Bool { type == SandboxUser.practitioner }

@@ -57,7 +57,9 @@ struct TokenLedger: Sendable {
     }
 
     /// Fullscript sends webhooks only while some user's token is unrevoked.
-    var hasUnrevokedGrant: Bool { !grants.isEmpty }
+    func hasUnrevokedGrant(ofUser belongs: (String) -> Bool) -> Bool {
+        grants.values.contains { belongs($0.userID) }
+    }
 
     private mutating func remove(accessToken: String) {
         guard let grant = grants.removeValue(forKey: accessToken) else { return }

@@ -1,7 +1,8 @@
 import HTTPTypes
 import Server
 
-/// Reading plans: what an app without webhooks polls after the practitioner activates one.
+/// Reading plans: what an app without webhooks polls after the practitioner activates one. Only the
+/// bearer's clinic: another clinic's plan or patient is a 404.
 struct TreatmentPlanRoutes: Sendable {
     let configuration: SandboxConfiguration
     let state: SandboxState
@@ -9,8 +10,8 @@ struct TreatmentPlanRoutes: Sendable {
 
     func register(on router: Router) {
         router.get("/api/clinic/patients/:id/treatment_plans", gate.authenticated { try await list($0, $1) })
-        router.get("/api/clinic/treatment_plans/:id", gate.authenticated { request, _ in
-            guard let plan = await state.records.plan(id: request.parameters["id"] ?? "") else {
+        router.get("/api/clinic/treatment_plans/:id", gate.authenticated { request, user in
+            guard let plan = await state.records(of: user.clinicID).plan(id: request.parameters["id"] ?? "") else {
                 return .jsonError("Record not found", status: .notFound)
             }
             return .json(.object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
@@ -19,7 +20,7 @@ struct TreatmentPlanRoutes: Sendable {
 
     /// `sort_by` is created_at (default) or updated_at; `order_by` ASC (default) or DESC; paginated like every list.
     private func list(_ request: Request, _ user: SandboxUser) async throws -> Response {
-        let records = await state.records
+        let records = await state.records(of: user.clinicID)
         let patientID = request.parameters["id"] ?? ""
         guard records.patient(id: patientID) != nil else { return .jsonError("Record not found", status: .notFound) }
         let query = request.queryParameters

@@ -23,7 +23,7 @@ struct TokenLedgerTests {
         let grant = ledger.issue(userID: "prac-1", at: start)
         ledger.revoke(grant.accessToken)
         #expect(ledger.refresh(grant.refreshToken, at: start) == nil)
-        #expect(!ledger.hasUnrevokedGrant)
+        #expect(!ledger.hasUnrevokedGrant { _ in true })
     }
 
     @Test func refreshTokensOutliveAccessTokens() {

@@ -57,4 +57,17 @@ struct FullscriptClientDynamicLinksTests {
             try await Fixture.client(FakeTransport(.answer(200, #"{"dynamic_links": {}}"#))).newTreatmentPlanLink(accessToken: "tok")
         }
     }
+
+    /// The EHR id rides along as `patient.metadata.id`, the body's one member that is not a string.
+    @Test func theEHRIDIsSentAsMetadata() async throws {
+        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://x/d/1"}}"#))
+        let request = DraftTreatmentPlanLinkRequest(
+            practitionerID: "pr-1", patient: PatientDetails(email: "z@example.com", firstName: "Zoë", lastName: "Ng", metadataID: "p-1001"))
+        _ = try await Fixture.client(transport).draftTreatmentPlanLink(accessToken: "tok", request)
+        #expect(transport.sent.first?.json == Fixture.json(#"""
+            {"treatment_plan": {"practitioner_id": "pr-1"},
+             "patient": {"email": "z@example.com", "first_name": "Zoë", "last_name": "Ng", "send_welcome_email": "false", "metadata": {"id": "p-1001"}},
+             "entrypoint": "catalog"}
+            """#))
+    }
 }

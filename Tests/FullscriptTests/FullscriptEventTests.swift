@@ -56,4 +56,17 @@ struct FullscriptEventTests {
         #expect(again == event)
         #expect(try again.treatmentPlan() == event.treatmentPlan())
     }
+
+    /// Several clinics share one webhook URL: `clinic_id` is what routes an event to its tenant.
+    @Test func aPatientEventCarriesItsClinicAndPatient() throws {
+        let event = try FullscriptEvent(webhookBody: Array(#"""
+            {"event_payload": {"event": {"id": "ev-9", "type": "patient.updated", "clinic_id": "clinic-2",
+             "data": {"patient": {"id": "pa-4", "last_name": "Haddad-Berg", "email": null, "metadata": {"id": "p-2001"}}}}}}
+            """#.utf8))
+        #expect(event.clinicID == "clinic-2")
+        #expect(try event.patient() == Patient(id: "pa-4", lastName: "Haddad-Berg", metadataID: "p-2001"))
+        #expect(throws: FullscriptEventError(reason: "data: missing patient")) {
+            try FullscriptEvent(id: "ev-1", type: "patient.updated").patient()
+        }
+    }
 }

@@ -10,7 +10,7 @@ struct PatientTests {
              "text_message_notification": false, "is_dependent": false, "archived": false, "metadata": {"id": "ehr-1"}}
             """#.utf8))
         #expect(patient == Patient(id: "pa-1", firstName: "Zoë", lastName: "Ng", email: "z@example.com", gender: "x",
-                                   mobileNumber: "+12223334444", isDependent: false))
+                                   mobileNumber: "+12223334444", isDependent: false, metadataID: "ehr-1"))
         #expect(try JSONDecoder().decode(Patient.self, from: JSONEncoder().encode(patient)) == patient)
     }
 
