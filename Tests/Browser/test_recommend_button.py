@@ -754,6 +754,7 @@ class PhoneLayout(BrowserFlow):
             self.wait(lambda d: d.find_elements(By.ID, "user-name"), "the header's session area should be filled in")
             viewport = driver.execute_script("return window.innerHeight;")
             header = driver.execute_script("return document.querySelector('.app-header').getBoundingClientRect().height;")
+            log(f"phone header: {header:.0f} of {viewport} px ({100 * header / viewport:.1f}%)")
             self.assertLessEqual(header, 0.1 * viewport, f"the header takes {header:.0f} of {viewport} px")
             toggle = driver.find_element(By.ID, "menu-toggle")
             menu = driver.find_element(By.ID, "header-menu")
