@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests/AppTests/Fixtures/before-tenants.sqlite")
-# The fixture's secrets, also in UpgradeTests: the token key and the service key.
+# The fixture's secrets, also in UpgradeTests: the token key, the service key and a session cookie.
 TOKEN_KEY = bytes(range(32))
 SERVICE_KEY = "fsr_" + "upgrade-fixture-service-key-0123456789abcde"
 assert len(SERVICE_KEY) == 47
+SESSION_COOKIE = "upgrade-fixture-session"
 
 
 def seal(token, field, user):
@@ -50,7 +51,9 @@ db.execute("INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, 
            (seal("fixture-access", "access_token", "dr-quinn"), seal("fixture-refresh", "refresh_token", "dr-quinn"),
             fingerprint, stamp, stamp, stamp))
 db.execute("INSERT INTO oauth_states VALUES ('state-hash', 'dr-lee', 'browser-hash', '/', 4102444800, NULL)")
-db.execute("INSERT INTO sessions VALUES ('session-hash', 'dr-quinn', 'Dr. Avery Quinn', 1764496800, 1764496800, 4102444800)")
+# Seen "in the future", so the session is live whenever the test runs.
+db.execute("INSERT INTO sessions VALUES (?, 'dr-quinn', 'Dr. Avery Quinn', 4102400000, 4102400000, 4102444800)",
+           (hashlib.sha256(SESSION_COOKIE.encode()).hexdigest(),))
 db.execute("INSERT INTO launch_token_uses VALUES ('jti-1', 'dr-quinn', 4102444800)")
 db.execute("INSERT INTO service_keys (name, key_hash, created_at) VALUES ('ehr-sync', ?, ?)",
            (hashlib.sha256(SERVICE_KEY.encode()).hexdigest(), stamp))

@@ -131,7 +131,7 @@ public final class Application: Sendable {
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, services: services)
             WebhookRoutes(
-                settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
+                settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database), processor: webhooks, metrics: metrics, logger: logger, now: now
             ).register(on: webhookReceivers)
             MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: operations)
             let files = try StaticFiles(root: config.publicDirectory)

@@ -58,7 +58,7 @@ struct OAuthConnectRoutes: Sendable {
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
         // Reconnecting is how a wrong account gets replaced, so say which one that is.
-        let current = try await vault.account(of: user.id).map { account in
+        let current = try await vault.account(of: user).map { account in
             """
             <p id="current-account">Now connected as <strong>Fullscript: \(HTMLEscaping.escape(account.label))</strong>. \
             Connecting again replaces it: on Fullscript's page, choose your own account.</p>
@@ -90,8 +90,11 @@ struct OAuthConnectRoutes: Sendable {
         try await database.write { connection in
             try connection.execute("DELETE FROM oauth_states WHERE expires_at < ?", [.integer(Int64(date.timeIntervalSince1970))])
             try connection.execute(
-                "INSERT INTO oauth_states (state_hash, ehr_user_id, browser_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(Self.hash(state)), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
+                """
+                INSERT INTO oauth_states (state_hash, tenant_id, ehr_user_id, browser_hash, return_to, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [.text(Self.hash(state)), .text(user.tenant), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
                  .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime))]
             )
         }
@@ -110,7 +113,8 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     private struct PendingFlow: Sendable {
-        let user: String
+        /// Who started the flow, in which tenant: the tenant decides where the tokens belong.
+        let user: EHRUser
         let returnTo: ReturnPath
     }
 
@@ -205,13 +209,14 @@ struct OAuthConnectRoutes: Sendable {
                 "UPDATE oauth_states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL", [.integer(date), .text(stateHash)]
             )
             guard changed == 1 else { return .failure(.reused) }
-            return .success(PendingFlow(user: try row.string("ehr_user_id"), returnTo: ReturnPath(try row.string("return_to")) ?? .home))
+            let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
+            return .success(PendingFlow(user: user, returnTo: ReturnPath(try row.string("return_to")) ?? .home))
         }
     }
 
     func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
-        try await vault.disconnect(user.id, requestID: request.id)
+        try await vault.disconnect(user, requestID: request.id)
         return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
             : Response(status: .noContent)
     }

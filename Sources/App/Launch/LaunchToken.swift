@@ -2,8 +2,8 @@ import Cryptography
 import Foundation
 
 /// The short-lived token an EHR's backend mints for its signed-in user: a JWT signed HS256 with
-/// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name` and
-/// `iat` optional.
+/// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name`,
+/// `iat` and `tenant` (the practice; `default` when absent) optional.
 struct LaunchToken: Sendable, Equatable {
     let user: EHRUser
     let id: String
@@ -31,6 +31,7 @@ struct LaunchToken: Sendable, Equatable {
         case tooLongLived
         case issuedInTheFuture
         case reused
+        case unknownTenant(String)
 
         var description: String {
             switch self {
@@ -43,6 +44,7 @@ struct LaunchToken: Sendable, Equatable {
             case .tooLongLived: "The sign-in link's token lives longer than 10 minutes."
             case .issuedInTheFuture: "The sign-in link's token was issued in the future (check the EHR server's clock)."
             case .reused: "The sign-in link was already used."
+            case .unknownTenant(let tenant): "The sign-in link names the practice '\(tenant)', which this server does not serve."
             }
         }
     }
@@ -62,6 +64,8 @@ struct LaunchToken: Sendable, Equatable {
         let subject = try Self.text(claims, "sub", maxLength: 128)
         id = try Self.text(claims, "jti", maxLength: 128)
         let name = claims["name"] == nil ? nil : try Self.text(claims, "name", maxLength: 200)
+        let tenant = claims["tenant"] == nil ? Tenant.defaultID : try Self.text(claims, "tenant", maxLength: Tenant.maxIDLength)
+        guard Tenant.isValidID(tenant) else { throw .invalidClaim("tenant") }
         guard let exp = claims["exp"] else { throw .missingClaim("exp") }
         guard let expiry = (exp as? NSNumber)?.doubleValue, expiry.isFinite else { throw .invalidClaim("exp") }
         let seconds = now.timeIntervalSince1970
@@ -71,7 +75,7 @@ struct LaunchToken: Sendable, Equatable {
             guard let issued = (iat as? NSNumber)?.doubleValue, issued.isFinite else { throw .invalidClaim("iat") }
             guard issued <= seconds + Self.clockSkew else { throw .issuedInTheFuture }
         }
-        user = EHRUser(id: subject, name: name)
+        user = EHRUser(id: subject, name: name, tenant: tenant)
         expiresAt = Int64(expiry.rounded(.up))
     }
 
@@ -89,6 +93,7 @@ struct LaunchToken: Sendable, Equatable {
             "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + lifetime),
         ]
         claims["name"] = user.name
+        if user.tenant != Tenant.defaultID { claims["tenant"] = user.tenant }
         let json = (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data()
         return JWT.signHS256(claims: Array(json), key: secret)
     }

@@ -25,6 +25,7 @@ struct EHRRoutes: Sendable {
         struct User: Encodable {
             let id: String
             let name: String?
+            let tenant: String
         }
 
         struct Connection: Encodable {
@@ -75,22 +76,22 @@ struct EHRRoutes: Sendable {
 
     private func me(_ request: Request) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
-        let account = try await vault.account(of: user.id)
-        let choice = account?.type == .staff ? try await log.staffChoice(of: user.id) : nil
-        return json(Me(user: .init(id: user.id, name: user.name), fullscript: .init(account, user: user),
+        let account = try await vault.account(of: user)
+        let choice = account?.type == .staff ? try await log.staffChoice(of: user) : nil
+        return json(Me(user: .init(id: user.id, name: user.name, tenant: user.tenant), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
                        patientEmailDomains: patientEmailDomains))
     }
 
     private func list(_ request: Request) async throws -> Response {
-        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
-        return try await PatientPage.response(request, in: patients)
+        guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
+        return try await PatientPage.response(request, in: patients, tenant: user.tenant)
     }
 
     private func patient(_ request: Request) async throws -> Response {
-        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
-        switch try await Self.chartPatient(request, in: patients) {
+        guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
+        switch try await Self.chartPatient(request, in: patients, tenant: user.tenant) {
         case .found(let patient): return json(PatientBody(patient))
         case .refused(let response): return response
         }
@@ -103,17 +104,17 @@ struct EHRRoutes: Sendable {
 
     /// The live patient named by the `:id` parameter, or the answer for a bad id (400), an unknown
     /// patient (404) or a deleted one (410).
-    static func chartPatient(_ request: Request, in patients: PatientStore) async throws -> ChartPatient {
+    static func chartPatient(_ request: Request, in patients: PatientStore, tenant: String) async throws -> ChartPatient {
         let id = request.parameters["id"] ?? ""
         guard PatientRecord.isValidID(id) else {
             return .refused(APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id))
         }
-        return try await existing(id, in: patients, requestID: request.id)
+        return try await existing(id, in: patients, tenant: tenant, requestID: request.id)
     }
 
     /// `id`, already validated, as a live patient, or the 404 or 410 answer.
-    static func existing(_ id: String, in patients: PatientStore, requestID: String) async throws -> ChartPatient {
-        switch try await patients.find(id) {
+    static func existing(_ id: String, in patients: PatientStore, tenant: String, requestID: String) async throws -> ChartPatient {
+        switch try await patients.find(id, in: tenant) {
         case .found(let patient): .found(patient)
         case .deleted: .refused(APIError.response(.gone, code: "patient_deleted", message: Refusal.patientDeleted.message, requestID: requestID))
         case .unknown: .refused(APIError.response(.notFound, code: "patient_not_found", message: "No patient with this id.", requestID: requestID))

@@ -17,14 +17,14 @@ enum PatientPage {
         enum CodingKeys: String, CodingKey { case patients, nextAfter = "next_after" }
     }
 
-    static func response(_ request: Request, in patients: PatientStore) async throws -> Response {
+    static func response(_ request: Request, in patients: PatientStore, tenant: String) async throws -> Response {
         let query = request.queryParameters
         let limit = query["limit"].flatMap(Int.init) ?? defaultSize
         guard sizes.contains(limit) else {
             return APIError.response(.badRequest, code: "bad_limit", message: "limit must be between 1 and 200", requestID: request.id)
         }
         // One more than asked says whether another page follows without a second query.
-        let page = try await patients.list(after: query["after"], limit: limit + 1)
+        let page = try await patients.list(in: tenant, after: query["after"], limit: limit + 1)
         let shown = Array(page.prefix(limit))
         return JSONBody.response(Body(patients: shown.map(PatientBody.init), nextAfter: page.count > limit ? shown.last?.ehrPatientID : nil))
     }

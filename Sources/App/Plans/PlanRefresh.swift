@@ -25,18 +25,19 @@ struct PlanRefresh: Sendable {
             try await client.treatmentPlans(accessToken: $0, patientID: fullscriptPatientID)
         }
         // Details only for plans the list shows newer than ours: an unchanged plan costs no call.
-        let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID)
+        let tenant = connection.user.tenant
+        let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
         let storedUpdates = Dictionary(stored.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: max)
         let stale = listed.filter { plan in storedUpdates[plan.id].map { Timestamp.iso8601(plan.updatedAt) > $0 } ?? true }
         var charts: Set<String> = []
         for var plan in try await details(of: stale.map(\.id), through: connection) {
             // The REST key for a plan's patient is unconfirmed; we know whose list it came from.
             plan.patientID = plan.patientID ?? fullscriptPatientID
-            charts.formUnion(try await plans.merge(plan, source: .refresh))
+            charts.formUnion(try await plans.merge(plan, in: tenant, source: .refresh))
         }
         guard !charts.isEmpty else { return stored }
-        updates.publish(ehrPatientIDs: Array(charts))
-        return try await plans.plans(forEHRPatient: patient.ehrPatientID)
+        updates.publish(ehrPatientIDs: Array(charts), in: tenant)
+        return try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
     }
 
     /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.

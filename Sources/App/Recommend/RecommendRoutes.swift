@@ -49,10 +49,10 @@ struct RecommendRoutes: Sendable {
         guard let user = try await identity.user(for: request) else {
             return SignInFirst(signInPath: signInPath).response(returningTo: here, format: format, to: request)
         }
-        var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
+        var click = RecommendationLog.Click(user: user, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
         let patient: PatientRecord?
-        switch try await patients.find(patientID) {
+        switch try await patients.find(patientID, in: user.tenant) {
         case .deleted:
             return try await refuse(.patientDeleted, click, request, format)
         case .unknown:
@@ -67,7 +67,7 @@ struct RecommendRoutes: Sendable {
 
         let connection: FullscriptConnection
         do {
-            connection = try await vault.accessToken(for: user.id)
+            connection = try await vault.accessToken(for: user)
         } catch TokenVaultError.reconnectRequired {
             return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
@@ -118,7 +118,7 @@ struct RecommendRoutes: Sendable {
             if error.kind == .unauthorized { return try await connectFirst(here, click, request, format) }
             if case .validation(let messages) = error.kind, connection.resourceOwner.type == .staff,
                messages.contains(where: { $0.localizedCaseInsensitiveContains("practitioner") }) {
-                try await log.forgetStaffChoice(of: user.id)
+                try await log.forgetStaffChoice(of: user)
             }
             click.fullscriptRequestID = error.requestID
             return try await refuse(.fullscript(error), click, request, format)
@@ -172,7 +172,7 @@ struct RecommendRoutes: Sendable {
         if let patient {
             do {
                 let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
-                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID]) }
+                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant) }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])

@@ -8,6 +8,8 @@ import Store
 /// The internal service behind a request to `/api/v1`, as named when its key was created.
 struct ServiceCaller: Sendable, Equatable {
     let name: String
+    /// The only tenant the key sees.
+    let tenant: String
 
     /// How its writes appear in `audit_log`.
     var auditActor: String { "service:" + name }

@@ -21,6 +21,7 @@ struct WebhookRoutes: Sendable {
     /// nil: webhooks are not configured, every delivery gets a 503 saying so.
     let settings: WebhookSettings?
     let inbox: WebhookEventStore
+    let router: WebhookTenantRouter
     let processor: WebhookProcessor
     let metrics: AppMetrics
     let logger: Logger
@@ -58,7 +59,7 @@ struct WebhookRoutes: Sendable {
             return APIError.response(.badRequest, code: "malformed_event",
                                      message: "The body is not a Fullscript event (\(error.reason)).", requestID: request.id)
         }
-        if try await inbox.insert(event, body: request.body, at: now()) {
+        if try await inbox.insert(event, tenant: try await router.tenant(for: event), body: request.body, at: now()) {
             metrics.webhookEvent(type: event.type, .accepted)
             processor.signal()
         } else {
