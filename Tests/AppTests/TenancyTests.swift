@@ -122,6 +122,47 @@ struct TenancyTests {
         }
     }
 
+    @Test func aWebhookEventTouchesOnlyTheTenantItWasRoutedTo() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await Self.addLakeside(harness)
+            // The same EHR patient in both tenants, both mapped to the same Fullscript id: only the tenant the
+            // event is routed to (default, until clinics are pinned) may see the plan.
+            let keys = [Tenant.defaultID: try await Self.key(harness, "default-sync", tenant: Tenant.defaultID),
+                        Self.lakeside: try await Self.key(harness, "lakeside-sync", tenant: Self.lakeside)]
+            for (tenant, key) in keys {
+                #expect(try await Self.service(harness, "PUT", "/api/v1/patients/p-1", key: key, body: #"{"email":"p1@example.com"}"#).status == 201)
+                try await harness.application.patients.recordMapping(ehrPatientID: "p-1", fullscriptPatientID: "pat-1", in: tenant, at: Date())
+            }
+            #expect(try await harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan("tp-1", patient: "pat-1"))).status == 200)
+            try await harness.deliverBarrier()
+
+            let routed = try await harness.application.database.read { connection in
+                try connection.query("SELECT event_id, tenant_id FROM webhook_events ORDER BY rowid") {
+                    "\(try $0.string("event_id"))→\(try $0.optionalString("tenant_id") ?? "-")"
+                }
+            }
+            #expect(routed == ["ev-1→default", "ev-barrier→default"])
+            let home = try await harness.signIn("dr-quinn")
+            let away = try await harness.signIn("dr-quinn", tenant: Self.lakeside)
+            let homePlans = try await Self.chart(harness, "/ehr/api/patients/p-1/treatment-plans", session: home).json
+            let awayPlans = try await Self.chart(harness, "/ehr/api/patients/p-1/treatment-plans", session: away).json
+            #expect((homePlans["plans"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["tp-1"])
+            #expect((awayPlans["plans"] as? [[String: Any]])?.isEmpty == true)
+        }
+    }
+
+    @Test func rateLimitsCountTheSameUserIdOfEachTenantApart() async throws {
+        try await withHarness(identity: nil, environment: RateLimitsTests.tight) { harness in
+            try await Self.addLakeside(harness)
+            let home = try await harness.signIn("alice")
+            let away = try await harness.signIn("alice", tenant: Self.lakeside)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: home).status == 200)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: home).status == 200)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: home).status == 429)
+            #expect(try await harness.get("/ehr/api/me", user: nil, cookie: away).status == 200, "lakeside's alice has her own bucket")
+        }
+    }
+
     @Test func tenantsAreCreatedAndListedByTheOperatorsCommand() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
