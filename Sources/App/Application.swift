@@ -51,13 +51,15 @@ public final class Application: Sendable {
             database.close()
             throw error
         }
-        let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let clickCalls = config.fullscript.client(over: httpClient, deadline: config.fullscript.clickTimeout, logger: logger, metrics: metrics)
-        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
+        let regions = TenantRegions(database: database)
+        let fullscript = config.fullscript.clients(over: httpClient, regions: regions, logger: logger, metrics: metrics)
+        let clickCalls = config.fullscript.clients(over: httpClient, regions: regions, deadline: config.fullscript.clickTimeout,
+                                                   logger: logger, metrics: metrics)
+        vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    client: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
+                                    clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
                                     now: now)
         self.now = now
         do {
@@ -65,6 +67,9 @@ public final class Application: Sendable {
                 database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
+            try await TenantStore(database: database, now: now).placeDefaultTenant(
+                servedRegions: Set(config.fullscript.apps.map(\.region)), configuredRegion: config.fullscript.app.region
+            )
             let origin = config.ehr.publicBaseURL
             let securityHeaders = SecurityHeaders(publicBaseURL: origin)
             let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
@@ -110,7 +115,7 @@ public final class Application: Sendable {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
-                vault: vault, client: fullscript, database: database, identity: identity,
+                vault: vault, clients: fullscript, database: database, identity: identity,
                 secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
             ).register(pages: pages, session: session)
             let recommendations = RecommendationLog(database: database)
@@ -119,7 +124,7 @@ public final class Application: Sendable {
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, patients: patients,
+                identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, patients: patients,
                 log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath, logger: logger,
                 now: now
             ).register(on: clicks)
@@ -127,7 +132,7 @@ public final class Application: Sendable {
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, services: services)
             WebhookRoutes(

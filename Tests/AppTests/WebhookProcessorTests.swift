@@ -18,8 +18,9 @@ struct WebhookProcessorTests {
         let application = harness.application
         return WebhookProcessor(
             inbox: application.webhooks.inbox, plans: application.plans, patients: application.patients, vault: application.vault,
-            client: application.config.fullscript.client(
-                over: application.httpClient, logger: ApplicationTests.quietLogger, metrics: application.metrics
+            clients: application.config.fullscript.clients(
+                over: application.httpClient, regions: TenantRegions(database: application.database), logger: ApplicationTests.quietLogger,
+                metrics: application.metrics
             ),
             updates: application.planUpdates, source: .webhook, retry: .init(maxAttempts: 5, firstDelay: firstRetry),
             metrics: application.metrics, logger: ApplicationTests.quietLogger, now: { harness.clock.now() }

@@ -13,7 +13,7 @@ import Store
 /// code and storing the tokens, then returns the user where they started.
 struct OAuthConnectRoutes: Sendable {
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let database: Database
     let identity: any EHRIdentityProvider
     let secureCookies: Bool
@@ -83,6 +83,12 @@ struct OAuthConnectRoutes: Sendable {
 
     func connect(_ request: Request) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return Self.unavailable(missing)
+        }
         let returnTo = ReturnPath(request.formParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
@@ -141,6 +147,12 @@ struct OAuthConnectRoutes: Sendable {
         guard let code = query["code"], !code.isEmpty else {
             return HTMLPage.stopped(.badRequest, title: "Connection not completed",
                                     message: "Fullscript sent no authorization code. Nothing was saved.", request: request, tryAgain: again)
+        }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: flow.user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return withClearedCookie(Self.unavailable(missing))
         }
         let token: OAuthToken
         do {
@@ -224,6 +236,13 @@ struct OAuthConnectRoutes: Sendable {
     private func withClearedCookie(_ response: Response) -> Response {
         var response = response
         response.headerFields[.setCookie] = bindingCookie.cleared
+        return response
+    }
+
+    /// The tenant's region has no Fullscript app here: connecting could only reach the wrong Fullscript.
+    private static func unavailable(_ missing: MissingFullscriptApp) -> Response {
+        var response = HTMLPage.response(.conflict, title: "Fullscript is not available for this practice", message: missing.description)
+        response.headerFields[.cacheControl] = "no-store"
         return response
     }
 

@@ -10,7 +10,7 @@ import Cryptography
 public final class TokenVault: Sendable {
     private let database: Database
     private let keys: TokenKeyRing
-    private let client: FullscriptClient
+    private let clients: FullscriptClients
     private let now: @Sendable () -> Date
     private let flights = RefreshFlights()
     private let metrics: AppMetrics
@@ -19,12 +19,12 @@ public final class TokenVault: Sendable {
     static let refreshMargin: TimeInterval = 300
 
     init(
-        database: Database, keys: TokenKeyRing, client: FullscriptClient, metrics: AppMetrics, logger: Logger,
+        database: Database, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.database = database
         self.keys = keys
-        self.client = client
+        self.clients = clients
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -69,6 +69,7 @@ public final class TokenVault: Sendable {
     /// The person `owner` is, from their practitioner or staff record; nil when Fullscript does not
     /// say (the connection stands without a name, and the next refresh asks again).
     func lookUpHolder(of owner: ResourceOwner, accessToken: String, for user: EHRUser) async -> AccountHolder? {
+        guard let client = try? await clients.client(for: user.tenant) else { return nil }
         do throws(FullscriptError) {
             switch owner.type {
             case .practitioner:
@@ -177,6 +178,7 @@ public final class TokenVault: Sendable {
             guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
             guard current.accessToken == staleAccessToken else { return current }
             let token: OAuthToken
+            let client = try await clients.client(for: user.tenant)
             do {
                 token = try await client.refresh(refreshToken: current.refreshToken)
             } catch let error as FullscriptError where error.kind == .invalidGrant {
@@ -231,7 +233,7 @@ public final class TokenVault: Sendable {
     func disconnect(_ user: EHRUser, requestID: String?) async throws {
         if let current = try await connection(for: user) {
             do {
-                try await client.revoke(token: current.refreshToken)
+                try await clients.client(for: user.tenant).revoke(token: current.refreshToken)
             } catch {
                 logger.warning("fullscript revoke failed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)", "error": "\(error)"])
             }

@@ -5,7 +5,7 @@ import Fullscript
 /// a webhook each may be the first to learn it; they all learn it here, and the first mapping
 /// recorded wins, so they never disagree.
 struct PatientMatcher: Sendable {
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let vault: TokenVault
     let patients: PatientStore
     let now: @Sendable () -> Date
@@ -17,6 +17,7 @@ struct PatientMatcher: Sendable {
         if let mapped = patient.fullscriptPatientID { return mapped }
         var found = known
         if found == nil, let email = patient.email, !email.isEmpty {
+            let client = try await clients.client(for: connection.user.tenant)
             found = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, email: email) }?.id
         }
         guard let found else { return nil }

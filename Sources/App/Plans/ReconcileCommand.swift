@@ -66,8 +66,9 @@ public enum ReconcileCommand {
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
         let metrics = AppMetrics()
-        let client = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let vault = TokenVault(database: database, keys: config.tokenKeys, client: client, metrics: metrics, logger: logger, now: now)
+        let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
+        let client = try await clients.client(for: tenant)
+        let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)
         // Events are scoped to the token's clinic; a practitioner's token sees the plans they write.
         // A connection Fullscript no longer honours is skipped for the next one.
         var live: FullscriptConnection?
@@ -103,7 +104,7 @@ public enum ReconcileCommand {
         }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
-            client: client, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
+            clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
         summary.applied = applied.applied

@@ -18,9 +18,9 @@ import Store
 struct RecommendRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
-    let clickClient: FullscriptClient
+    let clickClients: FullscriptClients
     let patients: PatientStore
     let log: RecommendationLog
     let settings: FullscriptSettings
@@ -31,7 +31,7 @@ struct RecommendRoutes: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
 
     func register(on router: RouterGroup) {
         router.get("/recommend/:patientId") { try await recommend($0) }
@@ -93,10 +93,12 @@ struct RecommendRoutes: Sendable {
                 let draft = DraftTreatmentPlanLinkRequest(
                     practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
                 )
+                let clickClient = try await clickClients.client(for: user.tenant)
                 link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
             } else {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
                 click.linkKind = "new"
+                let clickClient = try await clickClients.client(for: user.tenant)
                 link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
@@ -151,6 +153,7 @@ struct RecommendRoutes: Sendable {
         if requested == nil, query[PractitionerPicker.changeParameter] != "1", let remembered {
             return .chosen(remembered.practitionerID, .keep)
         }
+        let clickClient = try await clickClients.client(for: connection.user.tenant)
         let practitioners = try await withFreshToken(connection) { try await clickClient.practitioners(accessToken: $0).items }
         func ask(_ problem: String?) -> PractitionerChoice {
             .ask(PractitionerPicker(practitioners: practitioners, current: remembered?.practitionerID, problem: problem,

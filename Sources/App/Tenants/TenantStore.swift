@@ -36,6 +36,26 @@ struct TenantStore: Sendable {
         }
     }
 
+    /// The migration that made `default` could not know the deployment's region and said `us`; the
+    /// single-region configuration does know. When no app serves `default`'s region, it moves to the
+    /// configured app's: a Canadian deployment upgraded in place keeps connecting. A pinned clinic
+    /// fixes the region for good, so such a tenant is never moved. Returns whether it moved.
+    @discardableResult
+    func placeDefaultTenant(servedRegions: Set<FullscriptRegion>, configuredRegion: FullscriptRegion) async throws -> Bool {
+        let date = now()
+        return try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst(
+                    "SELECT region FROM tenants WHERE id = ? AND fullscript_clinic_id IS NULL", [.text(Tenant.defaultID)]
+                ), let region = FullscriptRegion(rawValue: try row.string("region")), !servedRegions.contains(region) else { return false }
+                try connection.execute("UPDATE tenants SET region = ? WHERE id = ?", [.text(configuredRegion.rawValue), .text(Tenant.defaultID)])
+                try AuditEntry(tenant: Tenant.defaultID, actor: "server", action: "tenant.region", subject: Tenant.defaultID, outcome: "moved",
+                               detail: "\(region.rawValue) to \(configuredRegion.rawValue)").insert(into: connection, at: date)
+                return true
+            }
+        }
+    }
+
     private static func tenant(_ row: Row) throws -> Tenant {
         Tenant(id: try row.string("id"), name: try row.string("name"),
                region: FullscriptRegion(rawValue: try row.string("region")) ?? .us,

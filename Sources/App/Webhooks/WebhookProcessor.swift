@@ -54,7 +54,7 @@ final class WebhookProcessor: Sendable {
     private let plans: TreatmentPlanStore
     private let patients: PatientStore
     private let vault: TokenVault
-    private let client: FullscriptClient
+    private let clients: FullscriptClients
     private let updates: PlanUpdates
     private let source: TreatmentPlanStore.Source
     private let retry: RetryPolicy
@@ -67,16 +67,16 @@ final class WebhookProcessor: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
 
-    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, client: FullscriptClient,
+    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
          updates: PlanUpdates, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
          sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
         self.plans = plans
         self.patients = patients
         self.vault = vault
-        self.client = client
+        self.clients = clients
         self.updates = updates
         self.source = source
         self.retry = retry
@@ -229,6 +229,7 @@ final class WebhookProcessor: Sendable {
             let patient: Patient
             do {
                 let connection = try await vault.accessToken(for: user)
+                let client = try await clients.client(for: tenant)
                 patient = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, id: fullscriptPatientID) }
             } catch let error where !Self.isPassing(error) {
                 // A dead connection, a missing scope, or a user of another clinic: the next user may do.
