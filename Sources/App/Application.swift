@@ -135,9 +135,17 @@ public final class Application: Sendable {
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, services: services)
-            WebhookRoutes(
-                settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database), processor: webhooks, metrics: metrics, logger: logger, now: now
-            ).register(on: webhookReceivers)
+            let webhookRoutes = WebhookRoutes(
+                settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
+                processor: webhooks, metrics: metrics, logger: logger, now: now
+            )
+            webhookRoutes.register(on: webhookReceivers)
+            if let other = config.fullscript.otherApp {
+                var otherRoutes = webhookRoutes
+                otherRoutes.settings = other.webhook
+                otherRoutes.name = "fullscript/" + other.region.rawValue
+                otherRoutes.register(on: webhookReceivers)
+            }
             MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: operations)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in

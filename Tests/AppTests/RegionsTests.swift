@@ -1,6 +1,7 @@
 @testable import App
 import Foundation
 import Fullscript
+import FullscriptSandbox
 import Server
 import ServerTesting
 import Store
@@ -48,6 +49,28 @@ struct RegionsTests {
         }
         #expect(try await AppConfigTests.load(Self.canadianApp.merging(["FULLSCRIPT_CA_ENVIRONMENT": "ca-production"]) { $1 })
             .fullscript.isProduction, "production anywhere is production")
+    }
+
+    @Test func theOtherRegionsAppHasAWebhookURLOfItsOwn() async throws {
+        try await withHarness(environment: Self.canadianApp.merging([
+            "FULLSCRIPT_CA_WEBHOOK_CHALLENGE": "ca-challenge", "FULLSCRIPT_CA_WEBHOOK_SECRET": "ca-webhook-secret",
+        ]) { $1 }) { harness in
+            func post(_ path: String, _ body: [UInt8], secret: String) async throws -> TestResponse {
+                let signature = WebhookSigner(secret: secret).signature(timestamp: Int(harness.clock.now().timeIntervalSince1970), body: body)
+                return try await harness.execute(Array(("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Fullscript-Signature: \(signature)\r\nContent-Length: \(body.count)\r\n\r\n").utf8) + body)
+            }
+            let handshake = try await harness.execute("POST /webhooks/fullscript/ca HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(try handshake.json["challenge"] as? String == "ca-challenge")
+            let event = PlanEvent.body("ev-ca")
+            #expect(try await post("/webhooks/fullscript/ca", event, secret: ApplicationTests.webhookSecret).status == 401,
+                    "the US app's secret does not sign for the Canadian app")
+            let accepted = try await post("/webhooks/fullscript/ca", event, secret: "ca-webhook-secret")
+            #expect(accepted.status == 200)
+            #expect(try accepted.json["challenge"] as? String == "ca-challenge")
+            #expect(try await harness.webhookEvents().first?.hasPrefix("ev-ca|") == true)
+            #expect(try await post("/webhooks/fullscript", PlanEvent.body("ev-us"), secret: "ca-webhook-secret").status == 401)
+        }
     }
 
     @Test func aCanadianDeploymentUpgradedInPlaceKeepsConnecting() async throws {
