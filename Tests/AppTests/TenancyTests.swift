@@ -102,6 +102,19 @@ struct TenancyTests {
         }
     }
 
+    @Test func aLaunchIntoAnotherTenantAsksBeforeReplacingTheSession() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await Self.addLakeside(harness)
+            let home = try await harness.signIn("dr-quinn")
+            // Same user id, another practice: someone else, so the launch asks first.
+            let asked = try await harness.get("/launch?token=\(harness.mint(tenant: Self.lakeside))", user: nil, cookie: home)
+            #expect(asked.status == 200)
+            #expect(asked.text.contains("Switch EHR user?"))
+            #expect(asked.text.contains("dr-quinn, practice lakeside"))
+            #expect(asked.header("set-cookie") == nil)
+        }
+    }
+
     @Test func aServiceKeySeesOnlyItsTenant() async throws {
         try await withHarness(try await ConnectedHarness.sessions()) { harness in
             try await Self.addLakeside(harness)
