@@ -81,7 +81,8 @@ public final class TokenVault: Sendable {
             }
         } catch {
             logger.warning("fullscript account name lookup failed", metadata: [
-                "tenant": "\(user.tenant)", "user": "\(user.id)", "error": "\(error.kind.metricLabel)", "status": "\(error.status.map(String.init) ?? "-")",
+                "tenant": "\(user.tenant)", "user": "\(user.id)", "error": "\(error.kind.metricLabel)",
+                "status": "\(error.status.map(String.init) ?? "-")",
                 "fullscript_request_id": "\(error.requestID ?? "-")",
             ])
             return nil

@@ -31,8 +31,9 @@ enum DemoSeed {
     static func seed(_ store: PatientStore, at date: Date) async throws {
         for patient in patients {
             guard case .unknown = try await store.find(patient.ehrPatientID, in: Tenant.defaultID) else { continue }
-            try await store.upsert(patient, in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "demo", action: "patient.seed", subject: patient.ehrPatientID,
-                                                              outcome: "ok"), at: date)
+            let audit = AuditEntry(tenant: Tenant.defaultID, actor: "demo", action: "patient.seed", subject: patient.ehrPatientID,
+                                   outcome: "ok")
+            try await store.upsert(patient, in: Tenant.defaultID, audit: audit, at: date)
         }
     }
 

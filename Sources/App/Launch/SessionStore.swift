@@ -56,7 +56,8 @@ struct SessionStore: EHRIdentityProvider {
                     """,
                     [.text(tokenID), .text(user.tenant), .text(user.id), .integer(tokenExpiresAt)]
                 )
-                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start", outcome: fresh == 1 ? "ok" : "launch_token_reused",
+                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start",
+                                       outcome: fresh == 1 ? "ok" : "launch_token_reused",
                                        requestID: requestID)
                 try audit.insert(into: connection, at: date)
                 guard fresh == 1 else { return .tokenReused }
@@ -140,7 +141,8 @@ struct SessionStore: EHRIdentityProvider {
                 }
                 let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
                 try connection.execute("DELETE FROM sessions WHERE id_hash = ?", [.text(hash)])
-                try AuditEntry(tenant: user.tenant, actor: user.id, action: "session.end", outcome: "ok", requestID: request.id).insert(into: connection, at: date)
+                try AuditEntry(tenant: user.tenant, actor: user.id, action: "session.end", outcome: "ok", requestID: request.id)
+                    .insert(into: connection, at: date)
                 return user
             }
         }

@@ -175,7 +175,9 @@ struct RecommendRoutes: Sendable {
         if let patient {
             do {
                 let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
-                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant) }
+                if patient.fullscriptPatientID == nil, linked != nil {
+                    updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
+                }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])

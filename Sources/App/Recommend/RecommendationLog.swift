@@ -53,7 +53,8 @@ struct RecommendationLog: Sendable {
                                                  entrypoint, outcome, fullscript_request_id, request_id, detail)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), SQLiteValue(click.practitionerID), SQLiteValue(click.linkKind),
+                    [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), SQLiteValue(click.practitionerID),
+                     SQLiteValue(click.linkKind),
                      .text(click.entrypoint.rawValue), .text(click.outcome), SQLiteValue(click.fullscriptRequestID),
                      .text(click.requestID), SQLiteValue(click.detail)]
                 )

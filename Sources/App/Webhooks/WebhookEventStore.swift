@@ -56,8 +56,8 @@ struct WebhookEventStore: Sendable {
                 """,
                 [.text(cursor?.receivedAt ?? ""), .integer(cursor?.rowID ?? 0), .integer(Int64(limit))]
             ) { row in
-                Pending(id: try row.string("event_id"), tenant: try row.optionalString("tenant_id"), type: try row.string("event_type"), body: try row.blob("body"),
-                        attempts: try row.int("attempts"),
+                Pending(id: try row.string("event_id"), tenant: try row.optionalString("tenant_id"), type: try row.string("event_type"),
+                        body: try row.blob("body"), attempts: try row.int("attempts"),
                         cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
             }
         }
