@@ -130,6 +130,7 @@ public final class Application: Sendable {
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
+            TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),

@@ -176,6 +176,28 @@ struct TenancyTests {
         }
     }
 
+    @Test func anOperatorKeyListsEveryTenantAndOtherKeysMayNot() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await Self.addLakeside(harness)
+            let operatorKey = try await ServiceKeyStore(database: harness.application.database)
+                .create(name: "vendor-tools", tenant: Tenant.defaultID, isOperator: true)
+            let lakesideKey = try await Self.key(harness, "lakeside-sync", tenant: Self.lakeside)
+            let listed = try await Self.service(harness, "GET", "/api/v1/tenants", key: operatorKey)
+            #expect(listed.status == 200)
+            let tenants = try listed.json["tenants"] as? [[String: Any]]
+            #expect(tenants?.compactMap { $0["id"] as? String } == [Tenant.defaultID, Self.lakeside])
+            #expect(tenants?.last?["name"] as? String == "Lakeside Clinic")
+
+            let refused = try await Self.service(harness, "GET", "/api/v1/tenants", key: lakesideKey)
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("operator_key_required"))
+
+            // For patients, an operator key is a key of its own tenant.
+            #expect(try await Self.service(harness, "PUT", "/api/v1/patients/p-9", key: lakesideKey, body: #"{"email":"r@example.com"}"#).status == 201)
+            #expect(try await Self.service(harness, "GET", "/api/v1/patients/p-9", key: operatorKey).status == 404)
+        }
+    }
+
     @Test func tenantsAreCreatedAndListedByTheOperatorsCommand() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -198,5 +220,8 @@ struct TenancyTests {
         await #expect(throws: ServiceKeyError.unknownTenant("harbour")) { try await keys.create(name: "sync", tenant: "harbour") }
         #expect(try await keys.create(name: "sync", tenant: "lakeside").contains("for tenant 'lakeside'"))
         #expect(try await keys.list().contains("lakeside"))
+        #expect(try await keys.create(name: "vendor", tenant: "lakeside", isOperator: true).contains("Created operator key 'vendor'"))
+        let vendor = try #require(try await keys.list().split(separator: "\n").first { $0.hasPrefix("vendor") })
+        #expect(vendor.split(separator: " ", omittingEmptySubsequences: true).prefix(3) == ["vendor", "lakeside", "yes"])
     }
 }

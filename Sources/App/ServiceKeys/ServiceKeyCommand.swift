@@ -16,10 +16,10 @@ public struct ServiceKeyCommand: Sendable {
         self.logger = logger
     }
 
-    public func create(name: String, tenant: String = Tenant.defaultID) async throws -> String {
-        let key = try await withStore { try await $0.create(name: name, tenant: tenant) }
+    public func create(name: String, tenant: String = Tenant.defaultID, isOperator: Bool = false) async throws -> String {
+        let key = try await withStore { try await $0.create(name: name, tenant: tenant, isOperator: isOperator) }
         return """
-            Created service key '\(name)' for tenant '\(tenant)':
+            Created \(isOperator ? "operator" : "service") key '\(name)' for tenant '\(tenant)':
 
                 \(key)
 
@@ -31,8 +31,8 @@ public struct ServiceKeyCommand: Sendable {
     public func list() async throws -> String {
         let keys = try await withStore { try await $0.list() }
         guard !keys.isEmpty else { return "No service keys. Create one with `fullscript-redirect service-keys create NAME`.\n" }
-        return TextTable.render([["NAME", "TENANT", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
-            [key.name, key.tenant, key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
+        return TextTable.render([["NAME", "TENANT", "OPERATOR", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
+            [key.name, key.tenant, key.isOperator ? "yes" : "no", key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
         })
     }
 

@@ -10,6 +10,7 @@ public struct ServiceKeyInfo: Sendable, Equatable {
     public let name: String
     /// The only tenant the key sees.
     public let tenant: String
+    public let isOperator: Bool
     public let createdAt: String
     public let lastUsedAt: String?
     public let revokedAt: String?
