@@ -52,13 +52,15 @@ public final class Application: Sendable {
             database.close()
             throw error
         }
-        let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let clickCalls = config.fullscript.client(over: httpClient, deadline: config.fullscript.clickTimeout, logger: logger, metrics: metrics)
-        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
+        let regions = TenantRegions(database: database)
+        let fullscript = config.fullscript.clients(over: httpClient, regions: regions, logger: logger, metrics: metrics)
+        let clickCalls = config.fullscript.clients(over: httpClient, regions: regions, deadline: config.fullscript.clickTimeout,
+                                                   logger: logger, metrics: metrics)
+        vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    client: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
+                                    clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
                                     now: now)
         self.now = now
         do {
@@ -66,6 +68,9 @@ public final class Application: Sendable {
                 database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
+            try await TenantStore(database: database, now: now).placeDefaultTenant(
+                servedRegions: Set(config.fullscript.apps.map(\.region)), configuredRegion: config.fullscript.app.region
+            )
             let origin = config.ehr.publicBaseURL
             let securityHeaders = SecurityHeaders(publicBaseURL: origin)
             let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
@@ -122,7 +127,7 @@ public final class Application: Sendable {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
-                vault: vault, client: fullscript, database: database, identity: identity,
+                vault: vault, clients: fullscript, database: database, identity: identity,
                 secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
@@ -131,20 +136,29 @@ public final class Application: Sendable {
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, clicksInFlight: SingleFlight(),
+                identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
                 patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
+            TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
-            WebhookRoutes(
-                settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
-            ).register(on: webhookReceivers)
+            let webhookRoutes = WebhookRoutes(
+                settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
+                processor: webhooks, metrics: metrics, logger: logger, now: now
+            )
+            webhookRoutes.register(on: webhookReceivers)
+            if let other = config.fullscript.otherApp {
+                var otherRoutes = webhookRoutes
+                otherRoutes.settings = other.webhook
+                otherRoutes.name = "fullscript/" + other.region.rawValue
+                otherRoutes.register(on: webhookReceivers)
+            }
             MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: operations)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in

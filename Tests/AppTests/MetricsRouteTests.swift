@@ -28,7 +28,7 @@ struct MetricsRouteTests {
     /// Live: request counts and open connections are the server's own metrics.
     @Test func countsClicksFullscriptCallsRefreshesWebhooksAndConnectionsByRouteNeverByPath() async throws {
         try await withHarness(try await RecommendRoutesTests.harness(mode: .live)) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID)
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             for _ in 0..<3 { #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302) }
@@ -69,7 +69,7 @@ struct MetricsRouteTests {
 
     @Test func webhookProcessingOutcomesAreCounted() async throws {
         try await withHarness(identity: nil) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID)
             #expect(try await harness.deliver(PlanEvent.body("ev-ignored", type: "patient.updated")).status == 200)
             let counted = try await eventually {
                 let text = try await Self.scrape(harness, key: key).text

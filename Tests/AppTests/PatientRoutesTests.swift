@@ -14,7 +14,7 @@ struct PatientRoutesTests {
     @Test func everyRouteNeedsALiveServiceKey() async throws {
         try await withPatientAPI { harness in
             _ = try await harness.put("p-1", Self.jordan)
-            let revoked = try await harness.keys.create(name: "old-sync")
+            let revoked = try await harness.keys.create(name: "old-sync", tenant: Tenant.defaultID)
             try await harness.keys.revoke(name: "old-sync")
             let cases: [(key: String?, challenge: String)] = [
                 (nil, "Bearer"), ("fsr_" + String(repeating: "A", count: 43), #"Bearer error="invalid_token""#),
@@ -115,7 +115,7 @@ struct PatientRoutesTests {
 
             // Full replacement: fields left out are cleared, the mapping and creation date stay.
             try await PatientStore(database: harness.application.database)
-                .recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "fs-9", at: Date())
+                .recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "fs-9", in: Tenant.defaultID, at: Date())
             harness.clock.advance(by: 10)
             let replaced = try await harness.put("p-1001", #"{"email":"jordan@example.com","first_name":"Jo","gender":null}"#)
             #expect(replaced.status == 200)

@@ -39,7 +39,7 @@ struct RecommendRoutesTests {
             #expect(patient["email"] == "jordan.rivera@example.com" && patient["first_name"] == "Jordan" && patient["date_of_birth"] == "1984-03-12")
             #expect(patient["send_welcome_email"] == "false")
 
-            let mapping = try await harness.application.patients.find("p-1001")
+            let mapping = try await harness.application.patients.find("p-1001", in: Tenant.defaultID)
             guard case .found(let record) = mapping else { Issue.record("patient lost"); return }
             #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
             let rows = try await harness.recommendations()
@@ -56,7 +56,7 @@ struct RecommendRoutesTests {
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             let searches = await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }
             #expect(searches.count == 1)
-            guard case .found(let record) = try await harness.application.patients.find("p-1001") else { Issue.record("patient lost"); return }
+            guard case .found(let record) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID) else { Issue.record("patient lost"); return }
             #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             #expect(await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }.count == 1, "searched once")
@@ -146,7 +146,7 @@ struct RecommendRoutesTests {
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(click.status == 303)
             #expect(click.header("location")?.hasPrefix("/oauth/fullscript/connect?return_to=") == true)
-            #expect(try await harness.application.vault.resourceOwnerType(of: "dr-quinn") == nil)
+            #expect(try await harness.application.vault.resourceOwnerType(of: EHRUser(id: "dr-quinn")) == nil)
             let mapping = try await harness.application.database.read { try $0.query("SELECT * FROM patient_mappings") }
             #expect(mapping.isEmpty, "nothing half-written")
         }
@@ -290,7 +290,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session, as: "staff-1")
             try await harness.application.database.write { connection in
                 _ = try connection.execute(
-                    "INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, updated_at) VALUES ('sam-ortiz', 'prac-gone', '2026-01-01')"
+                    "INSERT INTO staff_practitioner_choices (tenant_id, ehr_user_id, practitioner_id, updated_at) VALUES ('default', 'sam-ortiz', 'prac-gone', '2026-01-01')"
                 )
             }
             let refused = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
@@ -336,7 +336,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session)
             try await harness.add(PatientRecord(ehrPatientID: "p-real", email: "someone@gmail.com", firstName: "Real", createdAt: "", updatedAt: ""))
             try await harness.add(PatientRecord(ehrPatientID: "p-sub", email: "ok@clinic.example.com", firstName: "Sub", lastName: "Domain", createdAt: "", updatedAt: ""))
-            _ = try await harness.application.patients.delete("p-1001", audit: AuditEntry(actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
+            _ = try await harness.application.patients.delete("p-1001", in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
 
             let deleted = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(deleted.status == 410)
@@ -364,6 +364,6 @@ struct RecommendRoutesTests {
 
 extension Application {
     func staffChoice(_ user: String) async throws -> RecommendationLog.StaffChoice? {
-        try await RecommendationLog(database: database).staffChoice(of: user)
+        try await RecommendationLog(database: database).staffChoice(of: EHRUser(id: user))
     }
 }

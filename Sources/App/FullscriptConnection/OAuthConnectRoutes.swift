@@ -13,7 +13,7 @@ import Store
 /// code and storing the tokens, then returns the user where they started.
 struct OAuthConnectRoutes: Sendable {
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let database: Database
     let identity: any EHRIdentityProvider
     let secureCookies: Bool
@@ -58,7 +58,7 @@ struct OAuthConnectRoutes: Sendable {
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
         // Reconnecting is how a wrong account gets replaced, so say which one that is.
-        let current = try await vault.account(of: user.id).map { account in
+        let current = try await vault.account(of: user).map { account in
             """
             <p id="current-account">Now connected as <strong>Fullscript: \(HTMLEscaping.escape(account.label))</strong>. \
             Connecting again replaces it: on Fullscript's page, choose your own account.</p>
@@ -83,6 +83,12 @@ struct OAuthConnectRoutes: Sendable {
 
     func connect(_ request: Request) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return Self.unavailable(missing)
+        }
         let returnTo = ReturnPath(request.formParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
@@ -90,8 +96,11 @@ struct OAuthConnectRoutes: Sendable {
         try await database.write { connection in
             try connection.execute("DELETE FROM oauth_states WHERE expires_at < ?", [.integer(Int64(date.timeIntervalSince1970))])
             try connection.execute(
-                "INSERT INTO oauth_states (state_hash, ehr_user_id, browser_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(Self.hash(state)), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
+                """
+                INSERT INTO oauth_states (state_hash, tenant_id, ehr_user_id, browser_hash, return_to, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [.text(Self.hash(state)), .text(user.tenant), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
                  .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime))]
             )
         }
@@ -110,7 +119,8 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     private struct PendingFlow: Sendable {
-        let user: String
+        /// Who started the flow, in which tenant: the tenant decides where the tokens belong.
+        let user: EHRUser
         let returnTo: ReturnPath
     }
 
@@ -137,6 +147,12 @@ struct OAuthConnectRoutes: Sendable {
         guard let code = query["code"], !code.isEmpty else {
             return HTMLPage.stopped(.badRequest, title: "Connection not completed",
                                     message: "Fullscript sent no authorization code. Nothing was saved.", request: request, tryAgain: again)
+        }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: flow.user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return withClearedCookie(Self.unavailable(missing))
         }
         let token: OAuthToken
         do {
@@ -205,13 +221,14 @@ struct OAuthConnectRoutes: Sendable {
                 "UPDATE oauth_states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL", [.integer(date), .text(stateHash)]
             )
             guard changed == 1 else { return .failure(.reused) }
-            return .success(PendingFlow(user: try row.string("ehr_user_id"), returnTo: ReturnPath(try row.string("return_to")) ?? .home))
+            let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
+            return .success(PendingFlow(user: user, returnTo: ReturnPath(try row.string("return_to")) ?? .home))
         }
     }
 
     func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
-        try await vault.disconnect(user.id, requestID: request.id)
+        try await vault.disconnect(user, requestID: request.id)
         return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
             : Response(status: .noContent)
     }
@@ -219,6 +236,13 @@ struct OAuthConnectRoutes: Sendable {
     private func withClearedCookie(_ response: Response) -> Response {
         var response = response
         response.headerFields[.setCookie] = bindingCookie.cleared
+        return response
+    }
+
+    /// The tenant's region has no Fullscript app here: connecting could only reach the wrong Fullscript.
+    private static func unavailable(_ missing: MissingFullscriptApp) -> Response {
+        var response = HTMLPage.response(.conflict, title: "Fullscript is not available for this practice", message: missing.description)
+        response.headerFields[.cacheControl] = "no-store"
         return response
     }
 

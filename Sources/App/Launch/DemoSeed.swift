@@ -33,9 +33,10 @@ enum DemoSeed {
     /// Adds the seeded patients that are not there yet; a demo's own edits survive a restart.
     static func seed(_ store: PatientStore, at date: Date) async throws {
         for patient in patients {
-            guard case .unknown = try await store.find(patient.ehrPatientID) else { continue }
-            try await store.upsert(patient, audit: AuditEntry(actor: "demo", action: "patient.seed", subject: patient.ehrPatientID,
-                                                              outcome: "ok"), at: date)
+            guard case .unknown = try await store.find(patient.ehrPatientID, in: Tenant.defaultID) else { continue }
+            let audit = AuditEntry(tenant: Tenant.defaultID, actor: "demo", action: "patient.seed", subject: patient.ehrPatientID,
+                                   outcome: "ok")
+            try await store.upsert(patient, in: Tenant.defaultID, audit: audit, at: date)
         }
     }
 
@@ -44,6 +45,6 @@ enum DemoSeed {
         for key in try await store.list() where key.name.hasPrefix("demo-") && key.revokedAt == nil {
             try await store.revoke(name: key.name)
         }
-        return try await store.create(name: "demo-" + Hex.encode(SecureRandom.bytes(count: 4)))
+        return try await store.create(name: "demo-" + Hex.encode(SecureRandom.bytes(count: 4)), tenant: Tenant.defaultID)
     }
 }

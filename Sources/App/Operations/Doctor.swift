@@ -71,8 +71,11 @@ public enum Doctor {
     /// Every stored token must open with a configured key, or its user is silently disconnected.
     private static func sealedTokens(_ database: Database, keys: TokenKeyRing) async throws -> Finding {
         let rows = try await database.read { connection in
-            try connection.query("SELECT ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'") { row in
-                (try row.string("ehr_user_id"), try row.string("key_id"), try row.blob("access_token"))
+            try connection.query(
+                "SELECT tenant_id, ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'"
+            ) { row in
+                (EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id")), try row.string("key_id"),
+                 try row.blob("access_token"))
             }
         }
         let unreadable = rows.filter { user, keyID, sealed in (try? keys.open(sealed, keyID: keyID, field: "access_token", user: user)) == nil }

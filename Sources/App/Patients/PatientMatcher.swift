@@ -5,7 +5,7 @@ import Fullscript
 /// a webhook each may be the first to learn it; they all learn it here, and the first mapping
 /// recorded wins, so they never disagree.
 struct PatientMatcher: Sendable {
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let vault: TokenVault
     let patients: PatientStore
     let now: @Sendable () -> Date
@@ -17,22 +17,25 @@ struct PatientMatcher: Sendable {
         if let mapped = patient.fullscriptPatientID { return mapped }
         var found = known
         if found == nil, let email = patient.email, !email.isEmpty {
+            let client = try await clients.client(for: connection.user.tenant)
             found = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, email: email) }?.id
         }
         guard let found else { return nil }
-        try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: found, at: now())
-        guard case .found(let current) = try await patients.find(patient.ehrPatientID) else { return nil }
+        let tenant = connection.user.tenant
+        try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: found, in: tenant, at: now())
+        guard case .found(let current) = try await patients.find(patient.ehrPatientID, in: tenant) else { return nil }
         return current.fullscriptPatientID
     }
 
-    /// The other way, for a Fullscript patient we have not met: every live, unmapped EHR patient with
-    /// the same email is that patient. Returns the EHR patients linked.
-    func link(_ fullscriptPatient: Patient) async throws -> [String] {
-        guard let email = fullscriptPatient.email, !email.isEmpty else { return [] }
-        let matches = try await patients.unmappedPatients(withEmail: email)
-        for ehrPatientID in matches {
-            try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatient.id, at: now())
-        }
-        return matches
+    /// The other way, for a Fullscript patient the tenant has not met: the first live, unmapped EHR
+    /// patient of the tenant with the same email is that patient (a mapping is one to one). Returns
+    /// the EHR patients linked.
+    func link(_ fullscriptPatient: Patient, in tenant: String) async throws -> [String] {
+        guard let email = fullscriptPatient.email, !email.isEmpty,
+              let match = try await patients.unmappedPatients(withEmail: email, in: tenant).first else { return [] }
+        try await patients.recordMapping(ehrPatientID: match, fullscriptPatientID: fullscriptPatient.id, in: tenant, at: now())
+        guard case .found(let linked) = try await patients.find(match, in: tenant), linked.fullscriptPatientID == fullscriptPatient.id
+        else { return [] }
+        return [match]
     }
 }

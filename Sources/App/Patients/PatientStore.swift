@@ -1,18 +1,20 @@
 import Foundation
 import Store
 
-/// Reads and writes our copy of the EHR's patients and their Fullscript mapping.
+/// Reads and writes our copy of the EHR's patients and their Fullscript mapping, each within one
+/// tenant: the same EHR patient id in two tenants is two patients.
 struct PatientStore: Sendable {
     let database: Database
 
     private static let select = """
         SELECT p.*, m.fullscript_patient_id FROM patients p
-        LEFT JOIN patient_mappings m ON m.ehr_patient_id = p.ehr_patient_id
+        LEFT JOIN patient_mappings m ON m.tenant_id = p.tenant_id AND m.ehr_patient_id = p.ehr_patient_id
         """
 
-    func find(_ ehrPatientID: String) async throws -> PatientLookup {
+    func find(_ ehrPatientID: String, in tenant: String) async throws -> PatientLookup {
         try await database.read { connection in
-            guard let row = try connection.queryFirst(Self.select + " WHERE p.ehr_patient_id = ?", [.text(ehrPatientID)]) else {
+            guard let row = try connection.queryFirst(Self.select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
+                                                      [.text(tenant), .text(ehrPatientID)]) else {
                 return .unknown
             }
             return try row.optionalString("deleted_at") == nil ? .found(try Self.record(row)) : .deleted
@@ -20,11 +22,11 @@ struct PatientStore: Sendable {
     }
 
     /// Live patients ordered by id, `limit` at a time after the cursor `after`.
-    func list(after: String? = nil, limit: Int) async throws -> [PatientRecord] {
+    func list(in tenant: String, after: String? = nil, limit: Int) async throws -> [PatientRecord] {
         try await database.read { connection in
             try connection.query(
-                Self.select + " WHERE p.deleted_at IS NULL AND p.ehr_patient_id > ? ORDER BY p.ehr_patient_id LIMIT ?",
-                [.text(after ?? ""), .integer(Int64(limit))], Self.record
+                Self.select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND p.ehr_patient_id > ? ORDER BY p.ehr_patient_id LIMIT ?",
+                [.text(tenant), .text(after ?? ""), .integer(Int64(limit))], Self.record
             )
         }
     }
@@ -32,25 +34,26 @@ struct PatientStore: Sendable {
     /// Inserts or replaces the patient's details (a deleted patient comes back); returns whether it is new.
     /// The mapping stays: the EHR patient is still the same person to Fullscript.
     @discardableResult
-    func upsert(_ patient: PatientRecord, audit: AuditEntry, at date: Date) async throws -> Bool {
+    func upsert(_ patient: PatientRecord, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
             try connection.transaction {
                 let existed = try connection.queryFirst(
-                    "SELECT 1 FROM patients WHERE ehr_patient_id = ? AND deleted_at IS NULL", [.text(patient.ehrPatientID)]
+                    "SELECT 1 FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
+                    [.text(tenant), .text(patient.ehrPatientID)]
                 ) != nil
                 try connection.execute(
                     """
-                    INSERT INTO patients (ehr_patient_id, email, first_name, last_name, date_of_birth, gender, mobile_number,
+                    INSERT INTO patients (tenant_id, ehr_patient_id, email, first_name, last_name, date_of_birth, gender, mobile_number,
                                           created_at, updated_at, deleted_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-                    ON CONFLICT (ehr_patient_id) DO UPDATE SET
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                    ON CONFLICT (tenant_id, ehr_patient_id) DO UPDATE SET
                         email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
                         date_of_birth = excluded.date_of_birth, gender = excluded.gender, mobile_number = excluded.mobile_number,
                         updated_at = excluded.updated_at, deleted_at = NULL,
                         created_at = CASE WHEN patients.deleted_at IS NULL THEN patients.created_at ELSE excluded.created_at END
                     """,
-                    [.text(patient.ehrPatientID), SQLiteValue(patient.email), SQLiteValue(patient.firstName),
+                    [.text(tenant), .text(patient.ehrPatientID), SQLiteValue(patient.email), SQLiteValue(patient.firstName),
                      SQLiteValue(patient.lastName), SQLiteValue(patient.dateOfBirth), SQLiteValue(patient.gender),
                      SQLiteValue(patient.mobileNumber), .text(stamp), .text(stamp)]
                 )
@@ -61,7 +64,7 @@ struct PatientStore: Sendable {
     }
 
     /// Wipes the details and the mapping, keeping a tombstone; false when there was no live patient.
-    func delete(_ ehrPatientID: String, audit: AuditEntry, at date: Date) async throws -> Bool {
+    func delete(_ ehrPatientID: String, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
             try connection.transaction {
@@ -69,50 +72,55 @@ struct PatientStore: Sendable {
                     """
                     UPDATE patients SET email = NULL, first_name = NULL, last_name = NULL, date_of_birth = NULL, gender = NULL,
                         mobile_number = NULL, updated_at = ?, deleted_at = ?
-                    WHERE ehr_patient_id = ? AND deleted_at IS NULL
+                    WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
                     """,
-                    [.text(stamp), .text(stamp), .text(ehrPatientID)]
+                    [.text(stamp), .text(stamp), .text(tenant), .text(ehrPatientID)]
                 )
                 guard changed == 1 else { return false }
-                try connection.execute("DELETE FROM patient_mappings WHERE ehr_patient_id = ?", [.text(ehrPatientID)])
+                try connection.execute("DELETE FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                       [.text(tenant), .text(ehrPatientID)])
                 try audit.insert(into: connection, at: date)
                 return true
             }
         }
     }
 
-    /// Remembers which Fullscript patient an EHR patient is; the first answer wins, and a patient
+    /// Remembers which Fullscript patient an EHR patient is; the first answer wins, a Fullscript
+    /// patient already linked to another EHR patient of the tenant is not linked again, and a patient
     /// deleted meanwhile gets no mapping.
-    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, at date: Date) async throws {
+    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date) async throws {
         try await database.write { connection in
             _ = try connection.execute(
                 """
-                INSERT INTO patient_mappings (ehr_patient_id, fullscript_patient_id, created_at)
-                SELECT ehr_patient_id, ?, ? FROM patients WHERE ehr_patient_id = ? AND deleted_at IS NULL
-                ON CONFLICT (ehr_patient_id) DO NOTHING
+                INSERT INTO patient_mappings (tenant_id, ehr_patient_id, fullscript_patient_id, created_at)
+                SELECT tenant_id, ehr_patient_id, ?, ? FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
+                ON CONFLICT DO NOTHING
                 """,
-                [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(ehrPatientID)]
+                [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
             )
         }
     }
 
-    /// Whether any EHR patient is linked to this Fullscript patient.
-    func isMapped(fullscriptPatientID: String) async throws -> Bool {
+    /// Whether any EHR patient of the tenant is linked to this Fullscript patient.
+    func isMapped(fullscriptPatientID: String, in tenant: String) async throws -> Bool {
         try await database.read { connection in
-            try connection.queryFirst("SELECT 1 FROM patient_mappings WHERE fullscript_patient_id = ?", [.text(fullscriptPatientID)]) != nil
+            try connection.queryFirst("SELECT 1 FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",
+                                      [.text(tenant), .text(fullscriptPatientID)]) != nil
         }
     }
 
     /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches) and
     /// no Fullscript patient yet: who a Fullscript patient we have not met can be.
-    func unmappedPatients(withEmail email: String) async throws -> [String] {
+    func unmappedPatients(withEmail email: String, in tenant: String) async throws -> [String] {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT p.ehr_patient_id FROM patients p LEFT JOIN patient_mappings m ON m.ehr_patient_id = p.ehr_patient_id
-                WHERE p.deleted_at IS NULL AND m.ehr_patient_id IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id
+                SELECT p.ehr_patient_id FROM patients p
+                LEFT JOIN patient_mappings m ON m.tenant_id = p.tenant_id AND m.ehr_patient_id = p.ehr_patient_id
+                WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND m.ehr_patient_id IS NULL AND lower(p.email) = lower(?)
+                ORDER BY p.ehr_patient_id
                 """,
-                [.text(email)]
+                [.text(tenant), .text(email)]
             ) { try $0.string("ehr_patient_id") }
         }
     }

@@ -43,14 +43,16 @@ public enum ReconcileCommand {
     }
 
     /// `pageSize` is Fullscript's maximum unless a test wants several pages.
-    public static func run(config: AppConfig, since window: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-                           pageSize: Int = 100, progress: (String) -> Void) async throws -> Summary {
+    /// Reads through a connection of `tenant` (the practice whose clinic's events they are).
+    public static func run(config: AppConfig, since window: TimeInterval, tenant: String = Tenant.defaultID, logger: Logger,
+                           now: @escaping @Sendable () -> Date = Date.init, pageSize: Int = 100,
+                           progress: (String) -> Void) async throws -> Summary {
         let database = try await Application.openDatabaseUpToDate(config.database, logger: logger)
         defer { database.close() }
         let httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         do {
-            let summary = try await reconcile(config: config, database: database, httpClient: httpClient, window: window, logger: logger,
-                                              now: now, pageSize: pageSize, progress: progress)
+            let summary = try await reconcile(config: config, database: database, httpClient: httpClient, window: window, tenant: tenant,
+                                              logger: logger, now: now, pageSize: pageSize, progress: progress)
             await httpClient.shutdown()
             return summary
         } catch {
@@ -59,16 +61,18 @@ public enum ReconcileCommand {
         }
     }
 
-    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, logger: Logger,
+    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, tenant: String,
+                                  logger: Logger,
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
         let metrics = AppMetrics()
-        let client = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let vault = TokenVault(database: database, keys: config.tokenKeys, client: client, metrics: metrics, logger: logger, now: now)
+        let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
+        let client = try await clients.client(for: tenant)
+        let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)
         // Events are scoped to the token's clinic; a practitioner's token sees the plans they write.
         // A connection Fullscript no longer honours is skipped for the next one.
         var live: FullscriptConnection?
-        for user in try await vault.connectedUsers(kind: .practitioner) where live == nil {
+        for user in try await vault.connectedUsers(in: tenant, kind: .practitioner) where live == nil {
             do {
                 live = try await vault.accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
@@ -79,7 +83,7 @@ public enum ReconcileCommand {
         let user = connection.user
         let inbox = WebhookEventStore(database: database)
         let cutoff = now().addingTimeInterval(-window)
-        progress("Reading treatment-plan events since \(Timestamp.iso8601(cutoff)) as \(user).")
+        progress("Reading treatment-plan events since \(Timestamp.iso8601(cutoff)) as \(user.id).")
         var summary = Summary()
         var page = 1
         while true {
@@ -89,7 +93,7 @@ public enum ReconcileCommand {
             var fresh = 0
             for event in listing.items {
                 // Stored in the shape a webhook may have, so the processor reads both alike.
-                if try await inbox.insert(event, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+                if try await inbox.insert(event, tenant: tenant, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
             }
             summary.seen += listing.items.count
             summary.new += fresh
@@ -100,7 +104,7 @@ public enum ReconcileCommand {
         }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
-            client: client, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
+            clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
         summary.applied = applied.applied

@@ -19,9 +19,9 @@ import Store
 struct RecommendRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
-    let clickClient: FullscriptClient
+    let clickClients: FullscriptClients
     /// Clicks under way, by user and the opening page's click id.
     let clicksInFlight: SingleFlight<Response>
     let patients: PatientStore
@@ -34,7 +34,7 @@ struct RecommendRoutes: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
 
     /// The path parameter naming the patient in `/recommend/…` (`PatientBinding` holds a bound session to it).
     static let patientParameter = "patientId"
@@ -60,7 +60,7 @@ struct RecommendRoutes: Sendable {
         guard let nonce = request.queryParameters[Self.clickParameter], ASCII.isPlainIdentifier(nonce, maxLength: 64, marks: "-_") else {
             return try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
-        return try await clicksInFlight.run(user.id + "\n" + nonce) {
+        return try await clicksInFlight.run([user.tenant, user.id, nonce].joined(separator: "\n")) {
             try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
     }
@@ -72,10 +72,10 @@ struct RecommendRoutes: Sendable {
     private func click(
         _ request: Request, user: EHRUser, patientID: String, entrypoint: Entrypoint, format: ReplyFormat, here: String
     ) async throws -> Response {
-        var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
+        var click = RecommendationLog.Click(user: user, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
         let patient: PatientRecord?
-        switch try await patients.find(patientID) {
+        switch try await patients.find(patientID, in: user.tenant) {
         case .deleted:
             return try await refuse(.patientDeleted, click, request, format)
         case .unknown:
@@ -90,7 +90,7 @@ struct RecommendRoutes: Sendable {
 
         let connection: FullscriptConnection
         do {
-            connection = try await vault.accessToken(for: user.id)
+            connection = try await vault.accessToken(for: user)
         } catch TokenVaultError.reconnectRequired {
             return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
@@ -116,10 +116,12 @@ struct RecommendRoutes: Sendable {
                 let draft = DraftTreatmentPlanLinkRequest(
                     practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
                 )
+                let clickClient = try await clickClients.client(for: user.tenant)
                 link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
             } else {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
                 click.linkKind = "new"
+                let clickClient = try await clickClients.client(for: user.tenant)
                 link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
@@ -141,7 +143,7 @@ struct RecommendRoutes: Sendable {
             if error.kind == .unauthorized { return try await connectFirst(here, click, request, format) }
             if case .validation(let messages) = error.kind, connection.resourceOwner.type == .staff,
                messages.contains(where: { $0.localizedCaseInsensitiveContains("practitioner") }) {
-                try await log.forgetStaffChoice(of: user.id)
+                try await log.forgetStaffChoice(of: user)
             }
             click.fullscriptRequestID = error.requestID
             return try await refuse(.fullscript(error), click, request, format)
@@ -176,6 +178,7 @@ struct RecommendRoutes: Sendable {
         if requested == nil, query[PractitionerPicker.changeParameter] != "1", let remembered {
             return .chosen(remembered.practitionerID, .keep)
         }
+        let clickClient = try await clickClients.client(for: connection.user.tenant)
         let practitioners = try await withFreshToken(connection) { try await clickClient.practitioners(accessToken: $0).items }
         func ask(_ problem: String?) -> PractitionerChoice {
             .ask(PractitionerPicker(practitioners: practitioners, current: remembered?.practitionerID, problem: problem,
@@ -200,7 +203,9 @@ struct RecommendRoutes: Sendable {
         if let patient {
             do {
                 let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
-                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID]) }
+                if patient.fullscriptPatientID == nil, linked != nil {
+                    updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
+                }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
                                metadata: ["patient": "\(click.patientID)", "error": "\(error)"])

@@ -10,7 +10,7 @@ import Testing
 
 extension ConnectedHarness {
     func add(_ patient: PatientRecord) async throws {
-        try await application.patients.upsert(patient, audit: AuditEntry(actor: "test", action: "patient.upsert", outcome: "ok"), at: Date())
+        try await application.patients.upsert(patient, in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "test", action: "patient.upsert", outcome: "ok"), at: Date())
     }
 
     /// `user|patient|practitioner|kind|entrypoint|outcome|fullscript request id`, oldest first.

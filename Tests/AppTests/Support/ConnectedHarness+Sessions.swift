@@ -14,14 +14,15 @@ extension ConnectedHarness {
         try await ConnectedHarness(mode: mode, identity: nil, processWebhooks: processWebhooks, shutdownGracePeriod: shutdownGracePeriod)
     }
 
-    func mint(_ user: String = "dr-quinn", name: String? = "Dr. Avery Quinn", lifetime: TimeInterval = 120) -> String {
-        LaunchToken.mint(for: EHRUser(id: user, name: name), secret: Array(ApplicationTests.launchSecret.utf8), now: clock.now(),
+    func mint(_ user: String = "dr-quinn", name: String? = "Dr. Avery Quinn", tenant: String = Tenant.defaultID,
+              lifetime: TimeInterval = 120) -> String {
+        LaunchToken.mint(for: EHRUser(id: user, name: name, tenant: tenant), secret: Array(ApplicationTests.launchSecret.utf8), now: clock.now(),
                          lifetime: lifetime)
     }
 
-    /// Launches `user` and returns the `fsr_session=…` cookie pair.
-    func signIn(_ user: String = "dr-quinn") async throws -> String {
-        let launched = try await get("/launch?token=\(mint(user))", user: nil)
+    /// Launches `user` of `tenant` and returns the `fsr_session=…` cookie pair.
+    func signIn(_ user: String = "dr-quinn", tenant: String = Tenant.defaultID) async throws -> String {
+        let launched = try await get("/launch?token=\(mint(user, tenant: tenant))", user: nil)
         #expect(launched.status == 303)
         return try #require(launched.header("set-cookie")?.split(separator: ";").first.map(String.init))
     }

@@ -1,0 +1,21 @@
+/// One EHR practice: its own users, patients, plans and service keys, bound to one Fullscript clinic
+/// (pinned by its first connection) in one Fullscript region.
+public struct Tenant: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let region: FullscriptRegion
+    /// nil until the tenant's first connection pins it.
+    public let fullscriptClinicID: String?
+    public let createdAt: String
+
+    /// The tenant of a launch without a `tenant` claim, and of everything stored before tenants existed.
+    public static let defaultID = "default"
+    static let maxIDLength = 64
+    static let maxNameLength = 200
+
+    /// 1 to 64 of a-z 0-9 -: it appears in URLs, logs and audit rows unescaped, and the schema checks the same.
+    static func isValidID(_ id: String) -> Bool {
+        (1...maxIDLength).contains(id.utf8.count)
+            && id.utf8.allSatisfy { ASCII.isDigit($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Store
+
+/// The practices this deployment serves (`tenants`).
+struct TenantStore: Sendable {
+    let database: Database
+    var now: @Sendable () -> Date = Date.init
+
+    func create(id: String, name: String, region: FullscriptRegion) async throws -> Tenant {
+        guard Tenant.isValidID(id) else { throw TenantError.invalidID(id) }
+        guard (1...Tenant.maxNameLength).contains(name.count),
+              name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else { throw TenantError.invalidName }
+        let date = now()
+        let stamp = Timestamp.iso8601(date)
+        try await database.write { connection in
+            guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(id)]) == nil else {
+                throw TenantError.idTaken(id)
+            }
+            try connection.execute("INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)",
+                                   [.text(id), .text(name), .text(region.rawValue), .text(stamp)])
+            try AuditEntry(tenant: id, actor: "operator", action: "tenant.create", subject: id, outcome: "created", detail: region.rawValue)
+                .insert(into: connection, at: date)
+        }
+        return Tenant(id: id, name: name, region: region, fullscriptClinicID: nil, createdAt: stamp)
+    }
+
+    func list() async throws -> [Tenant] {
+        try await database.read { connection in
+            try connection.query("SELECT * FROM tenants ORDER BY id", [], Self.tenant)
+        }
+    }
+
+    func find(_ id: String) async throws -> Tenant? {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT * FROM tenants WHERE id = ?", [.text(id)]).map(Self.tenant)
+        }
+    }
+
+    /// The migration that made `default` could not know the deployment's region and said `us`; the
+    /// single-region configuration does know. When no app serves `default`'s region, it moves to the
+    /// configured app's: a Canadian deployment upgraded in place keeps connecting. A pinned clinic
+    /// fixes the region for good, so such a tenant is never moved. Returns whether it moved.
+    @discardableResult
+    func placeDefaultTenant(servedRegions: Set<FullscriptRegion>, configuredRegion: FullscriptRegion) async throws -> Bool {
+        let date = now()
+        return try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst(
+                    "SELECT region FROM tenants WHERE id = ? AND fullscript_clinic_id IS NULL", [.text(Tenant.defaultID)]
+                ), let region = FullscriptRegion(rawValue: try row.string("region")), !servedRegions.contains(region) else { return false }
+                try connection.execute("UPDATE tenants SET region = ? WHERE id = ?", [.text(configuredRegion.rawValue), .text(Tenant.defaultID)])
+                try AuditEntry(tenant: Tenant.defaultID, actor: "server", action: "tenant.region", subject: Tenant.defaultID, outcome: "moved",
+                               detail: "\(region.rawValue) to \(configuredRegion.rawValue)").insert(into: connection, at: date)
+                return true
+            }
+        }
+    }
+
+    private static func tenant(_ row: Row) throws -> Tenant {
+        Tenant(id: try row.string("id"), name: try row.string("name"),
+               region: FullscriptRegion(rawValue: try row.string("region")) ?? .us,
+               fullscriptClinicID: try row.optionalString("fullscript_clinic_id"), createdAt: try row.string("created_at"))
+    }
+}

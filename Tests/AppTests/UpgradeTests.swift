@@ -1,0 +1,77 @@
+@testable import App
+import Foundation
+import Server
+import ServerTesting
+import Store
+import Testing
+
+/// A database made by the version before tenants (`Fixtures/before-tenants.sqlite`, built by
+/// `scripts/make-upgrade-fixture.py` from migrations 0001-0006) upgrades in place into the tenant
+/// `default`, nothing lost, and the server serves it as before.
+struct UpgradeTests {
+    /// The fixture's secrets (see the script).
+    static let tokenKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+    static let serviceKey = "fsr_upgrade-fixture-service-key-0123456789abcde"
+    static let sessionCookie = "fsr_session=upgrade-fixture-session"
+    static let tenantScopedTables = [
+        "fullscript_connections", "oauth_states", "sessions", "launch_token_uses", "service_keys", "patients", "patient_mappings",
+        "staff_practitioner_choices", "recommendations", "webhook_events", "treatment_plans", "audit_log",
+    ]
+
+    static func counts(_ database: Database) async throws -> [String: Int] {
+        try await database.read { connection in
+            var counts: [String: Int] = [:]
+            for table in tenantScopedTables {
+                counts[table] = try connection.queryFirst("SELECT count(*) AS n FROM \(table)")?.int("n")
+            }
+            return counts
+        }
+    }
+
+    @Test func aDatabaseFromBeforeTenantsUpgradesIntoTheDefaultTenant() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("app.sqlite").path
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/AppTests/Fixtures/before-tenants.sqlite", toPath: path)
+        let old = try Database(path: path)
+        let before = try await Self.counts(old)
+        old.close()
+        #expect(before.values.allSatisfy { $0 > 0 }, "the fixture holds one of everything: \(before)")
+
+        let harness = try await ConnectedHarness(key: Self.tokenKey, identity: nil, environment: ["DATABASE_PATH": path])
+        try await withHarness(harness) { harness in
+            let database = harness.application.database
+            #expect(try await Self.counts(database) == before, "nothing lost")
+            for table in Self.tenantScopedTables {
+                let tenants = try await database.read { connection in
+                    try connection.query("SELECT DISTINCT tenant_id FROM \(table)") { try $0.optionalString("tenant_id") ?? "NULL" }
+                }
+                #expect(tenants == [Tenant.defaultID], "\(table)")
+            }
+            #expect(try await TenantStore(database: database).list().map(\.id) == [Tenant.defaultID])
+
+            // The service key still works, and the mapping still resolves.
+            let patient = try await harness.execute(
+                "GET /api/v1/patients/p-1001 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.serviceKey)\r\n\r\n"
+            )
+            #expect(patient.status == 200)
+            #expect(try patient.json["fullscript_patient_id"] as? String == "fs-patient-1")
+
+            // The session still signs dr-quinn in, connected, with the plan on the chart.
+            let me = try await harness.execute("GET /ehr/api/me HTTP/1.1\r\nHost: x\r\nCookie: \(Self.sessionCookie)\r\n\r\n")
+            #expect(me.status == 200)
+            let fullscript = try me.json["fullscript"] as? [String: Any]
+            #expect(fullscript?["connected"] as? Bool == true)
+            #expect(fullscript?["account_name"] as? String == "Avery Quinn")
+            let plans = try await harness.execute(
+                "GET /ehr/api/patients/p-1001/treatment-plans HTTP/1.1\r\nHost: x\r\nCookie: \(Self.sessionCookie)\r\n\r\n"
+            )
+            #expect((try plans.json["plans"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["plan-1"])
+
+            // Tokens sealed before tenants still open.
+            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
+            #expect(connection.accessToken == "fixture-access")
+            #expect(connection.refreshToken == "fixture-refresh")
+        }
+    }
+}
