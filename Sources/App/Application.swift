@@ -68,9 +68,7 @@ public final class Application: Sendable {
                 database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
-            try await TenantStore(database: database, now: now).placeDefaultTenant(
-                servedRegions: Set(config.fullscript.apps.map(\.region)), configuredRegion: config.fullscript.app.region
-            )
+            try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
             let origin = config.ehr.publicBaseURL
             let securityHeaders = SecurityHeaders(publicBaseURL: origin)
             let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })

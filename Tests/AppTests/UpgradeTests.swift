@@ -28,6 +28,41 @@ struct UpgradeTests {
         }
     }
 
+    /// Email matching could link two EHR patients to one Fullscript patient; a mapping is one to one
+    /// now, so the upgrade keeps the oldest link and audits each one it drops.
+    @Test func theUpgradeKeepsOneEHRPatientPerFullscriptPatient() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
+        defer { database.close() }
+        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
+        try await MigrationRunner(database: database, migrations: migrations.filter { $0.version <= 6 }).applyPending()
+        try await database.write { connection in
+            for (id, created) in [("p-1", "2026-01-02T00:00:00.000Z"), ("p-2", "2026-01-01T00:00:00.000Z"), ("p-3", "2026-01-03T00:00:00.000Z")] {
+                try connection.execute("INSERT INTO patients (ehr_patient_id, email, created_at, updated_at) VALUES (?, 'same@example.com', ?, ?)",
+                                       [.text(id), .text(created), .text(created)])
+                try connection.execute("INSERT INTO patient_mappings VALUES (?, 'fs-1', ?)", [.text(id), .text(created)])
+            }
+        }
+        try await MigrationRunner(database: database, migrations: migrations).applyPending()
+        let mappings = try await database.read { connection in
+            try connection.query("SELECT tenant_id, ehr_patient_id, fullscript_patient_id FROM patient_mappings") {
+                "\(try $0.string("tenant_id"))/\(try $0.string("ehr_patient_id"))→\(try $0.string("fullscript_patient_id"))"
+            }
+        }
+        #expect(mappings == ["default/p-2→fs-1"], "the oldest link stays")
+        let dropped = try await database.read { connection in
+            try connection.query("SELECT subject, detail FROM audit_log WHERE action = 'patient_mapping.drop' ORDER BY subject") {
+                "\(try $0.string("subject"))→\(try $0.string("detail"))"
+            }
+        }
+        #expect(dropped == ["p-1→fs-1", "p-3→fs-1"])
+        #expect(try await database.read { try $0.queryFirst("SELECT count(*) AS n FROM patients")?.int("n") } == 3, "every patient stays")
+        await #expect(throws: (any Error).self, "one to one from now on") {
+            try await database.write { try $0.execute("INSERT INTO patient_mappings VALUES ('default', 'p-1', 'fs-1', 't')") }
+        }
+    }
+
     @Test func aDatabaseFromBeforeTenantsUpgradesIntoTheDefaultTenant() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -66,6 +66,8 @@ public enum ReconcileCommand {
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
         let metrics = AppMetrics()
+        // As the server does at start: run before it after an upgrade, reconcile finds default in the configured region.
+        try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
         let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
         let client = try await clients.client(for: tenant)
         let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)

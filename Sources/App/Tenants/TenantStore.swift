@@ -41,7 +41,9 @@ struct TenantStore: Sendable {
     /// configured app's: a Canadian deployment upgraded in place keeps connecting. A pinned clinic
     /// fixes the region for good, so such a tenant is never moved. Returns whether it moved.
     @discardableResult
-    func placeDefaultTenant(servedRegions: Set<FullscriptRegion>, configuredRegion: FullscriptRegion) async throws -> Bool {
+    func placeDefaultTenant(servedBy settings: FullscriptSettings) async throws -> Bool {
+        let servedRegions = Set(settings.apps.map(\.region))
+        let configuredRegion = settings.app.region
         let date = now()
         return try await database.write { connection in
             try connection.transaction {
