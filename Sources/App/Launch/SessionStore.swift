@@ -41,8 +41,10 @@ struct SessionStore: EHRIdentityProvider {
                     "INSERT INTO launch_token_uses (jti, ehr_user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
                     [.text(tokenID), .text(user.id), .integer(tokenExpiresAt)]
                 )
-                let audit = AuditEntry(actor: user.id, action: "session.start", outcome: fresh == 1 ? "ok" : "launch_token_reused",
-                                       requestID: requestID)
+                // What the session may do outlives the session row: the audit trail says it.
+                let audit = AuditEntry(actor: user.id, action: "session.start", subject: user.patient,
+                                       outcome: fresh == 1 ? "ok" : "launch_token_reused", requestID: requestID,
+                                       detail: user.roles.map { "roles=" + EHRRole.names($0).joined(separator: ",") })
                 try audit.insert(into: connection, at: date)
                 guard fresh == 1 else { return false }
                 try connection.execute(
