@@ -15,7 +15,9 @@ struct PatientBinding: RouterMiddleware {
         var request = request
         guard let user = try await access.identity.identify(&request), let patient = user.patient else { return try await next(request) }
         if let other = request.parameters.first(where: { $0.key != patientParameter || $0.value != patient })?.value {
-            return try await access.refuse(.otherPatient, user, subject: other, request: request, audience: audience)
+            // The audit row keeps what was asked for only when it is a patient id: never raw input.
+            let subject = PatientRecord.isValidID(other) ? other : "(not a patient id)"
+            return try await access.refuse(.otherPatient, user, subject: subject, request: request, audience: audience)
         }
         return try await next(request)
     }

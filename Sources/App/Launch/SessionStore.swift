@@ -56,9 +56,10 @@ struct SessionStore: EHRIdentityProvider {
                     """,
                     [.text(tokenID), .text(user.tenant), .text(user.id), .integer(tokenExpiresAt)]
                 )
-                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start",
-                                       outcome: fresh == 1 ? "ok" : "launch_token_reused",
-                                       requestID: requestID)
+                // What the session may do outlives the session row: the audit trail says it.
+                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start", subject: user.patient,
+                                       outcome: fresh == 1 ? "ok" : "launch_token_reused", requestID: requestID,
+                                       detail: user.roles.map { "roles=" + EHRRole.names($0).joined(separator: ",") })
                 try audit.insert(into: connection, at: date)
                 guard fresh == 1 else { return .tokenReused }
                 try connection.execute(

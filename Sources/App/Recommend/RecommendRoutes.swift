@@ -57,10 +57,12 @@ struct RecommendRoutes: Sendable {
         }
         // The opening page's Try again repeats a click that may still be running (the browser dropped it,
         // the server did not): it joins that click and gets its answer, instead of making a second draft.
+        // Only the very same request joins (patient, practitioner, entrypoint, click id), so no other
+        // request, a session bound to another patient's among them, is ever handed this click's link.
         guard let nonce = request.queryParameters[Self.clickParameter], ASCII.isPlainIdentifier(nonce, maxLength: 64, marks: "-_") else {
             return try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
-        return try await clicksInFlight.run([user.tenant, user.id, nonce].joined(separator: "\n")) {
+        return try await clicksInFlight.run([user.tenant, user.id, here].joined(separator: "\n")) {
             try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
     }
