@@ -164,12 +164,63 @@ struct OAuthConnectRoutes: Sendable {
                                         : "Fullscript could not be reached. Please try again in a moment.",
                                     request: request, tryAgain: again)
         }
+        // A tenant is one Fullscript clinic, fixed by its first connection (fullscript-api.md §12: OAuth
+        // is per user, so any account of any clinic can come back here). Nothing is stored before this.
+        let clinic: Clinic
+        do {
+            clinic = try await client.clinic(accessToken: token.accessToken)
+        } catch {
+            await Self.revoke(token, with: client)
+            return HTMLPage.stopped(.badGateway, title: "Connection not completed",
+                                    message: "Fullscript could not tell which clinic your account belongs to. Nothing was saved. "
+                                        + "Please try again in a moment.",
+                                    request: request, tryAgain: again)
+        }
+        let pin = try await TenantStore(database: database, now: now).pin(flow.user.tenant, to: clinic, actor: flow.user.id,
+                                                                           requestID: request.id)
+        guard pin.accepted else {
+            await Self.revoke(token, with: client)
+            try await auditRefusal(of: token, clinic: clinic, pin: pin, user: flow.user, requestID: request.id)
+            return withClearedCookie(Self.otherClinicRefused(pin, offered: clinic, request: request, again: again))
+        }
         // No /me at Fullscript: the name comes from the account's own record. Without it the
         // connection still stands, shown by type until a later refresh finds the name.
         let holder = await vault.lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: flow.user)
         try await vault.store(token, holder: holder, for: flow.user, requestID: request.id, connecting: true)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
         return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
+    }
+
+    /// Best effort, as a disconnect is: a token nobody stored is useless to us, and Fullscript
+    /// forgets it once revoked.
+    private static func revoke(_ token: OAuthToken, with client: FullscriptClient) async {
+        try? await client.revoke(token: token.refreshToken)
+    }
+
+    private func auditRefusal(of token: OAuthToken, clinic: Clinic, pin: ClinicPin, user: EHRUser, requestID: String) async throws {
+        let date = now()
+        let pinned = if case .otherClinic(let expected) = pin { expected.fullscriptClinicID ?? "" } else { "another tenant's" }
+        try await database.write { connection in
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id,
+                           outcome: "refused_other_clinic", requestID: requestID,
+                           detail: "account's clinic \(clinic.id), practice's clinic \(pinned)").insert(into: connection, at: date)
+        }
+    }
+
+    /// The page for an account of the wrong clinic: which clinic to sign in to instead, and how.
+    private static func otherClinicRefused(_ pin: ClinicPin, offered: Clinic, request: Request, again: HTMLPage.TryAgain) -> Response {
+        let message = switch pin {
+        case .otherClinic(let expected):
+            "Your practice uses the Fullscript clinic \(expected.fullscriptClinicName ?? expected.fullscriptClinicID ?? ""), but the account "
+                + "you signed in with belongs to \(offered.name). Nothing was saved. Try again and sign in with your account at "
+                + "\(expected.fullscriptClinicName ?? "your practice's clinic") (on Fullscript's page, sign out of \(offered.name) first). "
+                + "If your practice has moved to another Fullscript clinic, ask your administrator."
+        default:
+            "The Fullscript clinic \(offered.name) belongs to another practice on this EHR. Nothing was saved. Try again and sign in "
+                + "with your account at your own practice's Fullscript clinic, or ask your administrator."
+        }
+        return HTMLPage.stopped(.forbidden, title: "This Fullscript account belongs to another clinic", message: message,
+                                request: request, tryAgain: again)
     }
 
     /// Where to go after consent was not given. Going back to where a click started would start it

@@ -62,10 +62,16 @@ public enum Doctor {
                 : .bad("migrations: \(pending.count) pending (\(pending.map(\.fileName).joined(separator: ", ")))",
                        fix: "run `fullscript-redirect migrate`"))
             findings.append(try await sealedTokens(database, keys: config.tokenKeys))
+            if pending.isEmpty { findings += try await TenantStore(database: database).list().map(pinnedClinic) }
         } catch {
             findings.append(.bad("database: \(error)", fix: "an applied migration file changed, or the schema is not ours; restore Migrations/ as released"))
         }
         return findings
+    }
+
+    /// Which Fullscript clinic each tenant is bound to. Not pinned yet is no fault: the first connection pins it.
+    private static func pinnedClinic(_ tenant: Tenant) -> Finding {
+        .good("tenant \(tenant.id) (\(tenant.region.rawValue)): Fullscript clinic \(tenant.pinnedClinicDescription)")
     }
 
     /// Every stored token must open with a configured key, or its user is silently disconnected.

@@ -42,9 +42,10 @@ public enum ReconcileCommand {
         return seconds
     }
 
-    /// `pageSize` is Fullscript's maximum unless a test wants several pages.
-    /// Reads through a connection of `tenant` (the practice whose clinic's events they are).
-    public static func run(config: AppConfig, since window: TimeInterval, tenant: String = Tenant.defaultID, logger: Logger,
+    /// `pageSize` is Fullscript's maximum unless a test wants several pages. `tenant` nil reconciles
+    /// every tenant, each through a connection of its own clinic; a tenant with none is skipped, and
+    /// only when no tenant has one is that an error. A named tenant must exist and have one.
+    public static func run(config: AppConfig, since window: TimeInterval, tenant: String? = nil, logger: Logger,
                            now: @escaping @Sendable () -> Date = Date.init, pageSize: Int = 100,
                            progress: (String) -> Void) async throws -> Summary {
         let database = try await Application.openDatabaseUpToDate(config.database, logger: logger)
@@ -61,49 +62,56 @@ public enum ReconcileCommand {
         }
     }
 
-    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, tenant: String,
+    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, tenant: String?,
                                   logger: Logger,
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
         let metrics = AppMetrics()
+        let tenantStore = TenantStore(database: database, now: now)
         // As the server does at start: run before it after an upgrade, reconcile finds default in the configured region.
-        try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
-        let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
-        let client = try await clients.client(for: tenant)
-        let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)
-        // Events are scoped to the token's clinic; a practitioner's token sees the plans they write.
-        // A connection Fullscript no longer honours is skipped for the next one.
-        var live: FullscriptConnection?
-        for user in try await vault.connectedUsers(in: tenant, kind: .practitioner) where live == nil {
-            do {
-                live = try await vault.accessToken(for: user)
-            } catch TokenVaultError.reconnectRequired {
-                continue
-            }
+        try await tenantStore.placeDefaultTenant(servedBy: config.fullscript)
+        let tenants: [Tenant]
+        if let tenant {
+            guard let found = try await tenantStore.find(tenant) else { throw ReconcileError.unknownTenant(tenant) }
+            tenants = [found]
+        } else {
+            tenants = try await tenantStore.list()
         }
-        guard let connection = live else { throw ReconcileError.noConnectedPractitioner }
-        let user = connection.user
+        let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
+        let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)
         let inbox = WebhookEventStore(database: database)
         let cutoff = now().addingTimeInterval(-window)
-        progress("Reading treatment-plan events since \(Timestamp.iso8601(cutoff)) as \(user.id).")
         var summary = Summary()
-        var page = 1
-        while true {
-            let listing = try await vault.withFreshToken(connection) { [page] in
-                try await client.events(accessToken: $0, since: cutoff, page: page, pageSize: pageSize)
+        var reconciled = 0
+        for tenant in tenants {
+            let client = try await clients.client(for: tenant.id)
+            guard let connection = try await clinicConnection(of: tenant, vault: vault, client: client, tenants: tenantStore,
+                                                              progress: progress) else {
+                if tenants.count > 1 { progress("Tenant \(tenant.id): no practitioner of its clinic is connected; skipped.") }
+                continue
             }
-            var fresh = 0
-            for event in listing.items {
-                // Stored in the shape a webhook may have, so the processor reads both alike.
-                if try await inbox.insert(event, tenant: tenant, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+            reconciled += 1
+            progress("Reading treatment-plan events of tenant \(tenant.id) since \(Timestamp.iso8601(cutoff)) as \(connection.user.id).")
+            var page = 1
+            while true {
+                let listing = try await vault.withFreshToken(connection) { [page] in
+                    try await client.events(accessToken: $0, since: cutoff, page: page, pageSize: pageSize)
+                }
+                var fresh = 0
+                for event in listing.items {
+                    // Stored in the shape a webhook may have, so the processor reads both alike. The events API
+                    // lists the token's clinic only, which is the tenant's.
+                    if try await inbox.insert(event, tenant: tenant.id, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+                }
+                summary.seen += listing.items.count
+                summary.new += fresh
+                progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
+                guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { break }
+                guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
+                page = next
             }
-            summary.seen += listing.items.count
-            summary.new += fresh
-            progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
-            guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { break }
-            guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
-            page = next
         }
+        guard reconciled > 0 else { throw ReconcileError.noConnectedPractitioner }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
             clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
@@ -113,6 +121,29 @@ public enum ReconcileCommand {
         summary.ignored = applied.ignored
         summary.failed = applied.failed
         return summary
+    }
+
+    /// A live connection of one of the tenant's practitioners whose account is in the tenant's clinic:
+    /// events are scoped to the token's clinic, and a practitioner's token sees the plans they write.
+    /// A tenant connected before clinics were pinned is pinned here, by its oldest such connection.
+    /// A connection Fullscript no longer honours, or of another clinic, is skipped for the next one.
+    private static func clinicConnection(of tenant: Tenant, vault: TokenVault, client: FullscriptClient, tenants: TenantStore,
+                                         progress: (String) -> Void) async throws -> FullscriptConnection? {
+        for user in try await vault.connectedUsers(in: tenant.id, kind: .practitioner) {
+            let connection: FullscriptConnection
+            do {
+                connection = try await vault.accessToken(for: user)
+            } catch TokenVaultError.reconnectRequired {
+                continue
+            }
+            let clinic = try await vault.withFreshToken(connection) { try await client.clinic(accessToken: $0) }
+            guard try await tenants.pin(tenant.id, to: clinic, actor: "reconcile", requestID: nil).accepted else {
+                progress("Tenant \(tenant.id): \(user.id)'s Fullscript account is of clinic \(clinic.id), not the tenant's; skipped.")
+                continue
+            }
+            return connection
+        }
+        return nil
     }
 }
 

@@ -8,6 +8,7 @@ public enum ReconcileError: Error, Sendable, Equatable, CustomStringConvertible 
     case badWindow(String)
     case windowTooLong(String)
     case noConnectedPractitioner
+    case unknownTenant(String)
     case tooManyPages(Int)
 
     public var description: String {
@@ -17,6 +18,7 @@ public enum ReconcileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .noConnectedPractitioner:
             "no practitioner is connected to Fullscript: the events API needs one's token. Have a practitioner click "
                 + "Recommend with Fullscript (or connect) once, then run this again."
+        case .unknownTenant(let tenant): "there is no tenant '\(tenant)': `fullscript-redirect tenants list` shows them"
         case .tooManyPages(let pages): "Fullscript listed more than \(pages) pages of events; stopped"
         }
     }

@@ -27,7 +27,8 @@ public struct TenantCommand: Sendable {
     public func list() async throws -> String {
         let tenants = try await withStore { try await $0.list() }
         return TextTable.render([["ID", "NAME", "REGION", "FULLSCRIPT CLINIC", "CREATED"]] + tenants.map { tenant in
-            [tenant.id, tenant.name, tenant.region.rawValue, tenant.fullscriptClinicID ?? "", tenant.createdAt]
+            [tenant.id, tenant.name, tenant.region.rawValue, tenant.fullscriptClinicID.map { _ in tenant.pinnedClinicDescription } ?? "-",
+             tenant.createdAt]
         })
     }
 

@@ -3,6 +3,7 @@ public enum TenantError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidName
     case invalidRegion(String)
     case idTaken(String)
+    case unknown(String)
 
     public var description: String {
         switch self {
@@ -14,6 +15,8 @@ public enum TenantError: Error, Sendable, Equatable, CustomStringConvertible {
             "'\(region)' is not a Fullscript region: use " + FullscriptRegion.allCases.map(\.rawValue).joined(separator: " or ")
         case .idTaken(let id):
             "a tenant '\(id)' already exists; choose another id"
+        case .unknown(let id):
+            "there is no tenant '\(id)': `fullscript-redirect tenants list` shows them"
         }
     }
 }

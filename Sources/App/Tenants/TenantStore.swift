@@ -1,4 +1,5 @@
 import Foundation
+import Fullscript
 import Store
 
 /// The practices this deployment serves (`tenants`).
@@ -21,7 +22,7 @@ struct TenantStore: Sendable {
             try AuditEntry(tenant: id, actor: "operator", action: "tenant.create", subject: id, outcome: "created", detail: region.rawValue)
                 .insert(into: connection, at: date)
         }
-        return Tenant(id: id, name: name, region: region, fullscriptClinicID: nil, createdAt: stamp)
+        return Tenant(id: id, name: name, region: region, fullscriptClinicID: nil, fullscriptClinicName: nil, createdAt: stamp)
     }
 
     func list() async throws -> [Tenant] {
@@ -33,6 +34,37 @@ struct TenantStore: Sendable {
     func find(_ id: String) async throws -> Tenant? {
         try await database.read { connection in
             try connection.queryFirst("SELECT * FROM tenants WHERE id = ?", [.text(id)]).map(Self.tenant)
+        }
+    }
+
+    /// Pins `tenant` to `clinic` unless it has one: the first connection decides. The pin and the check
+    /// are one statement, so two first connections racing (even from two processes) pin one clinic, and
+    /// the loser is told which. `actor` is the EHR user whose connection it is, for the audit row.
+    func pin(_ tenant: String, to clinic: Clinic, actor: String, requestID: String?) async throws -> ClinicPin {
+        let date = now()
+        return try await database.write { connection in
+            try connection.transaction {
+                let pinned = try connection.execute(
+                    """
+                    UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
+                    WHERE id = ?3 AND fullscript_clinic_id IS NULL AND NOT EXISTS (SELECT 1 FROM tenants WHERE fullscript_clinic_id = ?1)
+                    """,
+                    [.text(clinic.id), .text(clinic.name), .text(tenant)]
+                ) == 1
+                if pinned {
+                    try AuditEntry(tenant: tenant, actor: actor, action: "tenant.pin_clinic", subject: clinic.id, outcome: "pinned",
+                                   requestID: requestID, detail: clinic.name).insert(into: connection, at: date)
+                    return .pinned
+                }
+                guard let current = try connection.queryFirst("SELECT * FROM tenants WHERE id = ?", [.text(tenant)]).map(Self.tenant) else {
+                    throw TenantError.unknown(tenant)
+                }
+                switch current.fullscriptClinicID {
+                case clinic.id: return .matches
+                case nil: return .clinicOfAnotherTenant
+                default: return .otherClinic(expected: current)
+                }
+            }
         }
     }
 
@@ -61,6 +93,7 @@ struct TenantStore: Sendable {
     private static func tenant(_ row: Row) throws -> Tenant {
         Tenant(id: try row.string("id"), name: try row.string("name"),
                region: FullscriptRegion(rawValue: try row.string("region")) ?? .us,
-               fullscriptClinicID: try row.optionalString("fullscript_clinic_id"), createdAt: try row.string("created_at"))
+               fullscriptClinicID: try row.optionalString("fullscript_clinic_id"),
+               fullscriptClinicName: try row.optionalString("fullscript_clinic_name"), createdAt: try row.string("created_at"))
     }
 }

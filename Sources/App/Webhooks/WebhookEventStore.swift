@@ -24,6 +24,8 @@ struct WebhookEventStore: Sendable {
         let id: String
         /// The tenant the event was routed to when stored; nil when none claims it.
         let tenant: String?
+        /// Why no tenant claims it, when none does.
+        let unclaimedBecause: String?
         let type: String
         let body: [UInt8]
         /// Tries so far.
@@ -31,16 +33,17 @@ struct WebhookEventStore: Sendable {
         let cursor: Cursor
     }
 
-    /// False when an event with this id is already stored: a repeat delivery changes nothing.
-    func insert(_ event: FullscriptEvent, tenant: String?, body: [UInt8], at date: Date) async throws -> Bool {
+    /// False when an event with this id is already stored: a repeat delivery changes nothing. An event no
+    /// tenant claims is stored all the same, `unclaimedBecause` in its error, and processing records it ignored.
+    func insert(_ event: FullscriptEvent, tenant: String?, unclaimedBecause: String? = nil, body: [UInt8], at date: Date) async throws -> Bool {
         try await database.write { connection in
             try connection.execute(
                 """
-                INSERT INTO webhook_events (event_id, tenant_id, event_type, clinic_id, occurred_at, received_at, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                INSERT INTO webhook_events (event_id, tenant_id, event_type, clinic_id, occurred_at, received_at, body, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
                 """,
                 [.text(event.id), SQLiteValue(tenant), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
-                 .text(Timestamp.iso8601(date)), .blob(body)]
+                 .text(Timestamp.iso8601(date)), .blob(body), SQLiteValue(tenant == nil ? unclaimedBecause : nil)]
             ) == 1
         }
     }
@@ -50,13 +53,15 @@ struct WebhookEventStore: Sendable {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT rowid, event_id, tenant_id, event_type, body, attempts, received_at FROM webhook_events
+                SELECT rowid, event_id, tenant_id, event_type, body, attempts, received_at, error FROM webhook_events
                 WHERE status = 'pending' AND (received_at, rowid) > (?, ?)
                 ORDER BY received_at, rowid LIMIT ?
                 """,
                 [.text(cursor?.receivedAt ?? ""), .integer(cursor?.rowID ?? 0), .integer(Int64(limit))]
             ) { row in
-                Pending(id: try row.string("event_id"), tenant: try row.optionalString("tenant_id"), type: try row.string("event_type"),
+                let tenant = try row.optionalString("tenant_id")
+                return Pending(id: try row.string("event_id"), tenant: tenant,
+                        unclaimedBecause: tenant == nil ? try row.optionalString("error") : nil, type: try row.string("event_type"),
                         body: try row.blob("body"), attempts: try row.int("attempts"),
                         cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
             }

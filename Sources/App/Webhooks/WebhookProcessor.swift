@@ -183,6 +183,7 @@ final class WebhookProcessor: Sendable {
         var problem: String?
         do {
             outcome = try await apply(event)
+            problem = event.tenant == nil ? event.unclaimedBecause : nil
         } catch {
             problem = Self.describe(error)
             outcome = Self.isPassing(error) && event.attempts + 1 < retry.maxAttempts ? .retrying : .failed
@@ -190,7 +191,7 @@ final class WebhookProcessor: Sendable {
         do {
             switch outcome {
             case .applied: try await inbox.finish(event.id, .processed, error: nil, at: now())
-            case .ignored: try await inbox.finish(event.id, .ignored, error: nil, at: now())
+            case .ignored: try await inbox.finish(event.id, .ignored, error: problem, at: now())
             case .failed: try await inbox.finish(event.id, .failed, error: problem, at: now())
             case .retrying: try await inbox.postpone(event.id, error: problem ?? "")
             }

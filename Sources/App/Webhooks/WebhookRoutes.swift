@@ -63,7 +63,8 @@ struct WebhookRoutes: Sendable {
             return APIError.response(.badRequest, code: "malformed_event",
                                      message: "The body is not a Fullscript event (\(error.reason)).", requestID: request.id)
         }
-        if try await inbox.insert(event, tenant: try await router.tenant(for: event), body: request.body, at: now()) {
+        let route = try await router.route(event)
+        if try await inbox.insert(event, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, body: request.body, at: now()) {
             metrics.webhookEvent(type: event.type, .accepted)
             processor.signal()
         } else {

@@ -9,9 +9,10 @@ import Testing
 /// Signing in through the EHR's launch token, as a browser would: cookies in, cookies out.
 extension ConnectedHarness {
     static func sessions(
-        mode: TestMode = .router, processWebhooks: Bool = true, shutdownGracePeriod: Duration = .seconds(1)
+        mode: TestMode = .router, processWebhooks: Bool = true, pinnedDefaultClinic: Bool = true, shutdownGracePeriod: Duration = .seconds(1)
     ) async throws -> ConnectedHarness {
-        try await ConnectedHarness(mode: mode, identity: nil, processWebhooks: processWebhooks, shutdownGracePeriod: shutdownGracePeriod)
+        try await ConnectedHarness(mode: mode, identity: nil, processWebhooks: processWebhooks, pinnedDefaultClinic: pinnedDefaultClinic,
+                                   shutdownGracePeriod: shutdownGracePeriod)
     }
 
     func mint(_ user: String = "dr-quinn", name: String? = "Dr. Avery Quinn", tenant: String = Tenant.defaultID,
