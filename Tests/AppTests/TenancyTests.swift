@@ -187,6 +187,7 @@ struct TenancyTests {
             let tenants = try listed.json["tenants"] as? [[String: Any]]
             #expect(tenants?.compactMap { $0["id"] as? String } == [Tenant.defaultID, Self.lakeside])
             #expect(tenants?.last?["name"] as? String == "Lakeside Clinic")
+            #expect(tenants?.first?["fullscript_clinic_name"] as? String == ConnectedHarness.clinicName)
 
             let refused = try await Self.service(harness, "GET", "/api/v1/tenants", key: lakesideKey)
             #expect(refused.status == 403)

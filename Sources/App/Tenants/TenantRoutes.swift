@@ -12,10 +12,12 @@ struct TenantRoutes: Sendable {
         let name: String
         let region: String
         let fullscriptClinicID: String?
+        let fullscriptClinicName: String?
         let createdAt: String
 
         enum CodingKeys: String, CodingKey {
-            case id, name, region, fullscriptClinicID = "fullscript_clinic_id", createdAt = "created_at"
+            case id, name, region, fullscriptClinicID = "fullscript_clinic_id", fullscriptClinicName = "fullscript_clinic_name"
+            case createdAt = "created_at"
         }
     }
 
@@ -29,7 +31,8 @@ struct TenantRoutes: Sendable {
                                              requestID: request.id)
                 }
                 let listed = try await tenants.list().map {
-                    Listed(id: $0.id, name: $0.name, region: $0.region.rawValue, fullscriptClinicID: $0.fullscriptClinicID, createdAt: $0.createdAt)
+                    Listed(id: $0.id, name: $0.name, region: $0.region.rawValue, fullscriptClinicID: $0.fullscriptClinicID,
+                           fullscriptClinicName: $0.fullscriptClinicName, createdAt: $0.createdAt)
                 }
                 return JSONBody.response(["tenants": listed])
             }

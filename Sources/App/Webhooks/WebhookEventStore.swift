@@ -61,9 +61,9 @@ struct WebhookEventStore: Sendable {
             ) { row in
                 let tenant = try row.optionalString("tenant_id")
                 return Pending(id: try row.string("event_id"), tenant: tenant,
-                        unclaimedBecause: tenant == nil ? try row.optionalString("error") : nil, type: try row.string("event_type"),
-                        body: try row.blob("body"), attempts: try row.int("attempts"),
-                        cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+                               unclaimedBecause: tenant == nil ? try row.optionalString("error") : nil, type: try row.string("event_type"),
+                               body: try row.blob("body"), attempts: try row.int("attempts"),
+                               cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
             }
         }
     }
