@@ -103,6 +103,8 @@ struct PinnedClinicTests {
             #expect(refused.text.contains("The Fullscript clinic Sandbox Integrative Clinic belongs to another practice"))
             #expect(try await Self.connections(harness).isEmpty)
             #expect(try await Self.pins(harness) == ["default|clinic-1|Sandbox Integrative Clinic", "lakeside|-|-"])
+            #expect(try await Self.auditRows(harness).last
+                == "lakeside|alice|fullscript.connect|refused_other_clinic|account's clinic clinic-1, pinned by another tenant")
         }
     }
 

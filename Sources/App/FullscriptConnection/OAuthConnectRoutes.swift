@@ -199,11 +199,14 @@ struct OAuthConnectRoutes: Sendable {
 
     private func auditRefusal(of token: OAuthToken, clinic: Clinic, pin: ClinicPin, user: EHRUser, requestID: String) async throws {
         let date = now()
-        let pinned = if case .otherClinic(let expected) = pin { expected.fullscriptClinicID ?? "" } else { "another tenant's" }
+        let detail = if case .otherClinic(let expected) = pin {
+            "account's clinic \(clinic.id), practice's clinic \(expected.fullscriptClinicID ?? "")"
+        } else {
+            "account's clinic \(clinic.id), pinned by another tenant"
+        }
         try await database.write { connection in
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id,
-                           outcome: "refused_other_clinic", requestID: requestID,
-                           detail: "account's clinic \(clinic.id), practice's clinic \(pinned)").insert(into: connection, at: date)
+                           outcome: "refused_other_clinic", requestID: requestID, detail: detail).insert(into: connection, at: date)
         }
     }
 
