@@ -1382,5 +1382,48 @@ class ViewerFlow(BrowserFlow):
         self.assertEqual(len(draft_link_requests()), drafts_before, "nothing asked of Fullscript")
 
 
+class WrongClinicFlow(BrowserFlow):
+    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile (issue 14, "A pinned clinic"): the demo's practice is
+    pinned to clinic-1 by its first connection, so picking an account of the other clinic on the consent
+    page (it lists both) is refused with a page naming the practice's clinic. Connects as prac-2 first (the
+    pin, if no class made it yet) and disconnects at the end, so dr-lee ends as it started: not connected."""
+
+    profile = "dr-lee-wrong-clinic"
+
+    def approve_as(self, account):
+        self.driver.get(EHR_URL + "/oauth/fullscript/connect?return_to=%2Faccount.html")
+        self.press_connect("Dr. Morgan Lee")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "Connect should reach the consent page")
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, f"input[name=user_id][value='{account}']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+
+    @captures_failures
+    def test_an_account_of_another_clinic_is_refused_naming_the_practices_clinic(self):
+        driver = self.driver
+        self.sign_in("dr-lee", "Dr. Morgan Lee")
+        self.approve_as("prac-2")
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "disconnect-button"),
+                  "connecting with the practice's clinic lands on the settings page, connected")
+
+        self.approve_as("prac-4")
+        heading = self.wait(lambda d: next((h for h in d.find_elements(By.TAG_NAME, "h1") if h.text.strip()), None), "the refusal")
+        self.assertEqual(heading.text.strip(), "This Fullscript account belongs to another clinic")
+        message = driver.find_element(By.CSS_SELECTOR, ".what-happened").text
+        self.assertIn("Your practice uses the Fullscript clinic Sandbox Integrative Clinic", message)
+        self.assertIn("Lakeside Family Wellness", message)
+        again = driver.find_element(By.ID, "try-again").get_attribute("href")
+        self.assertEqual(self.path_of(again), "/oauth/fullscript/connect", again)
+        screenshot(driver, "14-wrong-clinic-refused")
+        fullscript = self.me()["fullscript"]
+        self.assertEqual(fullscript.get("account_name"), "Morgan Lee", f"the earlier connection stands: {fullscript}")
+
+        driver.get(EHR_URL + "/account.html")
+        self.wait(lambda d: d.find_elements(By.ID, "disconnect-button"), "the settings page offers Disconnect").pop().click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "connect-link"),
+                  "Disconnect returns to the settings page, not connected")
+        self.assertFalse(self.me()["fullscript"]["connected"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
