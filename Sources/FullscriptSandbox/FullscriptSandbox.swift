@@ -92,6 +92,11 @@ public final class FullscriptSandbox: Sendable {
         return await state.issueCode(for: userID, redirectURI: redirectURI)
     }
 
+    /// The ids of a clinic's patients, oldest first: what tests compare to see no patient made twice.
+    public func patientIDs(inClinic clinicID: String) async -> [String] {
+        await state.records(of: clinicID).patients.map(\.id)
+    }
+
     public func tokenRefreshCount() async -> Int {
         await state.refreshCount
     }

@@ -32,12 +32,14 @@ struct RecommendRoutesTests {
             #expect(second.header("location") != location, "a fresh link per click, never cached")
 
             let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
-            #expect(drafts.count == 2)
+            #expect(drafts.count == 1, "the second click names the patient by id, through the gateway link")
+            #expect(await harness.planLinkRequests().count == 2)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(drafts[0].body)) as? [String: Any])
             #expect((body["treatment_plan"] as? [String: String])?["practitioner_id"] == "prac-1")
-            let patient = try #require(body["patient"] as? [String: String])
-            #expect(patient["email"] == "jordan.rivera@example.com" && patient["first_name"] == "Jordan" && patient["date_of_birth"] == "1984-03-12")
-            #expect(patient["send_welcome_email"] == "false")
+            let patient = try #require(body["patient"] as? [String: Any])
+            #expect(patient["email"] as? String == "jordan.rivera@example.com" && patient["first_name"] as? String == "Jordan"
+                && patient["date_of_birth"] as? String == "1984-03-12")
+            #expect(patient["send_welcome_email"] as? String == "false")
 
             let mapping = try await harness.application.patients.find("p-1001", in: Tenant.defaultID)
             guard case .found(let record) = mapping else { Issue.record("patient lost"); return }
@@ -177,7 +179,7 @@ struct RecommendRoutesTests {
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=1", user: nil, cookie: session).status == 302)
             #expect(try await harness.application.staffChoice("sam-ortiz") == .init(practitionerID: "prac-2", name: "Morgan Lee"))
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302, "the choice is remembered")
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(drafts.count == 2)
             #expect(drafts.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#) })
 
@@ -202,7 +204,7 @@ struct RecommendRoutesTests {
             let unticked = #"<input type="hidden" name="remember" value="0"><p class="remember"><label><input type="checkbox" name="remember" value="1""#
             #expect(picker.text.contains(unticked), "an unticked box still answers: remember=0")
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=0", user: nil, cookie: session).status == 302)
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
             #expect(try await harness.application.staffChoice("sam-ortiz") == nil)
             let next = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
@@ -218,7 +220,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session, as: "staff-1")
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-3&remember=1", user: nil, cookie: session).status == 302)
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2", user: nil, cookie: session).status == 302)
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
             #expect(try await harness.application.staffChoice("sam-ortiz")?.practitionerID == "prac-3")
 
@@ -241,7 +243,7 @@ struct RecommendRoutesTests {
             #expect(one.status == 302 && two.status == 302)
             #expect(one.header("location") == two.header("location"), "the same plan")
             func drafts() async -> Int {
-                await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }.count
+                await harness.planLinkRequests().count
             }
             #expect(await drafts() == 1)
             #expect(try await harness.recommendations().count == 1, "one click in the audit")

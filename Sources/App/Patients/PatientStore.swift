@@ -85,20 +85,38 @@ struct PatientStore: Sendable {
         }
     }
 
-    /// Remembers which Fullscript patient an EHR patient is; the first answer wins, a Fullscript
-    /// patient already linked to another EHR patient of the tenant is not linked again, and a patient
-    /// deleted meanwhile gets no mapping.
-    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date) async throws {
+    /// Remembers which Fullscript patient an EHR patient is, unless either side is mapped already
+    /// (a mapping is never overwritten) or the patient was deleted meanwhile; says which.
+    @discardableResult
+    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date) async throws -> MappingOutcome {
         try await database.write { connection in
-            _ = try connection.execute(
-                """
-                INSERT INTO patient_mappings (tenant_id, ehr_patient_id, fullscript_patient_id, created_at)
-                SELECT tenant_id, ehr_patient_id, ?, ? FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
-                ON CONFLICT DO NOTHING
-                """,
-                [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
-            )
+            try connection.transaction {
+                if let row = try connection.queryFirst(
+                    "SELECT fullscript_patient_id FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)]
+                ) {
+                    let mapped = try row.string("fullscript_patient_id")
+                    return mapped == fullscriptPatientID ? .unchanged : .patientMappedElsewhere(mapped)
+                }
+                if let row = try connection.queryFirst(
+                    "SELECT ehr_patient_id FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",
+                    [.text(tenant), .text(fullscriptPatientID)]
+                ) {
+                    return .fullscriptPatientTaken(try row.string("ehr_patient_id"))
+                }
+                let inserted = try connection.execute(
+                    """
+                    INSERT INTO patient_mappings (tenant_id, ehr_patient_id, fullscript_patient_id, created_at)
+                    SELECT tenant_id, ehr_patient_id, ?, ? FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
+                    """,
+                    [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
+                )
+                return inserted == 1 ? .recorded : .patientGone
+            }
         }
+    }
+
+    func record(_ audit: AuditEntry, at date: Date) async throws {
+        try await database.write { try audit.insert(into: $0, at: date) }
     }
 
     /// Whether any EHR patient of the tenant is linked to this Fullscript patient.
@@ -109,19 +127,14 @@ struct PatientStore: Sendable {
         }
     }
 
-    /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches) and
-    /// no Fullscript patient yet: who a Fullscript patient we have not met can be.
-    func unmappedPatients(withEmail email: String, in tenant: String) async throws -> [String] {
+    /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches), mapped
+    /// or not: who a Fullscript patient we have not met can be.
+    func livePatients(withEmail email: String, in tenant: String) async throws -> [PatientRecord] {
         try await database.read { connection in
             try connection.query(
-                """
-                SELECT p.ehr_patient_id FROM patients p
-                LEFT JOIN patient_mappings m ON m.tenant_id = p.tenant_id AND m.ehr_patient_id = p.ehr_patient_id
-                WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND m.ehr_patient_id IS NULL AND lower(p.email) = lower(?)
-                ORDER BY p.ehr_patient_id
-                """,
-                [.text(tenant), .text(email)]
-            ) { try $0.string("ehr_patient_id") }
+                Self.select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id",
+                [.text(tenant), .text(email)], Self.record
+            )
         }
     }
 

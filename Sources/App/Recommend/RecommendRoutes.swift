@@ -9,8 +9,8 @@ import Store
 /// `GET /recommend/:patientId`: one click on "Recommend with Fullscript", opened in a new tab.
 ///
 /// 1. Who is clicking: the session (`SameSite=Strict`, so another site cannot click for them).
-/// 2. Which patient: our copy of the EHR's patient; a deleted one stops here, an unknown one or one
-///    without an email gets the generic new-plan link.
+/// 2. Which patient: our copy of the EHR's patient; a deleted one stops here. `PatientMatcher.naming`
+///    says how Fullscript is told who they are (by id once mapped); an unknown one gets the generic new-plan link.
 /// 3. A live Fullscript token, or the OAuth connect flow, which comes back to this same URL.
 /// 4. Which practitioner: the token's owner, or for staff the one they act for (`PractitionerPicker`
 ///    asks; `?choose_practitioner=1` asks again).
@@ -85,8 +85,8 @@ struct RecommendRoutes: Sendable {
         case .found(let found):
             patient = found
         }
-        let details = patient.flatMap(Self.details)
-        if let email = details?.email, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
+        let naming = patient.map(PatientMatcher.naming) ?? .nobody
+        if let email = patient?.email, !email.isEmpty, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
             return try await refuse(.emailNotAllowed(domains), click, request, format)
         }
 
@@ -102,29 +102,38 @@ struct RecommendRoutes: Sendable {
         do {
             let link: DynamicLink
             var staffChoice = RecommendationLog.StaffChoiceChange.keep
-            if let details {
-                let practitionerID: String
+            if naming == .nobody {
+                click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
+                click.linkKind = "new"
+            } else {
                 switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
                 case .chosen(let id, let change):
-                    practitionerID = id
+                    click.practitionerID = id
                     staffChoice = change
                 case .ask(let picker):
                     click.outcome = "practitioner_required"
                     try await log.record(click, at: now())
                     return picker.response(format, requestID: request.id)
                 }
-                click.practitionerID = practitionerID
+                // The gateway link is the draft link with Fullscript's matching page: both make one draft plan.
                 click.linkKind = "draft"
-                let draft = DraftTreatmentPlanLinkRequest(
-                    practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
-                )
-                let clickClient = try await clickClients.client(for: user.tenant)
-                link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
-            } else {
-                click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
-                click.linkKind = "new"
-                let clickClient = try await clickClients.client(for: user.tenant)
-                link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+            }
+            let practitionerID = click.practitionerID
+            let welcome = settings.sendWelcomeEmail
+            let clickClient = try await clickClients.client(for: user.tenant)
+            link = try await withFreshToken(connection) { token in
+                switch naming {
+                case .draft(let details):
+                    try await clickClient.draftTreatmentPlanLink(accessToken: token, DraftTreatmentPlanLinkRequest(
+                        practitionerID: practitionerID ?? "", patient: details, entrypoint: entrypoint, sendWelcomeEmail: welcome
+                    ))
+                case .gateway(let named):
+                    try await clickClient.gatewayTreatmentPlanLink(accessToken: token, GatewayTreatmentPlanLinkRequest(
+                        practitionerID: practitionerID, patient: named, entrypoint: entrypoint, sendWelcomeEmail: welcome
+                    ))
+                case .nobody:
+                    try await clickClient.newTreatmentPlanLink(accessToken: token, entrypoint: entrypoint)
+                }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
                   destination.host != nil else {
@@ -204,7 +213,7 @@ struct RecommendRoutes: Sendable {
                           staffChoice: RecommendationLog.StaffChoiceChange, click: RecommendationLog.Click) async throws {
         if let patient {
             do {
-                let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
+                let linked = try await matcher.fullscriptPatientID(of: patient, named: link.patientID, through: connection)
                 if patient.fullscriptPatientID == nil, linked != nil {
                     updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
                 }
@@ -237,13 +246,6 @@ struct RecommendRoutes: Sendable {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
         return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
-    }
-
-    /// Only details Fullscript accepts travel: no email means no patient block (the new-plan link).
-    private static func details(_ patient: PatientRecord) -> PatientDetails? {
-        guard let email = patient.email, !email.isEmpty else { return nil }
-        return PatientDetails(email: email, firstName: patient.firstName, lastName: patient.lastName, dateOfBirth: patient.dateOfBirth,
-                              gender: patient.gender, mobileNumber: patient.mobileNumber)
     }
 
     static func isAllowed(_ email: String, domains: [String]) -> Bool {

@@ -23,6 +23,13 @@ extension ConnectedHarness {
         }
     }
 
+    /// The POSTs for a draft plan: the draft link's, and the gateway link's that every click after a patient's first uses.
+    func planLinkRequests() async -> [RecordedRequest] {
+        await sandbox.recordedRequests().filter {
+            $0.method == "POST" && ($0.path.hasSuffix("/dynamic_links/treatment_plans") || $0.path.hasSuffix("/dynamic_links/gateway/treatment_plans"))
+        }
+    }
+
     func request(_ line: String, headers: [String]) async throws -> TestResponse {
         let response = try await self.execute("\(line) HTTP/1.1\r\nHost: x\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n")
         return response
