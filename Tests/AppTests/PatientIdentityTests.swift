@@ -120,4 +120,29 @@ struct PatientIdentityTests {
             #expect(try await harness.auditActions().filter { $0.hasPrefix("patient_mapping.") } == ["patient_mapping.remap:refused_mapped"])
         }
     }
+
+    /// The whole way for a dependent: the gateway link, Fullscript's matching page creating them with
+    /// `metadata.id` = the EHR id, activation's webhook linking them by it, and the next click by id.
+    @Test func aDependentCreatedOnFullscriptsPageIsLinkedByTheEHRIdAndNamedByIdAfterwards() async throws {
+        try await withHarness(identity: nil, deliverWebhooks: true) { harness in
+            try await harness.add(PatientRecord(ehrPatientID: "p-kid", firstName: "Mia", lastName: "Rivera", createdAt: "", updatedAt: ""))
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            let click = try await harness.get("/recommend/p-kid", user: nil, cookie: session)
+            let location = try #require(click.header("location"))
+            let plan = try #require(URLComponents(string: location)?.path)
+            func post(_ path: String, _ form: String) async throws -> TestResponse {
+                try await harness.fullscript.execute("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            }
+            #expect(try await post(plan + "/match", "").status == 303, "no pick: the named patient is created, without an email")
+            let dependent = try #require(await harness.sandbox.patientIDs(inClinic: ConnectedHarness.clinicID).last)
+            #expect(try await post(plan + "/activate", "patient_id=\(dependent)").status == 303)
+
+            #expect(try await eventually { try await Self.mapping("p-kid", harness) == dependent })
+            #expect(try await harness.get("/recommend/p-kid", user: nil, cookie: session).status == 302)
+            let named = try #require(await Self.links(harness).last?.body["patient"] as? [String: Any])
+            #expect(named["id"] as? String == dependent && named["external_id"] as? String == "p-kid")
+        }
+    }
 }
