@@ -20,6 +20,7 @@ public final class Application: Sendable {
     let plans: TreatmentPlanStore
     let planUpdates = PlanUpdates()
     let webhooks: WebhookProcessor
+    let patientSync: PatientSync
     let metrics = AppMetrics()
     let logger: Logger
     let now: @Sendable () -> Date
@@ -62,6 +63,8 @@ public final class Application: Sendable {
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
                                     clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
                                     now: now)
+        patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
+                                  logger: logger, now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
@@ -139,7 +142,7 @@ public final class Application: Sendable {
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
-            PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
+            PatientRoutes(patients: patients, serviceKeys: serviceKeys, sync: patientSync, now: now).register(on: services)
             TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
@@ -204,6 +207,7 @@ public final class Application: Sendable {
     public func start() throws {
         try server.start()
         webhooks.start()
+        patientSync.start()
     }
 
     /// Serves until SIGTERM or SIGINT, then drains and closes. The HTTP server and the webhook processor
@@ -213,7 +217,7 @@ public final class Application: Sendable {
     /// first and stop last.
     public func run(alongside others: [any Service] = []) async throws {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: others + [WebhookProcessorService(processor: webhooks), HTTPServerService(server: server)],
+            services: others + [WebhookProcessorService(processor: webhooks), PatientSyncService(sync: patientSync), HTTPServerService(server: server)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -230,6 +234,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         await server.shutdown()
         await webhooks.stop()
+        await patientSync.stop()
         await closeClientAndDatabase()
     }
 

@@ -56,6 +56,8 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 PLAN_PATH = re.compile(r"^/sandbox/plans/([^/?#]+)$")
 DRAFT_LINK_PATH = "/api/clinic/dynamic_links/treatment_plans"
+# A patient's clicks after the first name them by Fullscript id, through the gateway link (a draft too).
+GATEWAY_LINK_PATH = "/api/clinic/dynamic_links/gateway/treatment_plans"
 
 
 def log(message):
@@ -117,10 +119,10 @@ def sandbox_requests():
 
 
 def draft_link_requests():
-    """The draft-plan link requests the simulator received, each with its JSON body parsed."""
+    """The draft-plan link requests (draft or gateway link) the simulator received, each with its JSON body parsed."""
     drafts = []
     for request in sandbox_requests():
-        if request.get("method") == "POST" and request.get("path") == DRAFT_LINK_PATH:
+        if request.get("method") == "POST" and request.get("path") in (DRAFT_LINK_PATH, GATEWAY_LINK_PATH):
             try:
                 request["json"] = json.loads(request.get("body") or "{}")
             except ValueError:

@@ -15,6 +15,8 @@ struct PatientRecord: Sendable, Equatable {
     var fullscriptPatientID: String?
     var createdAt: String
     var updatedAt: String
+    /// How the last change reached Fullscript; nil until a linked patient is changed.
+    var fullscriptSync: PatientSyncState? = nil
 
     static let maxIDLength = 64
 

@@ -9,6 +9,8 @@ import Server
 struct PatientRoutes: Sendable {
     let patients: PatientStore
     let serviceKeys: ServiceKeyStore
+    /// Told when a change to a linked patient is queued for Fullscript.
+    let sync: PatientSync
     let now: @Sendable () -> Date
 
     /// Below the `/api/v1` group.
@@ -58,6 +60,7 @@ struct PatientRoutes: Sendable {
         }
         let created = try await patients.upsert(patient, in: caller.tenant, audit: audit(caller, "patient.upsert", id, "saved", request),
                                                 at: date)
+        sync.signal()
         guard case .found(let saved) = try await patients.find(id, in: caller.tenant) else {
             // Only a DELETE landing between our write and this read gets here; it won, so say so.
             return APIError.response(

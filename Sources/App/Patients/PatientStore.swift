@@ -7,8 +7,9 @@ struct PatientStore: Sendable {
     let database: Database
 
     private static let select = """
-        SELECT p.*, m.fullscript_patient_id FROM patients p
+        SELECT p.*, m.fullscript_patient_id, s.status AS sync_status, s.error AS sync_error, s.updated_at AS sync_updated_at FROM patients p
         LEFT JOIN patient_mappings m ON m.tenant_id = p.tenant_id AND m.ehr_patient_id = p.ehr_patient_id
+        LEFT JOIN patient_sync s ON s.tenant_id = p.tenant_id AND s.ehr_patient_id = p.ehr_patient_id
         """
 
     func find(_ ehrPatientID: String, in tenant: String) async throws -> PatientLookup {
@@ -38,10 +39,11 @@ struct PatientStore: Sendable {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
             try connection.transaction {
-                let existed = try connection.queryFirst(
-                    "SELECT 1 FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
+                let before = try connection.queryFirst(
+                    "SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
                     [.text(tenant), .text(patient.ehrPatientID)]
-                ) != nil
+                )
+                let existed = before != nil
                 try connection.execute(
                     """
                     INSERT INTO patients (tenant_id, ehr_patient_id, email, first_name, last_name, date_of_birth, gender, mobile_number,
@@ -57,6 +59,9 @@ struct PatientStore: Sendable {
                      SQLiteValue(patient.lastName), SQLiteValue(patient.dateOfBirth), SQLiteValue(patient.gender),
                      SQLiteValue(patient.mobileNumber), .text(stamp), .text(stamp)]
                 )
+                if let before, try Self.demographics(before) != Self.demographics(patient) {
+                    try PatientSyncStore.enqueue(patient.ehrPatientID, in: tenant, into: connection, at: date)
+                }
                 try audit.insert(into: connection, at: date)
                 return !existed
             }
@@ -79,6 +84,7 @@ struct PatientStore: Sendable {
                 guard changed == 1 else { return false }
                 try connection.execute("DELETE FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?",
                                        [.text(tenant), .text(ehrPatientID)])
+                try connection.execute("DELETE FROM patient_sync WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)])
                 try audit.insert(into: connection, at: date)
                 return true
             }
@@ -138,13 +144,25 @@ struct PatientStore: Sendable {
         }
     }
 
+    /// What Fullscript keeps of a patient: a change to any of these is pushed there (`PatientSync`).
+    private static func demographics(_ row: Row) throws -> [String?] {
+        try ["email", "first_name", "last_name", "date_of_birth", "gender", "mobile_number"].map { try row.optionalString($0) }
+    }
+
+    private static func demographics(_ patient: PatientRecord) -> [String?] {
+        [patient.email, patient.firstName, patient.lastName, patient.dateOfBirth, patient.gender, patient.mobileNumber]
+    }
+
     private static func record(_ row: Row) throws -> PatientRecord {
         PatientRecord(
             ehrPatientID: try row.string("ehr_patient_id"), email: try row.optionalString("email"),
             firstName: try row.optionalString("first_name"), lastName: try row.optionalString("last_name"),
             dateOfBirth: try row.optionalString("date_of_birth"), gender: try row.optionalString("gender"),
             mobileNumber: try row.optionalString("mobile_number"), fullscriptPatientID: try row.optionalString("fullscript_patient_id"),
-            createdAt: try row.string("created_at"), updatedAt: try row.string("updated_at")
+            createdAt: try row.string("created_at"), updatedAt: try row.string("updated_at"),
+            fullscriptSync: try row.optionalString("sync_status").map { status in
+                PatientSyncState(status: status, error: try row.optionalString("sync_error"), updatedAt: try row.string("sync_updated_at"))
+            }
         )
     }
 }

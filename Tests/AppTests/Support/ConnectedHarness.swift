@@ -101,6 +101,7 @@ final class ConnectedHarness: StoppableHarness {
                 return (response.status, response.body)
             }
             if processWebhooks { application.webhooks.start() }
+            application.patientSync.start()
         case .live:
             app = .live(port: application.port)
             fullscript = .live(port: sandboxServer.port)

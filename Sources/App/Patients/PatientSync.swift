@@ -1,0 +1,159 @@
+import Foundation
+import Fullscript
+import Locking
+import Logging
+
+/// Pushes the EHR's changes to linked patients to Fullscript (`PATCH /clinic/patients/{id}`), from the
+/// `patient_sync` outbox, through a connected user of the patient's tenant.
+///
+/// One task drains the outbox: woken by each change, by a retry falling due, and by a slow sweep. Its
+/// first pass at start takes whatever a previous run left pending, which is what makes a crash harmless.
+/// Timeouts, 5xx and 429 are retried with backoff; any other refusal (a 4xx) settles the change as
+/// failed with Fullscript's reason, which `GET /api/v1/patients/{id}` shows.
+final class PatientSync: Sendable {
+    private let outbox: PatientSyncStore
+    private let patients: PatientStore
+    private let vault: TokenVault
+    private let clients: FullscriptClients
+    private let retry: WebhookProcessor.RetryPolicy
+    private let sweepInterval: Duration
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let loop = PThreadMutex<Task<Void, Never>?>(nil)
+
+    init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
+         retry: WebhookProcessor.RetryPolicy = .init(), sweepInterval: Duration = .seconds(60), logger: Logger,
+         now: @escaping @Sendable () -> Date) {
+        self.outbox = outbox
+        self.patients = patients
+        self.vault = vault
+        self.clients = clients
+        self.retry = retry
+        self.sweepInterval = sweepInterval
+        self.logger = logger
+        self.now = now
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func start() {
+        loop.withLock { task in
+            guard task == nil else { return }
+            wake.yield()
+            task = Task { [self] in await run() }
+        }
+    }
+
+    /// A change is queued. Never blocks: the EHR's PUT must not wait on Fullscript.
+    func signal() {
+        wake.yield()
+    }
+
+    func stop() async {
+        let task = loop.withLock { $0 }
+        task?.cancel()
+        await task?.value
+    }
+
+    private func run() async {
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        for await _ in wakeups {
+            guard !Task.isCancelled else { break }
+            await pass()
+            timer?.cancel()
+            var delay = sweepInterval
+            if let text = try? await outbox.nextDue(), let next = try? Date(text, strategy: Self.stamp) {
+                delay = min(delay, .milliseconds(max(0, Int64(next.timeIntervalSince(now()) * 1000))))
+            }
+            timer = Task { [wake] in
+                try? await Task.sleep(for: delay)
+                if !Task.isCancelled { wake.yield() }
+            }
+        }
+    }
+
+    private func pass() async {
+        while !Task.isCancelled {
+            let batch: [PatientSyncStore.Due]
+            do {
+                batch = try await outbox.due(at: now(), limit: 32)
+            } catch {
+                logger.error("patient sync outbox unreadable", metadata: ["error": "\(error)"])
+                return
+            }
+            guard !batch.isEmpty else { return }
+            for item in batch where !Task.isCancelled { await push(item) }
+        }
+    }
+
+    /// One change: pushed, postponed, or settled as failed; one log line, never patient details.
+    private func push(_ item: PatientSyncStore.Due) async {
+        var metadata: Logger.Metadata = ["tenant": "\(item.tenant)", "patient": "\(item.ehrPatientID)", "attempt": "\(item.attempts + 1)"]
+        do {
+            if let problem = try await send(item) {
+                let passing = WebhookProcessor.isPassing(problem)
+                let reason = WebhookProcessor.describe(problem)
+                metadata["error"] = "\(reason)"
+                if passing, item.attempts + 1 < retry.maxAttempts {
+                    let delay = retry.delay(afterAttempts: item.attempts + 1)
+                    let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(seconds), at: now())
+                    metadata["outcome"] = "retrying"
+                } else {
+                    try await outbox.settle(item, "failed", error: reason, at: now())
+                    metadata["outcome"] = "failed"
+                }
+            } else {
+                try await outbox.settle(item, "synced", error: nil, at: now())
+                metadata["outcome"] = "synced"
+            }
+        } catch {
+            metadata["error"] = "\(error)"
+            metadata["outcome"] = "unrecorded"
+        }
+        logger.info("patient sync", metadata: metadata)
+    }
+
+    /// Sends the patient as stored now; returns the Fullscript failure that stopped it, if any.
+    private func send(_ item: PatientSyncStore.Due) async throws -> (any Error)? {
+        guard case .found(let patient) = try await patients.find(item.ehrPatientID, in: item.tenant),
+              let fullscriptPatientID = patient.fullscriptPatientID else {
+            return PatientSyncError.notLinked
+        }
+        let update = Self.update(from: patient)
+        let client = try await clients.client(for: item.tenant)
+        let users = try await vault.connectedUsers(in: item.tenant)
+        var last: (any Error)? = PatientSyncError.nobodyConnected
+        for user in users {
+            do {
+                let connection = try await vault.accessToken(for: user)
+                _ = try await vault.withFreshToken(connection) {
+                    try await client.updatePatient(accessToken: $0, id: fullscriptPatientID, fields: update)
+                }
+                return nil
+            } catch TokenVaultError.reconnectRequired {
+                continue
+            } catch let error where WebhookProcessor.isPassing(error) {
+                return error
+            } catch {
+                // A refusal of this user's (a 4xx) is the change's answer, whoever sends it.
+                last = error
+                break
+            }
+        }
+        return last
+    }
+
+    /// How `Timestamp.iso8601` writes `due_at`.
+    private static let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// The EHR's patient as a Fullscript update: names and email are replaced when present (Fullscript
+    /// cannot clear them); birth date, gender and mobile number are set or cleared.
+    static func update(from patient: PatientRecord) -> PatientUpdate {
+        func change(_ value: String?) -> PatientUpdate.Change { value.map { .set($0) } ?? .clear }
+        return PatientUpdate(firstName: patient.firstName, lastName: patient.lastName, email: patient.email,
+                             dateOfBirth: change(patient.dateOfBirth), gender: change(patient.gender), mobileNumber: change(patient.mobileNumber))
+    }
+}

@@ -1,0 +1,14 @@
+/// Why a change could not be sent to Fullscript at all.
+enum PatientSyncError: Error, CustomStringConvertible {
+    /// The patient was deleted or unlinked since the change.
+    case notLinked
+    /// Nobody of the practice has a live Fullscript connection (settled as failed; the next change tries again).
+    case nobodyConnected
+
+    var description: String {
+        switch self {
+        case .notLinked: "the patient is no longer linked to a Fullscript patient"
+        case .nobodyConnected: "nobody of this practice has a connected Fullscript account"
+        }
+    }
+}
