@@ -70,4 +70,29 @@ struct PatientSyncTests {
             #expect(await Self.updates(harness, fullscriptID).count == 3, "a refusal is not retried")
         }
     }
+
+    /// A change queued while nothing was sending (the process died, or was stopped) goes out at the next start.
+    @Test func aChangeQueuedWhileStoppedIsSentAtTheNextStart() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, fullscriptID) = try await Self.linkedJordan(harness)
+            await harness.application.patientSync.stop()
+            #expect(try await harness.putPatient("p-1001", body: Self.changed, key: key).status == 200)
+            #expect(try await Self.status(harness) == "pending")
+            #expect(await Self.updates(harness, fullscriptID).isEmpty)
+
+            let application = harness.application
+            let restarted = PatientSync(
+                outbox: PatientSyncStore(database: application.database), patients: application.patients, vault: application.vault,
+                clients: application.config.fullscript.clients(
+                    over: application.httpClient, regions: TenantRegions(database: application.database), logger: ApplicationTests.quietLogger,
+                    metrics: application.metrics
+                ),
+                logger: ApplicationTests.quietLogger, now: { harness.clock.now() }
+            )
+            restarted.start()
+            #expect(try await eventually { try await Self.status(harness) == "synced" })
+            await restarted.stop()
+            #expect(await Self.updates(harness, fullscriptID).count == 1)
+        }
+    }
 }
