@@ -240,7 +240,7 @@ public final class TokenVault: Sendable {
         try await database.write { connection in
             try connection.execute("DELETE FROM fullscript_connections WHERE ehr_user_id = ?", [.text(user)])
             // A staff user's practitioner was picked among that account's clinic: it goes with the account.
-            try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])
+            try RecommendationLog.forgetStaffChoice(of: user, in: connection)
             try AuditEntry(actor: user, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
         }

@@ -70,7 +70,7 @@ struct RecommendationLog: Sendable {
                         [.text(click.user), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
                     )
                 case .forget:
-                    try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(click.user)])
+                    try Self.forgetStaffChoice(of: click.user, in: connection)
                 }
             }
         }
@@ -86,8 +86,11 @@ struct RecommendationLog: Sendable {
 
     /// Fullscript refused the remembered practitioner (they left the clinic, say): ask again next time.
     func forgetStaffChoice(of user: String) async throws {
-        _ = try await database.write { connection in
-            try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])
-        }
+        try await database.write { try Self.forgetStaffChoice(of: user, in: $0) }
+    }
+
+    /// Inside a write of the caller's, so the choice goes with what made it stale (a click, a disconnect).
+    static func forgetStaffChoice(of user: String, in connection: SQLiteConnection) throws {
+        try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])
     }
 }
