@@ -161,7 +161,7 @@ export function recommendUrl(patientId, { baseUrl, entrypoint, practitionerId } 
  * What the button opens: the opening page, /recommend/<id>/opening with recommendUrl's query, or
  * null when recommendUrl is.
  */
-export function openingUrl(patientId, options = {}) {
+function openingUrl(patientId, options = {}) {
   const url = recommendUrl(patientId, options);
   if (url) url.pathname += '/opening';
   return url;

@@ -32,7 +32,8 @@ function patientRow(patient) {
 function refreshLinksWhenShownAgain(tbody) {
   let busy = false;
   const refresh = async () => {
-    if (document.visibilityState !== 'visible' || busy) return;
+    // A link is never undone: once every row says Linked there is nothing to read.
+    if (document.visibilityState !== 'visible' || busy || !tbody.querySelector('.tag--unlinked')) return;
     busy = true;
     try {
       const rows = new Map([...tbody.rows].filter((row) => row.dataset.patientId).map((row) => [row.dataset.patientId, row]));
@@ -42,7 +43,8 @@ function refreshLinksWhenShownAgain(tbody) {
         const page = await loadPage(after);
         for (const patient of page.patients) {
           const cell = rows.get(String(patient.id))?.querySelector('td.link-state');
-          if (cell && cell.textContent !== linkTag(patient).textContent) cell.replaceChildren(linkTag(patient));
+          const tag = linkTag(patient);
+          if (cell && cell.textContent !== tag.textContent) cell.replaceChildren(tag);
         }
         seen += page.patients.length;
         after = page.nextAfter;

@@ -80,6 +80,7 @@ public final class Application: Sendable {
             let identity = identity ?? sessions
             let serviceKeys = ServiceKeyStore(database: database, now: now)
             let signInPath = config.ehr.demoSignIn ? DemoSignInRoutes.path : nil
+            let signIn = SignInFirst(signInPath: signInPath)
 
             // Every cross-cutting rule, by group. A route gets exactly its group's middleware, whatever
             // spelling of its path the client sent.
@@ -138,10 +139,10 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signInPath: signInPath,
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
-            OpeningRoutes(identity: identity, patients: patients, signIn: SignInFirst(signInPath: signInPath)).register(on: clicks)
+            OpeningRoutes(identity: identity, patients: patients, signIn: signIn).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, sync: patientSync, now: now).register(on: services)
             TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(

@@ -1013,13 +1013,13 @@ class StaffPickerFlow(BrowserFlow):
 
         # Close this tab: the refusal page's tab goes, the chart stays.
         self.close_other_tabs(chart)
-        http_post(SANDBOX_ADMIN_URL + "/_sandbox/faults?count=1", json.dumps([{"status": 500}]))
+        set_sandbox_faults([{"status": 500}], "?count=1")
         try:
             self.click_into_new_tab(self.recommend_button(self.patient_id))
             close = self.wait(lambda d: next((b for b in d.find_elements(By.ID, "close-tab") if b.is_displayed()), None),
                               "the refusal page's Close this tab")
         finally:
-            http_delete(SANDBOX_ADMIN_URL + "/_sandbox/faults")
+            clear_sandbox_faults()
         close.click()
         self.wait(lambda d: d.window_handles == [chart], "Close this tab should close the tab the button opened")
         driver.switch_to.window(chart)
@@ -1070,19 +1070,17 @@ class StaffPickerFlow(BrowserFlow):
 
 # --- the new tab while Fullscript is slow (issue 13, "The tab") ----------------------------------
 
-def set_sandbox_faults(faults):
-    """Every simulator /api answer gets `faults` (e.g. [{"latency_ms": 2500}]) until cleared."""
-    request = urllib.request.Request(SANDBOX_ADMIN_URL + "/_sandbox/faults", data=json.dumps(faults).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        if response.status != 204:
-            raise AssertionError(f"POST /_sandbox/faults answered {response.status}")
+def set_sandbox_faults(faults, query=""):
+    """Every simulator /api answer gets `faults` (e.g. [{"latency_ms": 2500}]) until cleared (or `count=N` answers)."""
+    status, body = http_post(SANDBOX_ADMIN_URL + "/_sandbox/faults" + query, json.dumps(faults))
+    if status != 204:
+        raise AssertionError(f"POST /_sandbox/faults answered {status}: {body[:200]}")
 
 
 def clear_sandbox_faults():
-    request = urllib.request.Request(SANDBOX_ADMIN_URL + "/_sandbox/faults", method="DELETE")
-    with urllib.request.urlopen(request, timeout=5):
-        pass
+    status, body = http_delete(SANDBOX_ADMIN_URL + "/_sandbox/faults")
+    if status != 204:
+        raise AssertionError(f"DELETE /_sandbox/faults answered {status}: {body[:200]}")
 
 
 class DevToolsTab:

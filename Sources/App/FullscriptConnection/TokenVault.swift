@@ -248,8 +248,7 @@ public final class TokenVault: Sendable {
             try connection.execute("DELETE FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ?",
                                    [.text(user.tenant), .text(user.id)])
             // A staff user's practitioner was picked among that account's clinic: it goes with the account.
-            try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
-                                   [.text(user.tenant), .text(user.id)])
+            try RecommendationLog.forgetStaffChoice(of: user, in: connection)
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
         }

@@ -29,8 +29,8 @@ struct RecommendRoutes: Sendable {
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
     let updates: PlanUpdates
-    /// The demo's sign-in page, where a click without a session is sent; nil in production.
-    let signInPath: String?
+    /// A click without a session: the demo's sign-in page, else the refusal.
+    let signIn: SignInFirst
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -53,7 +53,7 @@ struct RecommendRoutes: Sendable {
         }
         let here = request.head.path ?? "/recommend/\(patientID)"
         guard let user = try await identity.user(for: request) else {
-            return SignInFirst(signInPath: signInPath).response(returningTo: here, format: format, to: request)
+            return signIn.response(returningTo: here, format: format, to: request)
         }
         // The opening page's Try again repeats a click that may still be running (the browser dropped it,
         // the server did not): it joins that click and gets its answer, instead of making a second draft.

@@ -72,8 +72,7 @@ struct RecommendationLog: Sendable {
                         [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
                     )
                 case .forget:
-                    try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
-                                           [.text(click.user.tenant), .text(click.user.id)])
+                    try Self.forgetStaffChoice(of: click.user, in: connection)
                 }
             }
         }
@@ -90,9 +89,12 @@ struct RecommendationLog: Sendable {
 
     /// Fullscript refused the remembered practitioner (they left the clinic, say): ask again next time.
     func forgetStaffChoice(of user: EHRUser) async throws {
-        _ = try await database.write { connection in
-            try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
-                                   [.text(user.tenant), .text(user.id)])
-        }
+        try await database.write { try Self.forgetStaffChoice(of: user, in: $0) }
+    }
+
+    /// Inside a write of the caller's, so the choice goes with what made it stale (a click, a disconnect).
+    static func forgetStaffChoice(of user: EHRUser, in connection: SQLiteConnection) throws {
+        try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
+                               [.text(user.tenant), .text(user.id)])
     }
 }
