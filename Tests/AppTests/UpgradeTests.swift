@@ -6,13 +6,15 @@ import Store
 import Testing
 
 /// A database made by the version before tenants (`Fixtures/before-tenants.sqlite`, built by
-/// `scripts/make-upgrade-fixture.py` from migrations 0001-0006) upgrades in place into the tenant
+/// `scripts/make-upgrade-fixture.py` from migrations 0001-0006 and 0010) upgrades in place into the tenant
 /// `default`, nothing lost, and the server serves it as before.
 struct UpgradeTests {
     /// The fixture's secrets (see the script).
     static let tokenKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
     static let serviceKey = "fsr_upgrade-fixture-service-key-0123456789abcde"
     static let sessionCookie = "fsr_session=upgrade-fixture-session"
+    /// A session the launch claims bound to p-1001, as staff.
+    static let boundSessionCookie = "fsr_session=upgrade-fixture-bound-session"
     static let tenantScopedTables = [
         "fullscript_connections", "oauth_states", "sessions", "launch_token_uses", "service_keys", "patients", "patient_mappings",
         "staff_practitioner_choices", "recommendations", "webhook_events", "treatment_plans", "audit_log",
@@ -36,7 +38,7 @@ struct UpgradeTests {
         let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
         defer { database.close() }
         let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
-        try await MigrationRunner(database: database, migrations: migrations.filter { $0.version <= 6 }).applyPending()
+        try await MigrationRunner(database: database, migrations: migrations.filter { $0.version <= 6 || $0.version == 10 }).applyPending()
         try await database.write { connection in
             for (id, created) in [("p-1", "2026-01-02T00:00:00.000Z"), ("p-2", "2026-01-01T00:00:00.000Z"), ("p-3", "2026-01-03T00:00:00.000Z")] {
                 try connection.execute("INSERT INTO patients (ehr_patient_id, email, created_at, updated_at) VALUES (?, 'same@example.com', ?, ?)",
@@ -102,6 +104,15 @@ struct UpgradeTests {
                 "GET /ehr/api/patients/p-1001/treatment-plans HTTP/1.1\r\nHost: x\r\nCookie: \(Self.sessionCookie)\r\n\r\n"
             )
             #expect((try plans.json["plans"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["plan-1"])
+
+            // The session bound to one patient stays bound, with its roles.
+            let bound = try await harness.execute("GET /ehr/api/me HTTP/1.1\r\nHost: x\r\nCookie: \(Self.boundSessionCookie)\r\n\r\n")
+            #expect(bound.status == 200)
+            #expect((try bound.json["user"] as? [String: Any])?["patient"] as? String == "p-1001")
+            let other = try await harness.execute(
+                "GET /ehr/api/patients/p-1002 HTTP/1.1\r\nHost: x\r\nCookie: \(Self.boundSessionCookie)\r\n\r\n"
+            )
+            #expect(other.status == 403)
 
             // Tokens sealed before tenants still open.
             let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
