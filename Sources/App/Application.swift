@@ -134,7 +134,7 @@ public final class Application: Sendable {
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(
-                identity: identity, vault: vault, patients: patients, log: recommendations,
+                identity: identity, vault: vault, patients: patients, tenants: TenantStore(database: database, now: now), log: recommendations,
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
@@ -197,11 +197,14 @@ public final class Application: Sendable {
         guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
     }
 
-    /// The demo EHR's patients, as internal services would have sent them, and a fresh service key
-    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
-    public func seedDemoData() async throws -> String {
-        try await DemoSeed.seed(patients, at: now())
-        return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
+    /// What the demo's clicks may send to the simulator (`fullscript.patient_email_domains`): its seeded patients' domains.
+    public static let demoPatientEmailDomains = DemoSeed.patientEmailDomains.joined(separator: ",")
+
+    /// The demo EHR's practices and patients, as internal services would have sent them, and a fresh
+    /// service key per practice for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
+    public func seedDemoData() async throws -> [(practice: String, key: String)] {
+        try await DemoSeed.seed(TenantStore(database: database, now: now), patients, region: config.fullscript.app.region, at: now())
+        return try await DemoSeed.serviceKeys(ServiceKeyStore(database: database, now: now))
     }
 
     /// Serves, and applies webhook events, starting with those a previous run stored but did not process.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One EHR practice: its own users, patients, plans and service keys, bound to one Fullscript clinic
 /// (pinned by its first connection) in one Fullscript region.
 public struct Tenant: Sendable, Equatable {
@@ -25,5 +27,10 @@ public struct Tenant: Sendable, Equatable {
     static func isValidID(_ id: String) -> Bool {
         (1...maxIDLength).contains(id.utf8.count)
             && id.utf8.allSatisfy { ASCII.isDigit($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Shown on pages and in `tenants list`: a line of text, never control characters.
+    static func isValidName(_ name: String) -> Bool {
+        (1...maxNameLength).contains(name.count) && name.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) }
     }
 }

@@ -9,8 +9,7 @@ struct TenantStore: Sendable {
 
     func create(id: String, name: String, region: FullscriptRegion) async throws -> Tenant {
         guard Tenant.isValidID(id) else { throw TenantError.invalidID(id) }
-        guard (1...Tenant.maxNameLength).contains(name.count),
-              name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else { throw TenantError.invalidName }
+        guard Tenant.isValidName(name) else { throw TenantError.invalidName }
         let date = now()
         let stamp = Timestamp.iso8601(date)
         try await database.write { connection in
