@@ -99,12 +99,12 @@ struct RecommendRoutes: Sendable {
             return try await refuse(.fullscript(error), click, request, format)
         }
 
+        click.linkKind = naming.linkKind
         do {
             let link: DynamicLink
             var staffChoice = RecommendationLog.StaffChoiceChange.keep
             if naming == .nobody {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
-                click.linkKind = "new"
             } else {
                 switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
                 case .chosen(let id, let change):
@@ -115,8 +115,6 @@ struct RecommendRoutes: Sendable {
                     try await log.record(click, at: now())
                     return picker.response(format, requestID: request.id)
                 }
-                // The gateway link is the draft link with Fullscript's matching page: both make one draft plan.
-                click.linkKind = "draft"
             }
             let practitionerID = click.practitionerID
             let welcome = settings.sendWelcomeEmail
