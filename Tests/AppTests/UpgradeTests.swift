@@ -146,7 +146,7 @@ struct UpgradeTests {
                 "\(try $0.string("type")) \(try $0.string("name"))"
             }
         }
-        #expect(schema == ["index recommendations_patient", "trigger recommendations_no_delete", "trigger recommendations_no_update",
+        #expect(schema == ["trigger recommendations_no_delete", "trigger recommendations_no_update", "index recommendations_patient",
                            "index recommendations_user"])
         try await database.write { connection in
             try connection.execute("""
