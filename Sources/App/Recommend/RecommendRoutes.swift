@@ -29,6 +29,8 @@ struct RecommendRoutes: Sendable {
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
     let updates: PlanUpdates
+    /// Told too: the EHR may have changed the patient while the click was on its way (`PatientStore.recordMapping`).
+    let sync: PatientSync
     /// A click without a session: the demo's sign-in page, else the refusal.
     let signIn: SignInFirst
     let logger: Logger
@@ -214,6 +216,7 @@ struct RecommendRoutes: Sendable {
                 let linked = try await matcher.fullscriptPatientID(of: patient, named: link.patientID, through: connection)
                 if patient.fullscriptPatientID == nil, linked != nil {
                     updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
+                    sync.signal()
                 }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
