@@ -71,6 +71,17 @@ curl -s -c "$JAR" -b "$JAR" -o /dev/null "$launch"
 SESSION=$(awk '$6 == "fsr_session" { print $7 }' "$JAR")
 [[ -n "$SESSION" ]] || { say "no session cookie from /demo/sign-in"; exit 1; }
 
+# p-1001 linked to a Fullscript patient and then changed, so its answers carry `fullscript_patient_id` and
+# `fullscript_sync` (the document's example id): connected through the simulator's consent, then one click.
+connect=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -H 'Sec-Fetch-Site: same-origin' \
+    -d 'return_to=/' "$BASE/oauth/fullscript/connect")
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$connect&auto_approve=prac-1")
+linked=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code}' "$callback")
+clicked=$(curl -s -b "$JAR" -o /dev/null -w '%{http_code}' "$BASE/recommend/p-1001")
+changed=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $SERVICE_KEY" -H 'Content-Type: application/json' \
+    -d '{"email":"jordan.rivera@example.com","first_name":"Jordan","last_name":"Rivera-Lee"}' "$BASE/api/v1/patients/p-1001")
+[[ "$linked $clicked $changed" == "200 302 200" ]] || { say "could not link p-1001 (callback $linked, click $clicked, PUT $changed)"; exit 1; }
+
 # Served, and as YAML: what schemathesis reads is what clients read.
 content_type=$(curl -s -o /dev/null -w '%{content_type}' "$BASE/openapi.yaml")
 [[ "$content_type" == application/yaml* ]] || { say "/openapi.yaml is served as '$content_type'"; exit 1; }
