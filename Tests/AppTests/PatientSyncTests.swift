@@ -200,4 +200,23 @@ struct PatientSyncTests {
             #expect(await harness.sandbox.recordedRequests().filter { $0.method == "PATCH" }.map(\.path) == ["/api/clinic/patients/\(fullscriptID)"])
         }
     }
+
+    /// Fullscript refusing the token even after a refresh settles the change as failed, and the reason the
+    /// API shows names the refusal without the tokens, the patient's details or any link.
+    @Test func aRefusedTokenSettlesAsFailedWithAReasonThatHoldsNoSecret() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, fullscriptID) = try await Self.linkedJordan(harness)
+            await harness.sandbox.setFaults([.status(401)], count: nil, pathPrefix: "/api/clinic/patients/")
+            #expect(try await harness.putPatient("p-1001", body: Self.changed, key: key).status == 200)
+            #expect(try await eventually { try await Self.status(harness) == "failed" })
+            #expect(await Self.updates(harness, fullscriptID).count == 2, "one refresh, one retry, then settled")
+
+            let reason = try #require(try await Self.sync(harness, key: key)?["error"] as? String)
+            #expect(reason.contains("refused the access token"), "\(reason)")
+            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
+            for secret in [connection.accessToken, connection.refreshToken, "http", "jordan", "Rivera"] {
+                #expect(!reason.lowercased().contains(secret.lowercased()), "\(reason)")
+            }
+        }
+    }
 }
