@@ -120,9 +120,9 @@ struct PatientStore: Sendable {
                     [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
                 )
                 guard inserted == 1 else { return .patientGone }
-                if let sent, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
-                                                                 [.text(tenant), .text(ehrPatientID)]),
-                   try Self.demographics(now) != Self.demographics(sent) {
+                if let sent, let current = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                                                     [.text(tenant), .text(ehrPatientID)]),
+                   try Self.demographics(current) != Self.demographics(sent) {
                     try PatientSyncStore.enqueue(ehrPatientID, in: tenant, into: connection, at: date)
                 }
                 return .recorded
