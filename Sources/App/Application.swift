@@ -139,7 +139,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signIn: signIn,
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, sync: patientSync, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn).register(on: clicks)

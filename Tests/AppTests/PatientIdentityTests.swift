@@ -66,6 +66,7 @@ struct PatientIdentityTests {
             let named = try #require(links.first?.body["patient"] as? [String: Any])
             #expect(named["external_id"] as? String == "p-kid" && named["first_name"] as? String == "Mia" && named["last_name"] as? String == "Rivera")
             #expect(named["email"] == nil && named["id"] == nil)
+            #expect(try await harness.recommendations().map { $0.split(separator: "|")[3] } == ["gateway"], "recorded as the link it used")
         }
     }
 

@@ -120,4 +120,61 @@ struct UpgradeTests {
             #expect(connection.refreshToken == "fixture-refresh")
         }
     }
+
+    /// 0014 rebuilds `recommendations` to allow 'gateway': every click row stays, with its id, and the
+    /// indexes and append-only guards come back.
+    @Test func theGatewayLinkKindKeepsEveryClickRowAndItsGuards() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
+        defer { database.close() }
+        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
+        try await MigrationRunner(database: database, migrations: migrations.filter { $0.version < 14 }).applyPending()
+        let columns = "id, tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind, entrypoint, outcome, " +
+            "fullscript_request_id, request_id, detail"
+        func rows() async throws -> [String] {
+            try await database.read { connection in
+                try connection.query("SELECT \(columns) FROM recommendations ORDER BY id") { row in
+                    "\(try row.int("id"))|" + (try columns.split(separator: ",").dropFirst()
+                        .map { try row.optionalString($0.trimmingCharacters(in: .whitespaces)) ?? "-" }.joined(separator: "|"))
+                }
+            }
+        }
+        try await database.write { connection in
+            try connection.execute("""
+                INSERT INTO recommendations (id, tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind, entrypoint,
+                                             outcome, fullscript_request_id, request_id, detail)
+                VALUES (7, 'default', '2026-01-01T00:00:00.000Z', 'dr-quinn', 'p-1', 'prac-1', 'draft', 'catalog', 'redirected', 'fs-r', 'r-1', NULL),
+                       (9, 'default', '2026-01-02T00:00:00.000Z', 'dr-quinn', 'p-2', NULL, NULL, 'labs', 'reconnect_required', NULL, 'r-2', 'why')
+                """)
+        }
+        let before = try await rows()
+        try await MigrationRunner(database: database, migrations: migrations).applyPending()
+        #expect(try await rows() == before)
+
+        let schema = try await database.read { connection in
+            try connection.query("SELECT type, name FROM sqlite_schema WHERE tbl_name = 'recommendations' AND type != 'table' ORDER BY name") {
+                "\(try $0.string("type")) \(try $0.string("name"))"
+            }
+        }
+        #expect(schema == ["trigger recommendations_no_delete", "trigger recommendations_no_update", "index recommendations_patient",
+                           "index recommendations_user"])
+        try await database.write { connection in
+            try connection.execute("""
+                INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, link_kind, outcome)
+                VALUES ('default', '2026-01-03T00:00:00.000Z', 'dr-quinn', 'p-3', 'gateway', 'redirected')
+                """)
+        }
+        await #expect(throws: (any Error).self, "still only the kinds there are") {
+            try await database.write { connection in
+                try connection.execute("""
+                    INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, link_kind, outcome)
+                    VALUES ('default', '2026-01-03T00:00:00.000Z', 'dr-quinn', 'p-3', 'edit', 'redirected')
+                    """)
+            }
+        }
+        await #expect(throws: (any Error).self, "still append-only") {
+            try await database.write { try $0.execute("DELETE FROM recommendations WHERE id = 7") }
+        }
+    }
 }

@@ -51,7 +51,7 @@ struct PatientMatcher: Sendable {
             found = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, email: email) }?.id
         }
         guard let found else { return nil }
-        return try await map(patient.ehrPatientID, to: found, in: tenant, by: connection.user.id)
+        return try await map(patient.ehrPatientID, to: found, in: tenant, sent: patient, by: connection.user.id)
     }
 
     /// The other way, for a Fullscript patient the tenant has not met (told by a webhook): the EHR
@@ -70,8 +70,11 @@ struct PatientMatcher: Sendable {
     }
 
     /// Records the mapping unless either side has one; returns the EHR patient's mapping afterwards.
-    private func map(_ ehrPatientID: String, to fullscriptPatientID: String, in tenant: String, by actor: String) async throws -> String? {
-        let outcome = try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatientID, in: tenant, at: now())
+    /// `sent`: the patient as Fullscript was told, whose later changes the mapping queues for it.
+    private func map(_ ehrPatientID: String, to fullscriptPatientID: String, in tenant: String, sent: PatientRecord? = nil,
+                     by actor: String) async throws -> String? {
+        let outcome = try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatientID, in: tenant,
+                                                       sent: sent, at: now())
         switch outcome {
         case .recorded, .unchanged:
             return fullscriptPatientID

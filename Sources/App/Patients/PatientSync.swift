@@ -61,12 +61,14 @@ final class PatientSync: Sendable {
         defer { timer?.cancel() }
         for await _ in wakeups {
             guard !Task.isCancelled else { break }
-            await pass()
+            let recorded = await pass()
             timer?.cancel()
             var delay = sweepInterval
             if let text = try? await outbox.nextDue(), let next = try? Date(text, strategy: Self.stamp) {
                 delay = min(delay, .milliseconds(max(0, Int64(next.timeIntervalSince(now()) * 1000))))
             }
+            // An outbox we cannot write to would otherwise be read again at once, and again.
+            if !recorded { delay = max(delay, retry.firstDelay) }
             timer = Task { [wake] in
                 try? await Task.sleep(for: delay)
                 if !Task.isCancelled { wake.yield() }
@@ -74,29 +76,43 @@ final class PatientSync: Sendable {
         }
     }
 
-    private func pass() async {
+    /// Pushes what is due; false when the outbox could not be read or written.
+    private func pass() async -> Bool {
         while !Task.isCancelled {
             let batch: [PatientSyncStore.Due]
             do {
                 batch = try await outbox.due(at: now(), limit: 32)
             } catch {
                 logger.error("patient sync outbox unreadable", metadata: ["error": "\(error)"])
-                return
+                return false
             }
-            guard !batch.isEmpty else { return }
-            for item in batch where !Task.isCancelled { await push(item) }
+            guard !batch.isEmpty else { return true }
+            for item in batch where !Task.isCancelled {
+                // A change left due would be read again at once: wait for the timer or the sweep instead.
+                guard await push(item) else { return false }
+            }
         }
+        return true
     }
 
-    /// One change: pushed, postponed, or settled as failed; one log line, never patient details.
-    private func push(_ item: PatientSyncStore.Due) async {
+    /// One change: pushed, postponed, or settled as failed; one log line, never patient details. False
+    /// when the outbox could not record which.
+    private func push(_ item: PatientSyncStore.Due) async -> Bool {
         var metadata: Logger.Metadata = ["tenant": "\(item.tenant)", "patient": "\(item.ehrPatientID)", "attempt": "\(item.attempts + 1)"]
+        defer { logger.info("patient sync", metadata: metadata) }
         do {
-            if let problem = try await send(item) {
-                let passing = WebhookProcessor.isPassing(problem)
+            let problem: (any Error)?
+            do {
+                problem = try await send(item)
+            } catch {
+                // Not Fullscript's answer but ours (no app for the tenant's region, a busy database):
+                // tried again like a passing failure, so the change is neither lost nor read again at once.
+                problem = PatientSyncError.unsent(WebhookProcessor.describe(error))
+            }
+            if let problem {
                 let reason = WebhookProcessor.describe(problem)
                 metadata["error"] = "\(reason)"
-                if passing, item.attempts + 1 < retry.maxAttempts {
+                if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
                     let delay = retry.delay(afterAttempts: item.attempts + 1)
                     let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
                     try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(seconds), at: now())
@@ -109,11 +125,17 @@ final class PatientSync: Sendable {
                 try await outbox.settle(item, "synced", error: nil, at: now())
                 metadata["outcome"] = "synced"
             }
+            return true
         } catch {
             metadata["error"] = "\(error)"
             metadata["outcome"] = "unrecorded"
+            return false
         }
-        logger.info("patient sync", metadata: metadata)
+    }
+
+    private static func isPassing(_ problem: any Error) -> Bool {
+        if case PatientSyncError.unsent = problem { return true }
+        return WebhookProcessor.isPassing(problem)
     }
 
     /// Sends the patient as stored now; returns the Fullscript failure that stopped it, if any.

@@ -4,11 +4,14 @@ enum PatientSyncError: Error, CustomStringConvertible {
     case notLinked
     /// Nobody of the practice has a live Fullscript connection (settled as failed; the next change tries again).
     case nobodyConnected
+    /// Something of ours stopped the push before Fullscript answered (retried with backoff).
+    case unsent(String)
 
     var description: String {
         switch self {
         case .notLinked: "the patient is no longer linked to a Fullscript patient"
         case .nobodyConnected: "nobody of this practice has a connected Fullscript account"
+        case .unsent(let reason): "not sent: " + reason
         }
     }
 }

@@ -29,6 +29,8 @@ struct RecommendRoutes: Sendable {
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
     let updates: PlanUpdates
+    /// Told too: the EHR may have changed the patient while the click was on its way (`PatientStore.recordMapping`).
+    let sync: PatientSync
     /// A click without a session: the demo's sign-in page, else the refusal.
     let signIn: SignInFirst
     let logger: Logger
@@ -99,12 +101,12 @@ struct RecommendRoutes: Sendable {
             return try await refuse(.fullscript(error), click, request, format)
         }
 
+        click.linkKind = naming.linkKind
         do {
             let link: DynamicLink
             var staffChoice = RecommendationLog.StaffChoiceChange.keep
             if naming == .nobody {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
-                click.linkKind = "new"
             } else {
                 switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
                 case .chosen(let id, let change):
@@ -115,8 +117,6 @@ struct RecommendRoutes: Sendable {
                     try await log.record(click, at: now())
                     return picker.response(format, requestID: request.id)
                 }
-                // The gateway link is the draft link with Fullscript's matching page: both make one draft plan.
-                click.linkKind = "draft"
             }
             let practitionerID = click.practitionerID
             let welcome = settings.sendWelcomeEmail
@@ -216,6 +216,7 @@ struct RecommendRoutes: Sendable {
                 let linked = try await matcher.fullscriptPatientID(of: patient, named: link.patientID, through: connection)
                 if patient.fullscriptPatientID == nil, linked != nil {
                     updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
+                    sync.signal()
                 }
             } catch let error where error is FullscriptError || error is TokenVaultError {
                 logger.warning("fullscript patient search failed; mapping left for later",
