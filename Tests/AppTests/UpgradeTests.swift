@@ -121,7 +121,7 @@ struct UpgradeTests {
         }
     }
 
-    /// 0014 rebuilds `recommendations` to allow 'gateway': every click row stays, with its id, and the
+    /// 0015 rebuilds `recommendations` to allow 'gateway': every click row stays, with its id, and the
     /// indexes and append-only guards come back.
     @Test func theGatewayLinkKindKeepsEveryClickRowAndItsGuards() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)")
