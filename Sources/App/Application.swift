@@ -64,6 +64,7 @@ public final class Application: Sendable {
                                     clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
                                     now: now)
         patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
+                                  settings: config.fullscript,
                                   logger: logger, now: now)
         self.now = now
         do {
@@ -129,7 +130,7 @@ public final class Application: Sendable {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
-                vault: vault, clients: fullscript, database: database, identity: identity,
+                vault: vault, clients: fullscript, database: database, identity: identity, patientSync: patientSync,
                 secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)

@@ -16,6 +16,8 @@ struct OAuthConnectRoutes: Sendable {
     let clients: FullscriptClients
     let database: Database
     let identity: any EHRIdentityProvider
+    /// Told of each connection: the practice's patient changes that waited for one go out.
+    let patientSync: PatientSync
     let secureCookies: Bool
     let chartURL: ChartURLTemplate?
     let now: @Sendable () -> Date
@@ -187,6 +189,7 @@ struct OAuthConnectRoutes: Sendable {
         // connection still stands, shown by type until a later refresh finds the name.
         let holder = await vault.lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: flow.user)
         try await vault.store(token, holder: holder, for: flow.user, requestID: request.id, connecting: true)
+        await patientSync.connected(in: flow.user.tenant)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
         return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
     }

@@ -15,6 +15,7 @@ final class PatientSync: Sendable {
     private let patients: PatientStore
     private let vault: TokenVault
     private let clients: FullscriptClients
+    private let settings: FullscriptSettings
     private let retry: WebhookProcessor.RetryPolicy
     private let sweepInterval: Duration
     private let logger: Logger
@@ -23,13 +24,14 @@ final class PatientSync: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
-    init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
+    init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients, settings: FullscriptSettings,
          retry: WebhookProcessor.RetryPolicy = .init(), sweepInterval: Duration = .seconds(60), logger: Logger,
          now: @escaping @Sendable () -> Date) {
         self.outbox = outbox
         self.patients = patients
         self.vault = vault
         self.clients = clients
+        self.settings = settings
         self.retry = retry
         self.sweepInterval = sweepInterval
         self.logger = logger
@@ -47,6 +49,16 @@ final class PatientSync: Sendable {
 
     /// A change is queued. Never blocks: the EHR's PUT must not wait on Fullscript.
     func signal() {
+        wake.yield()
+    }
+
+    /// Someone of the tenant connected: what waited for a connection goes now.
+    func connected(in tenant: String) async {
+        do {
+            try await outbox.release(waitingIn: tenant, at: now())
+        } catch {
+            logger.error("patient sync outbox unwritable", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+        }
         wake.yield()
     }
 
@@ -112,10 +124,15 @@ final class PatientSync: Sendable {
             if let problem {
                 let reason = WebhookProcessor.describe(problem)
                 metadata["error"] = "\(reason)"
-                if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
+                if case PatientSyncError.nobodyConnected = problem {
+                    // Not a try: nobody could make one. It waits for a connection (`connected(in:)`) or the sweep.
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(sweepInterval)),
+                                              at: now(), countingAnAttempt: false)
+                    metadata["outcome"] = "waiting"
+                } else if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
                     let delay = retry.delay(afterAttempts: item.attempts + 1)
-                    let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(seconds), at: now())
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(delay)), at: now(),
+                                              countingAnAttempt: true)
                     metadata["outcome"] = "retrying"
                 } else {
                     try await outbox.settle(item, "failed", error: reason, at: now())
@@ -144,6 +161,7 @@ final class PatientSync: Sendable {
               let fullscriptPatientID = patient.fullscriptPatientID else {
             return PatientSyncError.notLinked
         }
+        if let email = patient.email, !settings.allowsPatientEmail(email) { return PatientSyncError.emailNotAllowed }
         let update = Self.update(from: patient)
         let client = try await clients.client(for: item.tenant)
         let users = try await vault.connectedUsers(in: item.tenant)
@@ -166,6 +184,10 @@ final class PatientSync: Sendable {
             }
         }
         return last
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// How `Timestamp.iso8601` writes `due_at`.

@@ -58,17 +58,26 @@ struct PatientSyncStore: Sendable {
         }
     }
 
-    /// Tries the version again at `due`, remembering why it did not go through.
-    func postpone(_ item: Due, error: String, until due: Date, at date: Date) async throws {
+    /// Tries the version again at `due`, remembering why it did not go through. Waiting for a connection
+    /// is not an attempt: only Fullscript's answers (and our failures to ask) use up the bound.
+    func postpone(_ item: Due, error: String, until due: Date, at date: Date, countingAnAttempt: Bool) async throws {
         try await database.write { connection in
             _ = try connection.execute(
                 """
-                UPDATE patient_sync SET attempts = attempts + 1, error = ?, due_at = ?, updated_at = ?
+                UPDATE patient_sync SET attempts = attempts + \(countingAnAttempt ? 1 : 0), error = ?, due_at = ?, updated_at = ?
                 WHERE tenant_id = ? AND ehr_patient_id = ? AND version = ?
                 """,
                 [.text(error), .text(Timestamp.iso8601(due)), .text(Timestamp.iso8601(date)), .text(item.tenant), .text(item.ehrPatientID),
                  .integer(item.version)]
             )
+        }
+    }
+
+    /// The tenant's pending changes fall due now (someone connected: those waiting for that go at once).
+    func release(waitingIn tenant: String, at date: Date) async throws {
+        try await database.write { connection in
+            _ = try connection.execute("UPDATE patient_sync SET due_at = ? WHERE tenant_id = ? AND status = 'pending' AND due_at > ?",
+                                       [.text(Timestamp.iso8601(date)), .text(tenant), .text(Timestamp.iso8601(date))])
         }
     }
 }

@@ -88,8 +88,8 @@ struct RecommendRoutes: Sendable {
             patient = found
         }
         let naming = patient.map(PatientMatcher.naming) ?? .nobody
-        if let email = patient?.email, !email.isEmpty, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
-            return try await refuse(.emailNotAllowed(domains), click, request, format)
+        if let email = patient?.email, !email.isEmpty, !settings.allowsPatientEmail(email) {
+            return try await refuse(.emailNotAllowed(settings.emailDomainGuard ?? []), click, request, format)
         }
 
         let connection: FullscriptConnection
@@ -247,12 +247,6 @@ struct RecommendRoutes: Sendable {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
         return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
-    }
-
-    static func isAllowed(_ email: String, domains: [String]) -> Bool {
-        guard let at = email.lastIndex(of: "@") else { return false }
-        let domain = email[email.index(after: at)...].lowercased()
-        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 
     static func entrypoint(_ value: String?) -> Entrypoint? {
