@@ -160,3 +160,25 @@ struct PinnedClinicReviewTests {
         }
     }
 }
+
+extension PinnedClinicReviewTests {
+    /// Who may pin: a viewer is refused at connect (no pin); a patient-bound staff session is not, and pins.
+    @Test func whoMayStartTheConnectionThatPins() async throws {
+        try await withHarness(try await ConnectedHarness.sessions(pinnedDefaultClinic: false)) { harness in
+            func session(_ user: EHRUser) async throws -> String {
+                let token = LaunchToken.mint(for: user, secret: Array(ApplicationTests.launchSecret.utf8), now: harness.clock.now(), lifetime: 120)
+                let launched = try await harness.get("/launch?token=\(token)", user: nil)
+                return try #require(launched.header("set-cookie")?.split(separator: ";").first.map(String.init))
+            }
+            let viewer = try await session(EHRUser(id: "pat-reviewer", roles: [.viewer]))
+            let refused = try await harness.startConnect(returnTo: "/", user: nil, cookie: viewer)
+            #expect(refused.status == 403)
+            #expect(try await PinnedClinicTests.pins(harness) == ["default|-|-"])
+
+            let staff = try await session(EHRUser(id: "sam-ortiz", patient: "p-1", roles: [.staff]))
+            try await harness.connect(session: staff, as: "staff-2")
+            #expect(try await PinnedClinicTests.pins(harness) == ["default|-|-"],
+                    "a patient-bound front-desk session pinned the practice to another clinic with a Fullscript staff account")
+        }
+    }
+}
