@@ -199,9 +199,11 @@ public final class Application: Sendable {
     }
 
     /// The demo EHR's patients, as internal services would have sent them, and a fresh service key
-    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
-    public func seedDemoData() async throws -> String {
+    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked). `clinicID`: the
+    /// simulator's clinic of the demo's practice, pinned as an operator would (`DemoSeed.pin`).
+    public func seedDemoData(clinicID: String? = nil) async throws -> String {
         try await DemoSeed.seed(patients, at: now())
+        if let clinicID { try await DemoSeed.pin(TenantStore(database: database, now: now), to: clinicID) }
         return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
     }
 

@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Cryptography
 import Foundation
+import FullscriptSandbox
 import Glibc
 
 struct Demo: AsyncParsableCommand {
@@ -60,7 +61,7 @@ struct Demo: AsyncParsableCommand {
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
         )
-        let serviceKey = try await application.seedDemoData()
+        let serviceKey = try await application.seedDemoData(clinicID: SandboxSeed.clinicID)
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
             Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)

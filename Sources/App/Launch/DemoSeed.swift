@@ -40,6 +40,19 @@ enum DemoSeed {
         }
     }
 
+    /// Pins `default` to the simulator's clinic of the demo's people, unless it is pinned already, as an
+    /// operator would: whoever tries the demo first, front-desk staff with a staff account included, can
+    /// connect (a staff account never makes the first, pinning, connection). A clinic some other tenant
+    /// of this demo database has is left to it.
+    static func pin(_ tenants: TenantStore, to clinicID: String) async throws {
+        guard try await tenants.find(Tenant.defaultID)?.fullscriptClinicID == nil else { return }
+        do {
+            _ = try await tenants.pinByOperator(Tenant.defaultID, to: clinicID)
+        } catch TenantError.clinicPinnedByAnotherTenant {
+            return
+        }
+    }
+
     /// One live demo key at a time: each start revokes the last and makes a new one.
     static func serviceKey(_ store: ServiceKeyStore) async throws -> String {
         for key in try await store.list() where key.name.hasPrefix("demo-") && key.revokedAt == nil {
