@@ -32,7 +32,8 @@ public struct TenantCommand: Sendable {
         }
         return """
             Pinned tenant '\(tenant)' to Fullscript clinic \(clinicID). Only accounts of that clinic connect; the tenant's connections \
-            of another clinic must connect again; its webhook events held while no tenant had that clinic are applied now.
+            of another clinic must connect again; the clinic's webhook events held while no tenant had it are now the \
+            tenant's (the running server applies them within a minute).
 
             """
     }
