@@ -131,7 +131,8 @@ public final class Application: Sendable {
             }
             OAuthConnectRoutes(
                 vault: vault, clients: fullscript, database: database, identity: identity, patientSync: patientSync,
-                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
+                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, pinning: config.tenantPinning, webhooks: webhooks,
+                now: now
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(

@@ -92,7 +92,7 @@ struct DemoSeedTests {
     @Test func aPracticePinnedElsewhereStopsTheDemoNamingIt() async throws {
         try await withHarness(identity: nil, pinnedDefaultClinic: false) { harness in
             let clinic = try #require(DemoSeed.practice("lakeside")?.clinic)
-            #expect(try await TenantStore(database: harness.application.database).pin("default", to: clinic, actor: "t", requestID: nil) == .pinned)
+            #expect(try await TenantStore(database: harness.application.database).pin("default", to: clinic, mayPin: true, actor: "t", requestID: nil) == .pinned)
             let error = await #expect(throws: StartupError.self) { _ = try await harness.application.seedDemoData() }
             #expect(error.map { "\($0)" }?.contains("practice 'default' or the simulator's clinic 'clinic-1'") == true, "\(String(describing: error))")
         }

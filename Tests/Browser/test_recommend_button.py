@@ -1383,10 +1383,10 @@ class ViewerFlow(BrowserFlow):
 
 
 class WrongClinicFlow(BrowserFlow):
-    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile (issue 14, "A pinned clinic"): the demo's practice is
-    pinned to clinic-1 by its first connection, so picking an account of the other clinic on the consent
-    page (it lists both) is refused with a page naming the practice's clinic. Connects as prac-2 first (the
-    pin, if no class made it yet) and disconnects at the end, so dr-lee ends as it started: not connected."""
+    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile (issue 14, "A pinned clinic"): the demo pins its
+    practice to clinic-1 (as an operator would), so picking an account of the other clinic on the consent
+    page (it lists both) is refused with a page naming the practice's clinic. Connects as prac-2 first (which
+    names the pinned clinic, if no class did yet) and disconnects at the end, so dr-lee ends as it started."""
 
     profile = "dr-lee-wrong-clinic"
 

@@ -79,7 +79,7 @@ enum DemoSeed {
                 _ = try await tenants.create(id: practice.tenant, name: practice.name, region: region)
             }
             try await tenants.rename(practice.tenant, to: practice.name, actor: "demo")
-            let pin = try await tenants.pin(practice.tenant, to: practice.clinic, actor: "demo", requestID: nil)
+            let pin = try await tenants.pin(practice.tenant, to: practice.clinic, mayPin: true, actor: "demo", requestID: nil)
             guard pin.accepted else { throw StartupError.demoClinicTaken(tenant: practice.tenant, clinic: practice.clinic.id) }
             for patient in practice.patients {
                 guard case .unknown = try await patients.find(patient.ehrPatientID, in: practice.tenant) else { continue }

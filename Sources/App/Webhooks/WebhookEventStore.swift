@@ -35,12 +35,16 @@ struct WebhookEventStore: Sendable {
 
     /// False when an event with this id is already stored: a repeat delivery changes nothing. An event no
     /// tenant claims is stored all the same, `unclaimedBecause` in its error, and processing records it ignored.
+    /// Such an event, met again with a tenant (reconcile reads it through that tenant's clinic), was not
+    /// seen yet: it becomes that tenant's, pending.
     func insert(_ event: FullscriptEvent, tenant: String?, unclaimedBecause: String? = nil, body: [UInt8], at date: Date) async throws -> Bool {
         try await database.write { connection in
             try connection.execute(
                 """
                 INSERT INTO webhook_events (event_id, tenant_id, event_type, clinic_id, occurred_at, received_at, body, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (event_id) DO UPDATE SET
+                    tenant_id = ?2, status = 'pending', attempts = 0, error = NULL, processed_at = NULL
+                WHERE ?2 IS NOT NULL AND webhook_events.tenant_id IS NULL AND webhook_events.status = 'ignored'
                 """,
                 [.text(event.id), SQLiteValue(tenant), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
                  .text(Timestamp.iso8601(date)), .blob(body), SQLiteValue(tenant == nil ? unclaimedBecause : nil)]
