@@ -112,6 +112,20 @@ struct TenancyIdentityReviewTests {
         }
     }
 
+    /// The same guess on the chart's Refresh: Ada's chart searches Fullscript by her email, which is also
+    /// Drew's, finds Drew's patient and links Ada to it, so Ada's chart shows Drew's plans from then on.
+    @Test func aRefreshNeverLinksAPatientByAnEmailOtherPatientsShare() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.add(WebhookProcessorTests.drew)
+            try await harness.add(PatientRecord(ehrPatientID: "p-1000", email: "drew.okafor@patient.example", firstName: "Ada", lastName: "Okafor",
+                                                createdAt: "", updatedAt: ""))
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            #expect(try await harness.refreshPlans("p-1000", session: session).status == 200)
+            #expect(try await harness.mapping(of: "p-1000") == nil, "Ada is not Drew's Fullscript patient")
+        }
+    }
+
     /// A change that cannot even be sent (here: the practice's region has no Fullscript app any more, as
     /// when the operator drops the `ca` app while a Canadian practice has linked patients) throws out of
     /// the push, which writes nothing: the row stays due, and the outbox takes it again at once, in a tight
