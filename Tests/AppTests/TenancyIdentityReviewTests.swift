@@ -126,6 +126,20 @@ struct TenancyIdentityReviewTests {
         }
     }
 
+    /// Outside production a click refuses to send Fullscript a patient email outside
+    /// `fullscript.patient_email_domains` (here `example.com`), so a sandbox never writes to real people.
+    /// The outbox pushes whatever email the EHR sends, past that guard.
+    @Test func theOutboxKeepsToThePatientEmailDomainsAsAClickDoes() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, fullscriptID) = try await PatientSyncTests.linkedJordan(harness)
+            let real = #"{"email":"jordan.rivera@gmail.com","first_name":"Jordan","last_name":"Rivera"}"#
+            #expect(try await harness.putPatient("p-1001", body: real, key: key).status == 200)
+            #expect(try await eventually { try await PatientSyncTests.status(harness).map { $0 != "pending" } ?? false })
+            let sent = await PatientSyncTests.updates(harness, fullscriptID).map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(!sent.contains { $0.contains("gmail.com") }, "\(sent)")
+        }
+    }
+
     /// A change that cannot even be sent (here: the practice's region has no Fullscript app any more, as
     /// when the operator drops the `ca` app while a Canadian practice has linked patients) throws out of
     /// the push, which writes nothing: the row stays due, and the outbox takes it again at once, in a tight
