@@ -140,6 +140,32 @@ struct TenancyIdentityReviewTests {
         }
     }
 
+    /// Settled as failed is for Fullscript's refusals (a 4xx). A change made while nobody of the practice
+    /// is connected (the only practitioner disconnected, or their refresh token died) is settled as
+    /// failed at once and never sent, even after they connect again: the EHR's change is lost.
+    @Test func aChangeMadeWhileNobodyIsConnectedGoesOutOnceSomeoneConnects() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+            let fullscriptID = try #require(try await harness.mapping(of: "p-1001"))
+            #expect(try await harness.post("/oauth/fullscript/disconnect", user: nil, cookie: session).status == 303)
+
+            #expect(try await harness.putPatient("p-1001", body: PatientSyncTests.changed, key: key).status == 200)
+            // The outbox has tried while nobody could send (today it settles the change as failed then).
+            _ = try await eventually(within: .seconds(2)) {
+                guard case .found(let patient) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID) else { return false }
+                return patient.fullscriptSync?.error != nil
+            }
+            try await harness.connect(session: session)
+            #expect(try await eventually { try await PatientSyncTests.status(harness) == "synced" },
+                    "sent once someone can send it")
+            let sent = await PatientSyncTests.updates(harness, fullscriptID).last
+            #expect(sent.map { String(decoding: $0.body, as: UTF8.self).contains("jordan.r@example.com") } == true)
+        }
+    }
+
     /// A change that cannot even be sent (here: the practice's region has no Fullscript app any more, as
     /// when the operator drops the `ca` app while a Canadian practice has linked patients) throws out of
     /// the push, which writes nothing: the row stays due, and the outbox takes it again at once, in a tight
