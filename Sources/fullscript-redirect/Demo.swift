@@ -64,7 +64,7 @@ struct Demo: AsyncParsableCommand {
         print("""
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
             Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)
-            Service key for /api/v1 (valid until the next demo start): \(serviceKey)
+            Service key for /api/v1 and /metrics (an operator key, valid until the next demo start): \(serviceKey)
             Press Ctrl-C to stop.
             """)
         // Piped or under a process manager, stdout is fully buffered: the addresses and the key would

@@ -40,11 +40,12 @@ enum DemoSeed {
         }
     }
 
-    /// One live demo key at a time: each start revokes the last and makes a new one.
+    /// One live demo key at a time: each start revokes the last and makes a new one. It is an operator
+    /// key, so the demo's `/metrics` can be read with it; for patients and plans it sees `default` only.
     static func serviceKey(_ store: ServiceKeyStore) async throws -> String {
         for key in try await store.list() where key.name.hasPrefix("demo-") && key.revokedAt == nil {
             try await store.revoke(name: key.name)
         }
-        return try await store.create(name: "demo-" + Hex.encode(SecureRandom.bytes(count: 4)), tenant: Tenant.defaultID)
+        return try await store.create(name: "demo-" + Hex.encode(SecureRandom.bytes(count: 4)), tenant: Tenant.defaultID, isOperator: true)
     }
 }
