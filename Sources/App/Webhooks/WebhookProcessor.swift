@@ -225,7 +225,7 @@ final class WebhookProcessor: Sendable {
 
     /// Links a Fullscript patient the tenant has not met to one of its EHR patients: Fullscript tells
     /// us the patient's email (asked with the plan practitioner's own connection when there is one,
-    /// any other connected user's of the tenant otherwise), and the live EHR patient with that email is linked.
+    /// any other connected user's of the tenant otherwise), and `PatientMatcher.link` decides whom it is.
     /// Returns the EHR patients linked; none when nobody connected can see the patient or no email
     /// matches. A passing Fullscript failure is thrown, so the event is tried again.
     private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?, in tenant: String) async throws -> [String] {
