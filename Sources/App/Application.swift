@@ -60,12 +60,13 @@ public final class Application: Sendable {
         vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        let patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
+                                      settings: config.fullscript, logger: logger, now: now)
+        self.patientSync = patientSync
+        let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
-                                    now: now)
-        patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
-                                  settings: config.fullscript,
-                                  logger: logger, now: now)
+                                    clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
+                                    logger: logger, now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
@@ -141,7 +142,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, sync: patientSync, signIn: signIn,
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn).register(on: clicks)
@@ -149,7 +150,8 @@ public final class Application: Sendable {
             TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                                       wakeOutbox: wakeOutbox, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
             let webhookRoutes = WebhookRoutes(

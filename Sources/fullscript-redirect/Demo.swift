@@ -66,8 +66,10 @@ struct Demo: AsyncParsableCommand {
             Demo EHR:  http://\(host):\(application.port)/  (sign in as a user of either practice, open a patient, click Recommend with Fullscript)
             Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)
             """)
-        for (practice, key) in serviceKeys {
-            print("Service key for /api/v1 (\(practice), valid until the next demo start): \(key)")
+        // The first is the default practice's operator key: it also reads /metrics.
+        for (index, (practice, key)) in serviceKeys.enumerated() {
+            let scope = index == 0 ? "/api/v1 and /metrics (\(practice); an operator key" : "/api/v1 (\(practice)"
+            print("Service key for \(scope), valid until the next demo start): \(key)")
         }
         print("Press Ctrl-C to stop.")
         // Piped or under a process manager, stdout is fully buffered: the addresses and the key would

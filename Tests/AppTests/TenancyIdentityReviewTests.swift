@@ -109,6 +109,7 @@ struct TenancyIdentityReviewTests {
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
             #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
             #expect(try await harness.mapping(of: "p-1000") == nil, "Ada is not Drew's Fullscript patient")
+            #expect(try await harness.auditActions().filter { $0.hasPrefix("patient_mapping.") } == ["patient_mapping.ambiguous_email:left_unmapped"])
         }
     }
 
@@ -123,6 +124,7 @@ struct TenancyIdentityReviewTests {
             try await harness.connect(session: session)
             #expect(try await harness.refreshPlans("p-1000", session: session).status == 200)
             #expect(try await harness.mapping(of: "p-1000") == nil, "Ada is not Drew's Fullscript patient")
+            #expect(try await harness.auditActions().filter { $0.hasPrefix("patient_mapping.") } == ["patient_mapping.ambiguous_email:left_unmapped"])
         }
     }
 

@@ -91,6 +91,8 @@ enum DemoSeed {
     }
 
     /// One live demo key per practice at a time: each start revokes the last ones and makes new ones.
+    /// The default practice's is an operator key, so the demo's `/metrics` can be read with it; for
+    /// patients and plans each key sees its own practice only.
     static func serviceKeys(_ store: ServiceKeyStore) async throws -> [(practice: String, key: String)] {
         for key in try await store.list() where key.name.hasPrefix("demo-") && key.revokedAt == nil {
             try await store.revoke(name: key.name)
@@ -98,7 +100,8 @@ enum DemoSeed {
         var keys: [(practice: String, key: String)] = []
         for practice in practices {
             let name = "demo-\(practice.tenant)-" + Hex.encode(SecureRandom.bytes(count: 4))
-            keys.append((practice.name, try await store.create(name: name, tenant: practice.tenant)))
+            let isOperator = practice.tenant == Tenant.defaultID
+            keys.append((practice.name, try await store.create(name: name, tenant: practice.tenant, isOperator: isOperator)))
         }
         return keys
     }

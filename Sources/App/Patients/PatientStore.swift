@@ -92,12 +92,12 @@ struct PatientStore: Sendable {
     }
 
     /// Remembers which Fullscript patient an EHR patient is, unless either side is mapped already
-    /// (a mapping is never overwritten) or the patient was deleted meanwhile; says which. `sent` is the
-    /// patient as Fullscript was told (a click's): a change the EHR made since, while nothing was linked
-    /// to push it to, is queued for Fullscript with the mapping.
+    /// (a mapping is never overwritten) or the patient was deleted meanwhile; says which.
+    /// `copy` is the patient as the caller read it (what a click sent Fullscript): when the EHR changed
+    /// the patient since, the change was saved unlinked, so nothing queued it; linking queues it now.
     @discardableResult
-    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, sent: PatientRecord? = nil,
-                       at date: Date) async throws -> MappingOutcome {
+    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date,
+                       copy: PatientRecord? = nil) async throws -> MappingOutcome {
         try await database.write { connection in
             try connection.transaction {
                 if let row = try connection.queryFirst(
@@ -120,9 +120,9 @@ struct PatientStore: Sendable {
                     [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
                 )
                 guard inserted == 1 else { return .patientGone }
-                if let sent, let current = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
-                                                                     [.text(tenant), .text(ehrPatientID)]),
-                   try Self.demographics(current) != Self.demographics(sent) {
+                if let copy, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                                                 [.text(tenant), .text(ehrPatientID)]),
+                   try Self.demographics(now) != Self.demographics(copy) {
                     try PatientSyncStore.enqueue(ehrPatientID, in: tenant, into: connection, at: date)
                 }
                 return .recorded
