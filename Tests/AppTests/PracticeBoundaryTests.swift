@@ -5,12 +5,13 @@ import ServerTesting
 import Store
 import Testing
 
-/// Holes found by reading issue 14's tenancy and patient identity as an attacker. Each test states the
-/// right behaviour and failed when written.
-struct TenancyIdentityReviewTests {
-    /// A database made by today's main (migrations 0001-0006 and 0010, the launch claims) upgrades with
-    /// its sessions' claims: 0007 rebuilds `sessions` from the 0003 shape, so a gap-filling upgrade must
-    /// not drop `patient_id` and `roles`, or every session and every launch fails.
+/// Where one patient, one practice or one session ends: upgrades keep the claims, shared emails name
+/// nobody, the outbox keeps to its practice and its rules, deployment-wide numbers are for operators.
+/// (Started as an attacker review's reproductions of tenancy and patient identity: each failed when written.)
+struct PracticeBoundaryTests {
+    /// A database made by the release before tenants (migrations 0001-0006 and 0010, the launch claims)
+    /// upgrades with its sessions' claims: the tenancy migration rebuilds `sessions`, and must not drop
+    /// `patient_id` and `roles`, or every session and every launch fails.
     @Test func aDatabaseOfMainWithLaunchClaimsUpgradesKeepingABoundSession() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-claims-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
