@@ -1,0 +1,101 @@
+@testable import App
+import Foundation
+import FullscriptSandbox
+import Server
+import ServerTesting
+import Store
+import Testing
+
+/// The final attacker review of issue 14's fixes: each test reproduces a hole still open, and fails today.
+struct FinalReviewTests {
+    /// `tenants unpin` keeps the tenant's connections, and an unpinned tenant uses all of them
+    /// (`ofThePinnedClinic` passes every connection of a tenant with no pin). Once the operator pins that
+    /// clinic to another practice, the first practice's users still reach it: their clicks write drafts for
+    /// their patients into the other practice's clinic, and its service reads see that clinic's patients.
+    @Test func anUnpinnedTenantsConnectionsDoNotReachAClinicNowPinnedByAnotherTenant() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.add(RecommendRoutesTests.jordan)
+            let session = try await harness.signIn("dr-quinn")
+            try await harness.connect(session: session, as: "prac-1")
+            try await TenancyTests.addLakeside(harness)
+            let tenants = ClinicPinningTests.command(harness)
+            _ = try await tenants.unpin(Tenant.defaultID)
+            _ = try await tenants.pin(TenancyTests.lakeside, clinicID: ConnectedHarness.clinicID)
+            let before = await harness.sandbox.recordedRequests().count
+
+            let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            #expect(click.header("location")?.hasPrefix("/oauth/fullscript/connect") == true,
+                    "default's click went through an account of Lakeside's clinic: \(click.status) \(click.header("location") ?? "-")")
+            let reached = await harness.sandbox.recordedRequests().dropFirst(before).map(\.path)
+            #expect(reached.isEmpty, "default reached clinic-1, now Lakeside's: \(reached)")
+            let users = try await harness.application.vault.connectedUsers(in: Tenant.defaultID).map(\.id)
+            #expect(users.isEmpty, "default's service work still goes through clinic-1: \(users)")
+        }
+    }
+
+    /// An event is given its tenant when it is stored, and applied to it later. While the only tenant is
+    /// unpinned it takes events of every clinic; when the operator then adds the practice whose clinic it
+    /// is, pinned, the events already queued are still applied to `default`: the plan lands in the wrong
+    /// practice, and Lakeside never gets it (its reconcile cannot claim an event already another's).
+    @Test func anEventQueuedBeforeItsClinicsTenantExistedIsNotAppliedToAnother() async throws {
+        try await withHarness(processWebhooks: false, pinnedDefaultClinic: false) { harness in
+            let event = PlanEvent.body("ev-inflight", plan: PlanEvent.plan("tp-lake", patient: "pat-9", practitioner: "prac-4"),
+                                       clinic: ConnectedHarness.otherClinicID)
+            #expect(try await harness.deliver(event).status == 200)
+            _ = try await ClinicPinningTests.command(harness).create(id: TenancyTests.lakeside, region: "us",
+                                                                     clinicID: ConnectedHarness.otherClinicID)
+            _ = await harness.application.webhooks.drain()
+
+            let routed = try await PinnedClinicTests.routed(harness)
+            #expect(!routed.contains("ev-inflight→default processed"), "clinic-2's event applied to default: \(routed)")
+            let owners = try await harness.application.database.read { connection in
+                try connection.query("SELECT tenant_id FROM treatment_plans WHERE id = 'tp-lake'") { try $0.string("tenant_id") }
+            }
+            #expect(!owners.contains(Tenant.defaultID), "Lakeside's plan stored in default: \(owners)")
+        }
+    }
+
+    /// A connection releases every pending change of its tenant, not only those waiting for one: a change
+    /// in backoff after Fullscript's 429 (or a 5xx) goes out again at once. Anyone of the practice who
+    /// reconnects (or connects and disconnects in a loop) spends the change's five tries within seconds of a
+    /// rate limit, and it settles failed instead of backing off.
+    @Test func aConnectionDoesNotCutShortTheBackoffAfterARateLimit() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, _) = try await PatientSyncTests.linkedJordan(harness)
+            await harness.sandbox.setFaults([.status(429)], count: nil, pathPrefix: "/api/clinic/patients/")
+            #expect(try await harness.putPatient("p-1001", body: PatientSyncTests.changed, key: key).status == 200)
+            #expect(try await eventually { try await PatientSyncTests.outboxRow(harness).attempts == 1 })
+            let backingOff = try await PatientSyncTests.outboxRow(harness)
+            #expect(backingOff.due > harness.clock.now())
+
+            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
+            let after = try await PatientSyncTests.outboxRow(harness)
+            #expect(after.attempts == 1 && after.due == backingOff.due,
+                    "a connection made the rate-limited change due at once: attempts \(after.attempts), due \(after.due) (was \(backingOff.due))")
+        }
+    }
+
+    /// A connection made before connections recorded their clinic is asked (GET /clinic) on its first use.
+    /// When that question is refused, the outbox takes the refusal for Fullscript's answer to the change and
+    /// settles it failed, though the patient update was never sent and another practitioner of the practice
+    /// was connected, of the pinned clinic, and could have sent it.
+    @Test func aRefusedClinicCheckOfOneConnectionIsNotTheChangesAnswer() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, fullscriptID) = try await PatientSyncTests.linkedJordan(harness)
+            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
+            // The oldest connection, as the previous release left it: its clinic not recorded yet.
+            try await harness.application.database.write { connection in
+                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
+            }
+            await harness.sandbox.setFaults([.status(403)], count: 1, pathPrefix: "/api/clinic")
+            #expect(try await harness.putPatient("p-1001", body: PatientSyncTests.changed, key: key).status == 200)
+            #expect(try await eventually {
+                let attempts = try await PatientSyncTests.outboxRow(harness).attempts
+                return try await PatientSyncTests.status(harness) != "pending" || attempts > 0
+            })
+            let sync = try #require(try await PatientSyncTests.sync(harness, key: key))
+            let updates = await PatientSyncTests.updates(harness, fullscriptID).count
+            #expect(sync["status"] as? String != "failed", "settled failed by a refused GET /clinic, \(updates) updates sent: \(sync)")
+        }
+    }
+}
