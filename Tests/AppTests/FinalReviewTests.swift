@@ -98,4 +98,39 @@ struct FinalReviewTests {
             #expect(sync["status"] as? String != "failed", "settled failed by a refused GET /clinic, \(updates) updates sent: \(sync)")
         }
     }
+
+    /// The same refused clinic check on the service API's plan read: the oldest practitioner's older
+    /// connection cannot be checked just now, and the read goes through the next practitioner instead
+    /// of answering an error.
+    @Test func aRefusedClinicCheckOfOneConnectionDoesNotStopTheServiceRead() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, _) = try await PatientSyncTests.linkedJordan(harness)
+            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
+            try await harness.application.database.write { connection in
+                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
+            }
+            await harness.sandbox.setFaults([.status(403)], count: 1, pathPrefix: "/api/clinic")
+            let plans = try await TenancyTests.service(harness, "GET", "/api/v1/patients/p-1001/treatment-plans", key: key)
+            #expect(plans.status == 200, "\(plans.status): \(plans.text)")
+        }
+    }
+
+    /// A client sending one PUT after another while Fullscript answers 429 does not push at its own
+    /// pace: a newer version waits for the backoff the last answer set.
+    @Test func aNewerChangeWaitsOutTheBackoffOfTheLast() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let (key, fullscriptID) = try await PatientSyncTests.linkedJordan(harness)
+            await harness.sandbox.setFaults([.status(429)], count: nil, pathPrefix: "/api/clinic/patients/")
+            #expect(try await harness.putPatient("p-1001", body: PatientSyncTests.changed, key: key).status == 200)
+            #expect(try await eventually { try await PatientSyncTests.outboxRow(harness).attempts == 1 })
+            let backingOff = try await PatientSyncTests.outboxRow(harness)
+            let sent = await PatientSyncTests.updates(harness, fullscriptID).count
+
+            let newer = #"{"email":"jordan.r@example.com","first_name":"Jordan","last_name":"Rivera-Lee","date_of_birth":"1984-03-13"}"#
+            #expect(try await harness.putPatient("p-1001", body: newer, key: key).status == 200)
+            let after = try await PatientSyncTests.outboxRow(harness)
+            #expect(after.due == backingOff.due, "the newer version is due \(after.due), the backoff ran to \(backingOff.due)")
+            #expect(await PatientSyncTests.updates(harness, fullscriptID).count == sent)
+        }
+    }
 }

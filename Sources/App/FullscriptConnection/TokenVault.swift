@@ -276,14 +276,19 @@ public final class TokenVault: Sendable {
     /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
     /// disconnected.
     func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+        // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
+        // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
+        var unusable: (any Error)?
         for user in try await connectedUsers(in: tenant, kind: .practitioner) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
                 continue
+            } catch {
+                unusable = unusable ?? error
             }
         }
-        throw TokenVaultError.reconnectRequired
+        throw unusable ?? TokenVaultError.reconnectRequired
     }
 
     private func markDisconnected(_ user: EHRUser, requestID: String?) async throws {
