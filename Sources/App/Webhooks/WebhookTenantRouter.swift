@@ -1,8 +1,9 @@
 import Fullscript
 import Store
 
-/// The one place that decides which tenant a webhook event belongs to, when it is stored: the tenant
-/// whose pinned Fullscript clinic is the event's `clinic_id` (fullscript-api.md §7.5, "route by clinic_id").
+/// The one place that decides which tenant a webhook event belongs to, when it is stored and again as it is
+/// applied (`reroute`): the tenant whose pinned Fullscript clinic is the event's `clinic_id`
+/// (fullscript-api.md §7.5, "route by clinic_id").
 ///
 /// An event of a clinic no tenant has pinned belongs to nobody: it is acknowledged (Fullscript would
 /// otherwise retry, then disable the endpoint) and recorded as ignored, never guessed onto a tenant;
