@@ -177,9 +177,13 @@ public final class TokenVault: Sendable {
 
     /// A connection (`c`, joined to its tenant `t`) that may be used: of the tenant's pinned clinic, or not
     /// known yet (made before clinics were recorded: `checkClinic` asks on its first use), or in a tenant
-    /// not pinned yet.
+    /// not pinned yet; never of a clinic another tenant has pinned, which is that practice's alone (a
+    /// tenant unpinned after connecting keeps its connections).
     private static let ofThePinnedClinic =
-        "(t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)"
+        """
+        (t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)
+        AND NOT EXISTS (SELECT 1 FROM tenants o WHERE o.fullscript_clinic_id = c.fullscript_clinic_id AND o.id <> c.tenant_id)
+        """
 
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
@@ -227,16 +231,17 @@ public final class TokenVault: Sendable {
         guard matches else { throw TokenVaultError.reconnectRequired }
     }
 
-    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one: never used again; they
-    /// connect again with an account of their practice's clinic.
-    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String, requestID: String?,
+    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one (nil: their tenant has
+    /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
+    /// their practice's clinic.
+    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
                                     in connection: SQLiteConnection, at date: Date) throws {
         try connection.execute(
             "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
             [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
         )
         try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connection", subject: nil, outcome: "reconnect_other_clinic",
-                       requestID: requestID, detail: "account's clinic \(clinic), practice's clinic \(expected)").insert(into: connection, at: date)
+                       requestID: requestID, detail: "account's clinic \(clinic), " + (expected.map { "practice's clinic \($0)" } ?? "pinned by another tenant")).insert(into: connection, at: date)
     }
 
     /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller

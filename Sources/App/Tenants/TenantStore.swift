@@ -119,7 +119,8 @@ struct TenantStore: Sendable {
 
     /// What a new pin changes besides the tenant row, in its transaction. The clinic's events that came
     /// while no tenant had it (stored ignored, unclaimed) become this tenant's, pending, so they are
-    /// applied once; the tenant's connections of another clinic are marked for reconnection.
+    /// applied once. Marked for reconnection: the tenant's connections of another clinic, and other
+    /// tenants' connections of this one (kept by an unpinned tenant, or made while it was nobody's).
     private static func settle(pinOf tenant: String, to clinicID: String, in connection: SQLiteConnection, at date: Date) throws {
         try connection.execute(
             """
@@ -128,15 +129,20 @@ struct TenantStore: Sendable {
             """,
             [.text(tenant), .text(clinicID)]
         )
+        // Exactly one of "this tenant" and "this clinic" holds; a connection of no known clinic is asked on use.
         let strays = try connection.query(
             """
-            SELECT ehr_user_id, fullscript_clinic_id FROM fullscript_connections
-            WHERE tenant_id = ? AND status = 'connected' AND fullscript_clinic_id != ?
+            SELECT c.tenant_id, c.ehr_user_id, c.fullscript_clinic_id, t.fullscript_clinic_id AS pinned
+            FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+            WHERE c.status = 'connected' AND (c.tenant_id = ?1) <> (c.fullscript_clinic_id = ?2)
             """,
             [.text(tenant), .text(clinicID)]
-        ) { (try $0.string("ehr_user_id"), try $0.string("fullscript_clinic_id")) }
-        for (user, clinic) in strays {
-            try TokenVault.markForReconnection(EHRUser(id: user, tenant: tenant), clinic: clinic, expected: clinicID, requestID: nil,
+        ) { row in
+            (user: EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id")),
+             clinic: try row.string("fullscript_clinic_id"), pinned: try row.optionalString("pinned"))
+        }
+        for stray in strays {
+            try TokenVault.markForReconnection(stray.user, clinic: stray.clinic, expected: stray.pinned, requestID: nil,
                                                in: connection, at: date)
         }
     }
