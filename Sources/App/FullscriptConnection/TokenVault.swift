@@ -195,8 +195,9 @@ public final class TokenVault: Sendable {
     }
 
     /// A connection made before connections recorded their clinic is asked once which clinic it is
-    /// (GET /clinic), and that is recorded. One of another clinic than its tenant's pin is marked for
-    /// reconnection: its user sees the connect page again.
+    /// (GET /clinic), and that is recorded, whether its tenant is pinned or not. One of another clinic than
+    /// its tenant's pin, or of a clinic another tenant pinned, is marked for reconnection: its user sees the
+    /// connect page again.
     private func checkClinic(of live: FullscriptConnection) async throws {
         let user = live.user
         let recorded = try await database.read { connection in
@@ -208,7 +209,7 @@ public final class TokenVault: Sendable {
                 [.text(user.tenant), .text(user.id)]
             ).map { (account: try $0.optionalString("account"), pinned: try $0.optionalString("pinned")) }
         }
-        guard let recorded, let pinned = recorded.pinned, recorded.account == nil else { return }
+        guard let recorded, recorded.account == nil else { return }
         let client = try await clients.client(for: user.tenant)
         let clinic: Clinic
         do {
@@ -221,8 +222,13 @@ public final class TokenVault: Sendable {
             try connection.transaction {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
-                guard clinic.id == pinned else {
+                if let pinned = recorded.pinned, clinic.id != pinned {
                     try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                if recorded.pinned == nil,
+                   try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
                     return false
                 }
                 return true

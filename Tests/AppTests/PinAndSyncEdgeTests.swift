@@ -6,8 +6,10 @@ import ServerTesting
 import Store
 import Testing
 
-/// The final attacker review of issue 14's fixes: each test reproduces a hole still open, and fails today.
-struct FinalReviewTests {
+/// The edges of a pin and of the patient sync: connections and events of a clinic another practice pinned
+/// since, backoff kept across connections and newer changes, one unusable token passed over. (Started as
+/// the final attacker review's reproductions: each failed when written.)
+struct PinAndSyncEdgeTests {
     /// `tenants unpin` keeps the tenant's connections, and an unpinned tenant uses all of them
     /// (`ofThePinnedClinic` passes every connection of a tenant with no pin). Once the operator pins that
     /// clinic to another practice, the first practice's users still reach it: their clicks write drafts for
@@ -131,6 +133,33 @@ struct FinalReviewTests {
             let after = try await PatientSyncTests.outboxRow(harness)
             #expect(after.due == backingOff.due, "the newer version is due \(after.due), the backoff ran to \(backingOff.due)")
             #expect(await PatientSyncTests.updates(harness, fullscriptID).count == sent)
+        }
+    }
+
+    /// The same, for a connection made before connections recorded their clinic: in an unpinned tenant
+    /// it is asked which clinic it is on its first use too, and one of a clinic another tenant pinned is
+    /// never used.
+    @Test func anUnrecordedConnectionOfAnUnpinnedTenantDoesNotReachAnotherTenantsClinic() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.add(RecommendRoutesTests.jordan)
+            let session = try await harness.signIn("dr-quinn")
+            try await harness.connect(session: session, as: "prac-1")
+            try await TenancyTests.addLakeside(harness)
+            let tenants = ClinicPinningTests.command(harness)
+            _ = try await tenants.unpin(Tenant.defaultID)
+            // As the release before connections recorded their clinic left it.
+            try await harness.application.database.write { connection in
+                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
+            }
+            _ = try await tenants.pin(TenancyTests.lakeside, clinicID: ConnectedHarness.clinicID)
+            let before = await harness.sandbox.recordedRequests().count
+
+            let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            #expect(click.header("location")?.hasPrefix("/oauth/fullscript/connect") == true,
+                    "\(click.status) \(click.header("location") ?? "-")")
+            let reached = await harness.sandbox.recordedRequests().dropFirst(before).map(\.path)
+            #expect(!reached.contains { $0.contains("dynamic_links") }, "default reached clinic-1, now Lakeside's: \(reached)")
+            #expect(try await harness.application.vault.connectedUsers(in: Tenant.defaultID).isEmpty)
         }
     }
 }
