@@ -118,7 +118,7 @@ struct PinAndSyncEdgeTests {
     }
 
     /// A client sending one PUT after another while Fullscript answers 429 does not push at its own
-    /// pace: a newer version waits for the backoff the last answer set.
+    /// pace: a newer version waits for the backoff the last answer set, and keeps its tries.
     @Test func aNewerChangeWaitsOutTheBackoffOfTheLast() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
             let (key, fullscriptID) = try await PatientSyncTests.linkedJordan(harness)
@@ -132,6 +132,7 @@ struct PinAndSyncEdgeTests {
             #expect(try await harness.putPatient("p-1001", body: newer, key: key).status == 200)
             let after = try await PatientSyncTests.outboxRow(harness)
             #expect(after.due == backingOff.due, "the newer version is due \(after.due), the backoff ran to \(backingOff.due)")
+            #expect(after.attempts == backingOff.attempts, "the backoff starts over at its first step: \(after.attempts) tries")
             #expect(await PatientSyncTests.updates(harness, fullscriptID).count == sent)
         }
     }

@@ -200,16 +200,13 @@ public final class TokenVault: Sendable {
     /// connect page again.
     private func checkClinic(of live: FullscriptConnection) async throws {
         let user = live.user
-        let recorded = try await database.read { connection in
+        let unrecorded = try await database.read { connection in
             try connection.queryFirst(
-                """
-                SELECT c.fullscript_clinic_id AS account, t.fullscript_clinic_id AS pinned
-                FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = ? AND c.ehr_user_id = ?
-                """,
+                "SELECT 1 AS unrecorded FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND fullscript_clinic_id IS NULL",
                 [.text(user.tenant), .text(user.id)]
-            ).map { (account: try $0.optionalString("account"), pinned: try $0.optionalString("pinned")) }
+            ) != nil
         }
-        guard let recorded, recorded.account == nil else { return }
+        guard unrecorded else { return }
         let client = try await clients.client(for: user.tenant)
         let clinic: Clinic
         do {
@@ -222,11 +219,14 @@ public final class TokenVault: Sendable {
             try connection.transaction {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
-                if let pinned = recorded.pinned, clinic.id != pinned {
+                // The pin as it is now: the tenant may have been pinned since the read above.
+                let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
+                                                          [.text(user.tenant)])?.optionalString("pinned")
+                if let pinned = pinnedNow, clinic.id != pinned {
                     try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
                     return false
                 }
-                if recorded.pinned == nil,
+                if pinnedNow == nil,
                    try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
                     try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
                     return false

@@ -13,8 +13,8 @@ struct PatientSyncStore: Sendable {
     }
 
     /// Sets the patient's row pending (a newer version), inside the transaction that changed the patient,
-    /// when the patient is linked to a Fullscript patient. A row backing off keeps its due time: a stream of
-    /// PUTs must not push through Fullscript's 429s at the client's own pace.
+    /// when the patient is linked to a Fullscript patient. A row backing off keeps its due time and its
+    /// tries: a stream of PUTs must not push through Fullscript's 429s at the client's own pace.
     static func enqueue(_ ehrPatientID: String, in tenant: String, into connection: SQLiteConnection, at date: Date) throws {
         let stamp = Timestamp.iso8601(date)
         try connection.execute(
@@ -22,7 +22,8 @@ struct PatientSyncStore: Sendable {
             INSERT INTO patient_sync (tenant_id, ehr_patient_id, status, version, attempts, error, due_at, updated_at)
             SELECT tenant_id, ehr_patient_id, 'pending', 1, 0, NULL, ?1, ?1 FROM patient_mappings WHERE tenant_id = ?2 AND ehr_patient_id = ?3
             ON CONFLICT (tenant_id, ehr_patient_id) DO UPDATE SET
-                status = 'pending', version = patient_sync.version + 1, attempts = 0, waits_for_connection = 0, error = NULL,
+                status = 'pending', version = patient_sync.version + 1, waits_for_connection = 0, error = NULL,
+                attempts = CASE WHEN patient_sync.status = 'pending' THEN patient_sync.attempts ELSE 0 END,
                 due_at = CASE WHEN patient_sync.status = 'pending' AND patient_sync.waits_for_connection = 0 AND patient_sync.due_at > ?1
                               THEN patient_sync.due_at ELSE ?1 END,
                 updated_at = ?1

@@ -41,8 +41,10 @@ struct TenantStore: Sendable {
 
     /// Pins `tenant` to `clinic` unless it has one, when `mayPin` (the connection may be the one that
     /// decides). The pin and the check are one statement, so two first connections racing (even from two
-    /// processes) pin one clinic, and the loser is told which. `actor` is the EHR user whose connection
-    /// it is, for the audit row.
+    /// processes) pin one clinic, and the loser is told which. A clinic another tenant's live connections
+    /// belong to (an upgraded `default`, unpinned, say) is not pinned by a connection either: that is the
+    /// operator's call (`tenants pin`), never a race an insider of another practice could win. `actor` is
+    /// the EHR user whose connection it is, for the audit row.
     func pin(_ tenant: String, to clinic: Clinic, mayPin: Bool, actor: String, requestID: String?) async throws -> ClinicPin {
         let date = now()
         return try await database.write { connection in
@@ -51,6 +53,8 @@ struct TenantStore: Sendable {
                     """
                     UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
                     WHERE id = ?3 AND fullscript_clinic_id IS NULL AND NOT EXISTS (SELECT 1 FROM tenants WHERE fullscript_clinic_id = ?1)
+                      AND NOT EXISTS (SELECT 1 FROM fullscript_connections
+                                      WHERE fullscript_clinic_id = ?1 AND tenant_id <> ?3 AND status = 'connected')
                     """,
                     [.text(clinic.id), .text(clinic.name), .text(tenant)]
                 ) == 1

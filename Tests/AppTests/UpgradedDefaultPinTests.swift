@@ -6,9 +6,10 @@ import ServerTesting
 import Store
 import Testing
 
-/// Reproductions from the attacker read of issue 14's last fixes (pin settling, re-routed events,
-/// sync passing over users, clinic checks of unpinned tenants). Each failed when written.
-struct LastReviewTests {
+/// An upgraded `default` keeps its clinic until the operator pins it: another practice's connection
+/// never takes a clinic this deployment's connections already belong to. (From an attacker read of
+/// issue 14's last fixes; it failed when written.)
+struct UpgradedDefaultPinTests {
     /// A database upgraded in place leaves `default` unpinned, its connections of its clinic recorded only
     /// on first use, and nothing pins it then. Another practice's insider who holds an account of that
     /// clinic (a practitioner working in both practices) connects first in their own tenant: that pins
