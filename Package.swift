@@ -167,6 +167,8 @@ let package = Package(
                 "App", "FullscriptSandbox", "Server", "ServerTesting", "Store",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
+            // Databases the upgrade tests copy and open by path, not resources of the test bundle.
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]

@@ -71,10 +71,11 @@ function emailAllowed(email, domains) {
 
 /**
  * The practitioner a staff user's click drafts for, and the way to change it (the picker, in a new
- * tab). A patient without an email gets Fullscript's new-plan link, where the practitioner is chosen.
+ * tab). A patient Fullscript cannot be told about (no email, no names, never linked) gets the new-plan
+ * link, where the practitioner is chosen.
  */
 function actingFor(patient, me) {
-  if (!me.fullscript || me.fullscript.resource_owner_type !== 'Staff' || !patient.email) return null;
+  if (!me.fullscript || me.fullscript.resource_owner_type !== 'Staff' || !namedToFullscript(patient)) return null;
   const choice = me.acting_for && typeof me.acting_for === 'object' && typeof me.acting_for.practitioner_id === 'string'
     ? me.acting_for : null;
   if (!choice) return h('p', { class: 'acting-for', id: 'acting-for' }, 'You will be asked which practitioner the plan is for.');
@@ -87,6 +88,11 @@ function actingFor(patient, me) {
     }, 'Change', h('span', { class: 'visually-hidden' }, ' the practitioner (opens in a new tab)')));
 }
 
+/** The server's rule (PatientMatcher.naming): linked, an email, or both names. */
+function namedToFullscript(patient) {
+  return Boolean(patient.fullscript_patient_id || patient.email || (patient.first_name && patient.last_name));
+}
+
 /** What the click will meet, already known on the chart. */
 function fullscriptNotes(patient, me) {
   const connected = Boolean(me.fullscript && me.fullscript.connected);
@@ -97,9 +103,10 @@ function fullscriptNotes(patient, me) {
     connected ? null
       : h('p', { class: 'hint hint--info', id: 'connect-hint' },
           'Your Fullscript account is not connected yet: the new tab asks you to connect it first, then continues to Fullscript.'),
-    email ? null
-      : h('p', { class: 'hint hint--warn', id: 'no-email-hint' },
-          'No email on file: Fullscript will ask you to choose or create the patient there, and plans made there will not come back to this chart.'),
+    email || patient.fullscript_patient_id ? null
+      : h('p', { class: 'hint hint--warn', id: 'no-email-hint' }, namedToFullscript(patient)
+        ? 'No email on file: Fullscript matches the patient by this chart\'s id, or asks you to choose or create them there (a dependent needs no email).'
+        : 'No email or name on file: Fullscript will ask you to choose or create the patient there, and plans made there will not come back to this chart.'),
     email && domains && !emailAllowed(email, domains)
       ? h('p', { class: 'hint hint--warn', id: 'email-domain-hint' },
           `This Fullscript account is not a production one, so only patients with an email at ${domains.join(', ')} can be sent there `

@@ -20,6 +20,7 @@ public final class Application: Sendable {
     let plans: TreatmentPlanStore
     let planUpdates = PlanUpdates()
     let webhooks: WebhookProcessor
+    let patientSync: PatientSync
     let metrics = AppMetrics()
     let logger: Logger
     let now: @Sendable () -> Date
@@ -52,20 +53,27 @@ public final class Application: Sendable {
             database.close()
             throw error
         }
-        let fullscript = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let clickCalls = config.fullscript.client(over: httpClient, deadline: config.fullscript.clickTimeout, logger: logger, metrics: metrics)
-        vault = TokenVault(database: database, keys: config.tokenKeys, client: fullscript, metrics: metrics, logger: logger, now: now)
+        let regions = TenantRegions(database: database)
+        let fullscript = config.fullscript.clients(over: httpClient, regions: regions, logger: logger, metrics: metrics)
+        let clickCalls = config.fullscript.clients(over: httpClient, regions: regions, deadline: config.fullscript.clickTimeout,
+                                                   logger: logger, metrics: metrics)
+        vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        let patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
+                                      settings: config.fullscript, logger: logger, now: now)
+        self.patientSync = patientSync
+        let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    client: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
-                                    now: now)
+                                    clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
+                                    logger: logger, now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
                 database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
+            try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
             let origin = config.ehr.publicBaseURL
             let securityHeaders = SecurityHeaders(publicBaseURL: origin)
             let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
@@ -123,29 +131,40 @@ public final class Application: Sendable {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
-                vault: vault, client: fullscript, database: database, identity: identity,
-                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
+                vault: vault, clients: fullscript, database: database, identity: identity, patientSync: patientSync,
+                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, pinning: config.tenantPinning, webhooks: webhooks,
+                now: now
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(
-                identity: identity, vault: vault, patients: patients, log: recommendations,
+                identity: identity, vault: vault, patients: patients, tenants: TenantStore(database: database, now: now), log: recommendations,
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
             ).register(on: chart)
             RecommendRoutes(
-                identity: identity, vault: vault, client: fullscript, clickClient: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signIn: signIn,
+                identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn).register(on: clicks)
-            PatientRoutes(patients: patients, serviceKeys: serviceKeys, now: now).register(on: services)
+            PatientRoutes(patients: patients, serviceKeys: serviceKeys, sync: patientSync, now: now).register(on: services)
+            TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(client: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                                       wakeOutbox: wakeOutbox, now: now),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
-            WebhookRoutes(
-                settings: config.fullscript.webhook, inbox: webhooks.inbox, processor: webhooks, metrics: metrics, logger: logger, now: now
-            ).register(on: webhookReceivers)
+            let webhookRoutes = WebhookRoutes(
+                settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
+                processor: webhooks, metrics: metrics, logger: logger, now: now
+            )
+            webhookRoutes.register(on: webhookReceivers)
+            if let other = config.fullscript.otherApp {
+                var otherRoutes = webhookRoutes
+                otherRoutes.settings = other.webhook
+                otherRoutes.name = "fullscript/" + other.region.rawValue
+                otherRoutes.register(on: webhookReceivers)
+            }
             MetricsRoute(metrics: metrics, serviceKeys: serviceKeys, planUpdates: planUpdates).register(on: operations)
             let files = try StaticFiles(root: config.publicDirectory)
             router.fallback = { request in
@@ -182,17 +201,21 @@ public final class Application: Sendable {
         guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
     }
 
-    /// The demo EHR's patients, as internal services would have sent them, and a fresh service key
-    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
-    public func seedDemoData() async throws -> String {
-        try await DemoSeed.seed(patients, at: now())
-        return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
+    /// What the demo's clicks may send to the simulator (`fullscript.patient_email_domains`): its seeded patients' domains.
+    public static let demoPatientEmailDomains = DemoSeed.patientEmailDomains.joined(separator: ",")
+
+    /// The demo EHR's practices and patients, as internal services would have sent them, and a fresh
+    /// service key per practice for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
+    public func seedDemoData() async throws -> [(practice: String, key: String)] {
+        try await DemoSeed.seed(TenantStore(database: database, now: now), patients, region: config.fullscript.app.region, at: now())
+        return try await DemoSeed.serviceKeys(ServiceKeyStore(database: database, now: now))
     }
 
     /// Serves, and applies webhook events, starting with those a previous run stored but did not process.
     public func start() throws {
         try server.start()
         webhooks.start()
+        patientSync.start()
     }
 
     /// Serves until SIGTERM or SIGINT, then drains and closes. The HTTP server and the webhook processor
@@ -202,7 +225,7 @@ public final class Application: Sendable {
     /// first and stop last.
     public func run(alongside others: [any Service] = []) async throws {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: others + [WebhookProcessorService(processor: webhooks), HTTPServerService(server: server)],
+            services: others + [WebhookProcessorService(processor: webhooks), PatientSyncService(sync: patientSync), HTTPServerService(server: server)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -219,6 +242,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         await server.shutdown()
         await webhooks.stop()
+        await patientSync.stop()
         await closeClientAndDatabase()
     }
 

@@ -36,12 +36,18 @@ public struct GatewayPatient: Sendable, Equatable {
         ])
     }
 
-    /// The names are what the matching page creates the patient from; the rest must be well formed.
+    /// Both names given: what the matching page creates the patient from.
+    public var isNamed: Bool {
+        let fields = fields
+        return fields["first_name"] != nil && fields["last_name"] != nil
+    }
+
+    /// Names are required unless the Fullscript id names the patient exactly; the rest must be well formed.
     var problems: [String] {
         let fields = fields
         var problems: [String] = []
-        if fields["first_name"] == nil { problems.append("First name is required") }
-        if fields["last_name"] == nil { problems.append("Last name is required") }
+        if fields["id"] == nil, fields["first_name"] == nil { problems.append("First name is required") }
+        if fields["id"] == nil, fields["last_name"] == nil { problems.append("Last name is required") }
         return problems + PatientFieldRules.problems(in: fields)
     }
 }

@@ -16,7 +16,7 @@ public import Server
 /// - Events: `GET /api/events/treatment_plans|patients?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
 /// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`),
 ///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`)
-/// - Loopback only: `GET /_sandbox/requests|emails|stats`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
+/// - Loopback only: `GET /_sandbox/requests|emails|stats|patients/:id`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
 public final class FullscriptSandbox: Sendable {
     private let configuration: SandboxConfiguration
@@ -90,6 +90,11 @@ public final class FullscriptSandbox: Sendable {
     public func issueCode(for userID: String, redirectURI: String) async -> String {
         precondition(SandboxSeed.user(id: userID) != nil, "no sandbox user \(userID)")
         return await state.issueCode(for: userID, redirectURI: redirectURI)
+    }
+
+    /// The ids of a clinic's patients, oldest first: what tests compare to see no patient made twice.
+    public func patientIDs(inClinic clinicID: String) async -> [String] {
+        await state.records(of: clinicID).patients.map(\.id)
     }
 
     public func tokenRefreshCount() async -> Int {

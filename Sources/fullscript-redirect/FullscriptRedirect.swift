@@ -11,7 +11,7 @@ struct FullscriptRedirect: AsyncParsableCommand {
             (a key like database.path is read from DATABASE_PATH), then flags. \
             Secrets come only from the environment or files.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, Tokens.self, ServiceKeys.self, Sandbox.self, Reconcile.self, Doctor.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Tokens.self, ServiceKeys.self, Tenants.self, Sandbox.self, Reconcile.self, Doctor.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -17,15 +17,18 @@ struct ServiceKeys: AsyncParsableCommand {
 
         @OptionGroup var options: ServerOptions
         @Argument(help: "The calling service, as audit_log will name it: 1-64 of A-Z a-z 0-9 . _ -") var name: String
+        @Option(help: "The tenant whose patients and plans the key sees (and only those).") var tenant = "default"
+        @Flag(help: "For the vendor's own tooling: the key may also list every tenant (GET /api/v1/tenants).") var `operator` = false
 
         func run() async throws {
             let (database, logger) = try await options.loadDatabase()
-            print(try await ServiceKeyCommand(database: database, logger: logger).create(name: name), terminator: "")
+            print(try await ServiceKeyCommand(database: database, logger: logger).create(name: name, tenant: tenant, isOperator: `operator`),
+                  terminator: "")
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys: name, created, last used, revoked (never the key).")
+        static let configuration = CommandConfiguration(abstract: "List keys: name, tenant, created, last used, revoked (never the key).")
 
         @OptionGroup var options: ServerOptions
 

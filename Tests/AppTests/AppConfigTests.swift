@@ -66,11 +66,11 @@ struct AppConfigTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("previous-\(UUID().uuidString)")
         try (Data(oldBytes).base64EncodedString() + "\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let sealedUnderOld = TokenKeyRing(current: old).seal("token", field: "access_token", user: "u")
+        let sealedUnderOld = TokenKeyRing(current: old).seal("token", field: "access_token", user: EHRUser(id: "u"))
         let ring = try TokenKeyRing.fromEnvironment([
             "TOKEN_ENCRYPTION_KEY": Self.required["TOKEN_ENCRYPTION_KEY"]!, "TOKEN_ENCRYPTION_PREVIOUS_KEYS_FILE": file.path,
         ])
-        #expect(try ring.open(sealedUnderOld, keyID: old.fingerprint, field: "access_token", user: "u") == "token")
+        #expect(try ring.open(sealedUnderOld, keyID: old.fingerprint, field: "access_token", user: EHRUser(id: "u")) == "token")
     }
 
     @Test func readsFullscriptSettingsAndTheTokenKey() async throws {

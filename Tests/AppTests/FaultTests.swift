@@ -15,7 +15,7 @@ struct FaultTests {
         try await withHarness(try await RecommendRoutesTests.harness(["DATABASE_BUSY_TIMEOUT_MS": "200"])) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
             let clicksBefore = try await harness.recommendations().count
             // Fullscript's side of the token has expired: the click must refresh, and Fullscript issues a
             // new pair that the lock below keeps us from storing.
@@ -36,7 +36,7 @@ struct FaultTests {
             _ = try other.execute("ROLLBACK")
 
             #expect(try await harness.recommendations().count == clicksBefore, "the refused click left no row")
-            #expect(try await harness.application.patients.find("p-77") == .unknown)
+            #expect(try await harness.application.patients.find("p-77", in: Tenant.defaultID) == .unknown)
             // The pair we could not store was never used, so the stored pair's refresh token still works.
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302, "and all is well once the lock goes")
             #expect(await harness.sandbox.tokenRefreshCount() == 2)
@@ -90,7 +90,7 @@ struct FaultTests {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
             _ = try await harness.application.database.write { connection in
                 try connection.execute("ALTER TABLE service_keys RENAME TO service_keys_elsewhere")
                 try connection.execute("ALTER TABLE fullscript_connections RENAME TO fullscript_connections_elsewhere")
@@ -125,7 +125,7 @@ struct FaultTests {
             // A token due for refresh while Fullscript is gone is kept: a passing failure is not a reason to reconnect.
             harness.clock.advance(by: 7200 - 60)
             do {
-                _ = try await harness.application.vault.accessToken(for: "dr-quinn")
+                _ = try await harness.application.vault.accessToken(for: EHRUser(id: "dr-quinn"))
                 Issue.record("a refresh succeeded with Fullscript gone")
             } catch TokenVaultError.fullscript(let error) {
                 guard case .unavailable = error.kind else { Issue.record("\(error)"); return }

@@ -105,7 +105,7 @@ struct FullscriptAccountTests {
             #expect(page.text.contains("Fullscript: Practitioner account"))
 
             harness.clock.advance(by: 7200)
-            _ = try await harness.application.vault.accessToken(for: "dr-lee")
+            _ = try await harness.application.vault.accessToken(for: EHRUser(id: "dr-lee"))
             fullscript = try await self.fullscript(harness, user: "dr-lee")
             #expect(fullscript["account_name"] as? String == "Avery Quinn")
             #expect(fullscript["account_check"] as? String == "mismatch")
@@ -113,7 +113,7 @@ struct FullscriptAccountTests {
 
             // Known now: a further refresh does not ask again.
             harness.clock.advance(by: 7200)
-            _ = try await harness.application.vault.accessToken(for: "dr-lee")
+            _ = try await harness.application.vault.accessToken(for: EHRUser(id: "dr-lee"))
             #expect(await harness.sandbox.recordedRequests().filter { $0.path.hasPrefix("/api/clinic/practitioners/") }.count == lookups)
         }
     }

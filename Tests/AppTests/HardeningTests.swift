@@ -25,7 +25,7 @@ struct HardeningTests {
 
     @Test func anotherSpellingOfAServiceCallIsRateLimitedAllTheSame() async throws {
         try await withHarness(identity: nil, environment: Self.tight) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
             var statuses: [Int] = []
             for path in ["//api/v1/patients/p-1", "/api//v1/patients/p-1", "/api/v1//patients//p-1"] {
                 statuses.append(try await harness.request("GET \(path)", headers: ["Authorization: Bearer \(key)"]).status)

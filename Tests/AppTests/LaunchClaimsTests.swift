@@ -20,7 +20,7 @@ struct LaunchClaimsTests {
 
     /// Patients p-1 and p-2, and a session launched with `extra` claims: its `fsr_session=…` cookie.
     static func session(_ extra: String, on harness: ConnectedHarness, user: String = "dr-quinn") async throws -> String {
-        for id in ["p-1", "p-2"] where try await harness.application.patients.find(id) == .unknown {
+        for id in ["p-1", "p-2"] where try await harness.application.patients.find(id, in: Tenant.defaultID) == .unknown {
             try await harness.add(PatientRecord(ehrPatientID: id, email: "\(id)@example.com", firstName: "Pat", lastName: id,
                                                 createdAt: "", updatedAt: ""))
         }

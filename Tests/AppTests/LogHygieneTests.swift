@@ -20,7 +20,7 @@ struct LogHygieneTests {
             try await harness.connect(session: session)
             try await harness.recommendAndActivate(session: session, message: "Private note about magnesium")
             #expect(try await eventually { try await harness.webhookEvents().first?.hasSuffix("|processed|1") == true })
-            let connection = try #require(try await harness.application.vault.connection(for: "dr-quinn"))
+            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
 
             let text = logs.lines.joined(separator: "\n")
             #expect(text.range(of: "fullscript call") != nil, "the capture saw the application's logs")

@@ -35,7 +35,7 @@ struct OAuthConnectTests {
             #expect(try row.string("ehr_user_id") == "alice")
             #expect(try row.string("resource_owner_id") == "prac-1")
             #expect(try row.string("resource_owner_type") == "Practitioner")
-            let connection = try #require(try await harness.application.vault.connection(for: "alice"))
+            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "alice")))
             let sealed = try row.blob("access_token")
             #expect(!String(decoding: sealed, as: UTF8.self).contains(connection.accessToken))
             #expect(!connection.accessToken.isEmpty)
@@ -107,7 +107,7 @@ struct OAuthConnectTests {
         try await withHarness { harness in
             let (callback, cookie) = try await harness.consent()
             _ = try await harness.get(callback, cookie: cookie)
-            let before = try #require(try await harness.application.vault.connection(for: "alice"))
+            let before = try #require(try await harness.application.vault.connection(for: EHRUser(id: "alice")))
             // Both sides' clocks move, as real ones do: a token refreshed now is fresh on both.
             harness.clock.advance(by: 7200 - 60)
             await harness.sandbox.advanceClock(by: 7200 - 60)
@@ -117,7 +117,7 @@ struct OAuthConnectTests {
                     group.addTask {
                         // Staggered, so some clicks arrive while the refresh is finishing or just after.
                         try await Task.sleep(for: .milliseconds(click % 10))
-                        return try await vault.accessToken(for: "alice").accessToken
+                        return try await vault.accessToken(for: EHRUser(id: "alice")).accessToken
                     }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -133,9 +133,9 @@ struct OAuthConnectTests {
             let (callback, cookie) = try await harness.consent()
             _ = try await harness.get(callback, cookie: cookie)
             let vault = harness.application.vault
-            let refused = try #require(try await vault.connection(for: "alice")).accessToken
-            let first = try await vault.refresh("alice", replacing: refused)
-            let second = try await vault.refresh("alice", replacing: refused)
+            let refused = try #require(try await vault.connection(for: EHRUser(id: "alice"))).accessToken
+            let first = try await vault.refresh(EHRUser(id: "alice"), replacing: refused)
+            let second = try await vault.refresh(EHRUser(id: "alice"), replacing: refused)
             #expect(first.accessToken == second.accessToken)
             #expect(first.accessToken != refused)
             #expect(await harness.sandbox.tokenRefreshCount() == 1)
@@ -147,11 +147,11 @@ struct OAuthConnectTests {
             let (callback, cookie) = try await harness.consent()
             _ = try await harness.get(callback, cookie: cookie)
             await harness.sandbox.revokeAllTokens(ofUser: "prac-1")
-            let stale = try #require(try await harness.application.vault.connection(for: "alice")).accessToken
+            let stale = try #require(try await harness.application.vault.connection(for: EHRUser(id: "alice"))).accessToken
             await #expect(throws: TokenVaultError.reconnectRequired) {
-                try await harness.application.vault.refresh("alice", replacing: stale)
+                try await harness.application.vault.refresh(EHRUser(id: "alice"), replacing: stale)
             }
-            await #expect(throws: TokenVaultError.reconnectRequired) { try await harness.application.vault.accessToken(for: "alice") }
+            await #expect(throws: TokenVaultError.reconnectRequired) { try await harness.application.vault.accessToken(for: EHRUser(id: "alice")) }
             let row = try #require(try await harness.storedRows().first)
             #expect(try row.string("status") == "disconnected")
         }
@@ -176,12 +176,12 @@ struct OAuthConnectTests {
             try await database.write { connection in
                 try connection.execute(
                     """
-                    INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
+                    INSERT INTO fullscript_connections (tenant_id, ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
                         refresh_token, key_id, access_expires_at, created_at, updated_at)
-                    VALUES ('carol', 'prac-2', 'Practitioner', 'clinic:read', ?, ?, ?, 0, '', '')
+                    VALUES ('default', 'carol', 'prac-2', 'Practitioner', 'clinic:read', ?, ?, ?, 0, '', '')
                     """,
-                    [.blob(keysBefore.seal("access-secret", field: "access_token", user: "carol")),
-                     .blob(keysBefore.seal("refresh-secret", field: "refresh_token", user: "carol")),
+                    [.blob(keysBefore.seal("access-secret", field: "access_token", user: EHRUser(id: "carol"))),
+                     .blob(keysBefore.seal("refresh-secret", field: "refresh_token", user: EHRUser(id: "carol"))),
                      .text(keysBefore.current.fingerprint)]
                 )
             }
@@ -190,9 +190,9 @@ struct OAuthConnectTests {
             let row = try #require(try await database.read { try $0.queryFirst("SELECT * FROM fullscript_connections WHERE ehr_user_id = 'carol'") })
             #expect(try row.string("key_id") == newKey.fingerprint)
             let onlyNew = TokenKeyRing(current: newKey)
-            #expect(try onlyNew.open(try row.blob("refresh_token"), keyID: newKey.fingerprint, field: "refresh_token", user: "carol") == "refresh-secret")
+            #expect(try onlyNew.open(try row.blob("refresh_token"), keyID: newKey.fingerprint, field: "refresh_token", user: EHRUser(id: "carol")) == "refresh-secret")
             #expect(throws: (any Error).self) {
-                try onlyNew.open(try row.blob("refresh_token"), keyID: newKey.fingerprint, field: "refresh_token", user: "mallory")
+                try onlyNew.open(try row.blob("refresh_token"), keyID: newKey.fingerprint, field: "refresh_token", user: EHRUser(id: "mallory"))
             }
         }
     }

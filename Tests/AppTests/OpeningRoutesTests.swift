@@ -126,7 +126,7 @@ struct OpeningRoutesTests {
     @Test func aDeletedPatientOrABadIdGetsTheClicksOwnRefusal() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
             let session = try await harness.signIn()
-            _ = try await harness.application.patients.delete("p-1001", audit: AuditEntry(actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
+            _ = try await harness.application.patients.delete("p-1001", in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
             for path in ["/recommend/p-1001", "/recommend/p-1001/opening"] {
                 let deleted = try await harness.get(path, user: nil, cookie: session)
                 #expect(deleted.status == 410, "\(path)")

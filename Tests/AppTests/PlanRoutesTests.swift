@@ -27,7 +27,7 @@ struct PlanRoutesTests {
     static func charts(on harness: ConnectedHarness) async throws -> (alice: String, bob: String) {
         for (id, fullscriptID) in [("p-a", "fs-a"), ("p-b", "fs-b")] {
             try await harness.add(PatientRecord(ehrPatientID: id, email: "\(id)@example.com", createdAt: "", updatedAt: ""))
-            try await harness.application.patients.recordMapping(ehrPatientID: id, fullscriptPatientID: fullscriptID, at: Date())
+            try await harness.application.patients.recordMapping(ehrPatientID: id, fullscriptPatientID: fullscriptID, in: Tenant.defaultID, at: Date())
         }
         return (try await harness.signIn("alice"), try await harness.signIn("bob"))
     }
@@ -62,7 +62,7 @@ struct PlanRoutesTests {
             #expect(try await harness.get("/ehr/api/patients/p-a/treatment-plans", user: nil).status == 401)
             #expect(try await harness.get("/ehr/api/patients/bad%20id/treatment-plans", user: nil, cookie: alice).status == 400)
             #expect(try await harness.get("/ehr/api/patients/p-none/treatment-plans", user: nil, cookie: alice).status == 404)
-            _ = try await harness.application.patients.delete("p-b", audit: AuditEntry(actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
+            _ = try await harness.application.patients.delete("p-b", in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
             #expect(try await harness.get("/ehr/api/patients/p-b/treatment-plans", user: nil, cookie: alice).status == 410)
         }
     }
@@ -89,7 +89,7 @@ struct PlanRoutesTests {
 
             #expect(try await harness.planStream("p-a", session: nil).status == 401)
             #expect(try await harness.planStream("bad%20id", session: alice).status == 400)
-            _ = try await harness.application.patients.delete("p-b", audit: AuditEntry(actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
+            _ = try await harness.application.patients.delete("p-b", in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
             #expect(try await harness.planStream("p-b", session: alice).status == 410)
         }
     }
@@ -217,7 +217,7 @@ struct PlanRoutesTests {
         try await harness.connect(session: session)
         let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
         let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
-        guard case .found(let patient) = try await harness.application.patients.find("p-1001"),
+        guard case .found(let patient) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID),
               let fullscriptPatientID = patient.fullscriptPatientID else { throw TestClientError.malformed("no mapping after the click") }
         try await harness.activate(planID, patient: fullscriptPatientID)
         return (session, planID, fullscriptPatientID)
@@ -264,7 +264,7 @@ struct PlanRoutesTests {
 
     @Test func servicesRefreshThroughTheFirstConnectedPractitioner() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
             let bearer = ["Authorization: Bearer \(key)"]
             let early = try await harness.request("GET /api/v1/patients/p-1001/treatment-plans", headers: bearer)
             #expect(early.status == 409)
@@ -276,11 +276,11 @@ struct PlanRoutesTests {
             try await harness.connect(session: session)
             harness.clock.advance(by: 1)
             try await harness.connect(session: try await harness.signIn("avery"), as: "prac-2")
-            #expect(try await harness.application.vault.serviceConnection().user == "dr-quinn", "staff skipped, then the earliest")
+            #expect(try await harness.application.vault.serviceConnection(in: Tenant.defaultID).user.id == "dr-quinn", "staff skipped, then the earliest")
 
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
-            guard case .found(let patient) = try await harness.application.patients.find("p-1001") else { Issue.record("patient lost"); return }
+            guard case .found(let patient) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID) else { Issue.record("patient lost"); return }
             try await harness.activate(planID, patient: try #require(patient.fullscriptPatientID))
 
             let answer = try await harness.request("GET /api/v1/patients/p-1001/treatment-plans", headers: bearer)
@@ -303,7 +303,7 @@ struct PlanRoutesTests {
             let refreshed = try await json(harness.refreshPlans("p-1001", session: session))
             #expect((refreshed["plans"] as? [[String: Any]])?.map { $0["id"] as? String } == [planID])
             #expect(await searches() == before + 1)
-            guard case .found(let patient) = try await harness.application.patients.find("p-1001") else { Issue.record("patient lost"); return }
+            guard case .found(let patient) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID) else { Issue.record("patient lost"); return }
             #expect(patient.fullscriptPatientID == fullscriptPatientID)
 
             try await harness.add(PatientRecord(ehrPatientID: "p-new", email: "nobody@example.com", createdAt: "", updatedAt: ""))
@@ -337,7 +337,7 @@ struct PlanRoutesTests {
                 if status == 429 { #expect(refused.header("retry-after") != nil) }
                 await harness.sandbox.clearFaults()
             }
-            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").isEmpty, "nothing merged from a failed refresh")
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).isEmpty, "nothing merged from a failed refresh")
         }
     }
 

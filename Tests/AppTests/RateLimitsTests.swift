@@ -31,8 +31,8 @@ struct RateLimitsTests {
 
     @Test func aServiceKeyPastItsBurstWaits() async throws {
         try await withHarness(identity: nil, environment: Self.tight) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync")
-            let other = try await ServiceKeyStore(database: harness.application.database).create(name: "reports")
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
+            let other = try await ServiceKeyStore(database: harness.application.database).create(name: "reports", tenant: Tenant.defaultID)
             func get(_ key: String) async throws -> TestResponse {
                 try await harness.request("GET /api/v1/patients/p-1", headers: ["Authorization: Bearer \(key)"])
             }

@@ -32,18 +32,22 @@ struct RecommendRoutesTests {
             #expect(second.header("location") != location, "a fresh link per click, never cached")
 
             let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
-            #expect(drafts.count == 2)
+            #expect(drafts.count == 1, "the second click names the patient by id, through the gateway link")
+            #expect(await harness.planLinkRequests().count == 2)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(drafts[0].body)) as? [String: Any])
             #expect((body["treatment_plan"] as? [String: String])?["practitioner_id"] == "prac-1")
-            let patient = try #require(body["patient"] as? [String: String])
-            #expect(patient["email"] == "jordan.rivera@example.com" && patient["first_name"] == "Jordan" && patient["date_of_birth"] == "1984-03-12")
-            #expect(patient["send_welcome_email"] == "false")
+            let patient = try #require(body["patient"] as? [String: Any])
+            #expect(patient["email"] as? String == "jordan.rivera@example.com" && patient["first_name"] as? String == "Jordan"
+                && patient["date_of_birth"] as? String == "1984-03-12")
+            #expect(patient["send_welcome_email"] as? String == "false")
 
-            let mapping = try await harness.application.patients.find("p-1001")
+            let mapping = try await harness.application.patients.find("p-1001", in: Tenant.defaultID)
             guard case .found(let record) = mapping else { Issue.record("patient lost"); return }
             #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
             let rows = try await harness.recommendations()
-            #expect(rows.suffix(2).allSatisfy { $0.contains("dr-quinn|p-1001|prac-1|draft|catalog|redirected|") })
+            #expect(rows.suffix(2).map { $0.split(separator: "|").prefix(6).joined(separator: "|") }
+                == ["dr-quinn|p-1001|prac-1|draft|catalog|redirected", "dr-quinn|p-1001|prac-1|gateway|catalog|redirected"],
+                "each click recorded as the link it used")
             #expect(rows.allSatisfy { !$0.contains("jordan") }, "no patient details in the audit trail")
         }
     }
@@ -56,7 +60,7 @@ struct RecommendRoutesTests {
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             let searches = await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }
             #expect(searches.count == 1)
-            guard case .found(let record) = try await harness.application.patients.find("p-1001") else { Issue.record("patient lost"); return }
+            guard case .found(let record) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID) else { Issue.record("patient lost"); return }
             #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             #expect(await harness.sandbox.recordedRequests().filter { $0.path.hasSuffix("/search/patients") }.count == 1, "searched once")
@@ -146,7 +150,7 @@ struct RecommendRoutesTests {
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(click.status == 303)
             #expect(click.header("location")?.hasPrefix("/oauth/fullscript/connect?return_to=") == true)
-            #expect(try await harness.application.vault.resourceOwnerType(of: "dr-quinn") == nil)
+            #expect(try await harness.application.vault.resourceOwnerType(of: EHRUser(id: "dr-quinn")) == nil)
             let mapping = try await harness.application.database.read { try $0.query("SELECT * FROM patient_mappings") }
             #expect(mapping.isEmpty, "nothing half-written")
         }
@@ -177,7 +181,7 @@ struct RecommendRoutesTests {
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=1", user: nil, cookie: session).status == 302)
             #expect(try await harness.application.staffChoice("sam-ortiz") == .init(practitionerID: "prac-2", name: "Morgan Lee"))
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302, "the choice is remembered")
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(drafts.count == 2)
             #expect(drafts.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#) })
 
@@ -202,7 +206,7 @@ struct RecommendRoutesTests {
             let unticked = #"<input type="hidden" name="remember" value="0"><p class="remember"><label><input type="checkbox" name="remember" value="1""#
             #expect(picker.text.contains(unticked), "an unticked box still answers: remember=0")
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2&remember=0", user: nil, cookie: session).status == 302)
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
             #expect(try await harness.application.staffChoice("sam-ortiz") == nil)
             let next = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
@@ -218,7 +222,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session, as: "staff-1")
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-3&remember=1", user: nil, cookie: session).status == 302)
             #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-2", user: nil, cookie: session).status == 302)
-            let drafts = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }
+            let drafts = await harness.planLinkRequests()
             #expect(String(decoding: try #require(drafts.last).body, as: UTF8.self).contains(#""practitioner_id":"prac-2""#))
             #expect(try await harness.application.staffChoice("sam-ortiz")?.practitionerID == "prac-3")
 
@@ -241,7 +245,7 @@ struct RecommendRoutesTests {
             #expect(one.status == 302 && two.status == 302)
             #expect(one.header("location") == two.header("location"), "the same plan")
             func drafts() async -> Int {
-                await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/dynamic_links/treatment_plans") }.count
+                await harness.planLinkRequests().count
             }
             #expect(await drafts() == 1)
             #expect(try await harness.recommendations().count == 1, "one click in the audit")
@@ -290,7 +294,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session, as: "staff-1")
             try await harness.application.database.write { connection in
                 _ = try connection.execute(
-                    "INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, updated_at) VALUES ('sam-ortiz', 'prac-gone', '2026-01-01')"
+                    "INSERT INTO staff_practitioner_choices (tenant_id, ehr_user_id, practitioner_id, updated_at) VALUES ('default', 'sam-ortiz', 'prac-gone', '2026-01-01')"
                 )
             }
             let refused = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
@@ -336,7 +340,7 @@ struct RecommendRoutesTests {
             try await harness.connect(session: session)
             try await harness.add(PatientRecord(ehrPatientID: "p-real", email: "someone@gmail.com", firstName: "Real", createdAt: "", updatedAt: ""))
             try await harness.add(PatientRecord(ehrPatientID: "p-sub", email: "ok@clinic.example.com", firstName: "Sub", lastName: "Domain", createdAt: "", updatedAt: ""))
-            _ = try await harness.application.patients.delete("p-1001", audit: AuditEntry(actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
+            _ = try await harness.application.patients.delete("p-1001", in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "t", action: "patient.delete", outcome: "ok"), at: Date())
 
             let deleted = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(deleted.status == 410)
@@ -364,6 +368,6 @@ struct RecommendRoutesTests {
 
 extension Application {
     func staffChoice(_ user: String) async throws -> RecommendationLog.StaffChoice? {
-        try await RecommendationLog(database: database).staffChoice(of: user)
+        try await RecommendationLog(database: database).staffChoice(of: EHRUser(id: user))
     }
 }

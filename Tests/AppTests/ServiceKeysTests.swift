@@ -44,11 +44,11 @@ struct ServiceKeysTests {
 
     @Test func createsAKeyStoredOnlyAsItsHash() async throws {
         try await withStore { store, database, _ in
-            let key = try await store.create(name: "billing-sync")
+            let key = try await store.create(name: "billing-sync", tenant: Tenant.defaultID)
             #expect(key.hasPrefix("fsr_"))
             let random = try #require(Base64URL.decode(String(key.dropFirst(4))))
             #expect(random.count == 32)
-            let other = try await store.create(name: "scheduler")
+            let other = try await store.create(name: "scheduler", tenant: Tenant.defaultID)
             #expect(other != key)
 
             let row = try #require(try await Self.rows(database, "SELECT * FROM service_keys WHERE name = 'billing-sync'").first)
@@ -63,14 +63,14 @@ struct ServiceKeysTests {
     @Test func refusesBadAndTakenNames() async throws {
         try await withStore { store, database, _ in
             for name in ["", String(repeating: "a", count: 65), "two words", "slash/name", "émile", "semi;colon"] {
-                await #expect(throws: ServiceKeyError.invalidName(name)) { try await store.create(name: name) }
+                await #expect(throws: ServiceKeyError.invalidName(name)) { try await store.create(name: name, tenant: Tenant.defaultID) }
             }
-            _ = try await store.create(name: String(repeating: "a", count: 64))
-            _ = try await store.create(name: "Ops.sync_2-b")
-            _ = try await store.create(name: "billing")
-            await #expect(throws: ServiceKeyError.nameTaken("billing")) { try await store.create(name: "billing") }
+            _ = try await store.create(name: String(repeating: "a", count: 64), tenant: Tenant.defaultID)
+            _ = try await store.create(name: "Ops.sync_2-b", tenant: Tenant.defaultID)
+            _ = try await store.create(name: "billing", tenant: Tenant.defaultID)
+            await #expect(throws: ServiceKeyError.nameTaken("billing")) { try await store.create(name: "billing", tenant: Tenant.defaultID) }
             try await store.revoke(name: "billing")
-            await #expect(throws: ServiceKeyError.nameTaken("billing")) { try await store.create(name: "billing") }
+            await #expect(throws: ServiceKeyError.nameTaken("billing")) { try await store.create(name: "billing", tenant: Tenant.defaultID) }
             #expect(try await Self.rows(database, "SELECT * FROM service_keys").count == 3)
             #expect(ServiceKeyError.nameTaken("billing").description.contains("already exists"))
         }
@@ -78,8 +78,8 @@ struct ServiceKeysTests {
 
     @Test func listsKeysWithoutTheirSecrets() async throws {
         try await withStore { store, _, clock in
-            _ = try await store.create(name: "zeta")
-            let key = try await store.create(name: "alpha")
+            _ = try await store.create(name: "zeta", tenant: Tenant.defaultID)
+            let key = try await store.create(name: "alpha", tenant: Tenant.defaultID)
             clock.advance(by: 5)
             _ = try await store.authenticate(Self.request(authorization: "Bearer " + key))
             try await store.revoke(name: "zeta")
@@ -93,8 +93,8 @@ struct ServiceKeysTests {
 
     @Test func revokesAndAuditsAsTheOperator() async throws {
         try await withStore { store, database, _ in
-            let key = try await store.create(name: "billing")
-            #expect(try await store.authenticate(Self.request(authorization: "Bearer " + key)) == ServiceCaller(name: "billing"))
+            let key = try await store.create(name: "billing", tenant: Tenant.defaultID)
+            #expect(try await store.authenticate(Self.request(authorization: "Bearer " + key)) == ServiceCaller(name: "billing", tenant: Tenant.defaultID))
             try await store.revoke(name: "billing")
             #expect(try await store.authenticate(Self.request(authorization: "Bearer " + key)) == nil)
             await #expect(throws: ServiceKeyError.alreadyRevoked("billing")) { try await store.revoke(name: "billing") }
@@ -110,8 +110,8 @@ struct ServiceKeysTests {
 
     @Test func authenticatesOnlyAWellFormedLiveBearerKey() async throws {
         try await withStore { store, _, _ in
-            let key = try await store.create(name: "billing")
-            let caller = ServiceCaller(name: "billing")
+            let key = try await store.create(name: "billing", tenant: Tenant.defaultID)
+            let caller = ServiceCaller(name: "billing", tenant: Tenant.defaultID)
             for header in ["Bearer " + key, "bearer " + key, "BEARER   " + key, "Bearer " + key + " "] {
                 #expect(try await store.authenticate(Self.request(authorization: header)) == caller, "\(header)")
             }
@@ -126,7 +126,7 @@ struct ServiceKeysTests {
 
     @Test func recordsUseAtMostOnceAMinute() async throws {
         try await withStore { store, database, clock in
-            let key = try await store.create(name: "billing")
+            let key = try await store.create(name: "billing", tenant: Tenant.defaultID)
             let request = Self.request(authorization: "Bearer " + key)
             func lastUsed() async throws -> String? {
                 try await Self.rows(database, "SELECT last_used_at FROM service_keys").first?.optionalString("last_used_at")
@@ -153,7 +153,7 @@ struct ServiceKeysTests {
         #expect(!FileManager.default.fileExists(atPath: config.database.path))
         #expect(try await keys.list().contains("No service keys"))
 
-        let created = try await keys.create(name: "billing")
+        let created = try await keys.create(name: "billing", tenant: Tenant.defaultID)
         #expect(created.contains("will not be shown again"))
         let key = try #require(created.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("fsr_") })
         #expect(key.count == 47)

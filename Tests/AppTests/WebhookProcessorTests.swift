@@ -18,8 +18,9 @@ struct WebhookProcessorTests {
         let application = harness.application
         return WebhookProcessor(
             inbox: application.webhooks.inbox, plans: application.plans, patients: application.patients, vault: application.vault,
-            client: application.config.fullscript.client(
-                over: application.httpClient, logger: ApplicationTests.quietLogger, metrics: application.metrics
+            clients: application.config.fullscript.clients(
+                over: application.httpClient, regions: TenantRegions(database: application.database), logger: ApplicationTests.quietLogger,
+                metrics: application.metrics
             ),
             updates: application.planUpdates, source: .webhook, retry: .init(maxAttempts: 5, firstDelay: firstRetry),
             metrics: application.metrics, logger: ApplicationTests.quietLogger, now: { harness.clock.now() }
@@ -28,7 +29,7 @@ struct WebhookProcessorTests {
 
     static func store(_ harness: ConnectedHarness, _ body: [UInt8]) async throws {
         let event = try FullscriptEvent(webhookBody: body)
-        #expect(try await harness.application.webhooks.inbox.insert(event, body: body, at: harness.clock.now()))
+        #expect(try await harness.application.webhooks.inbox.insert(event, tenant: Tenant.defaultID, body: body, at: harness.clock.now()))
     }
 
     @Test func outOfOrderDeliveriesKeepTheNewestState() async throws {
@@ -82,20 +83,20 @@ struct WebhookProcessorTests {
             // Another EHR user connected first; the plan's practitioner (prac-2) is asked first all the same.
             try await harness.connect(session: try await harness.signIn("dr-quinn"), as: "prac-1")
             try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
-            let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
+            let chart = try #require(harness.application.planUpdates.subscribe(user: EHRUser(id: "dr-quinn"), ehrPatientID: "p-1001"))
 
             #expect(try await harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan(patient: "pat-1", practitioner: "prac-2"))).status == 200)
             #expect(try await eventually { try await harness.mapping(of: "p-1001") == "pat-1" })
             #expect(await signalled(chart))
-            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).map(\.id) == ["tp-1"])
             let lookups = await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }
             #expect(lookups.count == 1)
-            let prac2Token = try #require(try await harness.application.vault.connection(for: "dr-lee")?.accessToken)
+            let prac2Token = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-lee"))?.accessToken)
             #expect(lookups.first?.bearerToken == prac2Token, "the plan's practitioner's own connection")
 
             // A second plan for the same patient needs no lookup.
             #expect(try await harness.deliver(PlanEvent.body("ev-2", plan: PlanEvent.plan("tp-2", patient: "pat-1"))).status == 200)
-            #expect(try await eventually { try await harness.application.plans.plans(forEHRPatient: "p-1001").count == 2 })
+            #expect(try await eventually { try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).count == 2 })
             #expect(await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }.count == 1)
         }
     }
@@ -105,9 +106,9 @@ struct WebhookProcessorTests {
             try await harness.add(Self.drew)
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
             #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
-            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").isEmpty)
-            try await harness.application.patients.recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "pat-1", at: Date())
-            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001").map(\.id) == ["tp-1"])
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).isEmpty)
+            try await harness.application.patients.recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "pat-1", in: Tenant.defaultID, at: Date())
+            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).map(\.id) == ["tp-1"])
         }
     }
 
@@ -207,11 +208,11 @@ struct WebhookProcessorTests {
             // The mapping comes from a first click (which tells the open charts itself); the subscription
             // is the chart open on that patient afterwards, so what it hears is the webhook.
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
-            let chart = try #require(harness.application.planUpdates.subscribe(user: "dr-quinn", ehrPatientID: "p-1001"))
+            let chart = try #require(harness.application.planUpdates.subscribe(user: EHRUser(id: "dr-quinn"), ehrPatientID: "p-1001"))
             try await harness.recommendAndActivate(session: session, message: "Start tomorrow")
 
             #expect(await signalled(chart))
-            let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001")
+            let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID)
             #expect(plans.map(\.state) == ["active"])
             #expect(plans.first?.personalMessage == "Start tomorrow")
             #expect(plans.first?.invitationURL?.hasSuffix("/invitation") == true)

@@ -133,6 +133,7 @@ struct WebhookRoutesTests {
         try await withHarness(processWebhooks: false) { harness async throws in
             let logs = LogCapture()
             let routes = WebhookRoutes(settings: harness.application.config.fullscript.webhook, inbox: harness.application.webhooks.inbox,
+                                       router: WebhookTenantRouter(database: harness.application.database),
                                        processor: harness.application.webhooks, metrics: harness.application.metrics, logger: Logger(label: "test") { _ in logs }, now: Date.init)
             let body = PlanEvent.body("ev-secret", plan: PlanEvent.plan(message: "very private note"))
             let signature = WebhookSigner(secret: "wrong").signature(timestamp: Int(Date().timeIntervalSince1970), body: body)

@@ -52,6 +52,18 @@ struct FullscriptClientGatewayLinkTests {
         #expect(transport.sent.isEmpty)
     }
 
+    /// A linked patient is named exactly by id, so names are not needed (the EHR may have none yet).
+    @Test func aPatientNamedByIdNeedsNoNames() async throws {
+        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://x/g/3", "patient_id": "pat-9"}}"#))
+        let request = GatewayTreatmentPlanLinkRequest(practitionerID: "pr-1", patient: GatewayPatient(id: "pat-9", externalID: "p-9", firstName: "", lastName: ""))
+        let link = try await Fixture.client(transport).gatewayTreatmentPlanLink(accessToken: "tok", request)
+        #expect(link.patientID == "pat-9")
+        #expect(transport.sent.first?.json == Fixture.json(#"""
+            {"treatment_plan": {"practitioner_id": "pr-1"}, "patient": {"id": "pat-9", "external_id": "p-9", "send_welcome_email": "false"},
+             "entrypoint": "catalog"}
+            """#))
+    }
+
     @Test func fullscriptsRefusalIsAValidationError() async {
         let transport = FakeTransport(.answer(400, #"{"error": "[\"Practitioner is invalid\"]"}"#))
         let request = GatewayTreatmentPlanLinkRequest(practitionerID: "pr-x", patient: GatewayPatient(firstName: "A", lastName: "B"))

@@ -6,7 +6,7 @@ import Synchronization
 
 /// A user's connection as read back, tokens opened.
 struct FullscriptConnection: Sendable {
-    let user: String
+    let user: EHRUser
     let resourceOwner: ResourceOwner
     let scope: [String]
     let accessToken: String

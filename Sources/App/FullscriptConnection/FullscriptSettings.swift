@@ -5,10 +5,14 @@ import Logging
 
 /// Where Fullscript is and who we are to it. URLs come from the environment's documented defaults,
 /// each overridable; only a `custom` environment on loopback (the simulator) may use plain http.
+///
+/// `app` is today's single-region form (`FULLSCRIPT_*`), serving the region of its environment. A
+/// deployment serving both regions adds the other region's app under `fullscript.ca.*` or
+/// `fullscript.us.*` (`FULLSCRIPT_CA_*`, `FULLSCRIPT_US_*`); a tenant's region picks its app.
 public struct FullscriptSettings: Sendable {
-    public var environment: FullscriptEnvironment
-    public var endpoints: FullscriptEndpoints
-    public var credentials: FullscriptCredentials
+    public var app: FullscriptApp
+    /// The two-region form's app of the other region, if any.
+    public var otherApp: FullscriptApp?
     public var caFile: String?
     /// The longest a call to Fullscript may take, retries included: webhooks, plan refreshes, token
     /// refreshes, patient searches, reconcile.
@@ -24,15 +28,39 @@ public struct FullscriptSettings: Sendable {
     /// Outside production, patient emails must be in one of these domains (or their subdomains),
     /// so a sandbox or a demo never lets Fullscript email a real person.
     public var patientEmailDomains: [String]
-    /// nil when webhooks are not configured: `/webhooks/fullscript` then answers 503.
-    public var webhook: WebhookSettings?
 
-    /// Whether calls reach Fullscript's production, where patients are real: a production
+    public var environment: FullscriptEnvironment {
+        get { app.environment }
+        set { app.environment = newValue }
+    }
+
+    public var endpoints: FullscriptEndpoints {
+        get { app.endpoints }
+        set { app.endpoints = newValue }
+    }
+
+    public var credentials: FullscriptCredentials { app.credentials }
+
+    /// nil when webhooks are not configured: `/webhooks/fullscript` then answers 503.
+    public var webhook: WebhookSettings? { app.webhook }
+
+    /// Every app of the deployment, one per region it serves.
+    public var apps: [FullscriptApp] { [app] + (otherApp.map { [$0] } ?? []) }
+
+    func app(for region: FullscriptRegion) -> FullscriptApp? {
+        apps.first { $0.region == region }
+    }
+
+    /// Whether calls of any app reach Fullscript's production, where patients are real: a production
     /// environment, or any environment whose API URL names a production host (a `custom` one, or a
     /// sandbox one with its URL overridden), so that the name alone does not hide production.
     public var isProduction: Bool {
-        if [.usProduction, .caProduction].contains(environment) { return true }
-        guard var host = URL(string: endpoints.apiBaseURL)?.host?.lowercased() else { return false }
+        apps.contains(where: Self.isProduction)
+    }
+
+    private static func isProduction(_ app: FullscriptApp) -> Bool {
+        if [.usProduction, .caProduction].contains(app.environment) { return true }
+        guard var host = URL(string: app.endpoints.apiBaseURL)?.host?.lowercased() else { return false }
         if host.hasSuffix(".") { host.removeLast() }  // a fully qualified name is the same host
         return Self.productionAPIHosts.contains(host)
     }
@@ -47,36 +75,24 @@ public struct FullscriptSettings: Sendable {
         [.usProduction, .caProduction].contains(environment) ? nil : patientEmailDomains
     }
 
+    /// Whether a patient's email may reach Fullscript: always in production, else only at the
+    /// `patient_email_domains` (a subdomain counts), so a sandbox never writes a real person's address.
+    public func allowsPatientEmail(_ email: String) -> Bool {
+        guard let domains = emailDomainGuard else { return true }
+        guard let at = email.lastIndex(of: "@") else { return false }
+        let domain = email[email.index(after: at)...].lowercased()
+        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
+    }
+
     init(_ config: ValidatingReader, environmentVariables: [String: String]) throws(ConfigError) {
-        let name = try config.string("fullscript.environment")
-        guard let environment = FullscriptEnvironment(rawValue: name) else {
-            let names = FullscriptEnvironment.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigError(key: "fullscript.environment", problem: "'\(name)' is not one of \(names)")
-        }
-        self.environment = environment
-        let defaults = FullscriptEndpoints.defaults(for: environment)
-        guard let apiBaseURL = try config.optionalString("fullscript.api_base_url") ?? defaults?.apiBaseURL else {
-            throw ConfigError(key: "fullscript.api_base_url", problem: "required when fullscript.environment is custom")
-        }
-        guard let authorizeURL = try config.optionalString("fullscript.authorize_url") ?? defaults?.authorizeURL else {
-            throw ConfigError(key: "fullscript.authorize_url", problem: "required when fullscript.environment is custom")
-        }
-        for (key, url) in [("fullscript.api_base_url", apiBaseURL), ("fullscript.authorize_url", authorizeURL)] {
-            try Self.checkTransport(url, key: key, environment: environment)
-        }
-        endpoints = FullscriptEndpoints(apiBaseURL: apiBaseURL, authorizeURL: authorizeURL)
-        guard let clientID = try config.optionalString("fullscript.client_id") else {
-            throw ConfigError(key: "fullscript.client_id", problem: "not set: the client id of your app in Fullscript's API Dashboard")
-        }
-        guard let redirectURI = try config.optionalString("fullscript.redirect_uri"),
-              let parsed = URL(string: redirectURI), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw ConfigError(key: "fullscript.redirect_uri",
-                              problem: "must be the absolute callback URL registered in the API Dashboard, ending in /oauth/fullscript/callback")
-        }
-        credentials = FullscriptCredentials(
-            clientID: clientID, clientSecret: try Secret.read("FULLSCRIPT_CLIENT_SECRET", from: environmentVariables),
-            redirectURI: redirectURI
-        )
+        _ = try config.string("fullscript.environment")
+        app = try FullscriptApp(config, keyPrefix: "fullscript", secretPrefix: "FULLSCRIPT", region: nil,
+                                environmentVariables: environmentVariables)
+        let other: FullscriptRegion = app.region == .us ? .ca : .us
+        let otherPrefix = "fullscript." + other.rawValue
+        otherApp = try config.optionalString(otherPrefix + ".client_id") == nil ? nil
+            : try FullscriptApp(config, keyPrefix: otherPrefix, secretPrefix: "FULLSCRIPT_" + other.rawValue.uppercased(), region: other,
+                                environmentVariables: environmentVariables)
         caFile = try config.optionalString("fullscript.ca_file")
         timeout = .milliseconds(try config.int("fullscript.timeout_ms", in: 100...120_000))
         clickTimeout = .milliseconds(try config.int("fullscript.click_timeout_ms", in: 100...120_000))
@@ -84,7 +100,6 @@ public struct FullscriptSettings: Sendable {
         sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
         patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        webhook = try WebhookSettings(environmentVariables)
     }
 
     /// The outbound client Fullscript calls go through: extra trust anchors, and plain http only to the simulator.
@@ -98,14 +113,25 @@ public struct FullscriptSettings: Sendable {
         return configuration
     }
 
-    /// Each call of the client may take `deadline`: `timeout` unless given (`clickTimeout` for a click's calls).
-    func client(over httpClient: HTTPClient, deadline: Duration? = nil, logger: Logger, metrics: AppMetrics) -> FullscriptClient {
-        FullscriptClient(endpoints: endpoints, credentials: credentials,
+    /// One client per app. Each call may take `deadline`: `timeout` unless given (`clickTimeout` for a click's calls).
+    func clients(over httpClient: HTTPClient, regions: TenantRegions, deadline: Duration? = nil, logger: Logger,
+                 metrics: AppMetrics) -> FullscriptClients {
+        FullscriptClients(
+            byRegion: Dictionary(uniqueKeysWithValues: apps.map {
+                ($0.region, client(of: $0, over: httpClient, deadline: deadline, logger: logger, metrics: metrics))
+            }),
+            regions: regions
+        )
+    }
+
+    private func client(of app: FullscriptApp, over httpClient: HTTPClient, deadline: Duration? = nil, logger: Logger,
+                metrics: AppMetrics) -> FullscriptClient {
+        FullscriptClient(endpoints: app.endpoints, credentials: app.credentials,
                          transport: HTTPClientTransport(client: httpClient, deadline: deadline ?? timeout), logger: logger,
                          metrics: metrics.factory)
     }
 
-    private static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {
+    static func checkTransport(_ text: String, key: String, environment: FullscriptEnvironment) throws(ConfigError) {
         guard let url = URL(string: text), let scheme = url.scheme, let host = url.host, !host.isEmpty else {
             throw ConfigError(key: key, problem: "'\(text)' is not an absolute URL")
         }

@@ -13,11 +13,16 @@ import Store
 /// code and storing the tokens, then returns the user where they started.
 struct OAuthConnectRoutes: Sendable {
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let database: Database
     let identity: any EHRIdentityProvider
+    /// Told of each connection: the practice's patient changes that waited for one go out.
+    let patientSync: PatientSync
     let secureCookies: Bool
     let chartURL: ChartURLTemplate?
+    let pinning: TenantPinning
+    /// Told when a first connection pins its tenant's clinic: that clinic's events held as ignored are pending now.
+    let webhooks: WebhookProcessor
     let now: @Sendable () -> Date
 
     static let stateLifetime: TimeInterval = 600
@@ -58,16 +63,27 @@ struct OAuthConnectRoutes: Sendable {
         let returnTo = ReturnPath(request.queryParameters["return_to"]) ?? .home
         let name = HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id)
         // Reconnecting is how a wrong account gets replaced, so say which one that is.
-        let current = try await vault.account(of: user.id).map { account in
+        let current = try await vault.account(of: user).map { account in
             """
             <p id="current-account">Now connected as <strong>Fullscript: \(HTMLEscaping.escape(account.label))</strong>. \
             Connecting again replaces it: on Fullscript's page, choose your own account.</p>
             """
         } ?? ""
+        // A connection of another clinic is refused at the callback, and one found later is set aside:
+        // say up front which clinic's account to choose.
+        let practiceClinic = try await TenantStore(database: database, now: now).find(user.tenant).flatMap { tenant in
+            tenant.fullscriptClinicID.map { _ in
+                """
+                <p id="practice-clinic">Your practice's Fullscript clinic is <strong>\(HTMLEscaping.escape(tenant.pinnedClinicDescription))</strong>: \
+                sign in to Fullscript with your account at that clinic.</p>
+                """
+            }
+        } ?? ""
         let body = """
             <h1>Connect your Fullscript account to continue</h1>
             <p>You are signed in to the EHR as <strong>\(name)</strong>. Fullscript will ask you to sign in and to allow this EHR \
             to start treatment plans for you. Your Fullscript account will be used for \(name)'s plans.</p>
+            \(practiceClinic)
             \(current)
             <form method="post" action="\(Self.connectPath)">
             <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
@@ -83,6 +99,12 @@ struct OAuthConnectRoutes: Sendable {
 
     func connect(_ request: Request) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return Self.unavailable(missing)
+        }
         let returnTo = ReturnPath(request.formParameters["return_to"]) ?? .home
         let state = Base64URL.encode(SecureRandom.bytes(count: 32))
         let binding = Base64URL.encode(SecureRandom.bytes(count: 32))
@@ -90,9 +112,12 @@ struct OAuthConnectRoutes: Sendable {
         try await database.write { connection in
             try connection.execute("DELETE FROM oauth_states WHERE expires_at < ?", [.integer(Int64(date.timeIntervalSince1970))])
             try connection.execute(
-                "INSERT INTO oauth_states (state_hash, ehr_user_id, browser_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(Self.hash(state)), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
-                 .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime))]
+                """
+                INSERT INTO oauth_states (state_hash, tenant_id, ehr_user_id, browser_hash, return_to, expires_at, may_pin)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(Self.hash(state)), .text(user.tenant), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
+                 .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime)), .integer(Self.mayPin(user) ? 1 : 0)]
             )
         }
         var response = Response.redirect(to: client.authorizeURL(state: state))
@@ -110,8 +135,17 @@ struct OAuthConnectRoutes: Sendable {
     }
 
     private struct PendingFlow: Sendable {
-        let user: String
+        /// Who started the flow, in which tenant: the tenant decides where the tokens belong.
+        let user: EHRUser
         let returnTo: ReturnPath
+        /// Whether the session that started it may make its tenant's first connection (`mayPin`).
+        let mayPin: Bool
+    }
+
+    /// A session bound to one patient, or a viewer's, acts within a practice whose clinic someone else
+    /// decided: it never decides it.
+    private static func mayPin(_ user: EHRUser) -> Bool {
+        user.patient == nil && !(user.roles?.contains(.viewer) ?? false)
     }
 
     func callback(_ request: Request) async throws -> Response {
@@ -138,6 +172,12 @@ struct OAuthConnectRoutes: Sendable {
             return HTMLPage.stopped(.badRequest, title: "Connection not completed",
                                     message: "Fullscript sent no authorization code. Nothing was saved.", request: request, tryAgain: again)
         }
+        let client: FullscriptClient
+        do {
+            client = try await clients.client(for: flow.user.tenant)
+        } catch let missing as MissingFullscriptApp {
+            return withClearedCookie(Self.unavailable(missing))
+        }
         let token: OAuthToken
         do {
             token = try await client.exchange(code: code)
@@ -148,12 +188,86 @@ struct OAuthConnectRoutes: Sendable {
                                         : "Fullscript could not be reached. Please try again in a moment.",
                                     request: request, tryAgain: again)
         }
+        // A tenant is one Fullscript clinic, fixed by its first connection (fullscript-api.md §12: OAuth
+        // is per user, so any account of any clinic can come back here). Nothing is stored before this.
+        let clinic: Clinic
+        do {
+            clinic = try await client.clinic(accessToken: token.accessToken)
+        } catch {
+            await Self.revoke(token, with: client)
+            return HTMLPage.stopped(.badGateway, title: "Connection not completed",
+                                    message: "Fullscript could not tell which clinic your account belongs to. Nothing was saved. "
+                                        + "Please try again in a moment.",
+                                    request: request, tryAgain: again)
+        }
+        // Only a practitioner of the practice decides its clinic: a staff account may also work for
+        // other clinics, and the operator may keep the decision to themselves.
+        let mayPin = flow.mayPin && token.resourceOwner.type == .practitioner && pinning == .firstPractitioner
+        let pin = try await TenantStore(database: database, now: now).pin(flow.user.tenant, to: clinic, mayPin: mayPin, actor: flow.user.id,
+                                                                           requestID: request.id)
+        guard pin.accepted else {
+            await Self.revoke(token, with: client)
+            try await auditRefusal(of: token, clinic: clinic, pin: pin, user: flow.user, requestID: request.id)
+            return withClearedCookie(refused(pin, offered: clinic, request: request, again: again))
+        }
+        if pin == .pinned { webhooks.signal() }
         // No /me at Fullscript: the name comes from the account's own record. Without it the
         // connection still stands, shown by type until a later refresh finds the name.
         let holder = await vault.lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: flow.user)
-        try await vault.store(token, holder: holder, for: flow.user, requestID: request.id, connecting: true)
+        try await vault.store(token, holder: holder, clinicID: clinic.id, for: flow.user, requestID: request.id, connecting: true)
+        await patientSync.connected(in: flow.user.tenant)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
         return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
+    }
+
+    /// Best effort, as a disconnect is: a token nobody stored is useless to us, and Fullscript
+    /// forgets it once revoked.
+    private static func revoke(_ token: OAuthToken, with client: FullscriptClient) async {
+        try? await client.revoke(token: token.refreshToken)
+    }
+
+    private func auditRefusal(of token: OAuthToken, clinic: Clinic, pin: ClinicPin, user: EHRUser, requestID: String) async throws {
+        let date = now()
+        let (outcome, detail) = switch pin {
+        case .otherClinic(let expected):
+            ("refused_other_clinic", "account's clinic \(clinic.id), practice's clinic \(expected.fullscriptClinicID ?? "")")
+        case .notPinnedYet:
+            ("refused_not_pinned", "account's clinic \(clinic.id), \(token.resourceOwner.type.rawValue) account; practice not pinned, pinning \(pinning.rawValue)")
+        default:
+            ("refused_other_clinic", "account's clinic \(clinic.id), pinned by another tenant")
+        }
+        try await database.write { connection in
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id,
+                           outcome: outcome, requestID: requestID, detail: detail).insert(into: connection, at: date)
+        }
+    }
+
+    /// The page for an account of the wrong clinic (which clinic to sign in to instead, and how), or for one
+    /// that may not decide a practice's clinic (who does).
+    private func refused(_ pin: ClinicPin, offered: Clinic, request: Request, again: HTMLPage.TryAgain) -> Response {
+        if case .notPinnedYet(let tenant) = pin {
+            let who = pinning == .firstPractitioner
+                ? "A practitioner of your practice connects first, with their own Fullscript practitioner account (not a staff, "
+                    + "patient-bound or viewer session), or your administrator pins the clinic"
+                : "Your administrator pins it first"
+            return HTMLPage.stopped(
+                .forbidden, title: "Your practice is not linked to a Fullscript clinic yet",
+                message: "Nothing was saved: this connection cannot decide which Fullscript clinic your practice uses. \(who) with "
+                    + "`fullscript-redirect tenants pin \(tenant.id) CLINIC_ID`. Then connect again.",
+                request: request, tryAgain: again)
+        }
+        let message = switch pin {
+        case .otherClinic(let expected):
+            "Your practice uses the Fullscript clinic \(expected.fullscriptClinicName ?? expected.fullscriptClinicID ?? ""), but the account "
+                + "you signed in with belongs to \(offered.name). Nothing was saved. Try again and sign in with your account at "
+                + "\(expected.fullscriptClinicName ?? "your practice's clinic") (on Fullscript's page, sign out of \(offered.name) first). "
+                + "If your practice has moved to another Fullscript clinic, ask your administrator."
+        default:
+            "The Fullscript clinic \(offered.name) belongs to another practice on this EHR. Nothing was saved. Try again and sign in "
+                + "with your account at your own practice's Fullscript clinic, or ask your administrator."
+        }
+        return HTMLPage.stopped(.forbidden, title: "This Fullscript account belongs to another clinic", message: message,
+                                request: request, tryAgain: again)
     }
 
     /// Where to go after consent was not given. Going back to where a click started would start it
@@ -205,13 +319,15 @@ struct OAuthConnectRoutes: Sendable {
                 "UPDATE oauth_states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL", [.integer(date), .text(stateHash)]
             )
             guard changed == 1 else { return .failure(.reused) }
-            return .success(PendingFlow(user: try row.string("ehr_user_id"), returnTo: ReturnPath(try row.string("return_to")) ?? .home))
+            let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
+            return .success(PendingFlow(user: user, returnTo: ReturnPath(try row.string("return_to")) ?? .home,
+                                        mayPin: try row.int64("may_pin") == 1))
         }
     }
 
     func disconnect(_ request: Request, redirect: Bool) async throws -> Response {
         guard let user = try await signedInUser(request) else { return Self.signInFirst }
-        try await vault.disconnect(user.id, requestID: request.id)
+        try await vault.disconnect(user, requestID: request.id)
         return redirect ? .redirect(to: (ReturnPath(request.queryParameters["return_to"]) ?? .home).path, status: .seeOther)
             : Response(status: .noContent)
     }
@@ -219,6 +335,13 @@ struct OAuthConnectRoutes: Sendable {
     private func withClearedCookie(_ response: Response) -> Response {
         var response = response
         response.headerFields[.setCookie] = bindingCookie.cleared
+        return response
+    }
+
+    /// The tenant's region has no Fullscript app here: connecting could only reach the wrong Fullscript.
+    private static func unavailable(_ missing: MissingFullscriptApp) -> Response {
+        var response = HTMLPage.response(.conflict, title: "Fullscript is not available for this practice", message: missing.description)
+        response.headerFields[.cacheControl] = "no-store"
         return response
     }
 

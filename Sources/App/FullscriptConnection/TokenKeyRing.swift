@@ -41,19 +41,23 @@ public struct TokenKeyRing: Sendable {
         }
     }
 
-    /// `field` and the user id are bound in as associated data.
-    func seal(_ token: String, field: String, user: String) -> [UInt8] {
+    /// `field`, the user id and its tenant are bound in as associated data.
+    func seal(_ token: String, field: String, user: EHRUser) -> [UInt8] {
         AESGCM.seal(Array(token.utf8), key: current, authenticating: Self.context(field: field, user: user)).combined
     }
 
-    func open(_ sealed: [UInt8], keyID: String, field: String, user: String) throws -> String {
+    func open(_ sealed: [UInt8], keyID: String, field: String, user: EHRUser) throws -> String {
         guard let key = byFingerprint[keyID] else { throw TokenVaultError.unknownKey(keyID) }
         let box = try AESGCM.SealedBox(combined: sealed)
         let bytes = try AESGCM.open(box, key: key, authenticating: Self.context(field: field, user: user))
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func context(field: String, user: String) -> [UInt8] {
-        Array("fullscript-redirect/\(field)/\(user)".utf8)
+    /// The default tenant's context is what it was before tenants, so tokens sealed then still open.
+    /// Others append the tenant after a NUL, which no user id holds (launch tokens refuse control
+    /// characters), so no (tenant, user) pair shares another's context.
+    private static func context(field: String, user: EHRUser) -> [UInt8] {
+        let tenant = user.tenant == Tenant.defaultID ? "" : "\u{0}" + user.tenant
+        return Array("fullscript-redirect/\(field)/\(user.id)\(tenant)".utf8)
     }
 }

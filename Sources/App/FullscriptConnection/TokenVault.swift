@@ -6,12 +6,12 @@ import Store
 import Synchronization
 import Cryptography
 
-/// The OAuth tokens of every EHR user, sealed at rest, and a valid access token on demand:
-/// refreshed ahead of expiry, one refresh per user however many clicks wait for it.
+/// The OAuth tokens of every EHR user, per (tenant, user), sealed at rest, and a valid access token
+/// on demand: refreshed ahead of expiry, one refresh per user however many clicks wait for it.
 public final class TokenVault: Sendable {
     private let database: Database
     private let keys: TokenKeyRing
-    private let client: FullscriptClient
+    private let clients: FullscriptClients
     private let now: @Sendable () -> Date
     /// One refresh per user at a time: concurrent clicks await the refresh already under way.
     private let flights = SingleFlight<FullscriptConnection>()
@@ -21,12 +21,12 @@ public final class TokenVault: Sendable {
     static let refreshMargin: TimeInterval = 300
 
     init(
-        database: Database, keys: TokenKeyRing, client: FullscriptClient, metrics: AppMetrics, logger: Logger,
+        database: Database, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.database = database
         self.keys = keys
-        self.client = client
+        self.clients = clients
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -34,7 +34,9 @@ public final class TokenVault: Sendable {
 
     /// Saves `token` for `user`. `holder` nil keeps the name already stored for the same Fullscript
     /// account, and forgets it for another one; `connecting` (not a refresh) restarts "connected since".
-    func store(_ token: OAuthToken, holder: AccountHolder?, for user: String, requestID: String?, connecting: Bool) async throws {
+    /// `clinicID`, the account's clinic, is known when connecting; nil keeps what is recorded.
+    func store(_ token: OAuthToken, holder: AccountHolder?, clinicID: String? = nil, for user: EHRUser, requestID: String?,
+               connecting: Bool) async throws {
         let keys = keys
         let date = now()
         try await database.write { connection in
@@ -42,9 +44,10 @@ public final class TokenVault: Sendable {
                 """
                 INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
                     refresh_token, key_id, access_expires_at, status, created_at, updated_at, resource_owner_first_name,
-                    resource_owner_last_name, connected_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9)
-                ON CONFLICT (ehr_user_id) DO UPDATE SET
+                    resource_owner_last_name, connected_at, tenant_id, fullscript_clinic_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9, ?13, ?14)
+                ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET
+                    fullscript_clinic_id = coalesce(?14, fullscript_clinic_id),
                     resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
                         WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
                         THEN resource_owner_first_name END,
@@ -57,22 +60,23 @@ public final class TokenVault: Sendable {
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token, key_id = excluded.key_id,
                     access_expires_at = excluded.access_expires_at, status = 'connected', updated_at = excluded.updated_at
                 """,
-                [.text(user), .text(token.resourceOwner.id), .text(token.resourceOwner.type.rawValue),
+                [.text(user.id), .text(token.resourceOwner.id), .text(token.resourceOwner.type.rawValue),
                  .text(token.scope.joined(separator: " ")),
                  .blob(keys.seal(token.accessToken, field: "access_token", user: user)),
                  .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
                  .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
                  .text(Timestamp.iso8601(date)), SQLiteValue(holder?.firstName), SQLiteValue(holder?.lastName),
-                 .integer(connecting ? 1 : 0)]
+                 .integer(connecting ? 1 : 0), .text(user.tenant), SQLiteValue(clinicID)]
             )
-            try AuditEntry(actor: user, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
                            requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
         }
     }
 
     /// The person `owner` is, from their practitioner or staff record; nil when Fullscript does not
     /// say (the connection stands without a name, and the next refresh asks again).
-    func lookUpHolder(of owner: ResourceOwner, accessToken: String, for user: String) async -> AccountHolder? {
+    func lookUpHolder(of owner: ResourceOwner, accessToken: String, for user: EHRUser) async -> AccountHolder? {
+        guard let client = try? await clients.client(for: user.tenant) else { return nil }
         do throws(FullscriptError) {
             switch owner.type {
             case .practitioner:
@@ -84,7 +88,8 @@ public final class TokenVault: Sendable {
             }
         } catch {
             logger.warning("fullscript account name lookup failed", metadata: [
-                "user": "\(user)", "error": "\(error.kind.metricLabel)", "status": "\(error.status.map(String.init) ?? "-")",
+                "tenant": "\(user.tenant)", "user": "\(user.id)", "error": "\(error.kind.metricLabel)",
+                "status": "\(error.status.map(String.init) ?? "-")",
                 "fullscript_request_id": "\(error.requestID ?? "-")",
             ])
             return nil
@@ -92,10 +97,11 @@ public final class TokenVault: Sendable {
     }
 
     /// `user`'s connection as they may see it, or nil when not connected.
-    func account(of user: String) async throws -> ConnectedAccount? {
+    func account(of user: EHRUser) async throws -> ConnectedAccount? {
         try await database.read { connection in
             guard let row = try connection.queryFirst(
-                "SELECT * FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+                "SELECT * FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND status = 'connected'",
+                [.text(user.tenant), .text(user.id)]
             ), let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
             let holder = try row.optionalString("resource_owner_first_name").flatMap { first in
                 try row.optionalString("resource_owner_last_name").map { AccountHolder(firstName: first, lastName: $0) }
@@ -108,11 +114,16 @@ public final class TokenVault: Sendable {
         }
     }
 
-    func connection(for user: String) async throws -> FullscriptConnection? {
+    /// nil also for a connection of another clinic than its tenant's pin: it is never used.
+    func connection(for user: EHRUser) async throws -> FullscriptConnection? {
         let keys = keys
         return try await database.read { connection in
             guard let row = try connection.queryFirst(
-                "SELECT * FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+                """
+                SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
+                """,
+                [.text(user.tenant), .text(user.id)]
             ) else { return nil }
             let keyID = try row.string("key_id")
             guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
@@ -128,27 +139,28 @@ public final class TokenVault: Sendable {
     }
 
     /// Whether `user` is connected, and as whom, without opening the tokens.
-    func resourceOwnerType(of user: String) async throws -> ResourceOwner.Kind? {
+    func resourceOwnerType(of user: EHRUser) async throws -> ResourceOwner.Kind? {
         try await database.read { connection in
             try connection.queryFirst(
-                "SELECT resource_owner_type FROM fullscript_connections WHERE ehr_user_id = ? AND status = 'connected'", [.text(user)]
+                "SELECT resource_owner_type FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND status = 'connected'",
+                [.text(user.tenant), .text(user.id)]
             ).flatMap { ResourceOwner.Kind(rawValue: try $0.string("resource_owner_type")) }
         }
     }
 
-    /// Connected users (of `kind`, when given), oldest connection first, except that the user signed
+    /// The tenant's connected users (of `kind`, when given), oldest connection first, except that the user signed
     /// in to Fullscript as `resourceOwnerID` comes first: for work done on nobody's click, such as
     /// processing a webhook or reconciling, whose token is best placed to see the record.
-    func connectedUsers(preferring resourceOwnerID: String? = nil, kind: ResourceOwner.Kind? = nil) async throws -> [String] {
+    func connectedUsers(in tenant: String, preferring resourceOwnerID: String? = nil, kind: ResourceOwner.Kind? = nil) async throws -> [EHRUser] {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT ehr_user_id FROM fullscript_connections
-                WHERE status = 'connected' AND (?1 IS NULL OR resource_owner_type = ?1)
-                ORDER BY coalesce(resource_owner_id = ?2, 0) DESC, created_at, ehr_user_id
+                SELECT c.ehr_user_id FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (?1 IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
+                ORDER BY coalesce(c.resource_owner_id = ?2, 0) DESC, c.created_at, c.ehr_user_id
                 """,
-                [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID)]
-            ) { try $0.string("ehr_user_id") }
+                [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID), .text(tenant)]
+            ) { EHRUser(id: try $0.string("ehr_user_id"), tenant: tenant) }
         }
     }
 
@@ -163,21 +175,90 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// A connection (`c`, joined to its tenant `t`) that may be used: of the tenant's pinned clinic, or not
+    /// known yet (made before clinics were recorded: `checkClinic` asks on its first use), or in a tenant
+    /// not pinned yet; never of a clinic another tenant has pinned, which is that practice's alone (a
+    /// tenant unpinned after connecting keeps its connections).
+    private static let ofThePinnedClinic =
+        """
+        (t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)
+        AND NOT EXISTS (SELECT 1 FROM tenants o WHERE o.fullscript_clinic_id = c.fullscript_clinic_id AND o.id <> c.tenant_id)
+        """
+
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
-    func accessToken(for user: String) async throws -> FullscriptConnection {
+    func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
         guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
-        guard current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin else { return current }
-        return try await refresh(user, replacing: current.accessToken)
+        let live = current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin
+            ? try await refresh(user, replacing: current.accessToken) : current
+        try await checkClinic(of: live)
+        return live
+    }
+
+    /// A connection made before connections recorded their clinic is asked once which clinic it is
+    /// (GET /clinic), and that is recorded, whether its tenant is pinned or not. One of another clinic than
+    /// its tenant's pin, or of a clinic another tenant pinned, is marked for reconnection: its user sees the
+    /// connect page again.
+    private func checkClinic(of live: FullscriptConnection) async throws {
+        let user = live.user
+        let unrecorded = try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT 1 AS unrecorded FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND fullscript_clinic_id IS NULL",
+                [.text(user.tenant), .text(user.id)]
+            ) != nil
+        }
+        guard unrecorded else { return }
+        let client = try await clients.client(for: user.tenant)
+        let clinic: Clinic
+        do {
+            clinic = try await withFreshToken(live) { try await client.clinic(accessToken: $0) }
+        } catch let error as FullscriptError {
+            throw TokenVaultError.fullscript(error)
+        }
+        let date = now()
+        let matches = try await database.write { connection in
+            try connection.transaction {
+                try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+                                       [.text(clinic.id), .text(user.tenant), .text(user.id)])
+                // The pin as it is now: the tenant may have been pinned since the read above.
+                let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
+                                                          [.text(user.tenant)])?.optionalString("pinned")
+                if let pinned = pinnedNow, clinic.id != pinned {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                if pinnedNow == nil,
+                   try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                return true
+            }
+        }
+        guard matches else { throw TokenVaultError.reconnectRequired }
+    }
+
+    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one (nil: their tenant has
+    /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
+    /// their practice's clinic.
+    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
+                                    in connection: SQLiteConnection, at date: Date) throws {
+        try connection.execute(
+            "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+            [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
+        )
+        try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connection", subject: nil, outcome: "reconnect_other_clinic",
+                       requestID: requestID, detail: "account's clinic \(clinic), " + (expected.map { "practice's clinic \($0)" } ?? "pinned by another tenant")).insert(into: connection, at: date)
     }
 
     /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller
     /// reconnects if that fails. When another request already replaced it, that result is returned:
     /// deciding from what is stored *inside* the flight is what keeps concurrent clicks to one refresh.
-    func refresh(_ user: String, replacing staleAccessToken: String) async throws -> FullscriptConnection {
-        try await flights.run(user) { [self] in
+    func refresh(_ user: EHRUser, replacing staleAccessToken: String) async throws -> FullscriptConnection {
+        try await flights.run(user.tenant + "\u{0}" + user.id) { [self] in
             guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
             guard current.accessToken == staleAccessToken else { return current }
             let token: OAuthToken
+            let client = try await clients.client(for: user.tenant)
             do {
                 token = try await client.refresh(refreshToken: current.refreshToken)
             } catch let error as FullscriptError where error.kind == .invalidGrant {
@@ -193,7 +274,7 @@ public final class TokenVault: Sendable {
             let holder = try await account(of: user)?.holder == nil
                 ? await lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: user) : nil
             try await store(token, holder: holder, for: user, requestID: nil, connecting: false)
-            logger.info("fullscript token refreshed", metadata: ["user": "\(user)"])
+            logger.info("fullscript token refreshed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)"])
             return FullscriptConnection(
                 user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,
                 refreshToken: token.refreshToken, accessExpiresAt: token.expiresAt
@@ -201,47 +282,54 @@ public final class TokenVault: Sendable {
         }
     }
 
-    /// The connection internal services read Fullscript through, having no user of their own: the
-    /// practitioner who connected first (one EHR is one Fullscript clinic, so any practitioner sees
-    /// its patients). One whose refresh is refused is skipped, and stays disconnected.
-    func serviceConnection() async throws -> FullscriptConnection {
-        for user in try await connectedUsers(kind: .practitioner) {
+    /// The connection internal services read a tenant's Fullscript data through, having no user of
+    /// their own: the tenant's practitioner who connected first (a tenant is one Fullscript clinic, so
+    /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
+    /// disconnected.
+    func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+        // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
+        // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
+        var unusable: (any Error)?
+        for user in try await connectedUsers(in: tenant, kind: .practitioner) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
                 continue
+            } catch {
+                unusable = unusable ?? error
             }
         }
-        throw TokenVaultError.reconnectRequired
+        throw unusable ?? TokenVaultError.reconnectRequired
     }
 
-    private func markDisconnected(_ user: String, requestID: String?) async throws {
+    private func markDisconnected(_ user: EHRUser, requestID: String?) async throws {
         let date = now()
         try await database.write { connection in
             try connection.execute(
-                "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE ehr_user_id = ?",
-                [.text(Timestamp.iso8601(date)), .text(user)]
+                "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+                [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
             )
-            try AuditEntry(actor: user, action: "fullscript.refresh", subject: nil, outcome: "refresh token refused",
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.refresh", subject: nil, outcome: "refresh token refused",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
         }
     }
 
     /// Revokes at Fullscript (best effort: a dead token is as good as revoked) and forgets the tokens.
-    func disconnect(_ user: String, requestID: String?) async throws {
+    func disconnect(_ user: EHRUser, requestID: String?) async throws {
         if let current = try await connection(for: user) {
             do {
-                try await client.revoke(token: current.refreshToken)
+                try await clients.client(for: user.tenant).revoke(token: current.refreshToken)
             } catch {
-                logger.warning("fullscript revoke failed", metadata: ["user": "\(user)", "error": "\(error)"])
+                logger.warning("fullscript revoke failed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)", "error": "\(error)"])
             }
         }
         let date = now()
         try await database.write { connection in
-            try connection.execute("DELETE FROM fullscript_connections WHERE ehr_user_id = ?", [.text(user)])
+            try connection.execute("DELETE FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ?",
+                                   [.text(user.tenant), .text(user.id)])
             // A staff user's practitioner was picked among that account's clinic: it goes with the account.
             try RecommendationLog.forgetStaffChoice(of: user, in: connection)
-            try AuditEntry(actor: user, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.disconnect", subject: nil, outcome: "disconnected",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
         }
     }
@@ -250,19 +338,19 @@ public final class TokenVault: Sendable {
     static func resealUnderCurrentKey(database: Database, keys: TokenKeyRing) async throws -> Int {
         try await database.write { connection in
             let rows = try connection.query(
-                "SELECT ehr_user_id, key_id, access_token, refresh_token FROM fullscript_connections WHERE key_id != ?",
+                "SELECT tenant_id, ehr_user_id, key_id, access_token, refresh_token FROM fullscript_connections WHERE key_id != ?",
                 [.text(keys.current.fingerprint)]
             )
             for row in rows {
-                let user = try row.string("ehr_user_id")
+                let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
                 let keyID = try row.string("key_id")
                 let access = try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user)
                 let refresh = try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user)
                 try connection.execute(
-                    "UPDATE fullscript_connections SET access_token = ?, refresh_token = ?, key_id = ? WHERE ehr_user_id = ?",
+                    "UPDATE fullscript_connections SET access_token = ?, refresh_token = ?, key_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                     [.blob(keys.seal(access, field: "access_token", user: user)),
                      .blob(keys.seal(refresh, field: "refresh_token", user: user)),
-                     .text(keys.current.fingerprint), .text(user)]
+                     .text(keys.current.fingerprint), .text(user.tenant), .text(user.id)]
                 )
             }
             return rows.count

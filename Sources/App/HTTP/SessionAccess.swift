@@ -11,7 +11,7 @@ struct SessionAccess: Sendable {
     let now: @Sendable () -> Date
 
     func refuse(_ refusal: Refusal, _ user: EHRUser, subject: String, request: Request, audience: Audience) async throws -> Response {
-        let entry = AuditEntry(actor: user.id, action: "access.refused", subject: subject, outcome: refusal.code, requestID: request.id,
+        let entry = AuditEntry(tenant: user.tenant, actor: user.id, action: "access.refused", subject: subject, outcome: refusal.code, requestID: request.id,
                                detail: "\(request.method.rawValue) \(request.path)")
         try await database.write { try entry.insert(into: $0, at: now()) }
         return refusal.response(audience.format(of: request), to: request)

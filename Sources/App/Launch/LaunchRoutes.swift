@@ -31,7 +31,7 @@ struct LaunchRoutes: Sendable {
         case .failure(let problem): return refused(problem)
         case .success(let verified): token = verified
         }
-        if let current = try await sessions.userWithoutActivity(for: request), current.id != token.user.id {
+        if let current = try await sessions.userWithoutActivity(for: request), current.id != token.user.id || current.tenant != token.user.tenant {
             return confirmation(replacing: current, with: token.user, token: query["token"] ?? "", returnTo: returnTo)
         }
         return try await start(token, request, returnTo: returnTo, crossSite: request.head.headerFields[.secFetchSite] == "cross-site")
@@ -59,9 +59,11 @@ struct LaunchRoutes: Sendable {
     }
 
     private func start(_ token: LaunchToken, _ request: Request, returnTo: ReturnPath, crossSite: Bool) async throws -> Response {
-        guard let value = try await sessions.create(for: token.user, tokenID: token.id, tokenExpiresAt: token.expiresAt,
-                                                    requestID: request.id) else {
-            return refused(.reused)
+        let value: String
+        switch try await sessions.create(for: token.user, tokenID: token.id, tokenExpiresAt: token.expiresAt, requestID: request.id) {
+        case .started(let started): value = started
+        case .tokenReused: return refused(.reused)
+        case .unknownTenant: return refused(.unknownTenant(token.user.tenant))
         }
         // Launched from the EHR's own site, the redirect to `return_to` would go without the new cookie.
         var response = crossSite
@@ -82,7 +84,10 @@ struct LaunchRoutes: Sendable {
     }
 
     private func confirmation(replacing current: EHRUser, with next: EHRUser, token: String, returnTo: ReturnPath) -> Response {
-        func name(_ user: EHRUser) -> String { HTMLEscaping.escape(user.name.map { "\($0) (\(user.id))" } ?? user.id) }
+        func name(_ user: EHRUser) -> String {
+            let practice = user.tenant == Tenant.defaultID ? "" : ", practice \(user.tenant)"
+            return HTMLEscaping.escape(user.name.map { "\($0) (\(user.id)\(practice))" } ?? user.id + practice)
+        }
         let body = """
             <h1>Switch EHR user?</h1>
             <p>This browser is signed in as <strong>\(name(current))</strong>. The link you opened signs in <strong>\(name(next))</strong>.</p>

@@ -2,10 +2,11 @@ import Cryptography
 import Foundation
 
 /// The short-lived token an EHR's backend mints for its signed-in user: a JWT signed HS256 with
-/// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name` and
-/// `iat` optional. Two optional claims narrow what the session may do: `patient` (one EHR patient id)
-/// binds it to that patient, `roles` (`practitioner`, `staff`, `viewer`) says whether it may act in
-/// Fullscript. Without them a session may do what every session could before they existed.
+/// `EHR_LAUNCH_SECRET`, claims `sub` and `exp` required, `jti` required (single use), `name`,
+/// `iat` and `tenant` (the practice; `default` when absent) optional. Two optional claims narrow what
+/// the session may do: `patient` (one EHR patient id) binds it to that patient, `roles` (`practitioner`,
+/// `staff`, `viewer`) says whether it may act in Fullscript. Without them a session may do what every
+/// session could before they existed.
 struct LaunchToken: Sendable, Equatable {
     let user: EHRUser
     let id: String
@@ -34,6 +35,7 @@ struct LaunchToken: Sendable, Equatable {
         case issuedInTheFuture
         case reused
         case unknownRole(String)
+        case unknownTenant(String)
 
         var description: String {
             switch self {
@@ -51,6 +53,7 @@ struct LaunchToken: Sendable, Equatable {
                 "The sign-in link's token names a role this server does not know"
                     + (ASCII.isPlainIdentifier(name, maxLength: 32, marks: "_-") ? ": \(name)" : "")
                     + ". Known roles: " + EHRRole.allCases.map(\.rawValue).joined(separator: ", ") + "."
+            case .unknownTenant(let tenant): "The sign-in link names the practice '\(tenant)', which this server does not serve."
             }
         }
     }
@@ -70,6 +73,8 @@ struct LaunchToken: Sendable, Equatable {
         let subject = try Self.text(claims, "sub", maxLength: 128)
         id = try Self.text(claims, "jti", maxLength: 128)
         let name = claims["name"] == nil ? nil : try Self.text(claims, "name", maxLength: 200)
+        let tenant = claims["tenant"] == nil ? Tenant.defaultID : try Self.text(claims, "tenant", maxLength: Tenant.maxIDLength)
+        guard Tenant.isValidID(tenant) else { throw .invalidClaim("tenant") }
         guard let exp = claims["exp"] else { throw .missingClaim("exp") }
         guard let expiry = (exp as? NSNumber)?.doubleValue, expiry.isFinite else { throw .invalidClaim("exp") }
         let seconds = now.timeIntervalSince1970
@@ -81,7 +86,7 @@ struct LaunchToken: Sendable, Equatable {
         }
         let patient = claims["patient"] == nil ? nil : try Self.patient(claims)
         let roles = claims["roles"] == nil ? nil : try Self.roles(claims)
-        user = EHRUser(id: subject, name: name, patient: patient, roles: roles)
+        user = EHRUser(id: subject, name: name, tenant: tenant, patient: patient, roles: roles)
         expiresAt = Int64(expiry.rounded(.up))
     }
 
@@ -117,6 +122,7 @@ struct LaunchToken: Sendable, Equatable {
             "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + lifetime),
         ]
         claims["name"] = user.name
+        if user.tenant != Tenant.defaultID { claims["tenant"] = user.tenant }
         claims["patient"] = user.patient
         claims["roles"] = user.roles.map(EHRRole.names)
         let json = (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data()

@@ -19,16 +19,28 @@ struct SessionStore: EHRIdentityProvider {
         Cookie(name: Self.cookieName, sameSite: .strict, secure: settings.secureCookies)
     }
 
-    /// Starts a session for the holder of launch token `tokenID` and returns the cookie value, or nil
-    /// when that token was used before. Marking the token used and creating the session are one
-    /// transaction, so two racing launches with one token cannot both sign in.
-    func create(for user: EHRUser, tokenID: String, tokenExpiresAt: Int64, requestID: String?) async throws -> String? {
+    enum Start: Sendable, Equatable {
+        /// The new session's cookie value.
+        case started(String)
+        case tokenReused
+        /// The token names a tenant this deployment does not serve: nothing is stored but the audit row.
+        case unknownTenant
+    }
+
+    /// Starts a session for the holder of launch token `tokenID`. Marking the token used and creating
+    /// the session are one transaction, so two racing launches with one token cannot both sign in.
+    func create(for user: EHRUser, tokenID: String, tokenExpiresAt: Int64, requestID: String?) async throws -> Start {
         let value = Base64URL.encode(SecureRandom.bytes(count: 32))
         let date = now()
         let seconds = Int64(date.timeIntervalSince1970)
         let absolute = seconds + Int64(settings.sessionAbsoluteTimeout)
-        let created = try await database.write { connection in
-            try connection.transaction {
+        return try await database.write { connection in
+            try connection.transaction { () throws -> Start in
+                guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(user.tenant)]) != nil else {
+                    try AuditEntry(tenant: nil, actor: user.id, action: "session.start", outcome: "unknown_tenant", requestID: requestID,
+                                   detail: user.tenant).insert(into: connection, at: date)
+                    return .unknownTenant
+                }
                 try connection.execute(
                     "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
                     [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
@@ -38,24 +50,30 @@ struct SessionStore: EHRIdentityProvider {
                 let forgettable = Int64(LaunchToken.acceptedExpiryFloor(at: date).rounded(.down))
                 try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(forgettable)])
                 let fresh = try connection.execute(
-                    "INSERT INTO launch_token_uses (jti, ehr_user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
-                    [.text(tokenID), .text(user.id), .integer(tokenExpiresAt)]
+                    """
+                    INSERT INTO launch_token_uses (jti, tenant_id, ehr_user_id, expires_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (jti) DO NOTHING
+                    """,
+                    [.text(tokenID), .text(user.tenant), .text(user.id), .integer(tokenExpiresAt)]
                 )
                 // What the session may do outlives the session row: the audit trail says it.
-                let audit = AuditEntry(actor: user.id, action: "session.start", subject: user.patient,
+                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start", subject: user.patient,
                                        outcome: fresh == 1 ? "ok" : "launch_token_reused", requestID: requestID,
                                        detail: user.roles.map { "roles=" + EHRRole.names($0).joined(separator: ",") })
                 try audit.insert(into: connection, at: date)
-                guard fresh == 1 else { return false }
+                guard fresh == 1 else { return .tokenReused }
                 try connection.execute(
-                    "INSERT INTO sessions (id_hash, ehr_user_id, display_name, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [.text(Self.hash(value)), .text(user.id), SQLiteValue(user.name), .integer(seconds), .integer(seconds), .integer(absolute)]
+                    """
+                    INSERT INTO sessions (id_hash, tenant_id, ehr_user_id, display_name, created_at, last_seen_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(Self.hash(value)), .text(user.tenant), .text(user.id), SQLiteValue(user.name), .integer(seconds),
+                     .integer(seconds), .integer(absolute)]
                 )
                 try Self.storeClaims(of: user, session: Self.hash(value), in: connection)
-                return true
+                return .started(value)
             }
         }
-        return created ? value : nil
     }
 
     /// A live session found for a request's cookie, kept in the request's context by `identify`.
@@ -92,11 +110,15 @@ struct SessionStore: EHRIdentityProvider {
         let seconds = Int64(now().timeIntervalSince1970)
         return try await database.read { connection in
             try connection.queryFirst(
-                "SELECT ehr_user_id, display_name, last_seen_at, patient_id, roles FROM sessions WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?",
+                """
+                SELECT tenant_id, ehr_user_id, display_name, last_seen_at, patient_id, roles FROM sessions
+                WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?
+                """,
                 [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
             ).map {
                 Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
-                                                patient: try $0.optionalString("patient_id"), roles: Self.roles(try $0.optionalString("roles"))),
+                                                tenant: try $0.string("tenant_id"), patient: try $0.optionalString("patient_id"),
+                                                roles: Self.roles(try $0.optionalString("roles"))),
                       lastSeen: try $0.int64("last_seen_at"))
             }
         }
@@ -119,12 +141,13 @@ struct SessionStore: EHRIdentityProvider {
         let date = now()
         return try await database.write { connection in
             try connection.transaction {
-                guard let row = try connection.queryFirst("SELECT ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
+                guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
                     return nil
                 }
-                let user = EHRUser(id: try row.string("ehr_user_id"))
+                let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
                 try connection.execute("DELETE FROM sessions WHERE id_hash = ?", [.text(hash)])
-                try AuditEntry(actor: user.id, action: "session.end", outcome: "ok", requestID: request.id).insert(into: connection, at: date)
+                try AuditEntry(tenant: user.tenant, actor: user.id, action: "session.end", outcome: "ok", requestID: request.id)
+                    .insert(into: connection, at: date)
                 return user
             }
         }

@@ -3,6 +3,9 @@ import Store
 
 /// Who did what, written next to the change it describes. Never holds tokens or patient details.
 struct AuditEntry: Sendable {
+    /// Whose practice this happened in; nil for what belongs to none (an operator's command on the
+    /// deployment, a launch naming a tenant that does not exist).
+    let tenant: String?
     var actor: String
     var action: String
     var subject: String?
@@ -12,8 +15,11 @@ struct AuditEntry: Sendable {
 
     func insert(into connection: SQLiteConnection, at date: Date) throws {
         try connection.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, subject, outcome, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [.text(Timestamp.iso8601(date)), .text(actor), .text(action), SQLiteValue(subject), .text(outcome),
+            """
+            INSERT INTO audit_log (occurred_at, tenant_id, actor, action, subject, outcome, request_id, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(Timestamp.iso8601(date)), SQLiteValue(tenant), .text(actor), .text(action), SQLiteValue(subject), .text(outcome),
              SQLiteValue(requestID), SQLiteValue(detail)]
         )
     }

@@ -62,17 +62,27 @@ public enum Doctor {
                 : .bad("migrations: \(pending.count) pending (\(pending.map(\.fileName).joined(separator: ", ")))",
                        fix: "run `fullscript-redirect migrate`"))
             findings.append(try await sealedTokens(database, keys: config.tokenKeys))
+            if pending.isEmpty { findings += try await TenantStore(database: database).list().map(pinnedClinic) }
         } catch {
             findings.append(.bad("database: \(error)", fix: "an applied migration file changed, or the schema is not ours; restore Migrations/ as released"))
         }
         return findings
     }
 
+    /// Which Fullscript clinic each tenant is bound to. Not pinned yet is no fault: a practitioner's first
+    /// connection, or the operator, pins it. The clinic's name is Fullscript data: printable only.
+    private static func pinnedClinic(_ tenant: Tenant) -> Finding {
+        .good("tenant \(tenant.id) (\(tenant.region.rawValue)): Fullscript clinic \(TextTable.printable(tenant.pinnedClinicDescription))")
+    }
+
     /// Every stored token must open with a configured key, or its user is silently disconnected.
     private static func sealedTokens(_ database: Database, keys: TokenKeyRing) async throws -> Finding {
         let rows = try await database.read { connection in
-            try connection.query("SELECT ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'") { row in
-                (try row.string("ehr_user_id"), try row.string("key_id"), try row.blob("access_token"))
+            try connection.query(
+                "SELECT tenant_id, ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'"
+            ) { row in
+                (EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id")), try row.string("key_id"),
+                 try row.blob("access_token"))
             }
         }
         let unreadable = rows.filter { user, keyID, sealed in (try? keys.open(sealed, keyID: keyID, field: "access_token", user: user)) == nil }

@@ -9,6 +9,8 @@ struct EHRRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
     let patients: PatientStore
+    /// For the practice's name in the header.
+    let tenants: TenantStore
     let log: RecommendationLog
     /// `FullscriptSettings.emailDomainGuard`: the chart warns before a click the server would refuse.
     let patientEmailDomains: [String]?
@@ -28,21 +30,26 @@ struct EHRRoutes: Sendable {
         struct User: Encodable {
             let id: String
             let name: String?
+            /// The practice the user signed in to, and its name as `tenants create` gave it.
+            let tenant: String
+            let tenantName: String?
             /// The launch token's claims, absent when it had none (`EHRUser`).
             let patient: String?
             let roles: [String]?
             /// Whether a click (and connecting Fullscript) is allowed: false for a viewer.
             let canRecommend: Bool
 
-            init(_ user: EHRUser) {
+            init(_ user: EHRUser, practice: Tenant?) {
                 id = user.id
                 name = user.name
+                tenant = user.tenant
+                tenantName = practice?.name
                 patient = user.patient
                 roles = user.roles.map(EHRRole.names)
                 canRecommend = user.mayActInFullscript
             }
 
-            enum CodingKeys: String, CodingKey { case id, name, patient, roles, canRecommend = "can_recommend" }
+            enum CodingKeys: String, CodingKey { case id, name, tenant, tenantName = "tenant_name", patient, roles, canRecommend = "can_recommend" }
         }
 
         struct Connection: Encodable {
@@ -93,9 +100,10 @@ struct EHRRoutes: Sendable {
 
     private func me(_ request: Request) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
-        let account = try await vault.account(of: user.id)
-        let choice = account?.type == .staff ? try await log.staffChoice(of: user.id) : nil
-        return json(Me(user: .init(user), fullscript: .init(account, user: user),
+        let account = try await vault.account(of: user)
+        let choice = account?.type == .staff ? try await log.staffChoice(of: user) : nil
+        let practice = try await tenants.find(user.tenant)
+        return json(Me(user: .init(user, practice: practice), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
                        patientEmailDomains: patientEmailDomains))
@@ -103,12 +111,12 @@ struct EHRRoutes: Sendable {
 
     private func list(_ request: Request) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
-        return try await PatientPage.response(request, in: patients, onlyPatient: user.patient)
+        return try await PatientPage.response(request, in: patients, tenant: user.tenant, onlyPatient: user.patient)
     }
 
     private func patient(_ request: Request) async throws -> Response {
-        guard try await identity.user(for: request) != nil else { return Self.notSignedIn(request, signInPath: signInPath) }
-        switch try await Self.chartPatient(request, in: patients) {
+        guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
+        switch try await Self.chartPatient(request, in: patients, tenant: user.tenant) {
         case .found(let patient): return json(PatientBody(patient))
         case .refused(let response): return response
         }
@@ -121,17 +129,17 @@ struct EHRRoutes: Sendable {
 
     /// The live patient named by the `:id` parameter, or the answer for a bad id (400), an unknown
     /// patient (404) or a deleted one (410).
-    static func chartPatient(_ request: Request, in patients: PatientStore) async throws -> ChartPatient {
+    static func chartPatient(_ request: Request, in patients: PatientStore, tenant: String) async throws -> ChartPatient {
         let id = request.parameters[patientParameter] ?? ""
         guard PatientRecord.isValidID(id) else {
             return .refused(APIError.response(.badRequest, code: "bad_patient_id", message: Refusal.badPatientID.message, requestID: request.id))
         }
-        return try await existing(id, in: patients, requestID: request.id)
+        return try await existing(id, in: patients, tenant: tenant, requestID: request.id)
     }
 
     /// `id`, already validated, as a live patient, or the 404 or 410 answer.
-    static func existing(_ id: String, in patients: PatientStore, requestID: String) async throws -> ChartPatient {
-        switch try await patients.find(id) {
+    static func existing(_ id: String, in patients: PatientStore, tenant: String, requestID: String) async throws -> ChartPatient {
+        switch try await patients.find(id, in: tenant) {
         case .found(let patient): .found(patient)
         case .deleted: .refused(APIError.response(.gone, code: "patient_deleted", message: Refusal.patientDeleted.message, requestID: requestID))
         case .unknown: .refused(APIError.response(.notFound, code: "patient_not_found", message: "No patient with this id.", requestID: requestID))

@@ -13,6 +13,12 @@ struct PatientBody: Encodable {
         case id, email, gender
         case firstName = "first_name", lastName = "last_name", dateOfBirth = "date_of_birth", mobileNumber = "mobile_number"
         case fullscriptPatientID = "fullscript_patient_id", createdAt = "created_at", updatedAt = "updated_at"
+        case fullscriptSync = "fullscript_sync"
+    }
+
+    private enum SyncKeys: String, CodingKey {
+        case status, error
+        case updatedAt = "updated_at"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -27,5 +33,13 @@ struct PatientBody: Encodable {
         try container.encode(patient.fullscriptPatientID, forKey: .fullscriptPatientID)
         try container.encode(patient.createdAt, forKey: .createdAt)
         try container.encode(patient.updatedAt, forKey: .updatedAt)
+        if let sync = patient.fullscriptSync {
+            var members = container.nestedContainer(keyedBy: SyncKeys.self, forKey: .fullscriptSync)
+            try members.encode(sync.status, forKey: .status)
+            try members.encode(sync.error, forKey: .error)
+            try members.encode(sync.updatedAt, forKey: .updatedAt)
+        } else {
+            try container.encodeNil(forKey: .fullscriptSync)
+        }
     }
 }

@@ -32,12 +32,6 @@ enum PatientInput {
         for field in body.keys.sorted() where !fields.contains(field) {
             problems.append(.init(field: field, problem: "is not a patient field (known: \(fields.joined(separator: ", ")))"))
         }
-        let nameGiven = ["first_name", "last_name"].contains { if case .string = body[$0] { true } else { false } }
-        if body["email"] ?? .null == .null, nameGiven {
-            problems.append(.init(
-                field: "email", problem: "is required when a name is given (Fullscript refuses a named patient without an email)"
-            ))
-        }
         guard problems.isEmpty else { throw PatientInputError(problems: problems) }
         let stamp = Timestamp.iso8601(date)
         return PatientRecord(

@@ -18,7 +18,7 @@ enum PatientPage {
     }
 
     /// `onlyPatient`: the one patient a session is bound to (the launch token's `patient`), the whole list when live.
-    static func response(_ request: Request, in patients: PatientStore, onlyPatient: String? = nil) async throws -> Response {
+    static func response(_ request: Request, in patients: PatientStore, tenant: String, onlyPatient: String? = nil) async throws -> Response {
         let query = request.queryParameters
         let limit = query["limit"].flatMap(Int.init) ?? defaultSize
         guard sizes.contains(limit) else {
@@ -27,12 +27,12 @@ enum PatientPage {
         // One more than asked says whether another page follows without a second query.
         let page: [PatientRecord]
         if let onlyPatient {
-            guard case .found(let patient) = try await patients.find(onlyPatient), patient.ehrPatientID > query["after"] ?? "" else {
+            guard case .found(let patient) = try await patients.find(onlyPatient, in: tenant), patient.ehrPatientID > query["after"] ?? "" else {
                 return JSONBody.response(Body(patients: [], nextAfter: nil))
             }
             page = [patient]
         } else {
-            page = try await patients.list(after: query["after"], limit: limit + 1)
+            page = try await patients.list(in: tenant, after: query["after"], limit: limit + 1)
         }
         let shown = Array(page.prefix(limit))
         return JSONBody.response(Body(patients: shown.map(PatientBody.init), nextAfter: page.count > limit ? shown.last?.ehrPatientID : nil))

@@ -1,8 +1,8 @@
 import Foundation
 import Store
 
-/// The EHR's patient as internal services last sent it. Every field is optional; the rules that
-/// tie them together (a name needs an email) are checked where a patient is written.
+/// The EHR's patient as internal services last sent it. Every field is optional: one without an email
+/// (a dependent) is named to Fullscript by EHR id and names (`PatientMatcher.naming`).
 struct PatientRecord: Sendable, Equatable {
     var ehrPatientID: String
     var email: String?
@@ -15,6 +15,8 @@ struct PatientRecord: Sendable, Equatable {
     var fullscriptPatientID: String?
     var createdAt: String
     var updatedAt: String
+    /// How the last change reached Fullscript; nil until a linked patient is changed.
+    var fullscriptSync: PatientSyncState? = nil
 
     static let maxIDLength = 64
 

@@ -4,10 +4,13 @@ import HTTPTypes
 import Server
 
 /// `PUT|GET|DELETE /api/v1/patients/:ehrPatientId` and `GET /api/v1/patients` (pages): how the EHR's internal services keep our copy of
-/// its patients. Each call carries a service key; each write is audited under that key's name.
+/// its patients. Each call carries a service key and sees only that key's tenant; each write is
+/// audited under that key's name.
 struct PatientRoutes: Sendable {
     let patients: PatientStore
     let serviceKeys: ServiceKeyStore
+    /// Told when a change to a linked patient is queued for Fullscript.
+    let sync: PatientSync
     let now: @Sendable () -> Date
 
     /// Below the `/api/v1` group.
@@ -22,7 +25,9 @@ struct PatientRoutes: Sendable {
         services.get(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, get) }
         services.delete(Self.path) { request in try await serviceKeys.authorizedPatientRequest(request, delete) }
         services.get(Self.listPath) { request in
-            try await serviceKeys.authorizedRequest(request) { request, _ in try await PatientPage.response(request, in: patients) }
+            try await serviceKeys.authorizedRequest(request) { request, caller in
+                try await PatientPage.response(request, in: patients, tenant: caller.tenant)
+            }
         }
     }
 
@@ -53,8 +58,10 @@ struct PatientRoutes: Sendable {
                 requestID: request.id, details: error.problems
             )
         }
-        let created = try await patients.upsert(patient, audit: audit(caller, "patient.upsert", id, "saved", request), at: date)
-        guard case .found(let saved) = try await patients.find(id) else {
+        let created = try await patients.upsert(patient, in: caller.tenant, audit: audit(caller, "patient.upsert", id, "saved", request),
+                                                at: date)
+        sync.signal()
+        guard case .found(let saved) = try await patients.find(id, in: caller.tenant) else {
             // Only a DELETE landing between our write and this read gets here; it won, so say so.
             return APIError.response(
                 .conflict, code: "deleted_concurrently",
@@ -67,7 +74,7 @@ struct PatientRoutes: Sendable {
     }
 
     private func get(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
-        switch try await patients.find(id) {
+        switch try await patients.find(id, in: caller.tenant) {
         case .found(let patient):
             Self.patientResponse(patient, status: .ok)
         case .deleted:
@@ -78,7 +85,7 @@ struct PatientRoutes: Sendable {
     }
 
     private func delete(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
-        guard try await patients.delete(id, audit: audit(caller, "patient.delete", id, "deleted", request), at: now()) else {
+        guard try await patients.delete(id, in: caller.tenant, audit: audit(caller, "patient.delete", id, "deleted", request), at: now()) else {
             return Self.notFound(id, request)
         }
         return Response(status: .noContent)
@@ -86,7 +93,7 @@ struct PatientRoutes: Sendable {
 
     /// Never patient details: the audit trail outlives the patient's deletion.
     private func audit(_ caller: ServiceCaller, _ action: String, _ id: String, _ outcome: String, _ request: Request) -> AuditEntry {
-        AuditEntry(actor: caller.auditActor, action: action, subject: id, outcome: outcome, requestID: request.id, detail: nil)
+        AuditEntry(tenant: caller.tenant, actor: caller.auditActor, action: action, subject: id, outcome: outcome, requestID: request.id, detail: nil)
     }
 
     private static func notFound(_ id: String, _ request: Request) -> Response {

@@ -5,14 +5,16 @@ import Fullscript
 /// and merged into the same table webhooks write, so both paths meet in one merge statement (newest
 /// `updated_at` wins, one row per plan) however they interleave.
 struct PlanRefresh: Sendable {
-    let client: FullscriptClient
+    let clients: FullscriptClients
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
     let updates: PlanUpdates
+    /// Told when a refresh links the patient (`PatientMatcher.wakeOutbox`).
+    let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     /// Plan details fetched at once: fast enough for a chart, gentle on Fullscript's rate limit.
     static let concurrentFetches = 4
@@ -20,28 +22,33 @@ struct PlanRefresh: Sendable {
     /// Reads the patient's plans through `connection`, merges what is newer than ours, tells open
     /// charts, and returns the patient's stored plans, newest first.
     func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> [StoredPlan] {
-        guard let fullscriptPatientID = try await matcher.fullscriptPatientID(of: patient, through: connection) else { return [] }
+        guard let fullscriptPatientID = try await matcher.fullscriptPatient(of: patient, through: connection).fullscriptPatientID else {
+            return []
+        }
+        let client = try await clients.client(for: connection.user.tenant)
         let listed = try await vault.withFreshToken(connection) {
             try await client.treatmentPlans(accessToken: $0, patientID: fullscriptPatientID)
         }
         // Details only for plans the list shows newer than ours: an unchanged plan costs no call.
-        let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID)
+        let tenant = connection.user.tenant
+        let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
         let storedUpdates = Dictionary(stored.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: max)
         let stale = listed.filter { plan in storedUpdates[plan.id].map { Timestamp.iso8601(plan.updatedAt) > $0 } ?? true }
         var charts: Set<String> = []
         for var plan in try await details(of: stale.map(\.id), through: connection) {
             // The REST key for a plan's patient is unconfirmed; we know whose list it came from.
             plan.patientID = plan.patientID ?? fullscriptPatientID
-            charts.formUnion(try await plans.merge(plan, source: .refresh))
+            charts.formUnion(try await plans.merge(plan, in: tenant, source: .refresh))
         }
         guard !charts.isEmpty else { return stored }
-        updates.publish(ehrPatientIDs: Array(charts))
-        return try await plans.plans(forEHRPatient: patient.ehrPatientID)
+        updates.publish(ehrPatientIDs: Array(charts), in: tenant)
+        return try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
     }
 
     /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.
     private func details(of ids: [String], through connection: FullscriptConnection) async throws -> [TreatmentPlan] {
-        try await withThrowingTaskGroup(of: TreatmentPlan?.self) { group in
+        let client = try await clients.client(for: connection.user.tenant)
+        return try await withThrowingTaskGroup(of: TreatmentPlan?.self) { group in
             var waiting = ids[...]
             var fetched: [TreatmentPlan] = []
             func start(_ id: String) {

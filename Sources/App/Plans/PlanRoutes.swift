@@ -10,7 +10,7 @@ import HTTPTypes
 /// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans change (see `PlanStream`).
 /// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection.
 /// - `GET /api/v1/patients/:ehrPatientId/treatment-plans`: the same refresh for services, through the
-///   first-connected practitioner's connection (services have no Fullscript account of their own).
+///   first-connected practitioner's connection in the key's tenant (services have no Fullscript account of their own).
 struct PlanRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
@@ -55,28 +55,28 @@ struct PlanRoutes: Sendable {
     /// Runs `body` for a signed-in user and a live patient; otherwise answers 401, 400, 404 or 410.
     private func forChart(_ request: Request, _ body: (EHRUser, PatientRecord) async throws -> Response) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return EHRRoutes.notSignedIn(request, signInPath: signInPath) }
-        switch try await EHRRoutes.chartPatient(request, in: patients) {
+        switch try await EHRRoutes.chartPatient(request, in: patients, tenant: user.tenant) {
         case .found(let patient): return try await body(user, patient)
         case .refused(let response): return response
         }
     }
 
     private func list(_ request: Request) async throws -> Response {
-        try await forChart(request) { _, patient in
-            JSONBody.response(PlanList(try await plans.plans(forEHRPatient: patient.ehrPatientID)))
+        try await forChart(request) { user, patient in
+            JSONBody.response(PlanList(try await plans.plans(forEHRPatient: patient.ehrPatientID, in: user.tenant)))
         }
     }
 
     private func events(_ request: Request) async throws -> Response {
         try await forChart(request) { user, patient in
-            guard let subscription = updates.subscribe(user: user.id, ehrPatientID: patient.ehrPatientID) else {
+            guard let subscription = updates.subscribe(user: user, ehrPatientID: patient.ehrPatientID) else {
                 return APIError.response(
                     .tooManyRequests, code: "too_many_streams",
                     message: "You have \(updates.perUserLimit) live charts open already; close one, or use Refresh.", requestID: request.id
                 )
             }
             return PlanStream(
-                request: request, user: user.id, patientID: patient.ehrPatientID, subscription: subscription,
+                request: request, user: user, patientID: patient.ehrPatientID, subscription: subscription,
                 resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, patients: patients, updates: updates,
                 heartbeat: heartbeat
             ).response
@@ -86,19 +86,19 @@ struct PlanRoutes: Sendable {
     private func refresh(_ request: Request) async throws -> Response {
         try await forChart(request) { user, patient in
             try await refreshed(patient, request, notConnected: Refusal.notConnected.message) {
-                try await vault.accessToken(for: user.id)
+                try await vault.accessToken(for: user)
             }
         }
     }
 
     private func serviceRefresh(_ request: Request, caller: ServiceCaller, id: String) async throws -> Response {
-        switch try await EHRRoutes.existing(id, in: patients, requestID: request.id) {
+        switch try await EHRRoutes.existing(id, in: patients, tenant: caller.tenant, requestID: request.id) {
         case .refused(let response):
             return response
         case .found(let patient):
             return try await refreshed(
                 patient, request, notConnected: "No practitioner has connected Fullscript yet; one must connect from the EHR first."
-            ) { try await vault.serviceConnection() }
+            ) { try await vault.serviceConnection(in: caller.tenant) }
         }
     }
 

@@ -20,7 +20,7 @@ import Server
 ///   shutdown), and dropped with the response if the stream never starts.
 struct PlanStream: Sendable {
     let request: Request
-    let user: String
+    let user: EHRUser
     let patientID: String
     let subscription: PlanUpdates.Subscription
     let resumeAfter: Int64?
@@ -59,7 +59,7 @@ struct PlanStream: Sendable {
 
     func run(_ writer: ResponseBodyWriter) async throws {
         defer { updates.cancel(subscription) }
-        let current = try await plans.plans(forEHRPatient: patientID)
+        let current = try await plans.plans(forEHRPatient: patientID, in: user.tenant)
         var linked = try await fullscriptPatientID()
         let newest = current.map(\.changeSequence).max() ?? 0
         var cursor: Int64
@@ -90,12 +90,12 @@ struct PlanStream: Sendable {
             for await tick in ticks {
                 // Before anything is sent, not only at heartbeats: a browser signed out (or whose session
                 // ran out) hears nothing more about the patient.
-                if try await identity.userWithoutActivity(for: request)?.id != user {
+                if try await identity.userWithoutActivity(for: request).map({ [$0.id, $0.tenant] }) != [user.id, user.tenant] {
                     try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
                     return
                 }
-                var text = events(try await plans.plans(forEHRPatient: patientID, changedAfter: cursor), after: &cursor)
-                if case .found(let patient) = try await patients.find(patientID), patient.fullscriptPatientID != linked {
+                var text = events(try await plans.plans(forEHRPatient: patientID, in: user.tenant, changedAfter: cursor), after: &cursor)
+                if case .found(let patient) = try await patients.find(patientID, in: user.tenant), patient.fullscriptPatientID != linked {
                     linked = patient.fullscriptPatientID
                     text += Self.event(name: "patient", data: JSONBody.encode(PatientBody(patient)))
                 }
@@ -116,7 +116,7 @@ struct PlanStream: Sendable {
     }
 
     private func fullscriptPatientID() async throws -> String? {
-        guard case .found(let patient) = try await patients.find(patientID) else { return nil }
+        guard case .found(let patient) = try await patients.find(patientID, in: user.tenant) else { return nil }
         return patient.fullscriptPatientID
     }
 

@@ -8,12 +8,14 @@ import Locking
 final class PlanUpdates: Sendable {
     struct Subscription: Sendable {
         let id: UUID
+        let tenant: String
         let user: String
         let ehrPatientID: String
         let signals: AsyncStream<Void>
     }
 
     private struct Subscriber {
+        let tenant: String
         let user: String
         let ehrPatientID: String
         let continuation: AsyncStream<Void>.Continuation
@@ -29,12 +31,12 @@ final class PlanUpdates: Sendable {
 
     /// nil when `user` already holds `perUserLimit` streams. The subscription ends when its stream
     /// is dropped or `cancel` is called, whichever comes first.
-    func subscribe(user: String, ehrPatientID: String) -> Subscription? {
+    func subscribe(user: EHRUser, ehrPatientID: String) -> Subscription? {
         let id = UUID()
         let (signals, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let accepted = subscribers.withLock { subscribers in
-            guard subscribers.values.count(where: { $0.user == user }) < perUserLimit else { return false }
-            subscribers[id] = Subscriber(user: user, ehrPatientID: ehrPatientID, continuation: continuation)
+            guard subscribers.values.count(where: { $0.tenant == user.tenant && $0.user == user.id }) < perUserLimit else { return false }
+            subscribers[id] = Subscriber(tenant: user.tenant, user: user.id, ehrPatientID: ehrPatientID, continuation: continuation)
             return true
         }
         guard accepted else {
@@ -42,17 +44,18 @@ final class PlanUpdates: Sendable {
             return nil
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        return Subscription(id: id, user: user, ehrPatientID: ehrPatientID, signals: signals)
+        return Subscription(id: id, tenant: user.tenant, user: user.id, ehrPatientID: ehrPatientID, signals: signals)
     }
 
     func cancel(_ subscription: Subscription) {
         remove(subscription.id)?.continuation.finish()
     }
 
-    func publish(ehrPatientIDs: [String]) {
+    /// The tenant's charts of these patients: the same EHR patient id in another tenant is another patient.
+    func publish(ehrPatientIDs: [String], in tenant: String) {
         guard !ehrPatientIDs.isEmpty else { return }
         let targets = subscribers.withLock { subscribers in
-            subscribers.values.filter { ehrPatientIDs.contains($0.ehrPatientID) }.map(\.continuation)
+            subscribers.values.filter { $0.tenant == tenant && ehrPatientIDs.contains($0.ehrPatientID) }.map(\.continuation)
         }
         for continuation in targets { continuation.yield() }
     }

@@ -42,15 +42,20 @@ public enum ReconcileCommand {
         return seconds
     }
 
-    /// `pageSize` is Fullscript's maximum unless a test wants several pages.
-    public static func run(config: AppConfig, since window: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-                           pageSize: Int = 100, progress: (String) -> Void) async throws -> Summary {
+    /// `pageSize` is Fullscript's maximum unless a test wants several pages. `tenant` nil reconciles
+    /// every tenant, each through a connection of its own clinic; a tenant with none is skipped, and
+    /// only when no tenant has one is that an error. A named tenant must exist and have one.
+    /// Reconcile never pins: a tenant not pinned yet is reported (the clinics its connections belong to,
+    /// and the command that pins), and its events are not read.
+    public static func run(config: AppConfig, since window: TimeInterval, tenant: String? = nil, logger: Logger,
+                           now: @escaping @Sendable () -> Date = Date.init, pageSize: Int = 100,
+                           progress: (String) -> Void) async throws -> Summary {
         let database = try await Application.openDatabaseUpToDate(config.database, logger: logger)
         defer { database.close() }
         let httpClient = try HTTPClient(configuration: config.fullscript.httpClientConfiguration, logger: logger)
         do {
-            let summary = try await reconcile(config: config, database: database, httpClient: httpClient, window: window, logger: logger,
-                                              now: now, pageSize: pageSize, progress: progress)
+            let summary = try await reconcile(config: config, database: database, httpClient: httpClient, window: window, tenant: tenant,
+                                              logger: logger, now: now, pageSize: pageSize, progress: progress)
             await httpClient.shutdown()
             return summary
         } catch {
@@ -59,54 +64,104 @@ public enum ReconcileCommand {
         }
     }
 
-    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, logger: Logger,
+    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, tenant: String?,
+                                  logger: Logger,
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
         let metrics = AppMetrics()
-        let client = config.fullscript.client(over: httpClient, logger: logger, metrics: metrics)
-        let vault = TokenVault(database: database, keys: config.tokenKeys, client: client, metrics: metrics, logger: logger, now: now)
-        // Events are scoped to the token's clinic; a practitioner's token sees the plans they write.
-        // A connection Fullscript no longer honours is skipped for the next one.
-        var live: FullscriptConnection?
-        for user in try await vault.connectedUsers(kind: .practitioner) where live == nil {
-            do {
-                live = try await vault.accessToken(for: user)
-            } catch TokenVaultError.reconnectRequired {
-                continue
-            }
+        let tenantStore = TenantStore(database: database, now: now)
+        // As the server does at start: run before it after an upgrade, reconcile finds default in the configured region.
+        try await tenantStore.placeDefaultTenant(servedBy: config.fullscript)
+        let tenants: [Tenant]
+        if let tenant {
+            guard let found = try await tenantStore.find(tenant) else { throw ReconcileError.unknownTenant(tenant) }
+            tenants = [found]
+        } else {
+            tenants = try await tenantStore.list()
         }
-        guard let connection = live else { throw ReconcileError.noConnectedPractitioner }
-        let user = connection.user
+        let clients = config.fullscript.clients(over: httpClient, regions: TenantRegions(database: database), logger: logger, metrics: metrics)
+        let vault = TokenVault(database: database, keys: config.tokenKeys, clients: clients, metrics: metrics, logger: logger, now: now)
         let inbox = WebhookEventStore(database: database)
         let cutoff = now().addingTimeInterval(-window)
-        progress("Reading treatment-plan events since \(Timestamp.iso8601(cutoff)) as \(user).")
         var summary = Summary()
-        var page = 1
-        while true {
-            let listing = try await vault.withFreshToken(connection) { [page] in
-                try await client.events(accessToken: $0, since: cutoff, page: page, pageSize: pageSize)
+        var reconciled = 0
+        var unpinned: [String] = []
+        for tenant in tenants {
+            let client = try await clients.client(for: tenant.id)
+            guard tenant.fullscriptClinicID != nil else {
+                try await reportUnpinned(tenant, vault: vault, client: client, progress: progress)
+                unpinned.append(tenant.id)
+                continue
             }
-            var fresh = 0
-            for event in listing.items {
-                // Stored in the shape a webhook may have, so the processor reads both alike.
-                if try await inbox.insert(event, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+            guard let connection = try await clinicConnection(of: tenant, vault: vault) else {
+                if tenants.count > 1 { progress("Tenant \(tenant.id): no practitioner of its clinic is connected; skipped.") }
+                continue
             }
-            summary.seen += listing.items.count
-            summary.new += fresh
-            progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
-            guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { break }
-            guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
-            page = next
+            reconciled += 1
+            progress("Reading treatment-plan events of tenant \(tenant.id) since \(Timestamp.iso8601(cutoff)) as \(connection.user.id).")
+            var page = 1
+            while true {
+                let listing = try await vault.withFreshToken(connection) { [page] in
+                    try await client.events(accessToken: $0, since: cutoff, page: page, pageSize: pageSize)
+                }
+                var fresh = 0
+                for event in listing.items {
+                    // Stored in the shape a webhook may have, so the processor reads both alike. The events API
+                    // lists the token's clinic only, which is the tenant's.
+                    if try await inbox.insert(event, tenant: tenant.id, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+                }
+                summary.seen += listing.items.count
+                summary.new += fresh
+                progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
+                guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { break }
+                guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
+                page = next
+            }
         }
+        guard reconciled > 0 else { throw unpinned.isEmpty ? ReconcileError.noConnectedPractitioner : ReconcileError.notPinned(unpinned) }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
-            client: client, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
+            clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
         summary.applied = applied.applied
         summary.ignored = applied.ignored
         summary.failed = applied.failed
         return summary
+    }
+
+    /// A live connection of one of the tenant's practitioners whose account is in the tenant's clinic
+    /// (`serviceConnection` uses no other): events are scoped to the token's clinic, and a practitioner's
+    /// token sees the plans they write.
+    private static func clinicConnection(of tenant: Tenant, vault: TokenVault) async throws -> FullscriptConnection? {
+        do {
+            return try await vault.serviceConnection(in: tenant.id)
+        } catch TokenVaultError.reconnectRequired {
+            return nil
+        }
+    }
+
+    /// What the operator needs to pin `tenant`: which clinics its connected accounts belong to, as Fullscript
+    /// says now, and the command. The names are Fullscript data, printed to a terminal: printable only.
+    private static func reportUnpinned(_ tenant: Tenant, vault: TokenVault, client: FullscriptClient,
+                                       progress: (String) -> Void) async throws {
+        var clinics: [(clinic: Clinic, users: [String])] = []
+        for user in try await vault.connectedUsers(in: tenant.id) {
+            guard let connection = try? await vault.accessToken(for: user),
+                  let clinic = try? await vault.withFreshToken(connection, { try await client.clinic(accessToken: $0) }) else { continue }
+            if let index = clinics.firstIndex(where: { $0.clinic.id == clinic.id }) {
+                clinics[index].users.append(user.id)
+            } else {
+                clinics.append((clinic, [user.id]))
+            }
+        }
+        let found = clinics.isEmpty ? "none of its connections could tell its clinic"
+            : "its connections belong to " + clinics.map { "\($0.clinic.id) (\($0.clinic.name)): \($0.users.joined(separator: ", "))" }
+                .joined(separator: "; ")
+        progress(TextTable.printable(
+            "Tenant \(tenant.id) is not pinned to a Fullscript clinic, so its events are not read; \(found). "
+                + "Pin the practice's own clinic: `fullscript-redirect tenants pin \(tenant.id) CLINIC_ID`."
+        ))
     }
 }
 

@@ -12,18 +12,19 @@ struct TreatmentPlanStore: Sendable {
         case webhook, refresh, reconcile
     }
 
-    /// Stores `plan` unless what we have is as new or newer; returns the EHR patients whose charts
-    /// should hear about it (empty when nothing changed or the patient is not mapped yet).
-    func merge(_ plan: TreatmentPlan, source: Source) async throws -> [String] {
+    /// Stores `plan` for `tenant` unless what we have is as new or newer; returns the tenant's EHR
+    /// patients whose charts should hear about it (empty when nothing changed or the patient is not
+    /// mapped yet).
+    func merge(_ plan: TreatmentPlan, in tenant: String, source: Source) async throws -> [String] {
         let recommendations = String(decoding: JSONBody.encode(plan.recommendations), as: UTF8.self)
         return try await database.write { connection in
             try connection.transaction {
                 let changed = try connection.execute(
                     """
-                    INSERT INTO treatment_plans (id, fullscript_patient_id, practitioner_id, state, personal_message, invitation_url,
-                                                 recommendations, created_at, updated_at, change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
-                    ON CONFLICT (id) DO UPDATE SET
+                    INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
+                                                 invitation_url, recommendations, created_at, updated_at, change_seq, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
+                    ON CONFLICT (tenant_id, id) DO UPDATE SET
                         fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
                         practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
                         state = excluded.state, personal_message = excluded.personal_message,
@@ -32,7 +33,7 @@ struct TreatmentPlanStore: Sendable {
                         change_seq = excluded.change_seq, source = excluded.source
                     WHERE excluded.updated_at > treatment_plans.updated_at
                     """,
-                    [.text(plan.id), SQLiteValue(plan.patientID), SQLiteValue(plan.practitionerID), .text(plan.state.rawValue),
+                    [.text(tenant), .text(plan.id), SQLiteValue(plan.patientID), SQLiteValue(plan.practitionerID), .text(plan.state.rawValue),
                      SQLiteValue(plan.personalMessage), SQLiteValue(plan.invitationURL), .text(recommendations),
                      .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
                 )
@@ -40,25 +41,26 @@ struct TreatmentPlanStore: Sendable {
                 return try connection.query(
                     """
                     SELECT m.ehr_patient_id FROM treatment_plans t
-                    JOIN patient_mappings m ON m.fullscript_patient_id = t.fullscript_patient_id WHERE t.id = ?
+                    JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
+                    WHERE t.tenant_id = ? AND t.id = ?
                     """,
-                    [.text(plan.id)]
+                    [.text(tenant), .text(plan.id)]
                 ) { try $0.string("ehr_patient_id") }
             }
         }
     }
 
-    /// The EHR patient's plans, newest first; with `after`, only those changed since that change number.
-    func plans(forEHRPatient ehrPatientID: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
+    /// The tenant's EHR patient's plans, newest first; with `after`, only those changed since that change number.
+    func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
         try await database.read { connection in
             try connection.query(
                 """
                 SELECT t.* FROM treatment_plans t
-                JOIN patient_mappings m ON m.fullscript_patient_id = t.fullscript_patient_id
-                WHERE m.ehr_patient_id = ? AND t.change_seq > ?
+                JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
+                WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND t.change_seq > ?
                 ORDER BY t.created_at DESC, t.id
                 """,
-                [.text(ehrPatientID), .integer(after)], Self.plan
+                [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan
             )
         }
     }

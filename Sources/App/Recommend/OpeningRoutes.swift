@@ -29,12 +29,12 @@ struct OpeningRoutes: Sendable {
         guard let entrypoint = RecommendRoutes.entrypoint(request.queryParameters["entrypoint"]) else {
             return Refusal.badEntrypoint.response(format, to: request)
         }
-        guard try await identity.user(for: request) != nil else {
+        guard let user = try await identity.user(for: request) else {
             return signIn.response(returningTo: request.head.path ?? "/recommend/\(patientID)/opening", format: format, to: request)
         }
         let click = Self.click(patientID: patientID, entrypoint: entrypoint, query: request.queryParameters,
                                id: Base64URL.encode(SecureRandom.bytes(count: 12)))
-        switch try await patients.find(patientID) {
+        switch try await patients.find(patientID, in: user.tenant) {
         case .deleted:
             return Refusal.patientDeleted.response(format, to: request)
         case .unknown:

@@ -9,8 +9,8 @@ import Store
 /// `GET /recommend/:patientId`: one click on "Recommend with Fullscript", opened in a new tab.
 ///
 /// 1. Who is clicking: the session (`SameSite=Strict`, so another site cannot click for them).
-/// 2. Which patient: our copy of the EHR's patient; a deleted one stops here, an unknown one or one
-///    without an email gets the generic new-plan link.
+/// 2. Which patient: our copy of the EHR's patient; a deleted one stops here. `PatientMatcher.naming`
+///    says how Fullscript is told who they are (by id once mapped); an unknown one gets the generic new-plan link.
 /// 3. A live Fullscript token, or the OAuth connect flow, which comes back to this same URL.
 /// 4. Which practitioner: the token's owner, or for staff the one they act for (`PractitionerPicker`
 ///    asks; `?choose_practitioner=1` asks again).
@@ -19,9 +19,9 @@ import Store
 struct RecommendRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
-    let client: FullscriptClient
+    let clients: FullscriptClients
     /// For the calls the practitioner waits on (the link, a staff user's practitioner list): `fullscript.click_timeout_ms`.
-    let clickClient: FullscriptClient
+    let clickClients: FullscriptClients
     /// Clicks under way, by user and the opening page's click id.
     let clicksInFlight: SingleFlight<Response>
     let patients: PatientStore
@@ -29,12 +29,14 @@ struct RecommendRoutes: Sendable {
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
     let updates: PlanUpdates
+    /// Told when a click links the patient (`PatientMatcher.wakeOutbox`).
+    let wakeOutbox: @Sendable () -> Void
     /// A click without a session: the demo's sign-in page, else the refusal.
     let signIn: SignInFirst
     let logger: Logger
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     /// The path parameter naming the patient in `/recommend/…` (`PatientBinding` holds a bound session to it).
     static let patientParameter = "patientId"
@@ -62,7 +64,7 @@ struct RecommendRoutes: Sendable {
         guard let nonce = request.queryParameters[Self.clickParameter], ASCII.isPlainIdentifier(nonce, maxLength: 64, marks: "-_") else {
             return try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
-        return try await clicksInFlight.run(user.id + "\n" + here) {
+        return try await clicksInFlight.run([user.tenant, user.id, here].joined(separator: "\n")) {
             try await click(request, user: user, patientID: patientID, entrypoint: entrypoint, format: format, here: here)
         }
     }
@@ -74,10 +76,10 @@ struct RecommendRoutes: Sendable {
     private func click(
         _ request: Request, user: EHRUser, patientID: String, entrypoint: Entrypoint, format: ReplyFormat, here: String
     ) async throws -> Response {
-        var click = RecommendationLog.Click(user: user.id, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
+        var click = RecommendationLog.Click(user: user, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
         let patient: PatientRecord?
-        switch try await patients.find(patientID) {
+        switch try await patients.find(patientID, in: user.tenant) {
         case .deleted:
             return try await refuse(.patientDeleted, click, request, format)
         case .unknown:
@@ -85,52 +87,64 @@ struct RecommendRoutes: Sendable {
         case .found(let found):
             patient = found
         }
-        let details = patient.flatMap(Self.details)
-        if let email = details?.email, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
-            return try await refuse(.emailNotAllowed(domains), click, request, format)
+        let naming = if let patient { try await matcher.naming(of: patient, in: user.tenant) } else { PatientNaming.nobody }
+        if let email = patient?.email, !email.isEmpty, !settings.allowsPatientEmail(email) {
+            return try await refuse(.emailNotAllowed(settings.emailDomainGuard ?? []), click, request, format)
         }
 
         let connection: FullscriptConnection
         do {
-            connection = try await vault.accessToken(for: user.id)
+            connection = try await vault.accessToken(for: user)
         } catch TokenVaultError.reconnectRequired {
             return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
             return try await refuse(.fullscript(error), click, request, format)
         }
 
+        click.linkKind = naming.linkKind
         do {
             let link: DynamicLink
             var staffChoice = RecommendationLog.StaffChoiceChange.keep
-            if let details {
-                let practitionerID: String
+            if naming == .nobody {
+                click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
+            } else {
                 switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
                 case .chosen(let id, let change):
-                    practitionerID = id
+                    click.practitionerID = id
                     staffChoice = change
                 case .ask(let picker):
                     click.outcome = "practitioner_required"
                     try await log.record(click, at: now())
                     return picker.response(format, requestID: request.id)
                 }
-                click.practitionerID = practitionerID
-                click.linkKind = "draft"
-                let draft = DraftTreatmentPlanLinkRequest(
-                    practitionerID: practitionerID, patient: details, entrypoint: entrypoint, sendWelcomeEmail: settings.sendWelcomeEmail
-                )
-                link = try await withFreshToken(connection) { try await clickClient.draftTreatmentPlanLink(accessToken: $0, draft) }
-            } else {
-                click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
-                click.linkKind = "new"
-                link = try await withFreshToken(connection) { try await clickClient.newTreatmentPlanLink(accessToken: $0, entrypoint: entrypoint) }
+            }
+            let practitionerID = click.practitionerID
+            let welcome = settings.sendWelcomeEmail
+            let clickClient = try await clickClients.client(for: user.tenant)
+            link = try await withFreshToken(connection) { token in
+                switch naming {
+                case .draft(let details):
+                    try await clickClient.draftTreatmentPlanLink(accessToken: token, DraftTreatmentPlanLinkRequest(
+                        practitionerID: practitionerID ?? "", patient: details, entrypoint: entrypoint, sendWelcomeEmail: welcome
+                    ))
+                case .gateway(let named):
+                    try await clickClient.gatewayTreatmentPlanLink(accessToken: token, GatewayTreatmentPlanLinkRequest(
+                        practitionerID: practitionerID, patient: named, entrypoint: entrypoint, sendWelcomeEmail: welcome
+                    ))
+                case .nobody:
+                    try await clickClient.newTreatmentPlanLink(accessToken: token, entrypoint: entrypoint)
+                }
             }
             guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
                   destination.host != nil else {
                 throw FullscriptError(.malformedResponse("redirect_url is not an absolute http(s) URL"), requestID: link.requestID)
             }
             click.fullscriptRequestID = link.requestID
+            if try await opensOnAnotherPatient(link, patient: patient, connection: connection, click: click) {
+                return try await refuse(.anotherPatientsRecord, click, request, format)
+            }
             click.outcome = "redirected"
-            try await remember(link, patient: patient, connection: connection, staffChoice: staffChoice, click: click)
+            try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
             var response = Response.redirect(to: link.redirectURL)
             response.headerFields[.cacheControl] = "no-store"
             response.headerFields[.referrerPolicy] = "no-referrer"
@@ -143,7 +157,7 @@ struct RecommendRoutes: Sendable {
             if error.kind == .unauthorized { return try await connectFirst(here, click, request, format) }
             if case .validation(let messages) = error.kind, connection.resourceOwner.type == .staff,
                messages.contains(where: { $0.localizedCaseInsensitiveContains("practitioner") }) {
-                try await log.forgetStaffChoice(of: user.id)
+                try await log.forgetStaffChoice(of: user)
             }
             click.fullscriptRequestID = error.requestID
             return try await refuse(.fullscript(error), click, request, format)
@@ -178,6 +192,7 @@ struct RecommendRoutes: Sendable {
         if requested == nil, query[PractitionerPicker.changeParameter] != "1", let remembered {
             return .chosen(remembered.practitionerID, .keep)
         }
+        let clickClient = try await clickClients.client(for: connection.user.tenant)
         let practitioners = try await withFreshToken(connection) { try await clickClient.practitioners(accessToken: $0).items }
         func ask(_ problem: String?) -> PractitionerChoice {
             .ask(PractitionerPicker(practitioners: practitioners, current: remembered?.practitionerID, problem: problem,
@@ -195,20 +210,22 @@ struct RecommendRoutes: Sendable {
     }
 
     /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
-    /// search by email; an open chart is told), and the practitioner a staff user acts for. A failed
-    /// search only costs the mapping.
-    private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
-                          staffChoice: RecommendationLog.StaffChoiceChange, click: RecommendationLog.Click) async throws {
-        if let patient {
-            do {
-                let linked = try await matcher.fullscriptPatientID(of: patient, known: link.patientID, through: connection)
-                if patient.fullscriptPatientID == nil, linked != nil { updates.publish(ehrPatientIDs: [patient.ehrPatientID]) }
-            } catch let error where error is FullscriptError || error is TokenVaultError {
-                logger.warning("fullscript patient search failed; mapping left for later",
-                               metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+    /// search by email; an open chart is told). True when Fullscript matched a patient who is someone
+    /// else to us: the link would open their plan, so it is not followed. A failed search only costs the mapping.
+    private func opensOnAnotherPatient(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
+                                       click: RecommendationLog.Click) async throws -> Bool {
+        guard let patient else { return false }
+        do {
+            let match = try await matcher.fullscriptPatient(of: patient, named: link.patientID, through: connection)
+            if patient.fullscriptPatientID == nil, match.fullscriptPatientID != nil {
+                updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
             }
+            return match == .refused
+        } catch let error where error is FullscriptError || error is TokenVaultError {
+            logger.warning("fullscript patient search failed; mapping left for later",
+                           metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+            return false
         }
-        try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
     }
 
     private func connectFirst(
@@ -232,19 +249,6 @@ struct RecommendRoutes: Sendable {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
         return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
-    }
-
-    /// Only details Fullscript accepts travel: no email means no patient block (the new-plan link).
-    private static func details(_ patient: PatientRecord) -> PatientDetails? {
-        guard let email = patient.email, !email.isEmpty else { return nil }
-        return PatientDetails(email: email, firstName: patient.firstName, lastName: patient.lastName, dateOfBirth: patient.dateOfBirth,
-                              gender: patient.gender, mobileNumber: patient.mobileNumber)
-    }
-
-    static func isAllowed(_ email: String, domains: [String]) -> Bool {
-        guard let at = email.lastIndex(of: "@") else { return false }
-        let domain = email[email.index(after: at)...].lowercased()
-        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 
     static func entrypoint(_ value: String?) -> Entrypoint? {

@@ -3,12 +3,12 @@ import Fullscript
 import Store
 
 /// The audit trail of clicks (one `recommendations` row each, append-only) and the practitioner
-/// each staff user chose to keep writing for.
+/// each staff user chose to keep writing for, both per tenant.
 struct RecommendationLog: Sendable {
     let database: Database
 
     struct Click: Sendable {
-        let user: String
+        let user: EHRUser
         let patientID: String
         let entrypoint: Entrypoint
         let requestID: String
@@ -18,7 +18,7 @@ struct RecommendationLog: Sendable {
         var fullscriptRequestID: String?
         var detail: String?
 
-        init(user: String, patientID: String, entrypoint: Entrypoint, requestID: String) {
+        init(user: EHRUser, patientID: String, entrypoint: Entrypoint, requestID: String) {
             self.user = user
             self.patientID = patientID
             self.entrypoint = entrypoint
@@ -49,11 +49,12 @@ struct RecommendationLog: Sendable {
             try connection.transaction {
                 try connection.execute(
                     """
-                    INSERT INTO recommendations (occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind, entrypoint,
-                                                 outcome, fullscript_request_id, request_id, detail)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
+                                                 entrypoint, outcome, fullscript_request_id, request_id, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [.text(stamp), .text(click.user), .text(click.patientID), SQLiteValue(click.practitionerID), SQLiteValue(click.linkKind),
+                    [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), SQLiteValue(click.practitionerID),
+                     SQLiteValue(click.linkKind),
                      .text(click.entrypoint.rawValue), .text(click.outcome), SQLiteValue(click.fullscriptRequestID),
                      .text(click.requestID), SQLiteValue(click.detail)]
                 )
@@ -63,11 +64,12 @@ struct RecommendationLog: Sendable {
                 case .remember(let choice):
                     try connection.execute(
                         """
-                        INSERT INTO staff_practitioner_choices (ehr_user_id, practitioner_id, practitioner_name, updated_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
+                        INSERT INTO staff_practitioner_choices (tenant_id, ehr_user_id, practitioner_id, practitioner_name, updated_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
                             practitioner_name = excluded.practitioner_name, updated_at = excluded.updated_at
                         """,
-                        [.text(click.user), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
+                        [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
                     )
                 case .forget:
                     try Self.forgetStaffChoice(of: click.user, in: connection)
@@ -76,21 +78,23 @@ struct RecommendationLog: Sendable {
         }
     }
 
-    func staffChoice(of user: String) async throws -> StaffChoice? {
+    func staffChoice(of user: EHRUser) async throws -> StaffChoice? {
         try await database.read { connection in
             try connection.queryFirst(
-                "SELECT practitioner_id, practitioner_name FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)]
+                "SELECT practitioner_id, practitioner_name FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
+                [.text(user.tenant), .text(user.id)]
             ).map { StaffChoice(practitionerID: try $0.string("practitioner_id"), name: try $0.optionalString("practitioner_name")) }
         }
     }
 
     /// Fullscript refused the remembered practitioner (they left the clinic, say): ask again next time.
-    func forgetStaffChoice(of user: String) async throws {
+    func forgetStaffChoice(of user: EHRUser) async throws {
         try await database.write { try Self.forgetStaffChoice(of: user, in: $0) }
     }
 
     /// Inside a write of the caller's, so the choice goes with what made it stale (a click, a disconnect).
-    static func forgetStaffChoice(of user: String, in connection: SQLiteConnection) throws {
-        try connection.execute("DELETE FROM staff_practitioner_choices WHERE ehr_user_id = ?", [.text(user)])
+    static func forgetStaffChoice(of user: EHRUser, in connection: SQLiteConnection) throws {
+        try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
+                               [.text(user.tenant), .text(user.id)])
     }
 }

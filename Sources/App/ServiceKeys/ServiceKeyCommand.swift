@@ -16,10 +16,10 @@ public struct ServiceKeyCommand: Sendable {
         self.logger = logger
     }
 
-    public func create(name: String) async throws -> String {
-        let key = try await withStore { try await $0.create(name: name) }
+    public func create(name: String, tenant: String = Tenant.defaultID, isOperator: Bool = false) async throws -> String {
+        let key = try await withStore { try await $0.create(name: name, tenant: tenant, isOperator: isOperator) }
         return """
-            Created service key '\(name)':
+            Created \(isOperator ? "operator" : "service") key '\(name)' for tenant '\(tenant)':
 
                 \(key)
 
@@ -31,14 +31,9 @@ public struct ServiceKeyCommand: Sendable {
     public func list() async throws -> String {
         let keys = try await withStore { try await $0.list() }
         guard !keys.isEmpty else { return "No service keys. Create one with `fullscript-redirect service-keys create NAME`.\n" }
-        let rows = [["NAME", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
-            [key.name, key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
-        }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces) + "\n"
-        }.joined()
+        return TextTable.render([["NAME", "TENANT", "OPERATOR", "CREATED", "LAST USED", "REVOKED"]] + keys.map { key in
+            [key.name, key.tenant, key.isOperator ? "yes" : "no", key.createdAt, key.lastUsedAt ?? "never", key.revokedAt ?? "-"]
+        })
     }
 
     public func revoke(name: String) async throws -> String {

@@ -10,6 +10,7 @@ public enum ServiceKeyError: Error, Sendable, Equatable, CustomStringConvertible
     case nameTaken(String)
     case unknown(String)
     case alreadyRevoked(String)
+    case unknownTenant(String)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public enum ServiceKeyError: Error, Sendable, Equatable, CustomStringConvertible
             "there is no service key named '\(name)'"
         case .alreadyRevoked(let name):
             "the service key '\(name)' is already revoked"
+        case .unknownTenant(let tenant):
+            "there is no tenant '\(tenant)': create it first with `fullscript-redirect tenants create \(tenant) --region us|ca`"
         }
     }
 }

@@ -18,29 +18,35 @@ struct ServiceKeyStore: Sendable {
     static let lastUsedResolution: TimeInterval = 60
     private static let keyLength = prefix.utf8.count + 43  // 32 bytes in unpadded base64url
 
-    /// Creates a key and returns it; this is the only time it exists outside the caller's hands.
-    func create(name: String) async throws -> String {
+    /// Creates a key of `tenant` (an operator key with `isOperator`) and returns it; this is the only
+    /// time it exists outside the caller's hands.
+    func create(name: String, tenant: String, isOperator: Bool = false) async throws -> String {
         guard Self.isValidName(name) else { throw ServiceKeyError.invalidName(name) }
         let key = Self.prefix + Base64URL.encode(SecureRandom.bytes(count: 32))
         let date = now()
         try await database.write { connection in
+            guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(tenant)]) != nil else {
+                throw ServiceKeyError.unknownTenant(tenant)
+            }
             guard try connection.queryFirst("SELECT 1 FROM service_keys WHERE name = ?", [.text(name)]) == nil else {
                 throw ServiceKeyError.nameTaken(name)
             }
             try connection.execute(
-                "INSERT INTO service_keys (name, key_hash, created_at) VALUES (?, ?, ?)",
-                [.text(name), .text(Self.hash(key)), .text(Timestamp.iso8601(date))]
+                "INSERT INTO service_keys (tenant_id, name, key_hash, created_at, operator) VALUES (?, ?, ?, ?, ?)",
+                [.text(tenant), .text(name), .text(Self.hash(key)), .text(Timestamp.iso8601(date)), .integer(isOperator ? 1 : 0)]
             )
-            try Self.audit("service_key.create", name, outcome: "created").insert(into: connection, at: date)
+            try Self.audit("service_key.create", name, tenant: tenant, outcome: isOperator ? "created_operator" : "created")
+                .insert(into: connection, at: date)
         }
         return key
     }
 
     func list() async throws -> [ServiceKeyInfo] {
         try await database.read { connection in
-            try connection.query("SELECT name, created_at, last_used_at, revoked_at FROM service_keys ORDER BY name") { row in
+            try connection.query("SELECT tenant_id, name, operator, created_at, last_used_at, revoked_at FROM service_keys ORDER BY name") { row in
                 ServiceKeyInfo(
-                    name: try row.string("name"), createdAt: try row.string("created_at"),
+                    name: try row.string("name"), tenant: try row.string("tenant_id"), isOperator: try row.int("operator") == 1,
+                    createdAt: try row.string("created_at"),
                     lastUsedAt: try row.optionalString("last_used_at"), revokedAt: try row.optionalString("revoked_at")
                 )
             }
@@ -51,14 +57,14 @@ struct ServiceKeyStore: Sendable {
     func revoke(name: String) async throws {
         let date = now()
         try await database.write { connection in
-            guard let row = try connection.queryFirst("SELECT revoked_at FROM service_keys WHERE name = ?", [.text(name)]) else {
+            guard let row = try connection.queryFirst("SELECT tenant_id, revoked_at FROM service_keys WHERE name = ?", [.text(name)]) else {
                 throw ServiceKeyError.unknown(name)
             }
             guard try row.optionalString("revoked_at") == nil else { throw ServiceKeyError.alreadyRevoked(name) }
             try connection.execute(
                 "UPDATE service_keys SET revoked_at = ? WHERE name = ?", [.text(Timestamp.iso8601(date)), .text(name)]
             )
-            try Self.audit("service_key.revoke", name, outcome: "revoked").insert(into: connection, at: date)
+            try Self.audit("service_key.revoke", name, tenant: try row.string("tenant_id"), outcome: "revoked").insert(into: connection, at: date)
         }
     }
 
@@ -72,8 +78,11 @@ struct ServiceKeyStore: Sendable {
         let hash = Self.hash(key)
         let found = try await database.read { connection in
             try connection.queryFirst(
-                "SELECT name, last_used_at FROM service_keys WHERE key_hash = ? AND revoked_at IS NULL", [.text(hash)]
-            ).map { (name: try $0.string("name"), lastUsedAt: try $0.optionalString("last_used_at")) }
+                "SELECT tenant_id, name, operator, last_used_at FROM service_keys WHERE key_hash = ? AND revoked_at IS NULL", [.text(hash)]
+            ).map {
+                (caller: ServiceCaller(name: try $0.string("name"), tenant: try $0.string("tenant_id"), isOperator: try $0.int("operator") == 1),
+                 lastUsedAt: try $0.optionalString("last_used_at"))
+            }
         }
         guard let found else { return nil }
         let date = now()
@@ -87,7 +96,7 @@ struct ServiceKeyStore: Sendable {
                 )
             }
         }
-        return ServiceCaller(name: found.name)
+        return found.caller
     }
 
     /// `authenticate`, leaving the caller in the request's context for the route.
@@ -114,8 +123,8 @@ struct ServiceKeyStore: Sendable {
         SHA256.hexDigest(Array(key.utf8))
     }
 
-    private static func audit(_ action: String, _ name: String, outcome: String) -> AuditEntry {
-        AuditEntry(actor: "operator", action: action, subject: name, outcome: outcome, requestID: nil, detail: nil)
+    private static func audit(_ action: String, _ name: String, tenant: String, outcome: String) -> AuditEntry {
+        AuditEntry(tenant: tenant, actor: "operator", action: action, subject: name, outcome: outcome, requestID: nil, detail: nil)
     }
 }
 
@@ -138,6 +147,21 @@ extension ServiceKeyStore {
             return response
         }
         return try await handler(request, caller)
+    }
+
+    /// `authorizedRequest` for what spans every tenant (`service-keys create NAME --operator`): any
+    /// other key is a 403 saying which key would do, `only` naming what it does ("lists tenants").
+    func authorizedOperatorRequest(
+        _ request: Request, only: String, _ handler: (Request) async throws -> Response
+    ) async throws -> Response {
+        try await authorizedRequest(request) { request, caller in
+            guard caller.isOperator else {
+                return APIError.response(.forbidden, code: "operator_key_required",
+                                         message: "Only an operator key (`service-keys create NAME --operator`) \(only).",
+                                         requestID: request.id)
+            }
+            return try await handler(request)
+        }
     }
 
     /// `authorizedRequest` for routes naming a patient: a bad `:ehrPatientId` is a 400, after the key is checked.

@@ -22,6 +22,10 @@ struct WebhookEventStore: Sendable {
 
     struct Pending: Sendable {
         let id: String
+        /// The tenant the event was routed to when stored; nil when none claims it.
+        let tenant: String?
+        /// Why no tenant claims it, when none does.
+        let unclaimedBecause: String?
         let type: String
         let body: [UInt8]
         /// Tries so far.
@@ -29,16 +33,21 @@ struct WebhookEventStore: Sendable {
         let cursor: Cursor
     }
 
-    /// False when an event with this id is already stored: a repeat delivery changes nothing.
-    func insert(_ event: FullscriptEvent, body: [UInt8], at date: Date) async throws -> Bool {
+    /// False when an event with this id is already stored: a repeat delivery changes nothing. An event no
+    /// tenant claims is stored all the same, `unclaimedBecause` in its error, and processing records it ignored.
+    /// Such an event, met again with a tenant (reconcile reads it through that tenant's clinic), was not
+    /// seen yet: it becomes that tenant's, pending.
+    func insert(_ event: FullscriptEvent, tenant: String?, unclaimedBecause: String? = nil, body: [UInt8], at date: Date) async throws -> Bool {
         try await database.write { connection in
             try connection.execute(
                 """
-                INSERT INTO webhook_events (event_id, event_type, clinic_id, occurred_at, received_at, body)
-                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                INSERT INTO webhook_events (event_id, tenant_id, event_type, clinic_id, occurred_at, received_at, body, error)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (event_id) DO UPDATE SET
+                    tenant_id = ?2, status = 'pending', attempts = 0, error = NULL, processed_at = NULL
+                WHERE ?2 IS NOT NULL AND webhook_events.tenant_id IS NULL AND webhook_events.status = 'ignored'
                 """,
-                [.text(event.id), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
-                 .text(Timestamp.iso8601(date)), .blob(body)]
+                [.text(event.id), SQLiteValue(tenant), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
+                 .text(Timestamp.iso8601(date)), .blob(body), SQLiteValue(tenant == nil ? unclaimedBecause : nil)]
             ) == 1
         }
     }
@@ -48,15 +57,40 @@ struct WebhookEventStore: Sendable {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT rowid, event_id, event_type, body, attempts, received_at FROM webhook_events
+                SELECT rowid, event_id, tenant_id, event_type, body, attempts, received_at, error FROM webhook_events
                 WHERE status = 'pending' AND (received_at, rowid) > (?, ?)
                 ORDER BY received_at, rowid LIMIT ?
                 """,
                 [.text(cursor?.receivedAt ?? ""), .integer(cursor?.rowID ?? 0), .integer(Int64(limit))]
             ) { row in
-                Pending(id: try row.string("event_id"), type: try row.string("event_type"), body: try row.blob("body"),
-                        attempts: try row.int("attempts"),
-                        cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+                let tenant = try row.optionalString("tenant_id")
+                return Pending(id: try row.string("event_id"), tenant: tenant,
+                               unclaimedBecause: tenant == nil ? try row.optionalString("error") : nil, type: try row.string("event_type"),
+                               body: try row.blob("body"), attempts: try row.int("attempts"),
+                               cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+            }
+        }
+    }
+
+    /// `event` as it is to be applied now: its tenant picked again (`WebhookTenantRouter.reroute`) and
+    /// recorded in one transaction, a new tenant's tries counted afresh. nil when it is no longer pending
+    /// (another process settled it), so it is not applied again.
+    func claim(_ event: Pending) async throws -> Pending? {
+        try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst(
+                    "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
+                ) else { return nil }
+                let stored = try row.optionalString("tenant_id")
+                let route = try WebhookTenantRouter.reroute(storedTenant: stored, clinic: try row.optionalString("clinic_id"), in: connection)
+                    ?? WebhookTenantRouter.Route(tenant: stored, unclaimedBecause: stored == nil ? try row.optionalString("error") : nil)
+                let attempts = route.tenant == stored ? try row.int("attempts") : 0
+                if route.tenant != stored {
+                    try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
+                                           [SQLiteValue(route.tenant), SQLiteValue(route.unclaimedBecause), .text(event.id)])
+                }
+                return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
+                               body: event.body, attempts: attempts, cursor: event.cursor)
             }
         }
     }

@@ -54,8 +54,11 @@ final class WebhookProcessor: Sendable {
     private let plans: TreatmentPlanStore
     private let patients: PatientStore
     private let vault: TokenVault
-    private let client: FullscriptClient
+    private let clients: FullscriptClients
     private let updates: PlanUpdates
+    /// Told when an event links a patient (`PatientMatcher.wakeOutbox`); a one-off command has no
+    /// outbox running, and the server's next pass takes what it queued.
+    private let wakeOutbox: @Sendable () -> Void
     private let source: TreatmentPlanStore.Source
     private let retry: RetryPolicy
     /// How often the inbox is looked at with no event signalled.
@@ -67,16 +70,17 @@ final class WebhookProcessor: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
-    private var matcher: PatientMatcher { PatientMatcher(client: client, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
-    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, client: FullscriptClient,
-         updates: PlanUpdates, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
+    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
+         updates: PlanUpdates, wakeOutbox: @escaping @Sendable () -> Void = {}, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
          sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
+        self.wakeOutbox = wakeOutbox
         self.plans = plans
         self.patients = patients
         self.vault = vault
-        self.client = client
+        self.clients = clients
         self.updates = updates
         self.source = source
         self.retry = retry
@@ -157,10 +161,24 @@ final class WebhookProcessor: Sendable {
             }
             guard let last = batch.last else { break }
             cursor = last.cursor
-            for event in batch where !Task.isCancelled {
-                if let due = retryAt[event.id], due > .now {
-                    stillPending.insert(event.id)
+            for pending in batch where !Task.isCancelled {
+                if let due = retryAt[pending.id], due > .now {
+                    stillPending.insert(pending.id)
                     continue
+                }
+                let event: WebhookEventStore.Pending
+                do {
+                    guard let claimed = try await inbox.claim(pending) else { continue }
+                    event = claimed
+                } catch {
+                    // Left pending: the next sweep tries it again.
+                    logger.error("webhook event not claimed", metadata: ["event_id": "\(pending.id)", "error": "\(error)"])
+                    continue
+                }
+                if event.tenant != pending.tenant {
+                    logger.notice("webhook event rerouted", metadata: [
+                        "event_id": "\(event.id)", "from": "\(pending.tenant ?? "-")", "to": "\(event.tenant ?? "-")",
+                    ])
                 }
                 switch await process(event) {
                 case .applied: summary.applied += 1
@@ -183,6 +201,7 @@ final class WebhookProcessor: Sendable {
         var problem: String?
         do {
             outcome = try await apply(event)
+            problem = event.tenant == nil ? event.unclaimedBecause : nil
         } catch {
             problem = Self.describe(error)
             outcome = Self.isPassing(error) && event.attempts + 1 < retry.maxAttempts ? .retrying : .failed
@@ -190,7 +209,7 @@ final class WebhookProcessor: Sendable {
         do {
             switch outcome {
             case .applied: try await inbox.finish(event.id, .processed, error: nil, at: now())
-            case .ignored: try await inbox.finish(event.id, .ignored, error: nil, at: now())
+            case .ignored: try await inbox.finish(event.id, .ignored, error: problem, at: now())
             case .failed: try await inbox.finish(event.id, .failed, error: problem, at: now())
             case .retrying: try await inbox.postpone(event.id, error: problem ?? "")
             }
@@ -207,37 +226,40 @@ final class WebhookProcessor: Sendable {
 
     private func apply(_ stored: WebhookEventStore.Pending) async throws -> Outcome {
         let event = try FullscriptEvent(webhookBody: stored.body)
-        guard Self.planEventTypes.contains(event.type) else { return .ignored }
+        guard let tenant = stored.tenant, Self.planEventTypes.contains(event.type) else { return .ignored }
         let plan = try event.treatmentPlan()
         // Stored first: if finding the patient fails, the plan is kept and shows up once a mapping exists.
-        var charts = try await plans.merge(plan, source: source)
-        if let fullscriptPatientID = plan.patientID, try await !patients.isMapped(fullscriptPatientID: fullscriptPatientID) {
-            charts += try await mapPatient(fullscriptPatientID, practitionerID: plan.practitionerID)
+        var charts = try await plans.merge(plan, in: tenant, source: source)
+        if let fullscriptPatientID = plan.patientID, try await !patients.isMapped(fullscriptPatientID: fullscriptPatientID, in: tenant) {
+            charts += try await mapPatient(fullscriptPatientID, practitionerID: plan.practitionerID, in: tenant)
         }
-        updates.publish(ehrPatientIDs: charts)
+        updates.publish(ehrPatientIDs: charts, in: tenant)
         return .applied
     }
 
-    /// Links a Fullscript patient we have not met to our EHR patients: Fullscript tells us the
-    /// patient's email (asked with the plan practitioner's own connection when there is one, any
-    /// other connected user's otherwise), and every live EHR patient with that email is linked.
+    /// Links a Fullscript patient the tenant has not met to one of its EHR patients: Fullscript tells
+    /// us the patient's email (asked with the plan practitioner's own connection when there is one,
+    /// any other connected user's of the tenant otherwise), and `PatientMatcher.link` decides whom it is.
     /// Returns the EHR patients linked; none when nobody connected can see the patient or no email
     /// matches. A passing Fullscript failure is thrown, so the event is tried again.
-    private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?) async throws -> [String] {
-        let users = try await vault.connectedUsers(preferring: practitionerID)
+    private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?, in tenant: String) async throws -> [String] {
+        let users = try await vault.connectedUsers(in: tenant, preferring: practitionerID)
         for user in users {
             let patient: Patient
             do {
                 let connection = try await vault.accessToken(for: user)
+                let client = try await clients.client(for: tenant)
                 patient = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, id: fullscriptPatientID) }
             } catch let error where !Self.isPassing(error) {
                 // A dead connection, a missing scope, or a user of another clinic: the next user may do.
-                logger.notice("fullscript patient lookup refused", metadata: ["user": "\(user)", "error": "\(Self.describe(error))"])
+                logger.notice("fullscript patient lookup refused", metadata: [
+                    "tenant": "\(tenant)", "user": "\(user.id)", "error": "\(Self.describe(error))",
+                ])
                 continue
             }
-            return try await matcher.link(patient)
+            return try await matcher.link(patient, in: tenant)
         }
-        logger.notice("fullscript patient left unmapped", metadata: ["fullscript_patient": "\(fullscriptPatientID)",
+        logger.notice("fullscript patient left unmapped", metadata: ["tenant": "\(tenant)", "fullscript_patient": "\(fullscriptPatientID)",
                                                                      "connected_users": "\(users.count)"])
         return []
     }

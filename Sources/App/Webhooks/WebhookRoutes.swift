@@ -4,7 +4,9 @@ import HTTPTypes
 import Logging
 import Server
 
-/// `POST /webhooks/fullscript`, the URL given in Fullscript's Webhook Settings.
+/// `POST /webhooks/fullscript`, the URL given in Fullscript's Webhook Settings; in the two-region
+/// form, the other region's app has its own, `POST /webhooks/fullscript/ca` (or `/us`), since each
+/// app signs with its own secret and expects its own challenge back, even on the empty handshake.
 ///
 /// Fullscript first posts an empty body and expects `{"challenge": "<token>"}` within 2 seconds,
 /// then posts the signed event and expects the same answer. So the answer never waits on anything
@@ -19,15 +21,18 @@ struct WebhookRoutes: Sendable {
     static let maxBodySize = 256 * 1024
 
     /// nil: webhooks are not configured, every delivery gets a 503 saying so.
-    let settings: WebhookSettings?
+    var settings: WebhookSettings?
     let inbox: WebhookEventStore
+    let router: WebhookTenantRouter
     let processor: WebhookProcessor
     let metrics: AppMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Below the group: `fullscript`, or `fullscript/<region>` for the two-region form's other app.
+    var name = "fullscript"
 
     func register(on router: RouterGroup) {
-        router.post("fullscript", body: .bytes(Self.maxBodySize)) { try await receive($0) }
+        router.post(name, body: .bytes(Self.maxBodySize)) { try await receive($0) }
     }
 
     func receive(_ request: Request) async throws -> Response {
@@ -58,7 +63,8 @@ struct WebhookRoutes: Sendable {
             return APIError.response(.badRequest, code: "malformed_event",
                                      message: "The body is not a Fullscript event (\(error.reason)).", requestID: request.id)
         }
-        if try await inbox.insert(event, body: request.body, at: now()) {
+        let route = try await router.route(event)
+        if try await inbox.insert(event, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, body: request.body, at: now()) {
             metrics.webhookEvent(type: event.type, .accepted)
             processor.signal()
         } else {

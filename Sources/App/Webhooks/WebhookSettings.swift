@@ -16,18 +16,20 @@ public struct WebhookSettings: Sendable, Equatable {
 
     /// nil when neither is set (webhooks off); half a configuration is refused, since it can only
     /// be a mistake that would otherwise show up as every delivery failing.
-    init?(_ environment: [String: String]) throws(ConfigError) {
-        let challenge = try Secret.optional("FULLSCRIPT_WEBHOOK_CHALLENGE", from: environment)
-        let secrets = try Secret.optional("FULLSCRIPT_WEBHOOK_SECRET", from: environment).map(Self.list) ?? []
+    /// `prefix` names the app's variables: `FULLSCRIPT` (the single-region form) or `FULLSCRIPT_CA` / `FULLSCRIPT_US`.
+    init?(_ environment: [String: String], prefix: String = "FULLSCRIPT") throws(ConfigError) {
+        let challenge = try Secret.optional(prefix + "_WEBHOOK_CHALLENGE", from: environment)
+        let secrets = try Secret.optional(prefix + "_WEBHOOK_SECRET", from: environment).map(Self.list) ?? []
+        let key = prefix.lowercased().replacingOccurrences(of: "_", with: ".")
         switch (challenge, secrets.isEmpty) {
         case (nil, true):
             return nil
         case (nil, false):
-            throw ConfigError(key: "fullscript.webhook_challenge",
-                              problem: "not set while FULLSCRIPT_WEBHOOK_SECRET is: set both (the secret challenge token from Webhook Settings) or neither")
+            throw ConfigError(key: key + ".webhook_challenge",
+                              problem: "not set while \(prefix)_WEBHOOK_SECRET is: set both (the secret challenge token from Webhook Settings) or neither")
         case (.some, true):
-            throw ConfigError(key: "fullscript.webhook_secret",
-                              problem: "not set while FULLSCRIPT_WEBHOOK_CHALLENGE is: set both (the Fullscript-Signature secret key) or neither")
+            throw ConfigError(key: key + ".webhook_secret",
+                              problem: "not set while \(prefix)_WEBHOOK_CHALLENGE is: set both (the Fullscript-Signature secret key) or neither")
         case (.some(let challenge), false):
             self.init(challenge: challenge, secrets: secrets)
         }

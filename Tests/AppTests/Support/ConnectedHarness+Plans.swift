@@ -11,7 +11,7 @@ import Testing
 extension ConnectedHarness {
     /// What webhook processing does with a plan: merge it, then tell the charts it concerns.
     func deliver(_ plan: TreatmentPlan) async throws {
-        application.planUpdates.publish(ehrPatientIDs: try await application.plans.merge(plan, source: .webhook))
+        application.planUpdates.publish(ehrPatientIDs: try await application.plans.merge(plan, in: Tenant.defaultID, source: .webhook), in: Tenant.defaultID)
     }
 
     func planStream(_ patient: String, session: String?, headers: [String] = [], query: String = "") async throws -> EventStreamReader {

@@ -10,7 +10,7 @@ import Testing
 
 extension ConnectedHarness {
     func add(_ patient: PatientRecord) async throws {
-        try await application.patients.upsert(patient, audit: AuditEntry(actor: "test", action: "patient.upsert", outcome: "ok"), at: Date())
+        try await application.patients.upsert(patient, in: Tenant.defaultID, audit: AuditEntry(tenant: Tenant.defaultID, actor: "test", action: "patient.upsert", outcome: "ok"), at: Date())
     }
 
     /// `user|patient|practitioner|kind|entrypoint|outcome|fullscript request id`, oldest first.
@@ -20,6 +20,13 @@ extension ConnectedHarness {
                 try ["ehr_user_id", "ehr_patient_id", "practitioner_id", "link_kind", "entrypoint", "outcome", "fullscript_request_id"]
                     .map { try row.optionalString($0) ?? "" }.joined(separator: "|")
             }
+        }
+    }
+
+    /// The POSTs for a draft plan: the draft link's, and the gateway link's that every click after a patient's first uses.
+    func planLinkRequests() async -> [RecordedRequest] {
+        await sandbox.recordedRequests().filter {
+            $0.method == "POST" && ($0.path.hasSuffix("/dynamic_links/treatment_plans") || $0.path.hasSuffix("/dynamic_links/gateway/treatment_plans"))
         }
     }
 

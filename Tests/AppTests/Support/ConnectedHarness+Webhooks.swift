@@ -63,7 +63,7 @@ extension ConnectedHarness {
     }
 
     func mapping(of ehrPatientID: String) async throws -> String? {
-        guard case .found(let record) = try await application.patients.find(ehrPatientID) else { return nil }
+        guard case .found(let record) = try await application.patients.find(ehrPatientID, in: Tenant.defaultID) else { return nil }
         return record.fullscriptPatientID
     }
 }

@@ -15,6 +15,11 @@ import Testing
 /// as it would reach Fullscript.
 final class ConnectedHarness: StoppableHarness {
     static let redirectURI = "http://127.0.0.1:9/oauth/fullscript/callback"
+    /// The simulator's clinics: prac-1..3 and staff-1 are of the first, prac-4, prac-5 and staff-2 of the second.
+    static let clinicID = "clinic-1"
+    static let clinicName = "Sandbox Integrative Clinic"
+    static let otherClinicID = "clinic-2"
+    static let otherClinicName = "Lakeside Family Wellness"
     let sandbox: FullscriptSandbox
     let sandboxServer: HTTPServer
     let application: Application
@@ -29,7 +34,9 @@ final class ConnectedHarness: StoppableHarness {
     /// `identity` nil means the real launch-token sessions; `environment` adds or overrides settings.
     /// `deliverWebhooks`: the simulator's Activate button posts signed webhooks to the application, as
     /// the demo wires it. `processWebhooks` false starts the server without the webhook processor,
-    /// as if the process died right after storing an event.
+    /// as if the process died right after storing an event. `pinnedDefaultClinic`: the tenant `default`
+    /// starts pinned to the simulator's clinic-1, as a deployment is after its first connection, so
+    /// events of that clinic are its own; false leaves it for the first connection to pin.
     init(
         mode: TestMode = .router,
         key: String = Data(SecureRandom.bytes(count: 32)).base64EncodedString(),
@@ -37,6 +44,7 @@ final class ConnectedHarness: StoppableHarness {
         environment: [String: String] = [:],
         deliverWebhooks: Bool = false,
         processWebhooks: Bool = true,
+        pinnedDefaultClinic: Bool = true,
         logger: Logger = ApplicationTests.quietLogger,
         shutdownGracePeriod: Duration = .seconds(1),
         sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
@@ -76,6 +84,12 @@ final class ConnectedHarness: StoppableHarness {
             await sandboxServer.shutdown()
             throw error
         }
+        if pinnedDefaultClinic {
+            try await application.database.write { connection in
+                _ = try connection.execute("UPDATE tenants SET fullscript_clinic_id = ?, fullscript_clinic_name = ? WHERE id = ?",
+                                           [.text(Self.clinicID), .text(Self.clinicName), .text(Tenant.defaultID)])
+            }
+        }
         switch mode {
         case .router:
             app = .router(application.server.routes, limits: config.server.limits)
@@ -87,6 +101,7 @@ final class ConnectedHarness: StoppableHarness {
                 return (response.status, response.body)
             }
             if processWebhooks { application.webhooks.start() }
+            application.patientSync.start()
         case .live:
             app = .live(port: application.port)
             fullscript = .live(port: sandboxServer.port)
@@ -162,6 +177,7 @@ func withHarness(
     environment: [String: String] = [:],
     deliverWebhooks: Bool = false,
     processWebhooks: Bool = true,
+    pinnedDefaultClinic: Bool = true,
     logger: Logger = ApplicationTests.quietLogger,
     sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in },
     _ body: (ConnectedHarness) async throws -> Void
@@ -169,7 +185,7 @@ func withHarness(
     try await withHarness(
         try await ConnectedHarness(
             mode: mode, key: key, identity: identity, environment: environment, deliverWebhooks: deliverWebhooks,
-            processWebhooks: processWebhooks, logger: logger, sandboxConfiguration: sandboxConfiguration
+            processWebhooks: processWebhooks, pinnedDefaultClinic: pinnedDefaultClinic, logger: logger, sandboxConfiguration: sandboxConfiguration
         ),
         body
     )

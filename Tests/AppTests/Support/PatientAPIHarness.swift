@@ -26,7 +26,7 @@ final class PatientAPIHarness: StoppableHarness {
             app = .live(port: application.port)
             try application.start()
         }
-        key = try await ServiceKeyStore(database: application.database).create(name: "ehr-sync")
+        key = try await ServiceKeyStore(database: application.database).create(name: "ehr-sync", tenant: Tenant.defaultID)
     }
 
     var keys: ServiceKeyStore { ServiceKeyStore(database: application.database) }

@@ -12,9 +12,12 @@ enum PlanEvent {
             """#
     }
 
-    /// `wrapped`: `{"event_payload":{"event":…}}` as the per-event pages show, else `{"event":…}`.
-    static func body(_ id: String, type: String = "treatment_plan.created", plan: String = plan(), wrapped: Bool = true) -> [UInt8] {
-        let event = #"{"id":"\#(id)","type":"\#(type)","created_at":"2024-05-01T10:00:01.000Z","clinic_id":"clinic-1","data":{"treatment_plan":\#(plan)}}"#
+    /// `wrapped`: `{"event_payload":{"event":…}}` as the per-event pages show, else `{"event":…}`. `clinic` nil
+    /// leaves `clinic_id` out, as older payloads do.
+    static func body(_ id: String, type: String = "treatment_plan.created", plan: String = plan(), wrapped: Bool = true,
+                     clinic: String? = ConnectedHarness.clinicID) -> [UInt8] {
+        let clinicMember = clinic.map { #""clinic_id":"\#($0)","# } ?? ""
+        let event = #"{"id":"\#(id)","type":"\#(type)","created_at":"2024-05-01T10:00:01.000Z",\#(clinicMember)"data":{"treatment_plan":\#(plan)}}"#
         return Array((wrapped ? #"{"event_payload":{"event":\#(event)}}"# : #"{"event":\#(event)}"#).utf8)
     }
 }
