@@ -35,7 +35,7 @@ struct AdminRoutes: Sendable {
     }
 
     /// Body: `[{"latency_ms":150}, {"status":503}, {"close_connection":true}, {"malformed_json":true}]`;
-    /// `?count=N` limits them to the next N `/api` requests.
+    /// `?count=N` limits them to the next N `/api` requests, `?path_prefix=/api/catalog` to those under a path.
     private func setFaults(_ request: Request) async throws -> Response {
         guard case .array(let entries) = JSON.parse(request.body) else {
             return .jsonError("The body must be a JSON array of faults", status: .badRequest)
@@ -46,7 +46,7 @@ struct AdminRoutes: Sendable {
             faults.append(fault)
         }
         let count = request.queryParameters["count"].flatMap { Int($0) }
-        await state.setFaults(faults, count: count)
+        await state.setFaults(faults, count: count, pathPrefix: request.queryParameters["path_prefix"])
         return Response(status: .noContent)
     }
 
