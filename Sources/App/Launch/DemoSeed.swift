@@ -17,6 +17,7 @@ enum DemoSeed {
     static let users = [
         User(id: "dr-quinn", name: "Dr. Avery Quinn", role: "practitioner"),
         User(id: "dr-lee", name: "Dr. Morgan Lee", role: "practitioner"),
+        User(id: "dr-chen", name: "Dr. Riley Chen", role: "practitioner"),
         User(id: "sam-ortiz", name: "Sam Ortiz", role: "front-desk staff"),
         User(id: "pat-reviewer", name: "Pat Reviewer", role: "viewer: reads charts and plans, cannot recommend", roles: [.viewer]),
     ]
