@@ -150,6 +150,20 @@ struct ReadablePlansTests {
         }
     }
 
+    @Test func reconcileKeepsResources() async throws {
+        try await withHarness(try await ReconcileTests.missedActivations(1)) { harness in
+            let (summary, _) = try await ReconcileTests.reconcile(harness)
+            #expect(summary.applied == 1)
+            let plan = try #require(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).first)
+            guard case .array(let resources) = plan.resources, case .object(let resource)? = resources.first else {
+                Issue.record("no resources: \(plan.resources)")
+                return
+            }
+            #expect(resource["title"] == .string("Magnesium and sleep: a patient guide"))
+            #expect(plan.labRecommendations == .array([]), "a catalog plan recommends no labs")
+        }
+    }
+
     @Test func labsAreOfferedInTheUSOnly() async throws {
         try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_REGION": "ca"])) { harness in
             let session = try await harness.signIn()
