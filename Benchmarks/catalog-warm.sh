@@ -3,7 +3,8 @@
 # each (default 50 × 10), read N times (default 200) after one warming read; prints the read latency
 # and the catalog and practitioner calls counted at the simulator while warming and while warm (goal: 0).
 #
-# usage: Benchmarks/catalog-warm.sh      env: N (default 200), PLANS (default 50), PRODUCTS (default 10, at most 12)
+# usage: Benchmarks/catalog-warm.sh      env: N (default 200), PLANS (default 50), PRODUCTS (default 10, at most 12),
+#        FSR_BINARY (a binary already built; default: a release build of this checkout)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
@@ -12,7 +13,7 @@ N="${N:-200}"
 PLANS="${PLANS:-50}"
 PRODUCTS="${PRODUCTS:-10}"
 ensure_command curl
-(cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
+[[ -n "${FSR_BINARY:-}" ]] || (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
 work_dir=""
 make_temp_dir work_dir
 port="$(free_port)"

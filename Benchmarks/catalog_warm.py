@@ -2,7 +2,7 @@
 
 Seeds PLANS plans of PRODUCTS catalog products each for one patient (a click, then Activate on the
 simulator's plan page with the products picked; the signed webhook brings each plan in), reads the
-chart's list once to warm the cache, then N times more. Catalog (`/api/catalog/...`) and practitioner
+chart's list (which the wait for the plans has already warmed), then N times more. Catalog (`/api/catalog/...`) and practitioner
 (`/api/clinic/practitioners`) calls are counted at the simulator (`/_sandbox/requests`) as
 before/after deltas. Standard library only; every wait is bounded.
 """
@@ -72,8 +72,10 @@ def named(plans):
 
 
 def main():
-    seed()
+    # Seeding reads the list to see the plans arrive, which already warms the cache: the cold cost is
+    # counted from before the first plan.
     before = counted_calls()
+    seed()
     start = time.monotonic()
     warm = plan_list()
     warming_ms = (time.monotonic() - start) * 1000
@@ -87,7 +89,8 @@ def main():
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
     print(f"\n{len(warm)} plans × {PRODUCTS} products on the chart; {named(plans)} of {len(plans) * PRODUCTS} recommendations named")
-    print(f"warming read    {warming_ms:8.2f} ms   catalog calls {warmed[0] - before[0]:4d}   practitioner-list calls {warmed[1] - before[1]:3d}")
+    print(f"cold (seeding and the first read)   catalog calls {warmed[0] - before[0]:4d}   practitioner-list calls {warmed[1] - before[1]:3d}")
+    print(f"first read after seeding {warming_ms:8.2f} ms")
     print(f"{READS} warm reads   p50 {statistics.median(latencies):7.2f}  p90 {pick(0.90):7.2f}  p99 {pick(0.99):7.2f}  max {latencies[-1]:7.2f}  ms")
     print(f"warm reads      catalog calls {after[0] - warmed[0]:4d}   practitioner-list calls {after[1] - warmed[1]:3d}   (goal: 0)")
     if after[0] != warmed[0]:
