@@ -147,7 +147,8 @@ public final class Application: Sendable {
             TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
             let catalog = CatalogCache(
                 store: CatalogStore(database: database), clients: fullscript, regions: regions, vault: vault,
-                ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, logger: logger, now: now
+                ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, wait: config.fullscript.catalogWait,
+                logger: logger, now: now
             )
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,

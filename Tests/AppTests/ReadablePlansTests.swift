@@ -108,6 +108,24 @@ struct ReadablePlansTests {
         }
     }
 
+    @Test func aSlowCatalogDoesNotHoldTheChartAndItsNamesComeForTheNextRead() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_CATALOG_WAIT_MS": "200"])) { harness in
+            let session = try await Self.refreshedPlan(on: harness)
+            _ = try await harness.application.database.write { try $0.execute("DELETE FROM catalog_variants") }
+            await harness.sandbox.setFaults([.latency(.seconds(2))], pathPrefix: "/api/catalog")
+            let started = ContinuousClock.now
+            let read = try await harness.get("/ehr/api/patients/p-1001/treatment-plans", user: nil, cookie: session)
+            #expect(read.status == 200)
+            #expect(ContinuousClock.now - started < .milliseconds(1500), "the chart waits catalog_wait_ms, not the catalog")
+            #expect(Self.products(try #require(try Self.plans(read).first)).allSatisfy { $0 == nil })
+            #expect(try await eventually {
+                let plan = try Self.plans(try await harness.get("/ehr/api/patients/p-1001/treatment-plans", user: nil, cookie: session)).first
+                return plan.map { Self.products($0).compactMap { $0?["name"] as? String }.count == 3 } ?? false
+            }, "the lookups finished by themselves")
+            #expect(await Self.calls(harness, under: "/api/catalog/variants/") == 6, "three when refreshed, three after the delete")
+        }
+    }
+
     @Test func resourcesAndLabTestsAreKeptAndShownToChartsAndServices() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
             let session = try await harness.signIn()

@@ -15,6 +15,8 @@ struct CatalogCache: Sendable {
     let vault: TokenVault
     let ttl: Duration
     let retry: Duration
+    /// How long a read waits for names it has to ask Fullscript for.
+    let wait: Duration
     let logger: Logger
     let now: @Sendable () -> Date
     let variantLookups = SingleFlight<CatalogVariant?>()
@@ -36,20 +38,10 @@ struct CatalogCache: Sendable {
             var known = cached.compactMapValues(\.value)
             let due = ids.filter { cached[$0]?.isFresh(at: date) != true }.sorted()
             guard !due.isEmpty else { return known }
-            await withTaskGroup(of: (String, CatalogVariant?).self) { group in
-                var waiting = due[...]
-                func start(_ id: String) {
-                    group.addTask {
-                        (id, try? await variantLookups.run("\(region.rawValue):\(id)") { try await lookUp(id, region: region, for: tenant) })
-                    }
-                }
-                for id in waiting.prefix(Self.concurrentLookups) { start(id) }
-                waiting = waiting.dropFirst(Self.concurrentLookups)
-                while let (id, variant) = await group.next() {
-                    if let variant { known[id] = variant }
-                    if let next = waiting.popFirst() { start(next) }
-                }
-            }
+            // The lookups run on by themselves: a reader waits for them `wait` at most, then shows ids for
+            // what is still unnamed, and a later read finds the names in the store.
+            let lookups = Task { await lookUp(due, region: region, for: tenant) }
+            for (id, variant) in await Self.first(of: lookups, within: wait) ?? [:] { known[id] = variant }
             return known
         } catch {
             logger.warning("catalog cache unreadable", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
@@ -57,12 +49,51 @@ struct CatalogCache: Sendable {
         }
     }
 
+    /// Looks up `ids`, a few at a time, each at most once at a time across readers.
+    private func lookUp(_ ids: [String], region: FullscriptRegion, for tenant: String) async -> [String: CatalogVariant] {
+        await withTaskGroup(of: (String, CatalogVariant?).self) { group in
+            var found: [String: CatalogVariant] = [:]
+            var waiting = ids[...]
+            func start(_ id: String) {
+                group.addTask {
+                    (id, try? await variantLookups.run("\(region.rawValue):\(id)") { try await lookUp(id, region: region, for: tenant) })
+                }
+            }
+            for id in waiting.prefix(Self.concurrentLookups) { start(id) }
+            waiting = waiting.dropFirst(Self.concurrentLookups)
+            while let (id, variant) = await group.next() {
+                if let variant { found[id] = variant }
+                if let next = waiting.popFirst() { start(next) }
+            }
+            return found
+        }
+    }
+
+    /// `task`'s value if it ends within `limit`, else nil; `task` goes on either way.
+    private static func first<Value: Sendable>(of task: Task<Value, Never>, within limit: Duration) async -> Value? {
+        let (outcomes, continuation) = AsyncStream<Value?>.makeStream(bufferingPolicy: .bufferingOldest(1))
+        Task {
+            continuation.yield(await task.value)
+            continuation.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            continuation.yield(nil)
+            continuation.finish()
+        }
+        var iterator = outcomes.makeAsyncIterator()
+        let outcome = await iterator.next() ?? nil
+        timer.cancel()
+        return outcome
+    }
+
     /// The names of the clinic's practitioners, by id; empty when never learned.
     func practitionerNames(in tenant: String) async -> [String: String] {
         do {
             let cached = try await store.practitionerNames(in: tenant)
             if let cached, cached.isFresh(at: now()) { return cached.value ?? [:] }
-            return try await practitionerLookups.run(tenant) { try await lookUpPractitioners(in: tenant) } ?? [:]
+            let lookup = Task { try? await practitionerLookups.run(tenant) { try await lookUpPractitioners(in: tenant) } }
+            return (await Self.first(of: lookup, within: wait) ?? nil) ?? cached?.value ?? [:]
         } catch {
             logger.warning("practitioner names unreadable", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
             return [:]
