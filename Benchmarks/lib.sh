@@ -209,7 +209,7 @@ start_demo() {
     SERVER_PORT="$port"
     for _ in $(seq 100); do
         if http_status_is /readyz 200; then
-            DEMO_SERVICE_KEY="$(sed -n 's/.*Service key for \/api\/v1 .*: *//p' "$work_dir/demo.log")"
+            DEMO_SERVICE_KEY="$(sed -n 's/.*Service key for \/api\/v1 .*: *//p' "$work_dir/demo.log" | head -1)"
             return 0
         fi
         sleep 0.1

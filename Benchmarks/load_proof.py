@@ -144,7 +144,7 @@ def main():
     parser.add_argument("--sandbox-port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True, help="the demo process (server and simulator)")
     parser.add_argument("--session", required=True)
-    parser.add_argument("--service-key", required=True, help="for /metrics")
+    parser.add_argument("--service-key", required=True, help="an operator key, for /metrics (the demo prints one)")
     parser.add_argument("--upstream-ms", type=int, default=150)
     parser.add_argument("--clicks", type=int, default=1000, help="concurrent click connections")
     parser.add_argument("--click-seconds", type=int, default=10)

@@ -254,6 +254,8 @@ export function renderSession(me) {
         'Connect Fullscript');
 
   area.replaceChildren(...[
+    h('span', { class: 'session__practice' }, h('span', { class: 'visually-hidden' }, 'Practice: '),
+      h('span', { id: 'practice-name', dataset: { tenant: user.tenant || '' } }, user.tenant_name || user.tenant || '')),
     h('span', null, h('span', { class: 'visually-hidden' }, 'Signed in as '),
       h('span', { class: 'session__user', id: 'user-name', dataset: { userId: user.id || '' } }, user.name || user.id || 'Unknown user')),
     status,

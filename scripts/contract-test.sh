@@ -61,6 +61,11 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [[ -n "$SERVICE_KEY" ]] || { say "no service key in the demo's output:"; cat "$SERVER_LOG" >&2; exit 1; }
+# schemathesis sends one key everywhere: an operator key of the same tenant sees the same patients and
+# plans as the demo's, and GET /api/v1/tenants answers it 200, so that shape is checked too.
+OPERATOR_KEY=$(cd "$WORKDIR" && "$FSR_BINARY" service-keys create contract-operator --operator --database ./data/demo.sqlite \
+    | awk '$1 ~ /^fsr_/ { print $1 }')
+[[ -n "$OPERATOR_KEY" ]] || { say "could not create an operator key"; exit 1; }
 
 # A session for /ehr/api, signed in through the demo page as Benchmarks/recommend.sh does.
 JAR="$WORKDIR/cookies"
@@ -70,6 +75,17 @@ launch=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -H 'Sec-F
 curl -s -c "$JAR" -b "$JAR" -o /dev/null "$launch"
 SESSION=$(awk '$6 == "fsr_session" { print $7 }' "$JAR")
 [[ -n "$SESSION" ]] || { say "no session cookie from /demo/sign-in"; exit 1; }
+
+# p-1001 linked to a Fullscript patient and then changed, so its answers carry `fullscript_patient_id` and
+# `fullscript_sync` (the document's example id): connected through the simulator's consent, then one click.
+connect=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' -H 'Sec-Fetch-Site: same-origin' \
+    -d 'return_to=/' "$BASE/oauth/fullscript/connect")
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$connect&auto_approve=prac-1")
+linked=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code}' "$callback")
+clicked=$(curl -s -b "$JAR" -o /dev/null -w '%{http_code}' "$BASE/recommend/p-1001")
+changed=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $SERVICE_KEY" -H 'Content-Type: application/json' \
+    -d '{"email":"jordan.rivera@example.com","first_name":"Jordan","last_name":"Rivera-Lee"}' "$BASE/api/v1/patients/p-1001")
+[[ "$linked $clicked $changed" == "200 302 200" ]] || { say "could not link p-1001 (callback $linked, click $clicked, PUT $changed)"; exit 1; }
 
 # Served, and as YAML: what schemathesis reads is what clients read.
 content_type=$(curl -s -o /dev/null -w '%{content_type}' "$BASE/openapi.yaml")
@@ -85,7 +101,7 @@ set +e
 (cd "$WORKDIR" && exec timeout --kill-after=10 "${CONTRACT_TEST_TIMEOUT:-900}" \
     schemathesis run "$BASE/openapi.yaml" \
     --url "$BASE" \
-    -H "Authorization: Bearer $SERVICE_KEY" \
+    -H "Authorization: Bearer $OPERATOR_KEY" \
     -H "Cookie: fsr_session=$SESSION" \
     -H "Sec-Fetch-Site: same-origin" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \

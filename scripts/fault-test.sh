@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# kill -9 of the server during a burst of signed webhooks and token refreshes, restarted on the same
+# kill -9 of the server during a burst of signed webhooks, token refreshes and patient changes queued for
+# Fullscript (the simulator failing, then slow, at the patient updates), restarted on the same
 # files, ROUNDS times (default 3): integrity_check ok, no acknowledged event lost or left pending, the
-# practitioner still connected, no row written twice (scripts/fault_test.py says how). The simulator
-# runs in its own process with 300 s access tokens, inside the server's refresh margin, so clicks keep refreshing.
+# practitioner still connected, no row written twice, every acknowledged patient change in Fullscript
+# and synced (scripts/fault_test.py says how). The simulator runs in its own process with 300 s
+# access tokens, inside the server's refresh margin, so clicks keep refreshing.
 #
 # usage: scripts/fault-test.sh     env: ROUNDS (3), SEED (random), FSR_BINARY (default: the debug build)
 set -euo pipefail

@@ -9,6 +9,12 @@ it is restarted on the same files, and then:
   - every event that was acknowledged (200) is stored and ends settled (processed or ignored), none pending;
   - the practitioner is still connected: a click with the same session ends in a 302 to the simulator;
   - no audit row and no click row is written twice for one request.
+Meanwhile, too, an EHR service keeps changing linked patients (PUT /api/v1/patients/{id}, one sender
+per patient) while the simulator fails (503) and then crawls at those patients' update calls, so
+changes sit in the outbox when the kill comes. After the restart, with the simulator healthy again:
+  - each patient is stored as its last acknowledged PUT (or a later one the kill cut off unanswered);
+  - its `fullscript_sync` ends `synced` within a bounded wait, none `failed`;
+  - the simulator holds each Fullscript patient exactly as stored: no accepted change was lost.
 Uses only the standard library. Every wait is bounded; the script exits 1 on any broken promise.
 """
 
@@ -42,7 +48,8 @@ class Server:
     def start(self):
         environment = dict(os.environ, LOG_LEVEL="warning", FULLSCRIPT_WEBHOOK_CHALLENGE=CHALLENGE,
                            FULLSCRIPT_WEBHOOK_SECRET=SECRET, RATE_LIMIT_USER_PER_MINUTE="1000000",
-                           RATE_LIMIT_USER_BURST="1000000")
+                           RATE_LIMIT_USER_BURST="1000000", RATE_LIMIT_SERVICE_PER_MINUTE="1000000",
+                           RATE_LIMIT_SERVICE_BURST="1000000")
         self.starts += 1
         log = open(os.path.join(self.work_dir, f"server-{self.starts}.log"), "w")
         self.process = subprocess.Popen(
@@ -59,6 +66,17 @@ class Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError("the server did not become ready in 30 s")
+
+    def service_key(self):
+        """The key this start printed (each demo start revokes the one before)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(os.path.join(self.work_dir, f"server-{self.starts}.log")) as log:
+                for line in log:
+                    if "Service key for /api/v1" in line:
+                        return line.rsplit(":", 1)[1].strip()
+            time.sleep(0.1)
+        raise RuntimeError(f"no service key in server-{self.starts}.log")
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
@@ -112,6 +130,135 @@ def sign_in_and_connect(port):
 
 def click(port, session):
     return request(port, "GET", "/recommend/p-1001", {"Cookie": session})
+
+
+# EHR patients the PUT senders change, one sender each; linked by a click before the first round.
+SYNCED_PATIENTS = [f"p-fault-{n}" for n in range(1, 5)]
+DEMOGRAPHICS = ("email", "first_name", "last_name", "date_of_birth", "mobile_number")
+PATIENT_FAULTS = "/api/clinic/patients/"
+
+
+def demographics(patient, sequence):
+    return {"email": f"{patient}.{sequence}@example.com", "first_name": "Fault", "last_name": f"Change-{sequence}",
+            "date_of_birth": f"19{50 + sequence % 50}-0{1 + sequence % 9}-1{sequence % 10}",
+            "mobile_number": f"+1604555{sequence % 10000:04d}"}
+
+
+def put_patient(port, key, patient, fields, timeout=10):
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    return request(port, "PUT", f"/api/v1/patients/{patient}", headers, json.dumps(fields).encode(), timeout=timeout)
+
+
+def get_patient(port, key, patient):
+    status, _, body = request(port, "GET", f"/api/v1/patients/{patient}", {"Authorization": f"Bearer {key}"})
+    if status != 200:
+        raise RuntimeError(f"GET /api/v1/patients/{patient} answered {status}")
+    return json.loads(body)
+
+
+def set_patient_faults(sandbox_port, faults):
+    """Faults on the simulator's patient calls only (the update call among them), [] to clear them."""
+    if faults:
+        status, _, _ = request(sandbox_port, "POST", f"/_sandbox/faults?path_prefix={urllib.parse.quote(PATIENT_FAULTS)}",
+                               {"Content-Type": "application/json"}, json.dumps(faults).encode())
+    else:
+        status, _, _ = request(sandbox_port, "DELETE", "/_sandbox/faults")
+    if status != 204:
+        raise RuntimeError(f"the simulator refused the faults {faults}: {status}")
+
+
+def patient_updates(sandbox_port):
+    recorded = json.loads(request(sandbox_port, "GET", "/_sandbox/requests", timeout=30)[2])
+    return sum(1 for call in recorded if call["method"] == "PATCH" and call["path"].startswith(PATIENT_FAULTS))
+
+
+def link_synced_patients(port, key, session, database):
+    """Creates the patients and links each by a click; returns EHR id -> Fullscript patient id."""
+    linked = {}
+    for patient in SYNCED_PATIENTS:
+        status, _, body = put_patient(port, key, patient, demographics(patient, 0))
+        if status not in (200, 201):
+            raise RuntimeError(f"PUT {patient} answered {status}: {body[:200]}")
+        status, _, _ = request(port, "GET", f"/recommend/{patient}", {"Cookie": session})
+        if status != 302:
+            raise RuntimeError(f"the click linking {patient} answered {status}")
+        linked[patient] = query(database, f"SELECT fullscript_patient_id FROM patient_mappings WHERE ehr_patient_id = '{patient}'")[0][0]
+    return linked
+
+
+class PatientChanges:
+    """One sender per patient, each PUT after the last answer, so a patient's last acknowledged change is well defined.
+    The last patient's sender falls quiet when told, leaving its change to the outbox's retries alone."""
+
+    def __init__(self, port, key, round_number):
+        self.port, self.key = port, key
+        self.stop, self.quiet = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+        # Each round's values differ from every earlier round's.
+        self.sequence = round_number * 100000
+        self.acknowledged, self.unanswered, self.refused = {}, {}, []
+        self.accepted = 0
+
+    def send(self, patient):
+        while not self.stop.is_set() and not (patient == SYNCED_PATIENTS[-1] and self.quiet.is_set()):
+            with self.lock:
+                self.sequence += 1
+                fields = demographics(patient, self.sequence)
+            try:
+                status, _, body = put_patient(self.port, self.key, patient, fields, timeout=5)
+            except ConnectionRefusedError:
+                time.sleep(0.05)
+                continue
+            except (OSError, http.client.HTTPException):
+                # Cut off by the kill: maybe stored, maybe not; nothing later can have been acknowledged.
+                with self.lock:
+                    self.unanswered.setdefault(patient, []).append(fields)
+                time.sleep(0.05)
+                continue
+            with self.lock:
+                if status == 200:
+                    self.accepted += 1
+                    self.acknowledged[patient] = fields
+                    self.unanswered.pop(patient, None)
+                else:
+                    self.refused.append(f"{patient}: {status} {body[:120]!r}")
+
+    def run(self):
+        threads = [threading.Thread(target=self.send, args=(patient,)) for patient in SYNCED_PATIENTS]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+def settled_patients(port, key, deadline_seconds):
+    """Each synced patient as the API answers once none is pending (or the wait runs out)."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        answers = {patient: get_patient(port, key, patient) for patient in SYNCED_PATIENTS}
+        pending = [p for p, body in answers.items() if (body.get("fullscript_sync") or {}).get("status") == "pending"]
+        if not pending or time.monotonic() > deadline:
+            return answers
+        time.sleep(0.2)
+
+
+def check_synced(round_number, changes, answers, linked, sandbox_port, failures):
+    """What was acknowledged is what we store, and what we store is what the simulator holds, synced."""
+    unsynced = 0
+    for patient, body in answers.items():
+        stored = {field: body.get(field) for field in DEMOGRAPHICS}
+        allowed = [changes.acknowledged.get(patient)] + changes.unanswered.get(patient, [])
+        if stored not in allowed:
+            failures.append(f"round {round_number}: {patient} stored {stored}, not its last acknowledged PUT {allowed[0]}")
+        sync = body.get("fullscript_sync") or {}
+        if sync.get("status") != "synced":
+            unsynced += 1
+            failures.append(f"round {round_number}: {patient} fullscript_sync is {sync}")
+        status, _, held = request(sandbox_port, "GET", f"/_sandbox/patients/{linked[patient]}")
+        held = json.loads(held).get("patient", {}) if status == 200 else {}
+        in_fullscript = {field: held.get(field) for field in DEMOGRAPHICS}
+        if in_fullscript != stored:
+            failures.append(f"round {round_number}: Fullscript holds {patient} as {in_fullscript}, the EHR as {stored}")
+    return unsynced
 
 
 def signed_event(event_id, plan_id, patient_id, updated_at):
@@ -185,11 +332,12 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()))
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    print(f"fault test: {args.rounds} rounds of kill -9 during webhooks and token refreshes (seed {args.seed})")
+    print(f"fault test: {args.rounds} rounds of kill -9 during webhooks, token refreshes and queued patient changes "
+          f"(seed {args.seed})")
     database = os.path.join(args.work_dir, "data", "demo.sqlite")
     server = Server(args.binary, args.work_dir, args.port, args.sandbox_port)
     failures = []
-    totals = {"acknowledged": 0, "clicks": 0, "redirects": 0}
+    totals = {"acknowledged": 0, "clicks": 0, "redirects": 0, "puts": 0}
     try:
         server.start()
         session = sign_in_and_connect(args.port)
@@ -197,22 +345,37 @@ def main():
         if status != 302:
             raise RuntimeError(f"the first click answered {status}")
         patient_id = query(database, "SELECT fullscript_patient_id FROM patient_mappings WHERE ehr_patient_id = 'p-1001'")[0][0]
+        linked = link_synced_patients(args.port, server.service_key(), session, database)
+        updates_before = patient_updates(args.sandbox_port)
         acknowledged = []
         for round_number in range(1, args.rounds + 1):
             burst = Burst(args.port, session, patient_id, round_number)
-            threads = burst.run(seconds=None)
+            changes = PatientChanges(args.port, server.service_key(), round_number)
+            # Fullscript failing, then crawling, at the patient updates: changes wait in the outbox.
+            set_patient_faults(args.sandbox_port, [{"latency_ms": 50}, {"status": 503}])
+            threads = burst.run(seconds=None) + changes.run()
+            time.sleep(0.25)
+            # The last patient's change is then left to fail and wait for its retry when the kill comes.
+            changes.quiet.set()
+            time.sleep(0.5)
+            set_patient_faults(args.sandbox_port, [{"latency_ms": 400}])
             delay = rng.uniform(0.3, 1.5)
             time.sleep(delay)
             server.kill()
             burst.stop.set()
+            changes.stop.set()
             for thread in threads:
                 thread.join(timeout=15)
+            outbox = dict(query(database, "SELECT status, COUNT(*) FROM patient_sync GROUP BY status"))
+            retried = query(database, "SELECT COUNT(*) FROM patient_sync WHERE status = 'pending' AND attempts > 0")[0][0]
+            set_patient_faults(args.sandbox_port, [])
             integrity = query(database, "PRAGMA integrity_check")[0][0]
             acknowledged += burst.acknowledged
             totals["acknowledged"] += len(burst.acknowledged)
             totals["clicks"] += burst.clicks
             totals["redirects"] += burst.redirects
             server.start()
+            restarted = time.monotonic()
             stored = {row[0]: row[1] for row in query(database, "SELECT event_id, status FROM webhook_events")}
             missing = [event for event in acknowledged if event not in stored]
             deadline = time.monotonic() + 60
@@ -221,12 +384,21 @@ def main():
                 if pending == 0:
                     break
                 time.sleep(0.2)
+            answers = settled_patients(args.port, server.service_key(), deadline_seconds=45)
+            drained = time.monotonic() - restarted
+            unsynced = check_synced(round_number, changes, answers, linked, args.sandbox_port, failures)
+            failures += [f"round {round_number}: a PUT was refused: {refusal}" for refusal in changes.refused[:5]]
+            totals["puts"] += changes.accepted
             status, fields, _ = click(args.port, session)
             location = fields.get("location", [""])[0]
-            print(f"  round {round_number}: killed after {delay:.2f} s with {len(burst.acknowledged)} events acknowledged "
+            print(f"  round {round_number}: killed after {0.75 + delay:.2f} s with {len(burst.acknowledged)} events acknowledged "
                   f"and {burst.clicks} clicks ({burst.redirects} redirected); "
                   f"integrity {integrity}; {len(missing)} acknowledged events missing; {pending} pending after restart; "
                   f"click after restart {status}")
+            print(f"    outbox at the kill {outbox} ({retried} pending after a failed push), "
+                  f"{changes.accepted} PUTs acknowledged ({len(changes.acknowledged)}/{len(SYNCED_PATIENTS)} patients), "
+                  f"{sum(map(len, changes.unanswered.values()))} PUTs cut off unanswered; "
+                  f"{unsynced} not synced {drained:.1f} s after the restart")
             if integrity != "ok":
                 failures.append(f"round {round_number}: integrity_check says {integrity}")
             if missing:
@@ -243,10 +415,12 @@ def main():
         if duplicates:
             failures.append(f"rows written twice for one request: {duplicates[:5]}")
         settled = query(database, "SELECT status, COUNT(*) FROM webhook_events GROUP BY status")
+        updates = patient_updates(args.sandbox_port) - updates_before
         refreshes = json.loads(request(args.sandbox_port, "GET", "/_sandbox/stats")[2])["token_refresh_count"]
         print(f"  totals: {totals['acknowledged']} events acknowledged, all stored; events by status {dict(settled)}; "
               f"{totals['clicks']} clicks ({totals['redirects']} redirected); {len(duplicates)} duplicated rows; "
-              f"{refreshes} token refreshes at the simulator")
+              f"{refreshes} token refreshes at the simulator; {totals['puts']} patient changes acknowledged, "
+              f"{updates} patient update calls at the simulator")
     except Exception as error:  # noqa: BLE001 - any failure of the harness is a failed test
         failures.append(f"{type(error).__name__}: {error}")
     finally:

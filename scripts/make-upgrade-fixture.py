@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Builds Tests/AppTests/Fixtures/before-tenants.sqlite: a database made by migrations 0001-0006 (the
-schema before tenants), as the migration runner applies them, holding one of everything a deployment
+"""Builds Tests/AppTests/Fixtures/before-tenants.sqlite: a database made by migrations 0001-0006 and 0010
+(the release before tenants), as the migration runner applies them, holding one of everything a deployment
 of that version stores. UpgradeTests opens a copy, upgrades it and checks that nothing was lost.
 
 Run once; the committed file is the fixture. Regenerating it changes nothing the tests rely on but
@@ -20,6 +20,7 @@ TOKEN_KEY = bytes(range(32))
 SERVICE_KEY = "fsr_" + "upgrade-fixture-service-key-0123456789abcde"
 assert len(SERVICE_KEY) == 47
 SESSION_COOKIE = "upgrade-fixture-session"
+BOUND_SESSION_COOKIE = "upgrade-fixture-bound-session"
 
 
 def seal(token, field, user):
@@ -34,7 +35,7 @@ db = sqlite3.connect(OUT)
 db.execute("PRAGMA foreign_keys = ON")
 db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
            " applied_at TEXT NOT NULL) STRICT")
-for version in range(1, 7):
+for version in [*range(1, 7), 10]:
     [file] = [f for f in os.listdir(os.path.join(ROOT, "Migrations")) if f.startswith(f"{version:04d}_")]
     data = open(os.path.join(ROOT, "Migrations", file), "rb").read()
     db.executescript(data.decode())
@@ -52,8 +53,11 @@ db.execute("INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, 
             fingerprint, stamp, stamp, stamp))
 db.execute("INSERT INTO oauth_states VALUES ('state-hash', 'dr-lee', 'browser-hash', '/', 4102444800, NULL)")
 # Seen "in the future", so the session is live whenever the test runs.
-db.execute("INSERT INTO sessions VALUES (?, 'dr-quinn', 'Dr. Avery Quinn', 4102400000, 4102400000, 4102444800)",
+db.execute("INSERT INTO sessions VALUES (?, 'dr-quinn', 'Dr. Avery Quinn', 4102400000, 4102400000, 4102444800, NULL, NULL)",
            (hashlib.sha256(SESSION_COOKIE.encode()).hexdigest(),))
+# A session the launch claims bound to one patient, as a staff member (migration 0010).
+db.execute("INSERT INTO sessions VALUES (?, 'sam-ortiz', 'Sam Ortiz', 4102400000, 4102400000, 4102444800, 'p-1001', 'staff')",
+           (hashlib.sha256(BOUND_SESSION_COOKIE.encode()).hexdigest(),))
 db.execute("INSERT INTO launch_token_uses VALUES ('jti-1', 'dr-quinn', 4102444800)")
 db.execute("INSERT INTO service_keys (name, key_hash, created_at) VALUES ('ehr-sync', ?, ?)",
            (hashlib.sha256(SERVICE_KEY.encode()).hexdigest(), stamp))

@@ -60,11 +60,13 @@ public final class Application: Sendable {
         vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        let patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
+                                      settings: config.fullscript, logger: logger, now: now)
+        self.patientSync = patientSync
+        let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
-                                    clients: fullscript, updates: planUpdates, source: .webhook, metrics: metrics, logger: logger,
-                                    now: now)
-        patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
-                                  logger: logger, now: now)
+                                    clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
+                                    logger: logger, now: now)
         self.now = now
         do {
             let runner = MigrationRunner(
@@ -129,17 +131,18 @@ public final class Application: Sendable {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
             }
             OAuthConnectRoutes(
-                vault: vault, clients: fullscript, database: database, identity: identity,
-                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, now: now
+                vault: vault, clients: fullscript, database: database, identity: identity, patientSync: patientSync,
+                secureCookies: config.ehr.secureCookies, chartURL: config.ehr.chartURL, pinning: config.tenantPinning, webhooks: webhooks,
+                now: now
             ).register(pages: pages, session: fullscriptConnection)
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(
-                identity: identity, vault: vault, patients: patients, log: recommendations,
+                identity: identity, vault: vault, patients: patients, tenants: TenantStore(database: database, now: now), log: recommendations,
                 patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath, regions: regions
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, signIn: signIn,
+                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)
@@ -152,7 +155,8 @@ public final class Application: Sendable {
             )
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates, now: now),
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                                       wakeOutbox: wakeOutbox, now: now),
                 describer: PlanDescriber(catalog: catalog),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
@@ -203,11 +207,14 @@ public final class Application: Sendable {
         guard pending.isEmpty else { throw StartupError.pendingMigrations(pending.map(\.fileName)) }
     }
 
-    /// The demo EHR's patients, as internal services would have sent them, and a fresh service key
-    /// for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
-    public func seedDemoData() async throws -> String {
-        try await DemoSeed.seed(patients, at: now())
-        return try await DemoSeed.serviceKey(ServiceKeyStore(database: database, now: now))
+    /// What the demo's clicks may send to the simulator (`fullscript.patient_email_domains`): its seeded patients' domains.
+    public static let demoPatientEmailDomains = DemoSeed.patientEmailDomains.joined(separator: ",")
+
+    /// The demo EHR's practices and patients, as internal services would have sent them, and a fresh
+    /// service key per practice for trying `/api/v1` (returned to print once; earlier demo keys are revoked).
+    public func seedDemoData() async throws -> [(practice: String, key: String)] {
+        try await DemoSeed.seed(TenantStore(database: database, now: now), patients, region: config.fullscript.app.region, at: now())
+        return try await DemoSeed.serviceKeys(ServiceKeyStore(database: database, now: now))
     }
 
     /// Serves, and applies webhook events, starting with those a previous run stored but did not process.

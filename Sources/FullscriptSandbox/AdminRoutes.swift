@@ -16,6 +16,15 @@ struct AdminRoutes: Sendable {
         router.get("/_sandbox/stats", loopbackOnly { _ in
             .json(.object([("token_refresh_count", .int(await state.refreshCount))]))
         })
+        // A patient as the simulator holds it now, whatever clinic: what a test in another process
+        // compares with what the app pushed.
+        router.get("/_sandbox/patients/:id", loopbackOnly { request in
+            let id = request.parameters["id"] ?? ""
+            guard let patient = await state.records(holdingPatient: id)?.patient(id: id) else {
+                return .jsonError("Record not found", status: .notFound)
+            }
+            return .json(.object([("patient", patient.json)]))
+        })
         router.post("/_sandbox/faults", body: .standard, loopbackOnly { try await setFaults($0) })
         router.delete("/_sandbox/faults", loopbackOnly { _ in
             await state.setFaults([], count: nil)
@@ -35,7 +44,8 @@ struct AdminRoutes: Sendable {
     }
 
     /// Body: `[{"latency_ms":150}, {"status":503}, {"close_connection":true}, {"malformed_json":true}]`;
-    /// `?count=N` limits them to the next N `/api` requests, `?path_prefix=/api/catalog` to those under a path.
+    /// `?count=N` limits them to the next N `/api` requests, `?path_prefix=/api/clinic/patients/` to
+    /// requests whose path starts with it.
     private func setFaults(_ request: Request) async throws -> Response {
         guard case .array(let entries) = JSON.parse(request.body) else {
             return .jsonError("The body must be a JSON array of faults", status: .badRequest)

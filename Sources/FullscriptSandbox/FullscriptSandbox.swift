@@ -17,7 +17,7 @@ public import Server
 /// - Events: `GET /api/events/treatment_plans|patients?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
 /// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`),
 ///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`)
-/// - Loopback only: `GET /_sandbox/requests|emails|stats`, `POST|DELETE /_sandbox/faults[?path_prefix=]`, `POST /_sandbox/clock?advance=`,
+/// - Loopback only: `GET /_sandbox/requests|emails|stats|patients/:id`, `POST|DELETE /_sandbox/faults[?path_prefix=]`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
 public final class FullscriptSandbox: Sendable {
     private let configuration: SandboxConfiguration

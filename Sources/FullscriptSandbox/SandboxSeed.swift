@@ -1,7 +1,8 @@
 /// The clinics every sandbox starts with. Fixed ids keep tests and demos reproducible; ids are unique
 /// across clinics, as Fullscript's are.
-enum SandboxSeed {
-    static let clinicID = "clinic-1"
+public enum SandboxSeed {
+    /// The demo EHR's practice's clinic: its practitioners and front-desk staff have accounts here.
+    public static let clinicID = "clinic-1"
     static let lakesideClinicID = "clinic-2"
 
     static let clinics = [

@@ -39,6 +39,7 @@ struct Demo: AsyncParsableCommand {
             "fullscript.redirect_uri": callback,
             "ehr.demo_sign_in": "true",
             "ehr.chart_url": "/chart.html?patient={patient_id}",
+            "fullscript.patient_email_domains": Application.demoPatientEmailDomains,
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
         // The simulator's client secret and the demo's own token key; the others fresh each start unless
@@ -60,13 +61,17 @@ struct Demo: AsyncParsableCommand {
             host: host, publicHost: "localhost", port: sandboxPort, redirectURIs: [callback], webhooksTo: application,
             rateLimit: sandboxRateLimit, logger: logger
         )
-        let serviceKey = try await application.seedDemoData()
+        let serviceKeys = try await application.seedDemoData()
         print("""
-            Demo EHR:  http://\(host):\(application.port)/  (sign in as a seeded user, open a patient, click Recommend with Fullscript)
+            Demo EHR:  http://\(host):\(application.port)/  (sign in as a user of either practice, open a patient, click Recommend with Fullscript)
             Simulator: \(sandboxURL)/  (Fullscript's sandbox, simulated on this machine)
-            Service key for /api/v1 (valid until the next demo start): \(serviceKey)
-            Press Ctrl-C to stop.
             """)
+        // The first is the default practice's operator key: it also reads /metrics.
+        for (index, (practice, key)) in serviceKeys.enumerated() {
+            let scope = index == 0 ? "/api/v1 and /metrics (\(practice); an operator key" : "/api/v1 (\(practice)"
+            print("Service key for \(scope), valid until the next demo start): \(key)")
+        }
+        print("Press Ctrl-C to stop.")
         // Piped or under a process manager, stdout is fully buffered: the addresses and the key would
         // appear only when the buffer fills, which it never does.
         fflush(nil)

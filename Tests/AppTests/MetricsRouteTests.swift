@@ -16,19 +16,23 @@ struct MetricsRouteTests {
         exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
     }
 
-    @Test func needsAServiceKey() async throws {
+    @Test func needsAnOperatorKey() async throws {
         try await withHarness(identity: nil) { harness in
             let anonymous = try await Self.scrape(harness, key: nil)
             #expect(anonymous.status == 401)
             #expect(anonymous.header("www-authenticate") == "Bearer")
             #expect(try await Self.scrape(harness, key: "fsr_sk_wrong").status == 401)
+            let practice = try await ServiceKeyStore(database: harness.application.database).create(name: "practice", tenant: Tenant.defaultID)
+            let refused = try await Self.scrape(harness, key: practice)
+            #expect(refused.status == 403, "the numbers span every practice of the deployment")
+            #expect(refused.text.contains("operator_key_required"))
         }
     }
 
     /// Live: request counts and open connections are the server's own metrics.
     @Test func countsClicksFullscriptCallsRefreshesWebhooksAndConnectionsByRouteNeverByPath() async throws {
         try await withHarness(try await RecommendRoutesTests.harness(mode: .live)) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID)
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID, isOperator: true)
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             for _ in 0..<3 { #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302) }
@@ -71,7 +75,7 @@ struct MetricsRouteTests {
 
     @Test func webhookProcessingOutcomesAreCounted() async throws {
         try await withHarness(identity: nil) { harness in
-            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID)
+            let key = try await ServiceKeyStore(database: harness.application.database).create(name: "prometheus", tenant: Tenant.defaultID, isOperator: true)
             #expect(try await harness.deliver(PlanEvent.body("ev-ignored", type: "patient.updated")).status == 200)
             let counted = try await eventually {
                 let text = try await Self.scrape(harness, key: key).text

@@ -66,19 +66,27 @@ struct PatientIdentityTests {
             let named = try #require(links.first?.body["patient"] as? [String: Any])
             #expect(named["external_id"] as? String == "p-kid" && named["first_name"] as? String == "Mia" && named["last_name"] as? String == "Rivera")
             #expect(named["email"] == nil && named["id"] == nil)
+            #expect(try await harness.recommendations().map { $0.split(separator: "|")[3] } == ["gateway"], "recorded as the link it used")
         }
     }
 
+    /// The EHR moved Jordan's email to Jo before the outbox told Fullscript, so to us the email is Jo's
+    /// alone while Fullscript still holds it on Jordan: Jo's draft link matches Jordan. The click must
+    /// not open that plan (it would be Jordan's), nor link Jo to Jordan.
     @Test func aFullscriptPatientMappedToAnotherEHRPatientIsRefusedAndAudited() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
             let jordan = try #require(try await Self.mapping("p-1001", harness))
-            // A second EHR record with the same email (a family sharing one): Fullscript answers Jordan's patient.
             try await harness.add(PatientRecord(ehrPatientID: "p-1002", email: "jordan.rivera@example.com", firstName: "Jo", lastName: "Rivera",
                                                 createdAt: "", updatedAt: ""))
-            #expect(try await harness.get("/recommend/p-1002", user: nil, cookie: session).status == 302)
+            try await Self.moveEmailUnsynced(of: "p-1001", to: "jordan.r@example.com", harness)
+
+            let click = try await harness.get("/recommend/p-1002", user: nil, cookie: session)
+            #expect(click.status == 409, "never sent to a plan for Jordan")
+            #expect(click.text.contains("Fullscript matched a different patient"))
+            #expect(click.text.contains("id=\"try-again\"") && click.text.contains("id=\"request-id\""))
 
             #expect(try await Self.mapping("p-1001", harness) == jordan)
             #expect(try await Self.mapping("p-1002", harness) == nil, "never mapped to a patient that is someone else's")
@@ -88,6 +96,14 @@ struct PatientIdentityTests {
                 }
             }
             #expect(refusals == ["p-1002:refused_taken:\(jordan) is mapped to p-1001"])
+            #expect(try await harness.recommendations().last?.contains("fullscript_patient_conflict") == true)
+        }
+    }
+
+    /// Changes a patient's email in our copy only, as if the outbox had not reached Fullscript yet.
+    static func moveEmailUnsynced(of id: String, to email: String, _ harness: ConnectedHarness) async throws {
+        try await harness.application.database.write { connection in
+            _ = try connection.execute("UPDATE patients SET email = ? WHERE ehr_patient_id = ?", [.text(email), .text(id)])
         }
     }
 
@@ -96,12 +112,13 @@ struct PatientIdentityTests {
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
-            // Mapped before to a Fullscript patient Fullscript no longer finds, with an email that is now
-            // Jordan's: the gateway link matches Jordan by email, and the answer names Jordan's patient.
+            // Mapped before to a Fullscript patient Fullscript no longer finds, with an email that is still
+            // Jordan's in Fullscript: the gateway link matches Jordan by email, and the answer names Jordan's patient.
             try await harness.add(PatientRecord(ehrPatientID: "p-2", email: "jordan.rivera@example.com", firstName: "Jo", lastName: "Rivera",
                                                 createdAt: "", updatedAt: ""))
+            try await Self.moveEmailUnsynced(of: "p-1001", to: "jordan.r@example.com", harness)
             try await harness.application.patients.recordMapping(ehrPatientID: "p-2", fullscriptPatientID: "pat-gone", in: Tenant.defaultID, at: Date())
-            #expect(try await harness.get("/recommend/p-2", user: nil, cookie: session).status == 302)
+            #expect(try await harness.get("/recommend/p-2", user: nil, cookie: session).status == 409, "never sent to a plan for Jordan")
 
             #expect(try await Self.mapping("p-2", harness) == "pat-gone")
             #expect(try await harness.auditActions().filter { $0.hasPrefix("patient_mapping.") } == ["patient_mapping.remap:refused_mapped"])
@@ -143,6 +160,18 @@ struct PatientIdentityTests {
             #expect(try await harness.get("/recommend/p-kid", user: nil, cookie: session).status == 302)
             let named = try #require(await Self.links(harness).last?.body["patient"] as? [String: Any])
             #expect(named["id"] as? String == dependent && named["external_id"] as? String == "p-kid")
+        }
+    }
+
+    /// Who else holds a patient's email is asked on every click: by an index, not a scan of the practice.
+    @Test func whoHoldsAnEmailIsFoundByAnIndex() async throws {
+        try await withHarness(identity: nil) { harness in
+            let plan = try await harness.application.database.read { connection in
+                try connection.query("EXPLAIN QUERY PLAN " + PatientStore.livePatientsWithEmail, [.text("default"), .text("a@example.com")]) {
+                    try $0.string("detail")
+                }
+            }
+            #expect(plan.contains { $0.contains("INDEX patients_live_email") }, "\(plan)")
         }
     }
 }

@@ -111,6 +111,10 @@ struct ReadablePlansTests {
     @Test func aSlowCatalogDoesNotHoldTheChartAndItsNamesComeForTheNextRead() async throws {
         try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_CATALOG_WAIT_MS": "200"])) { harness in
             let session = try await Self.refreshedPlan(on: harness)
+            // The refresh's lookups may outlive its 200 ms wait on a busy machine: let them land before the delete.
+            #expect(try await eventually {
+                try await harness.application.database.read { try $0.queryFirst("SELECT count(*) AS n FROM catalog_variants")?.int("n") } == 3
+            })
             _ = try await harness.application.database.write { try $0.execute("DELETE FROM catalog_variants") }
             await harness.sandbox.setFaults([.latency(.seconds(2))], pathPrefix: "/api/catalog")
             let started = ContinuousClock.now

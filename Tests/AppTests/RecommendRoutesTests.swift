@@ -45,7 +45,9 @@ struct RecommendRoutesTests {
             guard case .found(let record) = mapping else { Issue.record("patient lost"); return }
             #expect(record.fullscriptPatientID?.hasPrefix("pat-") == true)
             let rows = try await harness.recommendations()
-            #expect(rows.suffix(2).allSatisfy { $0.contains("dr-quinn|p-1001|prac-1|draft|catalog|redirected|") })
+            #expect(rows.suffix(2).map { $0.split(separator: "|").prefix(6).joined(separator: "|") }
+                == ["dr-quinn|p-1001|prac-1|draft|catalog|redirected", "dr-quinn|p-1001|prac-1|gateway|catalog|redirected"],
+                "each click recorded as the link it used")
             #expect(rows.allSatisfy { !$0.contains("jordan") }, "no patient details in the audit trail")
         }
     }

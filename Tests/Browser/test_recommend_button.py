@@ -1383,10 +1383,10 @@ class ViewerFlow(BrowserFlow):
 
 
 class WrongClinicFlow(BrowserFlow):
-    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile (issue 14, "A pinned clinic"): the demo's practice is
-    pinned to clinic-1 by its first connection, so picking an account of the other clinic on the consent
-    page (it lists both) is refused with a page naming the practice's clinic. Connects as prac-2 first (the
-    pin, if no class made it yet) and disconnects at the end, so dr-lee ends as it started: not connected."""
+    """Dr. Morgan Lee (EHR dr-lee) in a fresh profile (issue 14, "A pinned clinic"): the demo pins its
+    practice to clinic-1 (as an operator would), so picking an account of the other clinic on the consent
+    page (it lists both) is refused with a page naming the practice's clinic. Connects as prac-2 first (which
+    names the pinned clinic, if no class did yet) and disconnects at the end, so dr-lee ends as it started."""
 
     profile = "dr-lee-wrong-clinic"
 
@@ -1426,13 +1426,14 @@ class WrongClinicFlow(BrowserFlow):
 
 
 class ReadablePlansFlow(BrowserFlow):
-    """Dr. Riley Chen (EHR dr-chen, Fullscript prac-3) in a fresh profile (issue 16, "Readable plans"):
-    connects, activates a plan for Casey Brooks in the simulator, and the open chart shows it by product
-    name, brand and size, by practitioner name, with its resource; then reloads with no catalog call."""
+    """Dr. Emerson Adeyemi (EHR dr-adeyemi of Lakeside, Fullscript prac-5) in a fresh profile (issue 16,
+    "Readable plans"); no other class signs them in, as TwoPracticesFlow needs dr-chen unconnected. Connects,
+    activates a plan for Tobias Whitfield in the simulator, and the open chart shows it by product name, brand
+    and size, by practitioner name, with its resource; then reloads with no catalog call."""
 
-    profile = "dr-chen"
-    patient_id = "p-1002"
-    patient_name = "Casey Brooks"
+    profile = "dr-adeyemi"
+    patient_id = "lk-2002"
+    patient_name = "Tobias Whitfield"
 
     @staticmethod
     def catalog_calls():
@@ -1441,12 +1442,12 @@ class ReadablePlansFlow(BrowserFlow):
     @captures_failures
     def test_a_plan_shows_products_by_name_and_the_practitioner_by_name(self):
         driver = self.driver
-        self.sign_in("dr-chen", "Dr. Riley Chen")
+        self.sign_in("dr-adeyemi", "Dr. Emerson Adeyemi")
         driver.get(EHR_URL + "/oauth/fullscript/connect?return_to=%2Faccount.html")
-        self.press_connect("Dr. Riley Chen")
+        self.press_connect("Dr. Emerson Adeyemi")
         self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "Connect should reach the consent page")
         form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
-        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-3']").click()
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-5']").click()
         form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
         self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "disconnect-button"),
                   "connecting lands on the settings page, connected")
@@ -1458,7 +1459,7 @@ class ReadablePlansFlow(BrowserFlow):
         self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
                   "the chart's plans panel should be live before the plan is activated")
         chart, chart_url, tab = self.click_into_new_tab(button)
-        plan_id = self.wait_for_plan_page("Dr. Chen's click")
+        plan_id = self.wait_for_plan_page("Dr. Adeyemi's click")
         form = driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate']")
         form.find_element(By.TAG_NAME, "button").click()
         self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator should show the plan active")
@@ -1468,7 +1469,7 @@ class ReadablePlansFlow(BrowserFlow):
             lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']")), None),
             f"the activated plan {plan_id} should appear on the open chart by itself")
         text = plan.text
-        self.assertIn("By Riley Chen", text, "the practitioner by name, not by id")
+        self.assertIn("By Emerson Adeyemi", text, "the practitioner by name, not by id")
         self.assertIn("Magnesium Glycinate", text)
         self.assertIn("Pure Encapsulations", text)
         self.assertIn("capsule, 90 capsules", text)
@@ -1489,6 +1490,136 @@ class ReadablePlansFlow(BrowserFlow):
         self.assertIn("Magnesium Glycinate", again.text)
         self.assertEqual(self.catalog_calls() - before, 0, "a warm chart makes no catalog call")
         self.close_other_tabs(driver.current_window_handle)
+
+
+class TwoPracticesFlow(BrowserFlow):
+    """Issue 14: the demo's two practices side by side, each in its own fresh profile. Dr. Riley Chen (EHR dr-chen)
+    of the Sandbox practice (tenant default, simulator clinic-1) and Dr. Harper Nakamura (EHR dr-nakamura) of Lakeside
+    Family Wellness (tenant lakeside, clinic-2), neither connected when the demo starts and used by no other class.
+    Each click reaches its own practice's clinic; neither practice sees the other's patients or plans."""
+
+    profile = "dr-chen-sandbox"
+    lakeside = None  # Dr. Nakamura's browser; `driver` is Dr. Chen's
+    sandbox_patient = ("p-1001", "Jordan Rivera")
+    lakeside_patient = ("lk-2001", "Noor Haddad")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lakeside = new_driver("dr-nakamura-lakeside")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.lakeside is not None:
+                cls.lakeside.quit()
+                shutil.rmtree(cls.lakeside.fsr_profile_dir, ignore_errors=True)
+        finally:
+            super().tearDownClass()
+
+    def sign_in_to(self, practice, user_id, name):
+        """Signs in from the practice's group of the sign-in page; the header then names the practice."""
+        self.driver.get(EHR_URL + "/demo/sign-in?return_to=/")
+        group = self.driver.find_element(By.XPATH, f"//section[h2 = '{practice}']")
+        self.assertTrue(group.find_elements(By.CSS_SELECTOR, f"input[name=user][value='{user_id}']"), f"{user_id} is listed under {practice}")
+        self.sign_in(user_id, name)
+        badge = self.wait(lambda d: next((e for e in d.find_elements(By.ID, "practice-name") if e.text.strip()), None),
+                          "the header names the practice")
+        self.assertEqual(badge.text.strip(), practice)
+
+    def first_click(self, patient, practitioner_id, practitioner_name, clinic):
+        """From the patient list: the chart, the click, the consent page (as `practitioner_id`), the plan in `clinic`.
+        Returns (plan id, the patient the plan names at the simulator, the chart's handle)."""
+        driver = self.driver
+        button = self.open_chart(*patient)
+        drafts_before = len(draft_link_requests())
+        chart, _, _ = self.click_into_new_tab(button)
+        self.press_connect(practitioner_name)
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, f"input[name=user_id][value='{practitioner_id}']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        plan_id = self.wait_for_plan_page(f"{practitioner_name}'s first click")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        self.assertIn(f"Clinic: {clinic}", body, "the plan is in the practice's clinic")
+        self.assertIn(f"Practitioner: {practitioner_name.removeprefix('Dr. ')}", body)
+        drafts = draft_link_requests()
+        self.assertEqual(len(drafts), drafts_before + 1, "one draft")
+        self.assertEqual(drafts[-1]["json"].get("treatment_plan", {}).get("practitioner_id"), practitioner_id)
+        named = Select(driver.find_element(By.CSS_SELECTOR, "select[name=patient_id]")).first_selected_option
+        self.assertIn(patient[1], named.text)
+        return plan_id, named.get_attribute("value"), chart
+
+    @captures_failures
+    def test_1_a_sandbox_practitioners_click_reaches_clinic_1(self):
+        driver = self.driver
+        driver.get(EHR_URL + "/demo/sign-in?return_to=/")
+        screenshot(driver, "14-sign-in-two-practices")
+        self.sign_in_to("Sandbox Integrative Clinic", "dr-chen", "Dr. Riley Chen")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "a[href='chart.html?patient=p-1001']"), "the practice's patients")
+        self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "a[href='chart.html?patient=lk-2001']"), [], "not Lakeside's")
+        screenshot(driver, "14-sandbox-patients")
+        _, fullscript_patient, chart = self.first_click(self.sandbox_patient, "prac-3", "Dr. Riley Chen", "Sandbox Integrative Clinic")
+        self.assertFalse(fullscript_patient.startswith("pat-10"), f"a clinic-1 patient: {fullscript_patient}")
+        self.close_other_tabs(chart)
+
+    @captures_failures
+    def test_2_a_lakeside_practitioner_sees_only_lakeside_and_reaches_clinic_2(self):
+        self.driver = driver = self.lakeside
+        self.sign_in_to("Lakeside Family Wellness", "dr-nakamura", "Dr. Harper Nakamura")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "a[href='chart.html?patient=lk-2001']"), "Lakeside's patients")
+        listed = {link.get_attribute("data-patient-id") or link.get_attribute("href")
+                  for link in driver.find_elements(By.CSS_SELECTOR, "a[href^='chart.html?patient=']")}
+        self.assertFalse([link for link in listed if "p-100" in link], f"no Sandbox patient in Lakeside's list: {listed}")
+        screenshot(driver, "14-lakeside-patients")
+
+        # The Sandbox practice's patient and plans by direct URL: not found, as if they did not exist.
+        driver.get(f"{EHR_URL}/chart.html?patient={self.sandbox_patient[0]}")
+        heading = self.wait(lambda d: next(iter(d.find_elements(By.ID, "error-heading")), None), "the chart's answer")
+        self.assertEqual(heading.text.strip(), "Patient not found")
+        screenshot(driver, "14-lakeside-other-practices-patient-not-found")
+        plans = driver.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {headers: {accept: 'application/json'}}).then(r => done(r.status), e => done(String(e)));""",
+            f"/ehr/api/patients/{self.sandbox_patient[0]}/treatment-plans")
+        self.assertEqual(plans, 404, "the Sandbox patient's plans are not found either")
+
+        driver.get(EHR_URL + "/")
+        plan_id, fullscript_patient, chart = self.first_click(self.lakeside_patient, "prac-4", "Dr. Harper Nakamura", "Lakeside Family Wellness")
+        self.assertEqual(fullscript_patient, "pat-101", "Lakeside's clinic already had Noor Haddad: found by email, not made twice")
+        screenshot(driver, "14-lakeside-plan-in-clinic-2")
+        self.close_other_tabs(chart)
+
+    @captures_failures
+    def test_3_a_plan_activated_in_lakeside_reaches_lakesides_open_chart_only(self):
+        sandbox, lakeside = self.driver, self.lakeside
+        charts = {}
+        for driver, (patient_id, _) in ((sandbox, self.sandbox_patient), (lakeside, self.lakeside_patient)):
+            self.driver = driver
+            driver.get(f"{EHR_URL}/chart.html?patient={patient_id}")
+            charts[driver] = driver.current_window_handle
+            self.recommend_button(patient_id)
+            self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                      f"{patient_id}'s plans panel should be live before the plan is activated")
+
+        self.driver = lakeside
+        self.click_into_new_tab(self.recommend_button(self.lakeside_patient[0]))
+        plan_id = self.wait_for_plan_page("Lakeside's click before activating")
+        lakeside.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate'] button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator shows the plan active")
+        lakeside.switch_to.window(charts[lakeside])
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']"),
+                  f"Lakeside's open chart shows the activated plan {plan_id} by itself")
+        screenshot(lakeside, "14-lakeside-chart-with-activated-plan")
+
+        # The event reached Lakeside's chart; the Sandbox chart, open as long, never shows it.
+        self.driver = sandbox
+        self.assertEqual(sandbox.find_element(By.ID, "plans-live-status").get_attribute("data-state"), "live")
+        self.assertEqual(sandbox.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}']"), [],
+                         "the Sandbox chart shows no Lakeside plan")
+        screenshot(sandbox, "14-sandbox-chart-untouched")
+        self.driver = lakeside
+        self.close_other_tabs(charts[lakeside])
 
 
 if __name__ == "__main__":

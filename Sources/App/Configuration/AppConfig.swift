@@ -18,6 +18,7 @@ public struct AppConfig: Sendable {
     public var tokenKeys: TokenKeyRing
     public var ehr: EHRSettings
     public var rateLimits: RateLimitSettings
+    public var tenantPinning: TenantPinning
     /// How often an open chart's plan stream sends a heartbeat (and re-checks its session). Set in
     /// code, not read from `config/`: 15 s suits browsers and proxies; tests shorten it.
     public var planStreamHeartbeat: Duration = .seconds(15)
@@ -62,6 +63,7 @@ public struct AppConfig: Sendable {
         fullscript = try FullscriptSettings(config, environmentVariables: environment)
         tokenKeys = try TokenKeyRing.fromEnvironment(environment)
         rateLimits = try RateLimitSettings(config)
+        tenantPinning = try TenantPinning(config)
         ehr = try EHRSettings(config, environmentVariables: environment, redirectURI: fullscript.credentials.redirectURI)
         // The demo sign-in lets anyone who reaches the server sign in as a seeded EHR user; against
         // production Fullscript that is anyone acting on real patients, so refuse to start at all.

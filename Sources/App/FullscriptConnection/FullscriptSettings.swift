@@ -84,6 +84,15 @@ public struct FullscriptSettings: Sendable {
         [.usProduction, .caProduction].contains(environment) ? nil : patientEmailDomains
     }
 
+    /// Whether a patient's email may reach Fullscript: always in production, else only at the
+    /// `patient_email_domains` (a subdomain counts), so a sandbox never writes a real person's address.
+    public func allowsPatientEmail(_ email: String) -> Bool {
+        guard let domains = emailDomainGuard else { return true }
+        guard let at = email.lastIndex(of: "@") else { return false }
+        let domain = email[email.index(after: at)...].lowercased()
+        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
+    }
+
     init(_ config: ValidatingReader, environmentVariables: [String: String]) throws(ConfigError) {
         _ = try config.string("fullscript.environment")
         app = try FullscriptApp(config, keyPrefix: "fullscript", secretPrefix: "FULLSCRIPT", region: nil,

@@ -16,8 +16,13 @@ struct OAuthConnectRoutes: Sendable {
     let clients: FullscriptClients
     let database: Database
     let identity: any EHRIdentityProvider
+    /// Told of each connection: the practice's patient changes that waited for one go out.
+    let patientSync: PatientSync
     let secureCookies: Bool
     let chartURL: ChartURLTemplate?
+    let pinning: TenantPinning
+    /// Told when a first connection pins its tenant's clinic: that clinic's events held as ignored are pending now.
+    let webhooks: WebhookProcessor
     let now: @Sendable () -> Date
 
     static let stateLifetime: TimeInterval = 600
@@ -64,10 +69,21 @@ struct OAuthConnectRoutes: Sendable {
             Connecting again replaces it: on Fullscript's page, choose your own account.</p>
             """
         } ?? ""
+        // A connection of another clinic is refused at the callback, and one found later is set aside:
+        // say up front which clinic's account to choose.
+        let practiceClinic = try await TenantStore(database: database, now: now).find(user.tenant).flatMap { tenant in
+            tenant.fullscriptClinicID.map { _ in
+                """
+                <p id="practice-clinic">Your practice's Fullscript clinic is <strong>\(HTMLEscaping.escape(tenant.pinnedClinicDescription))</strong>: \
+                sign in to Fullscript with your account at that clinic.</p>
+                """
+            }
+        } ?? ""
         let body = """
             <h1>Connect your Fullscript account to continue</h1>
             <p>You are signed in to the EHR as <strong>\(name)</strong>. Fullscript will ask you to sign in and to allow this EHR \
             to start treatment plans for you. Your Fullscript account will be used for \(name)'s plans.</p>
+            \(practiceClinic)
             \(current)
             <form method="post" action="\(Self.connectPath)">
             <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
@@ -97,11 +113,11 @@ struct OAuthConnectRoutes: Sendable {
             try connection.execute("DELETE FROM oauth_states WHERE expires_at < ?", [.integer(Int64(date.timeIntervalSince1970))])
             try connection.execute(
                 """
-                INSERT INTO oauth_states (state_hash, tenant_id, ehr_user_id, browser_hash, return_to, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO oauth_states (state_hash, tenant_id, ehr_user_id, browser_hash, return_to, expires_at, may_pin)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(Self.hash(state)), .text(user.tenant), .text(user.id), .text(Self.hash(binding)), .text(returnTo.path),
-                 .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime))]
+                 .integer(Int64(date.timeIntervalSince1970 + Self.stateLifetime)), .integer(Self.mayPin(user) ? 1 : 0)]
             )
         }
         var response = Response.redirect(to: client.authorizeURL(state: state))
@@ -122,6 +138,14 @@ struct OAuthConnectRoutes: Sendable {
         /// Who started the flow, in which tenant: the tenant decides where the tokens belong.
         let user: EHRUser
         let returnTo: ReturnPath
+        /// Whether the session that started it may make its tenant's first connection (`mayPin`).
+        let mayPin: Bool
+    }
+
+    /// A session bound to one patient, or a viewer's, acts within a practice whose clinic someone else
+    /// decided: it never decides it.
+    private static func mayPin(_ user: EHRUser) -> Bool {
+        user.patient == nil && !(user.roles?.contains(.viewer) ?? false)
     }
 
     func callback(_ request: Request) async throws -> Response {
@@ -176,17 +200,22 @@ struct OAuthConnectRoutes: Sendable {
                                         + "Please try again in a moment.",
                                     request: request, tryAgain: again)
         }
-        let pin = try await TenantStore(database: database, now: now).pin(flow.user.tenant, to: clinic, actor: flow.user.id,
+        // Only a practitioner of the practice decides its clinic: a staff account may also work for
+        // other clinics, and the operator may keep the decision to themselves.
+        let mayPin = flow.mayPin && token.resourceOwner.type == .practitioner && pinning == .firstPractitioner
+        let pin = try await TenantStore(database: database, now: now).pin(flow.user.tenant, to: clinic, mayPin: mayPin, actor: flow.user.id,
                                                                            requestID: request.id)
         guard pin.accepted else {
             await Self.revoke(token, with: client)
             try await auditRefusal(of: token, clinic: clinic, pin: pin, user: flow.user, requestID: request.id)
-            return withClearedCookie(Self.otherClinicRefused(pin, offered: clinic, request: request, again: again))
+            return withClearedCookie(refused(pin, offered: clinic, request: request, again: again))
         }
+        if pin == .pinned { webhooks.signal() }
         // No /me at Fullscript: the name comes from the account's own record. Without it the
         // connection still stands, shown by type until a later refresh finds the name.
         let holder = await vault.lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: flow.user)
-        try await vault.store(token, holder: holder, for: flow.user, requestID: request.id, connecting: true)
+        try await vault.store(token, holder: holder, clinicID: clinic.id, for: flow.user, requestID: request.id, connecting: true)
+        await patientSync.connected(in: flow.user.tenant)
         // The browser arrives from Fullscript's site: a redirect would not carry the session cookie.
         return withClearedCookie(HTMLPage.continuing(to: flow.returnTo, title: "Fullscript connected"))
     }
@@ -199,19 +228,34 @@ struct OAuthConnectRoutes: Sendable {
 
     private func auditRefusal(of token: OAuthToken, clinic: Clinic, pin: ClinicPin, user: EHRUser, requestID: String) async throws {
         let date = now()
-        let detail = if case .otherClinic(let expected) = pin {
-            "account's clinic \(clinic.id), practice's clinic \(expected.fullscriptClinicID ?? "")"
-        } else {
-            "account's clinic \(clinic.id), pinned by another tenant"
+        let (outcome, detail) = switch pin {
+        case .otherClinic(let expected):
+            ("refused_other_clinic", "account's clinic \(clinic.id), practice's clinic \(expected.fullscriptClinicID ?? "")")
+        case .notPinnedYet:
+            ("refused_not_pinned", "account's clinic \(clinic.id), \(token.resourceOwner.type.rawValue) account; practice not pinned, pinning \(pinning.rawValue)")
+        default:
+            ("refused_other_clinic", "account's clinic \(clinic.id), pinned by another tenant")
         }
         try await database.write { connection in
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id,
-                           outcome: "refused_other_clinic", requestID: requestID, detail: detail).insert(into: connection, at: date)
+                           outcome: outcome, requestID: requestID, detail: detail).insert(into: connection, at: date)
         }
     }
 
-    /// The page for an account of the wrong clinic: which clinic to sign in to instead, and how.
-    private static func otherClinicRefused(_ pin: ClinicPin, offered: Clinic, request: Request, again: HTMLPage.TryAgain) -> Response {
+    /// The page for an account of the wrong clinic (which clinic to sign in to instead, and how), or for one
+    /// that may not decide a practice's clinic (who does).
+    private func refused(_ pin: ClinicPin, offered: Clinic, request: Request, again: HTMLPage.TryAgain) -> Response {
+        if case .notPinnedYet(let tenant) = pin {
+            let who = pinning == .firstPractitioner
+                ? "A practitioner of your practice connects first, with their own Fullscript practitioner account (not a staff, "
+                    + "patient-bound or viewer session), or your administrator pins the clinic"
+                : "Your administrator pins it first"
+            return HTMLPage.stopped(
+                .forbidden, title: "Your practice is not linked to a Fullscript clinic yet",
+                message: "Nothing was saved: this connection cannot decide which Fullscript clinic your practice uses. \(who) with "
+                    + "`fullscript-redirect tenants pin \(tenant.id) CLINIC_ID`. Then connect again.",
+                request: request, tryAgain: again)
+        }
         let message = switch pin {
         case .otherClinic(let expected):
             "Your practice uses the Fullscript clinic \(expected.fullscriptClinicName ?? expected.fullscriptClinicID ?? ""), but the account "
@@ -276,7 +320,8 @@ struct OAuthConnectRoutes: Sendable {
             )
             guard changed == 1 else { return .failure(.reused) }
             let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
-            return .success(PendingFlow(user: user, returnTo: ReturnPath(try row.string("return_to")) ?? .home))
+            return .success(PendingFlow(user: user, returnTo: ReturnPath(try row.string("return_to")) ?? .home,
+                                        mayPin: try row.int64("may_pin") == 1))
         }
     }
 

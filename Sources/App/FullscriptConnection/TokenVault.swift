@@ -34,7 +34,9 @@ public final class TokenVault: Sendable {
 
     /// Saves `token` for `user`. `holder` nil keeps the name already stored for the same Fullscript
     /// account, and forgets it for another one; `connecting` (not a refresh) restarts "connected since".
-    func store(_ token: OAuthToken, holder: AccountHolder?, for user: EHRUser, requestID: String?, connecting: Bool) async throws {
+    /// `clinicID`, the account's clinic, is known when connecting; nil keeps what is recorded.
+    func store(_ token: OAuthToken, holder: AccountHolder?, clinicID: String? = nil, for user: EHRUser, requestID: String?,
+               connecting: Bool) async throws {
         let keys = keys
         let date = now()
         try await database.write { connection in
@@ -42,9 +44,10 @@ public final class TokenVault: Sendable {
                 """
                 INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
                     refresh_token, key_id, access_expires_at, status, created_at, updated_at, resource_owner_first_name,
-                    resource_owner_last_name, connected_at, tenant_id)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9, ?13)
+                    resource_owner_last_name, connected_at, tenant_id, fullscript_clinic_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9, ?13, ?14)
                 ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET
+                    fullscript_clinic_id = coalesce(?14, fullscript_clinic_id),
                     resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
                         WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
                         THEN resource_owner_first_name END,
@@ -63,7 +66,7 @@ public final class TokenVault: Sendable {
                  .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
                  .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
                  .text(Timestamp.iso8601(date)), SQLiteValue(holder?.firstName), SQLiteValue(holder?.lastName),
-                 .integer(connecting ? 1 : 0), .text(user.tenant)]
+                 .integer(connecting ? 1 : 0), .text(user.tenant), SQLiteValue(clinicID)]
             )
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
                            requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
@@ -111,11 +114,15 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// nil also for a connection of another clinic than its tenant's pin: it is never used.
     func connection(for user: EHRUser) async throws -> FullscriptConnection? {
         let keys = keys
         return try await database.read { connection in
             guard let row = try connection.queryFirst(
-                "SELECT * FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND status = 'connected'",
+                """
+                SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
+                """,
                 [.text(user.tenant), .text(user.id)]
             ) else { return nil }
             let keyID = try row.string("key_id")
@@ -148,9 +155,9 @@ public final class TokenVault: Sendable {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT ehr_user_id FROM fullscript_connections
-                WHERE tenant_id = ?3 AND status = 'connected' AND (?1 IS NULL OR resource_owner_type = ?1)
-                ORDER BY coalesce(resource_owner_id = ?2, 0) DESC, created_at, ehr_user_id
+                SELECT c.ehr_user_id FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (?1 IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
+                ORDER BY coalesce(c.resource_owner_id = ?2, 0) DESC, c.created_at, c.ehr_user_id
                 """,
                 [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID), .text(tenant)]
             ) { EHRUser(id: try $0.string("ehr_user_id"), tenant: tenant) }
@@ -168,11 +175,79 @@ public final class TokenVault: Sendable {
         }
     }
 
+    /// A connection (`c`, joined to its tenant `t`) that may be used: of the tenant's pinned clinic, or not
+    /// known yet (made before clinics were recorded: `checkClinic` asks on its first use), or in a tenant
+    /// not pinned yet; never of a clinic another tenant has pinned, which is that practice's alone (a
+    /// tenant unpinned after connecting keeps its connections).
+    private static let ofThePinnedClinic =
+        """
+        (t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)
+        AND NOT EXISTS (SELECT 1 FROM tenants o WHERE o.fullscript_clinic_id = c.fullscript_clinic_id AND o.id <> c.tenant_id)
+        """
+
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
         guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
-        guard current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin else { return current }
-        return try await refresh(user, replacing: current.accessToken)
+        let live = current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin
+            ? try await refresh(user, replacing: current.accessToken) : current
+        try await checkClinic(of: live)
+        return live
+    }
+
+    /// A connection made before connections recorded their clinic is asked once which clinic it is
+    /// (GET /clinic), and that is recorded, whether its tenant is pinned or not. One of another clinic than
+    /// its tenant's pin, or of a clinic another tenant pinned, is marked for reconnection: its user sees the
+    /// connect page again.
+    private func checkClinic(of live: FullscriptConnection) async throws {
+        let user = live.user
+        let unrecorded = try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT 1 AS unrecorded FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND fullscript_clinic_id IS NULL",
+                [.text(user.tenant), .text(user.id)]
+            ) != nil
+        }
+        guard unrecorded else { return }
+        let client = try await clients.client(for: user.tenant)
+        let clinic: Clinic
+        do {
+            clinic = try await withFreshToken(live) { try await client.clinic(accessToken: $0) }
+        } catch let error as FullscriptError {
+            throw TokenVaultError.fullscript(error)
+        }
+        let date = now()
+        let matches = try await database.write { connection in
+            try connection.transaction {
+                try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+                                       [.text(clinic.id), .text(user.tenant), .text(user.id)])
+                // The pin as it is now: the tenant may have been pinned since the read above.
+                let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
+                                                          [.text(user.tenant)])?.optionalString("pinned")
+                if let pinned = pinnedNow, clinic.id != pinned {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                if pinnedNow == nil,
+                   try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                return true
+            }
+        }
+        guard matches else { throw TokenVaultError.reconnectRequired }
+    }
+
+    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one (nil: their tenant has
+    /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
+    /// their practice's clinic.
+    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
+                                    in connection: SQLiteConnection, at date: Date) throws {
+        try connection.execute(
+            "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+            [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
+        )
+        try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connection", subject: nil, outcome: "reconnect_other_clinic",
+                       requestID: requestID, detail: "account's clinic \(clinic), " + (expected.map { "practice's clinic \($0)" } ?? "pinned by another tenant")).insert(into: connection, at: date)
     }
 
     /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller
@@ -212,14 +287,19 @@ public final class TokenVault: Sendable {
     /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
     /// disconnected.
     func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+        // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
+        // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
+        var unusable: (any Error)?
         for user in try await connectedUsers(in: tenant, kind: .practitioner) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
                 continue
+            } catch {
+                unusable = unusable ?? error
             }
         }
-        throw TokenVaultError.reconnectRequired
+        throw unusable ?? TokenVaultError.reconnectRequired
     }
 
     private func markDisconnected(_ user: EHRUser, requestID: String?) async throws {

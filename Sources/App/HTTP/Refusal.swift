@@ -22,6 +22,8 @@ enum Refusal {
     case otherPatient
     /// The session's roles only allow reading (a `viewer`).
     case viewOnly(FullscriptAction)
+    /// Fullscript's link is for a patient who is another EHR patient to us (`PatientMatch.refused`).
+    case anotherPatientsRecord
 
     /// One row of the table below: everything a refusal shows, to a person and to a program.
     struct Answer {
@@ -88,6 +90,10 @@ enum Refusal {
                    message: "\(action.phrase) needs the practitioner or staff role, and the EHR signed you in as a viewer. "
                        + "Ask a practitioner or staff member to do it. Nothing was sent to Fullscript.",
                    offersRetry: false)
+        case .anotherPatientsRecord:
+            Answer(status: .conflict, code: "fullscript_patient_conflict", title: "Fullscript matched a different patient",
+                   message: "Fullscript matched this patient to a record the EHR links to another patient (a shared email, perhaps), "
+                       + "so the plan was not opened and nothing was linked. Check the patient's details in the EHR, then try again.")
         case .fullscript(let error):
             switch error.kind {
             case .validation(let messages):

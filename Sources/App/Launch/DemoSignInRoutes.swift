@@ -2,8 +2,9 @@ import Foundation
 import Server
 import HTTPTypes
 
-/// The demo's stand-in for an EHR's own sign-in: pick a seeded EHR user, and the form's answer
-/// makes the launch token the EHR's backend would, then follows the same `/launch` path as production.
+/// The demo's stand-in for an EHR's own sign-in: pick a seeded EHR user of one of its practices, and the
+/// form's answer makes the launch token the EHR's backend would (the practice in its `tenant` claim),
+/// then follows the same `/launch` path as production.
 /// Registered only when `ehr.demo_sign_in` is on.
 struct DemoSignInRoutes: Sendable {
     let settings: EHRSettings
@@ -18,22 +19,33 @@ struct DemoSignInRoutes: Sendable {
     }
 
     private func page(returnTo: ReturnPath) -> Response {
-        let choices = DemoSeed.users.map { user in
-            """
-            <li><form method="post" action="\(Self.path)">
-            <input type="hidden" name="user" value="\(HTMLEscaping.escape(user.id))">
-            <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
-            <button type="submit">\(HTMLEscaping.escape(user.name ?? user.id))</button> <span>\(HTMLEscaping.escape(user.role))</span>
-            </form></li>
-            """
+        let practices = DemoSeed.practices.map { practice in
+            let heading = "practice-" + HTMLEscaping.escape(practice.tenant)
+            let choices = practice.users.map { user in
+                """
+                <li><form method="post" action="\(Self.path)">
+                <input type="hidden" name="practice" value="\(HTMLEscaping.escape(practice.tenant))">
+                <input type="hidden" name="user" value="\(HTMLEscaping.escape(user.id))">
+                <input type="hidden" name="return_to" value="\(HTMLEscaping.escape(returnTo.path))">
+                <button type="submit">\(HTMLEscaping.escape(user.name ?? user.id))</button> <span>\(HTMLEscaping.escape(user.role))</span>
+                </form></li>
+                """
+            }.joined()
+            return """
+                <section class="practice" aria-labelledby="\(heading)">
+                <h2 id="\(heading)">\(HTMLEscaping.escape(practice.name))</h2>
+                <ul class="choices">\(choices)</ul>
+                </section>
+                """
         }.joined()
         var response = Response.html(HTMLPage.document(
             title: "Sign in to the demo EHR",
             body: """
                 <h1>Sign in to the demo EHR</h1>
-                <p>This demo has two practitioners, a front-desk staff member and a reviewer who may only look. Choose who you are: \
-                no password, because a real EHR signs its users in itself and then hands them to this server.</p>
-                <ul class="choices">\(choices)</ul>
+                <p>This demo EHR serves two practices, each with its own people, patients and Fullscript clinic: what you do in one \
+                is never seen in the other. Choose who you are: no password, because a real EHR signs its users in itself and then \
+                hands them to this server.</p>
+                \(practices)
                 <p><a href="/embed.html">How to put the button in your own EHR</a> · <a href="/">Back to the demo EHR</a></p>
                 """
         ))
@@ -43,11 +55,14 @@ struct DemoSignInRoutes: Sendable {
 
     private func signIn(_ request: Request) async throws -> Response {
         let form = request.formParameters
-        guard let user = DemoSeed.users.first(where: { $0.id == form["user"] }) else {
+        // A form without a practice is the default one's, as a launch token without a `tenant` claim is.
+        guard let practice = DemoSeed.practice(form["practice"] ?? Tenant.defaultID),
+              let user = practice.users.first(where: { $0.id == form["user"] }) else {
             return HTMLPage.response(.badRequest, title: "Unknown demo user", message: "Choose one of the people listed on the sign-in page.",
                                      link: ("Back", Self.path))
         }
-        let token = LaunchToken.mint(for: EHRUser(id: user.id, name: user.name, roles: user.roles), secret: settings.launchSecret, now: now())
+        let signedIn = EHRUser(id: user.id, name: user.name, tenant: practice.tenant, roles: user.roles)
+        let token = LaunchToken.mint(for: signedIn, secret: settings.launchSecret, now: now())
         let returnTo = LaunchRoutes.returnPath(form["return_to"])
         let target = "/launch?token=\(token)&return_to=" + FormURLEncoding.escape(returnTo.path)
         var response = Response.redirect(to: target, status: .seeOther)

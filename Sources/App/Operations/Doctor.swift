@@ -69,9 +69,10 @@ public enum Doctor {
         return findings
     }
 
-    /// Which Fullscript clinic each tenant is bound to. Not pinned yet is no fault: the first connection pins it.
+    /// Which Fullscript clinic each tenant is bound to. Not pinned yet is no fault: a practitioner's first
+    /// connection, or the operator, pins it. The clinic's name is Fullscript data: printable only.
     private static func pinnedClinic(_ tenant: Tenant) -> Finding {
-        .good("tenant \(tenant.id) (\(tenant.region.rawValue)): Fullscript clinic \(tenant.pinnedClinicDescription)")
+        .good("tenant \(tenant.id) (\(tenant.region.rawValue)): Fullscript clinic \(TextTable.printable(tenant.pinnedClinicDescription))")
     }
 
     /// Every stored token must open with a configured key, or its user is silently disconnected.

@@ -4,8 +4,8 @@ import Prometheus
 import Server
 import HTTPTypes
 
-/// `GET /metrics` for Prometheus, behind a service key like the rest of the internal API: counts by
-/// route and Fullscript endpoint say how the clinic uses the product, which is nobody else's business.
+/// `GET /metrics` for Prometheus, behind an operator key: counts by route and Fullscript endpoint say
+/// how every practice of the deployment uses the product, which is no single practice's business.
 struct MetricsRoute: Sendable {
     static let path = "/metrics"
 
@@ -15,7 +15,7 @@ struct MetricsRoute: Sendable {
 
     func register(on router: RouterGroup) {
         router.get(Self.path) { request in
-            try await serviceKeys.authorizedRequest(request) { _, _ in
+            try await serviceKeys.authorizedOperatorRequest(request, only: "reads the deployment's metrics") { _ in
                 let body = metrics.exposition(openPlanStreams: planUpdates.openStreams)
                 return Response(
                     status: .ok,

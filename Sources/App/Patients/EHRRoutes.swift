@@ -9,6 +9,8 @@ struct EHRRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let vault: TokenVault
     let patients: PatientStore
+    /// For the practice's name in the header.
+    let tenants: TenantStore
     let log: RecommendationLog
     /// `FullscriptSettings.emailDomainGuard`: the chart warns before a click the server would refuse.
     let patientEmailDomains: [String]?
@@ -29,24 +31,26 @@ struct EHRRoutes: Sendable {
         struct User: Encodable {
             let id: String
             let name: String?
-            /// The practice the user signed in to.
+            /// The practice the user signed in to, and its name as `tenants create` gave it.
             let tenant: String
+            let tenantName: String?
             /// The launch token's claims, absent when it had none (`EHRUser`).
             let patient: String?
             let roles: [String]?
             /// Whether a click (and connecting Fullscript) is allowed: false for a viewer.
             let canRecommend: Bool
 
-            init(_ user: EHRUser) {
+            init(_ user: EHRUser, practice: Tenant?) {
                 id = user.id
                 name = user.name
                 tenant = user.tenant
+                tenantName = practice?.name
                 patient = user.patient
                 roles = user.roles.map(EHRRole.names)
                 canRecommend = user.mayActInFullscript
             }
 
-            enum CodingKeys: String, CodingKey { case id, name, tenant, patient, roles, canRecommend = "can_recommend" }
+            enum CodingKeys: String, CodingKey { case id, name, tenant, tenantName = "tenant_name", patient, roles, canRecommend = "can_recommend" }
         }
 
         struct Connection: Encodable {
@@ -102,7 +106,8 @@ struct EHRRoutes: Sendable {
         guard let user = try await identity.user(for: request) else { return Self.notSignedIn(request, signInPath: signInPath) }
         let account = try await vault.account(of: user)
         let choice = account?.type == .staff ? try await log.staffChoice(of: user) : nil
-        return json(Me(user: .init(user), fullscript: .init(account, user: user),
+        let practice = try await tenants.find(user.tenant)
+        return json(Me(user: .init(user, practice: practice), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
                        patientEmailDomains: patientEmailDomains,

@@ -8,20 +8,31 @@ import Fullscript
 ///   Fullscript patient for a mapped patient, or a Fullscript patient mapped to someone else, is
 ///   refused and audited (`patient_mapping.remap`).
 /// - Once mapped, a click names the patient by that id (the gateway link), so a changed email in the
-///   EHR never makes a second Fullscript patient. Before that, a patient with an email is matched or
-///   created by it (the draft link, carrying the EHR id as `metadata.id`); one without (a dependent)
-///   is named by the EHR id and names, and matched on Fullscript's own page.
+///   EHR never makes a second Fullscript patient. Before that, a patient with an email no other patient
+///   of the tenant holds is matched or created by it (the draft link, carrying the EHR id as
+///   `metadata.id`). An email several patients hold (a family) names nobody, so it is never sent: the
+///   patient is named by EHR id and names, and matched on Fullscript's own page, like a dependent.
 /// - A Fullscript patient we have not met is ours when its `metadata.id` is one of the tenant's EHR
-///   ids, else when its email is exactly one of theirs.
+///   ids, else when exactly one live patient of the tenant holds its email; several leave it unmapped
+///   (audited `patient_mapping.ambiguous_email`).
+/// - A mapping recorded after the EHR changed the patient queues the change for Fullscript.
 struct PatientMatcher: Sendable {
     let clients: FullscriptClients
     let vault: TokenVault
     let patients: PatientStore
+    /// Told when a mapping is recorded: it may have queued the EHR's latest change (`PatientSync`).
+    let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
 
     /// What a click sends Fullscript for `patient`.
-    static func naming(of patient: PatientRecord) -> PatientNaming {
-        let email = patient.email.flatMap { $0.isEmpty ? nil : $0 }
+    func naming(of patient: PatientRecord, in tenant: String) async throws -> PatientNaming {
+        guard let email = patient.email, !email.isEmpty else { return Self.naming(of: patient, email: nil) }
+        let holders = try await patients.livePatients(withEmail: email, in: tenant)
+        return Self.naming(of: patient, email: holders.allSatisfy { $0.ehrPatientID == patient.ehrPatientID } ? email : nil)
+    }
+
+    /// `patient` named with `email`, the patient's own when no other patient holds it.
+    private static func naming(of patient: PatientRecord, email: String?) -> PatientNaming {
         if patient.fullscriptPatientID != nil || email == nil {
             let named = GatewayPatient(
                 id: patient.fullscriptPatientID, externalID: patient.ehrPatientID, email: email, firstName: patient.firstName ?? "",
@@ -35,54 +46,74 @@ struct PatientMatcher: Sendable {
     }
 
     /// `patient`'s Fullscript patient: its mapping, else `named` (an answer of Fullscript's named it),
-    /// else the one whose email is exactly the patient's, searched through `connection`. Returns the
-    /// mapping that stands afterwards, or nil when there is none.
-    func fullscriptPatientID(of patient: PatientRecord, named: String? = nil, through connection: FullscriptConnection) async throws -> String? {
+    /// else the one whose email is exactly the patient's, searched through `connection` when no other
+    /// patient holds that email. `patient` is as the caller read it.
+    func fullscriptPatient(of patient: PatientRecord, named: String? = nil, through connection: FullscriptConnection) async throws -> PatientMatch {
         let tenant = connection.user.tenant
         if let mapped = patient.fullscriptPatientID {
-            if let named, named != mapped {
-                try await refuse(patient.ehrPatientID, named: named, because: .patientMappedElsewhere(mapped), in: tenant, by: connection.user.id)
-            }
-            return mapped
+            guard let named, named != mapped else { return .mapped(mapped) }
+            try await refuse(patient.ehrPatientID, named: named, because: .patientMappedElsewhere(mapped), in: tenant, by: connection.user.id)
+            return .refused
         }
         var found = named
-        if found == nil, let email = patient.email, !email.isEmpty {
+        if found == nil, let email = patient.email, !email.isEmpty,
+           try await isSoleHolder(of: email, patient.ehrPatientID, in: tenant, by: connection.user.id) {
             let client = try await clients.client(for: tenant)
             found = try await vault.withFreshToken(connection) { try await client.patient(accessToken: $0, email: email) }?.id
         }
-        guard let found else { return nil }
-        return try await map(patient.ehrPatientID, to: found, in: tenant, by: connection.user.id)
+        guard let found else { return .unmapped }
+        return try await map(patient, to: found, in: tenant, by: connection.user.id)
     }
 
     /// The other way, for a Fullscript patient the tenant has not met (told by a webhook): the EHR
-    /// patient its `metadata.id` names, else the first live, unmapped one with its email. Returns the
-    /// EHR patients linked.
+    /// patient its `metadata.id` names, else the one live patient holding its email. Returns the EHR
+    /// patients linked.
     func link(_ fullscriptPatient: Patient, in tenant: String) async throws -> [String] {
         let actor = "webhook"
         if let ehrID = fullscriptPatient.metadataID, PatientRecord.isValidID(ehrID),
            case .found(let named) = try await patients.find(ehrID, in: tenant) {
-            return try await map(named.ehrPatientID, to: fullscriptPatient.id, in: tenant, by: actor) == fullscriptPatient.id ? [ehrID] : []
+            return try await map(named, to: fullscriptPatient.id, in: tenant, by: actor) == .mapped(fullscriptPatient.id) ? [ehrID] : []
         }
         guard let email = fullscriptPatient.email, !email.isEmpty else { return [] }
-        let sameEmail = try await patients.livePatients(withEmail: email, in: tenant)
-        guard let match = sameEmail.first(where: { $0.fullscriptPatientID == nil }) ?? sameEmail.first else { return [] }
-        return try await map(match.ehrPatientID, to: fullscriptPatient.id, in: tenant, by: actor) == fullscriptPatient.id ? [match.ehrPatientID] : []
+        let holders = try await patients.livePatients(withEmail: email, in: tenant)
+        guard let holder = holders.first, holders.count == 1 else {
+            try await leaveUnmapped(fullscriptPatient.id, holders: holders.count, in: tenant, by: actor)
+            return []
+        }
+        return try await map(holder, to: fullscriptPatient.id, in: tenant, by: actor) == .mapped(fullscriptPatient.id) ? [holder.ehrPatientID] : []
     }
 
-    /// Records the mapping unless either side has one; returns the EHR patient's mapping afterwards.
-    private func map(_ ehrPatientID: String, to fullscriptPatientID: String, in tenant: String, by actor: String) async throws -> String? {
-        let outcome = try await patients.recordMapping(ehrPatientID: ehrPatientID, fullscriptPatientID: fullscriptPatientID, in: tenant, at: now())
+    /// Whether `ehrPatientID` is the one live patient of the tenant holding `email`; else an email
+    /// names nobody, and the audit says why the patient stays unmapped.
+    private func isSoleHolder(of email: String, _ ehrPatientID: String, in tenant: String, by actor: String) async throws -> Bool {
+        let holders = try await patients.livePatients(withEmail: email, in: tenant)
+        if holders.map(\.ehrPatientID) == [ehrPatientID] { return true }
+        try await leaveUnmapped(ehrPatientID, holders: holders.count, in: tenant, by: actor)
+        return false
+    }
+
+    /// The audit row of an email too many patients hold to link by: ids and counts, never the email.
+    private func leaveUnmapped(_ subject: String, holders: Int, in tenant: String, by actor: String) async throws {
+        try await patients.record(AuditEntry(tenant: tenant, actor: actor, action: "patient_mapping.ambiguous_email", subject: subject,
+                                             outcome: "left_unmapped", requestID: nil, detail: "\(holders) live patients hold the email"),
+                                  at: now())
+    }
+
+    /// Records the mapping unless either side has one; says what stands afterwards.
+    private func map(_ patient: PatientRecord, to fullscriptPatientID: String, in tenant: String, by actor: String) async throws -> PatientMatch {
+        let outcome = try await patients.recordMapping(ehrPatientID: patient.ehrPatientID, fullscriptPatientID: fullscriptPatientID, in: tenant,
+                                                       at: now(), copy: patient)
         switch outcome {
-        case .recorded, .unchanged:
-            return fullscriptPatientID
-        case .patientMappedElsewhere(let mapped):
-            try await refuse(ehrPatientID, named: fullscriptPatientID, because: outcome, in: tenant, by: actor)
-            return mapped
-        case .fullscriptPatientTaken:
-            try await refuse(ehrPatientID, named: fullscriptPatientID, because: outcome, in: tenant, by: actor)
-            return nil
+        case .recorded:
+            wakeOutbox()
+            return .mapped(fullscriptPatientID)
+        case .unchanged:
+            return .mapped(fullscriptPatientID)
+        case .patientMappedElsewhere, .fullscriptPatientTaken:
+            try await refuse(patient.ehrPatientID, named: fullscriptPatientID, because: outcome, in: tenant, by: actor)
+            return .refused
         case .patientGone:
-            return nil
+            return .unmapped
         }
     }
 

@@ -8,4 +8,13 @@ enum PatientNaming: Sendable, Equatable {
     case gateway(GatewayPatient)
     /// Nothing to name them by: the generic new-plan link, where the practitioner picks the patient.
     case nobody
+
+    /// What the click's `recommendations` row records as `link_kind`.
+    var linkKind: String {
+        switch self {
+        case .draft: "draft"
+        case .gateway: "gateway"
+        case .nobody: "new"
+        }
+    }
 }

@@ -93,8 +93,11 @@ struct PatientStore: Sendable {
 
     /// Remembers which Fullscript patient an EHR patient is, unless either side is mapped already
     /// (a mapping is never overwritten) or the patient was deleted meanwhile; says which.
+    /// `copy` is the patient as the caller read it (what a click sent Fullscript): when the EHR changed
+    /// the patient since, the change was saved unlinked, so nothing queued it; linking queues it now.
     @discardableResult
-    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date) async throws -> MappingOutcome {
+    func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date,
+                       copy: PatientRecord? = nil) async throws -> MappingOutcome {
         try await database.write { connection in
             try connection.transaction {
                 if let row = try connection.queryFirst(
@@ -116,7 +119,13 @@ struct PatientStore: Sendable {
                     """,
                     [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
                 )
-                return inserted == 1 ? .recorded : .patientGone
+                guard inserted == 1 else { return .patientGone }
+                if let copy, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                                                 [.text(tenant), .text(ehrPatientID)]),
+                   try Self.demographics(now) != Self.demographics(copy) {
+                    try PatientSyncStore.enqueue(ehrPatientID, in: tenant, into: connection, at: date)
+                }
+                return .recorded
             }
         }
     }
@@ -135,12 +144,15 @@ struct PatientStore: Sendable {
 
     /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches), mapped
     /// or not: who a Fullscript patient we have not met can be.
+    /// On every click: by the index `patients_live_email` (migration 0017), whose expression and condition
+    /// these are. The unary `+` keeps the planner from walking the primary key for the order instead (it
+    /// has no statistics to know an email is rarer than a practice); the few rows found are sorted.
+    static let livePatientsWithEmail =
+        select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY +p.ehr_patient_id"
+
     func livePatients(withEmail email: String, in tenant: String) async throws -> [PatientRecord] {
         try await database.read { connection in
-            try connection.query(
-                Self.select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id",
-                [.text(tenant), .text(email)], Self.record
-            )
+            try connection.query(Self.livePatientsWithEmail, [.text(tenant), .text(email)], Self.record)
         }
     }
 

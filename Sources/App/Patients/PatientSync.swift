@@ -15,6 +15,7 @@ final class PatientSync: Sendable {
     private let patients: PatientStore
     private let vault: TokenVault
     private let clients: FullscriptClients
+    private let settings: FullscriptSettings
     private let retry: WebhookProcessor.RetryPolicy
     private let sweepInterval: Duration
     private let logger: Logger
@@ -23,13 +24,14 @@ final class PatientSync: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
-    init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
+    init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients, settings: FullscriptSettings,
          retry: WebhookProcessor.RetryPolicy = .init(), sweepInterval: Duration = .seconds(60), logger: Logger,
          now: @escaping @Sendable () -> Date) {
         self.outbox = outbox
         self.patients = patients
         self.vault = vault
         self.clients = clients
+        self.settings = settings
         self.retry = retry
         self.sweepInterval = sweepInterval
         self.logger = logger
@@ -50,6 +52,16 @@ final class PatientSync: Sendable {
         wake.yield()
     }
 
+    /// Someone of the tenant connected: what waited for a connection goes now.
+    func connected(in tenant: String) async {
+        do {
+            try await outbox.release(waitingIn: tenant, at: now())
+        } catch {
+            logger.error("patient sync outbox unwritable", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+        }
+        wake.yield()
+    }
+
     func stop() async {
         let task = loop.withLock { $0 }
         task?.cancel()
@@ -61,12 +73,14 @@ final class PatientSync: Sendable {
         defer { timer?.cancel() }
         for await _ in wakeups {
             guard !Task.isCancelled else { break }
-            await pass()
+            let recorded = await pass()
             timer?.cancel()
             var delay = sweepInterval
             if let text = try? await outbox.nextDue(), let next = try? Date(text, strategy: Self.stamp) {
                 delay = min(delay, .milliseconds(max(0, Int64(next.timeIntervalSince(now()) * 1000))))
             }
+            // An outbox we cannot write to would otherwise be read again at once, and again.
+            if !recorded { delay = max(delay, retry.firstDelay) }
             timer = Task { [wake] in
                 try? await Task.sleep(for: delay)
                 if !Task.isCancelled { wake.yield() }
@@ -74,32 +88,51 @@ final class PatientSync: Sendable {
         }
     }
 
-    private func pass() async {
+    /// Pushes what is due; false when the outbox could not be read or written.
+    private func pass() async -> Bool {
         while !Task.isCancelled {
             let batch: [PatientSyncStore.Due]
             do {
                 batch = try await outbox.due(at: now(), limit: 32)
             } catch {
                 logger.error("patient sync outbox unreadable", metadata: ["error": "\(error)"])
-                return
+                return false
             }
-            guard !batch.isEmpty else { return }
-            for item in batch where !Task.isCancelled { await push(item) }
+            guard !batch.isEmpty else { return true }
+            for item in batch where !Task.isCancelled {
+                // A change left due would be read again at once: wait for the timer or the sweep instead.
+                guard await push(item) else { return false }
+            }
         }
+        return true
     }
 
-    /// One change: pushed, postponed, or settled as failed; one log line, never patient details.
-    private func push(_ item: PatientSyncStore.Due) async {
+    /// One change: pushed, postponed, or settled as failed; one log line, never patient details. False
+    /// when the outbox could not record which.
+    private func push(_ item: PatientSyncStore.Due) async -> Bool {
         var metadata: Logger.Metadata = ["tenant": "\(item.tenant)", "patient": "\(item.ehrPatientID)", "attempt": "\(item.attempts + 1)"]
+        defer { logger.info("patient sync", metadata: metadata) }
         do {
-            if let problem = try await send(item) {
-                let passing = WebhookProcessor.isPassing(problem)
+            let problem: (any Error)?
+            do {
+                problem = try await send(item)
+            } catch {
+                // Not Fullscript's answer but ours (no app for the tenant's region, a busy database):
+                // tried again like a passing failure, so the change is neither lost nor read again at once.
+                problem = PatientSyncError.unsent(WebhookProcessor.describe(error))
+            }
+            if let problem {
                 let reason = WebhookProcessor.describe(problem)
                 metadata["error"] = "\(reason)"
-                if passing, item.attempts + 1 < retry.maxAttempts {
+                if case PatientSyncError.nobodyConnected = problem {
+                    // Not a try: nobody could make one. It waits for a connection (`connected(in:)`) or the sweep.
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(sweepInterval)),
+                                              at: now(), waitingForConnection: true)
+                    metadata["outcome"] = "waiting"
+                } else if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
                     let delay = retry.delay(afterAttempts: item.attempts + 1)
-                    let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(seconds), at: now())
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(delay)), at: now(),
+                                              waitingForConnection: false)
                     metadata["outcome"] = "retrying"
                 } else {
                     try await outbox.settle(item, "failed", error: reason, at: now())
@@ -109,11 +142,17 @@ final class PatientSync: Sendable {
                 try await outbox.settle(item, "synced", error: nil, at: now())
                 metadata["outcome"] = "synced"
             }
+            return true
         } catch {
             metadata["error"] = "\(error)"
             metadata["outcome"] = "unrecorded"
+            return false
         }
-        logger.info("patient sync", metadata: metadata)
+    }
+
+    private static func isPassing(_ problem: any Error) -> Bool {
+        if case PatientSyncError.unsent = problem { return true }
+        return WebhookProcessor.isPassing(problem)
     }
 
     /// Sends the patient as stored now; returns the Fullscript failure that stopped it, if any.
@@ -122,28 +161,39 @@ final class PatientSync: Sendable {
               let fullscriptPatientID = patient.fullscriptPatientID else {
             return PatientSyncError.notLinked
         }
+        if let email = patient.email, !settings.allowsPatientEmail(email) { return PatientSyncError.emailNotAllowed }
         let update = Self.update(from: patient)
         let client = try await clients.client(for: item.tenant)
-        let users = try await vault.connectedUsers(in: item.tenant)
-        var last: (any Error)? = PatientSyncError.nobodyConnected
-        for user in users {
+        // A user whose token cannot be used now (refresh or the clinic check of an older connection failed)
+        // is passed over for the next: only the update's own answer is the change's.
+        var unusable: (any Error)?
+        for user in try await vault.connectedUsers(in: item.tenant) {
+            let connection: FullscriptConnection
             do {
-                let connection = try await vault.accessToken(for: user)
+                connection = try await vault.accessToken(for: user)
+            } catch TokenVaultError.reconnectRequired {
+                continue
+            } catch {
+                unusable = error
+                continue
+            }
+            do {
                 _ = try await vault.withFreshToken(connection) {
                     try await client.updatePatient(accessToken: $0, id: fullscriptPatientID, fields: update)
                 }
                 return nil
             } catch TokenVaultError.reconnectRequired {
                 continue
-            } catch let error where WebhookProcessor.isPassing(error) {
-                return error
             } catch {
-                // A refusal of this user's (a 4xx) is the change's answer, whoever sends it.
-                last = error
-                break
+                // Passing (retried) or a refusal (a 4xx): the change's answer, whoever sends it.
+                return error
             }
         }
-        return last
+        return unusable.map { PatientSyncError.unsent(WebhookProcessor.describe($0)) } ?? PatientSyncError.nobodyConnected
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// How `Timestamp.iso8601` writes `due_at`.

@@ -10,9 +10,11 @@ struct PlanRefresh: Sendable {
     let patients: PatientStore
     let plans: TreatmentPlanStore
     let updates: PlanUpdates
+    /// Told when a refresh links the patient (`PatientMatcher.wakeOutbox`).
+    let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     /// Plan details fetched at once: fast enough for a chart, gentle on Fullscript's rate limit.
     static let concurrentFetches = 4
@@ -20,7 +22,9 @@ struct PlanRefresh: Sendable {
     /// Reads the patient's plans through `connection`, merges what is newer than ours, tells open
     /// charts, and returns the patient's stored plans, newest first.
     func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> [StoredPlan] {
-        guard let fullscriptPatientID = try await matcher.fullscriptPatientID(of: patient, through: connection) else { return [] }
+        guard let fullscriptPatientID = try await matcher.fullscriptPatient(of: patient, through: connection).fullscriptPatientID else {
+            return []
+        }
         let client = try await clients.client(for: connection.user.tenant)
         let listed = try await vault.withFreshToken(connection) {
             try await client.treatmentPlans(accessToken: $0, patientID: fullscriptPatientID)

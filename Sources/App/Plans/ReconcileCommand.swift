@@ -45,6 +45,8 @@ public enum ReconcileCommand {
     /// `pageSize` is Fullscript's maximum unless a test wants several pages. `tenant` nil reconciles
     /// every tenant, each through a connection of its own clinic; a tenant with none is skipped, and
     /// only when no tenant has one is that an error. A named tenant must exist and have one.
+    /// Reconcile never pins: a tenant not pinned yet is reported (the clinics its connections belong to,
+    /// and the command that pins), and its events are not read.
     public static func run(config: AppConfig, since window: TimeInterval, tenant: String? = nil, logger: Logger,
                            now: @escaping @Sendable () -> Date = Date.init, pageSize: Int = 100,
                            progress: (String) -> Void) async throws -> Summary {
@@ -83,10 +85,15 @@ public enum ReconcileCommand {
         let cutoff = now().addingTimeInterval(-window)
         var summary = Summary()
         var reconciled = 0
+        var unpinned: [String] = []
         for tenant in tenants {
             let client = try await clients.client(for: tenant.id)
-            guard let connection = try await clinicConnection(of: tenant, vault: vault, client: client, tenants: tenantStore,
-                                                              progress: progress) else {
+            guard tenant.fullscriptClinicID != nil else {
+                try await reportUnpinned(tenant, vault: vault, client: client, progress: progress)
+                unpinned.append(tenant.id)
+                continue
+            }
+            guard let connection = try await clinicConnection(of: tenant, vault: vault) else {
                 if tenants.count > 1 { progress("Tenant \(tenant.id): no practitioner of its clinic is connected; skipped.") }
                 continue
             }
@@ -111,7 +118,7 @@ public enum ReconcileCommand {
                 page = next
             }
         }
-        guard reconciled > 0 else { throw ReconcileError.noConnectedPractitioner }
+        guard reconciled > 0 else { throw unpinned.isEmpty ? ReconcileError.noConnectedPractitioner : ReconcileError.notPinned(unpinned) }
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
             clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
@@ -123,27 +130,38 @@ public enum ReconcileCommand {
         return summary
     }
 
-    /// A live connection of one of the tenant's practitioners whose account is in the tenant's clinic:
-    /// events are scoped to the token's clinic, and a practitioner's token sees the plans they write.
-    /// A tenant connected before clinics were pinned is pinned here, by its oldest such connection.
-    /// A connection Fullscript no longer honours, or of another clinic, is skipped for the next one.
-    private static func clinicConnection(of tenant: Tenant, vault: TokenVault, client: FullscriptClient, tenants: TenantStore,
-                                         progress: (String) -> Void) async throws -> FullscriptConnection? {
-        for user in try await vault.connectedUsers(in: tenant.id, kind: .practitioner) {
-            let connection: FullscriptConnection
-            do {
-                connection = try await vault.accessToken(for: user)
-            } catch TokenVaultError.reconnectRequired {
-                continue
-            }
-            let clinic = try await vault.withFreshToken(connection) { try await client.clinic(accessToken: $0) }
-            guard try await tenants.pin(tenant.id, to: clinic, actor: "reconcile", requestID: nil).accepted else {
-                progress("Tenant \(tenant.id): \(user.id)'s Fullscript account is of clinic \(clinic.id), not the tenant's; skipped.")
-                continue
-            }
-            return connection
+    /// A live connection of one of the tenant's practitioners whose account is in the tenant's clinic
+    /// (`serviceConnection` uses no other): events are scoped to the token's clinic, and a practitioner's
+    /// token sees the plans they write.
+    private static func clinicConnection(of tenant: Tenant, vault: TokenVault) async throws -> FullscriptConnection? {
+        do {
+            return try await vault.serviceConnection(in: tenant.id)
+        } catch TokenVaultError.reconnectRequired {
+            return nil
         }
-        return nil
+    }
+
+    /// What the operator needs to pin `tenant`: which clinics its connected accounts belong to, as Fullscript
+    /// says now, and the command. The names are Fullscript data, printed to a terminal: printable only.
+    private static func reportUnpinned(_ tenant: Tenant, vault: TokenVault, client: FullscriptClient,
+                                       progress: (String) -> Void) async throws {
+        var clinics: [(clinic: Clinic, users: [String])] = []
+        for user in try await vault.connectedUsers(in: tenant.id) {
+            guard let connection = try? await vault.accessToken(for: user),
+                  let clinic = try? await vault.withFreshToken(connection, { try await client.clinic(accessToken: $0) }) else { continue }
+            if let index = clinics.firstIndex(where: { $0.clinic.id == clinic.id }) {
+                clinics[index].users.append(user.id)
+            } else {
+                clinics.append((clinic, [user.id]))
+            }
+        }
+        let found = clinics.isEmpty ? "none of its connections could tell its clinic"
+            : "its connections belong to " + clinics.map { "\($0.clinic.id) (\($0.clinic.name)): \($0.users.joined(separator: ", "))" }
+                .joined(separator: "; ")
+        progress(TextTable.printable(
+            "Tenant \(tenant.id) is not pinned to a Fullscript clinic, so its events are not read; \(found). "
+                + "Pin the practice's own clinic: `fullscript-redirect tenants pin \(tenant.id) CLINIC_ID`."
+        ))
     }
 }
 

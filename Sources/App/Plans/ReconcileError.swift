@@ -10,6 +10,8 @@ public enum ReconcileError: Error, Sendable, Equatable, CustomStringConvertible 
     case noConnectedPractitioner
     case unknownTenant(String)
     case tooManyPages(Int)
+    /// Tenants skipped because no clinic is pinned for them, when no other tenant was reconciled.
+    case notPinned([String])
 
     public var description: String {
         switch self {
@@ -20,6 +22,9 @@ public enum ReconcileError: Error, Sendable, Equatable, CustomStringConvertible 
                 + "Recommend with Fullscript (or connect) once, then run this again."
         case .unknownTenant(let tenant): "there is no tenant '\(tenant)': `fullscript-redirect tenants list` shows them"
         case .tooManyPages(let pages): "Fullscript listed more than \(pages) pages of events; stopped"
+        case .notPinned(let tenants):
+            "no tenant was reconciled: \(tenants.joined(separator: ", ")) \(tenants.count == 1 ? "is" : "are") not pinned to a Fullscript "
+                + "clinic (reconcile never pins); pin with `fullscript-redirect tenants pin TENANT CLINIC_ID`, then run this again"
         }
     }
 }

@@ -29,12 +29,14 @@ struct RecommendRoutes: Sendable {
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
     let updates: PlanUpdates
+    /// Told when a click links the patient (`PatientMatcher.wakeOutbox`).
+    let wakeOutbox: @Sendable () -> Void
     /// A click without a session: the demo's sign-in page, else the refusal.
     let signIn: SignInFirst
     let logger: Logger
     let now: @Sendable () -> Date
 
-    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     /// The path parameter naming the patient in `/recommend/…` (`PatientBinding` holds a bound session to it).
     static let patientParameter = "patientId"
@@ -88,9 +90,9 @@ struct RecommendRoutes: Sendable {
         case .found(let found):
             patient = found
         }
-        let naming = patient.map(PatientMatcher.naming) ?? .nobody
-        if let email = patient?.email, !email.isEmpty, let domains = settings.emailDomainGuard, !Self.isAllowed(email, domains: domains) {
-            return try await refuse(.emailNotAllowed(domains), click, request, format)
+        let naming = if let patient { try await matcher.naming(of: patient, in: user.tenant) } else { PatientNaming.nobody }
+        if let email = patient?.email, !email.isEmpty, !settings.allowsPatientEmail(email) {
+            return try await refuse(.emailNotAllowed(settings.emailDomainGuard ?? []), click, request, format)
         }
 
         let connection: FullscriptConnection
@@ -102,12 +104,12 @@ struct RecommendRoutes: Sendable {
             return try await refuse(.fullscript(error), click, request, format)
         }
 
+        click.linkKind = naming.linkKind
         do {
             let link: DynamicLink
             var staffChoice = RecommendationLog.StaffChoiceChange.keep
             if naming == .nobody {
                 click.practitionerID = connection.resourceOwner.type == .practitioner ? connection.resourceOwner.id : nil
-                click.linkKind = "new"
             } else {
                 switch try await practitioner(for: connection, request, patientID: patientID, entrypoint: entrypoint) {
                 case .chosen(let id, let change):
@@ -118,8 +120,6 @@ struct RecommendRoutes: Sendable {
                     try await log.record(click, at: now())
                     return picker.response(format, requestID: request.id)
                 }
-                // The gateway link is the draft link with Fullscript's matching page: both make one draft plan.
-                click.linkKind = "draft"
             }
             let practitionerID = click.practitionerID
             let welcome = settings.sendWelcomeEmail
@@ -143,8 +143,11 @@ struct RecommendRoutes: Sendable {
                 throw FullscriptError(.malformedResponse("redirect_url is not an absolute http(s) URL"), requestID: link.requestID)
             }
             click.fullscriptRequestID = link.requestID
+            if try await opensOnAnotherPatient(link, patient: patient, connection: connection, click: click) {
+                return try await refuse(.anotherPatientsRecord, click, request, format)
+            }
             click.outcome = "redirected"
-            try await remember(link, patient: patient, connection: connection, staffChoice: staffChoice, click: click)
+            try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
             var response = Response.redirect(to: link.redirectURL)
             response.headerFields[.cacheControl] = "no-store"
             response.headerFields[.referrerPolicy] = "no-referrer"
@@ -210,22 +213,22 @@ struct RecommendRoutes: Sendable {
     }
 
     /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
-    /// search by email; an open chart is told), and the practitioner a staff user acts for. A failed
-    /// search only costs the mapping.
-    private func remember(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
-                          staffChoice: RecommendationLog.StaffChoiceChange, click: RecommendationLog.Click) async throws {
-        if let patient {
-            do {
-                let linked = try await matcher.fullscriptPatientID(of: patient, named: link.patientID, through: connection)
-                if patient.fullscriptPatientID == nil, linked != nil {
-                    updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
-                }
-            } catch let error where error is FullscriptError || error is TokenVaultError {
-                logger.warning("fullscript patient search failed; mapping left for later",
-                               metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+    /// search by email; an open chart is told). True when Fullscript matched a patient who is someone
+    /// else to us: the link would open their plan, so it is not followed. A failed search only costs the mapping.
+    private func opensOnAnotherPatient(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
+                                       click: RecommendationLog.Click) async throws -> Bool {
+        guard let patient else { return false }
+        do {
+            let match = try await matcher.fullscriptPatient(of: patient, named: link.patientID, through: connection)
+            if patient.fullscriptPatientID == nil, match.fullscriptPatientID != nil {
+                updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
             }
+            return match == .refused
+        } catch let error where error is FullscriptError || error is TokenVaultError {
+            logger.warning("fullscript patient search failed; mapping left for later",
+                           metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
+            return false
         }
-        try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
     }
 
     private func connectFirst(
@@ -249,12 +252,6 @@ struct RecommendRoutes: Sendable {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
         return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
-    }
-
-    static func isAllowed(_ email: String, domains: [String]) -> Bool {
-        guard let at = email.lastIndex(of: "@") else { return false }
-        let domain = email[email.index(after: at)...].lowercased()
-        return domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 
     /// Labs only where the user's practice's Fullscript offers them.

@@ -149,6 +149,21 @@ extension ServiceKeyStore {
         return try await handler(request, caller)
     }
 
+    /// `authorizedRequest` for what spans every tenant (`service-keys create NAME --operator`): any
+    /// other key is a 403 saying which key would do, `only` naming what it does ("lists tenants").
+    func authorizedOperatorRequest(
+        _ request: Request, only: String, _ handler: (Request) async throws -> Response
+    ) async throws -> Response {
+        try await authorizedRequest(request) { request, caller in
+            guard caller.isOperator else {
+                return APIError.response(.forbidden, code: "operator_key_required",
+                                         message: "Only an operator key (`service-keys create NAME --operator`) \(only).",
+                                         requestID: request.id)
+            }
+            return try await handler(request)
+        }
+    }
+
     /// `authorizedRequest` for routes naming a patient: a bad `:ehrPatientId` is a 400, after the key is checked.
     func authorizedPatientRequest(
         _ request: Request, _ handler: (Request, ServiceCaller, String) async throws -> Response

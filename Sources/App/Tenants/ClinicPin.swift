@@ -8,6 +8,9 @@ enum ClinicPin: Sendable, Equatable {
     case otherClinic(expected: Tenant)
     /// Another tenant is pinned to this clinic: a clinic's data belongs to one practice.
     case clinicOfAnotherTenant
+    /// The tenant has no clinic, and this connection may not be the one that decides it: a staff account,
+    /// a patient-bound or viewer session, or a deployment where only the operator pins.
+    case notPinnedYet(Tenant)
 
     var accepted: Bool { self == .pinned || self == .matches }
 }

@@ -4,6 +4,11 @@ public enum TenantError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRegion(String)
     case idTaken(String)
     case unknown(String)
+    case invalidClinicID(String)
+    /// The tenant, and the clinic it is pinned to.
+    case pinnedToAnotherClinic(String, clinic: String)
+    /// The clinic, and the tenant pinned to it.
+    case clinicPinnedByAnotherTenant(String, tenant: String)
 
     public var description: String {
         switch self {
@@ -17,6 +22,12 @@ public enum TenantError: Error, Sendable, Equatable, CustomStringConvertible {
             "a tenant '\(id)' already exists; choose another id"
         case .unknown(let id):
             "there is no tenant '\(id)': `fullscript-redirect tenants list` shows them"
+        case .invalidClinicID(let clinic):
+            "'\(TextTable.printable(clinic))' is not a Fullscript clinic id: use 1 to \(Tenant.maxClinicIDLength) characters among A-Z a-z 0-9 _ -"
+        case .pinnedToAnotherClinic(let tenant, let clinic):
+            "tenant '\(tenant)' is pinned to Fullscript clinic \(clinic); `fullscript-redirect tenants unpin \(tenant)` first"
+        case .clinicPinnedByAnotherTenant(let clinic, let tenant):
+            "Fullscript clinic \(clinic) is pinned to tenant '\(tenant)': a clinic belongs to one practice"
         }
     }
 }

@@ -1,4 +1,3 @@
-import HTTPTypes
 import Server
 
 /// `GET /api/v1/tenants`: every tenant, for the vendor's own tooling, with an operator key only.
@@ -24,12 +23,7 @@ struct TenantRoutes: Sendable {
     /// `services` is the `/api/v1` group.
     func register(on services: RouterGroup) {
         services.get("tenants") { request in
-            try await serviceKeys.authorizedRequest(request) { request, caller in
-                guard caller.isOperator else {
-                    return APIError.response(.forbidden, code: "operator_key_required",
-                                             message: "Only an operator key (`service-keys create NAME --operator`) lists tenants.",
-                                             requestID: request.id)
-                }
+            try await serviceKeys.authorizedOperatorRequest(request, only: "lists tenants") { _ in
                 let listed = try await tenants.list().map {
                     Listed(id: $0.id, name: $0.name, region: $0.region.rawValue, fullscriptClinicID: $0.fullscriptClinicID,
                            fullscriptClinicName: $0.fullscriptClinicName, createdAt: $0.createdAt)

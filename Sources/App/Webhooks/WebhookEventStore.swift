@@ -35,12 +35,16 @@ struct WebhookEventStore: Sendable {
 
     /// False when an event with this id is already stored: a repeat delivery changes nothing. An event no
     /// tenant claims is stored all the same, `unclaimedBecause` in its error, and processing records it ignored.
+    /// Such an event, met again with a tenant (reconcile reads it through that tenant's clinic), was not
+    /// seen yet: it becomes that tenant's, pending.
     func insert(_ event: FullscriptEvent, tenant: String?, unclaimedBecause: String? = nil, body: [UInt8], at date: Date) async throws -> Bool {
         try await database.write { connection in
             try connection.execute(
                 """
                 INSERT INTO webhook_events (event_id, tenant_id, event_type, clinic_id, occurred_at, received_at, body, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (event_id) DO UPDATE SET
+                    tenant_id = ?2, status = 'pending', attempts = 0, error = NULL, processed_at = NULL
+                WHERE ?2 IS NOT NULL AND webhook_events.tenant_id IS NULL AND webhook_events.status = 'ignored'
                 """,
                 [.text(event.id), SQLiteValue(tenant), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
                  .text(Timestamp.iso8601(date)), .blob(body), SQLiteValue(tenant == nil ? unclaimedBecause : nil)]
@@ -64,6 +68,29 @@ struct WebhookEventStore: Sendable {
                                unclaimedBecause: tenant == nil ? try row.optionalString("error") : nil, type: try row.string("event_type"),
                                body: try row.blob("body"), attempts: try row.int("attempts"),
                                cursor: Cursor(receivedAt: try row.string("received_at"), rowID: try row.int64("rowid")))
+            }
+        }
+    }
+
+    /// `event` as it is to be applied now: its tenant picked again (`WebhookTenantRouter.reroute`) and
+    /// recorded in one transaction, a new tenant's tries counted afresh. nil when it is no longer pending
+    /// (another process settled it), so it is not applied again.
+    func claim(_ event: Pending) async throws -> Pending? {
+        try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst(
+                    "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
+                ) else { return nil }
+                let stored = try row.optionalString("tenant_id")
+                let route = try WebhookTenantRouter.reroute(storedTenant: stored, clinic: try row.optionalString("clinic_id"), in: connection)
+                    ?? WebhookTenantRouter.Route(tenant: stored, unclaimedBecause: stored == nil ? try row.optionalString("error") : nil)
+                let attempts = route.tenant == stored ? try row.int("attempts") : 0
+                if route.tenant != stored {
+                    try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
+                                           [SQLiteValue(route.tenant), SQLiteValue(route.unclaimedBecause), .text(event.id)])
+                }
+                return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
+                               body: event.body, attempts: attempts, cursor: event.cursor)
             }
         }
     }

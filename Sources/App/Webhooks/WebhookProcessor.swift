@@ -56,6 +56,9 @@ final class WebhookProcessor: Sendable {
     private let vault: TokenVault
     private let clients: FullscriptClients
     private let updates: PlanUpdates
+    /// Told when an event links a patient (`PatientMatcher.wakeOutbox`); a one-off command has no
+    /// outbox running, and the server's next pass takes what it queued.
+    private let wakeOutbox: @Sendable () -> Void
     private let source: TreatmentPlanStore.Source
     private let retry: RetryPolicy
     /// How often the inbox is looked at with no event signalled.
@@ -67,12 +70,13 @@ final class WebhookProcessor: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let loop = PThreadMutex<Task<Void, Never>?>(nil)
 
-    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, now: now) }
+    private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
-         updates: PlanUpdates, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
+         updates: PlanUpdates, wakeOutbox: @escaping @Sendable () -> Void = {}, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
          sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
+        self.wakeOutbox = wakeOutbox
         self.plans = plans
         self.patients = patients
         self.vault = vault
@@ -157,10 +161,24 @@ final class WebhookProcessor: Sendable {
             }
             guard let last = batch.last else { break }
             cursor = last.cursor
-            for event in batch where !Task.isCancelled {
-                if let due = retryAt[event.id], due > .now {
-                    stillPending.insert(event.id)
+            for pending in batch where !Task.isCancelled {
+                if let due = retryAt[pending.id], due > .now {
+                    stillPending.insert(pending.id)
                     continue
+                }
+                let event: WebhookEventStore.Pending
+                do {
+                    guard let claimed = try await inbox.claim(pending) else { continue }
+                    event = claimed
+                } catch {
+                    // Left pending: the next sweep tries it again.
+                    logger.error("webhook event not claimed", metadata: ["event_id": "\(pending.id)", "error": "\(error)"])
+                    continue
+                }
+                if event.tenant != pending.tenant {
+                    logger.notice("webhook event rerouted", metadata: [
+                        "event_id": "\(event.id)", "from": "\(pending.tenant ?? "-")", "to": "\(event.tenant ?? "-")",
+                    ])
                 }
                 switch await process(event) {
                 case .applied: summary.applied += 1
@@ -221,7 +239,7 @@ final class WebhookProcessor: Sendable {
 
     /// Links a Fullscript patient the tenant has not met to one of its EHR patients: Fullscript tells
     /// us the patient's email (asked with the plan practitioner's own connection when there is one,
-    /// any other connected user's of the tenant otherwise), and the live EHR patient with that email is linked.
+    /// any other connected user's of the tenant otherwise), and `PatientMatcher.link` decides whom it is.
     /// Returns the EHR patients linked; none when nobody connected can see the patient or no email
     /// matches. A passing Fullscript failure is thrown, so the event is tried again.
     private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?, in tenant: String) async throws -> [String] {

@@ -30,6 +30,11 @@ extension ConnectedHarness {
 
     /// Runs the connect flow for a signed-in browser, approving at the simulator as `practitioner`.
     func connect(session: String, as practitioner: String = "prac-1") async throws {
+        #expect(try await connectResponse(session: session, as: practitioner).status == 200)
+    }
+
+    /// The callback's answer to the connect flow of a signed-in browser, approving at the simulator as `practitioner`.
+    func connectResponse(session: String, as practitioner: String) async throws -> TestResponse {
         let connect = try await startConnect(returnTo: "/", user: nil, cookie: session)
         let location = try #require(connect.header("location"))
         let binding = try #require(connect.header("set-cookie")?.split(separator: ";").first.map(String.init))
@@ -37,8 +42,7 @@ extension ConnectedHarness {
         let approved = try await fullscript.execute("GET \(authorize.percentEncodedPath)?\(authorize.percentEncodedQuery ?? "")&auto_approve=\(practitioner) HTTP/1.1\r\nHost: x\r\n\r\n")
         let backLocation = try #require(approved.header("location"))
         let back = try #require(URLComponents(string: backLocation))
-        let done = try await get("/oauth/fullscript/callback?\(back.percentEncodedQuery ?? "")", user: nil, cookie: binding)
-        #expect(done.status == 200)
+        return try await get("/oauth/fullscript/callback?\(back.percentEncodedQuery ?? "")", user: nil, cookie: binding)
     }
 
     func auditActions() async throws -> [String] {

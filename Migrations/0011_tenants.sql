@@ -70,11 +70,14 @@ CREATE TABLE sessions (
     display_name TEXT,
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    patient_id TEXT,
+    roles TEXT
 ) STRICT;
 
+-- 0010 (the launch claims) came before: a session keeps the patient it is bound to and its roles.
 INSERT INTO sessions
-SELECT id_hash, 'default', ehr_user_id, display_name, created_at, last_seen_at, expires_at FROM old_sessions;
+SELECT id_hash, 'default', ehr_user_id, display_name, created_at, last_seen_at, expires_at, patient_id, roles FROM old_sessions;
 
 -- A jti stays single use across tenants: it is the EHR's, and one token must never sign in twice.
 CREATE TABLE launch_token_uses (
