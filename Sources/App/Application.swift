@@ -18,6 +18,7 @@ public final class Application: Sendable {
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
+    let orders: OrderStore
     let planUpdates = PlanUpdates()
     let webhooks: WebhookProcessor
     let patientSync: PatientSync
@@ -60,11 +61,12 @@ public final class Application: Sendable {
         vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        orders = OrderStore(database: database)
         let patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
                                       settings: config.fullscript, logger: logger, now: now)
         self.patientSync = patientSync
         let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
-        webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
+        webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, orders: orders, patients: patients, vault: vault,
                                     clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
                                     logger: logger, now: now)
         self.now = now
@@ -154,8 +156,8 @@ public final class Application: Sendable {
                 logger: logger, now: now
             )
             PlanRoutes(
-                identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                identity: identity, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
                                        wakeOutbox: wakeOutbox, now: now),
                 describer: PlanDescriber(catalog: catalog),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger

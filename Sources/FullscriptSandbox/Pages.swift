@@ -112,13 +112,6 @@ enum Pages {
             """)
     }
 
-    static func invitation(_ plan: TreatmentPlan) -> String {
-        document("Your treatment plan", """
-            <h1>Your treatment plan</h1>
-            <p>This is where the patient would check out plan \(HTMLEscaping.escape(plan.id)) in Fullscript.</p>
-            """)
-    }
-
     private static func planHeading(_ plan: TreatmentPlan, actingUser: SandboxUser?, clinic: SandboxClinic) -> String {
         let acting = actingUser.map { "\(HTMLEscaping.escape($0.fullName)) (\(HTMLEscaping.escape($0.type)))" } ?? HTMLEscaping.escape(plan.actingUserID)
         return """
@@ -141,7 +134,7 @@ enum Pages {
         "\(patient.firstName) \(patient.lastName)" + (patient.email.map { " <\($0)>" } ?? " (no email)")
     }
 
-    private static func document(_ title: String, _ body: String) -> String {
+    static func document(_ title: String, _ body: String) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

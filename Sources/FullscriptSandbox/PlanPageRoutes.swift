@@ -14,7 +14,6 @@ struct PlanPageRoutes: Sendable {
         router.get("/sandbox/plans/:id") { try await page($0) }
         router.post("/sandbox/plans/:id/match", body: .standard) { try await match($0) }
         router.post("/sandbox/plans/:id/activate", body: .standard) { try await activate($0) }
-        router.get("/sandbox/plans/:id/invitation") { try await invitation($0) }
     }
 
     private func page(_ request: Request) async throws -> Response {
@@ -77,13 +76,5 @@ struct PlanPageRoutes: Sendable {
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
         await WebhookDispatch(state: state, webhook: webhook).send(event)
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)
-    }
-
-    private func invitation(_ request: Request) async throws -> Response {
-        let id = request.parameters["id"] ?? ""
-        guard let plan = await state.records(holdingPlan: id)?.plan(id: id), plan.state == .active else {
-            return Pages.notFound
-        }
-        return .html(Pages.invitation(plan))
     }
 }
