@@ -1624,3 +1624,61 @@ class TwoPracticesFlow(BrowserFlow):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class OrdersFlow(BrowserFlow):
+    """Rowan Castillo (EHR rowan-castillo, Lakeside front-desk staff, Fullscript staff-2) in a fresh profile (issue 16,
+    "Orders"); no other class signs them in. A plan for Noor Haddad is activated for Dr. Adeyemi, the patient presses
+    Order on the simulator's checkout page, and the open chart shows the order and "Ordered 1 time" by itself."""
+
+    profile = "rowan-castillo-orders"
+    patient_id = "lk-2001"
+    patient_name = "Noor Haddad"
+
+    @captures_failures
+    def test_an_order_placed_at_fullscript_appears_live_on_the_open_chart(self):
+        driver = self.driver
+        self.sign_in("rowan-castillo", "Rowan Castillo")
+        button = self.open_chart(self.patient_id, self.patient_name)
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's plans panel should be live before anything happens at Fullscript")
+        chart, _, _ = self.click_into_new_tab(button)
+        self.press_connect("Rowan Castillo")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='staff-2']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        self.wait(lambda d: d.current_url.startswith(EHR_URL + f"/recommend/{self.patient_id}"), "back from consent to the click")
+        self.assertEqual(self.choose_practitioner("Emerson Adeyemi")["practitioner_id"], "prac-5")
+        plan_id = self.wait_for_plan_page("Rowan's click for Dr. Adeyemi")
+        driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate'] button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator should show the plan active")
+
+        driver.switch_to.window(chart)
+        plan = self.wait(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']")), None),
+            f"the activated plan {plan_id} should appear on the open chart by itself")
+        self.assertIn("Not ordered yet", plan.text)
+        orders_before = len(driver.find_elements(By.CSS_SELECTOR, "#orders-list li.order"))
+
+        # The patient's side: the checkout page behind the plan's invitation link, and its Order button.
+        checkout = [h for h in driver.window_handles if h != chart][0]
+        driver.switch_to.window(checkout)
+        driver.get(f"{SANDBOX_URL}/sandbox/plans/{plan_id}/invitation")
+        order_events_before = sum(1 for r in sandbox_requests() if str(r.get("path", "")).endswith("/orders"))
+        driver.find_element(By.ID, "place-order").click()
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#orders li"), "the checkout page lists the order")
+
+        driver.switch_to.window(chart)
+        self.wait(lambda d: "Ordered 1 time" in d.find_element(By.CSS_SELECTOR, f"li.plan[data-plan-id='{plan_id}']").text,
+                  "the plan should say it was ordered, without a reload")
+        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#orders-list li.order")) == orders_before + 1,
+                  "the order should appear on the open chart by itself")
+        order = driver.find_elements(By.CSS_SELECTOR, "#orders-list li.order")[0]
+        self.assertIn("Magnesium Glycinate", order.text, "line items by product name")
+        self.assertNotIn("variant-1001", order.text)
+        self.assertEqual(sum(1 for r in sandbox_requests() if str(r.get("path", "")).endswith("/orders")) - order_events_before, 0,
+                         "the order came by webhook and stream: no orders call to Fullscript")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", driver.find_element(By.ID, "plan-orders"))
+        screenshot(driver, "16-chart-order-live")
+        self.close_other_tabs(chart)
