@@ -6,9 +6,11 @@ import HTTPTypes
 
 /// A patient's treatment plans for the chart (session) and for internal services (service key):
 ///
-/// - `GET /ehr/api/patients/:id/treatment-plans`: the stored plans, newest first, and the id to resume a stream from.
-/// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans change (see `PlanStream`).
-/// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection.
+/// - `GET /ehr/api/patients/:id/treatment-plans`: the stored plans, newest first, with the patient's orders and lab
+///   orders (`PlanList`), and the id to resume a stream from.
+/// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans, orders and lab orders change (see `PlanStream`).
+/// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection; when
+///   only its orders call fails, the plans are answered with `orders_not_refreshed`.
 /// - `GET /api/v1/patients/:ehrPatientId/treatment-plans`: the same refresh for services, through the
 ///   first-connected practitioner's connection in the key's tenant (services have no Fullscript account of their own).
 struct PlanRoutes: Sendable {
