@@ -180,6 +180,8 @@ struct OrdersTests {
             let afterOrder = try #require([first, second].compactMap { $0.id.flatMap { Int64($0) } }.max())
             #expect(afterOrder > Int64(ready.id ?? "") ?? .max)
 
+            // The same order again (another event id): nothing to send. The lab order is the next event.
+            #expect(try await harness.deliver(OrderEvent.body("ev-o2", type: "order.placed", member: "order", OrderEvent.order())).status == 200)
             #expect(try await harness.deliver(OrderEvent.body("ev-l1", type: "lab_order.updated", member: "lab_order",
                                                               OrderEvent.labOrder(state: "results_ready", updatedAt: "2024-05-05T10:00:00.000Z"))).status == 200)
             let (lab, _) = try await stream.nextEvent()
