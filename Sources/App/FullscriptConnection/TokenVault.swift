@@ -284,13 +284,14 @@ public final class TokenVault: Sendable {
 
     /// The connection internal services read a tenant's Fullscript data through, having no user of
     /// their own: the tenant's practitioner who connected first (a tenant is one Fullscript clinic, so
-    /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
-    /// disconnected.
-    func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+    /// any of its practitioners sees its patients), or with `kind` nil anyone connected (the catalog and
+    /// the clinic's practitioners are for every account to read). One whose refresh is refused is skipped,
+    /// and stays disconnected.
+    func serviceConnection(in tenant: String, kind: ResourceOwner.Kind? = .practitioner) async throws -> FullscriptConnection {
         // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
         // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
         var unusable: (any Error)?
-        for user in try await connectedUsers(in: tenant, kind: .practitioner) {
+        for user in try await connectedUsers(in: tenant, kind: kind) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
