@@ -12,6 +12,7 @@
 // copies of a plan is the newer.
 
 import { ApiError, currentPath, errorNotice, fetchJSON, formatDateTime, h, withReturnTo } from './app.js';
+import { configurePlanActions, planActions } from './plan-actions.js';
 
 const STATE_LABELS = { draft: 'Draft', active: 'Active', cancelled: 'Cancelled', completed: 'Completed' };
 
@@ -134,6 +135,7 @@ function planItem(plan) {
       ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map(recommendationItem))
       : h('p', { class: 'muted' }, 'No products in this plan yet.'),
     planExtras(plan),
+    planActions(plan),
     invitation
       ? h('p', { class: 'plan__invitation' },
           h('a', { href: invitation, target: '_blank', rel: 'noopener noreferrer' },
@@ -240,8 +242,9 @@ function refreshError(error) {
  * server refused it or went away), the list is read again after a pause, longer each time, and a
  * new stream opened, until the session turns out to be over. Resolves once the first list is drawn.
  * `onPatient(patient)` gets the patient as the stream sends it when it changes (linked to Fullscript).
+ * `canAct` false (a viewer) leaves out the plans' actions (plan-actions.js).
  */
-export async function startPlans(patientId, { onPatient } = {}) {
+export async function startPlans(patientId, { onPatient, canAct } = {}) {
   const base = `/ehr/api/patients/${encodeURIComponent(patientId)}/treatment-plans`;
   const section = document.getElementById('treatment-plans');
   const errors = document.getElementById('plans-refresh-error');
@@ -251,6 +254,7 @@ export async function startPlans(patientId, { onPatient } = {}) {
   let source = null;
   let retryDelay = 5000;
   let stopped = false;
+  configurePlanActions({ patientId, canAct, onCancelled: (plan) => apply(plan) });
 
   /** Shows `plan` unless what is shown is as new (a late event can trail a refresh's answer). */
   function apply(plan) {
