@@ -17,6 +17,7 @@
 // from the same list and kept current by the stream's `order` and `lab_order` events.
 
 import { ApiError, currentPath, errorNotice, fetchJSON, formatDateTime, h, withReturnTo } from './app.js';
+import { configurePlanActions, planActions } from './plan-actions.js';
 
 const STATE_LABELS = { draft: 'Draft', active: 'Active', cancelled: 'Cancelled', completed: 'Completed' };
 
@@ -140,6 +141,7 @@ function planItem(plan) {
       ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map(recommendationItem))
       : h('p', { class: 'muted' }, 'No products in this plan yet.'),
     planExtras(plan),
+    planActions(plan),
     invitation
       ? h('p', { class: 'plan__invitation' },
           h('a', { href: invitation, target: '_blank', rel: 'noopener noreferrer' },
@@ -247,8 +249,9 @@ function refreshError(error) {
  * server refused it or went away), the list is read again after a pause, longer each time, and a
  * new stream opened, until the session turns out to be over. Resolves once the first list is drawn.
  * `onPatient(patient)` gets the patient as the stream sends it when it changes (linked to Fullscript).
+ * `canAct` false (a viewer) leaves out the plans' actions (plan-actions.js).
  */
-export async function startPlans(patientId, { onPatient } = {}) {
+export async function startPlans(patientId, { onPatient, canAct } = {}) {
   const base = `/ehr/api/patients/${encodeURIComponent(patientId)}/treatment-plans`;
   const section = document.getElementById('treatment-plans');
   const errors = document.getElementById('plans-refresh-error');
@@ -259,6 +262,7 @@ export async function startPlans(patientId, { onPatient } = {}) {
   let retryDelay = 5000;
   let stopped = false;
   const orders = orderTracker();
+  configurePlanActions({ patientId, canAct, onCancelled: (plan) => apply(plan) });
 
   /** Shows `plan` unless what is shown is as new (a late event can trail a refresh's answer). */
   function apply(plan) {

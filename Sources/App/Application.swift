@@ -109,14 +109,27 @@ public final class Application: Sendable {
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
                 .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter, audience: .people))
                 .add(middleware: ActingRoleCheck(access: access, action: .recommend, audience: .people))
+            // Opening a plan in Fullscript, like a click; on one plan of the patient's, which the route checks is theirs.
+            let planOpens = pages
+                .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
+                .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+                .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter,
+                                                patientsOwn: [PlanActionRoutes.planParameter], audience: .people))
+                .add(middleware: ActingRoleCheck(access: access, action: .openPlan, audience: .people))
             // The demo EHR's pages read these with the session cookie.
-            let chart = router.group("/ehr/api", renderError: apiErrors)
+            let chartAPI = router.group("/ehr/api", renderError: apiErrors)
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
+            let chart = chartAPI
                 .add(middleware: PatientBinding(access: access, patientParameter: EHRRoutes.patientParameter, audience: .programs))
             // A refresh asks Fullscript through the user's own connection: acting, so not for a viewer.
             let planRefreshes = chart.add(middleware: ActingRoleCheck(access: access, action: .refreshPlans, audience: .programs))
+            // Cancelling a plan: acting, and on one plan of the patient's, which the route checks is theirs.
+            let planCancels = chartAPI
+                .add(middleware: PatientBinding(access: access, patientParameter: EHRRoutes.patientParameter,
+                                                patientsOwn: [PlanActionRoutes.planParameter], audience: .programs))
+                .add(middleware: ActingRoleCheck(access: access, action: .cancelPlan, audience: .programs))
             // Internal services, with service keys.
             let services = router.group("/api", renderError: apiErrors).group("v1")
                 .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
@@ -155,11 +168,16 @@ public final class Application: Sendable {
                 ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, wait: config.fullscript.catalogWait,
                 logger: logger, now: now
             )
+            let describer = PlanDescriber(catalog: catalog)
+            PlanActionRoutes(
+                identity: identity, vault: vault, clickClients: clickCalls, patients: patients, plans: plans, updates: planUpdates,
+                describer: describer, signIn: signIn, signInPath: signInPath, logger: logger, now: now
+            ).register(opens: planOpens, cancels: planCancels)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
                                        wakeOutbox: wakeOutbox, now: now),
-                describer: PlanDescriber(catalog: catalog),
+                describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
             let webhookRoutes = WebhookRoutes(

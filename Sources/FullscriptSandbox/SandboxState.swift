@@ -283,6 +283,26 @@ actor SandboxState {
         return (labOrder, addEvent("lab_order.updated", in: clinicID, data: .object([("lab_order", labOrder.json)])))
     }
 
+    enum Cancellation: Sendable {
+        case cancelled(TreatmentPlan, ClinicEvent)
+        case notFound
+        /// Only an active plan can be cancelled (§5); the plan's state now.
+        case notActive(TreatmentPlan.State)
+    }
+
+    /// Cancels an active plan of `clinicID` (another clinic's is not found), with the `treatment_plan.updated`
+    /// event Fullscript records for it (§7.5, §12): whether it is also sent depends on who cancelled.
+    func cancelPlan(id: String, in clinicID: String) -> Cancellation {
+        guard var plan = clinics[clinicID]?.plan(id: id) else { return .notFound }
+        guard plan.state == .active else { return .notActive(plan.state) }
+        plan.state = .cancelled
+        plan.updatedAt = now
+        clinics[clinicID]?.updatePlan(plan)
+        let event = addEvent("treatment_plan.updated", in: clinicID,
+                             data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
+        return .cancelled(plan, event)
+    }
+
     /// A change a practitioner makes in Fullscript itself (the sandbox's patient page). Unlike the app's
     /// own REST update it fires `patient.updated` (§7.5), when something other than `metadata` changed (§12).
     func editPatientInFullscript(id: String, with update: PatientUpdate) -> (result: PatientUpdateResult, event: ClinicEvent?) {

@@ -138,9 +138,8 @@ struct RecommendRoutes: Sendable {
                     try await clickClient.newTreatmentPlanLink(accessToken: token, entrypoint: entrypoint)
                 }
             }
-            guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
-                  destination.host != nil else {
-                throw FullscriptError(.malformedResponse("redirect_url is not an absolute http(s) URL"), requestID: link.requestID)
+            guard clickClient.fullscriptPage(of: link) != nil else {
+                throw FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"), requestID: link.requestID)
             }
             click.fullscriptRequestID = link.requestID
             if try await opensOnAnotherPatient(link, patient: patient, connection: connection, click: click) {
