@@ -153,13 +153,16 @@ public final class Application: Sendable {
                 ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, wait: config.fullscript.catalogWait,
                 logger: logger, now: now
             )
+            let describer = PlanDescriber(catalog: catalog)
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                                        wakeOutbox: wakeOutbox, now: now),
-                describer: PlanDescriber(catalog: catalog),
+                describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
+            MedicationStatementRoutes(patients: patients, plans: plans, describer: describer, serviceKeys: serviceKeys, now: now)
+                .register(on: services)
             let webhookRoutes = WebhookRoutes(
                 settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
                 processor: webhooks, metrics: metrics, logger: logger, now: now
