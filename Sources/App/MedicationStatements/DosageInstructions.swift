@@ -28,9 +28,9 @@ struct DosageInstructions {
         let takeWith = MedicationStatementBundle.text(recommendation["take_with"]).map { "Take with \($0)" }
         additional = [takeWith, field("additional_info")].compactMap { $0 }
 
-        // "1 capsule" with format "capsule" reads once, not "1 capsule capsule" (as Public/plans.js words it).
-        let repeatsFormat = format.map { amount?.lowercased().contains($0.lowercased()) == true } ?? true
-        let amountWords = [amount, repeatsFormat ? nil : format].compactMap { $0 }.joined(separator: " ")
+        // The format names the unit of a bare number ("1" capsule), not of an amount with its own ("1/2 teaspoon").
+        let bareAmount = amount.map { !$0.contains(where: \.isLetter) } ?? true
+        let amountWords = [amount, bareAmount ? format : nil].compactMap { $0 }.joined(separator: " ")
         let parts: [String?] = [plainWords, amountWords.isEmpty ? nil : amountWords, frequency,
                                 times.isEmpty ? nil : times.joined(separator: ", "), duration]
         let words = (parts.compactMap { $0 } + additional).joined(separator: ", ")
