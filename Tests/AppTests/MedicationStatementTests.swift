@@ -2,6 +2,7 @@
 import Foundation
 import Fullscript
 import FullscriptSandbox
+import Server
 import ServerTesting
 import Store
 import Testing
@@ -159,6 +160,39 @@ struct MedicationStatementTests {
             #expect(Self.path(statements.first, "medicationCodeableConcept", "coding", 0, "code") as? String == "variant-1001")
             #expect(Self.path(statements.first, "medicationCodeableConcept", "coding", 0, "display") == nil)
             #expect(Self.path(statements.first, "informationSource", "display") as? String == "Avery Quinn", "the practitioners did not fail")
+        }
+    }
+
+    @Test func theDosingWrittenInTheSimulatorIsReadWhereItCanBeAndKeptAsWordsWhereNot() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            let planPath = try #require(URLComponents(string: click.header("location") ?? "")?.path)
+            let patient = try #require(try await harness.mapping(of: "p-1001"))
+            let fields = ["patient_id": patient, "variant_ids": "variant-1001,variant-1002",
+                          "dosage.variant-1001.amount": "1-2 capsules", "dosage.variant-1001.frequency": "every 8 hours",
+                          "dosage.variant-1001.time_of_day": "bedtime", "dosage.variant-1001.duration": "ongoing",
+                          "dosage.variant-1002.amount": "a few", "dosage.variant-1002.frequency": "when tired",
+                          "dosage.variant-1002.time_of_day": "morning, after my run"]
+            let form = fields.map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
+            let activated = try await harness.fullscript.execute("POST \(planPath)/activate HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            #expect(activated.status == 303)
+            #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
+
+            let statements = try Self.resources(try await Self.statements(harness, key: try await Self.key(harness)))
+            #expect(statements.count == 2)
+            let read = try #require(Self.path(statements.first, "dosage", 0) as? [String: Any])
+            #expect(read["text"] as? String == "1-2 capsules, every 8 hours, bedtime, ongoing, Take with food")
+            #expect(Self.path(read, "timing", "repeat", "period") as? Int == 8 && Self.path(read, "timing", "repeat", "periodUnit") as? String == "h")
+            #expect(Self.path(read, "timing", "repeat", "when") as? [String] == ["HS"])
+            #expect(Self.path(read, "doseAndRate", 0, "doseRange", "high", "value") as? Int == 2)
+            #expect(Self.path(statements.first, "effectivePeriod", "end") == nil, "ongoing has no end")
+            let words = try #require(Self.path(statements.last, "dosage", 0) as? [String: Any])
+            #expect(words["text"] as? String == "a few, when tired, morning, after my run, 30 days, Take with food")
+            #expect(words["doseAndRate"] == nil && Self.path(words, "timing", "repeat", "when") == nil)
+            #expect(Self.path(words, "timing", "repeat", "boundsDuration", "value") as? Int == 30, "the seeded duration is kept")
         }
     }
 
