@@ -46,7 +46,7 @@ struct MedicationStatementTests {
             let response = try await Self.statements(harness, key: key, accept: "application/fhir+json")
             #expect(response.status == 200)
             #expect(response.header("content-type") == "application/fhir+json")
-            #expect(response.header("cache-control") == "no-store")
+            #expect(response.header("cache-control") == "no-store" && response.header("vary") == "Accept")
             let statements = try Self.resources(response)
             #expect(statements.count == 3)
             #expect(statements.compactMap { Self.path($0, "medicationCodeableConcept", "text") as? String } == [
@@ -142,6 +142,28 @@ struct MedicationStatementTests {
             // This dosage has no duration: its timing is all there is.
             #expect(Self.path(stopped, "dosage", 0, "timing", "repeat", "when") as? [String] == ["MORN"])
             #expect(Self.path(stopped, "dosage", 0, "timing", "repeat", "boundsDuration") == nil)
+        }
+    }
+
+    @Test func aVariantTwiceInAPlanIsTwoStatementsAndOddPartsAreLeftOut() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            try await harness.application.patients.recordMapping(ehrPatientID: "p-1001", fullscriptPatientID: "pat-1", in: Tenant.defaultID,
+                                                                 at: Date())
+            let plan = #"""
+                {"id":"tp-9","state":"active","created_at":"2024-05-01T09:00:00.000Z","updated_at":"2024-05-01T10:00:00.000Z",\#
+                "patient_id":"pat-1","recommendations":[{"variant_id":"v-1","dosage":{"amount":"1 capsule","frequency":"daily"}},\#
+                {"variant_id":"v-1","dosage":{"amount":"2 capsules","frequency":"daily"}},{"variant_id":"v  2"}]}
+                """#
+            #expect(try await harness.deliver(PlanEvent.body("ev-9", plan: plan)).status == 200)
+            try await harness.deliverBarrier()
+
+            let statements = try Self.resources(try await Self.statements(harness, key: try await Self.key(harness)))
+            #expect(statements.compactMap { Self.path($0, "identifier", 0, "value") as? String } == ["tp-9/v-1", "tp-9/v-1/2", "tp-9/v  2"])
+            #expect(Set(statements.compactMap { $0["id"] as? String }).count == 3)
+            let odd = try #require(statements.last)
+            #expect(Self.path(odd, "medicationCodeableConcept", "text") as? String == "Fullscript variant v  2")
+            #expect(Self.path(odd, "medicationCodeableConcept", "coding") == nil, "no FHIR code has doubled spaces")
+            #expect(odd["dosage"] == nil && odd["informationSource"] == nil, "no dosing, no practitioner: nothing invented")
         }
     }
 

@@ -45,10 +45,10 @@ enum MedicationStatementBundle {
         var occurrences: [String: Int] = [:]
         return items.compactMap { item in
             guard case .object(let fields) = item, case .string(let variantID)? = fields["variant_id"], isNonEmpty(variantID) else { return nil }
-            occurrences[variantID, default: 0] += 1
-            let key = [plan.id, variantID] + (occurrences[variantID] == 1 ? [] : [String(occurrences[variantID] ?? 1)])
-            return statement(plan: plan, status: status, variantID: variantID, key: key.joined(separator: "/"), fields: fields,
-                             patient: ehrPatientID)
+            let occurrence = occurrences[variantID, default: 0] + 1
+            occurrences[variantID] = occurrence
+            let key = "\(plan.id)/\(variantID)" + (occurrence == 1 ? "" : "/\(occurrence)")
+            return statement(plan: plan, status: status, variantID: variantID, key: key, fields: fields, patient: ehrPatientID)
         }
     }
 
