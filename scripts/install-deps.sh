@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries the package links (SQLite, OpenSSL) when they are missing, and the
-# openssl command the TLS tests use to make their certificates.
+# openssl command the TLS tests use to make their certificates; and the FHIR validator.
 set -euo pipefail
+# The FHIR validator scripts/fhir-test.sh runs (Python, a virtual environment of its own).
+"$(dirname "$0")/install-fhir-validator.sh"
 if pkg-config --exists sqlite3 openssl 2>/dev/null && command -v openssl >/dev/null; then
   exit 0
 fi

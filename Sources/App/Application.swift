@@ -180,6 +180,8 @@ public final class Application: Sendable {
                 describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
+            MedicationStatementRoutes(patients: patients, plans: plans, describer: describer, serviceKeys: serviceKeys, now: now)
+                .register(on: services)
             let webhookRoutes = WebhookRoutes(
                 settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
                 processor: webhooks, metrics: metrics, logger: logger, now: now

@@ -71,9 +71,11 @@ struct PlanPageRoutes: Sendable {
         if let unknown = picked.first(where: { SandboxCatalog.variant(id: $0) == nil }) {
             return Pages.message("Cannot activate", "No product variant \(unknown) in the catalog.", status: .unprocessableContent)
         }
+        let products = picked.isEmpty ? SandboxSeed.recommendations.map(\.variantID) : picked
+        let dosages = Dictionary(uniqueKeysWithValues: products.compactMap { id in WrittenDosage(form: form, variantID: id).map { (id, $0) } })
         guard let (active, event) = await state.activatePlan(
             id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message,
-            variantIDs: picked.isEmpty ? nil : picked
+            variantIDs: picked.isEmpty ? nil : picked, dosages: dosages
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
         await WebhookDispatch(state: state, webhook: webhook).send(event)
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)
