@@ -1685,9 +1685,9 @@ class OrdersFlow(BrowserFlow):
 
 class PlanActionsFlow(BrowserFlow):
     """Dr. Harper Nakamura (EHR dr-nakamura of Lakeside, Fullscript prac-4) in a fresh profile (issue 16, "Plan
-    actions"); no other class signs them in. Activates a plan for Noor Haddad, then from
-    the open chart: "Open in Fullscript" opens a new tab on the simulator's page of that plan, and "Cancel plan",
-    once confirmed, shows the plan cancelled without its actions."""
+    actions"). Activates a plan for Noor Haddad, then from the open chart: "Open in Fullscript" opens a new tab on
+    the simulator's page of that plan, and "Cancel plan", once confirmed, shows the plan cancelled without its
+    actions. TwoPracticesFlow signs Dr. Nakamura in later and needs them unconnected: this class disconnects last."""
 
     profile = "dr-nakamura"
     patient = ("lk-2001", "Noor Haddad")
@@ -1744,6 +1744,13 @@ class PlanActionsFlow(BrowserFlow):
         self.assertIn("Cancelled", cancelled.text)
         self.assertEqual(cancelled.find_elements(By.CSS_SELECTOR, ".plan__actions"), [], "a cancelled plan has no actions")
         self.assertEqual(self.plan_action_calls()[calls_before + 1:], [f"PATCH /api/clinic/treatment_plans/{plan_id}/cancel"])
+
+        # TwoPracticesFlow, which runs later, needs Dr. Nakamura unconnected: leave them as found.
+        driver.get(EHR_URL + "/account.html")
+        self.wait(lambda d: d.find_elements(By.ID, "disconnect-button"), "the settings page offers Disconnect")
+        driver.find_element(By.ID, "disconnect-button").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "connect-link"),
+                  "Disconnect returns to the settings page, not connected")
 
 
 if __name__ == "__main__":
