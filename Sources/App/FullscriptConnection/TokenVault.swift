@@ -116,24 +116,38 @@ public final class TokenVault: Sendable {
 
     /// nil also for a connection of another clinic than its tenant's pin: it is never used.
     func connection(for user: EHRUser) async throws -> FullscriptConnection? {
+        try await stored(for: user)?.connection
+    }
+
+    /// A connection as read back, with what `checkClinic` needs from the same row, so a click reads it once.
+    private struct StoredConnection: Sendable {
+        let connection: FullscriptConnection
+        /// The tenant's pinned clinic, when the connection's own clinic is not recorded yet.
+        let unconfirmedPin: String?
+    }
+
+    private func stored(for user: EHRUser) async throws -> StoredConnection? {
         let keys = keys
         return try await database.read { connection in
             guard let row = try connection.queryFirst(
                 """
-                SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+                SELECT c.*, t.fullscript_clinic_id AS pinned_clinic_id FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
                 WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
                 """,
                 [.text(user.tenant), .text(user.id)]
             ) else { return nil }
             let keyID = try row.string("key_id")
             guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
-            return FullscriptConnection(
-                user: user,
-                resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
-                scope: try row.string("scope").split(separator: " ").map(String.init),
-                accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
-                refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
-                accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
+            return StoredConnection(
+                connection: FullscriptConnection(
+                    user: user,
+                    resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
+                    scope: try row.string("scope").split(separator: " ").map(String.init),
+                    accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
+                    refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
+                    accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
+                ),
+                unconfirmedPin: try row.optionalString("fullscript_clinic_id") == nil ? try row.optionalString("pinned_clinic_id") : nil
             )
         }
     }
@@ -183,28 +197,21 @@ public final class TokenVault: Sendable {
 
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
-        guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+        guard let stored = try await stored(for: user) else { throw TokenVaultError.reconnectRequired }
+        let current = stored.connection
         let live = current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin
             ? try await refresh(user, replacing: current.accessToken) : current
-        try await checkClinic(of: live)
+        if let pinned = stored.unconfirmedPin {
+            try await checkClinic(of: live, pinned: pinned)
+        }
         return live
     }
 
     /// A connection made before connections recorded their clinic is asked once which clinic it is
     /// (GET /clinic), and that is recorded. One of another clinic than its tenant's pin is marked for
     /// reconnection: its user sees the connect page again.
-    private func checkClinic(of live: FullscriptConnection) async throws {
+    private func checkClinic(of live: FullscriptConnection, pinned: String) async throws {
         let user = live.user
-        let recorded = try await database.read { connection in
-            try connection.queryFirst(
-                """
-                SELECT c.fullscript_clinic_id AS account, t.fullscript_clinic_id AS pinned
-                FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = ? AND c.ehr_user_id = ?
-                """,
-                [.text(user.tenant), .text(user.id)]
-            ).map { (account: try $0.optionalString("account"), pinned: try $0.optionalString("pinned")) }
-        }
-        guard let recorded, let pinned = recorded.pinned, recorded.account == nil else { return }
         let client = try await clients.client(for: user.tenant)
         let clinic: Clinic
         do {
