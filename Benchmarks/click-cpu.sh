@@ -41,7 +41,7 @@ redirected() {
     sqlite3 -readonly "$work_dir/data/demo.sqlite" "SELECT count(*) FROM recommendations WHERE outcome = 'redirected'"
 }
 
-# measure PATH CONNS REQUESTS [CURL HEADER]: one bounded wrk run; prints "requests cpu_us wrk_result_fields...".
+# measure PATH CONNS REQUESTS [WRK ARGS...]: one bounded wrk run; prints "cpu_us WRK_RESULT fields...".
 measure() {
     local path="$1" conns="$2" requests="$3" before after out
     before="$(cpu_ticks "$DEMO_PID")"
@@ -66,14 +66,14 @@ measure /healthz 16 2000 >/dev/null
 
 printf '\nserver CPU per request (utime+stime of pid %s, %s ticks/s), simulator in its own process\n' "$DEMO_PID" "$ticks_per_second"
 printf '%-9s %5s %8s %11s %10s %10s %7s %8s\n' route conns served 'req/s' 'p50 ms' 'p99 ms' errors 'cpu µs'
-for run in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
     for conns in $CONNS; do
         clicks_before="$(redirected)"
-        result="$(measure /recommend/p-1001 "$conns" "$CLICKS" -H "Cookie: fsr_session=$session")"
+        read -ra result <<<"$(measure /recommend/p-1001 "$conns" "$CLICKS" -H "Cookie: fsr_session=$session")"
         served=$(($(redirected) - clicks_before))
-        report click "$conns" "$served" $result
-        result="$(measure /healthz "$conns" "$HEALTHZ")"
-        report /healthz "$conns" "$(awk '{ print $3 }' <<<"$result")" $result
+        report click "$conns" "$served" "${result[@]}"
+        read -ra result <<<"$(measure /healthz "$conns" "$HEALTHZ")"
+        report /healthz "$conns" "${result[2]}" "${result[@]}"
     done
 done
 kill -0 "$DEMO_PID" 2>/dev/null || die "the demo died (see $work_dir/demo.log)"
