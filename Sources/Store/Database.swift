@@ -97,10 +97,7 @@ private final class ReaderPool: Sendable {
     }
 
     func checkOut() async throws -> Int {
-        // Most reads find a reader idle: they take it without suspending, which would cost a trip
-        // through the executor. A reader is only idle while nobody waits (`checkIn`), so this is fair.
-        if let index = try takeIdle() { return index }
-        return try await withCheckedThrowingContinuation { continuation in
+        try await withCheckedThrowingContinuation { continuation in
             let ready: Result<Int, SQLiteError>? = state.withLock { state in
                 if state.isClosed { return .failure(.connectionClosed(sql: nil)) }
                 if let index = state.idle.popLast() { return .success(index) }
@@ -110,13 +107,6 @@ private final class ReaderPool: Sendable {
             if let ready {
                 continuation.resume(with: ready)
             }
-        }
-    }
-
-    private func takeIdle() throws(SQLiteError) -> Int? {
-        try state.withLock { state throws(SQLiteError) -> Int? in
-            if state.isClosed { throw SQLiteError.connectionClosed(sql: nil) }
-            return state.idle.popLast()
         }
     }
 
