@@ -119,37 +119,32 @@ public final class TokenVault: Sendable {
         try await stored(for: user)?.connection
     }
 
-    /// A connection as read back, with what `checkClinic` needs from the same row, so a click reads it once.
-    private struct StoredConnection: Sendable {
-        let connection: FullscriptConnection
-        /// Made before connections recorded their clinic: `checkClinic` asks Fullscript which it is.
-        let clinicUnrecorded: Bool
+    private func stored(for user: EHRUser) async throws -> StoredConnection? {
+        try await database.read { try self.stored(for: user, using: $0) }
     }
 
-    private func stored(for user: EHRUser) async throws -> StoredConnection? {
-        let keys = keys
-        return try await database.read { connection in
-            guard let row = try connection.queryFirst(
-                """
-                SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
-                """,
-                [.text(user.tenant), .text(user.id)]
-            ) else { return nil }
-            let keyID = try row.string("key_id")
-            guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
-            return StoredConnection(
-                connection: FullscriptConnection(
-                    user: user,
-                    resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
-                    scope: try row.string("scope").split(separator: " ").map(String.init),
-                    accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
-                    refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
-                    accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
-                ),
-                clinicUnrecorded: try row.optionalString("fullscript_clinic_id") == nil
-            )
-        }
+    /// `user`'s usable connection with its tokens opened, inside a read of the caller's (`ClickRead`).
+    func stored(for user: EHRUser, using connection: SQLiteConnection) throws -> StoredConnection? {
+        guard let row = try connection.queryFirst(
+            """
+            SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+            WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
+            """,
+            [.text(user.tenant), .text(user.id)]
+        ) else { return nil }
+        let keyID = try row.string("key_id")
+        guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
+        return StoredConnection(
+            connection: FullscriptConnection(
+                user: user,
+                resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
+                scope: try row.string("scope").split(separator: " ").map(String.init),
+                accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
+                refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
+                accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
+            ),
+            clinicUnrecorded: try row.optionalString("fullscript_clinic_id") == nil
+        )
     }
 
     /// Whether `user` is connected, and as whom, without opening the tokens.
@@ -201,10 +196,15 @@ public final class TokenVault: Sendable {
 
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
-        guard let stored = try await stored(for: user) else { throw TokenVaultError.reconnectRequired }
+        try await accessToken(from: try await stored(for: user))
+    }
+
+    /// `accessToken(for:)` from the connection as the caller read it (`ClickRead`); nil: not connected.
+    func accessToken(from stored: StoredConnection?) async throws -> FullscriptConnection {
+        guard let stored else { throw TokenVaultError.reconnectRequired }
         let current = stored.connection
         let live = current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin
-            ? try await refresh(user, replacing: current.accessToken) : current
+            ? try await refresh(current.user, replacing: current.accessToken) : current
         if stored.clinicUnrecorded {
             try await checkClinic(of: live)
         }

@@ -13,13 +13,16 @@ struct PatientStore: Sendable {
         """
 
     func find(_ ehrPatientID: String, in tenant: String) async throws -> PatientLookup {
-        try await database.read { connection in
-            guard let row = try connection.queryFirst(Self.select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
-                                                      [.text(tenant), .text(ehrPatientID)]) else {
-                return .unknown
-            }
-            return try row.optionalString("deleted_at") == nil ? .found(try Self.record(row)) : .deleted
+        try await database.read { try Self.find(ehrPatientID, in: tenant, using: $0) }
+    }
+
+    /// Inside a read of the caller's, with what else it reads (`ClickRead`).
+    static func find(_ ehrPatientID: String, in tenant: String, using connection: SQLiteConnection) throws -> PatientLookup {
+        guard let row = try connection.queryFirst(select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
+                                                  [.text(tenant), .text(ehrPatientID)]) else {
+            return .unknown
         }
+        return try row.optionalString("deleted_at") == nil ? .found(try record(row)) : .deleted
     }
 
     /// Live patients ordered by id, `limit` at a time after the cursor `after`.
@@ -151,9 +154,12 @@ struct PatientStore: Sendable {
         select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY +p.ehr_patient_id"
 
     func livePatients(withEmail email: String, in tenant: String) async throws -> [PatientRecord] {
-        try await database.read { connection in
-            try connection.query(Self.livePatientsWithEmail, [.text(tenant), .text(email)], Self.record)
-        }
+        try await database.read { try Self.livePatients(withEmail: email, in: tenant, using: $0) }
+    }
+
+    /// Inside a read of the caller's, with what else it reads (`ClickRead`).
+    static func livePatients(withEmail email: String, in tenant: String, using connection: SQLiteConnection) throws -> [PatientRecord] {
+        try connection.query(livePatientsWithEmail, [.text(tenant), .text(email)], record)
     }
 
     /// What Fullscript keeps of a patient: a change to any of these is pushed there (`PatientSync`).
