@@ -127,7 +127,9 @@ public final class TokenVault: Sendable {
     func stored(for user: EHRUser, using connection: SQLiteConnection) throws -> StoredConnection? {
         guard let row = try connection.queryFirst(
             """
-            SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+            SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.scope, c.access_token, c.refresh_token,
+                   c.access_expires_at, c.fullscript_clinic_id
+            FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
             WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
             """,
             [.text(user.tenant), .text(user.id)]

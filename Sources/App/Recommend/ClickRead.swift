@@ -27,8 +27,8 @@ struct ClickRead: Sendable {
                 return Snapshot(patient: patient, naming: .nobody, connection: try vault.stored(for: user, using: connection))
             case .found(let found):
                 let holders = if let email = found.email, !email.isEmpty {
-                    try PatientStore.livePatients(withEmail: email, in: user.tenant, using: connection)
-                } else { [PatientRecord]() }
+                    try PatientStore.ids(ofLivePatientsWithEmail: email, in: user.tenant, using: connection)
+                } else { [String]() }
                 return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailHolders: holders),
                                 connection: try vault.stored(for: user, using: connection))
             }
