@@ -157,7 +157,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
+                patients: patients, clickRead: ClickRead(database: database, vault: vault), log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)

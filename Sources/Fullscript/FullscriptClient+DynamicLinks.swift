@@ -8,7 +8,7 @@ extension FullscriptClient {
     public func draftTreatmentPlanLink(accessToken: String, _ request: DraftTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
         try request.validate()
         var call = APIRequest(.post, "clinic", "dynamic_links", "treatment_plans", endpoint: "create_draft_treatment_plan_link", accessToken: accessToken)
-        call.setJSON(request.body)
+        call.body = request.body.json.bytes
         return try await link(call)
     }
 
@@ -19,7 +19,7 @@ extension FullscriptClient {
         try request.validate()
         var call = APIRequest(.post, "clinic", "dynamic_links", "gateway", "treatment_plans", endpoint: "create_gateway_treatment_plan_link",
                               accessToken: accessToken)
-        call.setJSON(request.body)
+        call.body = request.body.json.bytes
         return try await link(call)
     }
 
@@ -41,12 +41,7 @@ extension FullscriptClient {
         var request = request
         request.bodyIsSecret = true
         let answer = try await send(request)
-        var link = try decode(answer) { body throws in
-            guard let json = JSONValue(parsing: body), let link = DynamicLink(json: json) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no redirect_url"))
-            }
-            return link
-        }
+        var link = try decode(answer) { body throws in try JSONDecoder().decode(DynamicLink.self, from: Data(body)) }
         link.requestID = answer.requestID
         return link
     }

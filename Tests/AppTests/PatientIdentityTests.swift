@@ -164,10 +164,11 @@ struct PatientIdentityTests {
     }
 
     /// Who else holds a patient's email is asked on every click: by an index, not a scan of the practice.
-    @Test func whoHoldsAnEmailIsFoundByAnIndex() async throws {
+    @Test(arguments: [PatientStore.livePatientsWithEmail, PatientStore.idsOfLivePatientsWithEmail])
+    func whoHoldsAnEmailIsFoundByAnIndex(_ query: String) async throws {
         try await withHarness(identity: nil) { harness in
             let plan = try await harness.application.database.read { connection in
-                try connection.query("EXPLAIN QUERY PLAN " + PatientStore.livePatientsWithEmail, [.text("default"), .text("a@example.com")]) {
+                try connection.query("EXPLAIN QUERY PLAN " + query, [.text("default"), .text("a@example.com")]) {
                     try $0.string("detail")
                 }
             }
