@@ -44,7 +44,7 @@ function cancelControl(id, actions) {
   };
   const showButton = (problem) => {
     const button = h('button', { type: 'button', class: 'btn btn--small', dataset: { action: 'cancel' }, onclick: ask }, 'Cancel plan');
-    area.replaceChildren(button, problem || null);
+    area.replaceChildren(...[button, problem].filter(Boolean));
   };
   const cancelNow = async (yes, no) => {
     yes.setAttribute('aria-disabled', 'true');

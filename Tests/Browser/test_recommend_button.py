@@ -1716,6 +1716,9 @@ class PlanActionsFlow(BrowserFlow):
         plan = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, selector + "[data-state='active']")), None),
                          f"the activated plan {plan_id} appears on the open chart")
         calls_before = len(self.plan_action_calls())
+        actions = plan.find_element(By.CSS_SELECTOR, ".plan__actions").text.split("\n")
+        self.assertEqual([line for line in actions if not line.startswith("(")], ["Open in Fullscript", "Cancel plan"],
+                         f"the actions and nothing else (a note for screen readers aside): {actions}")
         open_link = plan.find_element(By.CSS_SELECTOR, "a[data-action=open]")
         self.assertEqual(open_link.get_attribute("target"), "_blank")
         self.assertIn("noopener", open_link.get_attribute("rel"))
