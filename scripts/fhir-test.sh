@@ -75,6 +75,7 @@ plan_for() {
     for field in "$@"; do form+=(--data-urlencode "$field"); done
     status=$(curl -s -o /dev/null -w '%{http_code}' "${form[@]}" "${link%%\?*}/activate")
     [[ "$status" == 303 ]] || { say "activating $patient's plan: $status"; return 1; }
+    PLAN_PAGE="${link%%\?*}"
 }
 
 # The seeded dosing; a range, every 8 hours, at bedtime, ongoing; as needed, with meals; every other day for
@@ -92,5 +93,11 @@ plan_for p_fhir:4 variant-1002 \
     'dosage.variant-1002.amount=1000 mcg' 'dosage.variant-1002.frequency=once daily' 'dosage.variant-1002.duration=3 months' \
     'dosage.variant-1002.time_of_day=morning'
 
-FHIR_BASE="$BASE" FHIR_KEY="$KEY" FHIR_ARTIFACTS="$ARTIFACTS_DIR" FHIR_EXPECT='{"p-fhir-1": 3, "p-fhir-2": 2, "p-fhir-3": 2, "p_fhir:4": 1, "p-1002": 0}' \
+# A plan the practitioner cancels in Fullscript (its webhook, treatment_plan.updated): its statements are stopped.
+plan_for p-fhir-5 variant-1001,variant-1002
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$PLAN_PAGE/cancel")
+[[ "$status" == 303 ]] || { say "cancelling p-fhir-5's plan: $status"; exit 1; }
+
+FHIR_BASE="$BASE" FHIR_KEY="$KEY" FHIR_ARTIFACTS="$ARTIFACTS_DIR" FHIR_STOPPED='["p-fhir-5"]' \
+    FHIR_EXPECT='{"p-fhir-1": 3, "p-fhir-2": 2, "p-fhir-3": 2, "p_fhir:4": 1, "p-fhir-5": 2, "p-1002": 0}' \
     "$FHIR_PYTHON" Tests/FHIR/validate_medication_statements.py

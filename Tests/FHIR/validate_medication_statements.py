@@ -73,14 +73,24 @@ def main():
     assert fhir.resources.__fhir_version__ == "4.0.1", f"fhir.resources {fhir.resources.__version__} is FHIR {fhir.resources.__fhir_version__}, not R4"
     base, key = os.environ["FHIR_BASE"], os.environ["FHIR_KEY"]
     expected = json.loads(os.environ["FHIR_EXPECT"])
+    # Patients whose plans were cancelled: every statement must say `stopped`, with the period's end.
+    stopped = set(json.loads(os.environ.get("FHIR_STOPPED", "[]")))
     statements = []
     for patient, count in expected.items():
-        # Plans arrive by webhook after activation: wait for them, 30 s at most.
+        def settled(body):
+            entries = body.get("entry", [])
+            return len(entries) >= count and (patient not in stopped or all(e["resource"].get("status") == "stopped" for e in entries))
+
+        # Plans (and their cancellation) arrive by webhook: wait for them, 30 s at most.
         deadline = time.monotonic() + 30
         content_type, body = fetch(base, key, patient)
-        while len(body.get("entry", [])) < count and time.monotonic() < deadline:
+        while not settled(body) and time.monotonic() < deadline:
             time.sleep(0.2)
             content_type, body = fetch(base, key, patient)
+        if patient in stopped:
+            resources = [entry["resource"] for entry in body.get("entry", [])]
+            check(f"{patient} stopped with an end", all(r.get("status") == "stopped" and r.get("effectivePeriod", {}).get("end")
+                                                        for r in resources), json.dumps(resources)[:500])
         check(f"{patient} content type", content_type == "application/fhir+json", content_type)
         try:
             Bundle.parse_obj(body)
