@@ -46,6 +46,33 @@ struct Issue16AttackTests {
         }
     }
 
+    /// A dosage typed with control characters (a paste from another program) must not put them in a
+    /// FHIR string, which may hold none below U+0020 but tab, CR and LF: a strict EHR refuses the bundle.
+    @Test func controlCharactersInADosageNeverReachAFHIRString() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
+            let planPath = try #require(URLComponents(string: click.header("location") ?? "")?.path)
+            let patient = try #require(try await harness.mapping(of: "p-1001"))
+            let fields = ["patient_id": patient, "variant_ids": "variant-1001",
+                          "dosage.variant-1001.amount": "1\u{1}capsule\u{7}", "dosage.variant-1001.frequency": "twice\u{2} a day\u{1B}[2J",
+                          "dosage.variant-1001.time_of_day": "bed\u{8}time"]
+            let form = fields.map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
+            let activated = try await harness.fullscript.execute("POST \(planPath)/activate HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            #expect(activated.status == 303)
+            #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
+
+            let response = try await MedicationStatementTests.statements(harness, key: try await MedicationStatementTests.key(harness))
+            #expect(response.status == 200)
+            let statements = try MedicationStatementTests.resources(response)
+            let text = try #require(MedicationStatementTests.path(statements.first, "dosage", 0, "text") as? String)
+            #expect(text.contains("twice"), "the words are kept: \(text.debugDescription)")
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r"].contains($0) }, "\(text.debugDescription)")
+        }
+    }
+
     /// An order of one patient that names another patient's plan (a confused or hostile Fullscript
     /// payload, signed all the same) must not make that other patient's chart say the plan was ordered.
     @Test func anOrderOfOnePatientDoesNotCountOnAnotherPatientsPlan() async throws {
