@@ -5,6 +5,11 @@ import Foundation
 /// these as they like, so each reader accepts a small, explicit grammar and answers nil for anything
 /// else: a statement then keeps the words (`Dosage.text`) and no structure, never a guessed one.
 enum DosageParser {
+    /// The largest count, period or duration read as structure: ten years of days. A larger one is no
+    /// dosing a person means, and past 2,147,483,647 no FHIR `positiveInt` holds it (a strict EHR would
+    /// refuse the whole bundle), so it stays words.
+    static let largestNumber = 3650
+
     /// A dose: one value ("1 capsule") or a range ("1-2 capsules"), in the unit the practitioner wrote.
     struct Dose: Equatable {
         let low: Double
@@ -139,11 +144,11 @@ enum DosageParser {
             words.removeFirst()
             return named
         }
-        if first.hasSuffix("x"), let times = Int(first.dropLast()), times > 0 {
+        if first.hasSuffix("x"), let times = Int(first.dropLast()), (1...largestNumber).contains(times) {
             words.removeFirst()
             return times
         }
-        if let times = Int(first) ?? numberWords[first], times > 0, words.dropFirst().first.map(["times", "time", "x"].contains) == true {
+        if let times = Int(first) ?? numberWords[first], (1...largestNumber).contains(times), words.dropFirst().first.map(["times", "time", "x"].contains) == true {
             words.removeFirst(2)
             return times
         }
@@ -171,7 +176,7 @@ enum DosageParser {
             return Frequency(count: 1, period: 1, periodUnit: unit, asNeeded: false)
         case 2:
             let period = list[0] == "other" ? 2 : Int(list[0]) ?? numberWords[list[0]]
-            guard let period, period > 0, let unit = unit(list[1], plural: list[0] != "other" && period > 1) else { return nil }
+            guard let period, (1...largestNumber).contains(period), let unit = unit(list[1], plural: list[0] != "other" && period > 1) else { return nil }
             return Frequency(count: 1, period: Double(period), periodUnit: unit, asNeeded: false)
         default:
             return nil
@@ -193,7 +198,7 @@ enum DosageParser {
     static func duration(_ text: String) -> Duration? {
         var words = text.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "." }).map(String.init)
         if words.first == "for" { words.removeFirst() }
-        guard words.count == 2, let value = Int(words[0]) ?? numberWords[words[0]], value > 0, value <= 3650 else { return nil }
+        guard words.count == 2, let value = Int(words[0]) ?? numberWords[words[0]], (1...largestNumber).contains(value) else { return nil }
         let units = ["day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo", "months": "mo", "year": "a", "years": "a"]
         guard let unit = units[words[1]], words[1].hasSuffix("s") == (value != 1) else { return nil }
         return Duration(value: value, unit: unit)

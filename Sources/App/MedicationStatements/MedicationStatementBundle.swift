@@ -70,7 +70,7 @@ enum MedicationStatementBundle {
                 "type": .string("Practitioner"),
                 "identifier": .object(["system": .string(practitionerSystem), "value": .string(practitionerID)]),
             ]
-            if let name = plan.practitionerName, isNonEmpty(name) { source["display"] = .string(name) }
+            if let name = plan.practitionerName.flatMap(fhirString) { source["display"] = .string(name) }
             statement["informationSource"] = .object(source)
         }
         if let dosage = instructions.fhir { statement["dosage"] = .array([dosage]) }
@@ -115,7 +115,16 @@ enum MedicationStatementBundle {
 
     static func text(_ value: JSONValue?) -> String? {
         guard case .string(let text)? = value else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return fhirString(text)
+    }
+
+    /// `text` as a FHIR string may hold it: no character below U+0020 but tab, CR and LF (each other one,
+    /// typed or pasted in Fullscript, becomes a space), trimmed; nil when nothing is left.
+    static func fhirString(_ text: String) -> String? {
+        let allowed = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.value >= 0x20 || ["\t", "\n", "\r"].contains(scalar) ? scalar : " "
+        }))
+        let trimmed = allowed.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
     }
 

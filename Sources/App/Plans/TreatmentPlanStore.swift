@@ -58,12 +58,13 @@ struct TreatmentPlanStore: Sendable {
     /// The tenant's EHR patient's plans, newest first; with `after`, only those changed since that change number.
     func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
         try await database.read { connection in
+            // An order counts on a plan only when it is the plan's own patient's: one naming another patient's plan is not.
             try connection.query(
                 """
                 SELECT t.*, count(o.id) AS ordered_count, max(o.completed_at) AS last_ordered_at FROM treatment_plans t
                 JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
                 LEFT JOIN order_plans p ON p.tenant_id = t.tenant_id AND p.treatment_plan_id = t.id
-                LEFT JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id
+                LEFT JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id AND o.fullscript_patient_id = t.fullscript_patient_id
                 WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND t.change_seq > ?
                 GROUP BY t.tenant_id, t.id
                 ORDER BY t.created_at DESC, t.id
