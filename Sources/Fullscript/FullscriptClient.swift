@@ -42,6 +42,9 @@ public struct FullscriptClient: Sendable {
         guard let base else {
             throw FullscriptError(.unavailable("the API base URL '\(endpoints.apiBaseURL)' is not an absolute http(s) URL"))
         }
+        // An id of `.`, `..` or nothing (from a payload or a URL) would be removed from the path by servers
+        // and proxies, calling another endpoint with the user's token: no such resource, and nothing sent.
+        guard request.path.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { throw FullscriptError(.notFound) }
         let path = request.encodedPath(under: base)
         var metadata: Logger.Metadata = ["method": "\(request.method.rawValue)", "path": "\(path)"]
         let start = ContinuousClock.now

@@ -46,3 +46,20 @@ struct FullscriptClientPlanActionsTests {
         }
     }
 }
+
+/// Ids come from Fullscript's payloads and our users' URLs: `.` and `..` would not add a segment once
+/// percent-encoded, but servers and proxies remove them, calling another path with the user's token.
+struct FullscriptClientDotSegmentTests {
+    @Test func anIdThatIsADotSegmentIsNeverSent() async throws {
+        for id in [".", "..", ""] {
+            let transport = FakeTransport(.answer(200, #"{"id": "x"}"#))
+            await #expect(throws: FullscriptError(.notFound)) {
+                _ = try await Fixture.client(transport).variant(accessToken: "tok", id: id)
+            }
+            await #expect(throws: FullscriptError(.notFound)) {
+                _ = try await Fixture.client(transport).cancelTreatmentPlan(accessToken: "tok", id: id)
+            }
+            #expect(transport.sent.isEmpty, "nothing sent for '\(id)'")
+        }
+    }
+}
