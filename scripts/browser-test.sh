@@ -47,17 +47,12 @@ fi
 CHROMIUM_BINARY=${CHROMIUM_BINARY:-$(command -v chromium)}
 CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
 
-if [[ -z "${FSR_BINARY:-}" ]]; then
-    swift build --product fullscript-redirect
-    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect"
-fi
-[[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
-
 # Only this script's own outputs are replaced.
 rm -f "$ARTIFACTS_DIR"/*.png "$ARTIFACTS_DIR"/*.axe.json "$ARTIFACTS_DIR"/FAILED-* "$ARTIFACTS_DIR"/server.log "$ARTIFACTS_DIR"/chromedriver-*.log "$ARTIFACTS_DIR"/unittest.log
 
 # --- the demo on free loopback ports, in a fresh working directory --------------------------------
 source scripts/lib/demo.sh
+demo_binary
 stop_server() {
     local status=$?
     trap - EXIT INT TERM

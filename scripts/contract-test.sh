@@ -29,14 +29,9 @@ if ! command -v schemathesis >/dev/null || [[ "$(schemathesis --version 2>/dev/n
     PIP_ROOT_USER_ACTION=ignore pip_install || PIP_ROOT_USER_ACTION=ignore pip_install --break-system-packages
 fi
 
-if [[ -z "${FSR_BINARY:-}" ]]; then
-    swift build --product fullscript-redirect
-    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect"
-fi
-[[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
-
 # --- the demo on free loopback ports, in a fresh working directory --------------------------------
 source scripts/lib/demo.sh
+demo_binary
 stop_server() {
     local status=$?
     trap - EXIT INT TERM
@@ -52,15 +47,7 @@ trap 'exit 143' TERM
 demo_start contract-test RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000 \
     RATE_LIMIT_SERVICE_PER_MINUTE=1000000 RATE_LIMIT_SERVICE_BURST=1000000
 BASE="http://127.0.0.1:$PORT"
-# The demo prints a fresh service key (the previous one is revoked) on its standard output, just
-# after it starts serving, so it may come a moment after /readyz answers.
-SERVICE_KEY=""
-for _ in $(seq 100); do
-    SERVICE_KEY=$(sed -n 's/^.*Service key for \/api\/v1[^:]*: *//p' "$SERVER_LOG" | head -1 | tr -d '[:space:]')
-    [[ -n "$SERVICE_KEY" ]] && break
-    sleep 0.1
-done
-[[ -n "$SERVICE_KEY" ]] || { say "no service key in the demo's output:"; cat "$SERVER_LOG" >&2; exit 1; }
+SERVICE_KEY=$(demo_service_key)
 # schemathesis sends one key everywhere: an operator key of the same tenant sees the same patients and
 # plans as the demo's, and GET /api/v1/tenants answers it 200, so that shape is checked too.
 OPERATOR_KEY=$(cd "$WORKDIR" && "$FSR_BINARY" service-keys create contract-operator --operator --database ./data/demo.sqlite \

@@ -21,13 +21,9 @@ say() { echo "[fhir-test] $*" >&2; }
 scripts/install-fhir-validator.sh
 FHIR_PYTHON="${FHIR_VENV:-.build/fhir-venv}/bin/python"
 
-if [[ -z "${FSR_BINARY:-}" ]]; then
-    swift build --product fullscript-redirect
-    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect"
-fi
-[[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
 
 source scripts/lib/demo.sh
+demo_binary
 stop_server() {
     local status=$?
     trap - EXIT INT TERM
@@ -40,13 +36,7 @@ trap 'exit 143' TERM
 demo_start fhir-test
 BASE="http://127.0.0.1:$PORT"
 SANDBOX="http://localhost:$SANDBOX_PORT"
-KEY=""
-for _ in $(seq 100); do
-    KEY=$(sed -n 's/^.*Service key for \/api\/v1[^:]*: *//p' "$SERVER_LOG" | head -1 | tr -d '[:space:]')
-    [[ -n "$KEY" ]] && break
-    sleep 0.1
-done
-[[ -n "$KEY" ]] || { say "no service key in the demo's output"; exit 1; }
+KEY=$(demo_service_key)
 
 # Signed in as the demo's practitioner and connected through the simulator's consent (as contract-test.sh does).
 JAR="$WORKDIR/cookies"

@@ -1,9 +1,33 @@
 # shellcheck shell=bash
 # The demo on free loopback ports in a fresh working directory, for the end-to-end test scripts.
-# Source it after defining `say`; `demo_start` sets PORT, SANDBOX_PORT, WORKDIR, SERVER_LOG and
-# SERVER_PID; `demo_stop` (call it from the script's EXIT trap) stops the server and removes WORKDIR.
+# Source it after defining `say`; `demo_binary` sets FSR_BINARY; `demo_start` sets PORT, SANDBOX_PORT,
+# WORKDIR, SERVER_LOG and SERVER_PID; `demo_service_key` prints the key the demo printed; `demo_stop`
+# (call it from the script's EXIT trap) stops the server and removes WORKDIR.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# demo_binary: FSR_BINARY as given, else a debug build of this checkout.
+demo_binary() {
+    if [[ -z "${FSR_BINARY:-}" ]]; then
+        swift build --product fullscript-redirect
+        FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect"
+    fi
+    [[ -x "$FSR_BINARY" ]] || { say "no executable at FSR_BINARY=$FSR_BINARY"; exit 1; }
+}
+
+# demo_service_key: the first service key the demo printed (a fresh one each start; the previous is
+# revoked). The demo prints it just after it starts serving, so it may come a moment after /readyz.
+demo_service_key() {
+    local key=""
+    for _ in $(seq 100); do
+        key=$(sed -n 's/^.*Service key for \/api\/v1[^:]*: *//p' "$SERVER_LOG" | head -1 | tr -d '[:space:]')
+        [[ -n "$key" ]] && { echo "$key"; return 0; }
+        sleep 0.1
+    done
+    say "no service key in the demo's output:"
+    cat "$SERVER_LOG" >&2
+    return 1
+}
 
 # demo_start NAME [VAR=value ...]: the settings are added to the demo's environment.
 demo_start() {
