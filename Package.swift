@@ -33,6 +33,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
@@ -109,6 +114,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PostgreSQL through libpq, beside the SQLite store whose rows and values it shares. A module of its own
+        // so that only what uses PostgreSQL links libpq.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CLibPQ", "Store"],
+            swiftSettings: strict
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -160,7 +172,7 @@ let package = Package(
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [

@@ -7,7 +7,7 @@ public struct Row: Sendable, Hashable {
     public let values: [SQLiteValue]
     let columns: Columns
 
-    init(values: [SQLiteValue], columns: Columns) {
+    package init(values: [SQLiteValue], columns: Columns) {
         self.values = values
         self.columns = columns
     }
@@ -82,11 +82,11 @@ public struct Row: Sendable, Hashable {
 }
 
 /// Column names of one result set, shared by all its rows.
-struct Columns: Sendable, Hashable {
+package struct Columns: Sendable, Hashable {
     let names: [String]
     private let lookup: [String: Int]
 
-    init(names: [String]) {
+    package init(names: [String]) {
         self.names = names
         // SQLite matches identifiers case-insensitively; with duplicate names
         // (joins) the first column wins, as in `SELECT *` conventions.

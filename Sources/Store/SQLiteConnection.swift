@@ -17,7 +17,7 @@ public final class SQLiteConnection {
     public let path: String
     public let mode: Mode
     private var handle: OpaquePointer?
-    private var cache: StatementCache
+    private var cache: StatementCache<Statement>
 
     public init(
         path: String,
@@ -186,7 +186,7 @@ public final class SQLiteConnection {
     }
 
     private func withStatement<T>(_ sql: String, _ bindings: [SQLiteValue], _ body: (Statement) throws -> T) throws -> T {
-        let statement = try cache.statement(for: sql) { try prepare(sql) }
+        let statement = try cache.statement(for: sql) { try prepare(sql) }.statement
         // Resetting ends the statement's read transaction (which would otherwise
         // pin an old WAL snapshot) and clearing drops copies of bound values.
         defer {
@@ -313,3 +313,5 @@ public final class SQLiteConnection {
 /// Connections are confined to one thread at a time; share a `Database` instead.
 @available(*, unavailable)
 extension SQLiteConnection: Sendable {}
+
+extension SQLiteConnection: ClosableConnection {}
