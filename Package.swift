@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [

@@ -1,18 +1,21 @@
 import Dispatch
 import Foundation
 import Glibc
+import Locking
 import Testing
 
 /// A real PostgreSQL server for the tests: initdb into a temporary folder, a unix
 /// socket in that folder (no TCP port to collide on), stopped by its PID.
 ///
-/// As root (CI containers) the server runs as the `postgres` user the Debian
-/// package creates, because initdb and postgres refuse to run as root.
+/// The server is this process's child (not daemonized by pg_ctl), so stopping it
+/// reaps it: no zombie is left for a container's PID 1 that does not reap. As
+/// root (CI containers) it runs as the `postgres` user the Debian package
+/// creates, through runuser, because initdb and postgres refuse to run as root.
 final class PostgresServer: Sendable {
     /// The server of the suite being run; see `PostgresServerScope`.
     @TaskLocal static var current: PostgresServer?
 
-    /// Where initdb, pg_ctl and postgres are: $POSTGRES_BIN, Debian's PostgreSQL 15, or the PATH.
+    /// Where initdb and postgres are: $POSTGRES_BIN, Debian's PostgreSQL 15, or the PATH.
     static let binDirectory: String? = {
         var candidates = ["/usr/lib/postgresql/15/bin"]
         if let configured = ProcessInfo.processInfo.environment["POSTGRES_BIN"] { candidates.insert(configured, at: 0) }
@@ -20,12 +23,16 @@ final class PostgresServer: Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") }
     }()
 
-    static let missingMessage: Comment =
-        "PostgreSQL server binaries (initdb, pg_ctl) not found in $POSTGRES_BIN, /usr/lib/postgresql/15/bin or PATH: install Debian's postgresql (scripts/install-deps.sh)"
+    static let missingMessage: Comment = """
+        PostgreSQL server binaries (initdb, postgres) not found in $POSTGRES_BIN, /usr/lib/postgresql/15/bin \
+        or PATH: install Debian's postgresql (scripts/install-deps.sh)
+        """
 
     let directory: String
     private let binDirectory: String
     private let owner: String?
+    /// The child that runs the server (runuser, or postgres itself), while it runs.
+    private let child = PThreadMutex<pid_t?>(nil)
 
     var dataDirectory: String { "\(directory)/data" }
 
@@ -48,8 +55,9 @@ final class PostgresServer: Sendable {
         }
         let server = PostgresServer(directory: directory, binDirectory: binDirectory, owner: owner)
         do {
-            try server.run("initdb", ["-D", server.dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N"])
-            try server.pgCtl("start")
+            let initdb = try server.spawn("initdb", ["-D", server.dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N"])
+            guard wait(for: initdb) == 0 else { throw server.failure("initdb failed") }
+            try server.launch()
         } catch {
             server.stop()
             throw error
@@ -58,67 +66,86 @@ final class PostgresServer: Sendable {
     }
 
     /// A libpq URL for `database` over the unix socket.
-    func url(database: String = "postgres", extra: String = "") -> String {
-        "postgresql://postgres@/\(database)?host=\(directory)\(extra)"
+    func url(database: String = "postgres") -> String {
+        "postgresql://postgres@/\(database)?host=\(directory)"
     }
 
-    /// Fast shutdown then start, as an operator's `pg_ctl restart -m fast`: clients are disconnected.
+    /// What `pg_ctl restart -m fast` does: a fast shutdown (clients are disconnected), then a start.
     func restart() throws {
-        try pgCtl("restart", "-m", "fast")
+        shutDown()
+        try launch()
     }
 
     /// Fast shutdown by the postmaster's PID, then the folder goes.
     func stop() {
-        if let pid = postmasterPID() {
-            kill(pid, SIGINT)
-            // The postmaster removes its PID file last; it is not our child, so we cannot wait for it.
-            let deadline = Date().addingTimeInterval(30)
-            while FileManager.default.fileExists(atPath: "\(dataDirectory)/postmaster.pid"), Date() < deadline {
-                usleep(20_000)
-            }
-            // Then for the process itself, whose children exit just after; a zombie counts as gone.
-            while let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  !stat.contains(") Z "), Date() < deadline {
-                usleep(20_000)
-            }
-        }
+        shutDown()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func postmasterPID() -> pid_t? {
-        guard let text = try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first.flatMap { pid_t($0) }
+    private func launch() throws {
+        let options = ["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        let pid = try spawn("postgres", ["-D", dataDirectory, "-k", directory] + options, output: "server.log")
+        child.withLock { $0 = pid }
+        // As pg_ctl -w does: the postmaster's PID file says "ready" once it accepts connections.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            // Line 8 is the status; line 6 (listen addresses) is empty here, so empty lines must count.
+            let lines = (try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8))?
+                .split(separator: "\n", omittingEmptySubsequences: false) ?? []
+            if lines.count >= 8, lines[7].hasPrefix("ready") {
+                return
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                child.withLock { $0 = nil }
+                throw failure("postgres exited at start (status \(status))")
+            }
+            usleep(20_000)
+        }
+        throw failure("postgres did not become ready within 60 s")
     }
 
-    private func pgCtl(_ action: String, _ arguments: String...) throws {
-        let options = "-k \(directory) -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        try run("pg_ctl", [action, "-w", "-t", "60", "-D", dataDirectory, "-l", "\(directory)/server.log", "-o", options] + arguments)
+    /// SIGINT is PostgreSQL's fast shutdown; the postmaster's own PID, since runuser may stand between.
+    private func shutDown() {
+        guard let pid = child.withLock({ pid in defer { pid = nil }; return pid }) else { return }
+        if let text = try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8),
+           let postmaster = text.split(separator: "\n").first.flatMap({ pid_t($0) }) {
+            kill(postmaster, SIGINT)
+        } else {
+            kill(pid, SIGINT)
+        }
+        _ = Self.wait(for: pid)
     }
 
     /// posix_spawn and waitpid rather than `Process`, whose exit notification never arrived while
     /// several suites started their servers at once; output goes to a file, so no pipe can fill or hang.
-    private func run(_ tool: String, _ arguments: [String]) throws {
+    private func spawn(_ tool: String, _ arguments: [String], output: String? = nil) throws -> pid_t {
         let command = owner.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []
         let argv = command + ["\(binDirectory)/\(tool)"] + arguments
-        let outputPath = "\(directory)/\(tool).out"
+        let outputPath = "\(directory)/\(output ?? "\(tool).out")"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
         guard spawned == 0 else { throw ServerError(message: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        return pid
+    }
+
+    private static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        guard status == 0 else {
-            let printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            let log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
-            throw ServerError(message: "\(tool) \(arguments.first ?? "") failed (status \(status)): \(printed)\n\(log.suffix(2000))")
-        }
+        return status
+    }
+
+    private func failure(_ summary: String) -> ServerError {
+        let outputs = ["initdb.out", "server.log"].compactMap { try? String(contentsOfFile: "\(directory)/\($0)", encoding: .utf8) }
+        return ServerError(message: "\(summary):\n\(outputs.joined(separator: "\n").suffix(3000))")
     }
 
     struct ServerError: Error, CustomStringConvertible {
@@ -135,7 +162,7 @@ struct PostgresServerScope: SuiteTrait, TestScoping {
         testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
     ) async throws {
-        // initdb and pg_ctl block for seconds: off the cooperative pool, which has a thread per core.
+        // initdb and the start block for seconds: off the cooperative pool, which has a thread per core.
         let server = try await offPool { try PostgresServer.start() }
         defer { server.stop() }
         try await PostgresServer.$current.withValue(server) { try await function() }
