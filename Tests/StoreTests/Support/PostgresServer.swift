@@ -31,30 +31,31 @@ final class PostgresServer: Sendable {
     let directory: String
     private let binDirectory: String
     private let owner: String?
+    /// The loopback port of a server that also takes TLS connections (unix sockets carry no TLS).
+    let tlsPort: Int?
     /// The child that runs the server (runuser, or postgres itself), while it runs.
     private let child = PThreadMutex<pid_t?>(nil)
 
     var dataDirectory: String { "\(directory)/data" }
 
-    private init(directory: String, binDirectory: String, owner: String?) {
+    private init(directory: String, binDirectory: String, owner: String?, tlsPort: Int?) {
         self.directory = directory
         self.binDirectory = binDirectory
         self.owner = owner
+        self.tlsPort = tlsPort
     }
 
-    static func start() throws -> PostgresServer {
+    static func start(tls: Bool = false) throws -> PostgresServer {
         guard let binDirectory else { throw ServerError(message: "\(missingMessage)") }
         let directory = "/tmp/pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         let owner = geteuid() == 0 ? "postgres" : nil
-        if let owner {
-            guard let account = getpwnam(owner) else {
-                throw ServerError(message: "running as root, and there is no '\(owner)' user to run PostgreSQL as")
-            }
-            chown(directory, account.pointee.pw_uid, account.pointee.pw_gid)
-        }
-        let server = PostgresServer(directory: directory, binDirectory: binDirectory, owner: owner)
+        let server = PostgresServer(directory: directory, binDirectory: binDirectory, owner: owner, tlsPort: tls ? try freeLoopbackPort() : nil)
         do {
+            if tls {
+                try server.makeCertificates()
+            }
+            try server.giveToOwner(directory)
             let initdb = try server.spawn("initdb", ["-D", server.dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N"])
             guard wait(for: initdb) == 0 else { throw server.failure("initdb failed") }
             try server.launch()
@@ -82,8 +83,22 @@ final class PostgresServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// A verify-full URL to the TLS port, trusting `rootCertificate` (the test CA unless given).
+    func tlsURL(host: String = "localhost", rootCertificate: String? = nil) -> String {
+        let root = rootCertificate ?? "\(directory)/ca.pem"
+        return "postgresql://postgres@\(host):\(tlsPort ?? 0)/postgres?sslmode=verify-full&sslrootcert=\(root)&connect_timeout=5"
+    }
+
     private func launch() throws {
-        let options = ["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        var options = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if let tlsPort {
+            options += [
+                "-c", "listen_addresses=127.0.0.1", "-p", "\(tlsPort)", "-c", "ssl=on",
+                "-c", "ssl_cert_file=\(directory)/server.pem", "-c", "ssl_key_file=\(directory)/server.key",
+            ]
+        } else {
+            options += ["-c", "listen_addresses="]
+        }
         let pid = try spawn("postgres", ["-D", dataDirectory, "-k", directory] + options, output: "server.log")
         child.withLock { $0 = pid }
         // As pg_ctl -w does: the postmaster's PID file says "ready" once it accepts connections.
@@ -121,8 +136,10 @@ final class PostgresServer: Sendable {
     /// several suites started their servers at once; output goes to a file, so no pipe can fill or hang.
     private func spawn(_ tool: String, _ arguments: [String], output: String? = nil) throws -> pid_t {
         let command = owner.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []
-        let argv = command + ["\(binDirectory)/\(tool)"] + arguments
-        let outputPath = "\(directory)/\(output ?? "\(tool).out")"
+        return try Self.spawn(command + ["\(binDirectory)/\(tool)"] + arguments, output: "\(directory)/\(output ?? "\(tool).out")")
+    }
+
+    private static func spawn(_ argv: [String], output outputPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -137,6 +154,54 @@ final class PostgresServer: Sendable {
         return pid
     }
 
+    /// A test CA, a server certificate for DNS:localhost only, and a second CA that signed nothing here.
+    private func makeCertificates() throws {
+        let file = { (name: String) in "\(self.directory)/\(name)" }
+        let ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try "subjectAltName=DNS:localhost\n".write(toFile: file("server.ext"), atomically: true, encoding: .utf8)
+        for arguments in [
+            ["req", "-x509"] + ecKey + ["-keyout", file("ca.key"), "-out", file("ca.pem"), "-subj", "/CN=test-ca", "-days", "2"],
+            ["req", "-x509"] + ecKey + ["-keyout", file("other-ca.key"), "-out", file("other-ca.pem"), "-subj", "/CN=other-ca", "-days", "2"],
+            ["req", "-new"] + ecKey + ["-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=localhost"],
+            [
+                "x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"),
+                "-set_serial", "1", "-days", "2", "-extfile", file("server.ext"), "-out", file("server.pem"),
+            ],
+        ] {
+            let pid = try Self.spawn(["/usr/bin/openssl"] + arguments, output: file("openssl.out"))
+            guard Self.wait(for: pid) == 0 else { throw failure("openssl \(arguments[0]) failed") }
+        }
+        // PostgreSQL refuses a key that others can read.
+        chmod(file("server.key"), 0o600)
+        try giveToOwner(file("server.key"))
+    }
+
+    /// Hands a path to the user the server runs as (when that is not this process's user).
+    private func giveToOwner(_ path: String) throws {
+        guard let owner else { return }
+        guard let account = getpwnam(owner) else {
+            throw ServerError(message: "running as root, and there is no '\(owner)' user to run PostgreSQL as")
+        }
+        chown(path, account.pointee.pw_uid, account.pointee.pw_gid)
+    }
+
+    /// A port the kernel just handed out on 127.0.0.1; free again once the probe socket closes.
+    private static func freeLoopbackPort() throws -> Int {
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0
+            }
+        }
+        guard bound else { throw ServerError(message: "no free loopback port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     private static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
@@ -144,7 +209,7 @@ final class PostgresServer: Sendable {
     }
 
     private func failure(_ summary: String) -> ServerError {
-        let outputs = ["initdb.out", "server.log"].compactMap { try? String(contentsOfFile: "\(directory)/\($0)", encoding: .utf8) }
+        let outputs = ["initdb.out", "openssl.out", "server.log"].compactMap { try? String(contentsOfFile: "\(directory)/\($0)", encoding: .utf8) }
         return ServerError(message: "\(summary):\n\(outputs.joined(separator: "\n").suffix(3000))")
     }
 
@@ -157,13 +222,15 @@ final class PostgresServer: Sendable {
 /// Starts one server for a whole suite (its tests run in parallel against it)
 /// and stops it when the suite ends, pass or fail.
 struct PostgresServerScope: SuiteTrait, TestScoping {
+    var tls = false
+
     func provideScope(
         for test: Test,
         testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
     ) async throws {
         // initdb and the start block for seconds: off the cooperative pool, which has a thread per core.
-        let server = try await offPool { try PostgresServer.start() }
+        let server = try await offPool { [tls] in try PostgresServer.start(tls: tls) }
         defer { server.stop() }
         try await PostgresServer.$current.withValue(server) { try await function() }
     }
@@ -179,6 +246,9 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 extension Trait where Self == PostgresServerScope {
     /// A PostgreSQL server for the suite, or the suite skipped with a message when the binaries are missing.
     static var postgresServer: Self { Self() }
+
+    /// The same, also listening on a loopback port with TLS, under a certificate from a CA of its own.
+    static var postgresServerWithTLS: Self { Self(tls: true) }
 }
 
 extension PostgresServer {
