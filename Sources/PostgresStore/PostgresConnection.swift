@@ -83,7 +83,7 @@ public final class PostgresConnection {
     public var cachedStatementCount: Int { cache.count }
 
     /// Runs one statement and returns the rows it inserted, updated or deleted
-    /// (0 for statements that report no count, such as DDL).
+    /// (0 for statements that report no count, such as DDL; a SELECT reports the rows it returned).
     @discardableResult
     public func execute(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
         let result = try run(sql, bindings)
@@ -232,24 +232,36 @@ public final class PostgresConnection {
     private func run(_ sql: String, _ bindings: [SQLiteValue]) throws -> OpaquePointer {
         let handle = try usableHandle(for: sql)
         let parameters = PostgresParameters(bindings)
-        let name: String?
-        if cache.capacity > 0 {
-            let key = parameters.typeSignature + "\u{0}" + sql
-            let (prepared, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
-            if let evicted {
-                PQclear(PQexec(handle, "DEALLOCATE \(evicted)"))
-            }
-            name = prepared
-        } else {
-            name = nil
-        }
-        let result = parameters.withCArrays { count, types, values, lengths, formats in
-            if let name {
-                PQexecPrepared(handle, name, count, values, lengths, formats, 0)
-            } else {
+        guard cache.capacity > 0 else {
+            return try result(of: parameters.withCArrays { count, types, values, lengths, formats in
                 PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
-            }
+            }, sql: sql)
         }
+        let key = parameters.typeSignature + "\u{0}" + sql
+        do {
+            return try runPrepared(sql, key: key, parameters, on: handle)
+        } catch let error as PostgresError where error.isStalePlan {
+            // Another process changed the table under a `SELECT *` this session prepared (a rolling
+            // migration); the server will not re-plan it to a new row shape, so prepare it afresh.
+            // Inside a transaction the error aborted it: the caller must run the transaction again.
+            forget(key)
+            guard transactionDepth == 0 else { throw error }
+            return try runPrepared(sql, key: key, parameters, on: handle)
+        }
+    }
+
+    private func runPrepared(_ sql: String, key: String, _ parameters: PostgresParameters, on handle: OpaquePointer) throws -> OpaquePointer {
+        let (name, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
+        if let evicted {
+            deallocate(evicted)
+        }
+        return try result(of: parameters.withCArrays { count, _, values, lengths, formats in
+            PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+        }, sql: sql)
+    }
+
+    /// The result when it succeeded; otherwise it is freed and its error thrown.
+    private func result(of result: OpaquePointer?, sql: String) throws -> OpaquePointer {
         do {
             try check(result, sql: sql)
         } catch {
@@ -258,6 +270,20 @@ public final class PostgresConnection {
         }
         guard let result else { preconditionFailure("check passed a NULL result") }
         return result
+    }
+
+    /// Drops a cached statement; on the server too, unless the transaction is aborted and refuses
+    /// every command (the name is then never reused, and the session's end frees it).
+    private func forget(_ key: String) {
+        guard let name = cache.removeStatement(for: key), let handle else { return }
+        if PQtransactionStatus(handle) != PQTRANS_INERROR {
+            deallocate(name)
+        }
+    }
+
+    private func deallocate(_ name: String) {
+        guard let handle else { return }
+        PQclear(PQexec(handle, "DEALLOCATE \(name)"))
     }
 
     private func prepare(_ sql: String, _ parameters: PostgresParameters, on handle: OpaquePointer) throws -> String {

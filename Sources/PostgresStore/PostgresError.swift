@@ -42,6 +42,9 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     /// page reports as `database_unavailable`.
     public var isUnavailable: Bool { kind == .connectionLost || kind == .cannotConnect }
 
+    /// 0A000 "cached plan must not change result type": a prepared statement outlived its table's shape.
+    var isStalePlan: Bool { sqlState == "0A000" && message.contains("cached plan must not change result type") }
+
     public var description: String {
         var text = "PostgreSQL error"
         if let sqlState { text += " \(sqlState)" }

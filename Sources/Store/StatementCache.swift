@@ -40,6 +40,11 @@ package struct StatementCache<Prepared> {
         return (statement, evicted)
     }
 
+    /// Drops one statement, for a store that found it no longer valid; returns it for explicit release.
+    package mutating func removeStatement(for key: String) -> Prepared? {
+        entries.removeValue(forKey: key)?.statement
+    }
+
     package mutating func removeAll() {
         entries.removeAll()
     }

@@ -158,6 +158,27 @@ struct PostgresConnectionTests {
         #expect(try db.queryFirst("SELECT count(*) FROM pg_prepared_statements")?.int(0) == 2)
     }
 
+    @Test func aPreparedSelectStarFollowsATableChangedByAnotherSession() throws {
+        let db = try connect()
+        let migrator = try connect()
+        let table = "t_\(UUID().uuidString.prefix(8).lowercased())"
+        try db.execute("CREATE TABLE \(table) (a bigint)")
+        defer { _ = try? db.execute("DROP TABLE \(table)") }
+        try db.execute("INSERT INTO \(table) VALUES (1)")
+        #expect(try db.queryFirst("SELECT * FROM \(table)")?.values == [.integer(1)])
+        try migrator.execute("ALTER TABLE \(table) ADD COLUMN b text DEFAULT 'x'")
+        // Outside a transaction the statement is prepared again, unseen by the caller.
+        #expect(try db.queryFirst("SELECT * FROM \(table)")?.values == [.integer(1), .text("x")])
+
+        try migrator.execute("ALTER TABLE \(table) ADD COLUMN c bigint DEFAULT 2")
+        // Inside one the transaction is already aborted: the error surfaces once, the retry works.
+        let error = try #require(throws: PostgresError.self) {
+            try db.transaction { try db.queryFirst("SELECT * FROM \(table)") }
+        }
+        #expect(error.sqlState == "0A000")
+        #expect(try db.transaction { try db.queryFirst("SELECT * FROM \(table)")?.values } == [.integer(1), .text("x"), .integer(2)])
+    }
+
     @Test func closedConnectionThrows() throws {
         let db = try connect()
         db.close()
