@@ -7,6 +7,8 @@ CREATE TABLE patient_sync (
     status TEXT NOT NULL CHECK (status IN ('pending', 'synced', 'failed')),
     version INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
+    -- 1 while nobody of the practice could send it: a connection releases these rows, and only these.
+    waits_for_connection INTEGER NOT NULL DEFAULT 0 CHECK (waits_for_connection IN (0, 1)),
     error TEXT,
     due_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,

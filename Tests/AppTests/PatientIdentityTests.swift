@@ -162,4 +162,16 @@ struct PatientIdentityTests {
             #expect(named["id"] as? String == dependent && named["external_id"] as? String == "p-kid")
         }
     }
+
+    /// Who else holds a patient's email is asked on every click: by an index, not a scan of the practice.
+    @Test func whoHoldsAnEmailIsFoundByAnIndex() async throws {
+        try await withHarness(identity: nil) { harness in
+            let plan = try await harness.application.database.read { connection in
+                try connection.query("EXPLAIN QUERY PLAN " + PatientStore.livePatientsWithEmail, [.text("default"), .text("a@example.com")]) {
+                    try $0.string("detail")
+                }
+            }
+            #expect(plan.contains { $0.contains("INDEX patients_live_email") }, "\(plan)")
+        }
+    }
 }

@@ -177,9 +177,13 @@ public final class TokenVault: Sendable {
 
     /// A connection (`c`, joined to its tenant `t`) that may be used: of the tenant's pinned clinic, or not
     /// known yet (made before clinics were recorded: `checkClinic` asks on its first use), or in a tenant
-    /// not pinned yet.
+    /// not pinned yet; never of a clinic another tenant has pinned, which is that practice's alone (a
+    /// tenant unpinned after connecting keeps its connections).
     private static let ofThePinnedClinic =
-        "(t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)"
+        """
+        (t.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id IS NULL OR c.fullscript_clinic_id = t.fullscript_clinic_id)
+        AND NOT EXISTS (SELECT 1 FROM tenants o WHERE o.fullscript_clinic_id = c.fullscript_clinic_id AND o.id <> c.tenant_id)
+        """
 
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
@@ -191,20 +195,18 @@ public final class TokenVault: Sendable {
     }
 
     /// A connection made before connections recorded their clinic is asked once which clinic it is
-    /// (GET /clinic), and that is recorded. One of another clinic than its tenant's pin is marked for
-    /// reconnection: its user sees the connect page again.
+    /// (GET /clinic), and that is recorded, whether its tenant is pinned or not. One of another clinic than
+    /// its tenant's pin, or of a clinic another tenant pinned, is marked for reconnection: its user sees the
+    /// connect page again.
     private func checkClinic(of live: FullscriptConnection) async throws {
         let user = live.user
-        let recorded = try await database.read { connection in
+        let unrecorded = try await database.read { connection in
             try connection.queryFirst(
-                """
-                SELECT c.fullscript_clinic_id AS account, t.fullscript_clinic_id AS pinned
-                FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = ? AND c.ehr_user_id = ?
-                """,
+                "SELECT 1 AS unrecorded FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND fullscript_clinic_id IS NULL",
                 [.text(user.tenant), .text(user.id)]
-            ).map { (account: try $0.optionalString("account"), pinned: try $0.optionalString("pinned")) }
+            ) != nil
         }
-        guard let recorded, let pinned = recorded.pinned, recorded.account == nil else { return }
+        guard unrecorded else { return }
         let client = try await clients.client(for: user.tenant)
         let clinic: Clinic
         do {
@@ -217,8 +219,16 @@ public final class TokenVault: Sendable {
             try connection.transaction {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
-                guard clinic.id == pinned else {
+                // The pin as it is now: the tenant may have been pinned since the read above.
+                let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
+                                                          [.text(user.tenant)])?.optionalString("pinned")
+                if let pinned = pinnedNow, clinic.id != pinned {
                     try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
+                    return false
+                }
+                if pinnedNow == nil,
+                   try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
+                    try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
                     return false
                 }
                 return true
@@ -227,16 +237,17 @@ public final class TokenVault: Sendable {
         guard matches else { throw TokenVaultError.reconnectRequired }
     }
 
-    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one: never used again; they
-    /// connect again with an account of their practice's clinic.
-    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String, requestID: String?,
+    /// `user`'s connection belongs to `clinic`, not their tenant's `expected` one (nil: their tenant has
+    /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
+    /// their practice's clinic.
+    static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
                                     in connection: SQLiteConnection, at date: Date) throws {
         try connection.execute(
             "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
             [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
         )
         try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connection", subject: nil, outcome: "reconnect_other_clinic",
-                       requestID: requestID, detail: "account's clinic \(clinic), practice's clinic \(expected)").insert(into: connection, at: date)
+                       requestID: requestID, detail: "account's clinic \(clinic), " + (expected.map { "practice's clinic \($0)" } ?? "pinned by another tenant")).insert(into: connection, at: date)
     }
 
     /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller
@@ -276,14 +287,19 @@ public final class TokenVault: Sendable {
     /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
     /// disconnected.
     func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+        // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
+        // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
+        var unusable: (any Error)?
         for user in try await connectedUsers(in: tenant, kind: .practitioner) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {
                 continue
+            } catch {
+                unusable = unusable ?? error
             }
         }
-        throw TokenVaultError.reconnectRequired
+        throw unusable ?? TokenVaultError.reconnectRequired
     }
 
     private func markDisconnected(_ user: EHRUser, requestID: String?) async throws {

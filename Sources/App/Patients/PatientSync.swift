@@ -127,12 +127,12 @@ final class PatientSync: Sendable {
                 if case PatientSyncError.nobodyConnected = problem {
                     // Not a try: nobody could make one. It waits for a connection (`connected(in:)`) or the sweep.
                     try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(sweepInterval)),
-                                              at: now(), countingAnAttempt: false)
+                                              at: now(), waitingForConnection: true)
                     metadata["outcome"] = "waiting"
                 } else if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
                     let delay = retry.delay(afterAttempts: item.attempts + 1)
                     try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(delay)), at: now(),
-                                              countingAnAttempt: true)
+                                              waitingForConnection: false)
                     metadata["outcome"] = "retrying"
                 } else {
                     try await outbox.settle(item, "failed", error: reason, at: now())
@@ -164,26 +164,32 @@ final class PatientSync: Sendable {
         if let email = patient.email, !settings.allowsPatientEmail(email) { return PatientSyncError.emailNotAllowed }
         let update = Self.update(from: patient)
         let client = try await clients.client(for: item.tenant)
-        let users = try await vault.connectedUsers(in: item.tenant)
-        var last: (any Error)? = PatientSyncError.nobodyConnected
-        for user in users {
+        // A user whose token cannot be used now (refresh or the clinic check of an older connection failed)
+        // is passed over for the next: only the update's own answer is the change's.
+        var unusable: (any Error)?
+        for user in try await vault.connectedUsers(in: item.tenant) {
+            let connection: FullscriptConnection
             do {
-                let connection = try await vault.accessToken(for: user)
+                connection = try await vault.accessToken(for: user)
+            } catch TokenVaultError.reconnectRequired {
+                continue
+            } catch {
+                unusable = error
+                continue
+            }
+            do {
                 _ = try await vault.withFreshToken(connection) {
                     try await client.updatePatient(accessToken: $0, id: fullscriptPatientID, fields: update)
                 }
                 return nil
             } catch TokenVaultError.reconnectRequired {
                 continue
-            } catch let error where WebhookProcessor.isPassing(error) {
-                return error
             } catch {
-                // A refusal of this user's (a 4xx) is the change's answer, whoever sends it.
-                last = error
-                break
+                // Passing (retried) or a refusal (a 4xx): the change's answer, whoever sends it.
+                return error
             }
         }
-        return last
+        return unusable.map { PatientSyncError.unsent(WebhookProcessor.describe($0)) } ?? PatientSyncError.nobodyConnected
     }
 
     private static func seconds(_ duration: Duration) -> TimeInterval {

@@ -13,7 +13,8 @@ struct PatientSyncStore: Sendable {
     }
 
     /// Sets the patient's row pending (a newer version), inside the transaction that changed the patient,
-    /// when the patient is linked to a Fullscript patient.
+    /// when the patient is linked to a Fullscript patient. A row backing off keeps its due time and its
+    /// tries: a stream of PUTs must not push through Fullscript's 429s at the client's own pace.
     static func enqueue(_ ehrPatientID: String, in tenant: String, into connection: SQLiteConnection, at date: Date) throws {
         let stamp = Timestamp.iso8601(date)
         try connection.execute(
@@ -21,7 +22,11 @@ struct PatientSyncStore: Sendable {
             INSERT INTO patient_sync (tenant_id, ehr_patient_id, status, version, attempts, error, due_at, updated_at)
             SELECT tenant_id, ehr_patient_id, 'pending', 1, 0, NULL, ?1, ?1 FROM patient_mappings WHERE tenant_id = ?2 AND ehr_patient_id = ?3
             ON CONFLICT (tenant_id, ehr_patient_id) DO UPDATE SET
-                status = 'pending', version = patient_sync.version + 1, attempts = 0, error = NULL, due_at = ?1, updated_at = ?1
+                status = 'pending', version = patient_sync.version + 1, waits_for_connection = 0, error = NULL,
+                attempts = CASE WHEN patient_sync.status = 'pending' THEN patient_sync.attempts ELSE 0 END,
+                due_at = CASE WHEN patient_sync.status = 'pending' AND patient_sync.waits_for_connection = 0 AND patient_sync.due_at > ?1
+                              THEN patient_sync.due_at ELSE ?1 END,
+                updated_at = ?1
             """,
             [.text(stamp), .text(tenant), .text(ehrPatientID)]
         )
@@ -51,7 +56,10 @@ struct PatientSyncStore: Sendable {
     func settle(_ item: Due, _ status: String, error: String?, at date: Date) async throws {
         try await database.write { connection in
             _ = try connection.execute(
-                "UPDATE patient_sync SET status = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND ehr_patient_id = ? AND version = ?",
+                """
+                UPDATE patient_sync SET status = ?, error = ?, waits_for_connection = 0, updated_at = ?
+                WHERE tenant_id = ? AND ehr_patient_id = ? AND version = ?
+                """,
                 [.text(status), SQLiteValue(error), .text(Timestamp.iso8601(date)), .text(item.tenant), .text(item.ehrPatientID),
                  .integer(item.version)]
             )
@@ -60,11 +68,12 @@ struct PatientSyncStore: Sendable {
 
     /// Tries the version again at `due`, remembering why it did not go through. Waiting for a connection
     /// is not an attempt: only Fullscript's answers (and our failures to ask) use up the bound.
-    func postpone(_ item: Due, error: String, until due: Date, at date: Date, countingAnAttempt: Bool) async throws {
+    func postpone(_ item: Due, error: String, until due: Date, at date: Date, waitingForConnection: Bool) async throws {
         try await database.write { connection in
             _ = try connection.execute(
                 """
-                UPDATE patient_sync SET attempts = attempts + \(countingAnAttempt ? 1 : 0), error = ?, due_at = ?, updated_at = ?
+                UPDATE patient_sync SET attempts = attempts + \(waitingForConnection ? 0 : 1), waits_for_connection = \(waitingForConnection ? 1 : 0),
+                    error = ?, due_at = ?, updated_at = ?
                 WHERE tenant_id = ? AND ehr_patient_id = ? AND version = ?
                 """,
                 [.text(error), .text(Timestamp.iso8601(due)), .text(Timestamp.iso8601(date)), .text(item.tenant), .text(item.ehrPatientID),
@@ -73,11 +82,13 @@ struct PatientSyncStore: Sendable {
         }
     }
 
-    /// The tenant's pending changes fall due now (someone connected: those waiting for that go at once).
+    /// The tenant's changes that waited for a connection fall due now; those backing off keep their time.
     func release(waitingIn tenant: String, at date: Date) async throws {
         try await database.write { connection in
-            _ = try connection.execute("UPDATE patient_sync SET due_at = ? WHERE tenant_id = ? AND status = 'pending' AND due_at > ?",
-                                       [.text(Timestamp.iso8601(date)), .text(tenant), .text(Timestamp.iso8601(date))])
+            _ = try connection.execute(
+                "UPDATE patient_sync SET due_at = ? WHERE tenant_id = ? AND status = 'pending' AND waits_for_connection = 1",
+                [.text(Timestamp.iso8601(date)), .text(tenant)]
+            )
         }
     }
 }

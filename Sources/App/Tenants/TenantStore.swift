@@ -41,8 +41,10 @@ struct TenantStore: Sendable {
 
     /// Pins `tenant` to `clinic` unless it has one, when `mayPin` (the connection may be the one that
     /// decides). The pin and the check are one statement, so two first connections racing (even from two
-    /// processes) pin one clinic, and the loser is told which. `actor` is the EHR user whose connection
-    /// it is, for the audit row.
+    /// processes) pin one clinic, and the loser is told which. A clinic another tenant's live connections
+    /// belong to (an upgraded `default`, unpinned, say) is not pinned by a connection either: that is the
+    /// operator's call (`tenants pin`), never a race an insider of another practice could win. `actor` is
+    /// the EHR user whose connection it is, for the audit row.
     func pin(_ tenant: String, to clinic: Clinic, mayPin: Bool, actor: String, requestID: String?) async throws -> ClinicPin {
         let date = now()
         return try await database.write { connection in
@@ -51,6 +53,8 @@ struct TenantStore: Sendable {
                     """
                     UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
                     WHERE id = ?3 AND fullscript_clinic_id IS NULL AND NOT EXISTS (SELECT 1 FROM tenants WHERE fullscript_clinic_id = ?1)
+                      AND NOT EXISTS (SELECT 1 FROM fullscript_connections
+                                      WHERE fullscript_clinic_id = ?1 AND tenant_id <> ?3 AND status = 'connected')
                     """,
                     [.text(clinic.id), .text(clinic.name), .text(tenant)]
                 ) == 1
@@ -119,7 +123,8 @@ struct TenantStore: Sendable {
 
     /// What a new pin changes besides the tenant row, in its transaction. The clinic's events that came
     /// while no tenant had it (stored ignored, unclaimed) become this tenant's, pending, so they are
-    /// applied once; the tenant's connections of another clinic are marked for reconnection.
+    /// applied once. Marked for reconnection: the tenant's connections of another clinic, and other
+    /// tenants' connections of this one (kept by an unpinned tenant, or made while it was nobody's).
     private static func settle(pinOf tenant: String, to clinicID: String, in connection: SQLiteConnection, at date: Date) throws {
         try connection.execute(
             """
@@ -128,15 +133,20 @@ struct TenantStore: Sendable {
             """,
             [.text(tenant), .text(clinicID)]
         )
+        // Exactly one of "this tenant" and "this clinic" holds; a connection of no known clinic is asked on use.
         let strays = try connection.query(
             """
-            SELECT ehr_user_id, fullscript_clinic_id FROM fullscript_connections
-            WHERE tenant_id = ? AND status = 'connected' AND fullscript_clinic_id != ?
+            SELECT c.tenant_id, c.ehr_user_id, c.fullscript_clinic_id, t.fullscript_clinic_id AS pinned
+            FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+            WHERE c.status = 'connected' AND (c.tenant_id = ?1) <> (c.fullscript_clinic_id = ?2)
             """,
             [.text(tenant), .text(clinicID)]
-        ) { (try $0.string("ehr_user_id"), try $0.string("fullscript_clinic_id")) }
-        for (user, clinic) in strays {
-            try TokenVault.markForReconnection(EHRUser(id: user, tenant: tenant), clinic: clinic, expected: clinicID, requestID: nil,
+        ) { row in
+            (user: EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id")),
+             clinic: try row.string("fullscript_clinic_id"), pinned: try row.optionalString("pinned"))
+        }
+        for stray in strays {
+            try TokenVault.markForReconnection(stray.user, clinic: stray.clinic, expected: stray.pinned, requestID: nil,
                                                in: connection, at: date)
         }
     }

@@ -72,6 +72,29 @@ struct WebhookEventStore: Sendable {
         }
     }
 
+    /// `event` as it is to be applied now: its tenant picked again (`WebhookTenantRouter.reroute`) and
+    /// recorded in one transaction, a new tenant's tries counted afresh. nil when it is no longer pending
+    /// (another process settled it), so it is not applied again.
+    func claim(_ event: Pending) async throws -> Pending? {
+        try await database.write { connection in
+            try connection.transaction {
+                guard let row = try connection.queryFirst(
+                    "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
+                ) else { return nil }
+                let stored = try row.optionalString("tenant_id")
+                let route = try WebhookTenantRouter.reroute(storedTenant: stored, clinic: try row.optionalString("clinic_id"), in: connection)
+                    ?? WebhookTenantRouter.Route(tenant: stored, unclaimedBecause: stored == nil ? try row.optionalString("error") : nil)
+                let attempts = route.tenant == stored ? try row.int("attempts") : 0
+                if route.tenant != stored {
+                    try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
+                                           [SQLiteValue(route.tenant), SQLiteValue(route.unclaimedBecause), .text(event.id)])
+                }
+                return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
+                               body: event.body, attempts: attempts, cursor: event.cursor)
+            }
+        }
+    }
+
     /// Counts a try and settles the event; only a pending event changes, so two processes
     /// (the server and a `reconcile`) finishing the same event leave the first one's result.
     func finish(_ id: String, _ status: Status, error: String?, at date: Date) async throws {

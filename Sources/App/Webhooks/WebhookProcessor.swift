@@ -161,10 +161,24 @@ final class WebhookProcessor: Sendable {
             }
             guard let last = batch.last else { break }
             cursor = last.cursor
-            for event in batch where !Task.isCancelled {
-                if let due = retryAt[event.id], due > .now {
-                    stillPending.insert(event.id)
+            for pending in batch where !Task.isCancelled {
+                if let due = retryAt[pending.id], due > .now {
+                    stillPending.insert(pending.id)
                     continue
+                }
+                let event: WebhookEventStore.Pending
+                do {
+                    guard let claimed = try await inbox.claim(pending) else { continue }
+                    event = claimed
+                } catch {
+                    // Left pending: the next sweep tries it again.
+                    logger.error("webhook event not claimed", metadata: ["event_id": "\(pending.id)", "error": "\(error)"])
+                    continue
+                }
+                if event.tenant != pending.tenant {
+                    logger.notice("webhook event rerouted", metadata: [
+                        "event_id": "\(event.id)", "from": "\(pending.tenant ?? "-")", "to": "\(event.tenant ?? "-")",
+                    ])
                 }
                 switch await process(event) {
                 case .applied: summary.applied += 1
