@@ -133,13 +133,15 @@ function fullscriptCard(patient, me) {
       viewerNote());
   }
   const recommend = createRecommendLink({ patientId: patient.id, id: 'recommend-button', describedBy: 'recommend-note' });
-  const labs = createRecommendLink({
+  // Fullscript sells labs in the US only (/ehr/api/me's labs_offered); elsewhere the server refuses them too.
+  const labsOffered = me.labs_offered === true;
+  const labs = labsOffered ? createRecommendLink({
     patientId: patient.id, entrypoint: 'labs', variant: 'secondary', id: 'order-labs-link', describedBy: 'recommend-note',
-  });
+  }) : null;
   return h('section', { class: 'card fullscript-card', 'aria-labelledby': 'fullscript-heading', id: 'fullscript-panel' },
     h('h2', { id: 'fullscript-heading' }, 'Fullscript'),
-    h('p', null, 'Recommend supplements to this patient, or order labs, in Fullscript.'),
-    recommend && labs
+    h('p', null, labsOffered ? 'Recommend supplements to this patient, or order labs, in Fullscript.' : 'Recommend supplements to this patient in Fullscript.'),
+    recommend && (labs || !labsOffered)
       ? h('div', { class: 'actions' }, recommend, labs)
       : h('p', { class: 'hint hint--warn', role: 'note' }, 'This patient id cannot be sent to Fullscript.'),
     h('p', { class: 'note', id: 'recommend-note' }, 'Opens Fullscript in a new tab. This chart stays open here.'),

@@ -4,9 +4,12 @@
 // Fullscript on demand by POST …/treatment-plans/refresh (the Refresh button). The same stream's
 // `patient` events (the patient just linked to Fullscript) go to the chart's `onPatient`.
 //
-// A plan, as the server stores it: {id, state, practitioner_id, created_at, updated_at, personal_message,
-// invitation_url, change_seq, recommendations: [{variant_id, units_to_purchase, dosage: {amount, frequency,
-// duration, …}}]}. `change_seq` only grows, so the higher one of two copies of a plan is the newer.
+// A plan, as the server stores it: {id, state, practitioner_id, practitioner_name, created_at, updated_at,
+// personal_message, invitation_url, change_seq, recommendations: [{variant_id, units_to_purchase, dosage:
+// {amount, frequency, duration, …}, product: {name, brand, form, size}}], resources: [{title, url}],
+// lab_recommendations: [{lab: {name}, tests: [{name}]}]}. `product` and `practitioner_name` are there when
+// Fullscript named them; otherwise the ids are shown. `change_seq` only grows, so the higher one of two
+// copies of a plan is the newer.
 
 import { ApiError, currentPath, errorNotice, fetchJSON, formatDateTime, h, withReturnTo } from './app.js';
 
@@ -54,12 +57,57 @@ function safeLink(value) {
   }
 }
 
+function text(value) {
+  return typeof value === 'string' && value.trim() ? value.trim() : null;
+}
+
+/** The catalog's names for the variant, or its id when Fullscript could not be asked. */
+function productLabel(item) {
+  const product = item.product && typeof item.product === 'object' ? item.product : {};
+  const name = text(product.name);
+  if (!name) return item.variant_id != null ? ['Variant ', h('code', null, String(item.variant_id))] : 'Unnamed product';
+  const details = [text(product.brand), [text(product.form), text(product.size)].filter(Boolean).join(', ')].filter(Boolean);
+  return [h('strong', { class: 'plan__product-name' }, name), details.length ? h('span', { class: 'plan__product-detail' }, ` · ${details.join(' · ')}`) : null];
+}
+
 function recommendationItem(item) {
   const dosage = dosageText(item.dosage);
-  const product = item.name ? String(item.name) : item.variant_id != null ? ['Variant ', h('code', null, String(item.variant_id))] : 'Unnamed product';
-  return h('li', null,
-    h('span', { class: 'plan__product' }, product),
+  return h('li', { dataset: { variantId: item.variant_id == null ? '' : String(item.variant_id) } },
+    h('span', { class: 'plan__product' }, productLabel(item)),
     dosage ? h('span', { class: 'plan__dosage' }, ` — ${dosage}`) : null);
+}
+
+function objects(value) {
+  return Array.isArray(value) ? value.filter((item) => item && typeof item === 'object') : [];
+}
+
+/** Reading attached to the plan: a link when it has a safe one, its title either way. */
+function resourceItem(resource) {
+  const title = text(resource.title) || text(resource.name) || 'Untitled resource';
+  const url = safeLink(resource.url);
+  return h('li', null, url
+    ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, title, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))
+    : title);
+}
+
+function labItem(lab) {
+  const name = lab.lab && typeof lab.lab === 'object' ? text(lab.lab.name) : text(lab.name);
+  const tests = objects(lab.tests).map((test) => text(test.name) || (test.id != null ? String(test.id) : null)).filter(Boolean);
+  return h('li', null, name ? h('span', { class: 'plan__lab-name' }, `${name}: `) : null,
+    tests.length ? tests.join(', ') : h('span', { class: 'muted' }, 'no tests listed'));
+}
+
+function planExtras(plan) {
+  const resources = objects(plan.resources);
+  const labs = objects(plan.lab_recommendations);
+  return [
+    labs.length
+      ? h('div', { class: 'plan__labs' }, h('h4', null, 'Lab tests'), h('ul', { 'aria-label': 'Lab tests' }, labs.map(labItem)))
+      : null,
+    resources.length
+      ? h('div', { class: 'plan__resources' }, h('h4', null, 'Resources'), h('ul', { 'aria-label': 'Resources' }, resources.map(resourceItem)))
+      : null,
+  ];
 }
 
 function planItem(plan) {
@@ -67,7 +115,7 @@ function planItem(plan) {
   const state = typeof plan.state === 'string' ? plan.state : '';
   const created = timeElement(plan.created_at);
   const updated = plan.updated_at && plan.updated_at !== plan.created_at ? timeElement(plan.updated_at) : null;
-  const practitioner = plan.practitioner_name || plan.practitioner_id;
+  const practitionerName = text(plan.practitioner_name);
   const invitation = safeLink(plan.invitation_url);
   const id = plan.id == null ? '' : String(plan.id);
   return h('li', { class: 'plan', dataset: { planId: id, state, createdAt: typeof plan.created_at === 'string' ? plan.created_at : '' } },
@@ -75,7 +123,8 @@ function planItem(plan) {
       h('h3', null, 'Treatment plan'),
       h('span', { class: `tag state state--${state.replace(/[^a-z_-]/gi, '') || 'unknown'}` }, stateLabel(state))),
     h('p', { class: 'plan__meta' },
-      practitioner ? ['By practitioner ', h('code', null, String(practitioner))] : 'Practitioner unknown',
+      practitionerName ? ['By ', h('span', { class: 'plan__practitioner' }, practitionerName)]
+        : plan.practitioner_id != null ? ['By practitioner ', h('code', null, String(plan.practitioner_id))] : 'Practitioner unknown',
       created ? [' · created ', created] : null,
       updated ? [' · updated ', updated] : null),
     typeof plan.personal_message === 'string' && plan.personal_message.trim()
@@ -84,6 +133,7 @@ function planItem(plan) {
     recommendations.length
       ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map(recommendationItem))
       : h('p', { class: 'muted' }, 'No products in this plan yet.'),
+    planExtras(plan),
     invitation
       ? h('p', { class: 'plan__invitation' },
           h('a', { href: invitation, target: '_blank', rel: 'noopener noreferrer' },

@@ -138,20 +138,26 @@ public final class Application: Sendable {
             let recommendations = RecommendationLog(database: database)
             EHRRoutes(
                 identity: identity, vault: vault, patients: patients, tenants: TenantStore(database: database, now: now), log: recommendations,
-                patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath
+                patientEmailDomains: config.fullscript.emailDomainGuard, signInPath: signInPath, regions: regions
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
                 patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
-            OpeningRoutes(identity: identity, patients: patients, signIn: signIn).register(on: clicks)
+            OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)
             PatientRoutes(patients: patients, serviceKeys: serviceKeys, sync: patientSync, now: now).register(on: services)
             TenantRoutes(tenants: TenantStore(database: database, now: now), serviceKeys: serviceKeys).register(on: services)
+            let catalog = CatalogCache(
+                store: CatalogStore(database: database), clients: fullscript, regions: regions, vault: vault,
+                ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, wait: config.fullscript.catalogWait,
+                logger: logger, now: now
+            )
             PlanRoutes(
                 identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                                        wakeOutbox: wakeOutbox, now: now),
+                describer: PlanDescriber(catalog: catalog),
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
             let webhookRoutes = WebhookRoutes(

@@ -46,10 +46,15 @@ public struct TreatmentPlan: Sendable, Equatable, Codable {
     public var patientID: String?
     public var practitionerID: String?
     public var recommendations: [Recommendation]
+    /// Reading for the patient (articles, handouts) attached to the plan, as Fullscript sent them: the
+    /// shape is not documented, so it is kept whole (fullscript-api.md §12).
+    public var resources: [JSONValue]
+    /// Lab tests recommended on the plan, each `{…, tests: [{…}]}` as Fullscript sent it (§12).
+    public var labRecommendations: [JSONValue]
 
     public init(id: String, state: State, createdAt: Date, updatedAt: Date, personalMessage: String? = nil,
                 invitationURL: String? = nil, patientID: String? = nil, practitionerID: String? = nil,
-                recommendations: [Recommendation] = []) {
+                recommendations: [Recommendation] = [], resources: [JSONValue] = [], labRecommendations: [JSONValue] = []) {
         self.id = id
         self.state = state
         self.createdAt = createdAt
@@ -59,12 +64,14 @@ public struct TreatmentPlan: Sendable, Equatable, Codable {
         self.patientID = patientID
         self.practitionerID = practitionerID
         self.recommendations = recommendations
+        self.resources = resources
+        self.labRecommendations = labRecommendations
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, state, createdAt = "created_at", updatedAt = "updated_at", personalMessage = "personal_message"
         case invitationURL = "invitation_url", patientID = "patient_id", practitionerID = "practitioner_id"
-        case recommendations
+        case recommendations, resources, labRecommendations = "lab_recommendations"
         // The REST key names for the patient and practitioner are unconfirmed; Embed events nest them.
         case patient, practitioner
     }
@@ -82,6 +89,8 @@ public struct TreatmentPlan: Sendable, Equatable, Codable {
         patientID = Self.decodeReference(container, flat: .patientID, nested: .patient)
         practitionerID = Self.decodeReference(container, flat: .practitionerID, nested: .practitioner)
         recommendations = try container.decodeIfPresent([Recommendation].self, forKey: .recommendations) ?? []
+        resources = container.decodeLenient([JSONValue].self, forKey: .resources) ?? []
+        labRecommendations = container.decodeLenient([JSONValue].self, forKey: .labRecommendations) ?? []
     }
 
     /// Dates as ISO-8601 strings, so a plan encoded here decodes again with any decoder.
@@ -96,6 +105,8 @@ public struct TreatmentPlan: Sendable, Equatable, Codable {
         try container.encodeIfPresent(patientID, forKey: .patientID)
         try container.encodeIfPresent(practitionerID, forKey: .practitionerID)
         try container.encode(recommendations, forKey: .recommendations)
+        try container.encode(resources, forKey: .resources)
+        try container.encode(labRecommendations, forKey: .labRecommendations)
     }
 
     private static func decodeReference(_ container: KeyedDecodingContainer<CodingKeys>, flat: CodingKeys, nested: CodingKeys) -> String? {

@@ -54,6 +54,8 @@ struct TreatmentPlan: Sendable, Equatable {
     /// pick a patient or create this one (fullscript-api.md §3.2), until a patient is set.
     var unmatchedPatient: PatientInput?
     var recommendations: [Recommendation] = []
+    var resources: [PlanResource] = []
+    var labRecommendations: [LabRecommendation] = []
 }
 
 /// Something that happened in the clinic, as the events API lists it and a webhook delivers it.

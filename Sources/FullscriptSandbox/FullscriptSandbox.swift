@@ -13,10 +13,11 @@ public import Server
 ///   `POST /api/clinic/dynamic_links/gateway/treatment_plans` (matches by id, external_id, email, else a matching page)
 /// - Patients: `GET|POST /api/clinic/patients`, `GET|PATCH /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
 /// - Plans: `GET /api/clinic/patients/:id/treatment_plans`, `GET /api/clinic/treatment_plans/:id`
+/// - Catalog: `GET /api/catalog/variants/:id` (`SandboxCatalog`, the same for every clinic)
 /// - Events: `GET /api/events/treatment_plans|patients?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
 /// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`),
 ///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`)
-/// - Loopback only: `GET /_sandbox/requests|emails|stats|patients/:id`, `POST|DELETE /_sandbox/faults`, `POST /_sandbox/clock?advance=`,
+/// - Loopback only: `GET /_sandbox/requests|emails|stats|patients/:id`, `POST|DELETE /_sandbox/faults[?path_prefix=]`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
 public final class FullscriptSandbox: Sendable {
     private let configuration: SandboxConfiguration
@@ -53,6 +54,7 @@ public final class FullscriptSandbox: Sendable {
         PatientRoutes(state: state, gate: gate).register(on: router)
         TreatmentPlanRoutes(configuration: configuration, state: state, gate: gate).register(on: router)
         EventRoutes(state: state, gate: gate).register(on: router)
+        CatalogRoutes(gate: gate).register(on: router)
         PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: router)
         PatientPageRoutes(state: state, webhook: webhook).register(on: router)
         AdminRoutes(state: state).register(on: router)

@@ -44,7 +44,7 @@ enum Pages {
             """
         guard plan.state == .draft else {
             body += "<p>Practitioner: \(HTMLEscaping.escape(practitioner?.fullName ?? "-"))</p><p>Patient: \(HTMLEscaping.escape(patient.map(patientLabel) ?? "-"))</p>"
-            body += "<ul>" + plan.recommendations.map { "<li>\(HTMLEscaping.escape($0.variantID)): \(HTMLEscaping.escape($0.amount)), \(HTMLEscaping.escape($0.frequency))</li>" }.joined() + "</ul>"
+            body += "<ul>" + plan.recommendations.map { "<li>\(HTMLEscaping.escape(SandboxCatalog.variant(id: $0.variantID)?.productName ?? $0.variantID)): \(HTMLEscaping.escape($0.amount)), \(HTMLEscaping.escape($0.frequency))</li>" }.joined() + "</ul>"
             return document("Treatment plan \(plan.id)", body)
         }
         let practitionerField = practitionerField(practitioner, clinic: records.clinic)

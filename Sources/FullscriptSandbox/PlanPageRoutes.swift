@@ -66,8 +66,14 @@ struct PlanPageRoutes: Sendable {
             }
         }
         let message = form["personal_message"].flatMap { $0.trimmed.isEmpty ? nil : $0 }
+        // The products the practitioner picked (`variant_ids`, comma-separated), else the seeded three.
+        let picked = (form["variant_ids"] ?? "").split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
+        if let unknown = picked.first(where: { SandboxCatalog.variant(id: $0) == nil }) {
+            return Pages.message("Cannot activate", "No product variant \(unknown) in the catalog.", status: .unprocessableContent)
+        }
         guard let (active, event) = await state.activatePlan(
-            id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message
+            id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message,
+            variantIDs: picked.isEmpty ? nil : picked
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
         await WebhookDispatch(state: state, webhook: webhook).send(event)
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)

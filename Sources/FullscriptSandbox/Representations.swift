@@ -48,6 +48,8 @@ extension TreatmentPlan {
             ("invitation_url", state == .draft ? .null : .string("\(publicBaseURL)/sandbox/plans/\(id)/invitation")),
             ("patient_id", .optional(patientID)), ("practitioner_id", .optional(practitionerID)),
             ("recommendations", .array(recommendations.map(\.json))),
+            ("resources", .array(resources.map(\.json))),
+            ("lab_recommendations", .array(labRecommendations.map(\.json))),
         ])
     }
 }

@@ -53,10 +53,40 @@ public enum SandboxSeed {
     /// Every clinic's seeded patients.
     static var patients: [Patient] { clinics.flatMap { patientsByClinic[$0.id] ?? [] } }
 
-    /// What the plan page puts on a plan when it is activated: the sandbox has no catalog to pick from.
-    static let recommendation = Recommendation(
-        variantID: "variant-1001", refill: true, unitsToPurchase: 1, takeWith: "food",
-        amount: "1 capsule", frequency: "twice a day", duration: "30 days", format: "capsule",
-        additionalInfo: "", timeOfDay: ["morning", "evening"]
-    )
+    /// What the plan page puts on a plan when it is activated: three products of `SandboxCatalog`.
+    static let recommendations = [
+        Recommendation(
+            variantID: "variant-1001", refill: true, unitsToPurchase: 1, takeWith: "food",
+            amount: "1 capsule", frequency: "twice a day", duration: "30 days", format: "capsule",
+            additionalInfo: "", timeOfDay: ["morning", "evening"]
+        ),
+        Recommendation(
+            variantID: "variant-1002", refill: true, unitsToPurchase: 1, takeWith: "food",
+            amount: "1 softgel", frequency: "once a day", duration: "60 days", format: "softgel",
+            additionalInfo: "", timeOfDay: ["morning"]
+        ),
+        Recommendation(
+            variantID: "variant-1003", refill: false, unitsToPurchase: 2, takeWith: "food",
+            amount: "2 softgels", frequency: "once a day", duration: "60 days", format: "softgel",
+            additionalInfo: "Keep refrigerated", timeOfDay: ["evening"]
+        ),
+    ]
+
+    /// A product the practitioner picked, with the dosing the first seeded one has.
+    static func recommendation(of variantID: String) -> Recommendation {
+        var recommendation = recommendations[0]
+        recommendation.variantID = variantID
+        return recommendation
+    }
+
+    static let resources = [
+        PlanResource(id: "resource-1", title: "Magnesium and sleep: a patient guide", url: "https://fullscript.com/learn/magnesium-and-sleep"),
+    ]
+
+    static let labRecommendations = [
+        LabRecommendation(id: "lab-rec-1", labName: "Access Medical Laboratories", tests: [
+            LabRecommendation.Test(id: "lab-test-1", name: "Comprehensive Metabolic Panel"),
+            LabRecommendation.Test(id: "lab-test-2", name: "Vitamin D, 25-Hydroxy"),
+        ]),
+    ]
 }

@@ -222,15 +222,18 @@ actor SandboxState {
 
     /// What the plan page's Activate button does, with the `treatment_plan.created` event it causes
     /// (Fullscript's name for activation); nil when the plan is not a draft.
-    func activatePlan(id: String, patientID: String, practitionerID: String,
-                      personalMessage: String?) -> (plan: TreatmentPlan, event: ClinicEvent)? {
+    func activatePlan(id: String, patientID: String, practitionerID: String, personalMessage: String?,
+                      variantIDs: [String]? = nil) -> (plan: TreatmentPlan, event: ClinicEvent)? {
         guard let clinicID = records(holdingPlan: id)?.clinic.id, var plan = clinics[clinicID]?.plan(id: id),
               plan.state == .draft else { return nil }
         plan.state = .active
         plan.patientID = patientID
         plan.practitionerID = practitionerID
         plan.personalMessage = personalMessage
-        plan.recommendations = [SandboxSeed.recommendation]
+        plan.recommendations = variantIDs.map { ids in ids.map(SandboxSeed.recommendation(of:)) } ?? SandboxSeed.recommendations
+        plan.resources = SandboxSeed.resources
+        // Only a plan started at the labs entrypoint (US only in Fullscript) recommends labs.
+        plan.labRecommendations = plan.entrypoint == "labs" ? SandboxSeed.labRecommendations : []
         plan.updatedAt = now
         plan.unmatchedPatient = nil
         clinics[clinicID]?.updatePlan(plan)

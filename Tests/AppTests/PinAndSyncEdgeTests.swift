@@ -83,13 +83,7 @@ struct PinAndSyncEdgeTests {
     /// was connected, of the pinned clinic, and could have sent it.
     @Test func aRefusedClinicCheckOfOneConnectionIsNotTheChangesAnswer() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
-            let (key, fullscriptID) = try await PatientSyncTests.linkedJordan(harness)
-            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
-            // The oldest connection, as the previous release left it: its clinic not recorded yet.
-            try await harness.application.database.write { connection in
-                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
-            }
-            await harness.sandbox.setFaults([.status(403)], count: 1, pathPrefix: "/api/clinic")
+            let (key, fullscriptID) = try await Self.twoConnectedTheOldestUncheckable(harness)
             #expect(try await harness.putPatient("p-1001", body: PatientSyncTests.changed, key: key).status == 200)
             #expect(try await eventually {
                 let attempts = try await PatientSyncTests.outboxRow(harness).attempts
@@ -106,12 +100,7 @@ struct PinAndSyncEdgeTests {
     /// of answering an error.
     @Test func aRefusedClinicCheckOfOneConnectionDoesNotStopTheServiceRead() async throws {
         try await withHarness(try await RecommendRoutesTests.harness()) { harness in
-            let (key, _) = try await PatientSyncTests.linkedJordan(harness)
-            try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
-            try await harness.application.database.write { connection in
-                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
-            }
-            await harness.sandbox.setFaults([.status(403)], count: 1, pathPrefix: "/api/clinic")
+            let (key, _) = try await Self.twoConnectedTheOldestUncheckable(harness)
             let plans = try await TenancyTests.service(harness, "GET", "/api/v1/patients/p-1001/treatment-plans", key: key)
             #expect(plans.status == 200, "\(plans.status): \(plans.text)")
         }
@@ -149,9 +138,7 @@ struct PinAndSyncEdgeTests {
             let tenants = ClinicPinningTests.command(harness)
             _ = try await tenants.unpin(Tenant.defaultID)
             // As the release before connections recorded their clinic left it.
-            try await harness.application.database.write { connection in
-                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
-            }
+            try await Self.forgetRecordedClinic(of: "dr-quinn", harness)
             _ = try await tenants.pin(TenancyTests.lakeside, clinicID: ConnectedHarness.clinicID)
             let before = await harness.sandbox.recordedRequests().count
 
@@ -162,5 +149,22 @@ struct PinAndSyncEdgeTests {
             #expect(!reached.contains { $0.contains("dynamic_links") }, "default reached clinic-1, now Lakeside's: \(reached)")
             #expect(try await harness.application.vault.connectedUsers(in: Tenant.defaultID).isEmpty)
         }
+    }
+
+    /// A connection as the release before connections recorded their clinic left it.
+    static func forgetRecordedClinic(of user: String, _ harness: ConnectedHarness) async throws {
+        try await harness.application.database.write { connection in
+            _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = ?", [.text(user)])
+        }
+    }
+
+    /// Jordan linked through dr-quinn, dr-lee connected too; dr-quinn's older connection is asked its clinic
+    /// on its next use, and Fullscript refuses that one question.
+    static func twoConnectedTheOldestUncheckable(_ harness: ConnectedHarness) async throws -> (key: String, fullscriptID: String) {
+        let linked = try await PatientSyncTests.linkedJordan(harness)
+        try await harness.connect(session: try await harness.signIn("dr-lee"), as: "prac-2")
+        try await forgetRecordedClinic(of: "dr-quinn", harness)
+        await harness.sandbox.setFaults([.status(403)], count: 1, pathPrefix: "/api/clinic")
+        return linked
     }
 }

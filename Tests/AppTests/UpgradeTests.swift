@@ -100,6 +100,12 @@ struct UpgradeTests {
             let fullscript = try me.json["fullscript"] as? [String: Any]
             #expect(fullscript?["connected"] as? Bool == true)
             #expect(fullscript?["account_name"] as? String == "Avery Quinn")
+            // Tokens sealed before tenants still open. Checked before the chart reads its plans: naming their
+            // products asks Fullscript's catalog through this connection, and the simulator refuses the
+            // fixture's expired token's refresh, which disconnects it.
+            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
+            #expect(connection.accessToken == "fixture-access")
+            #expect(connection.refreshToken == "fixture-refresh")
             let plans = try await harness.execute(
                 "GET /ehr/api/patients/p-1001/treatment-plans HTTP/1.1\r\nHost: x\r\nCookie: \(Self.sessionCookie)\r\n\r\n"
             )
@@ -113,11 +119,6 @@ struct UpgradeTests {
                 "GET /ehr/api/patients/p-1002 HTTP/1.1\r\nHost: x\r\nCookie: \(Self.boundSessionCookie)\r\n\r\n"
             )
             #expect(other.status == 403)
-
-            // Tokens sealed before tenants still open.
-            let connection = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-quinn")))
-            #expect(connection.accessToken == "fixture-access")
-            #expect(connection.refreshToken == "fixture-refresh")
         }
     }
 

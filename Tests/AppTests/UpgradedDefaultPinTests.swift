@@ -23,9 +23,7 @@ struct UpgradedDefaultPinTests {
             try await harness.connect(session: session, as: "prac-1")
             // As the upgrade leaves it: `default` unpinned, its connection's clinic not recorded.
             _ = try await ClinicPinningTests.command(harness).unpin(Tenant.defaultID)
-            try await harness.application.database.write { connection in
-                _ = try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = NULL WHERE ehr_user_id = 'dr-quinn'")
-            }
+            try await PinAndSyncEdgeTests.forgetRecordedClinic(of: "dr-quinn", harness)
             let firstClick = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
             #expect(firstClick.header("location")?.hasPrefix("/oauth/fullscript/connect") != true, "\(firstClick.status)")
 

@@ -1425,6 +1425,73 @@ class WrongClinicFlow(BrowserFlow):
         self.assertFalse(self.me()["fullscript"]["connected"])
 
 
+class ReadablePlansFlow(BrowserFlow):
+    """Dr. Emerson Adeyemi (EHR dr-adeyemi of Lakeside, Fullscript prac-5) in a fresh profile (issue 16,
+    "Readable plans"); no other class signs them in, as TwoPracticesFlow needs dr-chen unconnected. Connects,
+    activates a plan for Tobias Whitfield in the simulator, and the open chart shows it by product name, brand
+    and size, by practitioner name, with its resource; then reloads with no catalog call."""
+
+    profile = "dr-adeyemi"
+    patient_id = "lk-2002"
+    patient_name = "Tobias Whitfield"
+
+    @staticmethod
+    def catalog_calls():
+        return sum(1 for r in sandbox_requests() if str(r.get("path", "")).startswith("/api/catalog/"))
+
+    @captures_failures
+    def test_a_plan_shows_products_by_name_and_the_practitioner_by_name(self):
+        driver = self.driver
+        self.sign_in("dr-adeyemi", "Dr. Emerson Adeyemi")
+        driver.get(EHR_URL + "/oauth/fullscript/connect?return_to=%2Faccount.html")
+        self.press_connect("Dr. Emerson Adeyemi")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "Connect should reach the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-5']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "disconnect-button"),
+                  "connecting lands on the settings page, connected")
+        self.assertTrue(self.me().get("labs_offered"), "the demo's Fullscript is a US one: labs are offered")
+
+        driver.get(f"{EHR_URL}/chart.html?patient={self.patient_id}")
+        button = self.recommend_button(self.patient_id)
+        self.assertTrue(driver.find_elements(By.ID, "order-labs-link"), "Order labs is offered in the US")
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's plans panel should be live before the plan is activated")
+        chart, chart_url, tab = self.click_into_new_tab(button)
+        plan_id = self.wait_for_plan_page("Dr. Adeyemi's click")
+        form = driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate']")
+        form.find_element(By.TAG_NAME, "button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator should show the plan active")
+
+        driver.switch_to.window(chart)
+        plan = self.wait(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']")), None),
+            f"the activated plan {plan_id} should appear on the open chart by itself")
+        text = plan.text
+        self.assertIn("By Emerson Adeyemi", text, "the practitioner by name, not by id")
+        self.assertIn("Magnesium Glycinate", text)
+        self.assertIn("Pure Encapsulations", text)
+        self.assertIn("capsule, 90 capsules", text)
+        self.assertIn("Vitamin D3 5,000 IU", text)
+        self.assertNotIn("variant-1001", text, "no variant id once the catalog named it")
+        self.assertIn("Magnesium and sleep: a patient guide", text, "the plan's resource")
+        names = [e.text for e in plan.find_elements(By.CSS_SELECTOR, ".plan__product-name")]
+        self.assertEqual(names, ["Magnesium Glycinate", "Vitamin D3 5,000 IU", "Omega-3 Fish Oil"])
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", plan)
+        screenshot(driver, "16-chart-readable-plan")
+        plan.screenshot(os.path.join(ARTIFACTS_DIR, "16-readable-plan-panel.png"))
+
+        # Read again from our store: the names come without asking Fullscript's catalog.
+        before = self.catalog_calls()
+        driver.get(f"{EHR_URL}/chart.html?patient={self.patient_id}")
+        again = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"li.plan[data-plan-id='{plan_id}']")), None),
+                          "the plan is listed after a reload")
+        self.assertIn("Magnesium Glycinate", again.text)
+        self.assertEqual(self.catalog_calls() - before, 0, "a warm chart makes no catalog call")
+        self.close_other_tabs(driver.current_window_handle)
+
+
 class TwoPracticesFlow(BrowserFlow):
     """Issue 14: the demo's two practices side by side, each in its own fresh profile. Dr. Riley Chen (EHR dr-chen)
     of the Sandbox practice (tenant default, simulator clinic-1) and Dr. Harper Nakamura (EHR dr-nakamura) of Lakeside

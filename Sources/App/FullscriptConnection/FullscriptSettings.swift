@@ -28,6 +28,15 @@ public struct FullscriptSettings: Sendable {
     /// Outside production, patient emails must be in one of these domains (or their subdomains),
     /// so a sandbox or a demo never lets Fullscript email a real person.
     public var patientEmailDomains: [String]
+    /// How long a catalog variant's names, and a clinic's practitioners' names, are kept before they
+    /// are asked again: they rarely change, and every chart shows them.
+    public var catalogTTL: Duration
+    /// How long a failed catalog or practitioners lookup is remembered: the chart shows ids meanwhile,
+    /// without asking a failing Fullscript again on every read.
+    public var catalogRetry: Duration
+    /// How long a chart waits for names it must ask Fullscript for: past it, it shows ids for those,
+    /// and the lookups finish for the next read.
+    public var catalogWait: Duration
 
     public var environment: FullscriptEnvironment {
         get { app.environment }
@@ -98,6 +107,9 @@ public struct FullscriptSettings: Sendable {
         clickTimeout = .milliseconds(try config.int("fullscript.click_timeout_ms", in: 100...120_000))
         maxConnections = try config.int("fullscript.max_connections", in: 1...4096)
         sendWelcomeEmail = try config.bool("fullscript.send_welcome_email")
+        catalogTTL = .seconds(try config.int("fullscript.catalog_ttl_seconds", in: 1...31_536_000))
+        catalogRetry = .seconds(try config.int("fullscript.catalog_retry_seconds", in: 1...86_400))
+        catalogWait = .milliseconds(try config.int("fullscript.catalog_wait_ms", in: 0...120_000))
         patientEmailDomains = (try config.optionalString("fullscript.patient_email_domains") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }

@@ -6,6 +6,8 @@ import Server
 enum Refusal {
     case badPatientID
     case badEntrypoint
+    /// `entrypoint=labs` for a practice whose Fullscript has no labs (Canada).
+    case labsNotOffered(FullscriptRegion)
     case crossSite
     case notSignedIn
     case notConnected
@@ -45,6 +47,11 @@ enum Refusal {
         case .badEntrypoint:
             Answer(status: .badRequest, code: "bad_entrypoint", title: "Unknown starting point",
                    message: "The entrypoint must be catalog or labs.")
+        case .labsNotOffered(let region):
+            Answer(status: .unprocessableContent, code: "labs_not_offered", title: "Labs are not offered here",
+                   message: "Fullscript offers lab ordering in the US only, and this practice uses Fullscript \(region.displayName). "
+                       + "Recommend products instead. Nothing was sent to Fullscript.",
+                   offersRetry: false)
         case .crossSite:
             // Try again from our page would be a same-site request: the other site's click would pass.
             Answer(status: .forbidden, code: "cross_site_request", title: "Open this from the EHR",

@@ -15,6 +15,7 @@ struct EHRRoutes: Sendable {
     /// `FullscriptSettings.emailDomainGuard`: the chart warns before a click the server would refuse.
     let patientEmailDomains: [String]?
     let signInPath: String?
+    let regions: TenantRegions
 
     /// The path parameter naming the patient under `/ehr/api/patients/` (`PatientBinding` holds a bound session to it).
     static let patientParameter = "id"
@@ -92,9 +93,12 @@ struct EHRRoutes: Sendable {
         let actingFor: ActingFor?
         /// Outside production, the only patient email domains a click may send to Fullscript.
         let patientEmailDomains: [String]?
+        /// Whether the practice's Fullscript sells labs: the chart offers "Order labs" only then.
+        let labsOffered: Bool
 
         enum CodingKeys: String, CodingKey {
             case user, fullscript, demo, signInURL = "sign_in_url", actingFor = "acting_for", patientEmailDomains = "patient_email_domains"
+            case labsOffered = "labs_offered"
         }
     }
 
@@ -106,7 +110,8 @@ struct EHRRoutes: Sendable {
         return json(Me(user: .init(user, practice: practice), fullscript: .init(account, user: user),
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
-                       patientEmailDomains: patientEmailDomains))
+                       patientEmailDomains: patientEmailDomains,
+                       labsOffered: try await regions.region(of: user.tenant)?.offersLabs ?? false))
     }
 
     private func list(_ request: Request) async throws -> Response {

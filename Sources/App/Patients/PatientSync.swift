@@ -1,12 +1,11 @@
 import Foundation
 import Fullscript
-import Locking
 import Logging
 
 /// Pushes the EHR's changes to linked patients to Fullscript (`PATCH /clinic/patients/{id}`), from the
 /// `patient_sync` outbox, through a connected user of the patient's tenant.
 ///
-/// One task drains the outbox: woken by each change, by a retry falling due, and by a slow sweep. Its
+/// One `DrainingLoop` drains the outbox: woken by each change, by a retry falling due, and by a slow sweep. Its
 /// first pass at start takes whatever a previous run left pending, which is what makes a crash harmless.
 /// Timeouts, 5xx and 429 are retried with backoff; any other refusal (a 4xx) settles the change as
 /// failed with Fullscript's reason, which `GET /api/v1/patients/{id}` shows.
@@ -20,9 +19,7 @@ final class PatientSync: Sendable {
     private let sweepInterval: Duration
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    private let loop = PThreadMutex<Task<Void, Never>?>(nil)
+    private let loop: DrainingLoop
 
     init(outbox: PatientSyncStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients, settings: FullscriptSettings,
          retry: WebhookProcessor.RetryPolicy = .init(), sweepInterval: Duration = .seconds(60), logger: Logger,
@@ -36,20 +33,24 @@ final class PatientSync: Sendable {
         self.sweepInterval = sweepInterval
         self.logger = logger
         self.now = now
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        loop = DrainingLoop(sweepInterval: sweepInterval)
     }
 
     func start() {
-        loop.withLock { task in
-            guard task == nil else { return }
-            wake.yield()
-            task = Task { [self] in await run() }
+        loop.start(()) { [self] _ in
+            let recorded = await pass()
+            var delay = sweepInterval
+            if let text = try? await outbox.nextDue(), let next = try? Date(text, strategy: Self.stamp) {
+                delay = min(delay, .milliseconds(max(0, Int64(next.timeIntervalSince(now()) * 1000))))
+            }
+            // An outbox we cannot write to would otherwise be read again at once, and again.
+            return recorded ? delay : max(delay, retry.firstDelay)
         }
     }
 
     /// A change is queued. Never blocks: the EHR's PUT must not wait on Fullscript.
     func signal() {
-        wake.yield()
+        loop.signal()
     }
 
     /// Someone of the tenant connected: what waited for a connection goes now.
@@ -59,33 +60,11 @@ final class PatientSync: Sendable {
         } catch {
             logger.error("patient sync outbox unwritable", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
         }
-        wake.yield()
+        loop.signal()
     }
 
     func stop() async {
-        let task = loop.withLock { $0 }
-        task?.cancel()
-        await task?.value
-    }
-
-    private func run() async {
-        var timer: Task<Void, Never>?
-        defer { timer?.cancel() }
-        for await _ in wakeups {
-            guard !Task.isCancelled else { break }
-            let recorded = await pass()
-            timer?.cancel()
-            var delay = sweepInterval
-            if let text = try? await outbox.nextDue(), let next = try? Date(text, strategy: Self.stamp) {
-                delay = min(delay, .milliseconds(max(0, Int64(next.timeIntervalSince(now()) * 1000))))
-            }
-            // An outbox we cannot write to would otherwise be read again at once, and again.
-            if !recorded { delay = max(delay, retry.firstDelay) }
-            timer = Task { [wake] in
-                try? await Task.sleep(for: delay)
-                if !Task.isCancelled { wake.yield() }
-            }
-        }
+        await loop.stop()
     }
 
     /// Pushes what is due; false when the outbox could not be read or written.

@@ -18,6 +18,7 @@ struct PlanRoutes: Sendable {
     let plans: TreatmentPlanStore
     let updates: PlanUpdates
     let refresher: PlanRefresh
+    let describer: PlanDescriber
     let serviceKeys: ServiceKeyStore
     let signInPath: String?
     let heartbeat: Duration
@@ -63,7 +64,8 @@ struct PlanRoutes: Sendable {
 
     private func list(_ request: Request) async throws -> Response {
         try await forChart(request) { user, patient in
-            JSONBody.response(PlanList(try await plans.plans(forEHRPatient: patient.ehrPatientID, in: user.tenant)))
+            JSONBody.response(PlanList(await describer.describe(try await plans.plans(forEHRPatient: patient.ehrPatientID, in: user.tenant),
+                                                                in: user.tenant)))
         }
     }
 
@@ -77,15 +79,15 @@ struct PlanRoutes: Sendable {
             }
             return PlanStream(
                 request: request, user: user, patientID: patient.ehrPatientID, subscription: subscription,
-                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, patients: patients, updates: updates,
-                heartbeat: heartbeat
+                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, describer: describer, patients: patients,
+                updates: updates, heartbeat: heartbeat
             ).response
         }
     }
 
     private func refresh(_ request: Request) async throws -> Response {
         try await forChart(request) { user, patient in
-            try await refreshed(patient, request, notConnected: Refusal.notConnected.message) {
+            try await refreshed(patient, in: user.tenant, request, notConnected: Refusal.notConnected.message) {
                 try await vault.accessToken(for: user)
             }
         }
@@ -97,7 +99,7 @@ struct PlanRoutes: Sendable {
             return response
         case .found(let patient):
             return try await refreshed(
-                patient, request, notConnected: "No practitioner has connected Fullscript yet; one must connect from the EHR first."
+                patient, in: caller.tenant, request, notConnected: "No practitioner has connected Fullscript yet; one must connect from the EHR first."
             ) { try await vault.serviceConnection(in: caller.tenant) }
         }
     }
@@ -105,11 +107,13 @@ struct PlanRoutes: Sendable {
     /// Refreshes through the connection `connect` gives, answering the stored plans, or the same
     /// statuses a click on the button gets when Fullscript fails (JSON).
     private func refreshed(
-        _ patient: PatientRecord, _ request: Request, notConnected: String, connect: () async throws -> FullscriptConnection
+        _ patient: PatientRecord, in tenant: String, _ request: Request, notConnected: String,
+        connect: () async throws -> FullscriptConnection
     ) async throws -> Response {
         let refusal: Refusal
         do {
-            return JSONBody.response(PlanList(try await refresher.refresh(patient, through: try await connect())))
+            let refreshed = try await refresher.refresh(patient, through: try await connect())
+            return JSONBody.response(PlanList(await describer.describe(refreshed, in: tenant)))
         } catch TokenVaultError.reconnectRequired {
             refusal = .notConnected
         } catch TokenVaultError.fullscript(let error) {

@@ -26,6 +26,7 @@ struct PlanStream: Sendable {
     let resumeAfter: Int64?
     let identity: any EHRIdentityProvider
     let plans: TreatmentPlanStore
+    let describer: PlanDescriber
     let patients: PatientStore
     let updates: PlanUpdates
     let heartbeat: Duration
@@ -66,7 +67,7 @@ struct PlanStream: Sendable {
         var opening = "retry: \(Self.retryMilliseconds)\n\n"
         if let resumeAfter {
             cursor = resumeAfter > newest ? 0 : resumeAfter
-            opening += events(current, after: &cursor)
+            opening += await events(current, after: &cursor)
         } else {
             cursor = newest
             opening += Self.event(id: newest, name: "ready", data: JSONBody.encode(["last_event_id": newest]))
@@ -94,7 +95,7 @@ struct PlanStream: Sendable {
                     try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
                     return
                 }
-                var text = events(try await plans.plans(forEHRPatient: patientID, in: user.tenant, changedAfter: cursor), after: &cursor)
+                var text = await events(try await plans.plans(forEHRPatient: patientID, in: user.tenant, changedAfter: cursor), after: &cursor)
                 if case .found(let patient) = try await patients.find(patientID, in: user.tenant), patient.fullscriptPatientID != linked {
                     linked = patient.fullscriptPatientID
                     text += Self.event(name: "patient", data: JSONBody.encode(PatientBody(patient)))
@@ -107,9 +108,10 @@ struct PlanStream: Sendable {
 
     /// `plans` changed after `cursor` as `plan` events, oldest change first so the last id the
     /// client sees is the newest; moves `cursor` to it.
-    private func events(_ plans: [StoredPlan], after cursor: inout Int64) -> String {
+    private func events(_ plans: [StoredPlan], after cursor: inout Int64) async -> String {
         let start = cursor
-        return plans.filter { $0.changeSequence > start }.sorted { $0.changeSequence < $1.changeSequence }.map { plan in
+        let changed = plans.filter { $0.changeSequence > start }.sorted { $0.changeSequence < $1.changeSequence }
+        return await describer.describe(changed, in: user.tenant).map { plan in
             cursor = max(cursor, plan.changeSequence)
             return Self.event(id: plan.changeSequence, name: "plan", data: JSONBody.encode(plan))
         }.joined()

@@ -17,24 +17,29 @@ struct TreatmentPlanStore: Sendable {
     /// mapped yet).
     func merge(_ plan: TreatmentPlan, in tenant: String, source: Source) async throws -> [String] {
         let recommendations = String(decoding: JSONBody.encode(plan.recommendations), as: UTF8.self)
+        let resources = String(decoding: JSONBody.encode(plan.resources), as: UTF8.self)
+        let labRecommendations = String(decoding: JSONBody.encode(plan.labRecommendations), as: UTF8.self)
         return try await database.write { connection in
             try connection.transaction {
                 let changed = try connection.execute(
                     """
                     INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
-                                                 invitation_url, recommendations, created_at, updated_at, change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
+                                                 invitation_url, recommendations, resources, lab_recommendations, created_at, updated_at,
+                                                 change_seq, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
                     ON CONFLICT (tenant_id, id) DO UPDATE SET
                         fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
                         practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
                         state = excluded.state, personal_message = excluded.personal_message,
                         invitation_url = coalesce(excluded.invitation_url, treatment_plans.invitation_url),
-                        recommendations = excluded.recommendations, updated_at = excluded.updated_at,
+                        recommendations = excluded.recommendations, resources = excluded.resources,
+                        lab_recommendations = excluded.lab_recommendations, updated_at = excluded.updated_at,
                         change_seq = excluded.change_seq, source = excluded.source
                     WHERE excluded.updated_at > treatment_plans.updated_at
                     """,
                     [.text(tenant), .text(plan.id), SQLiteValue(plan.patientID), SQLiteValue(plan.practitionerID), .text(plan.state.rawValue),
                      SQLiteValue(plan.personalMessage), SQLiteValue(plan.invitationURL), .text(recommendations),
+                     .text(resources), .text(labRecommendations),
                      .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
                 )
                 guard changed == 1 else { return [] }
@@ -68,9 +73,11 @@ struct TreatmentPlanStore: Sendable {
     private static func plan(_ row: Row) throws -> StoredPlan {
         StoredPlan(
             id: try row.string("id"), fullscriptPatientID: try row.optionalString("fullscript_patient_id"),
-            practitionerID: try row.optionalString("practitioner_id"), state: try row.string("state"),
+            practitionerID: try row.optionalString("practitioner_id"), practitionerName: nil, state: try row.string("state"),
             personalMessage: try row.optionalString("personal_message"), invitationURL: try row.optionalString("invitation_url"),
             recommendations: JSONValue(parsing: Array(try row.string("recommendations").utf8)) ?? .array([]),
+            resources: JSONValue(parsing: Array(try row.string("resources").utf8)) ?? .array([]),
+            labRecommendations: JSONValue(parsing: Array(try row.string("lab_recommendations").utf8)) ?? .array([]),
             createdAt: try row.string("created_at"), updatedAt: try row.string("updated_at"),
             changeSequence: try row.int64("change_seq")
         )

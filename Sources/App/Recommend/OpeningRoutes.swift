@@ -15,6 +15,7 @@ struct OpeningRoutes: Sendable {
     let identity: any EHRIdentityProvider
     let patients: PatientStore
     let signIn: SignInFirst
+    let regions: TenantRegions
 
     func register(on router: RouterGroup) {
         router.get("/recommend/:\(RecommendRoutes.patientParameter)/opening") { try await opening($0) }
@@ -31,6 +32,9 @@ struct OpeningRoutes: Sendable {
         }
         guard let user = try await identity.user(for: request) else {
             return signIn.response(returningTo: request.head.path ?? "/recommend/\(patientID)/opening", format: format, to: request)
+        }
+        if entrypoint == .labs, let refusal = try await RecommendRoutes.labsRefusal(for: user, regions: regions) {
+            return refusal.response(format, to: request)
         }
         let click = Self.click(patientID: patientID, entrypoint: entrypoint, query: request.queryParameters,
                                id: Base64URL.encode(SecureRandom.bytes(count: 12)))

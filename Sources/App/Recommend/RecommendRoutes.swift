@@ -57,6 +57,9 @@ struct RecommendRoutes: Sendable {
         guard let user = try await identity.user(for: request) else {
             return signIn.response(returningTo: here, format: format, to: request)
         }
+        if entrypoint == .labs, let refusal = try await Self.labsRefusal(for: user, regions: clients.regions) {
+            return refusal.response(format, to: request)
+        }
         // The opening page's Try again repeats a click that may still be running (the browser dropped it,
         // the server did not): it joins that click and gets its answer, instead of making a second draft.
         // Only the very same request joins (patient, practitioner, entrypoint, click id), so no other
@@ -249,6 +252,12 @@ struct RecommendRoutes: Sendable {
             logger.warning("recommendation failed", metadata: ["patient": "\(click.patientID)", "error": "\(error)"])
         }
         return refusal.response(format, to: request, reconnect: OAuthConnectRoutes.connectPage(returningTo: "/recommend/\(click.patientID)"))
+    }
+
+    /// Labs only where the user's practice's Fullscript offers them.
+    static func labsRefusal(for user: EHRUser, regions: TenantRegions) async throws -> Refusal? {
+        guard let region = try await regions.region(of: user.tenant), !region.offersLabs else { return nil }
+        return .labsNotOffered(region)
     }
 
     static func entrypoint(_ value: String?) -> Entrypoint? {

@@ -14,6 +14,10 @@ extension FullscriptRegion {
         }
     }
 
+    /// Fullscript sells labs in its US deployments only (fullscript-api.md §3.5, §12): elsewhere the
+    /// labs entrypoint is neither offered nor accepted.
+    var offersLabs: Bool { self == .us }
+
     /// nil for a `custom` environment, which says its region itself.
     init?(of environment: FullscriptEnvironment) {
         switch environment {

@@ -1,6 +1,5 @@
 import Foundation
 import Fullscript
-import Locking
 import Logging
 import Store
 
@@ -61,14 +60,11 @@ final class WebhookProcessor: Sendable {
     private let wakeOutbox: @Sendable () -> Void
     private let source: TreatmentPlanStore.Source
     private let retry: RetryPolicy
-    /// How often the inbox is looked at with no event signalled.
-    private let sweepInterval: Duration
     private let metrics: AppMetrics
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    private let loop = PThreadMutex<Task<Void, Never>?>(nil)
+    /// Looks at the inbox when an event is signalled, a retry falls due, or else every `sweepInterval`.
+    private let loop: DrainingLoop
 
     private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
@@ -84,33 +80,27 @@ final class WebhookProcessor: Sendable {
         self.updates = updates
         self.source = source
         self.retry = retry
-        self.sweepInterval = sweepInterval
+        loop = DrainingLoop(sweepInterval: sweepInterval)
         self.metrics = metrics
         self.logger = logger
         self.now = now
-        // One buffered wake-up is enough: a pass reads everything pending, however many arrived.
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Starts the draining task; its first pass takes whatever is already pending.
     func start() {
-        loop.withLock { task in
-            guard task == nil else { return }
-            wake.yield()
-            task = Task { [self] in await run() }
+        loop.start([String: ContinuousClock.Instant]()) { [self] retryAt in
+            await pass(&retryAt).1.map { .now < $0 ? $0 - .now : .zero }
         }
     }
 
     /// A new event is stored. Never blocks: the webhook's answer must not wait on processing.
     func signal() {
-        wake.yield()
+        loop.signal()
     }
 
     /// Ends the task after the event in hand; what is still pending waits for the next start.
     func stop() async {
-        let task = loop.withLock { $0 }
-        task?.cancel()
-        await task?.value
+        await loop.stop()
     }
 
     /// Processes everything pending now, waiting out retry delays, until nothing is left that may
@@ -129,21 +119,6 @@ final class WebhookProcessor: Sendable {
         return total
     }
 
-    private func run() async {
-        var retryAt: [String: ContinuousClock.Instant] = [:]
-        var timer: Task<Void, Never>?
-        defer { timer?.cancel() }
-        for await _ in wakeups {
-            guard !Task.isCancelled else { break }
-            let (_, nextRetry) = await pass(&retryAt)
-            timer?.cancel()
-            let due = nextRetry ?? .now + sweepInterval
-            timer = Task { [wake] in
-                try? await Task.sleep(until: due)
-                if !Task.isCancelled { wake.yield() }
-            }
-        }
-    }
 
     /// One walk through the pending events in received order, skipping those waiting for a retry.
     /// Returns what it settled and when the earliest retry falls due.

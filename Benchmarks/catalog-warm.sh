@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Readable plans once warm: the chart's plan list of one patient with PLANS plans of PRODUCTS products
+# each (default 50 × 10), read N times (default 200) after one warming read; prints the read latency
+# and the catalog and practitioner calls counted at the simulator while warming and while warm (goal: 0).
+#
+# usage: Benchmarks/catalog-warm.sh      env: N (default 200), PLANS (default 50), PRODUCTS (default 10, at most 12),
+#        FSR_BINARY (a binary already built; default: a release build of this checkout)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+
+N="${N:-200}"
+PLANS="${PLANS:-50}"
+PRODUCTS="${PRODUCTS:-10}"
+ensure_command curl
+[[ -n "${FSR_BINARY:-}" ]] || (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
+work_dir=""
+make_temp_dir work_dir
+port="$(free_port)"
+sandbox_port="$(free_port)"
+start_demo "$work_dir" "$port" "$sandbox_port"
+session="$(demo_session "$port" "$work_dir/cookies")"
+[[ -n "$session" ]] || die "no session cookie"
+run_bounded $((PLANS + N / 20 + 120)) python3 "$BENCH_DIR/catalog_warm.py" "$port" "$sandbox_port" "$session" "$N" "$PLANS" "$PRODUCTS"
