@@ -6,8 +6,9 @@ public import Store
 /// time (`PostgresDatabase` confines each connection to its own serial queue),
 /// and every call blocks that thread for a network round trip.
 ///
-/// Values are the SQLite store's `SQLiteValue`/`Row`, so a store reads rows the
-/// same way from either database. Parameters travel typed: integers as `int8`,
+/// Values are the stores' shared `DatabaseValue`/`Row`, so a store reads rows the
+/// same way from either database, and parameters are `?` as in SQLite (numbered
+/// here, outside literals and comments). Parameters travel typed: integers as `int8`,
 /// reals as `float8`, blobs as `bytea` (all binary), text as an untyped literal
 /// the server types from its context (so text binds to `uuid`, `timestamptz`,
 /// `jsonb` columns too). Results arrive as text and are decoded by column
@@ -85,24 +86,24 @@ public final class PostgresConnection {
     /// Runs one statement and returns the rows it inserted, updated or deleted
     /// (0 for statements that report no count, such as DDL; a SELECT reports the rows it returned).
     @discardableResult
-    public func execute(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
+    public func execute(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Int {
         let result = try run(sql, bindings)
         defer { PQclear(result) }
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [Row] {
+    public func query(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [Row] {
         let result = try run(sql, bindings)
         defer { PQclear(result) }
         return Self.rows(of: result)
     }
 
-    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+    public func query<T>(_ sql: String, _ bindings: [DatabaseValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
         try query(sql, bindings).map(transform)
     }
 
     /// The first row. The server still sends every row: add `LIMIT 1` to the SQL when there may be many.
-    public func queryFirst(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row? {
+    public func queryFirst(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Row? {
         try query(sql, bindings).first
     }
 
@@ -229,12 +230,12 @@ public final class PostgresConnection {
         try check(result, sql: sql)
     }
 
-    private func run(_ sql: String, _ bindings: [SQLiteValue]) throws -> OpaquePointer {
+    private func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> OpaquePointer {
         let handle = try usableHandle(for: sql)
         let parameters = PostgresParameters(bindings)
         guard cache.capacity > 0 else {
             return try result(of: parameters.withCArrays { count, types, values, lengths, formats in
-                PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+                PQexecParams(handle, PostgresPlaceholders.numbered(sql), count, types, values, lengths, formats, 0)
             }, sql: sql)
         }
         let key = parameters.typeSignature + "\u{0}" + sql
@@ -290,7 +291,7 @@ public final class PostgresConnection {
         preparedCount += 1
         let name = "fsr_\(preparedCount)"
         let result = parameters.types.withUnsafeBufferPointer { types in
-            PQprepare(handle, name, sql, Int32(types.count), types.baseAddress)
+            PQprepare(handle, name, PostgresPlaceholders.numbered(sql), Int32(types.count), types.baseAddress)
         }
         defer { PQclear(result) }
         try check(result, sql: sql)
@@ -367,7 +368,7 @@ public final class PostgresConnection {
         }
     }
 
-    private static func value(_ result: OpaquePointer, row: Int32, column: Int32, type: Oid) -> SQLiteValue {
+    private static func value(_ result: OpaquePointer, row: Int32, column: Int32, type: Oid) -> DatabaseValue {
         if PQgetisnull(result, row, column) == 1 { return .null }
         let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: Int(PQgetlength(result, row, column)))
         let text = String(decoding: bytes, as: UTF8.self)
@@ -375,15 +376,15 @@ public final class PostgresConnection {
         case TypeOID.bool:
             return .integer(text == "t" ? 1 : 0)
         case TypeOID.int2, TypeOID.int4, TypeOID.int8, TypeOID.oid:
-            return Int64(text).map(SQLiteValue.integer) ?? .text(text)
+            return Int64(text).map(DatabaseValue.integer) ?? .text(text)
         case TypeOID.float4, TypeOID.float8:
-            return Double(text).map(SQLiteValue.real) ?? .text(text)
+            return Double(text).map(DatabaseValue.real) ?? .text(text)
         case TypeOID.numeric:
             // What SQLite returns for the same expression (sum of integers, avg): `numeric` has no
             // exact counterpart among the shared values, and PostgreSQL widens integer sums to it.
-            return Int64(text).map(SQLiteValue.integer) ?? Double(text).map(SQLiteValue.real) ?? .text(text)
+            return Int64(text).map(DatabaseValue.integer) ?? Double(text).map(DatabaseValue.real) ?? .text(text)
         case TypeOID.bytea:
-            return ByteaHex.decode(bytes).map(SQLiteValue.blob) ?? .text(text)
+            return ByteaHex.decode(bytes).map(DatabaseValue.blob) ?? .text(text)
         default:
             return .text(text)
         }
@@ -391,6 +392,16 @@ public final class PostgresConnection {
 }
 
 extension PostgresConnection: ClosableConnection {}
+
+extension PostgresConnection: SQLConnection {
+    public var dialect: SQLDialect { .postgres }
+
+    /// Inside a transaction, a savepoint under the transaction's own isolation.
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.serializable, body)
+    }
+}
 
 /// Connections are confined to one thread at a time; share a `PostgresDatabase` instead.
 @available(*, unavailable)

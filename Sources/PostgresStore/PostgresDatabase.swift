@@ -1,4 +1,4 @@
-import Store
+public import Store
 
 /// A bounded pool of PostgreSQL connections shared across tasks, shaped like
 /// the SQLite `Database`: `write` and `read` run a closure in a transaction.
@@ -11,8 +11,12 @@ import Store
 /// A connection the server dropped (a restart, a failover) is re-established
 /// by itself at its next transaction. Operations are not cancelled with their
 /// task: once queued, a write runs to completion.
-public final class PostgresDatabase: Sendable {
+public final class PostgresDatabase: SQLDatabase {
     public static let defaultPoolSize = 4
+    /// How often `write` runs a body that keeps losing serialization conflicts before giving up.
+    public static let serializableAttempts = 8
+    /// The advisory lock `writeExclusively` holds: one number for this application's schema.
+    static let schemaLockKey: Int64 = 0x6673_725F_7363_6865 // "fsr_sche"
 
     public let connectionString: PostgresConnectionString
     private let workers: [ConnectionWorker<PostgresConnection>]
@@ -48,19 +52,49 @@ public final class PostgresDatabase: Sendable {
         close()
     }
 
-    /// Runs `body` in a read-write transaction. Under `.readCommitted` (the
-    /// default) concurrent writers interleave: lock the rows a decision depends
-    /// on (`SELECT … FOR UPDATE`), or ask for `.serializable` and retry on
-    /// `.serializationFailure`.
+    /// Runs `body` in a SERIALIZABLE read-write transaction, as SQLite's one writer would, running
+    /// it again (after a short random pause) when the server aborts it for a conflict with another
+    /// writer; after `serializableAttempts` the `.serializationFailure` is thrown.
+    @discardableResult
+    public func write<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await write(.serializable, body)
+            } catch let error as PostgresError where error.kind == .serializationFailure && attempt < Self.serializableAttempts {
+                attempt += 1
+                // Jitter, growing with the attempts, so the conflicting writers do not meet again.
+                try? await Task.sleep(for: .microseconds(Int.random(in: 0...(500 << min(attempt, 6)))))
+            }
+        }
+    }
+
+    /// Runs `body` once in a read-write transaction of the given isolation. Under `.readCommitted`
+    /// concurrent writers interleave: lock the rows a decision depends on (`SELECT … FOR UPDATE`).
     @discardableResult
     public func write<T: Sendable>(
-        _ isolation: PostgresConnection.IsolationLevel = .readCommitted,
+        _ isolation: PostgresConnection.IsolationLevel,
         _ body: @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
         try await run { connection in
             try connection.transaction(isolation, readOnly: false) { try body(connection) }
         }
     }
+
+    /// READ COMMITTED under a transaction-scoped advisory lock: each statement after the lock sees
+    /// what the previous holder committed, which one SERIALIZABLE snapshot taken while waiting would not.
+    @discardableResult
+    public func writeExclusively<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await write(.readCommitted) { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock(?)", [.integer(Self.schemaLockKey)])
+            return try body(connection)
+        }
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    /// The connection string with its password redacted.
+    public var location: String { connectionString.description }
 
     /// Runs `body` in a read-only transaction on one snapshot: all its queries
     /// see the same committed data, as a SQLite reader does.

@@ -1,3 +1,5 @@
+public import Store
+
 /// A failed PostgreSQL call, classified by SQLSTATE. Carries the SQL text and
 /// the server's primary message, never bound values or the message's detail
 /// (which quotes key values), nor a password from the connection string.
@@ -70,5 +72,16 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     static func publicMessage(_ message: String, sqlState: String?) -> String {
         guard let sqlState, sqlState.hasPrefix("22") else { return message }
         return "invalid data for the column's type (the value is not shown)"
+    }
+}
+
+extension PostgresError: StoreError {
+    public var unavailability: StoreUnavailability? {
+        switch kind {
+        case .connectionLost, .cannotConnect: .unreachable
+        // Conflicts that outlasted `PostgresDatabase.write`'s retries, or a statement past its timeout.
+        case .serializationFailure, .queryCanceled: .busy
+        default: nil
+        }
     }
 }

@@ -11,7 +11,7 @@ struct PostgresParameters {
     /// 0 text, 1 binary, per parameter.
     private let formats: [Int32]
 
-    init(_ bindings: [SQLiteValue]) {
+    init(_ bindings: [DatabaseValue]) {
         var types: [Oid] = []
         var values: [[UInt8]?] = []
         var formats: [Int32] = []

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// Operations are not cancelled with their task: once queued, a write (an audit
 /// record, say) runs to completion even if the request that asked for it is gone.
-public final class Database: Sendable {
+public final class Database: SQLDatabase {
     public static let defaultReaderCount = 3
 
     public let path: String
@@ -67,6 +67,16 @@ public final class Database: Sendable {
             try connection.transaction(.deferred) { try body(connection) }
         }
     }
+
+    /// Every write holds SQLite's one write lock already.
+    @discardableResult
+    public func writeExclusively<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    public var location: String { path }
 
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.

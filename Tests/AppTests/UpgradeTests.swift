@@ -20,7 +20,7 @@ struct UpgradeTests {
         "staff_practitioner_choices", "recommendations", "webhook_events", "treatment_plans", "audit_log",
     ]
 
-    static func counts(_ database: Database) async throws -> [String: Int] {
+    static func counts(_ database: any SQLDatabase) async throws -> [String: Int] {
         try await database.read { connection in
             var counts: [String: Int] = [:]
             for table in tenantScopedTables {

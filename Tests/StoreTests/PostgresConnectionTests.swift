@@ -21,7 +21,7 @@ struct PostgresConnectionTests {
 
     @Test func parametersOfEachTypeComeBackAsBound() throws {
         let db = try connect()
-        let values: [SQLiteValue] = [.integer(.max), .integer(.min), .real(0.1), .real(-1e300), .text("héllo 'quoted' \\ ✓"), .text(""), .blob([0, 1, 0x7f, 0xff]), .blob([])]
+        let values: [DatabaseValue] = [.integer(.max), .integer(.min), .real(0.1), .real(-1e300), .text("héllo 'quoted' \\ ✓"), .text(""), .blob([0, 1, 0x7f, 0xff]), .blob([])]
         let row = try #require(try db.queryFirst("SELECT $1, $2, $3, $4, $5, $6, $7, $8", values))
         #expect(row.values == values)
     }

@@ -9,7 +9,7 @@ import Cryptography
 /// The OAuth tokens of every EHR user, per (tenant, user), sealed at rest, and a valid access token
 /// on demand: refreshed ahead of expiry, one refresh per user however many clicks wait for it.
 public final class TokenVault: Sendable {
-    private let database: Database
+    private let database: any SQLDatabase
     private let keys: TokenKeyRing
     private let clients: FullscriptClients
     private let now: @Sendable () -> Date
@@ -21,7 +21,7 @@ public final class TokenVault: Sendable {
     static let refreshMargin: TimeInterval = 300
 
     init(
-        database: Database, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
+        database: any SQLDatabase, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.database = database
@@ -65,8 +65,8 @@ public final class TokenVault: Sendable {
                  .blob(keys.seal(token.accessToken, field: "access_token", user: user)),
                  .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
                  .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
-                 .text(Timestamp.iso8601(date)), SQLiteValue(holder?.firstName), SQLiteValue(holder?.lastName),
-                 .integer(connecting ? 1 : 0), .text(user.tenant), SQLiteValue(clinicID)]
+                 .text(Timestamp.iso8601(date)), DatabaseValue(holder?.firstName), DatabaseValue(holder?.lastName),
+                 .integer(connecting ? 1 : 0), .text(user.tenant), DatabaseValue(clinicID)]
             )
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
                            requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
@@ -159,7 +159,7 @@ public final class TokenVault: Sendable {
                 WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (?1 IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
                 ORDER BY coalesce(c.resource_owner_id = ?2, 0) DESC, c.created_at, c.ehr_user_id
                 """,
-                [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID), .text(tenant)]
+                [DatabaseValue(kind?.rawValue), DatabaseValue(resourceOwnerID), .text(tenant)]
             ) { EHRUser(id: try $0.string("ehr_user_id"), tenant: tenant) }
         }
     }
@@ -216,7 +216,7 @@ public final class TokenVault: Sendable {
         }
         let date = now()
         let matches = try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
                 // The pin as it is now: the tenant may have been pinned since the read above.
@@ -241,7 +241,7 @@ public final class TokenVault: Sendable {
     /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
     /// their practice's clinic.
     static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
-                                    in connection: SQLiteConnection, at date: Date) throws {
+                                    in connection: any SQLConnection, at date: Date) throws {
         try connection.execute(
             "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
             [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
@@ -335,7 +335,7 @@ public final class TokenVault: Sendable {
     }
 
     /// Re-seals every stored token under the current key; returns how many rows changed.
-    static func resealUnderCurrentKey(database: Database, keys: TokenKeyRing) async throws -> Int {
+    static func resealUnderCurrentKey(database: any SQLDatabase, keys: TokenKeyRing) async throws -> Int {
         try await database.write { connection in
             let rows = try connection.query(
                 "SELECT tenant_id, ehr_user_id, key_id, access_token, refresh_token FROM fullscript_connections WHERE key_id != ?",

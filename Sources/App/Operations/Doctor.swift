@@ -43,7 +43,7 @@ public enum Doctor {
         }
         // Before opening: the modes as the server left them (doctor tightens nothing itself).
         var findings = [DatabaseFiles.inspect(config.database.path)]
-        let database: Database
+        let database: any SQLDatabase
         do {
             database = try Application.openDatabase(config.database, securingFiles: false)
         } catch {
@@ -76,7 +76,7 @@ public enum Doctor {
     }
 
     /// Every stored token must open with a configured key, or its user is silently disconnected.
-    private static func sealedTokens(_ database: Database, keys: TokenKeyRing) async throws -> Finding {
+    private static func sealedTokens(_ database: any SQLDatabase, keys: TokenKeyRing) async throws -> Finding {
         let rows = try await database.read { connection in
             try connection.query(
                 "SELECT tenant_id, ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'"

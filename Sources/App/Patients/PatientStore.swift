@@ -4,7 +4,7 @@ import Store
 /// Reads and writes our copy of the EHR's patients and their Fullscript mapping, each within one
 /// tenant: the same EHR patient id in two tenants is two patients.
 struct PatientStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     private static let select = """
         SELECT p.*, m.fullscript_patient_id, s.status AS sync_status, s.error AS sync_error, s.updated_at AS sync_updated_at FROM patients p
@@ -38,7 +38,7 @@ struct PatientStore: Sendable {
     func upsert(_ patient: PatientRecord, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let before = try connection.queryFirst(
                     "SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
                     [.text(tenant), .text(patient.ehrPatientID)]
@@ -55,9 +55,9 @@ struct PatientStore: Sendable {
                         updated_at = excluded.updated_at, deleted_at = NULL,
                         created_at = CASE WHEN patients.deleted_at IS NULL THEN patients.created_at ELSE excluded.created_at END
                     """,
-                    [.text(tenant), .text(patient.ehrPatientID), SQLiteValue(patient.email), SQLiteValue(patient.firstName),
-                     SQLiteValue(patient.lastName), SQLiteValue(patient.dateOfBirth), SQLiteValue(patient.gender),
-                     SQLiteValue(patient.mobileNumber), .text(stamp), .text(stamp)]
+                    [.text(tenant), .text(patient.ehrPatientID), DatabaseValue(patient.email), DatabaseValue(patient.firstName),
+                     DatabaseValue(patient.lastName), DatabaseValue(patient.dateOfBirth), DatabaseValue(patient.gender),
+                     DatabaseValue(patient.mobileNumber), .text(stamp), .text(stamp)]
                 )
                 if let before, try Self.demographics(before) != Self.demographics(patient) {
                     try PatientSyncStore.enqueue(patient.ehrPatientID, in: tenant, into: connection, at: date)
@@ -72,7 +72,7 @@ struct PatientStore: Sendable {
     func delete(_ ehrPatientID: String, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let changed = try connection.execute(
                     """
                     UPDATE patients SET email = NULL, first_name = NULL, last_name = NULL, date_of_birth = NULL, gender = NULL,
@@ -99,7 +99,7 @@ struct PatientStore: Sendable {
     func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date,
                        copy: PatientRecord? = nil) async throws -> MappingOutcome {
         try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 if let row = try connection.queryFirst(
                     "SELECT fullscript_patient_id FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)]
                 ) {
