@@ -129,6 +129,7 @@ let package = Package(
                 "HTTPClient",
                 "Fullscript",
                 "Store",
+                "PostgresStore",
                 "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store",
+                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store", "PostgresStore",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             // Databases the upgrade tests copy and open by path, not resources of the test bundle.

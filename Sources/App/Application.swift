@@ -2,6 +2,7 @@ public import Foundation
 import Fullscript
 import HTTPClient
 import Locking
+import PostgresStore
 public import Logging
 public import Server
 public import ServiceLifecycle
@@ -70,7 +71,7 @@ public final class Application: Sendable {
         self.now = now
         do {
             let runner = MigrationRunner(
-                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
+                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory, for: database.dialect), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
             try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
@@ -188,10 +189,17 @@ public final class Application: Sendable {
         }
     }
 
-    /// Creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens ones
-    /// an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
+    /// PostgreSQL when a URL is configured, opening the whole pool (a wrong URL fails here). Otherwise
+    /// SQLite: creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens
+    /// ones an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
     /// `doctor`, which changes nothing, opens without that (`securingFiles: false`) and reports the modes.
     static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> any SQLDatabase {
+        if let postgres = settings.postgres {
+            return try PostgresDatabase(
+                connectionString: postgres, poolSize: settings.poolSize,
+                statementTimeout: .milliseconds(settings.statementTimeoutMilliseconds)
+            )
+        }
         if securingFiles { try DatabaseFiles.secure(settings.path) }
         return try Database(path: settings.path, readerCount: settings.readers, busyTimeout: .milliseconds(settings.busyTimeoutMilliseconds))
     }

@@ -23,14 +23,27 @@ public final class PostgresDatabase: SQLDatabase {
     private let pool: CheckoutPool
 
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
-    public init(
+    public convenience init(
         url: String,
         poolSize: Int = PostgresDatabase.defaultPoolSize,
         statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
         statementCacheCapacity: Int = PostgresConnection.defaultStatementCacheCapacity
     ) throws {
+        try self.init(
+            connectionString: PostgresConnectionString(url),
+            poolSize: poolSize,
+            statementTimeout: statementTimeout,
+            statementCacheCapacity: statementCacheCapacity
+        )
+    }
+
+    public init(
+        connectionString: PostgresConnectionString,
+        poolSize: Int = PostgresDatabase.defaultPoolSize,
+        statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
+        statementCacheCapacity: Int = PostgresConnection.defaultStatementCacheCapacity
+    ) throws {
         precondition(poolSize >= 1, "a PostgresDatabase needs at least one connection")
-        let connectionString = try PostgresConnectionString(url)
         self.connectionString = connectionString
         workers = try (0..<poolSize).map { index in
             ConnectionWorker(

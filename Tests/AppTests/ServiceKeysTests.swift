@@ -25,7 +25,7 @@ struct ServiceKeysTests {
         let database = try Application.openDatabase(try await config().database)
         defer { database.close() }
         let runner = MigrationRunner(
-            database: database, migrations: try Migrations.load(fromPath: repositoryRoot + "/Migrations"), logger: ApplicationTests.quietLogger
+            database: database, migrations: try Migrations.load(fromPath: repositoryRoot + "/Migrations", for: database.dialect), logger: ApplicationTests.quietLogger
         )
         try await runner.applyPending()
         let clock = TestClock()

@@ -157,7 +157,7 @@ import Testing
     @Test func bundledMigrationsCreateAnAppendOnlyAuditLog() async throws {
         let bundled = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Migrations", isDirectory: true)
+            .appendingPathComponent("Migrations/sqlite", isDirectory: true)
         try await withDatabase { db, _ in
             let runner = MigrationRunner(database: db, migrations: try Migrations.load(from: bundled))
             #expect(try await runner.applyPending().first?.fileName == "0001_audit_log.sql")

@@ -171,7 +171,7 @@ extension Application {
     static func openDatabaseUpToDate(_ settings: DatabaseSettings, logger: Logger) async throws -> any SQLDatabase {
         let database = try openDatabase(settings)
         do {
-            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: settings.migrationsDirectory), logger: logger)
+            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: settings.migrationsDirectory, for: database.dialect), logger: logger)
             try await bringSchemaUpToDate(runner, autoMigrate: settings.autoMigrate)
             return database
         } catch {
