@@ -166,6 +166,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A real PostgreSQL server for the tests of the stores and of the app on PostgreSQL.
+        .target(name: "PostgresTesting", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ReactorTests", dependencies: ["CLinux", "Reactor"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
@@ -173,11 +175,11 @@ let package = Package(
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Locking"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTesting", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store", "PostgresStore",
+                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store", "PostgresStore", "PostgresTesting",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             // Databases the upgrade tests copy and open by path, not resources of the test bundle.

@@ -1,4 +1,4 @@
-/// The app's statements mark parameters with `?`, as SQLite does; PostgreSQL numbers them (`$1`).
+/// The app's statements mark parameters with `?` or `?NNN`, as SQLite does; PostgreSQL numbers them (`$1`).
 /// Only a `?` outside string literals, quoted identifiers, comments and dollar-quoted bodies is a
 /// parameter.
 enum PostgresPlaceholders {
@@ -14,9 +14,16 @@ enum PostgresPlaceholders {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "?"):
-                count += 1
-                output += Array("$\(count)".utf8)
-                index += 1
+                // `?NNN` names its parameter, as in SQLite, and a bare `?` after it takes the next number.
+                let digits = bytes[(index + 1)...].prefix(while: isDigit)
+                if let number = Int(String(decoding: digits, as: UTF8.self)) {
+                    count = max(count, number)
+                    output += Array("$\(number)".utf8)
+                } else {
+                    count += 1
+                    output += Array("$\(count)".utf8)
+                }
+                index += 1 + digits.count
                 continue
             case UInt8(ascii: "'"):
                 // E'…' strings escape with a backslash; standard ones only by doubling the quote.

@@ -61,7 +61,7 @@ struct ApplicationTests {
             "EHR_LAUNCH_SECRET": launchSecret,
             "FULLSCRIPT_WEBHOOK_CHALLENGE": webhookChallenge,
             "FULLSCRIPT_WEBHOOK_SECRET": webhookSecret,
-        ]
+        ].merging(TestDatabase.environment(for: directory)) { _, store in store }
     }
 
     static var quietLogger: Logger {

@@ -1,9 +1,10 @@
 import Foundation
 import PostgresStore
 import Store
+import PostgresTesting
 import Testing
 
-@Suite(.enabled(if: PostgresServer.binDirectory != nil, PostgresServer.missingMessage), .postgresServer)
+@Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServer)
 struct PostgresConnectionTests {
     private func connect(statementTimeout: Duration = .seconds(5), statementCacheCapacity: Int = 64) throws -> PostgresConnection {
         try PostgresConnection(

@@ -1,9 +1,10 @@
 import Foundation
 import PostgresStore
 import Store
+import PostgresTesting
 import Testing
 
-@Suite(.enabled(if: PostgresServer.binDirectory != nil, PostgresServer.missingMessage), .postgresServer)
+@Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServer)
 struct PostgresDatabaseTests {
     private struct Abort: Error, Equatable {}
 
@@ -98,7 +99,7 @@ struct PostgresDatabaseTests {
 }
 
 /// A server of its own: restarting it would disconnect the other suites' tests.
-@Suite(.enabled(if: PostgresServer.binDirectory != nil, PostgresServer.missingMessage), .postgresServer)
+@Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServer)
 struct PostgresRestartTests {
     @Test func connectionsRecoverAfterTheServerRestarts() async throws {
         let server = try PostgresServer.required

@@ -1,10 +1,11 @@
 import PostgresStore
 import Store
+import PostgresTesting
 import Testing
 
 /// `sslmode` and its companions pass through to libpq: what the README's
 /// `verify-full` advice relies on.
-@Suite(.enabled(if: PostgresServer.binDirectory != nil, PostgresServer.missingMessage), .postgresServerWithTLS)
+@Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServerWithTLS)
 struct PostgresTLSTests {
     @Test func verifyFullConnectsOverTLS() throws {
         let db = try PostgresConnection(url: PostgresServer.required.tlsURL())

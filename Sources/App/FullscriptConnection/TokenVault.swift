@@ -42,19 +42,19 @@ public final class TokenVault: Sendable {
         try await database.write { connection in
             try connection.execute(
                 """
-                INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
+                INSERT INTO fullscript_connections AS c (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
                     refresh_token, key_id, access_expires_at, status, created_at, updated_at, resource_owner_first_name,
                     resource_owner_last_name, connected_at, tenant_id, fullscript_clinic_id)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9, ?13, ?14)
                 ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET
-                    fullscript_clinic_id = coalesce(?14, fullscript_clinic_id),
+                    fullscript_clinic_id = coalesce(?14, c.fullscript_clinic_id),
                     resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
-                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
-                        THEN resource_owner_first_name END,
+                        WHEN c.resource_owner_id = excluded.resource_owner_id AND c.resource_owner_type = excluded.resource_owner_type
+                        THEN c.resource_owner_first_name END,
                     resource_owner_last_name = CASE WHEN ?10 IS NOT NULL THEN ?11
-                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
-                        THEN resource_owner_last_name END,
-                    connected_at = CASE WHEN ?12 OR connected_at IS NULL THEN excluded.connected_at ELSE connected_at END,
+                        WHEN c.resource_owner_id = excluded.resource_owner_id AND c.resource_owner_type = excluded.resource_owner_type
+                        THEN c.resource_owner_last_name END,
+                    connected_at = CASE WHEN ?12 = 1 OR c.connected_at IS NULL THEN excluded.connected_at ELSE c.connected_at END,
                     resource_owner_id = excluded.resource_owner_id,
                     resource_owner_type = excluded.resource_owner_type, scope = excluded.scope,
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token, key_id = excluded.key_id,
@@ -156,8 +156,8 @@ public final class TokenVault: Sendable {
             try connection.query(
                 """
                 SELECT c.ehr_user_id FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (?1 IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
-                ORDER BY coalesce(c.resource_owner_id = ?2, 0) DESC, c.created_at, c.ehr_user_id
+                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (CAST(?1 AS TEXT) IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
+                ORDER BY CASE WHEN c.resource_owner_id = ?2 THEN 1 ELSE 0 END DESC, c.created_at, c.ehr_user_id
                 """,
                 [DatabaseValue(kind?.rawValue), DatabaseValue(resourceOwnerID), .text(tenant)]
             ) { EHRUser(id: try $0.string("ehr_user_id"), tenant: tenant) }

@@ -145,10 +145,10 @@ struct PatientStore: Sendable {
     /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches), mapped
     /// or not: who a Fullscript patient we have not met can be.
     /// On every click: by the index `patients_live_email` (migration 0017), whose expression and condition
-    /// these are. The unary `+` keeps the planner from walking the primary key for the order instead (it
-    /// has no statistics to know an email is rarer than a practice); the few rows found are sorted.
+    /// these are. Ordering by an expression (`|| ''`) keeps the planner from walking the primary key for the
+    /// order instead (it has no statistics to know an email is rarer than a practice); the few rows found are sorted.
     static let livePatientsWithEmail =
-        select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY +p.ehr_patient_id"
+        select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id || ''"
 
     func livePatients(withEmail email: String, in tenant: String) async throws -> [PatientRecord] {
         try await database.read { connection in

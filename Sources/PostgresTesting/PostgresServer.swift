@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import Glibc
 import Locking
-import Testing
 
 /// A real PostgreSQL server for the tests: initdb into a temporary folder, a unix
 /// socket in that folder (no TCP port to collide on), stopped by its PID.
@@ -13,32 +12,32 @@ import Testing
 /// reaps it: no zombie is left for a container's PID 1 that does not reap. As
 /// root (CI containers) it runs as the `postgres` user the Debian package
 /// creates, through runuser, because initdb and postgres refuse to run as root.
-final class PostgresServer: Sendable {
+package final class PostgresServer: Sendable {
     /// The server of the suite being run; see `PostgresServerScope`.
-    @TaskLocal static var current: PostgresServer?
+    @TaskLocal package static var current: PostgresServer?
 
     /// Where initdb and postgres are: $POSTGRES_BIN, Debian's PostgreSQL 15, or the PATH.
-    static let binDirectory: String? = {
+    package static let binDirectory: String? = {
         var candidates = ["/usr/lib/postgresql/15/bin"]
         if let configured = ProcessInfo.processInfo.environment["POSTGRES_BIN"] { candidates.insert(configured, at: 0) }
         candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         return candidates.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") }
     }()
 
-    static let missingMessage: Comment = """
+    package static let missingMessage = """
         PostgreSQL server binaries (initdb, postgres) not found in $POSTGRES_BIN, /usr/lib/postgresql/15/bin \
         or PATH: install Debian's postgresql (scripts/install-deps.sh)
         """
 
-    let directory: String
+    package let directory: String
     private let binDirectory: String
     private let owner: String?
     /// The loopback port of a server that also takes TLS connections (unix sockets carry no TLS).
-    let tlsPort: Int?
+    package let tlsPort: Int?
     /// The child that runs the server (runuser, or postgres itself), while it runs.
     private let child = PThreadMutex<pid_t?>(nil)
 
-    var dataDirectory: String { "\(directory)/data" }
+    package var dataDirectory: String { "\(directory)/data" }
 
     private init(directory: String, binDirectory: String, owner: String?, tlsPort: Int?) {
         self.directory = directory
@@ -47,7 +46,7 @@ final class PostgresServer: Sendable {
         self.tlsPort = tlsPort
     }
 
-    static func start(tls: Bool = false) throws -> PostgresServer {
+    package static func start(tls: Bool = false) throws -> PostgresServer {
         let template = try template.get()
         let directory = "/tmp/pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
@@ -75,7 +74,7 @@ final class PostgresServer: Sendable {
 
     /// A data directory made by initdb, never started, removed when the test process exits.
     private static let template: Result<PostgresServer, ServerError> = {
-        guard let binDirectory else { return .failure(ServerError(message: "\(missingMessage)")) }
+        guard let binDirectory else { return .failure(ServerError(message: missingMessage)) }
         let directory = "/tmp/pg-template-\(UUID().uuidString.prefix(8))"
         let template = PostgresServer(directory: directory, binDirectory: binDirectory, owner: geteuid() == 0 ? "postgres" : nil, tlsPort: nil)
         do {
@@ -97,30 +96,31 @@ final class PostgresServer: Sendable {
     private static let templateDirectory = PThreadMutex<String?>(nil)
 
     /// A libpq URL for `database` over the unix socket.
-    func url(database: String = "postgres") -> String {
+    package func url(database: String = "postgres") -> String {
         "postgresql://postgres@/\(database)?host=\(directory)"
     }
 
     /// What `pg_ctl restart -m fast` does: a fast shutdown (clients are disconnected), then a start.
-    func restart() throws {
+    package func restart() throws {
         shutDown()
         try launch()
     }
 
     /// Fast shutdown by the postmaster's PID, then the folder goes.
-    func stop() {
+    package func stop() {
         shutDown()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A verify-full URL to the TLS port, trusting `rootCertificate` (the test CA unless given).
-    func tlsURL(host: String = "localhost", rootCertificate: String? = nil) -> String {
+    package func tlsURL(host: String = "localhost", rootCertificate: String? = nil) -> String {
         let root = rootCertificate ?? "\(directory)/ca.pem"
         return "postgresql://postgres@\(host):\(tlsPort ?? 0)/postgres?sslmode=verify-full&sslrootcert=\(root)&connect_timeout=5"
     }
 
     private func launch() throws {
-        var options = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        // Enough connections for the app tests, whose harnesses each open a pool, running side by side.
+        var options = ["-c", "max_connections=500", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         if let tlsPort {
             options += [
                 "-c", "listen_addresses=127.0.0.1", "-p", "\(tlsPort)", "-c", "ssl=on",
@@ -243,50 +243,13 @@ final class PostgresServer: Sendable {
         return ServerError(message: "\(summary):\n\(outputs.joined(separator: "\n").suffix(3000))")
     }
 
-    struct ServerError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-}
+    package struct ServerError: Error, CustomStringConvertible {
+        package let message: String
+        package var description: String { message }
 
-/// Starts one server for a whole suite (its tests run in parallel against it)
-/// and stops it when the suite ends, pass or fail.
-struct PostgresServerScope: SuiteTrait, TestScoping {
-    var tls = false
-
-    func provideScope(
-        for test: Test,
-        testCase: Test.Case?,
-        performing function: @Sendable () async throws -> Void
-    ) async throws {
-        // initdb and the start block for seconds: off the cooperative pool, which has a thread per core.
-        let server = try await offPool { [tls] in try PostgresServer.start(tls: tls) }
-        defer { server.stop() }
-        try await PostgresServer.$current.withValue(server) { try await function() }
-    }
-}
-
-/// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
-}
-
-extension Trait where Self == PostgresServerScope {
-    /// A PostgreSQL server for the suite, or the suite skipped with a message when the binaries are missing.
-    static var postgresServer: Self { Self() }
-
-    /// The same, also listening on a loopback port with TLS, under a certificate from a CA of its own.
-    static var postgresServerWithTLS: Self { Self(tls: true) }
-}
-
-extension PostgresServer {
-    /// The suite's server; a test outside a `.postgresServer` suite is a mistake in the test.
-    static var required: PostgresServer {
-        get throws {
-            guard let current else { throw ServerError(message: "no PostgreSQL server: add .postgresServer to the suite") }
-            return current
+        package init(message: String) {
+            self.message = message
         }
     }
 }
+
