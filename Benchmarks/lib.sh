@@ -191,6 +191,27 @@ check_routes() {
     [[ "$out" == "200 4096" ]] || log "warning: /static/4k.bin answered '$out', expected '200 4096'"
 }
 
+# start_sandbox WORK_DIR PORT DEMO_PORT: runs the release simulator (or $FSR_BINARY's) in a process of its own on
+# PORT, its OAuth callback pointing at the demo on DEMO_PORT, and waits until it answers. Then start the demo
+# with DEMO_FLAGS=(--external-sandbox): the simulator's CPU and memory are not counted as the server's.
+start_sandbox() {
+    local work_dir="$1" port="$2" demo_port="$3"
+    LOG_LEVEL=warning "${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}" sandbox --port "$port" --public-host localhost \
+        --rate-limit 100000000 --redirect-uri "http://127.0.0.1:$demo_port/oauth/fullscript/callback" >"$work_dir/sandbox.log" 2>&1 &
+    _CLEANUP_PIDS+=("$!")
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+        sleep 0.1
+    done
+    die "the simulator did not answer (see $work_dir/sandbox.log)"
+}
+
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (getconf CLK_TCK a second).
+# (The command name in parentheses may hold spaces: fields are counted after it.)
+cpu_ticks() {
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 # start_demo WORK_DIR PORT SANDBOX_PORT: runs the release `fullscript-redirect demo` (or $FSR_BINARY) in WORK_DIR (its
 # data lives there) with the simulator's and our own per-user rate limits lifted (one user makes
 # every request here), and waits for /readyz. Sets DEMO_PID and DEMO_SERVICE_KEY (the key it printed).

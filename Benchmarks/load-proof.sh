@@ -23,15 +23,8 @@ make_temp_dir work_dir
 port="$(free_port)"
 sandbox_port="$(free_port)"
 clicks="${CLICKS:-1000}"
-binary="${FSR_BINARY:-$REPO_DIR/.build/release/fullscript-redirect}"
 # The simulator in a process of its own: it keeps every plan and request it saw, which is not our memory.
-LOG_LEVEL=warning "$binary" sandbox --port "$sandbox_port" --public-host localhost --rate-limit 100000000 \
-    --redirect-uri "http://127.0.0.1:$port/oauth/fullscript/callback" >"$work_dir/sandbox.log" 2>&1 &
-_CLEANUP_PIDS+=("$!")
-for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$sandbox_port/" && break
-    sleep 0.1
-done
+start_sandbox "$work_dir" "$sandbox_port" "$port"
 # Enough connections to Fullscript for every concurrent click: the upstream, not our pool, is the bound.
 DEMO_FLAGS=(--external-sandbox)
 FULLSCRIPT_MAX_CONNECTIONS="$clicks" start_demo "$work_dir" "$port" "$sandbox_port"

@@ -188,7 +188,7 @@ function showChart(patient, me) {
     plansSection(),
   );
   showFullscriptPatient(patient);
-  startPlans(patient.id, { onPatient: refreshWhenShownAgain(patient) });
+  startPlans(patient.id, { onPatient: refreshWhenShownAgain(patient), canAct: mayRecommend(me) });
   if (!mayRecommend(me)) {
     // The refresh asks Fullscript through the user's own account: refused to a viewer.
     const refresh = document.getElementById('refresh-plans');

@@ -10,8 +10,14 @@
 // lab_recommendations: [{lab: {name}, tests: [{name}]}]}. `product` and `practitioner_name` are there when
 // Fullscript named them; otherwise the ids are shown. `change_seq` only grows, so the higher one of two
 // copies of a plan is the newer.
+//
+// Orders (issue 16): each plan says "Ordered N times, last on DATE" or "Not ordered yet" (ordered_count,
+// last_ordered_at); below the plans, the patient's orders ({id, order_number, completed_at, is_lab,
+// line_items: [{variant_id, quantity, type, product}]}) and lab orders ({id, state, tests, updated_at}),
+// from the same list and kept current by the stream's `order` and `lab_order` events.
 
 import { ApiError, currentPath, errorNotice, fetchJSON, formatDateTime, h, withReturnTo } from './app.js';
+import { configurePlanActions, planActions } from './plan-actions.js';
 
 const STATE_LABELS = { draft: 'Draft', active: 'Active', cancelled: 'Cancelled', completed: 'Completed' };
 
@@ -127,6 +133,7 @@ function planItem(plan) {
         : plan.practitioner_id != null ? ['By practitioner ', h('code', null, String(plan.practitioner_id))] : 'Practitioner unknown',
       created ? [' · created ', created] : null,
       updated ? [' · updated ', updated] : null),
+    orderSummary(plan),
     typeof plan.personal_message === 'string' && plan.personal_message.trim()
       ? h('blockquote', { class: 'plan__message' }, h('p', null, plan.personal_message))
       : null,
@@ -134,6 +141,7 @@ function planItem(plan) {
       ? h('ul', { class: 'plan__recs', 'aria-label': 'Recommendations' }, recommendations.map(recommendationItem))
       : h('p', { class: 'muted' }, 'No products in this plan yet.'),
     planExtras(plan),
+    planActions(plan),
     invitation
       ? h('p', { class: 'plan__invitation' },
           h('a', { href: invitation, target: '_blank', rel: 'noopener noreferrer' },
@@ -201,7 +209,8 @@ export function plansSection() {
     h('p', { class: 'note', id: 'refresh-plans-note' }, 'Plans appear here by themselves; Refresh asks Fullscript directly.'),
     h('p', { class: 'note', id: 'plans-live-detail', hidden: true }),
     h('div', { id: 'plans-refresh-error' }),
-    h('div', { id: 'treatment-plans-list' }, h('p', { class: 'loading' }, 'Loading treatment plans…')));
+    h('div', { id: 'treatment-plans-list' }, h('p', { class: 'loading' }, 'Loading treatment plans…')),
+    ordersSection());
 }
 
 const LIVE_TEXT = { live: 'Live', connecting: 'Connecting…', offline: 'Offline' };
@@ -240,8 +249,9 @@ function refreshError(error) {
  * server refused it or went away), the list is read again after a pause, longer each time, and a
  * new stream opened, until the session turns out to be over. Resolves once the first list is drawn.
  * `onPatient(patient)` gets the patient as the stream sends it when it changes (linked to Fullscript).
+ * `canAct` false (a viewer) leaves out the plans' actions (plan-actions.js).
  */
-export async function startPlans(patientId, { onPatient } = {}) {
+export async function startPlans(patientId, { onPatient, canAct } = {}) {
   const base = `/ehr/api/patients/${encodeURIComponent(patientId)}/treatment-plans`;
   const section = document.getElementById('treatment-plans');
   const errors = document.getElementById('plans-refresh-error');
@@ -251,6 +261,8 @@ export async function startPlans(patientId, { onPatient } = {}) {
   let source = null;
   let retryDelay = 5000;
   let stopped = false;
+  const orders = orderTracker();
+  configurePlanActions({ patientId, canAct, onCancelled: (plan) => apply(plan) });
 
   /** Shows `plan` unless what is shown is as new (a late event can trail a refresh's answer). */
   function apply(plan) {
@@ -270,6 +282,7 @@ export async function startPlans(patientId, { onPatient } = {}) {
     } else {
       for (const plan of plans) apply(plan);
     }
+    orders.applyList(body);
     if (Number.isInteger(body.last_event_id)) lastEventId = Math.max(lastEventId, body.last_event_id);
   }
 
@@ -317,6 +330,12 @@ export async function startPlans(patientId, { onPatient } = {}) {
       remember(event);
       try { apply(JSON.parse(event.data)); } catch { /* a malformed event is skipped; Refresh shows the plan */ }
     });
+    for (const name of ['order', 'lab_order']) {
+      source.addEventListener(name, (event) => {
+        remember(event);
+        try { orders.applyEvent(name, JSON.parse(event.data)); } catch { /* a malformed event is skipped; Refresh shows it */ }
+      });
+    }
     source.addEventListener('patient', (event) => {
       try { onPatient?.(JSON.parse(event.data)); } catch { /* a malformed event is skipped; a reload shows the patient */ }
     });
@@ -360,4 +379,100 @@ export async function startPlans(patientId, { onPatient } = {}) {
   // A stream opened after a failed first load starts at 0: it sends every plan, which fills the list.
   if (typeof EventSource !== 'function') stop('This browser cannot receive live updates; use Refresh.');
   else connect();
+}
+
+// ---- Orders (issue 16): what the patient bought, and where lab results stand ----
+
+const LAB_STATE_LABELS = {
+  awaiting_results: 'Awaiting results', partial_results: 'Partial results', results_ready: 'Results ready',
+  results_amended: 'Results amended', results_received: 'Results received', all_results_received: 'All results received',
+};
+
+function labStateLabel(state) {
+  if (typeof state !== 'string' || !state) return 'Unknown';
+  return LAB_STATE_LABELS[state] || state.replace(/_/g, ' ');
+}
+
+/** "Ordered 2 times, last on DATE", or "Not ordered yet", under a plan's byline. */
+function orderSummary(plan) {
+  const count = Number.isInteger(plan.ordered_count) ? plan.ordered_count : 0;
+  if (count === 0) return h('p', { class: 'plan__orders muted' }, 'Not ordered yet');
+  const last = timeElement(plan.last_ordered_at);
+  return h('p', { class: 'plan__orders' }, `Ordered ${count} ${count === 1 ? 'time' : 'times'}`, last ? [', last on ', last] : null);
+}
+
+function lineItem(item) {
+  const isLab = item.type === 'labs' || (typeof item.lab_type === 'string' && item.lab_type !== '');
+  const quantity = Number.isInteger(item.quantity) ? ` × ${item.quantity}` : '';
+  return h('li', null, isLab ? h('span', { class: 'tag order__lab' }, 'Lab') : null, isLab && item.variant_id == null ? ' Lab tests' : productLabel(item), quantity);
+}
+
+function orderItem(order) {
+  const number = text(order.order_number);
+  const completed = timeElement(order.completed_at);
+  return h('li', { class: 'order', dataset: { orderId: order.id == null ? '' : String(order.id) } },
+    h('p', { class: 'order__head' },
+      h('strong', null, number ? `Order ${number}` : 'Order'),
+      order.is_lab === true ? [' ', h('span', { class: 'tag order__lab-purchase' }, 'Lab purchase')] : null,
+      completed ? [' · placed ', completed] : null),
+    h('ul', { class: 'order__items', 'aria-label': 'Items ordered' }, objects(order.line_items).map(lineItem)));
+}
+
+function labOrderItem(lab) {
+  const tests = objects(lab.tests).map((test) => text(test.name) || (test.id != null ? String(test.id) : null)).filter(Boolean);
+  const updated = timeElement(lab.updated_at);
+  const state = typeof lab.state === 'string' ? lab.state : '';
+  return h('li', { class: 'lab-order', dataset: { labOrderId: lab.id == null ? '' : String(lab.id), state } },
+    h('span', { class: `tag lab-state lab-state--${state.replace(/[^a-z_-]/gi, '') || 'unknown'}` }, labStateLabel(state)),
+    ' ', tests.length ? tests.join(', ') : h('span', { class: 'muted' }, 'no tests listed'),
+    updated ? [' · updated ', updated] : null);
+}
+
+/** The orders part of the panel: a note when Refresh could not read them, then orders and lab orders. */
+function ordersSection() {
+  return h('div', { class: 'chart-orders', id: 'plan-orders' },
+    h('p', { class: 'note', id: 'orders-not-refreshed', hidden: true }),
+    h('h3', null, 'Orders'),
+    h('div', { id: 'orders-list' }, h('p', { class: 'muted' }, 'No orders yet.')),
+    h('h3', null, 'Lab orders'),
+    h('div', { id: 'lab-orders-list' }, h('p', { class: 'muted' }, 'No lab orders.')));
+}
+
+/** Keeps the orders and lab orders shown, by id, each replaced only by a newer copy (a higher change_seq). */
+function orderTracker() {
+  const shown = { order: new Map(), lab_order: new Map() };
+
+  function draw() {
+    const byNewest = (key) => (a, b) => timeOf(b[key]) - timeOf(a[key]);
+    const orders = [...shown.order.values()].sort(byNewest('completed_at'));
+    const labs = [...shown.lab_order.values()].sort(byNewest('updated_at'));
+    document.getElementById('orders-list')?.replaceChildren(orders.length
+      ? h('ol', { class: 'orders', 'aria-label': 'Orders, newest first' }, orders.map(orderItem)) : h('p', { class: 'muted' }, 'No orders yet.'));
+    document.getElementById('lab-orders-list')?.replaceChildren(labs.length
+      ? h('ul', { class: 'lab-orders', 'aria-label': 'Lab orders' }, labs.map(labOrderItem)) : h('p', { class: 'muted' }, 'No lab orders.'));
+  }
+
+  function put(kind, record) {
+    if (!record || typeof record !== 'object' || record.id == null) return false;
+    const seen = shown[kind].get(String(record.id));
+    if (seen && seen.change_seq >= record.change_seq) return false;
+    shown[kind].set(String(record.id), record);
+    return true;
+  }
+
+  return {
+    applyList(body) {
+      for (const order of objects(body.orders)) put('order', order);
+      for (const lab of objects(body.lab_orders)) put('lab_order', lab);
+      const note = document.getElementById('orders-not-refreshed');
+      if (note) {
+        note.textContent = text(body.orders_not_refreshed) || '';
+        note.hidden = !note.textContent;
+      }
+      draw();
+    },
+    applyEvent(kind, record) {
+      if (put(kind, record)) draw();
+    },
+  };
 }

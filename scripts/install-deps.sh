@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system libraries the package links (SQLite, OpenSSL, libpq) when they are missing, the
-# openssl command the TLS tests use to make their certificates, and the PostgreSQL 15 server the
-# PostgreSQL store tests start (initdb, pg_ctl, postgres under /usr/lib/postgresql/15/bin).
+# openssl command the TLS tests use to make their certificates, the PostgreSQL 15 server the
+# PostgreSQL store tests start (initdb, pg_ctl, postgres under /usr/lib/postgresql/15/bin), and the FHIR validator.
 set -euo pipefail
+# The FHIR validator scripts/fhir-test.sh runs (Python, a virtual environment of its own).
+"$(dirname "$0")/install-fhir-validator.sh"
 if pkg-config --exists sqlite3 openssl libpq 2>/dev/null && command -v openssl >/dev/null \
   && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
   exit 0

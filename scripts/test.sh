@@ -11,13 +11,15 @@ swift test --skip-build "$@"
 # The store-heavy suites again on PostgreSQL 15 (a server the tests start, a database per test folder).
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests'
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
 if [ $# -eq 0 ]; then
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/browser-test.sh
     # The internal API against its OpenAPI document (schemathesis on the live demo).
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/contract-test.sh
+    # Every MedicationStatement the API answers, through a real FHIR R4 validator (fhir.resources).
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/fhir-test.sh
     # The load proof in a short form: 1,000 concurrent clicks with 150 ms upstream latency while 10,000
     # idle connections are held, then a 10 s soak (the full one: Benchmarks/load-proof.sh, release build).
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" CLICK_SECONDS=5 SOAK_SECONDS=10 Benchmarks/load-proof.sh

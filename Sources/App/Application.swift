@@ -19,6 +19,7 @@ public final class Application: Sendable {
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
+    let orders: OrderStore
     let planUpdates = PlanUpdates()
     let webhooks: WebhookProcessor
     let patientSync: PatientSync
@@ -61,11 +62,12 @@ public final class Application: Sendable {
         vault = TokenVault(database: database, keys: config.tokenKeys, clients: fullscript, metrics: metrics, logger: logger, now: now)
         patients = PatientStore(database: database)
         plans = TreatmentPlanStore(database: database)
+        orders = OrderStore(database: database)
         let patientSync = PatientSync(outbox: PatientSyncStore(database: database), patients: patients, vault: vault, clients: fullscript,
                                       settings: config.fullscript, logger: logger, now: now)
         self.patientSync = patientSync
         let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
-        webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, patients: patients, vault: vault,
+        webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, orders: orders, patients: patients, vault: vault,
                                     clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
                                     logger: logger, now: now)
         self.now = now
@@ -108,14 +110,27 @@ public final class Application: Sendable {
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
                 .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter, audience: .people))
                 .add(middleware: ActingRoleCheck(access: access, action: .recommend, audience: .people))
+            // Opening a plan in Fullscript, like a click; on one plan of the patient's, which the route checks is theirs.
+            let planOpens = pages
+                .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
+                .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
+                .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter,
+                                                patientsOwn: [PlanActionRoutes.planParameter], audience: .people))
+                .add(middleware: ActingRoleCheck(access: access, action: .openPlan, audience: .people))
             // The demo EHR's pages read these with the session cookie.
-            let chart = router.group("/ehr/api", renderError: apiErrors)
+            let chartAPI = router.group("/ehr/api", renderError: apiErrors)
                 .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
+            let chart = chartAPI
                 .add(middleware: PatientBinding(access: access, patientParameter: EHRRoutes.patientParameter, audience: .programs))
             // A refresh asks Fullscript through the user's own connection: acting, so not for a viewer.
             let planRefreshes = chart.add(middleware: ActingRoleCheck(access: access, action: .refreshPlans, audience: .programs))
+            // Cancelling a plan: acting, and on one plan of the patient's, which the route checks is theirs.
+            let planCancels = chartAPI
+                .add(middleware: PatientBinding(access: access, patientParameter: EHRRoutes.patientParameter,
+                                                patientsOwn: [PlanActionRoutes.planParameter], audience: .programs))
+                .add(middleware: ActingRoleCheck(access: access, action: .cancelPlan, audience: .programs))
             // Internal services, with service keys.
             let services = router.group("/api", renderError: apiErrors).group("v1")
                 .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
@@ -143,7 +158,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
+                patients: patients, clickRead: ClickRead(database: database, vault: vault), log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)
@@ -154,13 +169,20 @@ public final class Application: Sendable {
                 ttl: config.fullscript.catalogTTL, retry: config.fullscript.catalogRetry, wait: config.fullscript.catalogWait,
                 logger: logger, now: now
             )
+            let describer = PlanDescriber(catalog: catalog)
+            PlanActionRoutes(
+                identity: identity, vault: vault, clickClients: clickCalls, patients: patients, plans: plans, updates: planUpdates,
+                describer: describer, signIn: signIn, signInPath: signInPath, logger: logger, now: now
+            ).register(opens: planOpens, cancels: planCancels)
             PlanRoutes(
-                identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
-                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                identity: identity, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
                                        wakeOutbox: wakeOutbox, now: now),
-                describer: PlanDescriber(catalog: catalog),
+                describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)
+            MedicationStatementRoutes(patients: patients, plans: plans, describer: describer, serviceKeys: serviceKeys, now: now)
+                .register(on: services)
             let webhookRoutes = WebhookRoutes(
                 settings: config.fullscript.webhook, inbox: webhooks.inbox, router: WebhookTenantRouter(database: database),
                 processor: webhooks, metrics: metrics, logger: logger, now: now

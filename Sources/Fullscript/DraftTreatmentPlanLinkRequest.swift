@@ -36,27 +36,21 @@ public struct DraftTreatmentPlanLinkRequest: Sendable, Equatable {
 }
 
 /// The body both draft links take; the gateway link's `treatment_plan` may be empty.
-struct DraftLinkBody: Encodable {
+struct DraftLinkBody {
     var treatmentPlan: [String: String]
     var patient: [String: String]?
     /// Sent as `patient.metadata.id`, the one member that is not a string.
     var patientMetadataID: String?
     var entrypoint: String
 
-    private enum CodingKeys: String, CodingKey { case treatmentPlan = "treatment_plan", patient, entrypoint }
-    private enum MetadataKeys: String, CodingKey { case id }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(treatmentPlan, forKey: .treatmentPlan)
+    var json: RequestJSON {
+        var members: [String: RequestJSON] = ["treatment_plan": .object(treatmentPlan.mapValues(RequestJSON.string)),
+                                              "entrypoint": .string(entrypoint)]
         if let patient {
-            var members = container.nestedContainer(keyedBy: MemberKey.self, forKey: .patient)
-            for (name, value) in patient { try members.encode(value, forKey: MemberKey(name)) }
-            if let patientMetadataID {
-                var metadata = members.nestedContainer(keyedBy: MetadataKeys.self, forKey: MemberKey("metadata"))
-                try metadata.encode(patientMetadataID, forKey: .id)
-            }
+            var patientMembers = patient.mapValues(RequestJSON.string)
+            if let patientMetadataID { patientMembers["metadata"] = .object(["id": .string(patientMetadataID)]) }
+            members["patient"] = .object(patientMembers)
         }
-        try container.encode(entrypoint, forKey: .entrypoint)
+        return .object(members)
     }
 }

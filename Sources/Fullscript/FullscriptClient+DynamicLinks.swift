@@ -1,3 +1,4 @@
+public import Foundation
 import HTTPTypes
 /// The links behind "Recommend with Fullscript" (scope `clinic:write`; `patients:write` when a
 /// patient may be created). Never cache them: fetch one per click.
@@ -7,7 +8,7 @@ extension FullscriptClient {
     public func draftTreatmentPlanLink(accessToken: String, _ request: DraftTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
         try request.validate()
         var call = APIRequest(.post, "clinic", "dynamic_links", "treatment_plans", endpoint: "create_draft_treatment_plan_link", accessToken: accessToken)
-        call.setJSON(request.body)
+        call.body = request.body.json.bytes
         return try await link(call)
     }
 
@@ -18,7 +19,7 @@ extension FullscriptClient {
         try request.validate()
         var call = APIRequest(.post, "clinic", "dynamic_links", "gateway", "treatment_plans", endpoint: "create_gateway_treatment_plan_link",
                               accessToken: accessToken)
-        call.setJSON(request.body)
+        call.body = request.body.json.bytes
         return try await link(call)
     }
 
@@ -28,15 +29,45 @@ extension FullscriptClient {
         return try await link(APIRequest(.get, "clinic", "dynamic_links", "treatment_plans", endpoint: "new_treatment_plan_link", query: query, accessToken: accessToken))
     }
 
+    /// The editor of an existing plan (fullscript-api.md §3.4): Fullscript answers only for a `draft` or
+    /// `active` plan of the bearer's clinic (403/404 otherwise).
+    public func editTreatmentPlanLink(accessToken: String, planID: String) async throws(FullscriptError) -> DynamicLink {
+        try await link(APIRequest(.get, "clinic", "dynamic_links", "treatment_plans", planID, endpoint: "edit_treatment_plan_link",
+                                  accessToken: accessToken))
+    }
+
+    /// A redirect URL opens Fullscript as the user who asked for it, so its answer is never logged, not even at debug.
     private func link(_ request: APIRequest) async throws(FullscriptError) -> DynamicLink {
+        var request = request
+        request.bodyIsSecret = true
         let answer = try await send(request)
-        var link = try decode(answer) { body throws in
-            guard let json = JSONValue(parsing: body), let link = DynamicLink(json: json) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no redirect_url"))
-            }
-            return link
-        }
+        var link = try decode(answer) { body throws in try JSONDecoder().decode(DynamicLink.self, from: Data(body)) }
         link.requestID = answer.requestID
         return link
+    }
+}
+
+extension FullscriptClient {
+    /// `link`'s redirect URL when it opens one of Fullscript's own pages: https on `fullscript.com` or
+    /// `fullscript.io` (or a subdomain) or on the API's host, or plain http on loopback when the API is
+    /// there too (the simulator). A link anywhere else is not followed: it would send the practitioner
+    /// off to a page that is not Fullscript's.
+    public func fullscriptPage(of link: DynamicLink) -> URL? {
+        guard let url = URL(string: link.redirectURL), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased(),
+              url.user == nil, url.password == nil, let api = URL(string: endpoints.apiBaseURL) else { return nil }
+        if host.hasSuffix(".") { host.removeLast() }
+        let apiHost = api.host?.lowercased()
+        switch scheme {
+        case "https":
+            return ["fullscript.com", "fullscript.io"].contains { host == $0 || host.hasSuffix("." + $0) } || host == apiHost ? url : nil
+        case "http":
+            return api.scheme?.lowercased() == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true ? url : nil
+        default:
+            return nil
+        }
+    }
+
+    private static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -31,4 +31,11 @@ extension FullscriptClient {
     public func treatmentPlan(accessToken: String, id: String) async throws(FullscriptError) -> TreatmentPlan {
         try await fetch(APIRequest(.get, "clinic", "treatment_plans", id, endpoint: "get_treatment_plan", accessToken: accessToken), member: "treatment_plan").value
     }
+
+    /// Cancels an active plan (fullscript-api.md §5; 403/404/422 otherwise). The answer's body is not documented:
+    /// a `treatment_plan` member like the plan's own endpoint is assumed [inferred].
+    public func cancelTreatmentPlan(accessToken: String, id: String) async throws(FullscriptError) -> TreatmentPlan {
+        try await fetch(APIRequest(.patch, "clinic", "treatment_plans", id, "cancel", endpoint: "cancel_treatment_plan", accessToken: accessToken),
+                        member: "treatment_plan").value
+    }
 }

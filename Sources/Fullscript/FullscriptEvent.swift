@@ -59,21 +59,35 @@ public struct FullscriptEvent: Sendable, Equatable, Codable {
 
     /// `data.treatment_plan`, decoded as the REST API's plan is, for the `treatment_plan.*` types.
     public func treatmentPlan() throws(FullscriptEventError) -> TreatmentPlan {
-        guard let plan = data["treatment_plan"] else { throw FullscriptEventError(reason: "data: missing treatment_plan") }
-        do {
-            return try JSONDecoder().decode(TreatmentPlan.self, from: JSONEncoder().encode(plan))
-        } catch {
-            throw FullscriptEventError(reason: "data.treatment_plan." + FullscriptClient.describe(error))
-        }
+        try member("treatment_plan")
     }
 
     /// `data.patient`, decoded as the REST API's patient is, for the `patient.*` types (fullscript-api.md §7.5).
     public func patient() throws(FullscriptEventError) -> Patient {
-        guard let patient = data["patient"] else { throw FullscriptEventError(reason: "data: missing patient") }
+        try member("patient")
+    }
+
+    /// `data.order` for `order.placed`; the webhook page lists the order's fields directly under `data`,
+    /// so a `data` with an `id` and no `order` is read as the order itself (§7.5).
+    public func order() throws(FullscriptEventError) -> Order {
+        data["order"] == nil && data["id"] != nil ? try decoded(data, at: "data") : try member("order")
+    }
+
+    /// `data.lab_order` for `lab_order.updated` (§12) [inferred member name].
+    public func labOrder() throws(FullscriptEventError) -> LabOrder {
+        try member("lab_order")
+    }
+
+    private func member<Value: Decodable>(_ name: String) throws(FullscriptEventError) -> Value {
+        guard let value = data[name] else { throw FullscriptEventError(reason: "data: missing " + name) }
+        return try decoded(value, at: "data." + name)
+    }
+
+    private func decoded<Value: Decodable>(_ value: JSONValue, at path: String) throws(FullscriptEventError) -> Value {
         do {
-            return try JSONDecoder().decode(Patient.self, from: JSONEncoder().encode(patient))
+            return try JSONDecoder().decode(Value.self, from: JSONEncoder().encode(value))
         } catch {
-            throw FullscriptEventError(reason: "data.patient." + FullscriptClient.describe(error))
+            throw FullscriptEventError(reason: path + "." + FullscriptClient.describe(error))
         }
     }
 

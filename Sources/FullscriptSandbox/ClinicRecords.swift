@@ -80,6 +80,9 @@ struct ClinicRecords: Sendable {
     private(set) var plans: [TreatmentPlan] = []
     /// Every event, oldest first. Kept whether or not a webhook went out, as Fullscript keeps them.
     private(set) var events: [ClinicEvent] = []
+    /// Oldest first.
+    private(set) var orders: [Order] = []
+    private(set) var labOrders: [LabOrder] = []
 
     init(clinic: SandboxClinic, patients: [Patient]) {
         self.clinic = clinic
@@ -140,5 +143,22 @@ struct ClinicRecords: Sendable {
     mutating func updatePlan(_ plan: TreatmentPlan) {
         guard let index = plans.firstIndex(where: { $0.id == plan.id }) else { return }
         plans[index] = plan
+    }
+
+    mutating func addOrder(_ order: Order) {
+        orders.append(order)
+    }
+
+    func labOrder(id: String) -> LabOrder? {
+        labOrders.first { $0.id == id }
+    }
+
+    /// Adds `labOrder`, or replaces the one with its id.
+    mutating func putLabOrder(_ labOrder: LabOrder) {
+        if let index = labOrders.firstIndex(where: { $0.id == labOrder.id }) {
+            labOrders[index] = labOrder
+        } else {
+            labOrders.append(labOrder)
+        }
     }
 }

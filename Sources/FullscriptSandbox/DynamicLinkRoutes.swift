@@ -94,8 +94,11 @@ struct DynamicLinkRoutes: Sendable {
         return .json(.object([("redirect_url", .string(redirectURL(for: plan)))]))
     }
 
+    /// §3.4: the plan's own page, for a `draft` or `active` plan of the bearer's clinic. The reference lists
+    /// 200/403/404 only, so a cancelled plan, like another clinic's, is taken to be a 404 [inferred].
     private func editLink(_ request: Request, _ user: SandboxUser) async throws -> Response {
-        guard let plan = await state.records(of: user.clinicID).plan(id: request.parameters["id"] ?? ""), plan.state != .cancelled else {
+        guard let plan = await state.records(of: user.clinicID).plan(id: request.parameters["id"] ?? ""),
+              [.draft, .active].contains(plan.state) else {
             return .jsonError("Record not found", status: .notFound)
         }
         return .json(.object([("redirect_url", .string(redirectURL(for: plan)))]))

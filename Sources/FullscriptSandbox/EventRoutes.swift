@@ -3,7 +3,7 @@ import HTTPTypes
 import Server
 
 /// Fullscript's events API, the pull side of webhooks: what happened in the bearer's clinic over
-/// the last 30 days, for an app catching up on deliveries it missed (plan and patient events).
+/// the last 30 days, for an app catching up on deliveries it missed (plan, patient, order and lab-order events).
 struct EventRoutes: Sendable {
     /// Fullscript keeps events this long.
     static let retention: TimeInterval = 30 * 24 * 3600
@@ -15,6 +15,8 @@ struct EventRoutes: Sendable {
         // Registered before `/api/events/:id`, which would otherwise take "treatment_plans" for an id.
         router.get("/api/events/treatment_plans", gate.authenticated { request, user in await list(request, user, types: "treatment_plan.") })
         router.get("/api/events/patients", gate.authenticated { request, user in await list(request, user, types: "patient.") })
+        router.get("/api/events/orders", gate.authenticated { request, user in await list(request, user, types: "order.") })
+        router.get("/api/events/lab_orders", gate.authenticated { request, user in await list(request, user, types: "lab_order.") })
         router.get("/api/events/:id", gate.authenticated { request, user in
             guard let event = await state.records(of: user.clinicID).event(id: request.parameters["id"] ?? "") else {
                 return .jsonError("Record not found", status: .notFound)

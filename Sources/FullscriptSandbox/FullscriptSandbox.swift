@@ -13,10 +13,14 @@ public import Server
 ///   `POST /api/clinic/dynamic_links/gateway/treatment_plans` (matches by id, external_id, email, else a matching page)
 /// - Patients: `GET|POST /api/clinic/patients`, `GET|PATCH /api/clinic/patients/:id`, `GET /api/clinic/search/patients?query=`
 /// - Plans: `GET /api/clinic/patients/:id/treatment_plans`, `GET /api/clinic/treatment_plans/:id`
+/// - Orders: `GET /api/clinic/patients/:id/orders`, `GET /api/clinic/labs/orders?patient_id=`, `GET /api/clinic/labs/orders/:id`
 /// - Catalog: `GET /api/catalog/variants/:id` (`SandboxCatalog`, the same for every clinic)
-/// - Events: `GET /api/events/treatment_plans|patients?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
+/// - Events: `GET /api/events/treatment_plans|patients|orders|lab_orders?created_at=>date&event_type=`, `GET /api/events/:id` (30 days)
 /// - Pages: `GET /sandbox/plans/:id` (behind every redirect_url; Activate fires `treatment_plan.created`),
-///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`)
+///   `GET|POST /sandbox/patients/:id` (editing a patient in Fullscript fires `patient.updated`),
+///   `GET /sandbox/plans/:id/invitation` (the patient's checkout; its Order button fires `order.placed`),
+///   `GET /sandbox/lab_orders/:id`, `POST /sandbox/lab_orders/:id/advance` (`state=partial_results|results_ready|results_amended`
+///   fires `lab_order.updated`)
 /// - Loopback only: `GET /_sandbox/requests|emails|stats|patients/:id`, `POST|DELETE /_sandbox/faults[?path_prefix=]`, `POST /_sandbox/clock?advance=`,
 ///   `POST /_sandbox/users/:id/revoke_tokens`
 public final class FullscriptSandbox: Sendable {
@@ -57,6 +61,8 @@ public final class FullscriptSandbox: Sendable {
         CatalogRoutes(gate: gate).register(on: router)
         PlanPageRoutes(configuration: configuration, state: state, webhook: webhook).register(on: router)
         PatientPageRoutes(state: state, webhook: webhook).register(on: router)
+        OrderRoutes(state: state, gate: gate).register(on: router)
+        OrderPageRoutes(state: state, webhook: webhook).register(on: router)
         AdminRoutes(state: state).register(on: router)
     }
 

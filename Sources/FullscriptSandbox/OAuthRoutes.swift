@@ -4,7 +4,7 @@ import Server
 
 /// Fullscript's OAuth 2.0 authorization-code flow under `/api/oauth`.
 struct OAuthRoutes: Sendable {
-    static let scope = "catalog:read clinic:read clinic:write patients:read patients:write patients:treatment_plan_history"
+    static let scope = "catalog:read clinic:read clinic:write patients:read patients:write patients:treatment_plan_history patients:order_history"
 
     let configuration: SandboxConfiguration
     let state: SandboxState

@@ -45,6 +45,9 @@ enum Pages {
         guard plan.state == .draft else {
             body += "<p>Practitioner: \(HTMLEscaping.escape(practitioner?.fullName ?? "-"))</p><p>Patient: \(HTMLEscaping.escape(patient.map(patientLabel) ?? "-"))</p>"
             body += "<ul>" + plan.recommendations.map { "<li>\(HTMLEscaping.escape(SandboxCatalog.variant(id: $0.variantID)?.productName ?? $0.variantID)): \(HTMLEscaping.escape($0.amount)), \(HTMLEscaping.escape($0.frequency))</li>" }.joined() + "</ul>"
+            if plan.state == .active {
+                body += "<form method=\"post\" action=\"/sandbox/plans/\(HTMLEscaping.escape(plan.id))/cancel\"><button>Cancel plan</button></form>"
+            }
             return document("Treatment plan \(plan.id)", body)
         }
         let practitionerField = practitionerField(practitioner, clinic: records.clinic)
@@ -112,13 +115,6 @@ enum Pages {
             """)
     }
 
-    static func invitation(_ plan: TreatmentPlan) -> String {
-        document("Your treatment plan", """
-            <h1>Your treatment plan</h1>
-            <p>This is where the patient would check out plan \(HTMLEscaping.escape(plan.id)) in Fullscript.</p>
-            """)
-    }
-
     private static func planHeading(_ plan: TreatmentPlan, actingUser: SandboxUser?, clinic: SandboxClinic) -> String {
         let acting = actingUser.map { "\(HTMLEscaping.escape($0.fullName)) (\(HTMLEscaping.escape($0.type)))" } ?? HTMLEscaping.escape(plan.actingUserID)
         return """
@@ -141,7 +137,7 @@ enum Pages {
         "\(patient.firstName) \(patient.lastName)" + (patient.email.map { " <\($0)>" } ?? " (no email)")
     }
 
-    private static func document(_ title: String, _ body: String) -> String {
+    static func document(_ title: String, _ body: String) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -14,7 +14,7 @@ struct PlanPageRoutes: Sendable {
         router.get("/sandbox/plans/:id") { try await page($0) }
         router.post("/sandbox/plans/:id/match", body: .standard) { try await match($0) }
         router.post("/sandbox/plans/:id/activate", body: .standard) { try await activate($0) }
-        router.get("/sandbox/plans/:id/invitation") { try await invitation($0) }
+        router.post("/sandbox/plans/:id/cancel", body: .standard) { try await cancel($0) }
     }
 
     private func page(_ request: Request) async throws -> Response {
@@ -71,19 +71,29 @@ struct PlanPageRoutes: Sendable {
         if let unknown = picked.first(where: { SandboxCatalog.variant(id: $0) == nil }) {
             return Pages.message("Cannot activate", "No product variant \(unknown) in the catalog.", status: .unprocessableContent)
         }
+        let products = picked.isEmpty ? SandboxSeed.recommendations.map(\.variantID) : picked
+        let dosages = Dictionary(uniqueKeysWithValues: products.compactMap { id in WrittenDosage(form: form, variantID: id).map { (id, $0) } })
         guard let (active, event) = await state.activatePlan(
             id: plan.id, patientID: patientID, practitionerID: practitionerID, personalMessage: message,
-            variantIDs: picked.isEmpty ? nil : picked
+            variantIDs: picked.isEmpty ? nil : picked, dosages: dosages
         ) else { return Pages.message("Cannot activate", "Plan \(plan.id) is already \(plan.state.rawValue).", status: .conflict) }
         await WebhookDispatch(state: state, webhook: webhook).send(event)
         return .redirect(to: "/sandbox/plans/\(active.id)", status: .seeOther)
     }
 
-    private func invitation(_ request: Request) async throws -> Response {
+    /// The practitioner cancels in Fullscript itself: unlike the app's REST cancel, this sends
+    /// `treatment_plan.updated` (§7.5, §12).
+    private func cancel(_ request: Request) async throws -> Response {
         let id = request.parameters["id"] ?? ""
-        guard let plan = await state.records(holdingPlan: id)?.plan(id: id), plan.state == .active else {
+        guard let records = await state.records(holdingPlan: id) else { return Pages.notFound }
+        switch await state.cancelPlan(id: id, in: records.clinic.id) {
+        case .notFound:
             return Pages.notFound
+        case .notActive(let current):
+            return Pages.message("Cannot cancel", "Plan \(id) is \(current.rawValue); only active plans can be cancelled.", status: .conflict)
+        case .cancelled(let plan, let event):
+            await WebhookDispatch(state: state, webhook: webhook).send(event)
+            return .redirect(to: "/sandbox/plans/\(plan.id)", status: .seeOther)
         }
-        return .html(Pages.invitation(plan))
     }
 }

@@ -26,6 +26,7 @@ actor SandboxState {
     /// Sequential across clinics so runs are reproducible and no two clinics share an id.
     private var nextPatientNumber = 3
     private var nextPlanNumber = 1
+    private var nextOrderNumber = 1
     private(set) var requests: [RecordedRequest] = []
     private(set) var emails: [RecordedEmail] = []
     private(set) var refreshCount = 0
@@ -119,6 +120,11 @@ actor SandboxState {
     /// The records of the clinic that holds patient `patientID`, for the sandbox's patient page.
     func records(holdingPatient patientID: String) -> ClinicRecords? {
         clinics.values.first { $0.patient(id: patientID) != nil }
+    }
+
+    /// The records of the clinic that holds lab order `labOrderID`, for the lab's page.
+    func records(holdingLabOrder labOrderID: String) -> ClinicRecords? {
+        clinics.values.first { $0.labOrder(id: labOrderID) != nil }
     }
 
     enum PatientResolution: Sendable {
@@ -223,14 +229,15 @@ actor SandboxState {
     /// What the plan page's Activate button does, with the `treatment_plan.created` event it causes
     /// (Fullscript's name for activation); nil when the plan is not a draft.
     func activatePlan(id: String, patientID: String, practitionerID: String, personalMessage: String?,
-                      variantIDs: [String]? = nil) -> (plan: TreatmentPlan, event: ClinicEvent)? {
+                      variantIDs: [String]? = nil, dosages: [String: WrittenDosage] = [:]) -> (plan: TreatmentPlan, event: ClinicEvent)? {
         guard let clinicID = records(holdingPlan: id)?.clinic.id, var plan = clinics[clinicID]?.plan(id: id),
               plan.state == .draft else { return nil }
         plan.state = .active
         plan.patientID = patientID
         plan.practitionerID = practitionerID
         plan.personalMessage = personalMessage
-        plan.recommendations = variantIDs.map { ids in ids.map(SandboxSeed.recommendation(of:)) } ?? SandboxSeed.recommendations
+        plan.recommendations = (variantIDs.map { ids in ids.map(SandboxSeed.recommendation(of:)) } ?? SandboxSeed.recommendations)
+            .map { dosages[$0.variantID]?.applied(to: $0) ?? $0 }
         plan.resources = SandboxSeed.resources
         // Only a plan started at the labs entrypoint (US only in Fullscript) recommends labs.
         plan.labRecommendations = plan.entrypoint == "labs" ? SandboxSeed.labRecommendations : []
@@ -240,6 +247,61 @@ actor SandboxState {
         let event = addEvent("treatment_plan.created", in: clinicID,
                              data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
         return (plan, event)
+    }
+
+    /// What the patient's Order button does: buys the active plan's products (and its labs, which also
+    /// starts a lab order awaiting results), with the `order.placed` event it causes. Nil when the plan
+    /// is not active. A plan may be ordered any number of times.
+    func placeOrder(planID: String) -> (order: Order, event: ClinicEvent)? {
+        guard let clinicID = records(holdingPlan: planID)?.clinic.id, let plan = clinics[clinicID]?.plan(id: planID),
+              plan.state == .active, let patientID = plan.patientID else { return nil }
+        let number = nextOrderNumber
+        nextOrderNumber += 1
+        let order = Order(
+            id: "order-\(number)", orderNumber: String(100_000 + number), completedAt: now, treatmentPlanIDs: [plan.id], patientID: patientID,
+            practitionerIDs: plan.practitionerID.map { [$0] } ?? [],
+            lineItems: plan.recommendations.map { Order.LineItem(variantID: $0.variantID, quantity: $0.unitsToPurchase) }
+                + plan.labRecommendations.map { Order.LineItem(quantity: 1, labName: $0.labName) }
+        )
+        clinics[clinicID]?.addOrder(order)
+        for (index, lab) in plan.labRecommendations.enumerated() {
+            clinics[clinicID]?.putLabOrder(LabOrder(
+                id: "lab-order-\(number)-\(index + 1)", orderID: order.id, patientID: patientID, state: LabOrder.initialState, updatedAt: now,
+                tests: lab.tests
+            ))
+        }
+        return (order, addEvent("order.placed", in: clinicID, data: .object([("order", order.json)])))
+    }
+
+    /// The lab reports results: the lab order moves to `state` (one of `LabOrder.notifiedStates`), with
+    /// the `lab_order.updated` event it causes. Nil when there is no such lab order.
+    func advanceLabOrder(id: String, to state: String) -> (labOrder: LabOrder, event: ClinicEvent)? {
+        guard let clinicID = records(holdingLabOrder: id)?.clinic.id,
+              var labOrder = clinics[clinicID]?.labOrder(id: id) else { return nil }
+        labOrder.state = state
+        labOrder.updatedAt = now
+        clinics[clinicID]?.putLabOrder(labOrder)
+        return (labOrder, addEvent("lab_order.updated", in: clinicID, data: .object([("lab_order", labOrder.json)])))
+    }
+
+    enum Cancellation: Sendable {
+        case cancelled(TreatmentPlan, ClinicEvent)
+        case notFound
+        /// Only an active plan can be cancelled (§5); the plan's state now.
+        case notActive(TreatmentPlan.State)
+    }
+
+    /// Cancels an active plan of `clinicID` (another clinic's is not found), with the `treatment_plan.updated`
+    /// event Fullscript records for it (§7.5, §12): whether it is also sent depends on who cancelled.
+    func cancelPlan(id: String, in clinicID: String) -> Cancellation {
+        guard var plan = clinics[clinicID]?.plan(id: id) else { return .notFound }
+        guard plan.state == .active else { return .notActive(plan.state) }
+        plan.state = .cancelled
+        plan.updatedAt = now
+        clinics[clinicID]?.updatePlan(plan)
+        let event = addEvent("treatment_plan.updated", in: clinicID,
+                             data: .object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
+        return .cancelled(plan, event)
     }
 
     /// A change a practitioner makes in Fullscript itself (the sandbox's patient page). Unlike the app's

@@ -1,8 +1,8 @@
 import HTTPTypes
 import Server
 
-/// Reading plans: what an app without webhooks polls after the practitioner activates one. Only the
-/// bearer's clinic: another clinic's plan or patient is a 404.
+/// Reading plans, what an app without webhooks polls after the practitioner activates one, and
+/// cancelling one. Only the bearer's clinic: another clinic's plan or patient is a 404.
 struct TreatmentPlanRoutes: Sendable {
     let configuration: SandboxConfiguration
     let state: SandboxState
@@ -16,6 +16,20 @@ struct TreatmentPlanRoutes: Sendable {
             }
             return .json(.object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
         })
+        router.on(.patch, "/api/clinic/treatment_plans/:id/cancel", body: .standard, gate.authenticated { try await cancel($0, $1) })
+    }
+
+    /// §5: active plans only (422 otherwise). The answer's body is undocumented; the plan's own endpoint's
+    /// shape is assumed [inferred]. A change the app makes through REST fires no webhook (§7.5), so none is sent.
+    private func cancel(_ request: Request, _ user: SandboxUser) async throws -> Response {
+        switch await state.cancelPlan(id: request.parameters["id"] ?? "", in: user.clinicID) {
+        case .notFound:
+            return .jsonError("Record not found", status: .notFound)
+        case .notActive(let current):
+            return .unprocessable(["Only active treatment plans can be cancelled; this one is \(current.rawValue)"])
+        case .cancelled(let plan, _):
+            return .json(.object([("treatment_plan", plan.json(publicBaseURL: configuration.publicBaseURL))]))
+        }
     }
 
     /// `sort_by` is created_at (default) or updated_at; `order_by` ASC (default) or DESC; paginated like every list.

@@ -1,5 +1,6 @@
 @testable import App
 import Foundation
+import Fullscript
 import FullscriptSandbox
 import Server
 import ServerTesting
@@ -216,13 +217,13 @@ struct PinnedClinicTests {
 
             let (lakeside, lakesideLines) = try await Self.reconcile(harness, tenant: TenancyTests.lakeside)
             #expect(lakeside == .init())
-            #expect(lakesideLines.first?.hasPrefix("Reading treatment-plan events of tenant lakeside since ") == true)
+            #expect(lakesideLines.first?.hasPrefix("Reading treatment_plans events of tenant lakeside since ") == true)
             #expect(lakesideLines.first?.hasSuffix(" as dr-nakamura.") == true)
             #expect(try await harness.webhookEvents().isEmpty)
 
             let (all, allLines) = try await Self.reconcile(harness, tenant: nil)
             #expect(all == .init(seen: 1, new: 1, applied: 1, ignored: 0, failed: 0))
-            #expect(allLines.filter { $0.hasPrefix("Reading") }.count == 2)
+            #expect(allLines.filter { $0.hasPrefix("Reading") }.count == 2 * EventList.allCases.count)
             #expect(try await Self.routed(harness).map { $0.split(separator: "→")[1] } == ["default processed"])
 
             await #expect(throws: ReconcileError.unknownTenant("nope")) { _ = try await Self.reconcile(harness, tenant: "nope") }

@@ -308,10 +308,10 @@ struct PlanRoutesTests {
 
             try await harness.add(PatientRecord(ehrPatientID: "p-new", email: "nobody@example.com", createdAt: "", updatedAt: ""))
             let unknown = try await harness.refreshPlans("p-new", session: session)
-            #expect(unknown.status == 200 && unknown.text == #"{"last_event_id":0,"plans":[]}"#)
+            #expect(unknown.status == 200 && unknown.text == #"{"lab_orders":[],"last_event_id":0,"orders":[],"plans":[]}"#)
             try await harness.add(PatientRecord(ehrPatientID: "p-no-email", dateOfBirth: "1990-01-01", createdAt: "", updatedAt: ""))
             let calls = await harness.sandbox.recordedRequests().count
-            #expect(try await harness.refreshPlans("p-no-email", session: session).text == #"{"last_event_id":0,"plans":[]}"#)
+            #expect(try await harness.refreshPlans("p-no-email", session: session).text == #"{"lab_orders":[],"last_event_id":0,"orders":[],"plans":[]}"#)
             #expect(await harness.sandbox.recordedRequests().count == calls, "nothing to look up without an email")
         }
     }

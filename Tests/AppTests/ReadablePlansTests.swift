@@ -74,6 +74,25 @@ struct ReadablePlansTests {
         }
     }
 
+    /// Any connected account may read the catalog and the clinic's practitioners: a practice whose only
+    /// connected user is staff still reads names, not ids.
+    @Test func aPracticeWhereOnlyStaffConnectedStillReadsNames() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let session = try await harness.signIn("sam-ortiz")
+            try await harness.connect(session: session, as: "staff-1")
+            let click = try await harness.get("/recommend/p-1001?practitioner_id=prac-1&remember=1", user: nil, cookie: session)
+            let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
+            guard case .found(let patient) = try await harness.application.patients.find("p-1001", in: Tenant.defaultID),
+                  let fullscriptPatientID = patient.fullscriptPatientID else { throw TestClientError.malformed("no mapping after the click") }
+            try await harness.activate(planID, patient: fullscriptPatientID)
+            #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
+
+            let plan = try #require(try Self.plans(try await harness.get("/ehr/api/patients/p-1001/treatment-plans", user: nil, cookie: session)).first)
+            #expect(plan["practitioner_name"] as? String == "Avery Quinn")
+            #expect((Self.products(plan).first ?? nil)?["name"] as? String == "Magnesium Glycinate")
+        }
+    }
+
     @Test func aFailingCatalogShowsIdsNotAnErrorAndIsAskedAgainAfterTheRetryTime() async throws {
         try await withHarness(try await RecommendRoutesTests.harness(["FULLSCRIPT_TIMEOUT_MS": "1500"])) { harness in
             await harness.sandbox.setFaults([.status(503)], pathPrefix: "/api/catalog")

@@ -33,7 +33,9 @@ struct ReconcileTests {
 
             let (first, progress) = try await Self.reconcile(harness, pageSize: 1)
             #expect(first == .init(seen: 2, new: 2, applied: 2, ignored: 0, failed: 0))
-            #expect(progress.count == 3 && progress[1].hasPrefix("page 1 of 2: 1 event(s), 1 new"))
+            // Plans over two pages, then orders and lab orders (one empty page each).
+            #expect(progress.count == 7 && progress[1].hasPrefix("page 1 of 2: 1 event(s), 1 new"))
+            #expect(progress.filter { $0.hasPrefix("Reading") }.map { $0.split(separator: " ")[1] } == ["treatment_plans", "orders", "lab_orders"])
             let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID)
             #expect(plans.map(\.state) == ["active", "active"])
             let stored = try await harness.storedPlans()

@@ -17,7 +17,7 @@ struct WebhookProcessorTests {
     static func processor(_ harness: ConnectedHarness, firstRetry: Duration = .milliseconds(20)) -> WebhookProcessor {
         let application = harness.application
         return WebhookProcessor(
-            inbox: application.webhooks.inbox, plans: application.plans, patients: application.patients, vault: application.vault,
+            inbox: application.webhooks.inbox, plans: application.plans, orders: application.orders, patients: application.patients, vault: application.vault,
             clients: application.config.fullscript.clients(
                 over: application.httpClient, regions: TenantRegions(database: application.database), logger: ApplicationTests.quietLogger,
                 metrics: application.metrics
@@ -59,9 +59,9 @@ struct WebhookProcessorTests {
 
     @Test func otherTypesAreRecordedAndIgnored() async throws {
         try await withHarness { harness async throws in
-            let order = Array(#"{"event":{"id":"ev-order","type":"order.placed","clinic_id":"clinic-1","data":{"order":{"id":"o-1"}}}}"#.utf8)
-            #expect(try await harness.deliver(order).status == 200)
-            #expect(try await eventually { try await harness.webhookEvents() == ["ev-order|order.placed|ignored|1"] })
+            let product = Array(#"{"event":{"id":"ev-product","type":"product.updated","clinic_id":"clinic-1","data":{"product":{"id":"product-1"}}}}"#.utf8)
+            #expect(try await harness.deliver(product).status == 200)
+            #expect(try await eventually { try await harness.webhookEvents() == ["ev-product|product.updated|ignored|1"] })
             #expect(try await harness.storedPlans().isEmpty)
         }
     }

@@ -1622,5 +1622,139 @@ class TwoPracticesFlow(BrowserFlow):
         self.close_other_tabs(charts[lakeside])
 
 
+class OrdersFlow(BrowserFlow):
+    """Rowan Castillo (EHR rowan-castillo, Lakeside front-desk staff, Fullscript staff-2) in a fresh profile (issue 16,
+    "Orders"); no other class signs them in. A plan for Noor Haddad is activated for Dr. Adeyemi, the patient presses
+    Order on the simulator's checkout page, and the open chart shows the order and "Ordered 1 time" by itself.
+    The line items are named from the catalog, read through the only connection this class makes: a staff one."""
+
+    profile = "rowan-castillo-orders"
+    patient_id = "lk-2001"
+    patient_name = "Noor Haddad"
+
+    @captures_failures
+    def test_an_order_placed_at_fullscript_appears_live_on_the_open_chart(self):
+        driver = self.driver
+        self.sign_in("rowan-castillo", "Rowan Castillo")
+        button = self.open_chart(self.patient_id, self.patient_name)
+        self.wait(lambda d: d.find_element(By.ID, "plans-live-status").get_attribute("data-state") == "live",
+                  "the chart's plans panel should be live before anything happens at Fullscript")
+        chart, _, _ = self.click_into_new_tab(button)
+        self.press_connect("Rowan Castillo")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='staff-2']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        self.wait(lambda d: d.current_url.startswith(EHR_URL + f"/recommend/{self.patient_id}"), "back from consent to the click")
+        self.assertEqual(self.choose_practitioner("Emerson Adeyemi")["practitioner_id"], "prac-5")
+        plan_id = self.wait_for_plan_page("Rowan's click for Dr. Adeyemi")
+        driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate'] button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator should show the plan active")
+
+        driver.switch_to.window(chart)
+        plan = self.wait(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"#treatment-plans li.plan[data-plan-id='{plan_id}'][data-state='active']")), None),
+            f"the activated plan {plan_id} should appear on the open chart by itself")
+        self.assertIn("Not ordered yet", plan.text)
+        orders_before = len(driver.find_elements(By.CSS_SELECTOR, "#orders-list li.order"))
+
+        # The patient's side: the checkout page behind the plan's invitation link, and its Order button.
+        checkout = [h for h in driver.window_handles if h != chart][0]
+        driver.switch_to.window(checkout)
+        driver.get(f"{SANDBOX_URL}/sandbox/plans/{plan_id}/invitation")
+        order_events_before = sum(1 for r in sandbox_requests() if str(r.get("path", "")).endswith("/orders"))
+        driver.find_element(By.ID, "place-order").click()
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#orders li"), "the checkout page lists the order")
+
+        driver.switch_to.window(chart)
+        self.wait(lambda d: "Ordered 1 time" in d.find_element(By.CSS_SELECTOR, f"li.plan[data-plan-id='{plan_id}']").text,
+                  "the plan should say it was ordered, without a reload")
+        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#orders-list li.order")) == orders_before + 1,
+                  "the order should appear on the open chart by itself")
+        order = driver.find_elements(By.CSS_SELECTOR, "#orders-list li.order")[0]
+        lines = [line.text for line in order.find_elements(By.CSS_SELECTOR, ".order__items li")]
+        self.assertEqual([line.rsplit(" × ", 1)[-1] for line in lines], ["1", "1", "2"], f"the plan's three products: {lines}")
+        self.assertIn("Magnesium Glycinate", lines[0], f"products by name, not variant ids: {lines}")
+        self.assertIn("Order 1000", order.text, "the order number")
+        self.assertEqual(sum(1 for r in sandbox_requests() if str(r.get("path", "")).endswith("/orders")) - order_events_before, 0,
+                         "the order came by webhook and stream: no orders call to Fullscript")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", driver.find_element(By.ID, "plan-orders"))
+        screenshot(driver, "16-chart-order-live")
+        self.close_other_tabs(chart)
+
+
+class PlanActionsFlow(BrowserFlow):
+    """Dr. Harper Nakamura (EHR dr-nakamura of Lakeside, Fullscript prac-4) in a fresh profile (issue 16, "Plan
+    actions"). Activates a plan for Noor Haddad, then from the open chart: "Open in Fullscript" opens a new tab on
+    the simulator's page of that plan, and "Cancel plan", once confirmed, shows the plan cancelled without its
+    actions. TwoPracticesFlow signs Dr. Nakamura in later and needs them unconnected: this class disconnects last."""
+
+    profile = "dr-nakamura"
+    patient = ("lk-2001", "Noor Haddad")
+
+    @staticmethod
+    def plan_action_calls():
+        return [f"{r.get('method')} {r.get('path')}" for r in sandbox_requests()
+                if str(r.get("path", "")).startswith("/api/clinic/dynamic_links/treatment_plans/") or str(r.get("path", "")).endswith("/cancel")]
+
+    @captures_failures
+    def test_open_in_fullscript_then_cancel_from_the_chart(self):
+        driver = self.driver
+        self.sign_in("dr-nakamura", "Dr. Harper Nakamura")
+        chart, _, _ = self.click_into_new_tab(self.open_chart(*self.patient))
+        self.press_connect("Dr. Harper Nakamura")
+        self.wait(lambda d: d.current_url.startswith(SANDBOX_URL + "/api/oauth/authorize"), "the consent page")
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/api/oauth/authorize/decision']")
+        form.find_element(By.CSS_SELECTOR, "input[name=user_id][value='prac-4']").click()
+        form.find_element(By.CSS_SELECTOR, "button[name=decision][value=approve]").click()
+        plan_id = self.wait_for_plan_page("Dr. Nakamura's click")
+        driver.find_element(By.CSS_SELECTOR, f"form[action='/sandbox/plans/{plan_id}/activate'] button").click()
+        self.wait(lambda d: "State: active" in d.find_element(By.TAG_NAME, "body").text, "the simulator shows the plan active")
+        self.close_other_tabs(chart)
+
+        selector = f"#treatment-plans li.plan[data-plan-id='{plan_id}']"
+        plan = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, selector + "[data-state='active']")), None),
+                         f"the activated plan {plan_id} appears on the open chart")
+        calls_before = len(self.plan_action_calls())
+        actions = plan.find_element(By.CSS_SELECTOR, ".plan__actions").text.split("\n")
+        self.assertEqual([line for line in actions if not line.startswith("(")], ["Open in Fullscript", "Cancel plan"],
+                         f"the actions and nothing else (a note for screen readers aside): {actions}")
+        open_link = plan.find_element(By.CSS_SELECTOR, "a[data-action=open]")
+        self.assertEqual(open_link.get_attribute("target"), "_blank")
+        self.assertIn("noopener", open_link.get_attribute("rel"))
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plan)
+        screenshot(driver, "16-plan-actions")
+        before = set(driver.window_handles)
+        open_link.click()
+        tab = self.wait(lambda d: next(iter(set(d.window_handles) - before), None), "Open in Fullscript opens a new tab")
+        driver.switch_to.window(tab)
+        self.wait(lambda d: self.path_of(d.current_url) == f"/sandbox/plans/{plan_id}", "the new tab shows the simulator's page of that plan")
+        self.assertIn(f"Treatment plan {plan_id}", driver.find_element(By.TAG_NAME, "h1").text)
+        self.assertEqual(self.plan_action_calls()[calls_before:], [f"GET /api/clinic/dynamic_links/treatment_plans/{plan_id}"],
+                         "one fresh edit link for the click")
+        self.close_other_tabs(chart)
+
+        plan = driver.find_element(By.CSS_SELECTOR, selector)
+        plan.find_element(By.CSS_SELECTOR, "button[data-action=cancel]").click()
+        question = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f"{selector} .plan__cancel-question")), None),
+                             "Cancel asks first")
+        self.assertIn("Cancel this plan in Fullscript?", question.text)
+        screenshot(driver, "16-plan-cancel-confirmation")
+        self.assertEqual(self.plan_action_calls()[calls_before + 1:], [], "nothing is sent before the answer")
+        driver.find_element(By.CSS_SELECTOR, f"{selector} button[data-action=confirm-cancel]").click()
+        cancelled = self.wait(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, selector + "[data-state='cancelled']")), None),
+                              "the chart shows the plan cancelled from Fullscript's answer")
+        self.assertIn("Cancelled", cancelled.text)
+        self.assertEqual(cancelled.find_elements(By.CSS_SELECTOR, ".plan__actions"), [], "a cancelled plan has no actions")
+        self.assertEqual(self.plan_action_calls()[calls_before + 1:], [f"PATCH /api/clinic/treatment_plans/{plan_id}/cancel"])
+
+        # TwoPracticesFlow, which runs later, needs Dr. Nakamura unconnected: leave them as found.
+        driver.get(EHR_URL + "/account.html")
+        self.wait(lambda d: d.find_elements(By.ID, "disconnect-button"), "the settings page offers Disconnect")
+        driver.find_element(By.ID, "disconnect-button").click()
+        self.wait(lambda d: self.path_of(d.current_url) == "/account.html" and d.find_elements(By.ID, "connect-link"),
+                  "Disconnect returns to the settings page, not connected")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

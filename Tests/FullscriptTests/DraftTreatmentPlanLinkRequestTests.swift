@@ -4,7 +4,7 @@ import Testing
 
 struct DraftTreatmentPlanLinkRequestTests {
     func bodyJSON(_ request: DraftTreatmentPlanLinkRequest) throws -> JSONValue? {
-        Fixture.json(String(decoding: try JSONEncoder().encode(request.body), as: UTF8.self))
+        Fixture.json(String(decoding: request.body.json.bytes, as: UTF8.self))
     }
 
     @Test func withoutPatientSendsOnlyThePlanAndEntrypoint() throws {

@@ -107,7 +107,7 @@ struct CatalogCache: Sendable {
         let keep: Duration
         do {
             let client = try await clients.client(for: tenant)
-            let connection = try await vault.serviceConnection(in: tenant)
+            let connection = try await vault.serviceConnection(in: tenant, kind: nil)
             found = try await vault.withFreshToken(connection) { try await client.variant(accessToken: $0, id: id) }
             keep = ttl
         } catch TokenVaultError.reconnectRequired {
@@ -134,7 +134,7 @@ struct CatalogCache: Sendable {
         let keep: Duration
         do {
             let client = try await clients.client(for: tenant)
-            let connection = try await vault.serviceConnection(in: tenant)
+            let connection = try await vault.serviceConnection(in: tenant, kind: nil)
             var page = 1
             while true {
                 let listing = try await vault.withFreshToken(connection) { [page] in try await client.practitioners(accessToken: $0, page: page) }

@@ -116,26 +116,37 @@ public final class TokenVault: Sendable {
 
     /// nil also for a connection of another clinic than its tenant's pin: it is never used.
     func connection(for user: EHRUser) async throws -> FullscriptConnection? {
-        let keys = keys
-        return try await database.read { connection in
-            guard let row = try connection.queryFirst(
-                """
-                SELECT c.* FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
-                """,
-                [.text(user.tenant), .text(user.id)]
-            ) else { return nil }
-            let keyID = try row.string("key_id")
-            guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
-            return FullscriptConnection(
+        try await stored(for: user)?.connection
+    }
+
+    private func stored(for user: EHRUser) async throws -> StoredConnection? {
+        try await database.read { try self.stored(for: user, using: $0) }
+    }
+
+    /// `user`'s usable connection with its tokens opened, inside a read of the caller's (`ClickRead`).
+    func stored(for user: EHRUser, using connection: any SQLConnection) throws -> StoredConnection? {
+        guard let row = try connection.queryFirst(
+            """
+            SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.scope, c.access_token, c.refresh_token,
+                   c.access_expires_at, c.fullscript_clinic_id
+            FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+            WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
+            """,
+            [.text(user.tenant), .text(user.id)]
+        ) else { return nil }
+        let keyID = try row.string("key_id")
+        guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
+        return StoredConnection(
+            connection: FullscriptConnection(
                 user: user,
                 resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
                 scope: try row.string("scope").split(separator: " ").map(String.init),
                 accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
                 refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
                 accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
-            )
-        }
+            ),
+            clinicUnrecorded: try row.optionalString("fullscript_clinic_id") == nil
+        )
     }
 
     /// Whether `user` is connected, and as whom, without opening the tokens.
@@ -187,10 +198,18 @@ public final class TokenVault: Sendable {
 
     /// A live access token for `user`, refreshed first when it expires within `refreshMargin`.
     func accessToken(for user: EHRUser) async throws -> FullscriptConnection {
-        guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+        try await accessToken(from: try await stored(for: user))
+    }
+
+    /// `accessToken(for:)` from the connection as the caller read it (`ClickRead`); nil: not connected.
+    func accessToken(from stored: StoredConnection?) async throws -> FullscriptConnection {
+        guard let stored else { throw TokenVaultError.reconnectRequired }
+        let current = stored.connection
         let live = current.accessExpiresAt.timeIntervalSince(now()) <= Self.refreshMargin
-            ? try await refresh(user, replacing: current.accessToken) : current
-        try await checkClinic(of: live)
+            ? try await refresh(current.user, replacing: current.accessToken) : current
+        if stored.clinicUnrecorded {
+            try await checkClinic(of: live)
+        }
         return live
     }
 
@@ -200,13 +219,6 @@ public final class TokenVault: Sendable {
     /// connect page again.
     private func checkClinic(of live: FullscriptConnection) async throws {
         let user = live.user
-        let unrecorded = try await database.read { connection in
-            try connection.queryFirst(
-                "SELECT 1 AS unrecorded FROM fullscript_connections WHERE tenant_id = ? AND ehr_user_id = ? AND fullscript_clinic_id IS NULL",
-                [.text(user.tenant), .text(user.id)]
-            ) != nil
-        }
-        guard unrecorded else { return }
         let client = try await clients.client(for: user.tenant)
         let clinic: Clinic
         do {
@@ -219,7 +231,7 @@ public final class TokenVault: Sendable {
             try connection.savepoint {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
-                // The pin as it is now: the tenant may have been pinned since the read above.
+                // The pin as it is now: the tenant may have been pinned since the connection was read.
                 let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
                                                           [.text(user.tenant)])?.optionalString("pinned")
                 if let pinned = pinnedNow, clinic.id != pinned {
@@ -284,13 +296,14 @@ public final class TokenVault: Sendable {
 
     /// The connection internal services read a tenant's Fullscript data through, having no user of
     /// their own: the tenant's practitioner who connected first (a tenant is one Fullscript clinic, so
-    /// any of its practitioners sees its patients). One whose refresh is refused is skipped, and stays
-    /// disconnected.
-    func serviceConnection(in tenant: String) async throws -> FullscriptConnection {
+    /// any of its practitioners sees its patients), or with `kind` nil anyone connected (the catalog and
+    /// the clinic's practitioners are for every account to read). One whose refresh is refused is skipped,
+    /// and stays disconnected.
+    func serviceConnection(in tenant: String, kind: ResourceOwner.Kind? = .practitioner) async throws -> FullscriptConnection {
         // One practitioner's token that cannot be used just now (a failed refresh or clinic check) is no
         // reason to refuse: the next may serve. Their failure is the answer only when nobody can.
         var unusable: (any Error)?
-        for user in try await connectedUsers(in: tenant, kind: .practitioner) {
+        for user in try await connectedUsers(in: tenant, kind: kind) {
             do {
                 return try await accessToken(for: user)
             } catch TokenVaultError.reconnectRequired {

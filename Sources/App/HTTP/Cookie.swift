@@ -35,12 +35,21 @@ struct Cookie {
         for header in fields[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    let value = parts[1].trimmingCharacters(in: .whitespaces)
-                    return value.isEmpty ? nil : value
+                if parts.count == 2, Self.trimmed(parts[0]) == name {
+                    let value = Self.trimmed(parts[1])
+                    return value.isEmpty ? nil : String(value)
                 }
             }
         }
         return nil
+    }
+
+    /// Without the blanks around it. Not Foundation's `trimmingCharacters`: every request with a session
+    /// reads the cookie, and that call alone was 2% of a click's CPU.
+    private static func trimmed(_ text: Substring) -> Substring {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else {
+            return ""
+        }
+        return text[first...last]
     }
 }

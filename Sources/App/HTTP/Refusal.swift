@@ -26,6 +26,16 @@ enum Refusal {
     case viewOnly(FullscriptAction)
     /// Fullscript's link is for a patient who is another EHR patient to us (`PatientMatch.refused`).
     case anotherPatientsRecord
+    /// A plan id that cannot be one (path characters, too long).
+    case badPlanID
+    /// This patient's chart has no such plan: another practice's, another patient's, or none.
+    case planNotOnChart
+    /// Fullscript edits only draft and active plans (fullscript-api.md §3.4).
+    case planNotEditable(state: String, patientID: String)
+    /// Fullscript cancels only active plans (§5).
+    case planNotActive(state: String)
+    /// Fullscript's 403, 404 or 422 to opening or cancelling a plan (`planAction(_:failedWith:)`).
+    case fullscriptRefusedPlan(FullscriptAction, FullscriptError)
 
     /// One row of the table below: everything a refusal shows, to a person and to a program.
     struct Answer {
@@ -39,6 +49,17 @@ enum Refusal {
         var offersReconnect = false
         /// The page offers **Try again**: the same address, once the cause has passed or been fixed.
         var offersRetry = true
+        /// Another way on, for a person (a page's link).
+        var nextStep: (text: String, href: String)? = nil
+    }
+
+    /// What a plan action's Fullscript failure tells the user: the plan's own refusals (403, 404, 422)
+    /// in a plan's terms, anything else as for a click.
+    static func planAction(_ action: FullscriptAction, failedWith error: FullscriptError) -> Refusal {
+        switch error.kind {
+        case .forbidden, .notFound, .validation: .fullscriptRefusedPlan(action, error)
+        default: .fullscript(error)
+        }
     }
 
     var answer: Answer {
@@ -100,6 +121,39 @@ enum Refusal {
             Answer(status: .conflict, code: "fullscript_patient_conflict", title: "Fullscript matched a different patient",
                    message: "Fullscript matched this patient to a record the EHR links to another patient (a shared email, perhaps), "
                        + "so the plan was not opened and nothing was linked. Check the patient's details in the EHR, then try again.")
+        case .badPlanID:
+            Answer(status: .badRequest, code: "bad_plan_id", title: "This is not a plan link",
+                   message: "Plan ids are 1 to 128 letters, digits, dots, dashes, colons or underscores. Nothing was sent to Fullscript.",
+                   offersRetry: false)
+        case .planNotOnChart:
+            Answer(status: .notFound, code: "plan_not_found", title: "This plan is not on this patient's chart",
+                   message: "The chart has no plan with this id, so nothing was sent to Fullscript. Reload the chart and pick the plan again.",
+                   offersRetry: false)
+        case .planNotEditable(let state, let patientID):
+            Answer(status: .conflict, code: "plan_not_editable", title: "This plan is \(state)",
+                   message: "Fullscript opens only draft and active plans, and this one is \(state), so it can no longer be changed. "
+                       + "Recommend a new plan instead. Nothing was sent to Fullscript.",
+                   offersRetry: false, nextStep: PatientRecord.isValidID(patientID) ? ("Recommend a new plan", "/recommend/\(patientID)") : nil)
+        case .planNotActive(let state):
+            Answer(status: .conflict, code: "plan_not_active", title: "Only active plans can be cancelled",
+                   message: "This plan is \(state), and Fullscript cancels active plans only. Nothing was sent to Fullscript.",
+                   offersRetry: false)
+        case .fullscriptRefusedPlan(let action, let error):
+            switch error.kind {
+            case .notFound:
+                Answer(status: .notFound, code: "fullscript_plan_not_found", title: "Fullscript does not find this plan",
+                       message: "Fullscript has no such plan open in your clinic: it may have been cancelled or belong to another clinic. "
+                           + "Refresh the plans to see its state.", offersRetry: false)
+            case .validation(let messages):
+                Answer(status: .unprocessableContent, code: "fullscript_rejected", title: "Fullscript refused",
+                       message: "Fullscript said: " + (messages.isEmpty ? "the plan cannot be changed" : messages.joined(separator: "; "))
+                           + ". Refresh the plans to see its state.", offersRetry: false)
+            default:
+                Answer(status: .forbidden, code: "fullscript_permission_missing", title: "Fullscript does not let your account do this",
+                       message: "\(action.phrase) was refused for your Fullscript account: the plan may be another practitioner's, "
+                           + "or your connection lacks a permission. Reconnect and accept every permission asked for, or ask the plan's practitioner.",
+                       offersReconnect: true, offersRetry: false)
+            }
         case .fullscript(let error):
             switch error.kind {
             case .validation(let messages):
@@ -130,8 +184,10 @@ enum Refusal {
 
     /// Fullscript's own messages go to the audit row; never tokens or patient details.
     var auditDetail: String? {
-        if case .fullscript(let error) = self { return error.description }
-        return nil
+        switch self {
+        case .fullscript(let error), .fullscriptRefusedPlan(_, let error): error.description
+        default: nil
+        }
     }
 
     /// JSON for programs; for people, the page with every next step (`HTMLPage.stopped`), whose
@@ -143,7 +199,8 @@ enum Refusal {
         case .json:
             response = APIError.response(answer.status, code: answer.code, message: answer.title + ". " + answer.message, requestID: request.id)
         case .html:
-            let links = answer.offersReconnect ? reconnect.map { [(text: "Reconnect Fullscript", href: $0)] } ?? [] : []
+            let links = (answer.offersReconnect ? reconnect.map { [(text: "Reconnect Fullscript", href: $0)] } ?? [] : [])
+                + (answer.nextStep.map { [$0] } ?? [])
             response = HTMLPage.stopped(answer.status, title: answer.title, message: answer.message, request: request,
                                         tryAgain: answer.offersRetry ? .sameRequest : .none, links: links)
         }

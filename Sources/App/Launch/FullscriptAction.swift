@@ -8,12 +8,18 @@ enum FullscriptAction: String, Sendable {
     /// `…/treatment-plans/refresh` calls Fullscript through the user's own connection; the stored plans
     /// and their live stream stay readable.
     case refreshPlans = "refresh_plans"
+    /// `/patients/…/plans/…/open`: the plan's editor in Fullscript, as the user.
+    case openPlan = "open_plan"
+    /// `…/treatment-plans/…/cancel`: Fullscript cancels the plan for the patient.
+    case cancelPlan = "cancel_plan"
 
     var phrase: String {
         switch self {
         case .recommend: "Recommending in Fullscript"
         case .connect: "Connecting or disconnecting a Fullscript account"
         case .refreshPlans: "Asking Fullscript for the latest plans"
+        case .openPlan: "Opening a plan in Fullscript"
+        case .cancelPlan: "Cancelling a plan in Fullscript"
         }
     }
 }

@@ -24,11 +24,11 @@ struct PatientMatcher: Sendable {
     let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
 
-    /// What a click sends Fullscript for `patient`.
-    func naming(of patient: PatientRecord, in tenant: String) async throws -> PatientNaming {
-        guard let email = patient.email, !email.isEmpty else { return Self.naming(of: patient, email: nil) }
-        let holders = try await patients.livePatients(withEmail: email, in: tenant)
-        return Self.naming(of: patient, email: holders.allSatisfy { $0.ehrPatientID == patient.ehrPatientID } ? email : nil)
+    /// What a click sends Fullscript for `patient`, given the ids of the tenant's live patients holding
+    /// its email (read with the patient, `ClickRead`).
+    static func naming(of patient: PatientRecord, emailHolders: [String]) -> PatientNaming {
+        guard let email = patient.email, !email.isEmpty else { return naming(of: patient, email: nil) }
+        return naming(of: patient, email: emailHolders.allSatisfy { $0 == patient.ehrPatientID } ? email : nil)
     }
 
     /// `patient` named with `email`, the patient's own when no other patient holds it.

@@ -13,13 +13,16 @@ struct PatientStore: Sendable {
         """
 
     func find(_ ehrPatientID: String, in tenant: String) async throws -> PatientLookup {
-        try await database.read { connection in
-            guard let row = try connection.queryFirst(Self.select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
-                                                      [.text(tenant), .text(ehrPatientID)]) else {
-                return .unknown
-            }
-            return try row.optionalString("deleted_at") == nil ? .found(try Self.record(row)) : .deleted
+        try await database.read { try Self.find(ehrPatientID, in: tenant, using: $0) }
+    }
+
+    /// Inside a read of the caller's, with what else it reads (`ClickRead`).
+    static func find(_ ehrPatientID: String, in tenant: String, using connection: any SQLConnection) throws -> PatientLookup {
+        guard let row = try connection.queryFirst(select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
+                                                  [.text(tenant), .text(ehrPatientID)]) else {
+            return .unknown
         }
+        return try row.optionalString("deleted_at") == nil ? .found(try record(row)) : .deleted
     }
 
     /// Live patients ordered by id, `limit` at a time after the cursor `after`.
@@ -144,7 +147,7 @@ struct PatientStore: Sendable {
 
     /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches), mapped
     /// or not: who a Fullscript patient we have not met can be.
-    /// On every click: by the index `patients_live_email` (migration 0017), whose expression and condition
+    /// By the index `patients_live_email` (migration 0017), whose expression and condition
     /// these are. Ordering by an expression (`|| ''`) keeps the planner from walking the primary key for the
     /// order instead (it has no statistics to know an email is rarer than a practice); the few rows found are sorted.
     static let livePatientsWithEmail =
@@ -154,6 +157,15 @@ struct PatientStore: Sendable {
         try await database.read { connection in
             try connection.query(Self.livePatientsWithEmail, [.text(tenant), .text(email)], Self.record)
         }
+    }
+
+    /// The ids of `livePatients(withEmail:)`, all a click needs of them, inside a read of the caller's
+    /// (`ClickRead`): by the same index, without the joins and the twenty-odd columns of each record.
+    static let idsOfLivePatientsWithEmail =
+        "SELECT ehr_patient_id FROM patients WHERE tenant_id = ? AND deleted_at IS NULL AND lower(email) = lower(?)"
+
+    static func ids(ofLivePatientsWithEmail email: String, in tenant: String, using connection: any SQLConnection) throws -> [String] {
+        try connection.query(idsOfLivePatientsWithEmail, [.text(tenant), .text(email)]) { try $0.string(0) }
     }
 
     /// What Fullscript keeps of a patient: a change to any of these is pushed there (`PatientSync`).

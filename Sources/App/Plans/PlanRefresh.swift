@@ -1,14 +1,15 @@
 import Foundation
 import Fullscript
 
-/// The REST fallback, for when webhooks cannot reach us: Fullscript's plans for one patient, read
-/// and merged into the same table webhooks write, so both paths meet in one merge statement (newest
-/// `updated_at` wins, one row per plan) however they interleave.
+/// The REST fallback, for when webhooks cannot reach us: Fullscript's plans, orders and lab orders for
+/// one patient, read and merged into the same tables webhooks write, so both paths meet in one merge
+/// statement each (newest `updated_at` wins, one row per plan, order or lab order) however they interleave.
 struct PlanRefresh: Sendable {
     let clients: FullscriptClients
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
+    let orders: OrderStore
     let updates: PlanUpdates
     /// Told when a refresh links the patient (`PatientMatcher.wakeOutbox`).
     let wakeOutbox: @Sendable () -> Void
@@ -19,11 +20,12 @@ struct PlanRefresh: Sendable {
     /// Plan details fetched at once: fast enough for a chart, gentle on Fullscript's rate limit.
     static let concurrentFetches = 4
 
-    /// Reads the patient's plans through `connection`, merges what is newer than ours, tells open
-    /// charts, and returns the patient's stored plans, newest first.
-    func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> [StoredPlan] {
+    /// Reads the patient's plans, then orders and lab orders, through `connection`, merges what is newer
+    /// than ours and tells open charts. A failure reading plans is thrown; a failure reading orders is
+    /// not (the plans refreshed are kept and shown): it is returned, described without bodies or tokens.
+    func refresh(_ patient: PatientRecord, through connection: FullscriptConnection) async throws -> String? {
         guard let fullscriptPatientID = try await matcher.fullscriptPatient(of: patient, through: connection).fullscriptPatientID else {
-            return []
+            return nil
         }
         let client = try await clients.client(for: connection.user.tenant)
         let listed = try await vault.withFreshToken(connection) {
@@ -40,9 +42,33 @@ struct PlanRefresh: Sendable {
             plan.patientID = plan.patientID ?? fullscriptPatientID
             charts.formUnion(try await plans.merge(plan, in: tenant, source: .refresh))
         }
-        guard !charts.isEmpty else { return stored }
+        var ordersFailure: String?
+        do {
+            charts.formUnion(try await refreshOrders(of: fullscriptPatientID, through: connection))
+        } catch {
+            ordersFailure = WebhookProcessor.describe(error)
+        }
         updates.publish(ehrPatientIDs: Array(charts), in: tenant)
-        return try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
+        return ordersFailure
+    }
+
+    /// Orders, and lab orders where Fullscript offers labs; returns the charts to tell.
+    private func refreshOrders(of fullscriptPatientID: String, through connection: FullscriptConnection) async throws -> Set<String> {
+        let tenant = connection.user.tenant
+        let client = try await clients.client(for: tenant)
+        var charts: Set<String> = []
+        let placed = try await vault.withFreshToken(connection) { try await client.orders(accessToken: $0, patientID: fullscriptPatientID) }
+        for var order in placed {
+            order.patientID = order.patientID ?? fullscriptPatientID
+            charts.formUnion(try await orders.merge(order, in: tenant, source: .refresh, learnedAt: now()))
+        }
+        guard try await clients.regions.region(of: tenant)?.offersLabs ?? true else { return charts }
+        let labOrders = try await vault.withFreshToken(connection) { try await client.labOrders(accessToken: $0, patientID: fullscriptPatientID) }
+        for var labOrder in labOrders {
+            labOrder.patientID = labOrder.patientID ?? fullscriptPatientID
+            charts.formUnion(try await orders.merge(labOrder, in: tenant, source: .refresh))
+        }
+        return charts
     }
 
     /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.

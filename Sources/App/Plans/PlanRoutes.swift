@@ -6,9 +6,11 @@ import HTTPTypes
 
 /// A patient's treatment plans for the chart (session) and for internal services (service key):
 ///
-/// - `GET /ehr/api/patients/:id/treatment-plans`: the stored plans, newest first, and the id to resume a stream from.
-/// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans change (see `PlanStream`).
-/// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection.
+/// - `GET /ehr/api/patients/:id/treatment-plans`: the stored plans, newest first, with the patient's orders and lab
+///   orders (`PlanList`), and the id to resume a stream from.
+/// - `GET /ehr/api/patients/:id/treatment-plans/events`: server-sent events as plans, orders and lab orders change (see `PlanStream`).
+/// - `POST /ehr/api/patients/:id/treatment-plans/refresh`: the REST fallback through the user's own connection; when
+///   only its orders call fails, the plans are answered with `orders_not_refreshed`.
 /// - `GET /api/v1/patients/:ehrPatientId/treatment-plans`: the same refresh for services, through the
 ///   first-connected practitioner's connection in the key's tenant (services have no Fullscript account of their own).
 struct PlanRoutes: Sendable {
@@ -16,6 +18,7 @@ struct PlanRoutes: Sendable {
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
+    let orders: OrderStore
     let updates: PlanUpdates
     let refresher: PlanRefresh
     let describer: PlanDescriber
@@ -23,6 +26,8 @@ struct PlanRoutes: Sendable {
     let signInPath: String?
     let heartbeat: Duration
     let logger: Logger
+
+    private var reader: PlanReader { PlanReader(plans: plans, orders: orders, describer: describer) }
 
     /// Below the `/ehr/api` group.
     static let path = "patients/:\(EHRRoutes.patientParameter)/treatment-plans"
@@ -39,20 +44,6 @@ struct PlanRoutes: Sendable {
         }
     }
 
-    private struct PlanList: Encodable {
-        let plans: [StoredPlan]
-        /// Where this list ends, for `?last_event_id=` on the stream opened after it: nothing changed
-        /// in between is missed.
-        let lastEventID: Int64
-
-        init(_ plans: [StoredPlan]) {
-            self.plans = plans
-            lastEventID = plans.map(\.changeSequence).max() ?? 0
-        }
-
-        enum CodingKeys: String, CodingKey { case plans, lastEventID = "last_event_id" }
-    }
-
     /// Runs `body` for a signed-in user and a live patient; otherwise answers 401, 400, 404 or 410.
     private func forChart(_ request: Request, _ body: (EHRUser, PatientRecord) async throws -> Response) async throws -> Response {
         guard let user = try await identity.user(for: request) else { return EHRRoutes.notSignedIn(request, signInPath: signInPath) }
@@ -64,8 +55,7 @@ struct PlanRoutes: Sendable {
 
     private func list(_ request: Request) async throws -> Response {
         try await forChart(request) { user, patient in
-            JSONBody.response(PlanList(await describer.describe(try await plans.plans(forEHRPatient: patient.ehrPatientID, in: user.tenant),
-                                                                in: user.tenant)))
+            JSONBody.response(try await reader.described(for: patient.ehrPatientID, in: user.tenant))
         }
     }
 
@@ -79,7 +69,7 @@ struct PlanRoutes: Sendable {
             }
             return PlanStream(
                 request: request, user: user, patientID: patient.ehrPatientID, subscription: subscription,
-                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, plans: plans, describer: describer, patients: patients,
+                resumeAfter: PlanStream.resumePoint(of: request), identity: identity, reader: reader, patients: patients,
                 updates: updates, heartbeat: heartbeat
             ).response
         }
@@ -112,8 +102,14 @@ struct PlanRoutes: Sendable {
     ) async throws -> Response {
         let refusal: Refusal
         do {
-            let refreshed = try await refresher.refresh(patient, through: try await connect())
-            return JSONBody.response(PlanList(await describer.describe(refreshed, in: tenant)))
+            let ordersFailure = try await refresher.refresh(patient, through: try await connect())
+            var list = try await reader.described(for: patient.ehrPatientID, in: tenant)
+            if let ordersFailure {
+                logger.warning("orders refresh failed", metadata: ["patient": "\(patient.ehrPatientID)", "error": "\(ordersFailure)"])
+                list.ordersNotRefreshed = "The plans are up to date, but Fullscript did not answer for orders and lab orders: "
+                    + "these are the ones we already had. Try Refresh again later."
+            }
+            return JSONBody.response(list)
         } catch TokenVaultError.reconnectRequired {
             refusal = .notConnected
         } catch TokenVaultError.fullscript(let error) {

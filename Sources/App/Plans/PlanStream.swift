@@ -2,10 +2,12 @@ import Foundation
 import HTTPTypes
 import Server
 
-/// One open chart's server-sent-events stream of its patient's treatment plans.
+/// One open chart's server-sent-events stream of its patient's treatment plans, orders and lab orders
+/// (`plan`, `order` and `lab_order` events; an order also resends the plans it names, with their new
+/// `ordered_count`).
 ///
-/// - Event ids are our `change_seq`, which only grows, so `Last-Event-ID` says exactly what the
-///   chart has seen. With one, every plan changed after it is sent first (an id beyond anything we
+/// - Event ids are our `change_seq`, one numbering across the three (`ChangeSequence`), which only
+///   grows, so `Last-Event-ID` says exactly what the chart has seen. With one, everything changed after it is sent first (an id beyond anything we
 ///   have means the database was restored: everything is sent again, which the chart takes as
 ///   replacements). Without one, a `ready` event carries the current id and the stream starts
 ///   from now: the chart reads the list itself.
@@ -25,8 +27,7 @@ struct PlanStream: Sendable {
     let subscription: PlanUpdates.Subscription
     let resumeAfter: Int64?
     let identity: any EHRIdentityProvider
-    let plans: TreatmentPlanStore
-    let describer: PlanDescriber
+    let reader: PlanReader
     let patients: PatientStore
     let updates: PlanUpdates
     let heartbeat: Duration
@@ -60,9 +61,9 @@ struct PlanStream: Sendable {
 
     func run(_ writer: ResponseBodyWriter) async throws {
         defer { updates.cancel(subscription) }
-        let current = try await plans.plans(forEHRPatient: patientID, in: user.tenant)
+        let current = try await reader.stored(for: patientID, in: user.tenant)
         var linked = try await fullscriptPatientID()
-        let newest = current.map(\.changeSequence).max() ?? 0
+        let newest = current.lastEventID
         var cursor: Int64
         var opening = "retry: \(Self.retryMilliseconds)\n\n"
         if let resumeAfter {
@@ -95,7 +96,7 @@ struct PlanStream: Sendable {
                     try await writer.write(Self.event(id: cursor, name: "end", data: JSONBody.encode(["reason": "signed_out"])))
                     return
                 }
-                var text = await events(try await plans.plans(forEHRPatient: patientID, in: user.tenant, changedAfter: cursor), after: &cursor)
+                var text = await events(try await reader.stored(for: patientID, in: user.tenant, changedAfter: cursor), after: &cursor)
                 if case .found(let patient) = try await patients.find(patientID, in: user.tenant), patient.fullscriptPatientID != linked {
                     linked = patient.fullscriptPatientID
                     text += Self.event(name: "patient", data: JSONBody.encode(PatientBody(patient)))
@@ -106,14 +107,21 @@ struct PlanStream: Sendable {
         }
     }
 
-    /// `plans` changed after `cursor` as `plan` events, oldest change first so the last id the
-    /// client sees is the newest; moves `cursor` to it.
-    private func events(_ plans: [StoredPlan], after cursor: inout Int64) async -> String {
+    /// What in `list` changed after `cursor`, as `plan`, `order` and `lab_order` events, oldest change
+    /// first so the last id the client sees is the newest; moves `cursor` to it.
+    private func events(_ list: PlanList, after cursor: inout Int64) async -> String {
         let start = cursor
-        let changed = plans.filter { $0.changeSequence > start }.sorted { $0.changeSequence < $1.changeSequence }
-        return await describer.describe(changed, in: user.tenant).map { plan in
-            cursor = max(cursor, plan.changeSequence)
-            return Self.event(id: plan.changeSequence, name: "plan", data: JSONBody.encode(plan))
+        var changed = list
+        changed.plans = list.plans.filter { $0.changeSequence > start }
+        changed.orders = list.orders.filter { $0.changeSequence > start }
+        changed.labOrders = list.labOrders.filter { $0.changeSequence > start }
+        let described = await reader.describer.describe(changed, in: user.tenant)
+        let events = described.plans.map { ($0.changeSequence, "plan", JSONBody.encode($0)) }
+            + described.orders.map { ($0.changeSequence, "order", JSONBody.encode($0)) }
+            + described.labOrders.map { ($0.changeSequence, "lab_order", JSONBody.encode($0)) }
+        return events.sorted { $0.0 < $1.0 }.map { id, name, data in
+            cursor = max(cursor, id)
+            return Self.event(id: id, name: name, data: data)
         }.joined()
     }
 

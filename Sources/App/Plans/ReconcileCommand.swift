@@ -5,8 +5,8 @@ public import Logging
 import Store
 
 /// `fullscript-redirect reconcile --since 24h`: for operators, after webhooks could not reach the
-/// server (an outage, a disabled endpoint). Reads Fullscript's treatment-plan events since the
-/// cutoff with a connected practitioner's token, stores each in the webhook inbox (the same
+/// server (an outage, a disabled endpoint). Reads Fullscript's treatment-plan, order and lab-order
+/// events (lab orders in the US only) since the cutoff with a connected practitioner's token, stores each in the webhook inbox (the same
 /// dedupe on event id, so events already delivered change nothing, and a webhook arriving later
 /// for one of these changes nothing either), then applies what is pending with the same processor
 /// the server runs.
@@ -98,29 +98,18 @@ public enum ReconcileCommand {
                 continue
             }
             reconciled += 1
-            progress("Reading treatment-plan events of tenant \(tenant.id) since \(Timestamp.iso8601(cutoff)) as \(connection.user.id).")
-            var page = 1
-            while true {
-                let listing = try await vault.withFreshToken(connection) { [page] in
-                    try await client.events(accessToken: $0, since: cutoff, page: page, pageSize: pageSize)
-                }
-                var fresh = 0
-                for event in listing.items {
-                    // Stored in the shape a webhook may have, so the processor reads both alike. The events API
-                    // lists the token's clinic only, which is the tenant's.
-                    if try await inbox.insert(event, tenant: tenant.id, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
-                }
-                summary.seen += listing.items.count
-                summary.new += fresh
-                progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
-                guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { break }
-                guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
-                page = next
+            let offersLabs = try await clients.regions.region(of: tenant.id)?.offersLabs ?? true
+            for list in EventList.allCases where list != .labOrders || offersLabs {
+                let (seen, new) = try await store(list, of: tenant, since: cutoff, through: connection, vault: vault, client: client, inbox: inbox,
+                                                  pageSize: pageSize, now: now, progress: progress)
+                summary.seen += seen
+                summary.new += new
             }
         }
         guard reconciled > 0 else { throw unpinned.isEmpty ? ReconcileError.noConnectedPractitioner : ReconcileError.notPinned(unpinned) }
         let processor = WebhookProcessor(
-            inbox: inbox, plans: TreatmentPlanStore(database: database), patients: PatientStore(database: database), vault: vault,
+            inbox: inbox, plans: TreatmentPlanStore(database: database), orders: OrderStore(database: database),
+            patients: PatientStore(database: database), vault: vault,
             clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
@@ -128,6 +117,32 @@ public enum ReconcileCommand {
         summary.ignored = applied.ignored
         summary.failed = applied.failed
         return summary
+    }
+
+    /// Stores the `list`'s events since `cutoff` in the inbox, page by page; returns how many were listed and how many were new.
+    private static func store(_ list: EventList, of tenant: Tenant, since cutoff: Date, through connection: FullscriptConnection,
+                              vault: TokenVault, client: FullscriptClient, inbox: WebhookEventStore, pageSize: Int, now: @escaping @Sendable () -> Date,
+                              progress: (String) -> Void) async throws -> (seen: Int, new: Int) {
+        progress("Reading \(list.rawValue) events of tenant \(tenant.id) since \(Timestamp.iso8601(cutoff)) as \(connection.user.id).")
+        var (seen, new) = (0, 0)
+        var page = 1
+        while true {
+            let listing = try await vault.withFreshToken(connection) { [page] in
+                try await client.events(accessToken: $0, list: list, since: cutoff, page: page, pageSize: pageSize)
+            }
+            var fresh = 0
+            for event in listing.items {
+                // Stored in the shape a webhook may have, so the processor reads both alike. The events API
+                // lists the token's clinic only, which is the tenant's.
+                if try await inbox.insert(event, tenant: tenant.id, body: JSONBody.encode(["event": event]), at: now()) { fresh += 1 }
+            }
+            seen += listing.items.count
+            new += fresh
+            progress("page \(page)\(listing.totalPages.map { " of \($0)" } ?? ""): \(listing.items.count) event(s), \(fresh) new")
+            guard let next = listing.nextPage, next > page, !listing.items.isEmpty else { return (seen, new) }
+            guard next <= maxPages else { throw ReconcileError.tooManyPages(maxPages) }
+            page = next
+        }
     }
 
     /// A live connection of one of the tenant's practitioners whose account is in the tenant's clinic

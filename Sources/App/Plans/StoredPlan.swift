@@ -22,6 +22,9 @@ struct StoredPlan: Sendable, Equatable, Encodable {
     let labRecommendations: JSONValue
     let createdAt: String
     let updatedAt: String
+    /// Orders placed from this plan (Healthie's `ordered_count`), and when the last was.
+    let orderedCount: Int
+    let lastOrderedAt: String?
     let changeSequence: Int64
 
     enum CodingKeys: String, CodingKey {
@@ -29,5 +32,6 @@ struct StoredPlan: Sendable, Equatable, Encodable {
         case fullscriptPatientID = "fullscript_patient_id", practitionerID = "practitioner_id", personalMessage = "personal_message"
         case practitionerName = "practitioner_name"
         case invitationURL = "invitation_url", createdAt = "created_at", updatedAt = "updated_at", changeSequence = "change_seq"
+        case orderedCount = "ordered_count", lastOrderedAt = "last_ordered_at"
     }
 }

@@ -26,7 +26,7 @@ struct TreatmentPlanStore: Sendable {
                     INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
                                                  invitation_url, recommendations, resources, lab_recommendations, created_at, updated_at,
                                                  change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM treatment_plans), ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
                     ON CONFLICT (tenant_id, id) DO UPDATE SET
                         fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
                         practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
@@ -60,9 +60,12 @@ struct TreatmentPlanStore: Sendable {
         try await database.read { connection in
             try connection.query(
                 """
-                SELECT t.* FROM treatment_plans t
+                SELECT t.*, count(o.id) AS ordered_count, max(o.completed_at) AS last_ordered_at FROM treatment_plans t
                 JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
+                LEFT JOIN order_plans p ON p.tenant_id = t.tenant_id AND p.treatment_plan_id = t.id
+                LEFT JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id
                 WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND t.change_seq > ?
+                GROUP BY t.tenant_id, t.id
                 ORDER BY t.created_at DESC, t.id
                 """,
                 [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan
@@ -79,6 +82,7 @@ struct TreatmentPlanStore: Sendable {
             resources: JSONValue(parsing: Array(try row.string("resources").utf8)) ?? .array([]),
             labRecommendations: JSONValue(parsing: Array(try row.string("lab_recommendations").utf8)) ?? .array([]),
             createdAt: try row.string("created_at"), updatedAt: try row.string("updated_at"),
+            orderedCount: try row.int("ordered_count"), lastOrderedAt: try row.optionalString("last_ordered_at"),
             changeSequence: try row.int64("change_seq")
         )
     }

@@ -25,6 +25,8 @@ struct RecommendRoutes: Sendable {
     /// Clicks under way, by user and the opening page's click id.
     let clicksInFlight: SingleFlight<Response>
     let patients: PatientStore
+    /// The patient, the holders of its email and the connection, in one read.
+    let clickRead: ClickRead
     let log: RecommendationLog
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
@@ -81,8 +83,9 @@ struct RecommendRoutes: Sendable {
     ) async throws -> Response {
         var click = RecommendationLog.Click(user: user, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
+        let read = try await clickRead.read(patientID: patientID, for: user)
         let patient: PatientRecord?
-        switch try await patients.find(patientID, in: user.tenant) {
+        switch read.patient {
         case .deleted:
             return try await refuse(.patientDeleted, click, request, format)
         case .unknown:
@@ -90,14 +93,14 @@ struct RecommendRoutes: Sendable {
         case .found(let found):
             patient = found
         }
-        let naming = if let patient { try await matcher.naming(of: patient, in: user.tenant) } else { PatientNaming.nobody }
+        let naming = read.naming
         if let email = patient?.email, !email.isEmpty, !settings.allowsPatientEmail(email) {
             return try await refuse(.emailNotAllowed(settings.emailDomainGuard ?? []), click, request, format)
         }
 
         let connection: FullscriptConnection
         do {
-            connection = try await vault.accessToken(for: user)
+            connection = try await vault.accessToken(from: read.connection)
         } catch TokenVaultError.reconnectRequired {
             return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
@@ -138,9 +141,8 @@ struct RecommendRoutes: Sendable {
                     try await clickClient.newTreatmentPlanLink(accessToken: token, entrypoint: entrypoint)
                 }
             }
-            guard let destination = URL(string: link.redirectURL), ["https", "http"].contains(destination.scheme ?? ""),
-                  destination.host != nil else {
-                throw FullscriptError(.malformedResponse("redirect_url is not an absolute http(s) URL"), requestID: link.requestID)
+            guard clickClient.fullscriptPage(of: link) != nil else {
+                throw FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"), requestID: link.requestID)
             }
             click.fullscriptRequestID = link.requestID
             if try await opensOnAnotherPatient(link, patient: patient, connection: connection, click: click) {

@@ -42,38 +42,36 @@ struct RecommendationLog: Sendable {
         case forget
     }
 
-    /// Writes the click and what it changes of the user's staff choice, in one transaction.
+    /// Writes the click and what it changes of the user's staff choice, in the write's one transaction.
     func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
         try await database.write { connection in
-            try connection.savepoint {
+            try connection.execute(
+                """
+                INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
+                                             entrypoint, outcome, fullscript_request_id, request_id, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
+                 DatabaseValue(click.linkKind),
+                 .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
+                 .text(click.requestID), DatabaseValue(click.detail)]
+            )
+            switch staffChoice {
+            case .keep:
+                break
+            case .remember(let choice):
                 try connection.execute(
                     """
-                    INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
-                                                 entrypoint, outcome, fullscript_request_id, request_id, detail)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO staff_practitioner_choices (tenant_id, ehr_user_id, practitioner_id, practitioner_name, updated_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
+                        practitioner_name = excluded.practitioner_name, updated_at = excluded.updated_at
                     """,
-                    [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
-                     DatabaseValue(click.linkKind),
-                     .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
-                     .text(click.requestID), DatabaseValue(click.detail)]
+                    [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), DatabaseValue(choice.name), .text(stamp)]
                 )
-                switch staffChoice {
-                case .keep:
-                    break
-                case .remember(let choice):
-                    try connection.execute(
-                        """
-                        INSERT INTO staff_practitioner_choices (tenant_id, ehr_user_id, practitioner_id, practitioner_name, updated_at)
-                        VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
-                            practitioner_name = excluded.practitioner_name, updated_at = excluded.updated_at
-                        """,
-                        [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), DatabaseValue(choice.name), .text(stamp)]
-                    )
-                case .forget:
-                    try Self.forgetStaffChoice(of: click.user, in: connection)
-                }
+            case .forget:
+                try Self.forgetStaffChoice(of: click.user, in: connection)
             }
         }
     }

@@ -23,7 +23,7 @@ final class WebhookProcessor: Sendable {
     }
 
     enum Outcome: String, Sendable {
-        /// A plan event merged (which may change nothing when we already knew as much).
+        /// A plan, order or lab order event merged (which may change nothing when we already knew as much).
         case applied
         /// A type we do not act on, recorded as it came.
         case ignored
@@ -51,6 +51,7 @@ final class WebhookProcessor: Sendable {
 
     let inbox: WebhookEventStore
     private let plans: TreatmentPlanStore
+    private let orders: OrderStore
     private let patients: PatientStore
     private let vault: TokenVault
     private let clients: FullscriptClients
@@ -68,12 +69,13 @@ final class WebhookProcessor: Sendable {
 
     private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
-    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
+    init(inbox: WebhookEventStore, plans: TreatmentPlanStore, orders: OrderStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
          updates: PlanUpdates, wakeOutbox: @escaping @Sendable () -> Void = {}, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
          sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
         self.wakeOutbox = wakeOutbox
         self.plans = plans
+        self.orders = orders
         self.patients = patients
         self.vault = vault
         self.clients = clients
@@ -201,12 +203,29 @@ final class WebhookProcessor: Sendable {
 
     private func apply(_ stored: WebhookEventStore.Pending) async throws -> Outcome {
         let event = try FullscriptEvent(webhookBody: stored.body)
-        guard let tenant = stored.tenant, Self.planEventTypes.contains(event.type) else { return .ignored }
-        let plan = try event.treatmentPlan()
-        // Stored first: if finding the patient fails, the plan is kept and shows up once a mapping exists.
-        var charts = try await plans.merge(plan, in: tenant, source: source)
-        if let fullscriptPatientID = plan.patientID, try await !patients.isMapped(fullscriptPatientID: fullscriptPatientID, in: tenant) {
-            charts += try await mapPatient(fullscriptPatientID, practitionerID: plan.practitionerID, in: tenant)
+        guard let tenant = stored.tenant else { return .ignored }
+        var charts: [String]
+        let patientID: String?
+        let practitionerID: String?
+        // Each is stored first: if finding the patient fails, it is kept and shows up once a mapping exists.
+        switch event.type {
+        case let type where Self.planEventTypes.contains(type):
+            let plan = try event.treatmentPlan()
+            charts = try await plans.merge(plan, in: tenant, source: source)
+            (patientID, practitionerID) = (plan.patientID, plan.practitionerID)
+        case "order.placed":
+            let order = try event.order()
+            charts = try await orders.merge(order, in: tenant, source: source, learnedAt: now())
+            (patientID, practitionerID) = (order.patientID, order.practitionerIDs.first)
+        case "lab_order.updated":
+            let labOrder = try event.labOrder()
+            charts = try await orders.merge(labOrder, in: tenant, source: source)
+            (patientID, practitionerID) = (labOrder.patientID, nil)
+        default:
+            return .ignored
+        }
+        if let patientID, try await !patients.isMapped(fullscriptPatientID: patientID, in: tenant) {
+            charts += try await mapPatient(patientID, practitionerID: practitionerID, in: tenant)
         }
         updates.publish(ehrPatientIDs: charts, in: tenant)
         return .applied

@@ -20,12 +20,12 @@ extension ConnectedHarness {
         return response
     }
 
-    static let barrierRow = "ev-barrier|order.placed|ignored|1"
+    static let barrierRow = "ev-barrier|product.updated|ignored|1"
 
     /// Delivers an event processing ignores and waits until it has been: everything received before it has
     /// been through processing by then, so a test can check what did not happen without sleeping.
     func deliverBarrier() async throws {
-        let body = Array(#"{"event":{"id":"ev-barrier","type":"order.placed","clinic_id":"clinic-1","data":{"order":{"id":"o-1"}}}}"#.utf8)
+        let body = Array(#"{"event":{"id":"ev-barrier","type":"product.updated","clinic_id":"clinic-1","data":{"product":{"id":"product-1"}}}}"#.utf8)
         #expect(try await deliver(body).status == 200)
         #expect(try await eventually { try await webhookEvents().last == Self.barrierRow })
     }

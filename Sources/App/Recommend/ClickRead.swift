@@ -1,0 +1,37 @@
+import Store
+
+/// What a click reads before it asks Fullscript, in one read transaction: the patient, the tenant's
+/// live patients holding its email, and the clicking user's connection with its tokens opened. Three
+/// reads were three hops to a reader's queue and back and three `BEGIN`s, on every click; one also
+/// sees them all in one snapshot. The stores keep their single-purpose reads for everyone else.
+struct ClickRead: Sendable {
+    let database: any SQLDatabase
+    let vault: TokenVault
+
+    struct Snapshot: Sendable {
+        let patient: PatientLookup
+        /// Who the patient is to Fullscript; `.nobody` for a patient we do not know.
+        let naming: PatientNaming
+        /// nil when `user` is not connected (or not to their practice's clinic); not read for a deleted patient.
+        let connection: StoredConnection?
+    }
+
+    func read(patientID: String, for user: EHRUser) async throws -> Snapshot {
+        let vault = vault
+        return try await database.read { connection in
+            let patient = try PatientStore.find(patientID, in: user.tenant, using: connection)
+            switch patient {
+            case .deleted:
+                return Snapshot(patient: patient, naming: .nobody, connection: nil)
+            case .unknown:
+                return Snapshot(patient: patient, naming: .nobody, connection: try vault.stored(for: user, using: connection))
+            case .found(let found):
+                let holders = if let email = found.email, !email.isEmpty {
+                    try PatientStore.ids(ofLivePatientsWithEmail: email, in: user.tenant, using: connection)
+                } else { [String]() }
+                return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailHolders: holders),
+                                connection: try vault.stored(for: user, using: connection))
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import HTTPTypes
+/// What a patient bought and how their labs stand (scope `patients:order_history`, fullscript-api.md §4, §12).
+extension FullscriptClient {
+    /// Every order of the patient, following `meta.next_page` as plans do.
+    public func orders(accessToken: String, patientID: String) async throws(FullscriptError) -> [Order] {
+        try await allPages(member: "orders") { query in
+            APIRequest(.get, "clinic", "patients", patientID, "orders", endpoint: "list_patient_orders", query: query, accessToken: accessToken)
+        }
+    }
+
+    /// The patient's lab orders (`GET /clinic/labs/orders?patient_id=`; US only).
+    public func labOrders(accessToken: String, patientID: String) async throws(FullscriptError) -> [LabOrder] {
+        try await allPages(member: "lab_orders") { query in
+            APIRequest(.get, "clinic", "labs", "orders", endpoint: "list_lab_orders", query: [("patient_id", patientID)] + query,
+                       accessToken: accessToken)
+        }
+    }
+
+    public func labOrder(accessToken: String, id: String) async throws(FullscriptError) -> LabOrder {
+        try await fetch(APIRequest(.get, "clinic", "labs", "orders", id, endpoint: "get_lab_order", accessToken: accessToken), member: "lab_order").value
+    }
+
+    /// A list read page by page at Fullscript's largest size, bounded like a patient's plans.
+    private func allPages<Item: Decodable>(member: String, request: ([(name: String, value: String)]) -> APIRequest)
+        async throws(FullscriptError) -> [Item] {
+        var items: [Item] = []
+        var page = 1
+        while true {
+            let listing = try await fetch(request(PageMeta.query(page: page, size: Self.planPageSize)), member: member, as: [Item].self)
+            items += listing.value
+            guard let next = listing.meta?.nextPage, next > page, page < Self.maxPlanPages else { return items }
+            page = next
+        }
+    }
+}
