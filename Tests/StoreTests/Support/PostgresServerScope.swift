@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import PostgresTesting
 import Testing
 
@@ -19,10 +19,13 @@ struct PostgresServerScope: SuiteTrait, TestScoping {
     }
 }
 
-/// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
+/// Runs blocking work on a thread of its own and waits for it without holding a cooperative thread.
+/// Not on `DispatchQueue.global()`: it runs about one thread per core, so suites starting their servers
+/// there at once held them for seconds, and whatever else in the process used Dispatch (the HTTP
+/// client's resolver) waited past its deadline.
 func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
