@@ -33,6 +33,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
@@ -109,6 +114,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PostgreSQL through libpq, beside the SQLite store whose rows and values it shares. A module of its own
+        // so that only what uses PostgreSQL links libpq.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CLibPQ", "Store"],
+            swiftSettings: strict
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -117,6 +129,7 @@ let package = Package(
                 "HTTPClient",
                 "Fullscript",
                 "Store",
+                "PostgresStore",
                 "Cryptography",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,6 +166,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A real PostgreSQL server for the tests of the stores and of the app on PostgreSQL.
+        .target(name: "PostgresTesting", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ReactorTests", dependencies: ["CLinux", "Reactor"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "HTTP1"], swiftSettings: strict),
@@ -160,11 +175,11 @@ let package = Package(
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTesting", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store",
+                "App", "FullscriptSandbox", "Server", "ServerTesting", "Store", "PostgresStore", "PostgresTesting",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             // Databases the upgrade tests copy and open by path, not resources of the test bundle.

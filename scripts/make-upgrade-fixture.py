@@ -36,8 +36,8 @@ db.execute("PRAGMA foreign_keys = ON")
 db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
            " applied_at TEXT NOT NULL) STRICT")
 for version in [*range(1, 7), 10]:
-    [file] = [f for f in os.listdir(os.path.join(ROOT, "Migrations")) if f.startswith(f"{version:04d}_")]
-    data = open(os.path.join(ROOT, "Migrations", file), "rb").read()
+    [file] = [f for f in os.listdir(os.path.join(ROOT, "Migrations", "sqlite")) if f.startswith(f"{version:04d}_")]
+    data = open(os.path.join(ROOT, "Migrations", "sqlite", file), "rb").read()
     db.executescript(data.decode())
     db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, '2026-11-30T09:00:00.000Z')",
                (version, file[5:-4], hashlib.sha256(data).hexdigest()))

@@ -2,6 +2,7 @@ public import Foundation
 import Fullscript
 import HTTPClient
 import Locking
+import PostgresStore
 public import Logging
 public import Server
 public import ServiceLifecycle
@@ -13,7 +14,7 @@ import UnixSignals
 public final class Application: Sendable {
     public let config: AppConfig
     public let server: HTTPServer
-    let database: Database
+    let database: any SQLDatabase
     let httpClient: HTTPClient
     let vault: TokenVault
     let patients: PatientStore
@@ -72,7 +73,7 @@ public final class Application: Sendable {
         self.now = now
         do {
             let runner = MigrationRunner(
-                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory), logger: logger
+                database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory, for: database.dialect), logger: logger
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
             try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
@@ -95,7 +96,7 @@ public final class Application: Sendable {
             let access = SessionAccess(identity: identity, database: database, now: now)
             router.add(middleware: securityHeaders)
             // Pages a browser navigates to without our session: the launch link, Fullscript's redirect back.
-            let pages = router.group().add(middleware: DatabaseBusyRecovery(audience: .people, logger: logger))
+            let pages = router.group().add(middleware: DatabaseUnavailableRecovery(audience: .people, logger: logger))
             // What a signed-in user does in a browser: from our own pages only, within their allowance.
             let session = pages
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .people))
@@ -118,7 +119,7 @@ public final class Application: Sendable {
                 .add(middleware: ActingRoleCheck(access: access, action: .openPlan, audience: .people))
             // The demo EHR's pages read these with the session cookie.
             let chartAPI = router.group("/ehr/api", renderError: apiErrors)
-                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+                .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
                 .add(middleware: OriginCheck(publicBaseURL: origin, audience: .programs))
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .programs))
             let chart = chartAPI
@@ -132,13 +133,13 @@ public final class Application: Sendable {
                 .add(middleware: ActingRoleCheck(access: access, action: .cancelPlan, audience: .programs))
             // Internal services, with service keys.
             let services = router.group("/api", renderError: apiErrors).group("v1")
-                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+                .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             let operations = router.group()
                 .add(middleware: RateLimit(caller: .serviceKey(serviceKeys), buckets: serviceBuckets, audience: .programs))
             // Fullscript, authenticated by each event's signature.
             let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: apiErrors)
-                .add(middleware: DatabaseBusyRecovery(audience: .programs, logger: logger))
+                .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
 
             HealthRoutes(database: database, runner: runner).register(on: router.group())
             LaunchRoutes(sessions: sessions, settings: config.ehr, now: now).register(pages: pages, session: session)
@@ -210,10 +211,17 @@ public final class Application: Sendable {
         }
     }
 
-    /// Creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens ones
-    /// an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
+    /// PostgreSQL when a URL is configured, opening the whole pool (a wrong URL fails here). Otherwise
+    /// SQLite: creates the database's folder 0700 and its file 0600 before SQLite opens it, and tightens
+    /// ones an earlier run left readable to others (`DatabaseFiles`): the file holds patient data.
     /// `doctor`, which changes nothing, opens without that (`securingFiles: false`) and reports the modes.
-    static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> Database {
+    static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> any SQLDatabase {
+        if let postgres = settings.postgres {
+            return try PostgresDatabase(
+                connectionString: postgres, poolSize: settings.poolSize,
+                statementTimeout: .milliseconds(settings.statementTimeoutMilliseconds)
+            )
+        }
         if securingFiles { try DatabaseFiles.secure(settings.path) }
         return try Database(path: settings.path, readerCount: settings.readers, busyTimeout: .milliseconds(settings.busyTimeoutMilliseconds))
     }

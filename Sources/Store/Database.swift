@@ -1,6 +1,4 @@
-import Dispatch
 import Foundation
-import Locking
 
 /// A SQLite database file shared across tasks: one writer connection and a
 /// small pool of read-only connections.
@@ -12,13 +10,13 @@ import Locking
 ///
 /// Operations are not cancelled with their task: once queued, a write (an audit
 /// record, say) runs to completion even if the request that asked for it is gone.
-public final class Database: Sendable {
+public final class Database: SQLDatabase {
     public static let defaultReaderCount = 3
 
     public let path: String
-    private let writer: ConnectionWorker
-    private let readers: [ConnectionWorker]
-    private let pool: ReaderPool
+    private let writer: ConnectionWorker<SQLiteConnection>
+    private let readers: [ConnectionWorker<SQLiteConnection>]
+    private let pool: CheckoutPool
 
     /// Opens the writer first: it creates the file and switches it to WAL,
     /// which read-only connections cannot do.
@@ -44,7 +42,7 @@ public final class Database: Sendable {
                 )
             )
         }
-        pool = ReaderPool(readerCount: readerCount)
+        pool = CheckoutPool(count: readerCount, closedError: SQLiteError.connectionClosed(sql: nil))
     }
 
     deinit {
@@ -70,6 +68,16 @@ public final class Database: Sendable {
         }
     }
 
+    /// Every write holds SQLite's one write lock already.
+    @discardableResult
+    public func writeExclusively<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    public var location: String { path }
+
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
@@ -78,108 +86,5 @@ public final class Database: Sendable {
             reader.close()
         }
         writer.close()
-    }
-}
-
-/// Hands out reader indices, queueing callers while all readers are busy.
-private final class ReaderPool: Sendable {
-    private struct State {
-        var idle: [Int]
-        var waiters: [CheckedContinuation<Int, any Error>] = []
-        var isClosed = false
-    }
-
-    // The package's lock (see `PThreadMutex` for why not `Synchronization.Mutex`).
-    private let state: PThreadMutex<State>
-
-    init(readerCount: Int) {
-        state = PThreadMutex(State(idle: Array(0..<readerCount)))
-    }
-
-    func checkOut() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, SQLiteError>? = state.withLock { state in
-                if state.isClosed { return .failure(.connectionClosed(sql: nil)) }
-                if let index = state.idle.popLast() { return .success(index) }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let ready {
-                continuation.resume(with: ready)
-            }
-        }
-    }
-
-    /// Hands the reader straight to the longest waiter, so a steady stream of
-    /// new reads cannot starve one that is already queued.
-    func checkIn(_ index: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
-            if state.waiters.isEmpty {
-                state.idle.append(index)
-                return nil
-            }
-            return state.waiters.removeFirst()
-        }
-        waiter?.resume(returning: index)
-    }
-
-    /// Fails every queued caller; later check-outs fail too.
-    func close() {
-        let abandoned = state.withLock { state in
-            state.isClosed = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in abandoned {
-            waiter.resume(throwing: SQLiteError.connectionClosed(sql: nil))
-        }
-    }
-}
-
-/// A connection confined to one serial queue.
-private final class ConnectionWorker: @unchecked Sendable {
-    // Unchecked because `connection` is not Sendable: it is only ever touched
-    // from blocks running on `queue`, which runs one at a time.
-    private let connection: SQLiteConnection
-    private let queue: DispatchQueue
-
-    init(label: String, connection: SQLiteConnection) {
-        self.connection = connection
-        self.queue = DispatchQueue(label: label)
-    }
-
-    func run<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        // The queue needs an escaping closure; this one is safe to escape because
-        // we wait for it, and `Job` lets go of it before resuming the caller.
-        try await withoutActuallyEscaping(body) { body in
-            let job = Job(body)
-            return try await withCheckedThrowingContinuation { continuation in
-                queue.async {
-                    continuation.resume(with: job.run(self.connection))
-                }
-            }
-        }
-    }
-
-    func close() {
-        queue.sync { connection.close() }
-    }
-}
-
-/// Holds a closure until it runs once, then drops it, so that when the caller
-/// resumes nothing still references the closure that only pretended to escape.
-private final class Job<T: Sendable>: @unchecked Sendable {
-    // Unchecked: `body` is written at init and cleared by `run`, which the
-    // owning queue calls exactly once, strictly after init.
-    private var body: (@Sendable (SQLiteConnection) throws -> T)?
-
-    init(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) {
-        self.body = body
-    }
-
-    func run(_ connection: SQLiteConnection) -> Result<T, any Error> {
-        guard let body else { preconditionFailure("a database job ran twice") }
-        self.body = nil
-        return Result { try body(connection) }
     }
 }

@@ -65,6 +65,12 @@ public enum Migrations {
         try load(from: URL(fileURLWithPath: path, isDirectory: true))
     }
 
+    /// The migrations of one dialect: the folder named for it inside `root` (`Migrations/sqlite`,
+    /// `Migrations/postgres`), numbered alike so a version means the same schema in both.
+    public static func load(fromPath root: String, for dialect: SQLDialect) throws -> [Migration] {
+        try load(from: URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(dialect.migrationsFolder, isDirectory: true))
+    }
+
     /// Splits `NNNN_name.sql` (4 or more digits, name of `[a-z0-9_]`) into its parts.
     static func parse(fileName: String) -> (version: Int, name: String)? {
         guard fileName.hasSuffix(".sql") else { return nil }

@@ -11,7 +11,7 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The database records a migration that has no file.
     case missingFile(version: Int)
     /// The migration's SQL failed; its changes were rolled back and it was not recorded.
-    case failed(fileName: String, underlying: SQLiteError)
+    case failed(fileName: String, message: String, sql: String?)
 
     public var description: String {
         switch self {
@@ -31,9 +31,8 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
                 + "the one recorded in schema_migrations. Restore the file and put the change in a new migration."
         case let .missingFile(version):
             "Migration \(version) is recorded as applied in schema_migrations but its file is missing"
-        case let .failed(fileName, underlying):
-            "Migration '\(fileName)' failed and was rolled back: \(underlying.message)"
-                + (underlying.sql.map { " — in: \($0)" } ?? "")
+        case let .failed(fileName, message, sql):
+            "Migration '\(fileName)' failed and was rolled back: \(message)" + (sql.map { " — in: \($0)" } ?? "")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 
 public struct MigrationStatus: Sendable, Equatable {
@@ -13,19 +14,20 @@ public struct MigrationStatus: Sendable, Equatable {
     public var isApplied: Bool { state != .pending }
 }
 
-/// Applies migrations to a database and records them in `schema_migrations`.
+/// Applies migrations to either store and records them in `schema_migrations`.
 ///
 /// `applyPending` creates that table if it is absent. The other operations only
 /// read, on a reader connection, and treat a missing table as nothing applied:
 /// they back readiness probes, which must not queue behind writes or take the
-/// write lock.
+/// write lock. Each migration is applied under the store's schema lock
+/// (`SQLDatabase.writeExclusively`), so processes starting together apply it once.
 public struct MigrationRunner: Sendable {
-    public let database: Database
+    public let database: any SQLDatabase
     /// Sorted by version.
     public let migrations: [Migration]
     private let logger: Logger
 
-    public init(database: Database, migrations: [Migration], logger: Logger = Logger(label: "store.migrations")) {
+    public init(database: any SQLDatabase, migrations: [Migration], logger: Logger = Logger(label: "store.migrations")) {
         self.database = database
         self.migrations = migrations.sorted { $0.version < $1.version }
         precondition(
@@ -67,7 +69,7 @@ public struct MigrationRunner: Sendable {
     /// first failure, leaving that migration and all later ones unapplied.
     @discardableResult
     public func applyPending() async throws -> [Migration] {
-        try await database.write { connection in
+        try await database.writeExclusively { connection in
             try connection.execute(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -75,8 +77,8 @@ public struct MigrationRunner: Sendable {
                     name       TEXT NOT NULL,
                     checksum   TEXT NOT NULL,
                     applied_at TEXT NOT NULL
-                ) STRICT
-                """
+                )
+                """ + connection.dialect.tableOptions
             )
         }
         try await verify()
@@ -84,7 +86,7 @@ public struct MigrationRunner: Sendable {
         for migration in try await pending() {
             let clock = ContinuousClock()
             let start = clock.now
-            let didApply = try await database.write { connection in
+            let didApply = try await database.writeExclusively { connection in
                 try Self.apply(migration, on: connection)
             }
             guard didApply else { continue }
@@ -98,24 +100,26 @@ public struct MigrationRunner: Sendable {
         return newlyApplied
     }
 
-    private static func apply(_ migration: Migration, on connection: SQLiteConnection) throws -> Bool {
-        // Another process may have applied it since `pending()` looked; the write
+    private static func apply(_ migration: Migration, on connection: any SQLConnection) throws -> Bool {
+        // Another process may have applied it since `pending()` looked; the schema
         // lock held by this transaction makes the re-check final.
-        let recorded = try connection.queryFirst("SELECT 1 FROM schema_migrations WHERE version = ?", [SQLiteValue(migration.version)])
+        let recorded = try connection.queryFirst("SELECT 1 FROM schema_migrations WHERE version = ?", [DatabaseValue(migration.version)])
         guard recorded == nil else { return false }
         do {
             try connection.executeScript(migration.sql)
             try connection.execute(
-                """
-                INSERT INTO schema_migrations (version, name, checksum, applied_at)
-                VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                """,
-                [SQLiteValue(migration.version), .text(migration.name), .text(migration.checksum)]
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                [DatabaseValue(migration.version), .text(migration.name), .text(migration.checksum), .text(appliedAt(Date()))]
             )
-        } catch let error as SQLiteError {
-            throw MigrationError.failed(fileName: migration.fileName, underlying: error)
+        } catch let error as any StoreError {
+            throw MigrationError.failed(fileName: migration.fileName, message: error.message, sql: error.sql)
         }
         return true
+    }
+
+    /// ISO 8601 UTC with milliseconds, e.g. 2025-01-31T12:00:00.000Z.
+    private static func appliedAt(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     private struct AppliedRecord: Sendable {
@@ -126,7 +130,7 @@ public struct MigrationRunner: Sendable {
 
     private func appliedMigrations() async throws -> [Int: AppliedRecord] {
         try await database.read { connection in
-            let table = try connection.queryFirst("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
+            let table = try connection.queryFirst(connection.dialect.tableExistsQuery, ["schema_migrations"])
             guard table != nil else { return [:] }
             let records = try connection.query("SELECT version, checksum, applied_at FROM schema_migrations") { row in
                 AppliedRecord(version: try row.int(0), checksum: try row.string(1), appliedAt: try row.string(2))

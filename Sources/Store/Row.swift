@@ -4,26 +4,26 @@
 /// Accessors throw `RowError` rather than trapping: a schema that drifted from
 /// the code should fail one request, not crash the server.
 public struct Row: Sendable, Hashable {
-    public let values: [SQLiteValue]
+    public let values: [DatabaseValue]
     let columns: Columns
 
-    init(values: [SQLiteValue], columns: Columns) {
+    package init(values: [DatabaseValue], columns: Columns) {
         self.values = values
         self.columns = columns
     }
 
     public var columnNames: [String] { columns.names }
 
-    public subscript(index: Int) -> SQLiteValue { values[index] }
+    public subscript(index: Int) -> DatabaseValue { values[index] }
 
-    public func value(_ index: Int) throws -> SQLiteValue {
+    public func value(_ index: Int) throws -> DatabaseValue {
         guard values.indices.contains(index) else {
             throw RowError.indexOutOfRange(index: index, columnCount: values.count)
         }
         return values[index]
     }
 
-    public func value(_ name: String) throws -> SQLiteValue {
+    public func value(_ name: String) throws -> DatabaseValue {
         guard let index = columns.index(of: name) else { throw RowError.noSuchColumn(name: name) }
         return values[index]
     }
@@ -82,11 +82,11 @@ public struct Row: Sendable, Hashable {
 }
 
 /// Column names of one result set, shared by all its rows.
-struct Columns: Sendable, Hashable {
+package struct Columns: Sendable, Hashable {
     let names: [String]
     private let lookup: [String: Int]
 
-    init(names: [String]) {
+    package init(names: [String]) {
         self.names = names
         // SQLite matches identifiers case-insensitively; with duplicate names
         // (joins) the first column wins, as in `SELECT *` conventions.
@@ -120,11 +120,11 @@ public enum RowError: Error, Sendable, Equatable, CustomStringConvertible {
 
 private protocol ColumnDecodable {
     static var sqliteTypeName: String { get }
-    static func decode(_ value: SQLiteValue) -> Self?
+    static func decode(_ value: DatabaseValue) -> Self?
 }
 
 extension ColumnDecodable {
-    static func decode(_ value: SQLiteValue, column: String) throws -> Self {
+    static func decode(_ value: DatabaseValue, column: String) throws -> Self {
         guard let decoded = decode(value) else {
             throw RowError.typeMismatch(column: column, expected: sqliteTypeName, actual: value.typeName)
         }
@@ -134,14 +134,14 @@ extension ColumnDecodable {
 
 extension Int: ColumnDecodable {
     static var sqliteTypeName: String { "INTEGER" }
-    static func decode(_ value: SQLiteValue) -> Int? {
+    static func decode(_ value: DatabaseValue) -> Int? {
         if case let .integer(number) = value { Int(exactly: number) } else { nil }
     }
 }
 
 extension Int64: ColumnDecodable {
     static var sqliteTypeName: String { "INTEGER" }
-    static func decode(_ value: SQLiteValue) -> Int64? {
+    static func decode(_ value: DatabaseValue) -> Int64? {
         if case let .integer(number) = value { number } else { nil }
     }
 }
@@ -149,7 +149,7 @@ extension Int64: ColumnDecodable {
 extension Double: ColumnDecodable {
     static var sqliteTypeName: String { "REAL" }
     // Integers widen because SQLite itself returns whole-number expressions as INTEGER.
-    static func decode(_ value: SQLiteValue) -> Double? {
+    static func decode(_ value: DatabaseValue) -> Double? {
         switch value {
         case let .real(number): number
         case let .integer(number): Double(number)
@@ -160,7 +160,7 @@ extension Double: ColumnDecodable {
 
 extension Bool: ColumnDecodable {
     static var sqliteTypeName: String { "INTEGER (0 or 1)" }
-    static func decode(_ value: SQLiteValue) -> Bool? {
+    static func decode(_ value: DatabaseValue) -> Bool? {
         switch value {
         case .integer(0): false
         case .integer(1): true
@@ -171,14 +171,14 @@ extension Bool: ColumnDecodable {
 
 extension String: ColumnDecodable {
     static var sqliteTypeName: String { "TEXT" }
-    static func decode(_ value: SQLiteValue) -> String? {
+    static func decode(_ value: DatabaseValue) -> String? {
         if case let .text(text) = value { text } else { nil }
     }
 }
 
 extension Array: ColumnDecodable where Element == UInt8 {
     static var sqliteTypeName: String { "BLOB" }
-    static func decode(_ value: SQLiteValue) -> [UInt8]? {
+    static func decode(_ value: DatabaseValue) -> [UInt8]? {
         if case let .blob(bytes) = value { bytes } else { nil }
     }
 }

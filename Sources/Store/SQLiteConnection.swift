@@ -17,7 +17,7 @@ public final class SQLiteConnection {
     public let path: String
     public let mode: Mode
     private var handle: OpaquePointer?
-    private var cache: StatementCache
+    private var cache: StatementCache<Statement>
 
     public init(
         path: String,
@@ -81,7 +81,7 @@ public final class SQLiteConnection {
     /// Runs one statement to completion and returns the rows it inserted,
     /// updated or deleted (0 for statements that change no rows).
     @discardableResult
-    public func execute(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
+    public func execute(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Int {
         let handle = try openHandle(for: sql)
         let changesBefore = sqlite3_total_changes64(handle)
         try withStatement(sql, bindings) { statement in
@@ -92,21 +92,21 @@ public final class SQLiteConnection {
         return sqlite3_total_changes64(handle) == changesBefore ? 0 : Int(sqlite3_changes64(handle))
     }
 
-    public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [Row] {
+    public func query(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [Row] {
         try rows(sql, bindings, limit: .max)
     }
 
     /// Maps rows after the statement has finished, so `transform` may itself use this connection.
-    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+    public func query<T>(_ sql: String, _ bindings: [DatabaseValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
         try query(sql, bindings).map(transform)
     }
 
     /// The first row, without stepping through the rest.
-    public func queryFirst(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row? {
+    public func queryFirst(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Row? {
         try rows(sql, bindings, limit: 1).first
     }
 
-    private func rows(_ sql: String, _ bindings: [SQLiteValue], limit: Int) throws -> [Row] {
+    private func rows(_ sql: String, _ bindings: [DatabaseValue], limit: Int) throws -> [Row] {
         try withStatement(sql, bindings) { statement in
             var rows: [Row] = []
             guard try step(statement) else { return rows }
@@ -185,8 +185,8 @@ public final class SQLiteConnection {
         return handle
     }
 
-    private func withStatement<T>(_ sql: String, _ bindings: [SQLiteValue], _ body: (Statement) throws -> T) throws -> T {
-        let statement = try cache.statement(for: sql) { try prepare(sql) }
+    private func withStatement<T>(_ sql: String, _ bindings: [DatabaseValue], _ body: (Statement) throws -> T) throws -> T {
+        let statement = try cache.statement(for: sql) { try prepare(sql) }.statement
         // Resetting ends the statement's read transaction (which would otherwise
         // pin an old WAL snapshot) and clearing drops copies of bound values.
         defer {
@@ -231,7 +231,7 @@ public final class SQLiteConnection {
         return status != SQLITE_OK || prepared != nil
     }
 
-    private func bind(_ bindings: [SQLiteValue], to statement: Statement) throws {
+    private func bind(_ bindings: [DatabaseValue], to statement: Statement) throws {
         let expected = Int(sqlite3_bind_parameter_count(statement.handle))
         guard expected == bindings.count else {
             throw SQLiteError(
@@ -274,7 +274,7 @@ public final class SQLiteConnection {
         }
     }
 
-    private func columnValue(_ statement: OpaquePointer, _ index: Int32) -> SQLiteValue {
+    private func columnValue(_ statement: OpaquePointer, _ index: Int32) -> DatabaseValue {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER:
             return .integer(sqlite3_column_int64(statement, index))
@@ -313,3 +313,14 @@ public final class SQLiteConnection {
 /// Connections are confined to one thread at a time; share a `Database` instead.
 @available(*, unavailable)
 extension SQLiteConnection: Sendable {}
+
+extension SQLiteConnection: ClosableConnection {}
+
+extension SQLiteConnection: SQLConnection {
+    public var dialect: SQLDialect { .sqlite }
+
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.immediate, body)
+    }
+}

@@ -34,3 +34,7 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
         SQLiteError(extendedCode: SQLITE_MISUSE, message: "the database connection is closed", sql: sql)
     }
 }
+
+extension SQLiteError: StoreError {
+    public var unavailability: StoreUnavailability? { isBusy ? .busy : nil }
+}

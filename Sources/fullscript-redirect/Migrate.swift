@@ -4,7 +4,8 @@ import ArgumentParser
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply pending database migrations from Migrations/ and report them.",
-        discussion: "Each file Migrations/NNNN_name.sql runs once, in its own transaction, and is recorded with its checksum."
+        discussion: "Each file Migrations/<store>/NNNN_name.sql (sqlite, or postgres when DATABASE_URL is set) runs once, "
+            + "in its own transaction, and is recorded with its checksum."
     )
 
     @OptionGroup var options: ServerOptions

@@ -61,7 +61,7 @@ struct ApplicationTests {
             "EHR_LAUNCH_SECRET": launchSecret,
             "FULLSCRIPT_WEBHOOK_CHALLENGE": webhookChallenge,
             "FULLSCRIPT_WEBHOOK_SECRET": webhookSecret,
-        ]
+        ].merging(TestDatabase.environment(for: directory)) { _, store in store }
     }
 
     static var quietLogger: Logger {
@@ -119,7 +119,7 @@ struct ApplicationTests {
     @Test func refusesToStartWhenAnAppliedMigrationChanged() async throws {
         let config = try await config()
         try await withApplication(config) { _ in }
-        let file = migrations.appendingPathComponent("0001_audit_log.sql")
+        let file = migrations.appendingPathComponent("sqlite/0001_audit_log.sql")
         try Data("-- edited\n".utf8 + Data(contentsOf: file)).write(to: file)
         await #expect(throws: (any Error).self) {
             _ = try await Application(config: config, logger: Self.quietLogger)

@@ -199,7 +199,7 @@ struct ClinicPinningTests {
     @Test func tenantsListDoesNotPrintControlCharactersOfAClinicName() async throws {
         try await withHarness { harness in
             try await harness.application.database.write { connection in
-                _ = try connection.execute("UPDATE tenants SET fullscript_clinic_name = 'Evil' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7) WHERE id = 'default'")
+                _ = try connection.execute("UPDATE tenants SET fullscript_clinic_name = ? WHERE id = 'default'", ["Evil\u{1B}[2J\u{1B}]0;pwned\u{07}"])
             }
             let config = harness.application.config
             let listed = try await TenantCommand(database: config.database, logger: ApplicationTests.quietLogger).list()

@@ -164,7 +164,8 @@ struct PatientIdentityTests {
     }
 
     /// Who else holds a patient's email is asked on every click: by an index, not a scan of the practice.
-    @Test(arguments: [PatientStore.livePatientsWithEmail, PatientStore.idsOfLivePatientsWithEmail])
+    /// SQLite's plan: PostgreSQL's planner picks by statistics, and the same index is in its baseline.
+    @Test(.enabled(if: !TestDatabase.isPostgres), arguments: [PatientStore.livePatientsWithEmail, PatientStore.idsOfLivePatientsWithEmail])
     func whoHoldsAnEmailIsFoundByAnIndex(_ query: String) async throws {
         try await withHarness(identity: nil) { harness in
             let plan = try await harness.application.database.read { connection in

@@ -17,7 +17,7 @@ struct PracticeBoundaryTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("app.sqlite").path
         let old = try Database(path: path)
-        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
+        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations", for: .sqlite)
         try await MigrationRunner(database: old, migrations: migrations.filter { $0.version <= 6 || $0.version == 10 }).applyPending()
         let seconds = Int64(Date().timeIntervalSince1970)
         try await old.write { connection in

@@ -12,7 +12,7 @@ import Testing
 struct RefusalPageTests {
     static let cases: [(Refusal, Int)] = [
         (.badPatientID, 400), (.badEntrypoint, 400), (.notConnected, 409), (.patientDeleted, 410),
-        (.emailNotAllowed(["example.com"]), 422), (.tooManyRequests(retryAfterSeconds: 7), 429), (.databaseBusy, 503),
+        (.emailNotAllowed(["example.com"]), 422), (.tooManyRequests(retryAfterSeconds: 7), 429), (.databaseBusy, 503), (.databaseUnavailable, 503),
         (.fullscript(FullscriptError(.validation(["Email is invalid"]))), 422),
         (.fullscript(FullscriptError(.forbidden)), 403), (.fullscript(FullscriptError(.rateLimited(retryAfterSeconds: 30))), 429),
         (.fullscript(FullscriptError(.timedOut)), 504), (.fullscript(FullscriptError(.unavailable("down"))), 502),

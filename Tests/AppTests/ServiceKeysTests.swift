@@ -21,11 +21,11 @@ struct ServiceKeysTests {
     }
 
     /// A migrated database and a store on a clock the test moves.
-    func withStore(_ body: (ServiceKeyStore, Database, TestClock) async throws -> Void) async throws {
+    func withStore(_ body: (ServiceKeyStore, any SQLDatabase, TestClock) async throws -> Void) async throws {
         let database = try Application.openDatabase(try await config().database)
         defer { database.close() }
         let runner = MigrationRunner(
-            database: database, migrations: try Migrations.load(fromPath: repositoryRoot + "/Migrations"), logger: ApplicationTests.quietLogger
+            database: database, migrations: try Migrations.load(fromPath: repositoryRoot + "/Migrations", for: database.dialect), logger: ApplicationTests.quietLogger
         )
         try await runner.applyPending()
         let clock = TestClock()
@@ -38,7 +38,7 @@ struct ServiceKeysTests {
         return Request(head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/patients/p-1", headerFields: fields))
     }
 
-    static func rows(_ database: Database, _ sql: String) async throws -> [Row] {
+    static func rows(_ database: any SQLDatabase, _ sql: String) async throws -> [Row] {
         try await database.read { try $0.query(sql) }
     }
 

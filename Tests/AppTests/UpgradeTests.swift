@@ -20,7 +20,7 @@ struct UpgradeTests {
         "staff_practitioner_choices", "recommendations", "webhook_events", "treatment_plans", "audit_log",
     ]
 
-    static func counts(_ database: Database) async throws -> [String: Int] {
+    static func counts(_ database: any SQLDatabase) async throws -> [String: Int] {
         try await database.read { connection in
             var counts: [String: Int] = [:]
             for table in tenantScopedTables {
@@ -37,7 +37,7 @@ struct UpgradeTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
         defer { database.close() }
-        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
+        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations", for: .sqlite)
         try await MigrationRunner(database: database, migrations: migrations.filter { $0.version <= 6 || $0.version == 10 }).applyPending()
         try await database.write { connection in
             for (id, created) in [("p-1", "2026-01-02T00:00:00.000Z"), ("p-2", "2026-01-01T00:00:00.000Z"), ("p-3", "2026-01-03T00:00:00.000Z")] {
@@ -129,7 +129,7 @@ struct UpgradeTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
         defer { database.close() }
-        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations")
+        let migrations = try Migrations.load(fromPath: repositoryRoot + "/Migrations", for: .sqlite)
         try await MigrationRunner(database: database, migrations: migrations.filter { $0.version < 14 }).applyPending()
         let columns = "id, tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind, entrypoint, outcome, " +
             "fullscript_request_id, request_id, detail"

@@ -89,7 +89,7 @@ import Testing
                     group.addTask {
                         try await db.write { connection in
                             try connection.execute("UPDATE counter SET value = value + 1 WHERE id = 1")
-                            try connection.execute("INSERT INTO events (task) VALUES (?)", [SQLiteValue(task)])
+                            try connection.execute("INSERT INTO events (task) VALUES (?)", [DatabaseValue(task)])
                         }
                     }
                     if task.isMultiple(of: 2) {
@@ -195,7 +195,7 @@ import Testing
         try await withDatabase(readerCount: 1) { db, _ in
             let values = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<20 {
-                    group.addTask { try await db.read { try $0.queryFirst("SELECT ?", [SQLiteValue(index)])?.int(0) ?? -1 } }
+                    group.addTask { try await db.read { try $0.queryFirst("SELECT ?", [DatabaseValue(index)])?.int(0) ?? -1 } }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }

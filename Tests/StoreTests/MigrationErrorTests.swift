@@ -24,10 +24,9 @@ import Testing
         #expect(description.contains("new migration"))
     }
 
-    @Test func failureIncludesFileSQLiteMessageAndStatement() {
-        let underlying = SQLiteError(extendedCode: 1, message: "no such table: x", sql: "INSERT INTO x VALUES (1);")
+    @Test func failureIncludesFileStoreMessageAndStatement() {
         #expect(
-            MigrationError.failed(fileName: "0002_broken.sql", underlying: underlying).description
+            MigrationError.failed(fileName: "0002_broken.sql", message: "no such table: x", sql: "INSERT INTO x VALUES (1);").description
                 == "Migration '0002_broken.sql' failed and was rolled back: no such table: x — in: INSERT INTO x VALUES (1);"
         )
     }

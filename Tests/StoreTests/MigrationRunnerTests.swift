@@ -140,12 +140,12 @@ import Testing
             let runner = try runner(db, directory)
 
             let error = await #expect(throws: MigrationError.self) { try await runner.applyPending() }
-            guard case let .failed(fileName, underlying) = error else {
+            guard case let .failed(fileName, message, _) = error else {
                 Issue.record("expected .failed, got \(String(describing: error))")
                 return
             }
             #expect(fileName == "0002_broken.sql")
-            #expect(underlying.message == "no such table: missing_table")
+            #expect(message == "no such table: missing_table")
             #expect(error?.description.contains("0002_broken.sql") == true)
             #expect(error?.description.contains("no such table: missing_table") == true)
 
@@ -157,7 +157,7 @@ import Testing
     @Test func bundledMigrationsCreateAnAppendOnlyAuditLog() async throws {
         let bundled = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Migrations", isDirectory: true)
+            .appendingPathComponent("Migrations/sqlite", isDirectory: true)
         try await withDatabase { db, _ in
             let runner = MigrationRunner(database: db, migrations: try Migrations.load(from: bundled))
             #expect(try await runner.applyPending().first?.fileName == "0001_audit_log.sql")

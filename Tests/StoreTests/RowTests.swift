@@ -2,7 +2,7 @@ import Store
 import Testing
 
 @Suite struct RowTests {
-    private func row(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Row {
+    private func row(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Row {
         let connection = try SQLiteConnection(path: ":memory:")
         return try #require(try connection.queryFirst(sql, bindings))
     }

@@ -7,7 +7,7 @@ import Testing
         try db.execute("CREATE TABLE t (a INTEGER, b TEXT) STRICT")
         let baseline = db.cachedStatementCount
         for index in 0..<100 {
-            try db.execute("INSERT INTO t (a, b) VALUES (?, ?)", [SQLiteValue(index), index.isMultiple(of: 2) ? .text("even") : .null])
+            try db.execute("INSERT INTO t (a, b) VALUES (?, ?)", [DatabaseValue(index), index.isMultiple(of: 2) ? .text("even") : .null])
         }
         #expect(db.cachedStatementCount == baseline + 1)
         #expect(try db.queryFirst("SELECT count(*), sum(a), count(b) FROM t")?.values == [.integer(100), .integer(4950), .integer(50)])

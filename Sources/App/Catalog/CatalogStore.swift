@@ -5,7 +5,7 @@ import Store
 /// The database side of `CatalogCache`: catalog variants by region, practitioners' names by tenant,
 /// each with when it must be asked again. Expiry times are ISO 8601 text, compared as text.
 struct CatalogStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     /// What we know of one variant: nothing yet (`variant` nil) or its names, until `expiresAt`.
     struct Entry<Value: Sendable>: Sendable {
@@ -16,14 +16,17 @@ struct CatalogStore: Sendable {
     }
 
     func variants(_ ids: some Collection<String>, region: FullscriptRegion) async throws -> [String: Entry<CatalogVariant>] {
-        let list = String(decoding: JSONBody.encode(Array(ids)), as: UTF8.self)
+        let ids = Array(Set(ids)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        // One placeholder per id: a plan names a handful of variants, and both stores read a list the same way.
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let rows = try await database.read { connection in
             try connection.query(
                 """
                 SELECT variant_id, variant, expires_at FROM catalog_variants
-                WHERE region = ? AND variant_id IN (SELECT value FROM json_each(?))
+                WHERE region = ? AND variant_id IN (\(placeholders))
                 """,
-                [.text(region.rawValue), .text(list)]
+                [.text(region.rawValue)] + ids.map(DatabaseValue.text)
             ) { row in
                 let variant: CatalogVariant? = try row.optionalString("variant").flatMap(Self.decode)
                 return (try row.string("variant_id"), Entry(value: variant, expiresAt: try row.string("expires_at")))
@@ -43,7 +46,7 @@ struct CatalogStore: Sendable {
                     variant = coalesce(excluded.variant, catalog_variants.variant),
                     fetched_at = excluded.fetched_at, expires_at = excluded.expires_at
                 """,
-                [.text(region.rawValue), .text(id), SQLiteValue(json), .text(Timestamp.iso8601(now)), .text(Timestamp.iso8601(expiresAt))]
+                [.text(region.rawValue), .text(id), DatabaseValue(json), .text(Timestamp.iso8601(now)), .text(Timestamp.iso8601(expiresAt))]
             )
         }
     }
@@ -70,7 +73,7 @@ struct CatalogStore: Sendable {
                     names = coalesce(excluded.names, clinic_practitioner_names.names),
                     fetched_at = excluded.fetched_at, expires_at = excluded.expires_at
                 """,
-                [.text(tenant), SQLiteValue(json), .text(Timestamp.iso8601(now)), .text(Timestamp.iso8601(expiresAt))]
+                [.text(tenant), DatabaseValue(json), .text(Timestamp.iso8601(now)), .text(Timestamp.iso8601(expiresAt))]
             )
         }
     }

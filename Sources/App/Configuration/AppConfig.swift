@@ -57,7 +57,7 @@ public struct AppConfig: Sendable {
             eventLoopCount: eventLoops == 0 ? HTTPServer.Configuration.defaultEventLoopCount : eventLoops,
             shutdownGracePeriod: .milliseconds(try config.int("http.shutdown_grace_ms", in: 0...600_000))
         )
-        database = try DatabaseSettings(config)
+        database = try DatabaseSettings(config, environment: environment)
         publicDirectory = try config.string("public.dir")
         log = try LogSettings(config)
         fullscript = try FullscriptSettings(config, environmentVariables: environment)

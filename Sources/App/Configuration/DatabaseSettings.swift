@@ -1,16 +1,35 @@
 public import Foundation
+public import PostgresStore
 
 /// Where the database lives and how it is opened: all that `migrate` and `service-keys` need, so
 /// they run without the Fullscript and EHR settings the server needs.
 public struct DatabaseSettings: Sendable {
+    /// The SQLite file, when no PostgreSQL is configured.
     public var path: String
+    /// PostgreSQL when set: `DATABASE_URL` (or a file named by `DATABASE_URL_FILE`) or `database.url`.
+    /// Any libpq connection string; its password is redacted in every textual form.
+    public var postgres: PostgresConnectionString?
+    /// PostgreSQL's connections per process: replicas × this must stay under the server's `max_connections`.
+    public var poolSize: Int
+    public var statementTimeoutMilliseconds: Int
     public var readers: Int
     public var busyTimeoutMilliseconds: Int
     public var autoMigrate: Bool
     public var migrationsDirectory: String
 
-    init(_ config: ValidatingReader) throws(ConfigError) {
+    init(_ config: ValidatingReader, environment: [String: String]) throws(ConfigError) {
         path = try config.string("database.path")
+        // The URL may carry a password, so it is read like the other secrets; a file in config/ names none.
+        let configuredURL = try config.optionalString("database.url")
+        if let url = try Secret.optional("DATABASE_URL", from: environment) ?? configuredURL {
+            do {
+                postgres = try PostgresConnectionString(url)
+            } catch {
+                throw ConfigError(key: "database.url", problem: error.message)
+            }
+        }
+        poolSize = try config.int("database.pool_size", in: 1...1000)
+        statementTimeoutMilliseconds = try config.int("database.statement_timeout_ms", in: 0...3_600_000)
         readers = try config.int("database.readers", in: 1...64)
         busyTimeoutMilliseconds = try config.int("database.busy_timeout_ms", in: 0...600_000)
         autoMigrate = try config.bool("database.auto_migrate")
@@ -24,6 +43,6 @@ public struct DatabaseSettings: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> (DatabaseSettings, LogSettings) {
         let config = try await ValidatingReader.load(directory: directory, overrides: overrides, environment: environment)
-        return (try DatabaseSettings(config), try LogSettings(config))
+        return (try DatabaseSettings(config, environment: environment), try LogSettings(config))
     }
 }

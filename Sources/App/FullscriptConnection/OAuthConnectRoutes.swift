@@ -14,7 +14,7 @@ import Store
 struct OAuthConnectRoutes: Sendable {
     let vault: TokenVault
     let clients: FullscriptClients
-    let database: Database
+    let database: any SQLDatabase
     let identity: any EHRIdentityProvider
     /// Told of each connection: the practice's patient changes that waited for one go out.
     let patientSync: PatientSync

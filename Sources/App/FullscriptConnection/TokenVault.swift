@@ -9,7 +9,7 @@ import Cryptography
 /// The OAuth tokens of every EHR user, per (tenant, user), sealed at rest, and a valid access token
 /// on demand: refreshed ahead of expiry, one refresh per user however many clicks wait for it.
 public final class TokenVault: Sendable {
-    private let database: Database
+    private let database: any SQLDatabase
     private let keys: TokenKeyRing
     private let clients: FullscriptClients
     private let now: @Sendable () -> Date
@@ -21,7 +21,7 @@ public final class TokenVault: Sendable {
     static let refreshMargin: TimeInterval = 300
 
     init(
-        database: Database, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
+        database: any SQLDatabase, keys: TokenKeyRing, clients: FullscriptClients, metrics: AppMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.database = database
@@ -42,19 +42,19 @@ public final class TokenVault: Sendable {
         try await database.write { connection in
             try connection.execute(
                 """
-                INSERT INTO fullscript_connections (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
+                INSERT INTO fullscript_connections AS c (ehr_user_id, resource_owner_id, resource_owner_type, scope, access_token,
                     refresh_token, key_id, access_expires_at, status, created_at, updated_at, resource_owner_first_name,
                     resource_owner_last_name, connected_at, tenant_id, fullscript_clinic_id)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'connected', ?9, ?9, ?10, ?11, ?9, ?13, ?14)
                 ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET
-                    fullscript_clinic_id = coalesce(?14, fullscript_clinic_id),
+                    fullscript_clinic_id = coalesce(?14, c.fullscript_clinic_id),
                     resource_owner_first_name = CASE WHEN ?10 IS NOT NULL THEN ?10
-                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
-                        THEN resource_owner_first_name END,
+                        WHEN c.resource_owner_id = excluded.resource_owner_id AND c.resource_owner_type = excluded.resource_owner_type
+                        THEN c.resource_owner_first_name END,
                     resource_owner_last_name = CASE WHEN ?10 IS NOT NULL THEN ?11
-                        WHEN resource_owner_id = excluded.resource_owner_id AND resource_owner_type = excluded.resource_owner_type
-                        THEN resource_owner_last_name END,
-                    connected_at = CASE WHEN ?12 OR connected_at IS NULL THEN excluded.connected_at ELSE connected_at END,
+                        WHEN c.resource_owner_id = excluded.resource_owner_id AND c.resource_owner_type = excluded.resource_owner_type
+                        THEN c.resource_owner_last_name END,
+                    connected_at = CASE WHEN ?12 = 1 OR c.connected_at IS NULL THEN excluded.connected_at ELSE c.connected_at END,
                     resource_owner_id = excluded.resource_owner_id,
                     resource_owner_type = excluded.resource_owner_type, scope = excluded.scope,
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token, key_id = excluded.key_id,
@@ -65,8 +65,8 @@ public final class TokenVault: Sendable {
                  .blob(keys.seal(token.accessToken, field: "access_token", user: user)),
                  .blob(keys.seal(token.refreshToken, field: "refresh_token", user: user)),
                  .text(keys.current.fingerprint), .integer(Int64(token.expiresAt.timeIntervalSince1970)),
-                 .text(Timestamp.iso8601(date)), SQLiteValue(holder?.firstName), SQLiteValue(holder?.lastName),
-                 .integer(connecting ? 1 : 0), .text(user.tenant), SQLiteValue(clinicID)]
+                 .text(Timestamp.iso8601(date)), DatabaseValue(holder?.firstName), DatabaseValue(holder?.lastName),
+                 .integer(connecting ? 1 : 0), .text(user.tenant), DatabaseValue(clinicID)]
             )
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.connect", subject: token.resourceOwner.id, outcome: "connected",
                            requestID: requestID, detail: token.resourceOwner.type.rawValue).insert(into: connection, at: date)
@@ -124,7 +124,7 @@ public final class TokenVault: Sendable {
     }
 
     /// `user`'s usable connection with its tokens opened, inside a read of the caller's (`ClickRead`).
-    func stored(for user: EHRUser, using connection: SQLiteConnection) throws -> StoredConnection? {
+    func stored(for user: EHRUser, using connection: any SQLConnection) throws -> StoredConnection? {
         guard let row = try connection.queryFirst(
             """
             SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.scope, c.access_token, c.refresh_token,
@@ -167,10 +167,10 @@ public final class TokenVault: Sendable {
             try connection.query(
                 """
                 SELECT c.ehr_user_id FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (?1 IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
-                ORDER BY coalesce(c.resource_owner_id = ?2, 0) DESC, c.created_at, c.ehr_user_id
+                WHERE c.tenant_id = ?3 AND c.status = 'connected' AND (CAST(?1 AS TEXT) IS NULL OR c.resource_owner_type = ?1) AND \(Self.ofThePinnedClinic)
+                ORDER BY CASE WHEN c.resource_owner_id = ?2 THEN 1 ELSE 0 END DESC, c.created_at, c.ehr_user_id
                 """,
-                [SQLiteValue(kind?.rawValue), SQLiteValue(resourceOwnerID), .text(tenant)]
+                [DatabaseValue(kind?.rawValue), DatabaseValue(resourceOwnerID), .text(tenant)]
             ) { EHRUser(id: try $0.string("ehr_user_id"), tenant: tenant) }
         }
     }
@@ -228,7 +228,7 @@ public final class TokenVault: Sendable {
         }
         let date = now()
         let matches = try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                                        [.text(clinic.id), .text(user.tenant), .text(user.id)])
                 // The pin as it is now: the tenant may have been pinned since the connection was read.
@@ -253,7 +253,7 @@ public final class TokenVault: Sendable {
     /// none, and another tenant pinned `clinic`): never used again; they connect again with an account of
     /// their practice's clinic.
     static func markForReconnection(_ user: EHRUser, clinic: String, expected: String?, requestID: String?,
-                                    in connection: SQLiteConnection, at date: Date) throws {
+                                    in connection: any SQLConnection, at date: Date) throws {
         try connection.execute(
             "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
             [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
@@ -348,7 +348,7 @@ public final class TokenVault: Sendable {
     }
 
     /// Re-seals every stored token under the current key; returns how many rows changed.
-    static func resealUnderCurrentKey(database: Database, keys: TokenKeyRing) async throws -> Int {
+    static func resealUnderCurrentKey(database: any SQLDatabase, keys: TokenKeyRing) async throws -> Int {
         try await database.write { connection in
             let rows = try connection.query(
                 "SELECT tenant_id, ehr_user_id, key_id, access_token, refresh_token FROM fullscript_connections WHERE key_id != ?",

@@ -18,6 +18,8 @@ enum Refusal {
     case fullscript(FullscriptError)
     /// Another process (a backup, an operator's sqlite3) held the database past the busy timeout.
     case databaseBusy
+    /// The PostgreSQL server cannot be reached: down, restarting, or refusing connections.
+    case databaseUnavailable
     /// The session is bound to one patient (the launch token's `patient`), and this is another.
     case otherPatient
     /// The session's roles only allow reading (a `viewer`).
@@ -101,6 +103,10 @@ enum Refusal {
         case .databaseBusy:
             Answer(status: .serviceUnavailable, code: "database_busy", title: "This server is busy",
                    message: "Its database is held by another program for a moment. Try again in a few seconds.", retryAfterSeconds: 5)
+        case .databaseUnavailable:
+            Answer(status: .serviceUnavailable, code: "database_unavailable", title: "This server cannot reach its database",
+                   message: "Its database is not answering, usually for the moment it restarts. Nothing was sent to Fullscript. "
+                       + "Try again in a few seconds.", retryAfterSeconds: 5)
         case .otherPatient:
             Answer(status: .forbidden, code: "patient_not_in_session", title: "This sign-in is for another patient",
                    message: "The EHR opened this session for one patient's chart, and this is a different patient. "

@@ -7,7 +7,7 @@ import Store
 /// `ActingRoleCheck`): who is asking, and a refusal, written to the audit log, when it is not allowed.
 struct SessionAccess: Sendable {
     let identity: any EHRIdentityProvider
-    let database: Database
+    let database: any SQLDatabase
     let now: @Sendable () -> Date
 
     func refuse(_ refusal: Refusal, _ user: EHRUser, subject: String, request: Request, audience: Audience) async throws -> Response {

@@ -7,7 +7,7 @@ import HTTPTypes
 /// Server-side sessions behind the `fsr_session` cookie. The cookie carries 256 random bits; the
 /// table keeps only their hash, the user, and the idle and absolute expiry.
 struct SessionStore: EHRIdentityProvider {
-    let database: Database
+    let database: any SQLDatabase
     let settings: EHRSettings
     let now: @Sendable () -> Date
 
@@ -35,7 +35,7 @@ struct SessionStore: EHRIdentityProvider {
         let seconds = Int64(date.timeIntervalSince1970)
         let absolute = seconds + Int64(settings.sessionAbsoluteTimeout)
         return try await database.write { connection in
-            try connection.transaction { () throws -> Start in
+            try connection.savepoint { () throws -> Start in
                 guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(user.tenant)]) != nil else {
                     try AuditEntry(tenant: nil, actor: user.id, action: "session.start", outcome: "unknown_tenant", requestID: requestID,
                                    detail: user.tenant).insert(into: connection, at: date)
@@ -67,7 +67,7 @@ struct SessionStore: EHRIdentityProvider {
                     INSERT INTO sessions (id_hash, tenant_id, ehr_user_id, display_name, created_at, last_seen_at, expires_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [.text(Self.hash(value)), .text(user.tenant), .text(user.id), SQLiteValue(user.name), .integer(seconds),
+                    [.text(Self.hash(value)), .text(user.tenant), .text(user.id), DatabaseValue(user.name), .integer(seconds),
                      .integer(seconds), .integer(absolute)]
                 )
                 try Self.storeClaims(of: user, session: Self.hash(value), in: connection)
@@ -140,7 +140,7 @@ struct SessionStore: EHRIdentityProvider {
         let hash = Self.hash(value)
         let date = now()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
                     return nil
                 }
@@ -154,11 +154,11 @@ struct SessionStore: EHRIdentityProvider {
     }
 
     /// The launch token's `patient` and `roles` (migration 0010), NULL where the token had no such claim.
-    private static func storeClaims(of user: EHRUser, session hash: String, in connection: SQLiteConnection) throws {
+    private static func storeClaims(of user: EHRUser, session hash: String, in connection: any SQLConnection) throws {
         guard user.patient != nil || user.roles != nil else { return }
         try connection.execute(
             "UPDATE sessions SET patient_id = ?, roles = ? WHERE id_hash = ?",
-            [SQLiteValue(user.patient), SQLiteValue(user.roles.map { EHRRole.names($0).joined(separator: " ") }), .text(hash)]
+            [DatabaseValue(user.patient), DatabaseValue(user.roles.map { EHRRole.names($0).joined(separator: " ") }), .text(hash)]
         )
     }
 

@@ -13,14 +13,14 @@ struct AuditEntry: Sendable {
     var requestID: String?
     var detail: String?
 
-    func insert(into connection: SQLiteConnection, at date: Date) throws {
+    func insert(into connection: any SQLConnection, at date: Date) throws {
         try connection.execute(
             """
             INSERT INTO audit_log (occurred_at, tenant_id, actor, action, subject, outcome, request_id, detail)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(Timestamp.iso8601(date)), SQLiteValue(tenant), .text(actor), .text(action), SQLiteValue(subject), .text(outcome),
-             SQLiteValue(requestID), SQLiteValue(detail)]
+            [.text(Timestamp.iso8601(date)), DatabaseValue(tenant), .text(actor), .text(action), DatabaseValue(subject), .text(outcome),
+             DatabaseValue(requestID), DatabaseValue(detail)]
         )
     }
 }

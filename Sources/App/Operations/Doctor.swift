@@ -37,25 +37,27 @@ public enum Doctor {
     }
 
     private static func database(_ config: AppConfig) async -> [Finding] {
-        guard FileManager.default.fileExists(atPath: config.database.path) else {
-            return [.bad("database: \(config.database.path) does not exist",
-                         fix: "run `fullscript-redirect migrate` (or start the server with database.auto_migrate on)")]
+        var findings: [Finding] = []
+        if config.database.postgres == nil {
+            guard FileManager.default.fileExists(atPath: config.database.path) else {
+                return [.bad("database: \(config.database.path) does not exist",
+                             fix: "run `fullscript-redirect migrate` (or start the server with database.auto_migrate on)")]
+            }
+            // Before opening: the modes as the server left them (doctor tightens nothing itself).
+            findings.append(DatabaseFiles.inspect(config.database.path))
         }
-        // Before opening: the modes as the server left them (doctor tightens nothing itself).
-        var findings = [DatabaseFiles.inspect(config.database.path)]
-        let database: Database
+        let database: any SQLDatabase
         do {
             database = try Application.openDatabase(config.database, securingFiles: false)
         } catch {
-            return findings + [.bad("database: cannot open \(config.database.path): \(error)", fix: "check the path, its folder's permissions and free space")]
+            // Both stores' errors name the file or the connection string with its password redacted.
+            return findings + [.bad("database: cannot open it: \(error)",
+                                    fix: "check the path, its folder's permissions and free space, or the PostgreSQL URL and server")]
         }
         defer { database.close() }
         do {
-            let integrity = try await database.read { try $0.query("PRAGMA integrity_check") { try $0.string(0) } }
-            findings.append(integrity == ["ok"] ? .good("database: integrity_check ok")
-                : .bad("database: integrity_check reports \(integrity.prefix(3).joined(separator: "; "))",
-                       fix: "restore the latest backup; keep the damaged file for analysis"))
-            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory))
+            findings.append(try await storeCheck(database))
+            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: config.database.migrationsDirectory, for: database.dialect))
             try await runner.verify()
             let pending = try await runner.pending()
             findings.append(pending.isEmpty ? .good("migrations: all applied")
@@ -76,7 +78,21 @@ public enum Doctor {
     }
 
     /// Every stored token must open with a configured key, or its user is silently disconnected.
-    private static func sealedTokens(_ database: Database, keys: TokenKeyRing) async throws -> Finding {
+    /// SQLite's own check of the file; PostgreSQL keeps its files itself, so it is asked who it is.
+    private static func storeCheck(_ database: any SQLDatabase) async throws -> Finding {
+        switch database.dialect {
+        case .sqlite:
+            let integrity = try await database.read { try $0.query("PRAGMA integrity_check") { try $0.string(0) } }
+            return integrity == ["ok"] ? .good("database: integrity_check ok")
+                : .bad("database: integrity_check reports \(integrity.prefix(3).joined(separator: "; "))",
+                       fix: "restore the latest backup; keep the damaged file for analysis")
+        case .postgres:
+            let version = try await database.read { try $0.queryFirst("SELECT current_setting('server_version')")?.string(0) ?? "?" }
+            return .good("database: PostgreSQL \(version) answers at \(database.location)")
+        }
+    }
+
+    private static func sealedTokens(_ database: any SQLDatabase, keys: TokenKeyRing) async throws -> Finding {
         let rows = try await database.read { connection in
             try connection.query(
                 "SELECT tenant_id, ehr_user_id, key_id, access_token FROM fullscript_connections WHERE status = 'connected'"

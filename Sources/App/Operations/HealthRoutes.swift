@@ -6,7 +6,7 @@ import HTTPTypes
 /// `/healthz` says the process answers; `/readyz` says it can do its work: the database answers
 /// and every migration this build knows of is applied. Orchestrators route traffic on the latter.
 struct HealthRoutes: Sendable {
-    let database: Database
+    let database: any SQLDatabase
     let runner: MigrationRunner
 
     func register(on router: RouterGroup) {

@@ -6,7 +6,7 @@ import Store
 /// `TreatmentPlanStore`: an order is stored once (orders do not change), a lab order only moves
 /// forward by `updated_at`, so redelivered and out-of-order events leave the same rows.
 struct OrderStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     /// Stores `order` unless we have it; returns the tenant's EHR patients whose charts should hear
     /// about it (empty when it was known or the patient is not mapped yet). The plans it names get a
@@ -15,7 +15,7 @@ struct OrderStore: Sendable {
         let lineItems = String(decoding: JSONBody.encode(order.lineItems), as: UTF8.self)
         let planIDs = Array(Set(order.treatmentPlanIDs)).sorted()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let inserted = try connection.execute(
                     """
                     INSERT INTO orders (tenant_id, id, order_number, fullscript_patient_id, completed_at, treatment_plan_ids, practitioner_ids,
@@ -23,7 +23,7 @@ struct OrderStore: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
                     ON CONFLICT (tenant_id, id) DO NOTHING
                     """,
-                    [.text(tenant), .text(order.id), SQLiteValue(order.orderNumber), SQLiteValue(order.patientID),
+                    [.text(tenant), .text(order.id), DatabaseValue(order.orderNumber), DatabaseValue(order.patientID),
                      .text(Timestamp.iso8601(order.completedAt ?? learnedAt)),
                      .text(String(decoding: JSONBody.encode(planIDs), as: UTF8.self)),
                      .text(String(decoding: JSONBody.encode(order.practitionerIDs), as: UTF8.self)), .text(lineItems),
@@ -50,7 +50,7 @@ struct OrderStore: Sendable {
     func merge(_ labOrder: LabOrder, in tenant: String, source: TreatmentPlanStore.Source) async throws -> [String] {
         let tests = String(decoding: JSONBody.encode(labOrder.tests), as: UTF8.self)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let changed = try connection.execute(
                     """
                     INSERT INTO lab_orders (tenant_id, id, fullscript_patient_id, order_id, state, tests, updated_at, change_seq, source)
@@ -62,7 +62,7 @@ struct OrderStore: Sendable {
                         change_seq = excluded.change_seq, source = excluded.source
                     WHERE excluded.updated_at > lab_orders.updated_at
                     """,
-                    [.text(tenant), .text(labOrder.id), SQLiteValue(labOrder.patientID), SQLiteValue(labOrder.orderID), .text(labOrder.state),
+                    [.text(tenant), .text(labOrder.id), DatabaseValue(labOrder.patientID), DatabaseValue(labOrder.orderID), .text(labOrder.state),
                      .text(tests), .text(Timestamp.iso8601(labOrder.updatedAt)), .text(source.rawValue)]
                 )
                 guard changed == 1 else { return [] }
@@ -119,7 +119,7 @@ struct OrderStore: Sendable {
         }
     }
 
-    private static func charts(of fullscriptPatientID: String?, in tenant: String, _ connection: SQLiteConnection) throws -> [String] {
+    private static func charts(of fullscriptPatientID: String?, in tenant: String, _ connection: any SQLConnection) throws -> [String] {
         guard let fullscriptPatientID else { return [] }
         return try connection.query(
             "SELECT ehr_patient_id FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",

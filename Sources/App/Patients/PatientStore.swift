@@ -4,7 +4,7 @@ import Store
 /// Reads and writes our copy of the EHR's patients and their Fullscript mapping, each within one
 /// tenant: the same EHR patient id in two tenants is two patients.
 struct PatientStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     private static let select = """
         SELECT p.*, m.fullscript_patient_id, s.status AS sync_status, s.error AS sync_error, s.updated_at AS sync_updated_at FROM patients p
@@ -17,7 +17,7 @@ struct PatientStore: Sendable {
     }
 
     /// Inside a read of the caller's, with what else it reads (`ClickRead`).
-    static func find(_ ehrPatientID: String, in tenant: String, using connection: SQLiteConnection) throws -> PatientLookup {
+    static func find(_ ehrPatientID: String, in tenant: String, using connection: any SQLConnection) throws -> PatientLookup {
         guard let row = try connection.queryFirst(select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
                                                   [.text(tenant), .text(ehrPatientID)]) else {
             return .unknown
@@ -41,7 +41,7 @@ struct PatientStore: Sendable {
     func upsert(_ patient: PatientRecord, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let before = try connection.queryFirst(
                     "SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
                     [.text(tenant), .text(patient.ehrPatientID)]
@@ -58,9 +58,9 @@ struct PatientStore: Sendable {
                         updated_at = excluded.updated_at, deleted_at = NULL,
                         created_at = CASE WHEN patients.deleted_at IS NULL THEN patients.created_at ELSE excluded.created_at END
                     """,
-                    [.text(tenant), .text(patient.ehrPatientID), SQLiteValue(patient.email), SQLiteValue(patient.firstName),
-                     SQLiteValue(patient.lastName), SQLiteValue(patient.dateOfBirth), SQLiteValue(patient.gender),
-                     SQLiteValue(patient.mobileNumber), .text(stamp), .text(stamp)]
+                    [.text(tenant), .text(patient.ehrPatientID), DatabaseValue(patient.email), DatabaseValue(patient.firstName),
+                     DatabaseValue(patient.lastName), DatabaseValue(patient.dateOfBirth), DatabaseValue(patient.gender),
+                     DatabaseValue(patient.mobileNumber), .text(stamp), .text(stamp)]
                 )
                 if let before, try Self.demographics(before) != Self.demographics(patient) {
                     try PatientSyncStore.enqueue(patient.ehrPatientID, in: tenant, into: connection, at: date)
@@ -75,7 +75,7 @@ struct PatientStore: Sendable {
     func delete(_ ehrPatientID: String, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let changed = try connection.execute(
                     """
                     UPDATE patients SET email = NULL, first_name = NULL, last_name = NULL, date_of_birth = NULL, gender = NULL,
@@ -102,7 +102,7 @@ struct PatientStore: Sendable {
     func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date,
                        copy: PatientRecord? = nil) async throws -> MappingOutcome {
         try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 if let row = try connection.queryFirst(
                     "SELECT fullscript_patient_id FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)]
                 ) {
@@ -148,10 +148,10 @@ struct PatientStore: Sendable {
     /// Live EHR patients with this email (compared case-insensitively, as Fullscript matches), mapped
     /// or not: who a Fullscript patient we have not met can be.
     /// By the index `patients_live_email` (migration 0017), whose expression and condition
-    /// these are. The unary `+` keeps the planner from walking the primary key for the order instead (it
-    /// has no statistics to know an email is rarer than a practice); the few rows found are sorted.
+    /// these are. Ordering by an expression (`|| ''`) keeps the planner from walking the primary key for the
+    /// order instead (it has no statistics to know an email is rarer than a practice); the few rows found are sorted.
     static let livePatientsWithEmail =
-        select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY +p.ehr_patient_id"
+        select + " WHERE p.tenant_id = ? AND p.deleted_at IS NULL AND lower(p.email) = lower(?) ORDER BY p.ehr_patient_id || ''"
 
     func livePatients(withEmail email: String, in tenant: String) async throws -> [PatientRecord] {
         try await database.read { connection in
@@ -164,7 +164,7 @@ struct PatientStore: Sendable {
     static let idsOfLivePatientsWithEmail =
         "SELECT ehr_patient_id FROM patients WHERE tenant_id = ? AND deleted_at IS NULL AND lower(email) = lower(?)"
 
-    static func ids(ofLivePatientsWithEmail email: String, in tenant: String, using connection: SQLiteConnection) throws -> [String] {
+    static func ids(ofLivePatientsWithEmail email: String, in tenant: String, using connection: any SQLConnection) throws -> [String] {
         try connection.query(idsOfLivePatientsWithEmail, [.text(tenant), .text(email)]) { try $0.string(0) }
     }
 

@@ -3,7 +3,7 @@ import Store
 
 /// The outbox of demographics for Fullscript: one row per linked patient the EHR changed (`patient_sync`).
 struct PatientSyncStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     struct Due: Sendable, Equatable {
         let tenant: String
@@ -15,7 +15,7 @@ struct PatientSyncStore: Sendable {
     /// Sets the patient's row pending (a newer version), inside the transaction that changed the patient,
     /// when the patient is linked to a Fullscript patient. A row backing off keeps its due time and its
     /// tries: a stream of PUTs must not push through Fullscript's 429s at the client's own pace.
-    static func enqueue(_ ehrPatientID: String, in tenant: String, into connection: SQLiteConnection, at date: Date) throws {
+    static func enqueue(_ ehrPatientID: String, in tenant: String, into connection: any SQLConnection, at date: Date) throws {
         let stamp = Timestamp.iso8601(date)
         try connection.execute(
             """
@@ -60,7 +60,7 @@ struct PatientSyncStore: Sendable {
                 UPDATE patient_sync SET status = ?, error = ?, waits_for_connection = 0, updated_at = ?
                 WHERE tenant_id = ? AND ehr_patient_id = ? AND version = ?
                 """,
-                [.text(status), SQLiteValue(error), .text(Timestamp.iso8601(date)), .text(item.tenant), .text(item.ehrPatientID),
+                [.text(status), DatabaseValue(error), .text(Timestamp.iso8601(date)), .text(item.tenant), .text(item.ehrPatientID),
                  .integer(item.version)]
             )
         }

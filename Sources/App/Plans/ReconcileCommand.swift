@@ -64,7 +64,7 @@ public enum ReconcileCommand {
         }
     }
 
-    private static func reconcile(config: AppConfig, database: Database, httpClient: HTTPClient, window: TimeInterval, tenant: String?,
+    private static func reconcile(config: AppConfig, database: any SQLDatabase, httpClient: HTTPClient, window: TimeInterval, tenant: String?,
                                   logger: Logger,
                                   now: @escaping @Sendable () -> Date, pageSize: Int, progress: (String) -> Void) async throws -> Summary {
         // A one-shot process: nothing scrapes its metrics, the running server's count what it serves.
@@ -183,10 +183,10 @@ public enum ReconcileCommand {
 extension Application {
     /// The database for a command run beside (or instead of) the server, schema brought up to date
     /// by the same rule the server follows.
-    static func openDatabaseUpToDate(_ settings: DatabaseSettings, logger: Logger) async throws -> Database {
+    static func openDatabaseUpToDate(_ settings: DatabaseSettings, logger: Logger) async throws -> any SQLDatabase {
         let database = try openDatabase(settings)
         do {
-            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: settings.migrationsDirectory), logger: logger)
+            let runner = MigrationRunner(database: database, migrations: try Migrations.load(fromPath: settings.migrationsDirectory, for: database.dialect), logger: logger)
             try await bringSchemaUpToDate(runner, autoMigrate: settings.autoMigrate)
             return database
         } catch {

@@ -6,7 +6,7 @@ import Store
 /// per plan that only ever moves a plan forward (a newer `updated_at`), so deliveries racing each
 /// other or arriving out of order leave the newest state and no duplicates.
 struct TreatmentPlanStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     enum Source: String, Sendable {
         case webhook, refresh, reconcile
@@ -20,7 +20,7 @@ struct TreatmentPlanStore: Sendable {
         let resources = String(decoding: JSONBody.encode(plan.resources), as: UTF8.self)
         let labRecommendations = String(decoding: JSONBody.encode(plan.labRecommendations), as: UTF8.self)
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let changed = try connection.execute(
                     """
                     INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
@@ -37,8 +37,8 @@ struct TreatmentPlanStore: Sendable {
                         change_seq = excluded.change_seq, source = excluded.source
                     WHERE excluded.updated_at > treatment_plans.updated_at
                     """,
-                    [.text(tenant), .text(plan.id), SQLiteValue(plan.patientID), SQLiteValue(plan.practitionerID), .text(plan.state.rawValue),
-                     SQLiteValue(plan.personalMessage), SQLiteValue(plan.invitationURL), .text(recommendations),
+                    [.text(tenant), .text(plan.id), DatabaseValue(plan.patientID), DatabaseValue(plan.practitionerID), .text(plan.state.rawValue),
+                     DatabaseValue(plan.personalMessage), DatabaseValue(plan.invitationURL), .text(recommendations),
                      .text(resources), .text(labRecommendations),
                      .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
                 )

@@ -5,7 +5,7 @@ import Store
 /// reads were three hops to a reader's queue and back and three `BEGIN`s, on every click; one also
 /// sees them all in one snapshot. The stores keep their single-purpose reads for everyone else.
 struct ClickRead: Sendable {
-    let database: Database
+    let database: any SQLDatabase
     let vault: TokenVault
 
     struct Snapshot: Sendable {

@@ -5,7 +5,7 @@ import Store
 /// The audit trail of clicks (one `recommendations` row each, append-only) and the practitioner
 /// each staff user chose to keep writing for, both per tenant.
 struct RecommendationLog: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     struct Click: Sendable {
         let user: EHRUser
@@ -52,10 +52,10 @@ struct RecommendationLog: Sendable {
                                              entrypoint, outcome, fullscript_request_id, request_id, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), SQLiteValue(click.practitionerID),
-                 SQLiteValue(click.linkKind),
-                 .text(click.entrypoint.rawValue), .text(click.outcome), SQLiteValue(click.fullscriptRequestID),
-                 .text(click.requestID), SQLiteValue(click.detail)]
+                [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
+                 DatabaseValue(click.linkKind),
+                 .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
+                 .text(click.requestID), DatabaseValue(click.detail)]
             )
             switch staffChoice {
             case .keep:
@@ -68,7 +68,7 @@ struct RecommendationLog: Sendable {
                     ON CONFLICT (tenant_id, ehr_user_id) DO UPDATE SET practitioner_id = excluded.practitioner_id,
                         practitioner_name = excluded.practitioner_name, updated_at = excluded.updated_at
                     """,
-                    [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), SQLiteValue(choice.name), .text(stamp)]
+                    [.text(click.user.tenant), .text(click.user.id), .text(choice.practitionerID), DatabaseValue(choice.name), .text(stamp)]
                 )
             case .forget:
                 try Self.forgetStaffChoice(of: click.user, in: connection)
@@ -91,7 +91,7 @@ struct RecommendationLog: Sendable {
     }
 
     /// Inside a write of the caller's, so the choice goes with what made it stale (a click, a disconnect).
-    static func forgetStaffChoice(of user: EHRUser, in connection: SQLiteConnection) throws {
+    static func forgetStaffChoice(of user: EHRUser, in connection: any SQLConnection) throws {
         try connection.execute("DELETE FROM staff_practitioner_choices WHERE tenant_id = ? AND ehr_user_id = ?",
                                [.text(user.tenant), .text(user.id)])
     }

@@ -8,7 +8,7 @@ import Store
 /// Credentials of the internal services that call `/api/v1`. A key is 256 random bits shown once;
 /// only its SHA-256 is stored, so a copy of the database lets nobody call the API.
 struct ServiceKeyStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
     var now: @Sendable () -> Date = Date.init
 
     static let prefix = "fsr_"

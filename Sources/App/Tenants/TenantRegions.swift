@@ -4,10 +4,10 @@ import Store
 /// Each tenant's Fullscript region, read from `tenants` once and then kept: no command changes a
 /// tenant's region, and a tenant created by another process is read on first use.
 final class TenantRegions: Sendable {
-    private let database: Database
+    private let database: any SQLDatabase
     private let known = PThreadMutex<[String: FullscriptRegion]>([:])
 
-    init(database: Database) {
+    init(database: any SQLDatabase) {
         self.database = database
     }
 

@@ -9,7 +9,7 @@ extension TenantStore {
         guard Tenant.isValidName(name) else { throw TenantError.invalidName }
         let date = now()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard let row = try connection.queryFirst("SELECT name FROM tenants WHERE id = ?", [.text(tenant)]) else {
                     throw TenantError.unknown(tenant)
                 }

@@ -4,7 +4,7 @@ import Store
 
 /// The practices this deployment serves (`tenants`).
 struct TenantStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
     var now: @Sendable () -> Date = Date.init
 
     /// `clinicID`: the operator pins the new tenant at once, so no connection decides its clinic.
@@ -15,7 +15,7 @@ struct TenantStore: Sendable {
         let date = now()
         let stamp = Timestamp.iso8601(date)
         try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(id)]) == nil else {
                     throw TenantError.idTaken(id)
                 }
@@ -48,7 +48,7 @@ struct TenantStore: Sendable {
     func pin(_ tenant: String, to clinic: Clinic, mayPin: Bool, actor: String, requestID: String?) async throws -> ClinicPin {
         let date = now()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 let pinned = try mayPin && connection.execute(
                     """
                     UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
@@ -85,7 +85,7 @@ struct TenantStore: Sendable {
         guard Tenant.isValidClinicID(clinicID) else { throw TenantError.invalidClinicID(clinicID) }
         let date = now()
         return try await database.write { connection in
-            try connection.transaction { try Self.operatorPin(tenant, to: clinicID, in: connection, at: date) }
+            try connection.savepoint { try Self.operatorPin(tenant, to: clinicID, in: connection, at: date) }
         }
     }
 
@@ -95,7 +95,7 @@ struct TenantStore: Sendable {
     func unpin(_ tenant: String) async throws -> String? {
         let date = now()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard let current = try Self.find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
                 guard let clinic = current.fullscriptClinicID else { return nil }
                 try connection.execute("UPDATE tenants SET fullscript_clinic_id = NULL, fullscript_clinic_name = NULL WHERE id = ?",
@@ -107,7 +107,7 @@ struct TenantStore: Sendable {
         }
     }
 
-    private static func operatorPin(_ tenant: String, to clinicID: String, in connection: SQLiteConnection, at date: Date) throws -> Bool {
+    private static func operatorPin(_ tenant: String, to clinicID: String, in connection: any SQLConnection, at date: Date) throws -> Bool {
         guard let current = try find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
         if let pinned = current.fullscriptClinicID {
             guard pinned == clinicID else { throw TenantError.pinnedToAnotherClinic(tenant, clinic: pinned) }
@@ -125,7 +125,7 @@ struct TenantStore: Sendable {
     /// while no tenant had it (stored ignored, unclaimed) become this tenant's, pending, so they are
     /// applied once. Marked for reconnection: the tenant's connections of another clinic, and other
     /// tenants' connections of this one (kept by an unpinned tenant, or made while it was nobody's).
-    private static func settle(pinOf tenant: String, to clinicID: String, in connection: SQLiteConnection, at date: Date) throws {
+    private static func settle(pinOf tenant: String, to clinicID: String, in connection: any SQLConnection, at date: Date) throws {
         try connection.execute(
             """
             UPDATE webhook_events SET tenant_id = ?, status = 'pending', attempts = 0, error = NULL, processed_at = NULL
@@ -151,12 +151,12 @@ struct TenantStore: Sendable {
         }
     }
 
-    private static func find(_ tenant: String, in connection: SQLiteConnection) throws -> Tenant? {
+    private static func find(_ tenant: String, in connection: any SQLConnection) throws -> Tenant? {
         try connection.queryFirst("SELECT * FROM tenants WHERE id = ?", [.text(tenant)]).map(Self.tenant)
     }
 
     /// The tenant pinned to `clinicID`, if any.
-    private static func holder(of clinicID: String, in connection: SQLiteConnection) throws -> String? {
+    private static func holder(of clinicID: String, in connection: any SQLConnection) throws -> String? {
         try connection.queryFirst("SELECT id FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinicID)]).map { try $0.string("id") }
     }
 
@@ -170,7 +170,7 @@ struct TenantStore: Sendable {
         let configuredRegion = settings.app.region
         let date = now()
         return try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard let row = try connection.queryFirst(
                     "SELECT region FROM tenants WHERE id = ? AND fullscript_clinic_id IS NULL", [.text(Tenant.defaultID)]
                 ), let region = FullscriptRegion(rawValue: try row.string("region")), !servedRegions.contains(region) else { return false }

@@ -8,7 +8,7 @@ import Synchronization
 /// acknowledged, deduplicated on Fullscript's event id whether it came by webhook or by
 /// reconciliation, and marked once processed.
 struct WebhookEventStore: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     enum Status: String, Sendable {
         case processed, ignored, failed
@@ -46,8 +46,8 @@ struct WebhookEventStore: Sendable {
                     tenant_id = ?2, status = 'pending', attempts = 0, error = NULL, processed_at = NULL
                 WHERE ?2 IS NOT NULL AND webhook_events.tenant_id IS NULL AND webhook_events.status = 'ignored'
                 """,
-                [.text(event.id), SQLiteValue(tenant), .text(event.type), SQLiteValue(event.clinicID), SQLiteValue(event.createdAt),
-                 .text(Timestamp.iso8601(date)), .blob(body), SQLiteValue(tenant == nil ? unclaimedBecause : nil)]
+                [.text(event.id), DatabaseValue(tenant), .text(event.type), DatabaseValue(event.clinicID), DatabaseValue(event.createdAt),
+                 .text(Timestamp.iso8601(date)), .blob(body), DatabaseValue(tenant == nil ? unclaimedBecause : nil)]
             ) == 1
         }
     }
@@ -77,7 +77,7 @@ struct WebhookEventStore: Sendable {
     /// (another process settled it), so it is not applied again.
     func claim(_ event: Pending) async throws -> Pending? {
         try await database.write { connection in
-            try connection.transaction {
+            try connection.savepoint {
                 guard let row = try connection.queryFirst(
                     "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
                 ) else { return nil }
@@ -87,7 +87,7 @@ struct WebhookEventStore: Sendable {
                 let attempts = route.tenant == stored ? try row.int("attempts") : 0
                 if route.tenant != stored {
                     try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
-                                           [SQLiteValue(route.tenant), SQLiteValue(route.unclaimedBecause), .text(event.id)])
+                                           [DatabaseValue(route.tenant), DatabaseValue(route.unclaimedBecause), .text(event.id)])
                 }
                 return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
                                body: event.body, attempts: attempts, cursor: event.cursor)
@@ -104,7 +104,7 @@ struct WebhookEventStore: Sendable {
                 UPDATE webhook_events SET status = ?, attempts = attempts + 1, processed_at = ?, error = ?
                 WHERE event_id = ? AND status = 'pending'
                 """,
-                [.text(status.rawValue), .text(Timestamp.iso8601(date)), SQLiteValue(error), .text(id)]
+                [.text(status.rawValue), .text(Timestamp.iso8601(date)), DatabaseValue(error), .text(id)]
             )
         }
     }

@@ -11,7 +11,7 @@ import Store
 /// an event without `clinic_id` (an older payload) when there is one tenant, and any event while the only
 /// tenant is not pinned yet (a single-practice deployment upgraded in place keeps its webhooks).
 struct WebhookTenantRouter: Sendable {
-    let database: Database
+    let database: any SQLDatabase
 
     struct Route: Sendable, Equatable {
         /// nil: no tenant claims the event.
@@ -44,7 +44,7 @@ struct WebhookTenantRouter: Sendable {
     /// another tenant has pinned goes to that tenant; one held by a tenant pinned to another clinic goes to
     /// none. nil: it stays where it is, as an event without `clinic_id`, or one taken while the only tenant
     /// was unpinned, does until a pin says otherwise.
-    static func reroute(storedTenant: String?, clinic: String?, in connection: SQLiteConnection) throws -> Route? {
+    static func reroute(storedTenant: String?, clinic: String?, in connection: any SQLConnection) throws -> Route? {
         guard let clinic else { return nil }
         if let holder = try connection.queryFirst("SELECT id FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic)]) {
             let tenant = try holder.string("id")
