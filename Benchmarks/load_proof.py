@@ -42,7 +42,9 @@ def set_upstream_latency(sandbox_port, milliseconds):
 def server_side_sums(port, key):
     """From /metrics: (clicks answered 302, seconds spent in them, seconds spent in their draft-link calls)."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=5) as answer:
+    # Read just after a burst, while the server may still finish the clicks wrk gave up on: on a loaded machine
+    # that took over 5 s once. The proof's verdict is the clicks' errors, not how fast this read is.
+    with urllib.request.urlopen(request, timeout=30) as answer:
         text = answer.read().decode()
 
     def value(series):
