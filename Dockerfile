@@ -7,7 +7,7 @@
 
 # --- build stage: a release binary with the Swift runtime linked in statically ------------------------
 FROM swift:6.3-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev pkg-config \
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -32,11 +32,11 @@ LABEL org.opencontainers.image.title="fullscript-redirect" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
 # What `ldd` of the static-stdlib binary names: libssl.so.3 and libcrypto.so.3 (libssl3), libsqlite3.so.0
-# (libsqlite3-0), libstdc++.so.6 (libstdc++6), libgcc_s.so.1 (libgcc-s1), libm and libc (libc6).
+# (libsqlite3-0), libpq.so.5 (libpq5, the PostgreSQL store's client; SQLite stays the default), libstdc++.so.6 (libstdc++6), libgcc_s.so.1 (libgcc-s1), libm and libc (libc6).
 # libstdc++6, libgcc-s1 and libc6 are in bookworm-slim already (apt needs them); the first two are named
 # anyway, being the binary's own dependencies, so that nothing removes them (this adds no bytes).
 # ca-certificates: the trust anchors of the HTTPS client that calls Fullscript.
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 libssl3 libstdc++6 libgcc-s1 ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 libssl3 libpq5 libstdc++6 libgcc-s1 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
