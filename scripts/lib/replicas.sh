@@ -26,6 +26,7 @@ wait_for() {
 }
 
 http_status() { curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$1" || true; }
+answers_200() { [[ "$(http_status "$1")" == 200 ]]; }
 
 # postgres_start: a fresh cluster listening on a socket in RUN_DIR/pg only; sets DATABASE_URL.
 postgres_start() {
@@ -95,7 +96,7 @@ sandbox_start() {
     LOG_LEVEL=warning "$FSR_BINARY" sandbox --port "$SANDBOX_PORT" --public-host localhost --rate-limit 100000000 \
         --redirect-uri "$FULLSCRIPT_REDIRECT_URI" >"$RUN_DIR/logs/sandbox.log" 2>&1 </dev/null &
     SANDBOX_PID=$!
-    wait_for 100 test "$(http_status "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats")" = 200 \
+    wait_for 100 answers_200 "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats" \
         || { say "the simulator did not start"; return 1; }
 }
 
@@ -108,7 +109,7 @@ replicas_prepare_database() {
     (cd "$RUN_DIR/app" && exec "$FSR_BINARY" demo --port "$port" --sandbox-port "$SANDBOX_PORT" --external-sandbox) \
         >"$RUN_DIR/logs/seed.log" 2>&1 </dev/null &
     pid=$!
-    wait_for 300 test "$(http_status "http://127.0.0.1:$port/readyz")" = 200 || { say "the seeding start failed:"; cat "$RUN_DIR/logs/seed.log" >&2; return 1; }
+    wait_for 300 answers_200 "http://127.0.0.1:$port/readyz" || { say "the seeding start failed:"; cat "$RUN_DIR/logs/seed.log" >&2; return 1; }
     kill -TERM "$pid"
     wait "$pid" || true
 }
@@ -120,7 +121,7 @@ replica_start() {
     local port="${REPLICA_PORTS[$index]}"
     (cd "$RUN_DIR/app" && exec "$FSR_BINARY" serve --port "$port") >>"$RUN_DIR/logs/replica-$index.log" 2>&1 </dev/null &
     REPLICA_PIDS[index]=$!
-    wait_for 300 test "$(http_status "http://127.0.0.1:$port/readyz")" = 200 \
+    wait_for 300 answers_200 "http://127.0.0.1:$port/readyz" \
         || { say "replica $index did not become ready:"; tail -n 20 "$RUN_DIR/logs/replica-$index.log" >&2; return 1; }
     say "replica $index: http://127.0.0.1:$port (pid ${REPLICA_PIDS[$index]})"
 }
@@ -170,7 +171,7 @@ nginx_start() {
     "$NGINX_BIN" -p "$RUN_DIR/nginx" -e "$RUN_DIR/nginx/error.log" -c "$RUN_DIR/nginx/nginx.conf" -g 'daemon off;' \
         >"$RUN_DIR/logs/nginx.out" 2>&1 </dev/null &
     NGINX_PID=$!
-    wait_for 100 test "$(http_status "$PUBLIC_URL/readyz")" = 200 || { say "nginx did not start:"; cat "$RUN_DIR/nginx/error.log" >&2; return 1; }
+    wait_for 100 answers_200 "$PUBLIC_URL/readyz" || { say "nginx did not start:"; cat "$RUN_DIR/nginx/error.log" >&2; return 1; }
     say "nginx: $PUBLIC_URL (pid $NGINX_PID) in front of ${#REPLICA_PORTS[@]} replicas"
 }
 
