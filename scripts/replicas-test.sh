@@ -27,8 +27,8 @@ finish() {
     replicas_stop
     if [[ -n "${ARTIFACTS:-}" ]]; then mkdir -p "$ARTIFACTS" && cp -r "$RUN_DIR/logs/." "$ARTIFACTS/"; fi
     say "logs: ${ARTIFACTS:-$RUN_DIR/logs}"
-    [[ -n "${ARTIFACTS:-}" ]] && rm -rf "$RUN_DIR" || rm -rf "$RUN_DIR/pg" "$RUN_DIR/app" "$RUN_DIR/nginx"
-    [[ $status -eq 0 ]] && say "passed" || say "FAILED (status $status)"
+    if [[ -n "${ARTIFACTS:-}" ]]; then rm -rf "$RUN_DIR"; else rm -rf "$RUN_DIR/pg" "$RUN_DIR/app" "$RUN_DIR/nginx"; fi
+    if [[ $status -eq 0 ]]; then say "passed"; else say "FAILED (status $status)"; fi
 }
 trap finish EXIT
 
