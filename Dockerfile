@@ -32,7 +32,8 @@ LABEL org.opencontainers.image.title="fullscript-redirect" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
 # What `ldd` of the static-stdlib binary names: libssl.so.3 and libcrypto.so.3 (libssl3), libsqlite3.so.0
-# (libsqlite3-0), libpq.so.5 (libpq5: DATABASE_URL selects PostgreSQL), libstdc++.so.6 (libstdc++6), libgcc_s.so.1 (libgcc-s1), libm and libc (libc6).
+# (libsqlite3-0), libpq.so.5 (libpq5: DATABASE_URL selects PostgreSQL), libstdc++.so.6 (libstdc++6),
+# libgcc_s.so.1 (libgcc-s1), libm and libc (libc6).
 # libstdc++6, libgcc-s1 and libc6 are in bookworm-slim already (apt needs them); the first two are named
 # anyway, being the binary's own dependencies, so that nothing removes them (this adds no bytes).
 # ca-certificates: the trust anchors of the HTTPS client that calls Fullscript.

@@ -23,6 +23,9 @@ if [ $# -eq 0 ]; then
     # The load proof in a short form: 1,000 concurrent clicks with 150 ms upstream latency while 10,000
     # idle connections are held, then a 10 s soak (the full one: Benchmarks/load-proof.sh, release build).
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" CLICK_SECONDS=5 SOAK_SECONDS=10 Benchmarks/load-proof.sh
+    # PostgreSQL 15, 3 replicas and nginx (deploy/nginx.conf) on loopback: click, OAuth, webhook, live stream
+    # and a rolling restart with 0 failed clicks, all through nginx (about 1 minute).
+    FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" ARTIFACTS=.build/test-artifacts/replicas scripts/replicas-test.sh
     # kill -9 during webhooks and token refreshes, three times: nothing acknowledged lost, nobody disconnected.
     FSR_BINARY="$(swift build --show-bin-path)/fullscript-redirect" scripts/fault-test.sh
     # libFuzzer on the request parser and the webhook/JSON path, 20 s each (scripts/fuzz.sh SECONDS for longer).
