@@ -19,8 +19,6 @@ Uses only the standard library. Every wait is bounded; the script exits 1 on any
 """
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -32,6 +30,9 @@ import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from demo_client import cookie_pairs, request, signed_plan_event  # noqa: E402
 
 CHALLENGE = "fault-test-challenge"
 SECRET = "fault-test-webhook-secret-of-32-bytes!"
@@ -89,24 +90,6 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def request(port, method, target, headers=None, body=None, timeout=10):
-    """One request on a fresh connection: (status, headers as a dict of lists, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, target, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        fields = {}
-        for name, value in answer.getheaders():
-            fields.setdefault(name.lower(), []).append(value)
-        return answer.status, fields, answer.read()
-    finally:
-        connection.close()
-
-
-def cookie_pairs(fields):
-    return [value.split(";", 1)[0] for value in fields.get("set-cookie", [])]
 
 
 def sign_in_and_connect(port):
@@ -261,17 +244,6 @@ def check_synced(round_number, changes, answers, linked, sandbox_port, failures)
     return unsynced
 
 
-def signed_event(event_id, plan_id, patient_id, updated_at):
-    plan = {"id": plan_id, "state": "active", "created_at": "2026-01-01T09:00:00.000Z", "updated_at": updated_at,
-            "patient_id": patient_id, "practitioner_id": "prac-1", "recommendations": []}
-    event = {"id": event_id, "type": "treatment_plan.updated", "created_at": updated_at, "clinic_id": "clinic-1",
-             "data": {"treatment_plan": plan}}
-    body = json.dumps({"event_payload": {"event": event}}).encode()
-    timestamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return body, {"Content-Type": "application/json", "Fullscript-Signature": f"t={timestamp},v1={digest}"}
-
-
 class Burst:
     """Webhook senders and clickers running until told to stop; what was acknowledged is kept."""
 
@@ -287,7 +259,8 @@ class Burst:
             sequence += 1
             event_id = f"ev-r{self.round}-s{sender}-{sequence}"
             updated = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-            body, headers = signed_event(event_id, f"tp-fault-{sender}", self.patient_id, updated)
+            body, headers = signed_plan_event(SECRET, event_id, f"tp-fault-{sender}", self.patient_id,
+                                              "2026-01-01T09:00:00.000Z", updated)
             try:
                 status, _, _ = request(self.port, "POST", "/webhooks/fullscript", headers, body, timeout=5)
             except OSError:

@@ -21,9 +21,7 @@ Uses only the standard library; every wait is bounded.
 
 import argparse
 import concurrent.futures
-import hashlib
-import hmac
-import http.client
+import functools
 import json
 import os
 import socket
@@ -32,25 +30,14 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import demo_client  # noqa: E402
+from demo_client import cookie_pairs, signed_plan_event  # noqa: E402
+
+# Through nginx and three replicas on two cores: a longer wait than the single-process scripts'.
+request = functools.partial(demo_client.request, timeout=20)
+
 PATIENT = "p-1001"
-
-
-def request(port, method, target, headers=None, body=None, timeout=20):
-    """One request on a fresh connection: (status, headers as a dict of lists, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, target, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        fields = {}
-        for name, value in answer.getheaders():
-            fields.setdefault(name.lower(), []).append(value)
-        return answer.status, fields, answer.read()
-    finally:
-        connection.close()
-
-
-def cookie_pairs(fields):
-    return [value.split(";", 1)[0] for value in fields.get("set-cookie", [])]
 
 
 def local(url):
@@ -93,15 +80,7 @@ def session_of(args):
 
 def signed_webhook(port, event_id, plan_id, fullscript_patient_id):
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    plan = {"id": plan_id, "state": "active", "created_at": now, "updated_at": now, "patient_id": fullscript_patient_id,
-            "practitioner_id": "prac-1", "recommendations": []}
-    event = {"id": event_id, "type": "treatment_plan.updated", "created_at": now, "clinic_id": "clinic-1",
-             "data": {"treatment_plan": plan}}
-    body = json.dumps({"event_payload": {"event": event}}).encode()
-    timestamp = str(int(time.time()))
-    secret = os.environ["FULLSCRIPT_WEBHOOK_SECRET"].encode()
-    digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "Fullscript-Signature": f"t={timestamp},v1={digest}"}
+    body, headers = signed_plan_event(os.environ["FULLSCRIPT_WEBHOOK_SECRET"], event_id, plan_id, fullscript_patient_id, now, now)
     return request(port, "POST", "/webhooks/fullscript", headers, body)[0]
 
 
