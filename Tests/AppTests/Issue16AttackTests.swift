@@ -22,15 +22,11 @@ struct Issue16AttackTests {
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
-            let planPath = try #require(URLComponents(string: click.header("location") ?? "")?.path)
+            let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
             let patient = try #require(try await harness.mapping(of: "p-1001"))
-            let fields = ["patient_id": patient, "variant_ids": "variant-1001,variant-1002",
+            try await harness.activate(planID, patient: patient, with: ["variant_ids": "variant-1001,variant-1002",
                           "dosage.variant-1001.amount": "1 capsule", "dosage.variant-1001.frequency": "99999999999 times a day",
-                          "dosage.variant-1002.amount": "1 capsule", "dosage.variant-1002.frequency": "every 99999999999 days"]
-            let form = fields.map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
-            let activated = try await harness.fullscript.execute("POST \(planPath)/activate HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
-            #expect(activated.status == 303)
+                          "dosage.variant-1002.amount": "1 capsule", "dosage.variant-1002.frequency": "every 99999999999 days"])
             #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
 
             let response = try await MedicationStatementTests.statements(harness, key: try await MedicationStatementTests.key(harness))
@@ -53,15 +49,11 @@ struct Issue16AttackTests {
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
-            let planPath = try #require(URLComponents(string: click.header("location") ?? "")?.path)
+            let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
             let patient = try #require(try await harness.mapping(of: "p-1001"))
-            let fields = ["patient_id": patient, "variant_ids": "variant-1001",
+            try await harness.activate(planID, patient: patient, with: ["variant_ids": "variant-1001",
                           "dosage.variant-1001.amount": "1\u{1}capsule\u{7}", "dosage.variant-1001.frequency": "twice\u{2} a day\u{1B}[2J",
-                          "dosage.variant-1001.time_of_day": "bed\u{8}time"]
-            let form = fields.map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
-            let activated = try await harness.fullscript.execute("POST \(planPath)/activate HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
-            #expect(activated.status == 303)
+                          "dosage.variant-1001.time_of_day": "bed\u{8}time"])
             #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
 
             let response = try await MedicationStatementTests.statements(harness, key: try await MedicationStatementTests.key(harness))

@@ -190,17 +190,13 @@ struct MedicationStatementTests {
             let session = try await harness.signIn()
             try await harness.connect(session: session)
             let click = try await harness.get("/recommend/p-1001", user: nil, cookie: session)
-            let planPath = try #require(URLComponents(string: click.header("location") ?? "")?.path)
+            let planID = try #require(URLComponents(string: click.header("location") ?? "")?.path.split(separator: "/").last.map(String.init))
             let patient = try #require(try await harness.mapping(of: "p-1001"))
-            let fields = ["patient_id": patient, "variant_ids": "variant-1001,variant-1002",
+            try await harness.activate(planID, patient: patient, with: ["variant_ids": "variant-1001,variant-1002",
                           "dosage.variant-1001.amount": "1-2 capsules", "dosage.variant-1001.frequency": "every 8 hours",
                           "dosage.variant-1001.time_of_day": "bedtime", "dosage.variant-1001.duration": "ongoing",
                           "dosage.variant-1002.amount": "a few", "dosage.variant-1002.frequency": "when tired",
-                          "dosage.variant-1002.time_of_day": "morning, after my run"]
-            let form = fields.map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
-            let activated = try await harness.fullscript.execute("POST \(planPath)/activate HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
-            #expect(activated.status == 303)
+                          "dosage.variant-1002.time_of_day": "morning, after my run"])
             #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
 
             let statements = try Self.resources(try await Self.statements(harness, key: try await Self.key(harness)))

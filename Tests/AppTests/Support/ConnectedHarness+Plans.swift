@@ -35,8 +35,11 @@ extension ConnectedHarness {
     }
 
     /// The practitioner activates the plan on the simulator's plan page, for `patient`.
-    func activate(_ planID: String, patient: String) async throws {
-        let form = "patient_id=\(patient)&personal_message=Take+these+with+food"
+    /// Activates the draft at the simulator for `patient`; `fields` add to or replace the plan page's form
+    /// (`variant_ids`, `dosage.<variant>.<field>`, ...).
+    func activate(_ planID: String, patient: String, with fields: [String: String] = [:]) async throws {
+        let form = ["patient_id": patient, "personal_message": "Take these with food"].merging(fields) { $1 }
+            .map { "\($0.key)=\(FormURLEncoding.escape($0.value))" }.joined(separator: "&")
         let activated = try await fullscript.execute("POST /sandbox/plans/\(planID)/activate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)")
         #expect(activated.status == 303)
