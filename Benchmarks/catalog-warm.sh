@@ -13,12 +13,5 @@ N="${N:-200}"
 PLANS="${PLANS:-50}"
 PRODUCTS="${PRODUCTS:-10}"
 ensure_command curl
-[[ -n "${FSR_BINARY:-}" ]] || (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
-work_dir=""
-make_temp_dir work_dir
-port="$(free_port)"
-sandbox_port="$(free_port)"
-start_demo "$work_dir" "$port" "$sandbox_port"
-session="$(demo_session "$port" "$work_dir/cookies")"
-[[ -n "$session" ]] || die "no session cookie"
+signed_in_demo
 run_bounded $((PLANS + N / 20 + 120)) python3 "$BENCH_DIR/catalog_warm.py" "$port" "$sandbox_port" "$session" "$N" "$PLANS" "$PRODUCTS"

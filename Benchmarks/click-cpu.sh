@@ -19,19 +19,8 @@ RUNS="${RUNS:-2}"
 ensure_command wrk
 ensure_command curl
 ensure_command sqlite3
-if [[ -z "${FSR_BINARY:-}" ]]; then
-    (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
-fi
-work_dir=""
-make_temp_dir work_dir
-port="$(free_port)"
-sandbox_port="$(free_port)"
-start_sandbox "$work_dir" "$sandbox_port" "$port"
-DEMO_FLAGS=(--external-sandbox)
-start_demo "$work_dir" "$port" "$sandbox_port"
+signed_in_demo --external-sandbox
 base="http://127.0.0.1:$port"
-session="$(demo_session "$port" "$work_dir/cookies")"
-[[ -n "$session" ]] || die "no session cookie (see $work_dir/demo.log)"
 status="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: fsr_session=$session" "$base/recommend/p-1001")"
 [[ "$status" == 302 ]] || die "a click answered $status, not 302 (see $work_dir/demo.log)"
 ticks_per_second="$(getconf CLK_TCK)"

@@ -252,3 +252,22 @@ demo_session() {
     curl -s -c "$jar" -b "$jar" -o /dev/null "$callback"
     awk '$6 == "fsr_session" { print $7 }' "$jar"
 }
+
+# signed_in_demo [--external-sandbox]: the demo (FSR_BINARY, else a release build of this checkout) on free
+# loopback ports in a temporary folder, with dr-quinn signed in and connected. With --external-sandbox the
+# simulator runs in a process of its own (it keeps every plan and request it saw, which is not our memory).
+# Sets work_dir, port, sandbox_port and session. Settings for the server come from the caller's environment
+# (`FULLSCRIPT_MAX_CONNECTIONS=1000 signed_in_demo`).
+signed_in_demo() {
+    [[ -n "${FSR_BINARY:-}" ]] || (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
+    make_temp_dir work_dir
+    port="$(free_port)"
+    sandbox_port="$(free_port)"
+    if [[ "${1:-}" == --external-sandbox ]]; then
+        start_sandbox "$work_dir" "$sandbox_port" "$port"
+        DEMO_FLAGS=(--external-sandbox)
+    fi
+    start_demo "$work_dir" "$port" "$sandbox_port"
+    session="$(demo_session "$port" "$work_dir/cookies")"
+    [[ -n "$session" ]] || die "no session cookie (see $work_dir/demo.log)"
+}

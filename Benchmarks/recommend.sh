@@ -12,14 +12,8 @@ DURATION="${DURATION:-10}"
 CONNS="${CONNS:-1 16 64}"
 ensure_command wrk
 ensure_command curl
-(cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
-work_dir=""
-make_temp_dir work_dir
-port="$(free_port)"
-start_demo "$work_dir" "$port" "$(free_port)"
+signed_in_demo
 base="http://127.0.0.1:$port"
-session="$(demo_session "$port" "$work_dir/cookies")"
-[[ -n "$session" ]] || die "no session cookie"
 status="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: fsr_session=$session" "$base/recommend/p-1001")"
 [[ "$status" == 302 ]] || die "a click answered $status, not 302 (see $work_dir/demo.log)"
 
