@@ -15,25 +15,13 @@ bench_init
 ensure_command wrk
 ensure_command curl
 raise_fd_limit 20000
-if [[ -z "${FSR_BINARY:-}" ]]; then
-    (cd "$REPO_DIR" && swift build -c release --product fullscript-redirect >&2)
-fi
-work_dir=""
-make_temp_dir work_dir
-port="$(free_port)"
-sandbox_port="$(free_port)"
 clicks="${CLICKS:-1000}"
-# The simulator in a process of its own: it keeps every plan and request it saw, which is not our memory.
-start_sandbox "$work_dir" "$sandbox_port" "$port"
 # Enough connections to Fullscript for every concurrent click: the upstream, not our pool, is the bound.
-DEMO_FLAGS=(--external-sandbox)
-FULLSCRIPT_MAX_CONNECTIONS="$clicks" start_demo "$work_dir" "$port" "$sandbox_port"
-session="$(demo_session "$port" "$work_dir/cookies")"
-[[ -n "$session" ]] || die "no session cookie (see $work_dir/demo.log)"
+FULLSCRIPT_MAX_CONNECTIONS="$clicks" signed_in_demo --external-sandbox
 
 soak="${SOAK_SECONDS:-600}"
 run_bounded $((soak * 2 + 600)) python3 "$BENCH_DIR/load_proof.py" \
-    --port "$port" --sandbox-port "$sandbox_port" --pid "$DEMO_PID" --session "$session" --service-key "$DEMO_SERVICE_KEY" \
+    --port "$port" --sandbox-port "$sandbox_port" --pid "$DEMO_PID" --session="$session" --service-key "$DEMO_SERVICE_KEY" \
     --upstream-ms "${UPSTREAM_MS:-150}" --clicks "$clicks" --click-seconds "${CLICK_SECONDS:-10}" \
     --moderate "${MODERATE:-100}" --open-loop-rate "${OPEN_LOOP_RATE:-200}" --idle "${IDLE:-10000}" --soak-seconds "$soak" \
     --soak-conns "${SOAK_CONNS:-100}" --max-growth-mib "${MAX_GROWTH_MIB:-32}" || {
