@@ -34,14 +34,17 @@ enum MedicationStatementBundle {
         return .object(bundle)
     }
 
-    private static func statements(of plan: StoredPlan, patient ehrPatientID: String) -> [JSONValue] {
-        let status: String
-        switch TreatmentPlan.State(rawValue: plan.state) {
-        case .active: status = "active"
-        case .cancelled: status = "stopped"
-        case .draft, .other: return []
+    /// The statements' `status` for a plan in `state`; nil for a plan that makes no statement.
+    static func status(ofPlanIn state: String) -> String? {
+        switch TreatmentPlan.State(rawValue: state) {
+        case .active: "active"
+        case .cancelled: "stopped"
+        case .draft, .other: nil
         }
-        guard case .array(let items) = plan.recommendations else { return [] }
+    }
+
+    private static func statements(of plan: StoredPlan, patient ehrPatientID: String) -> [JSONValue] {
+        guard let status = status(ofPlanIn: plan.state), case .array(let items) = plan.recommendations else { return [] }
         var occurrences: [String: Int] = [:]
         return items.compactMap { item in
             guard case .object(let fields) = item, case .string(let variantID)? = fields["variant_id"], isNonEmpty(variantID) else { return nil }

@@ -26,8 +26,10 @@ struct MedicationStatementRoutes: Sendable {
         case .refused(let response):
             return response
         case .found(let patient):
-            let described = await describer.describe(try await plans.plans(forEHRPatient: patient.ehrPatientID, in: caller.tenant),
-                                                     in: caller.tenant)
+            // Only plans that make statements are named: naming may ask Fullscript's catalog.
+            let stated = try await plans.plans(forEHRPatient: patient.ehrPatientID, in: caller.tenant)
+                .filter { MedicationStatementBundle.status(ofPlanIn: $0.state) != nil }
+            let described = await describer.describe(stated, in: caller.tenant)
             var response = JSONBody.response(MedicationStatementBundle.bundle(of: described, patient: patient.ehrPatientID, at: now()))
             // FHIR's own media type for a client that asks for it; plain JSON clients get what they accept.
             if Self.acceptsFHIR(request.head.headerFields[.accept]) { response.headerFields[.contentType] = Self.fhirJSON }

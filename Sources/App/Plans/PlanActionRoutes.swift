@@ -123,10 +123,8 @@ struct PlanActionRoutes: Sendable {
             }
             return refusal.response(.json, to: request)
         }
-        let stored: StoredPlan
-        switch try await chartPlan(planID, of: patient.ehrPatientID, in: user.tenant) {
-        case .refused(let refusal): return try await refuse(refusal)
-        case .found(let found): stored = found
+        guard let stored = try await plans.plan(planID, ofEHRPatient: patient.ehrPatientID, in: user.tenant) else {
+            return try await refuse(.planNotOnChart)
         }
         guard stored.state == "active" else { return try await refuse(.planNotActive(state: stored.state)) }
         let client = try await clickClients.client(for: user.tenant)
@@ -147,8 +145,8 @@ struct PlanActionRoutes: Sendable {
         updates.publish(ehrPatientIDs: try await plans.merge(cancelled, in: user.tenant, source: .refresh), in: user.tenant)
         audit.outcome = "cancelled"
         try await record(audit)
-        let current = try await plans.plans(forEHRPatient: patient.ehrPatientID, in: user.tenant).filter { $0.id == planID }
-        guard let shown = await describer.describe(current, in: user.tenant).first else { return try await refuse(.planNotOnChart) }
+        guard let current = try await plans.plan(planID, ofEHRPatient: patient.ehrPatientID, in: user.tenant),
+              let shown = await describer.describe([current], in: user.tenant).first else { return try await refuse(.planNotOnChart) }
         return JSONBody.response(shown)
     }
 
@@ -166,9 +164,7 @@ struct PlanActionRoutes: Sendable {
         case .unknown: return .refused(.planNotOnChart)
         case .found: break
         }
-        guard let plan = try await plans.plans(forEHRPatient: patientID, in: tenant).first(where: { $0.id == planID }) else {
-            return .refused(.planNotOnChart)
-        }
+        guard let plan = try await plans.plan(planID, ofEHRPatient: patientID, in: tenant) else { return .refused(.planNotOnChart) }
         return .found(plan)
     }
 
@@ -194,6 +190,6 @@ struct PlanActionRoutes: Sendable {
     }
 
     private func record(_ entry: AuditEntry) async throws {
-        try await plans.database.write { try entry.insert(into: $0, at: now()) }
+        try await patients.record(entry, at: now())
     }
 }

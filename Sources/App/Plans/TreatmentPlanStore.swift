@@ -58,20 +58,29 @@ struct TreatmentPlanStore: Sendable {
     /// The tenant's EHR patient's plans, newest first; with `after`, only those changed since that change number.
     func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
         try await database.read { connection in
-            // An order counts on a plan only when it is the plan's own patient's: one naming another patient's plan is not.
-            try connection.query(
-                """
-                SELECT t.*, count(o.id) AS ordered_count, max(o.completed_at) AS last_ordered_at FROM treatment_plans t
-                JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
-                LEFT JOIN order_plans p ON p.tenant_id = t.tenant_id AND p.treatment_plan_id = t.id
-                LEFT JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id AND o.fullscript_patient_id = t.fullscript_patient_id
-                WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND t.change_seq > ?
-                GROUP BY t.tenant_id, t.id
-                ORDER BY t.created_at DESC, t.id
-                """,
-                [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan
-            )
+            try connection.query(Self.patientsPlans(where: "t.change_seq > ?"), [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan)
         }
+    }
+
+    /// One plan of the tenant's EHR patient; nil when that patient has no such plan.
+    func plan(_ id: String, ofEHRPatient ehrPatientID: String, in tenant: String) async throws -> StoredPlan? {
+        try await database.read { connection in
+            try connection.query(Self.patientsPlans(where: "t.id = ?"), [.text(tenant), .text(ehrPatientID), .text(id)], Self.plan).first
+        }
+    }
+
+    /// A patient's plans (bound: tenant, EHR patient id, then `condition`'s), each with its orders counted. An
+    /// order counts on a plan only when it is the plan's own patient's: one naming another patient's plan is not.
+    private static func patientsPlans(where condition: String) -> String {
+        """
+        SELECT t.*, count(o.id) AS ordered_count, max(o.completed_at) AS last_ordered_at FROM treatment_plans t
+        JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
+        LEFT JOIN order_plans p ON p.tenant_id = t.tenant_id AND p.treatment_plan_id = t.id
+        LEFT JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id AND o.fullscript_patient_id = t.fullscript_patient_id
+        WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND \(condition)
+        GROUP BY t.tenant_id, t.id
+        ORDER BY t.created_at DESC, t.id
+        """
     }
 
     private static func plan(_ row: Row) throws -> StoredPlan {
