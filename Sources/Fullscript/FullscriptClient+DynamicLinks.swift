@@ -67,7 +67,8 @@ extension FullscriptClient {
         }
     }
 
-    private static func isLoopback(_ host: String) -> Bool {
+    /// A host name or address of this machine: where plain http is allowed (a simulator).
+    public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

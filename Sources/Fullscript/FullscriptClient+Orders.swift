@@ -16,10 +16,6 @@ extension FullscriptClient {
         }
     }
 
-    public func labOrder(accessToken: String, id: String) async throws(FullscriptError) -> LabOrder {
-        try await fetch(APIRequest(.get, "clinic", "labs", "orders", id, endpoint: "get_lab_order", accessToken: accessToken), member: "lab_order").value
-    }
-
     /// A list read page by page at Fullscript's largest size, bounded like a patient's plans.
     private func allPages<Item: Decodable>(member: String, request: ([(name: String, value: String)]) -> APIRequest)
         async throws(FullscriptError) -> [Item] {

@@ -98,10 +98,6 @@ public final class PostgresConnection {
         return Self.rows(of: result)
     }
 
-    public func query<T>(_ sql: String, _ bindings: [DatabaseValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
-        try query(sql, bindings).map(transform)
-    }
-
     /// The first row. The server still sends every row: add `LIMIT 1` to the SQL when there may be many.
     public func queryFirst(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> Row? {
         try query(sql, bindings).first

@@ -123,7 +123,7 @@ struct CatalogCache: Sendable {
             keep = retry
         }
         let date = now()
-        try await store.save(found, id: id, region: region, at: date, expiresAt: date + Self.seconds(keep))
+        try await store.save(found, id: id, region: region, at: date, expiresAt: date + keep.timeInterval)
         return found ?? cached?.value
     }
 
@@ -153,11 +153,7 @@ struct CatalogCache: Sendable {
             keep = retry
         }
         let date = now()
-        try await store.savePractitionerNames(names, in: tenant, at: date, expiresAt: date + Self.seconds(keep))
+        try await store.savePractitionerNames(names, in: tenant, at: date, expiresAt: date + keep.timeInterval)
         return names ?? cached?.value
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }

@@ -148,12 +148,8 @@ public struct FullscriptSettings: Sendable {
             throw ConfigError(key: key, problem: "'\(text)' is not an absolute URL")
         }
         if scheme == "https" { return }
-        guard scheme == "http", environment == .custom, Self.isLoopback(host) else {
+        guard scheme == "http", environment == .custom, FullscriptClient.isLoopback(host) else {
             throw ConfigError(key: key, problem: "must use https (plain http is allowed only for a custom environment on loopback)")
         }
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

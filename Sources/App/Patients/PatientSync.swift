@@ -105,12 +105,12 @@ final class PatientSync: Sendable {
                 metadata["error"] = "\(reason)"
                 if case PatientSyncError.nobodyConnected = problem {
                     // Not a try: nobody could make one. It waits for a connection (`connected(in:)`) or the sweep.
-                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(sweepInterval)),
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(sweepInterval.timeInterval),
                                               at: now(), waitingForConnection: true)
                     metadata["outcome"] = "waiting"
                 } else if Self.isPassing(problem), item.attempts + 1 < retry.maxAttempts {
                     let delay = retry.delay(afterAttempts: item.attempts + 1)
-                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(Self.seconds(delay)), at: now(),
+                    try await outbox.postpone(item, error: reason, until: now().addingTimeInterval(delay.timeInterval), at: now(),
                                               waitingForConnection: false)
                     metadata["outcome"] = "retrying"
                 } else {
@@ -171,9 +171,6 @@ final class PatientSync: Sendable {
         return unusable.map { PatientSyncError.unsent(WebhookProcessor.describe($0)) } ?? PatientSyncError.nobodyConnected
     }
 
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
     /// How `Timestamp.iso8601` writes `due_at`.
     private static let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
