@@ -228,23 +228,21 @@ public final class TokenVault: Sendable {
         }
         let date = now()
         let matches = try await database.write { connection in
-            try connection.savepoint {
-                try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
-                                       [.text(clinic.id), .text(user.tenant), .text(user.id)])
-                // The pin as it is now: the tenant may have been pinned since the connection was read.
-                let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
-                                                          [.text(user.tenant)])?.optionalString("pinned")
-                if let pinned = pinnedNow, clinic.id != pinned {
-                    try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
-                    return false
-                }
-                if pinnedNow == nil,
-                   try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
-                    try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
-                    return false
-                }
-                return true
+            try connection.execute("UPDATE fullscript_connections SET fullscript_clinic_id = ? WHERE tenant_id = ? AND ehr_user_id = ?",
+                                   [.text(clinic.id), .text(user.tenant), .text(user.id)])
+            // The pin as it is now: the tenant may have been pinned since the connection was read.
+            let pinnedNow = try connection.queryFirst("SELECT fullscript_clinic_id AS pinned FROM tenants WHERE id = ?",
+                                                      [.text(user.tenant)])?.optionalString("pinned")
+            if let pinned = pinnedNow, clinic.id != pinned {
+                try Self.markForReconnection(user, clinic: clinic.id, expected: pinned, requestID: nil, in: connection, at: date)
+                return false
             }
+            if pinnedNow == nil,
+               try connection.queryFirst("SELECT 1 AS taken FROM tenants WHERE fullscript_clinic_id = ?", [.text(clinic.id)]) != nil {
+                try Self.markForReconnection(user, clinic: clinic.id, expected: nil, requestID: nil, in: connection, at: date)
+                return false
+            }
+            return true
         }
         guard matches else { throw TokenVaultError.reconnectRequired }
     }

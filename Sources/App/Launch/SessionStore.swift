@@ -34,45 +34,43 @@ struct SessionStore: EHRIdentityProvider {
         let date = now()
         let seconds = Int64(date.timeIntervalSince1970)
         let absolute = seconds + Int64(settings.sessionAbsoluteTimeout)
-        return try await database.write { connection in
-            try connection.savepoint { () throws -> Start in
-                guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(user.tenant)]) != nil else {
-                    try AuditEntry(tenant: nil, actor: user.id, action: "session.start", outcome: "unknown_tenant", requestID: requestID,
-                                   detail: user.tenant).insert(into: connection, at: date)
-                    return .unknownTenant
-                }
-                try connection.execute(
-                    "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
-                    [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
-                )
-                // Only jtis no token could still be accepted with: a row whose `exp` (stored rounded up)
-                // is before the floor, rounded down, belongs to a token the verifier refuses.
-                let forgettable = Int64(LaunchToken.acceptedExpiryFloor(at: date).rounded(.down))
-                try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(forgettable)])
-                let fresh = try connection.execute(
-                    """
-                    INSERT INTO launch_token_uses (jti, tenant_id, ehr_user_id, expires_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (jti) DO NOTHING
-                    """,
-                    [.text(tokenID), .text(user.tenant), .text(user.id), .integer(tokenExpiresAt)]
-                )
-                // What the session may do outlives the session row: the audit trail says it.
-                let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start", subject: user.patient,
-                                       outcome: fresh == 1 ? "ok" : "launch_token_reused", requestID: requestID,
-                                       detail: user.roles.map { "roles=" + EHRRole.names($0).joined(separator: ",") })
-                try audit.insert(into: connection, at: date)
-                guard fresh == 1 else { return .tokenReused }
-                try connection.execute(
-                    """
-                    INSERT INTO sessions (id_hash, tenant_id, ehr_user_id, display_name, created_at, last_seen_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.text(Self.hash(value)), .text(user.tenant), .text(user.id), DatabaseValue(user.name), .integer(seconds),
-                     .integer(seconds), .integer(absolute)]
-                )
-                try Self.storeClaims(of: user, session: Self.hash(value), in: connection)
-                return .started(value)
+        return try await database.write { connection throws -> Start in
+            guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(user.tenant)]) != nil else {
+                try AuditEntry(tenant: nil, actor: user.id, action: "session.start", outcome: "unknown_tenant", requestID: requestID,
+                               detail: user.tenant).insert(into: connection, at: date)
+                return .unknownTenant
             }
+            try connection.execute(
+                "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                [.integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
+            )
+            // Only jtis no token could still be accepted with: a row whose `exp` (stored rounded up)
+            // is before the floor, rounded down, belongs to a token the verifier refuses.
+            let forgettable = Int64(LaunchToken.acceptedExpiryFloor(at: date).rounded(.down))
+            try connection.execute("DELETE FROM launch_token_uses WHERE expires_at < ?", [.integer(forgettable)])
+            let fresh = try connection.execute(
+                """
+                INSERT INTO launch_token_uses (jti, tenant_id, ehr_user_id, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (jti) DO NOTHING
+                """,
+                [.text(tokenID), .text(user.tenant), .text(user.id), .integer(tokenExpiresAt)]
+            )
+            // What the session may do outlives the session row: the audit trail says it.
+            let audit = AuditEntry(tenant: user.tenant, actor: user.id, action: "session.start", subject: user.patient,
+                                   outcome: fresh == 1 ? "ok" : "launch_token_reused", requestID: requestID,
+                                   detail: user.roles.map { "roles=" + EHRRole.names($0).joined(separator: ",") })
+            try audit.insert(into: connection, at: date)
+            guard fresh == 1 else { return .tokenReused }
+            try connection.execute(
+                """
+                INSERT INTO sessions (id_hash, tenant_id, ehr_user_id, display_name, created_at, last_seen_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(Self.hash(value)), .text(user.tenant), .text(user.id), DatabaseValue(user.name), .integer(seconds),
+                 .integer(seconds), .integer(absolute)]
+            )
+            try Self.storeClaims(of: user, session: Self.hash(value), in: connection)
+            return .started(value)
         }
     }
 
@@ -140,16 +138,14 @@ struct SessionStore: EHRIdentityProvider {
         let hash = Self.hash(value)
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint {
-                guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
-                    return nil
-                }
-                let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
-                try connection.execute("DELETE FROM sessions WHERE id_hash = ?", [.text(hash)])
-                try AuditEntry(tenant: user.tenant, actor: user.id, action: "session.end", outcome: "ok", requestID: request.id)
-                    .insert(into: connection, at: date)
-                return user
+            guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
+                return nil
             }
+            let user = EHRUser(id: try row.string("ehr_user_id"), tenant: try row.string("tenant_id"))
+            try connection.execute("DELETE FROM sessions WHERE id_hash = ?", [.text(hash)])
+            try AuditEntry(tenant: user.tenant, actor: user.id, action: "session.end", outcome: "ok", requestID: request.id)
+                .insert(into: connection, at: date)
+            return user
         }
     }
 

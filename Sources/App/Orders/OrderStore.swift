@@ -15,34 +15,32 @@ struct OrderStore: Sendable {
         let lineItems = String(decoding: JSONBody.encode(order.lineItems), as: UTF8.self)
         let planIDs = Array(Set(order.treatmentPlanIDs)).sorted()
         return try await database.write { connection in
-            try connection.savepoint {
-                let inserted = try connection.execute(
-                    """
-                    INSERT INTO orders (tenant_id, id, order_number, fullscript_patient_id, completed_at, treatment_plan_ids, practitioner_ids,
-                                        line_items, is_lab, change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
-                    ON CONFLICT (tenant_id, id) DO NOTHING
-                    """,
-                    [.text(tenant), .text(order.id), DatabaseValue(order.orderNumber), DatabaseValue(order.patientID),
-                     .text(Timestamp.iso8601(order.completedAt ?? learnedAt)),
-                     .text(String(decoding: JSONBody.encode(planIDs), as: UTF8.self)),
-                     .text(String(decoding: JSONBody.encode(order.practitionerIDs), as: UTF8.self)), .text(lineItems),
-                     .integer(order.isLabPurchase ? 1 : 0), .text(source.rawValue)]
+            let inserted = try connection.execute(
+                """
+                INSERT INTO orders (tenant_id, id, order_number, fullscript_patient_id, completed_at, treatment_plan_ids, practitioner_ids,
+                                    line_items, is_lab, change_seq, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
+                ON CONFLICT (tenant_id, id) DO NOTHING
+                """,
+                [.text(tenant), .text(order.id), DatabaseValue(order.orderNumber), DatabaseValue(order.patientID),
+                 .text(Timestamp.iso8601(order.completedAt ?? learnedAt)),
+                 .text(String(decoding: JSONBody.encode(planIDs), as: UTF8.self)),
+                 .text(String(decoding: JSONBody.encode(order.practitionerIDs), as: UTF8.self)), .text(lineItems),
+                 .integer(order.isLabPurchase ? 1 : 0), .text(source.rawValue)]
+            )
+            guard inserted == 1 else { return [] }
+            for planID in planIDs {
+                try connection.execute(
+                    "INSERT INTO order_plans (tenant_id, order_id, treatment_plan_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [.text(tenant), .text(order.id), .text(planID)]
                 )
-                guard inserted == 1 else { return [] }
-                for planID in planIDs {
-                    try connection.execute(
-                        "INSERT INTO order_plans (tenant_id, order_id, treatment_plan_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        [.text(tenant), .text(order.id), .text(planID)]
-                    )
-                    // One statement per plan: change numbers are unique.
-                    try connection.execute(
-                        "UPDATE treatment_plans SET change_seq = \(ChangeSequence.next) WHERE tenant_id = ? AND id = ?",
-                        [.text(tenant), .text(planID)]
-                    )
-                }
-                return try Self.charts(of: order.patientID, in: tenant, connection)
+                // One statement per plan: change numbers are unique.
+                try connection.execute(
+                    "UPDATE treatment_plans SET change_seq = \(ChangeSequence.next) WHERE tenant_id = ? AND id = ?",
+                    [.text(tenant), .text(planID)]
+                )
             }
+            return try Self.charts(of: order.patientID, in: tenant, connection)
         }
     }
 
@@ -50,27 +48,25 @@ struct OrderStore: Sendable {
     func merge(_ labOrder: LabOrder, in tenant: String, source: TreatmentPlanStore.Source) async throws -> [String] {
         let tests = String(decoding: JSONBody.encode(labOrder.tests), as: UTF8.self)
         return try await database.write { connection in
-            try connection.savepoint {
-                let changed = try connection.execute(
-                    """
-                    INSERT INTO lab_orders (tenant_id, id, fullscript_patient_id, order_id, state, tests, updated_at, change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
-                    ON CONFLICT (tenant_id, id) DO UPDATE SET
-                        fullscript_patient_id = coalesce(excluded.fullscript_patient_id, lab_orders.fullscript_patient_id),
-                        order_id = coalesce(excluded.order_id, lab_orders.order_id),
-                        state = excluded.state, tests = excluded.tests, updated_at = excluded.updated_at,
-                        change_seq = excluded.change_seq, source = excluded.source
-                    WHERE excluded.updated_at > lab_orders.updated_at
-                    """,
-                    [.text(tenant), .text(labOrder.id), DatabaseValue(labOrder.patientID), DatabaseValue(labOrder.orderID), .text(labOrder.state),
-                     .text(tests), .text(Timestamp.iso8601(labOrder.updatedAt)), .text(source.rawValue)]
-                )
-                guard changed == 1 else { return [] }
-                let patientID = try connection.queryFirst(
-                    "SELECT fullscript_patient_id FROM lab_orders WHERE tenant_id = ? AND id = ?", [.text(tenant), .text(labOrder.id)]
-                )?.optionalString("fullscript_patient_id")
-                return try Self.charts(of: patientID, in: tenant, connection)
-            }
+            let changed = try connection.execute(
+                """
+                INSERT INTO lab_orders (tenant_id, id, fullscript_patient_id, order_id, state, tests, updated_at, change_seq, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
+                ON CONFLICT (tenant_id, id) DO UPDATE SET
+                    fullscript_patient_id = coalesce(excluded.fullscript_patient_id, lab_orders.fullscript_patient_id),
+                    order_id = coalesce(excluded.order_id, lab_orders.order_id),
+                    state = excluded.state, tests = excluded.tests, updated_at = excluded.updated_at,
+                    change_seq = excluded.change_seq, source = excluded.source
+                WHERE excluded.updated_at > lab_orders.updated_at
+                """,
+                [.text(tenant), .text(labOrder.id), DatabaseValue(labOrder.patientID), DatabaseValue(labOrder.orderID), .text(labOrder.state),
+                 .text(tests), .text(Timestamp.iso8601(labOrder.updatedAt)), .text(source.rawValue)]
+            )
+            guard changed == 1 else { return [] }
+            let patientID = try connection.queryFirst(
+                "SELECT fullscript_patient_id FROM lab_orders WHERE tenant_id = ? AND id = ?", [.text(tenant), .text(labOrder.id)]
+            )?.optionalString("fullscript_patient_id")
+            return try Self.charts(of: patientID, in: tenant, connection)
         }
     }
 

@@ -41,33 +41,31 @@ struct PatientStore: Sendable {
     func upsert(_ patient: PatientRecord, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.savepoint {
-                let before = try connection.queryFirst(
-                    "SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
-                    [.text(tenant), .text(patient.ehrPatientID)]
-                )
-                let existed = before != nil
-                try connection.execute(
-                    """
-                    INSERT INTO patients (tenant_id, ehr_patient_id, email, first_name, last_name, date_of_birth, gender, mobile_number,
-                                          created_at, updated_at, deleted_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-                    ON CONFLICT (tenant_id, ehr_patient_id) DO UPDATE SET
-                        email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
-                        date_of_birth = excluded.date_of_birth, gender = excluded.gender, mobile_number = excluded.mobile_number,
-                        updated_at = excluded.updated_at, deleted_at = NULL,
-                        created_at = CASE WHEN patients.deleted_at IS NULL THEN patients.created_at ELSE excluded.created_at END
-                    """,
-                    [.text(tenant), .text(patient.ehrPatientID), DatabaseValue(patient.email), DatabaseValue(patient.firstName),
-                     DatabaseValue(patient.lastName), DatabaseValue(patient.dateOfBirth), DatabaseValue(patient.gender),
-                     DatabaseValue(patient.mobileNumber), .text(stamp), .text(stamp)]
-                )
-                if let before, try Self.demographics(before) != Self.demographics(patient) {
-                    try PatientSyncStore.enqueue(patient.ehrPatientID, in: tenant, into: connection, at: date)
-                }
-                try audit.insert(into: connection, at: date)
-                return !existed
+            let before = try connection.queryFirst(
+                "SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL",
+                [.text(tenant), .text(patient.ehrPatientID)]
+            )
+            let existed = before != nil
+            try connection.execute(
+                """
+                INSERT INTO patients (tenant_id, ehr_patient_id, email, first_name, last_name, date_of_birth, gender, mobile_number,
+                                      created_at, updated_at, deleted_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                ON CONFLICT (tenant_id, ehr_patient_id) DO UPDATE SET
+                    email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
+                    date_of_birth = excluded.date_of_birth, gender = excluded.gender, mobile_number = excluded.mobile_number,
+                    updated_at = excluded.updated_at, deleted_at = NULL,
+                    created_at = CASE WHEN patients.deleted_at IS NULL THEN patients.created_at ELSE excluded.created_at END
+                """,
+                [.text(tenant), .text(patient.ehrPatientID), DatabaseValue(patient.email), DatabaseValue(patient.firstName),
+                 DatabaseValue(patient.lastName), DatabaseValue(patient.dateOfBirth), DatabaseValue(patient.gender),
+                 DatabaseValue(patient.mobileNumber), .text(stamp), .text(stamp)]
+            )
+            if let before, try Self.demographics(before) != Self.demographics(patient) {
+                try PatientSyncStore.enqueue(patient.ehrPatientID, in: tenant, into: connection, at: date)
             }
+            try audit.insert(into: connection, at: date)
+            return !existed
         }
     }
 
@@ -75,22 +73,20 @@ struct PatientStore: Sendable {
     func delete(_ ehrPatientID: String, in tenant: String, audit: AuditEntry, at date: Date) async throws -> Bool {
         let stamp = Timestamp.iso8601(date)
         return try await database.write { connection in
-            try connection.savepoint {
-                let changed = try connection.execute(
-                    """
-                    UPDATE patients SET email = NULL, first_name = NULL, last_name = NULL, date_of_birth = NULL, gender = NULL,
-                        mobile_number = NULL, updated_at = ?, deleted_at = ?
-                    WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
-                    """,
-                    [.text(stamp), .text(stamp), .text(tenant), .text(ehrPatientID)]
-                )
-                guard changed == 1 else { return false }
-                try connection.execute("DELETE FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?",
-                                       [.text(tenant), .text(ehrPatientID)])
-                try connection.execute("DELETE FROM patient_sync WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)])
-                try audit.insert(into: connection, at: date)
-                return true
-            }
+            let changed = try connection.execute(
+                """
+                UPDATE patients SET email = NULL, first_name = NULL, last_name = NULL, date_of_birth = NULL, gender = NULL,
+                    mobile_number = NULL, updated_at = ?, deleted_at = ?
+                WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
+                """,
+                [.text(stamp), .text(stamp), .text(tenant), .text(ehrPatientID)]
+            )
+            guard changed == 1 else { return false }
+            try connection.execute("DELETE FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                   [.text(tenant), .text(ehrPatientID)])
+            try connection.execute("DELETE FROM patient_sync WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)])
+            try audit.insert(into: connection, at: date)
+            return true
         }
     }
 
@@ -102,34 +98,32 @@ struct PatientStore: Sendable {
     func recordMapping(ehrPatientID: String, fullscriptPatientID: String, in tenant: String, at date: Date,
                        copy: PatientRecord? = nil) async throws -> MappingOutcome {
         try await database.write { connection in
-            try connection.savepoint {
-                if let row = try connection.queryFirst(
-                    "SELECT fullscript_patient_id FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)]
-                ) {
-                    let mapped = try row.string("fullscript_patient_id")
-                    return mapped == fullscriptPatientID ? .unchanged : .patientMappedElsewhere(mapped)
-                }
-                if let row = try connection.queryFirst(
-                    "SELECT ehr_patient_id FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",
-                    [.text(tenant), .text(fullscriptPatientID)]
-                ) {
-                    return .fullscriptPatientTaken(try row.string("ehr_patient_id"))
-                }
-                let inserted = try connection.execute(
-                    """
-                    INSERT INTO patient_mappings (tenant_id, ehr_patient_id, fullscript_patient_id, created_at)
-                    SELECT tenant_id, ehr_patient_id, ?, ? FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
-                    """,
-                    [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
-                )
-                guard inserted == 1 else { return .patientGone }
-                if let copy, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
-                                                                 [.text(tenant), .text(ehrPatientID)]),
-                   try Self.demographics(now) != Self.demographics(copy) {
-                    try PatientSyncStore.enqueue(ehrPatientID, in: tenant, into: connection, at: date)
-                }
-                return .recorded
+            if let row = try connection.queryFirst(
+                "SELECT fullscript_patient_id FROM patient_mappings WHERE tenant_id = ? AND ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)]
+            ) {
+                let mapped = try row.string("fullscript_patient_id")
+                return mapped == fullscriptPatientID ? .unchanged : .patientMappedElsewhere(mapped)
             }
+            if let row = try connection.queryFirst(
+                "SELECT ehr_patient_id FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",
+                [.text(tenant), .text(fullscriptPatientID)]
+            ) {
+                return .fullscriptPatientTaken(try row.string("ehr_patient_id"))
+            }
+            let inserted = try connection.execute(
+                """
+                INSERT INTO patient_mappings (tenant_id, ehr_patient_id, fullscript_patient_id, created_at)
+                SELECT tenant_id, ehr_patient_id, ?, ? FROM patients WHERE tenant_id = ? AND ehr_patient_id = ? AND deleted_at IS NULL
+                """,
+                [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
+            )
+            guard inserted == 1 else { return .patientGone }
+            if let copy, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
+                                                             [.text(tenant), .text(ehrPatientID)]),
+               try Self.demographics(now) != Self.demographics(copy) {
+                try PatientSyncStore.enqueue(ehrPatientID, in: tenant, into: connection, at: date)
+            }
+            return .recorded
         }
     }
 

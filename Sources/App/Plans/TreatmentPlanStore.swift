@@ -20,38 +20,36 @@ struct TreatmentPlanStore: Sendable {
         let resources = String(decoding: JSONBody.encode(plan.resources), as: UTF8.self)
         let labRecommendations = String(decoding: JSONBody.encode(plan.labRecommendations), as: UTF8.self)
         return try await database.write { connection in
-            try connection.savepoint {
-                let changed = try connection.execute(
-                    """
-                    INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
-                                                 invitation_url, recommendations, resources, lab_recommendations, created_at, updated_at,
-                                                 change_seq, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
-                    ON CONFLICT (tenant_id, id) DO UPDATE SET
-                        fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
-                        practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
-                        state = excluded.state, personal_message = excluded.personal_message,
-                        invitation_url = coalesce(excluded.invitation_url, treatment_plans.invitation_url),
-                        recommendations = excluded.recommendations, resources = excluded.resources,
-                        lab_recommendations = excluded.lab_recommendations, updated_at = excluded.updated_at,
-                        change_seq = excluded.change_seq, source = excluded.source
-                    WHERE excluded.updated_at > treatment_plans.updated_at
-                    """,
-                    [.text(tenant), .text(plan.id), DatabaseValue(plan.patientID), DatabaseValue(plan.practitionerID), .text(plan.state.rawValue),
-                     DatabaseValue(plan.personalMessage), DatabaseValue(plan.invitationURL), .text(recommendations),
-                     .text(resources), .text(labRecommendations),
-                     .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
-                )
-                guard changed == 1 else { return [] }
-                return try connection.query(
-                    """
-                    SELECT m.ehr_patient_id FROM treatment_plans t
-                    JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
-                    WHERE t.tenant_id = ? AND t.id = ?
-                    """,
-                    [.text(tenant), .text(plan.id)]
-                ) { try $0.string("ehr_patient_id") }
-            }
+            let changed = try connection.execute(
+                """
+                INSERT INTO treatment_plans (tenant_id, id, fullscript_patient_id, practitioner_id, state, personal_message,
+                                             invitation_url, recommendations, resources, lab_recommendations, created_at, updated_at,
+                                             change_seq, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next), ?)
+                ON CONFLICT (tenant_id, id) DO UPDATE SET
+                    fullscript_patient_id = coalesce(excluded.fullscript_patient_id, treatment_plans.fullscript_patient_id),
+                    practitioner_id = coalesce(excluded.practitioner_id, treatment_plans.practitioner_id),
+                    state = excluded.state, personal_message = excluded.personal_message,
+                    invitation_url = coalesce(excluded.invitation_url, treatment_plans.invitation_url),
+                    recommendations = excluded.recommendations, resources = excluded.resources,
+                    lab_recommendations = excluded.lab_recommendations, updated_at = excluded.updated_at,
+                    change_seq = excluded.change_seq, source = excluded.source
+                WHERE excluded.updated_at > treatment_plans.updated_at
+                """,
+                [.text(tenant), .text(plan.id), DatabaseValue(plan.patientID), DatabaseValue(plan.practitionerID), .text(plan.state.rawValue),
+                 DatabaseValue(plan.personalMessage), DatabaseValue(plan.invitationURL), .text(recommendations),
+                 .text(resources), .text(labRecommendations),
+                 .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
+            )
+            guard changed == 1 else { return [] }
+            return try connection.query(
+                """
+                SELECT m.ehr_patient_id FROM treatment_plans t
+                JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
+                WHERE t.tenant_id = ? AND t.id = ?
+                """,
+                [.text(tenant), .text(plan.id)]
+            ) { try $0.string("ehr_patient_id") }
         }
     }
 

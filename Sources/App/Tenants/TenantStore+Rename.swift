@@ -9,17 +9,15 @@ extension TenantStore {
         guard Tenant.isValidName(name) else { throw TenantError.invalidName }
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint {
-                guard let row = try connection.queryFirst("SELECT name FROM tenants WHERE id = ?", [.text(tenant)]) else {
-                    throw TenantError.unknown(tenant)
-                }
-                let previous = try row.string("name")
-                guard previous != name else { return false }
-                try connection.execute("UPDATE tenants SET name = ? WHERE id = ?", [.text(name), .text(tenant)])
-                try AuditEntry(tenant: tenant, actor: actor, action: "tenant.rename", subject: tenant, outcome: "renamed",
-                               detail: "\(previous) to \(name)").insert(into: connection, at: date)
-                return true
+            guard let row = try connection.queryFirst("SELECT name FROM tenants WHERE id = ?", [.text(tenant)]) else {
+                throw TenantError.unknown(tenant)
             }
+            let previous = try row.string("name")
+            guard previous != name else { return false }
+            try connection.execute("UPDATE tenants SET name = ? WHERE id = ?", [.text(name), .text(tenant)])
+            try AuditEntry(tenant: tenant, actor: actor, action: "tenant.rename", subject: tenant, outcome: "renamed",
+                           detail: "\(previous) to \(name)").insert(into: connection, at: date)
+            return true
         }
     }
 }

@@ -15,16 +15,14 @@ struct TenantStore: Sendable {
         let date = now()
         let stamp = Timestamp.iso8601(date)
         try await database.write { connection in
-            try connection.savepoint {
-                guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(id)]) == nil else {
-                    throw TenantError.idTaken(id)
-                }
-                try connection.execute("INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)",
-                                       [.text(id), .text(name), .text(region.rawValue), .text(stamp)])
-                try AuditEntry(tenant: id, actor: "operator", action: "tenant.create", subject: id, outcome: "created", detail: region.rawValue)
-                    .insert(into: connection, at: date)
-                if let clinicID { _ = try Self.operatorPin(id, to: clinicID, in: connection, at: date) }
+            guard try connection.queryFirst("SELECT 1 FROM tenants WHERE id = ?", [.text(id)]) == nil else {
+                throw TenantError.idTaken(id)
             }
+            try connection.execute("INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)",
+                                   [.text(id), .text(name), .text(region.rawValue), .text(stamp)])
+            try AuditEntry(tenant: id, actor: "operator", action: "tenant.create", subject: id, outcome: "created", detail: region.rawValue)
+                .insert(into: connection, at: date)
+            if let clinicID { _ = try Self.operatorPin(id, to: clinicID, in: connection, at: date) }
         }
         return Tenant(id: id, name: name, region: region, fullscriptClinicID: clinicID, fullscriptClinicName: nil, createdAt: stamp)
     }
@@ -48,34 +46,32 @@ struct TenantStore: Sendable {
     func pin(_ tenant: String, to clinic: Clinic, mayPin: Bool, actor: String, requestID: String?) async throws -> ClinicPin {
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint {
-                let pinned = try mayPin && connection.execute(
-                    """
-                    UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
-                    WHERE id = ?3 AND fullscript_clinic_id IS NULL AND NOT EXISTS (SELECT 1 FROM tenants WHERE fullscript_clinic_id = ?1)
-                      AND NOT EXISTS (SELECT 1 FROM fullscript_connections
-                                      WHERE fullscript_clinic_id = ?1 AND tenant_id <> ?3 AND status = 'connected')
-                    """,
-                    [.text(clinic.id), .text(clinic.name), .text(tenant)]
-                ) == 1
-                if pinned {
-                    try AuditEntry(tenant: tenant, actor: actor, action: "tenant.pin_clinic", subject: clinic.id, outcome: "pinned",
-                                   requestID: requestID, detail: clinic.name).insert(into: connection, at: date)
-                    try Self.settle(pinOf: tenant, to: clinic.id, in: connection, at: date)
-                    return .pinned
-                }
-                guard let current = try Self.find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
-                switch current.fullscriptClinicID {
-                case clinic.id:
-                    // An operator's pin has no name until a connection of that clinic tells it.
-                    try connection.execute("UPDATE tenants SET fullscript_clinic_name = ? WHERE id = ? AND fullscript_clinic_name IS NULL",
-                                           [.text(clinic.name), .text(tenant)])
-                    return .matches
-                case nil:
-                    return try Self.holder(of: clinic.id, in: connection) != nil ? .clinicOfAnotherTenant : .notPinnedYet(current)
-                default:
-                    return .otherClinic(expected: current)
-                }
+            let pinned = try mayPin && connection.execute(
+                """
+                UPDATE tenants SET fullscript_clinic_id = ?1, fullscript_clinic_name = ?2
+                WHERE id = ?3 AND fullscript_clinic_id IS NULL AND NOT EXISTS (SELECT 1 FROM tenants WHERE fullscript_clinic_id = ?1)
+                  AND NOT EXISTS (SELECT 1 FROM fullscript_connections
+                                  WHERE fullscript_clinic_id = ?1 AND tenant_id <> ?3 AND status = 'connected')
+                """,
+                [.text(clinic.id), .text(clinic.name), .text(tenant)]
+            ) == 1
+            if pinned {
+                try AuditEntry(tenant: tenant, actor: actor, action: "tenant.pin_clinic", subject: clinic.id, outcome: "pinned",
+                               requestID: requestID, detail: clinic.name).insert(into: connection, at: date)
+                try Self.settle(pinOf: tenant, to: clinic.id, in: connection, at: date)
+                return .pinned
+            }
+            guard let current = try Self.find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
+            switch current.fullscriptClinicID {
+            case clinic.id:
+                // An operator's pin has no name until a connection of that clinic tells it.
+                try connection.execute("UPDATE tenants SET fullscript_clinic_name = ? WHERE id = ? AND fullscript_clinic_name IS NULL",
+                                       [.text(clinic.name), .text(tenant)])
+                return .matches
+            case nil:
+                return try Self.holder(of: clinic.id, in: connection) != nil ? .clinicOfAnotherTenant : .notPinnedYet(current)
+            default:
+                return .otherClinic(expected: current)
             }
         }
     }
@@ -85,7 +81,7 @@ struct TenantStore: Sendable {
         guard Tenant.isValidClinicID(clinicID) else { throw TenantError.invalidClinicID(clinicID) }
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint { try Self.operatorPin(tenant, to: clinicID, in: connection, at: date) }
+            try Self.operatorPin(tenant, to: clinicID, in: connection, at: date)
         }
     }
 
@@ -95,15 +91,13 @@ struct TenantStore: Sendable {
     func unpin(_ tenant: String) async throws -> String? {
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint {
-                guard let current = try Self.find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
-                guard let clinic = current.fullscriptClinicID else { return nil }
-                try connection.execute("UPDATE tenants SET fullscript_clinic_id = NULL, fullscript_clinic_name = NULL WHERE id = ?",
-                                       [.text(tenant)])
-                try AuditEntry(tenant: tenant, actor: "operator", action: "tenant.unpin_clinic", subject: clinic, outcome: "unpinned",
-                               detail: current.fullscriptClinicName).insert(into: connection, at: date)
-                return clinic
-            }
+            guard let current = try Self.find(tenant, in: connection) else { throw TenantError.unknown(tenant) }
+            guard let clinic = current.fullscriptClinicID else { return nil }
+            try connection.execute("UPDATE tenants SET fullscript_clinic_id = NULL, fullscript_clinic_name = NULL WHERE id = ?",
+                                   [.text(tenant)])
+            try AuditEntry(tenant: tenant, actor: "operator", action: "tenant.unpin_clinic", subject: clinic, outcome: "unpinned",
+                           detail: current.fullscriptClinicName).insert(into: connection, at: date)
+            return clinic
         }
     }
 
@@ -170,15 +164,13 @@ struct TenantStore: Sendable {
         let configuredRegion = settings.app.region
         let date = now()
         return try await database.write { connection in
-            try connection.savepoint {
-                guard let row = try connection.queryFirst(
-                    "SELECT region FROM tenants WHERE id = ? AND fullscript_clinic_id IS NULL", [.text(Tenant.defaultID)]
-                ), let region = FullscriptRegion(rawValue: try row.string("region")), !servedRegions.contains(region) else { return false }
-                try connection.execute("UPDATE tenants SET region = ? WHERE id = ?", [.text(configuredRegion.rawValue), .text(Tenant.defaultID)])
-                try AuditEntry(tenant: Tenant.defaultID, actor: "server", action: "tenant.region", subject: Tenant.defaultID, outcome: "moved",
-                               detail: "\(region.rawValue) to \(configuredRegion.rawValue)").insert(into: connection, at: date)
-                return true
-            }
+            guard let row = try connection.queryFirst(
+                "SELECT region FROM tenants WHERE id = ? AND fullscript_clinic_id IS NULL", [.text(Tenant.defaultID)]
+            ), let region = FullscriptRegion(rawValue: try row.string("region")), !servedRegions.contains(region) else { return false }
+            try connection.execute("UPDATE tenants SET region = ? WHERE id = ?", [.text(configuredRegion.rawValue), .text(Tenant.defaultID)])
+            try AuditEntry(tenant: Tenant.defaultID, actor: "server", action: "tenant.region", subject: Tenant.defaultID, outcome: "moved",
+                           detail: "\(region.rawValue) to \(configuredRegion.rawValue)").insert(into: connection, at: date)
+            return true
         }
     }
 

@@ -77,21 +77,19 @@ struct WebhookEventStore: Sendable {
     /// (another process settled it), so it is not applied again.
     func claim(_ event: Pending) async throws -> Pending? {
         try await database.write { connection in
-            try connection.savepoint {
-                guard let row = try connection.queryFirst(
-                    "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
-                ) else { return nil }
-                let stored = try row.optionalString("tenant_id")
-                let route = try WebhookTenantRouter.reroute(storedTenant: stored, clinic: try row.optionalString("clinic_id"), in: connection)
-                    ?? WebhookTenantRouter.Route(tenant: stored, unclaimedBecause: stored == nil ? try row.optionalString("error") : nil)
-                let attempts = route.tenant == stored ? try row.int("attempts") : 0
-                if route.tenant != stored {
-                    try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
-                                           [DatabaseValue(route.tenant), DatabaseValue(route.unclaimedBecause), .text(event.id)])
-                }
-                return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
-                               body: event.body, attempts: attempts, cursor: event.cursor)
+            guard let row = try connection.queryFirst(
+                "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]
+            ) else { return nil }
+            let stored = try row.optionalString("tenant_id")
+            let route = try WebhookTenantRouter.reroute(storedTenant: stored, clinic: try row.optionalString("clinic_id"), in: connection)
+                ?? WebhookTenantRouter.Route(tenant: stored, unclaimedBecause: stored == nil ? try row.optionalString("error") : nil)
+            let attempts = route.tenant == stored ? try row.int("attempts") : 0
+            if route.tenant != stored {
+                try connection.execute("UPDATE webhook_events SET tenant_id = ?, attempts = 0, error = ? WHERE event_id = ?",
+                                       [DatabaseValue(route.tenant), DatabaseValue(route.unclaimedBecause), .text(event.id)])
             }
+            return Pending(id: event.id, tenant: route.tenant, unclaimedBecause: route.unclaimedBecause, type: event.type,
+                           body: event.body, attempts: attempts, cursor: event.cursor)
         }
     }
 
