@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import HTTPTypes
 /// The links behind "Recommend with Fullscript" (scope `clinic:write`; `patients:write` when a
 /// patient may be created). Never cache them: fetch one per click.
@@ -36,34 +36,38 @@ extension FullscriptClient {
                                   accessToken: accessToken))
     }
 
-    /// A redirect URL opens Fullscript as the user who asked for it, so its answer is never logged, not even at debug.
+    /// A redirect URL opens Fullscript as the user who asked for it, so its answer is never logged, not even at debug;
+    /// and one that is not a Fullscript page is no link at all.
     private func link(_ request: APIRequest) async throws(FullscriptError) -> DynamicLink {
         var request = request
         request.bodyIsSecret = true
         let answer = try await send(request)
         var link = try decode(answer) { body throws in try JSONDecoder().decode(DynamicLink.self, from: Data(body)) }
         link.requestID = answer.requestID
+        guard isFullscriptPage(link) else {
+            throw FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"), requestID: answer.requestID)
+        }
         return link
     }
 }
 
 extension FullscriptClient {
-    /// `link`'s redirect URL when it opens one of Fullscript's own pages: https on `fullscript.com` or
+    /// Whether `link`'s redirect URL opens one of Fullscript's own pages: https on `fullscript.com` or
     /// `fullscript.io` (or a subdomain) or on the API's host, or plain http on loopback when the API is
     /// there too (the simulator). A link anywhere else is not followed: it would send the practitioner
     /// off to a page that is not Fullscript's.
-    public func fullscriptPage(of link: DynamicLink) -> URL? {
+    func isFullscriptPage(_ link: DynamicLink) -> Bool {
         guard let url = URL(string: link.redirectURL), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased(),
-              url.user == nil, url.password == nil, let api = URL(string: endpoints.apiBaseURL) else { return nil }
+              url.user == nil, url.password == nil, let api = URL(string: endpoints.apiBaseURL) else { return false }
         if host.hasSuffix(".") { host.removeLast() }
         let apiHost = api.host?.lowercased()
         switch scheme {
         case "https":
-            return ["fullscript.com", "fullscript.io"].contains { host == $0 || host.hasSuffix("." + $0) } || host == apiHost ? url : nil
+            return ["fullscript.com", "fullscript.io"].contains { host == $0 || host.hasSuffix("." + $0) } || host == apiHost
         case "http":
-            return api.scheme?.lowercased() == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true ? url : nil
+            return api.scheme?.lowercased() == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true
         default:
-            return nil
+            return false
         }
     }
 

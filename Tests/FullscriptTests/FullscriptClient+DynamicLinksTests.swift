@@ -43,10 +43,10 @@ struct FullscriptClientDynamicLinksTests {
     }
 
     @Test func newLinkIsAGetWithOptionalEntrypoint() async throws {
-        let transport = FakeTransport(.answer(200, #"{"redirect_url": "https://x/new"}"#), .answer(200, #"{"redirect_url": "https://x/labs"}"#))
+        let transport = FakeTransport(.answer(200, #"{"redirect_url": "https://us-snd.fullscript.io/new"}"#), .answer(200, #"{"redirect_url": "https://us-snd.fullscript.io/labs"}"#))
         let client = Fixture.client(transport)
-        #expect(try await client.newTreatmentPlanLink(accessToken: "tok") == DynamicLink(redirectURL: "https://x/new"))
-        #expect(try await client.newTreatmentPlanLink(accessToken: "tok", entrypoint: .labs).redirectURL == "https://x/labs")
+        #expect(try await client.newTreatmentPlanLink(accessToken: "tok") == DynamicLink(redirectURL: "https://us-snd.fullscript.io/new"))
+        #expect(try await client.newTreatmentPlanLink(accessToken: "tok", entrypoint: .labs).redirectURL == "https://us-snd.fullscript.io/labs")
         #expect(transport.sent.map(\.url) == ["https://api-us-snd.fullscript.io/api/clinic/dynamic_links/treatment_plans",
                                               "https://api-us-snd.fullscript.io/api/clinic/dynamic_links/treatment_plans?entrypoint=labs"])
         #expect(transport.sent.allSatisfy { $0.request.method == .get && $0.body == nil })
@@ -60,7 +60,7 @@ struct FullscriptClientDynamicLinksTests {
 
     /// The EHR id rides along as `patient.metadata.id`, the body's one member that is not a string.
     @Test func theEHRIDIsSentAsMetadata() async throws {
-        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://x/d/1"}}"#))
+        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://us-snd.fullscript.io/d/1"}}"#))
         let request = DraftTreatmentPlanLinkRequest(
             practitionerID: "pr-1", patient: PatientDetails(email: "z@example.com", firstName: "Zoë", lastName: "Ng", metadataID: "p-1001"))
         _ = try await Fixture.client(transport).draftTreatmentPlanLink(accessToken: "tok", request)

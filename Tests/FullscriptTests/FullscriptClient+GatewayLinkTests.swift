@@ -28,7 +28,7 @@ struct FullscriptClientGatewayLinkTests {
 
     /// A dependent: names and the EHR id, no email, no practitioner (matched by hand in Fullscript).
     @Test func aDependentNeedsNoEmailNorPractitioner() async throws {
-        let transport = FakeTransport(.answer(200, #"{"dynamic_link": {"redirect_url": "https://x/g/2"}}"#))
+        let transport = FakeTransport(.answer(200, #"{"dynamic_link": {"redirect_url": "https://us-snd.fullscript.io/g/2"}}"#))
         let request = GatewayTreatmentPlanLinkRequest(
             practitionerID: nil, patient: GatewayPatient(externalID: "p-2001", email: "", firstName: "Pip", lastName: "Okafor"))
         let link = try await Fixture.client(transport).gatewayTreatmentPlanLink(accessToken: "tok", request)
@@ -36,7 +36,7 @@ struct FullscriptClientGatewayLinkTests {
             {"treatment_plan": {}, "patient": {"external_id": "p-2001", "first_name": "Pip", "last_name": "Okafor", "send_welcome_email": "false"},
              "entrypoint": "catalog"}
             """#))
-        #expect(link == DynamicLink(redirectURL: "https://x/g/2"))
+        #expect(link == DynamicLink(redirectURL: "https://us-snd.fullscript.io/g/2"))
     }
 
     @Test func malformedFieldsAreRefusedBeforeAnyRequest() async {
@@ -54,7 +54,7 @@ struct FullscriptClientGatewayLinkTests {
 
     /// A linked patient is named exactly by id, so names are not needed (the EHR may have none yet).
     @Test func aPatientNamedByIdNeedsNoNames() async throws {
-        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://x/g/3", "patient_id": "pat-9"}}"#))
+        let transport = FakeTransport(.answer(200, #"{"dynamic_links": {"redirect_url": "https://us-snd.fullscript.io/g/3", "patient_id": "pat-9"}}"#))
         let request = GatewayTreatmentPlanLinkRequest(practitionerID: "pr-1", patient: GatewayPatient(id: "pat-9", externalID: "p-9", firstName: "", lastName: ""))
         let link = try await Fixture.client(transport).gatewayTreatmentPlanLink(accessToken: "tok", request)
         #expect(link.patientID == "pat-9")

@@ -39,10 +39,10 @@ struct FullscriptClientPlanActionsTests {
         for url in ["https://evil.example/plans/1", "http://us.fullscript.com/plans/1", "javascript:alert(1)", "/relative", "",
                     "https://us.fullscript.com.evil.example/x", "https://user@us.fullscript.com/x", "https://fullscript.com@evil.example/x",
                     "http://127.0.0.1/sandbox/plans/1", "https://notfullscript.com/x"] {
-            #expect(client.fullscriptPage(of: DynamicLink(redirectURL: url)) == nil, "\(url)")
+            #expect(!client.isFullscriptPage(DynamicLink(redirectURL: url)), "\(url)")
         }
         for url in ["https://us.fullscript.com/plans/1", "https://us-snd.fullscript.io/x", "https://api-us-snd.fullscript.io/x", "https://FULLSCRIPT.com./x"] {
-            #expect(client.fullscriptPage(of: DynamicLink(redirectURL: url)) != nil, "\(url)")
+            #expect(client.isFullscriptPage(DynamicLink(redirectURL: url)), "\(url)")
         }
     }
 }

@@ -87,16 +87,9 @@ struct PlanActionRoutes: Sendable {
             return try await refuse(.planAction(.openPlan, failedWith: error))
         case .done(let link):
             audit.detail = link.requestID.map { "fullscript request \($0)" }
-            guard client.fullscriptPage(of: link) != nil else {
-                return try await refuse(.fullscript(FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"),
-                                                                    requestID: link.requestID)))
-            }
             audit.outcome = "redirected"
             try await record(audit)
-            var response = Response.redirect(to: link.redirectURL)
-            response.headerFields[.cacheControl] = "no-store"
-            response.headerFields[.referrerPolicy] = "no-referrer"
-            return response
+            return .toFullscript(link)
         }
     }
 

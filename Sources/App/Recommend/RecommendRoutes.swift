@@ -141,19 +141,13 @@ struct RecommendRoutes: Sendable {
                     try await clickClient.newTreatmentPlanLink(accessToken: token, entrypoint: entrypoint)
                 }
             }
-            guard clickClient.fullscriptPage(of: link) != nil else {
-                throw FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"), requestID: link.requestID)
-            }
             click.fullscriptRequestID = link.requestID
             if try await opensOnAnotherPatient(link, patient: patient, connection: connection, click: click) {
                 return try await refuse(.anotherPatientsRecord, click, request, format)
             }
             click.outcome = "redirected"
             try await log.record(click, staffChoice: connection.resourceOwner.type == .staff ? staffChoice : .keep, at: now())
-            var response = Response.redirect(to: link.redirectURL)
-            response.headerFields[.cacheControl] = "no-store"
-            response.headerFields[.referrerPolicy] = "no-referrer"
-            return response
+            return .toFullscript(link)
         } catch TokenVaultError.reconnectRequired {
             return try await connectFirst(here, click, request, format)
         } catch TokenVaultError.fullscript(let error) {
