@@ -291,8 +291,9 @@ struct HTTPClientTests {
 
     @Test func refusedConnectionsFailAfterRetrying() async throws {
         try await withClient { client in
-            // Nothing listens on port 1 of a test machine.
-            let error = await failure { _ = try await client.execute(request(port: 1, "/hello"), deadline: .seconds(5)) }
+            // Nothing listens on port 1 of a test machine. A refusal is immediate: the deadline is only there
+            // so that a hang fails the test, and a loaded machine must not turn the refusal into a timeout.
+            let error = await failure { _ = try await client.execute(request(port: 1, "/hello"), deadline: .seconds(60)) }
             guard case .connectFailed(let reason)? = error else {
                 Issue.record("expected connectFailed, got \(String(describing: error))")
                 return
