@@ -49,14 +49,29 @@ struct CatalogCache: Sendable {
         }
     }
 
-    /// Looks up `ids`, a few at a time, each at most once at a time across readers.
+    /// Looks up `ids`, a few at a time, each at most once at a time across readers, all through one
+    /// account of the tenant (finding one reads the store, and may refresh its token).
     private func lookUp(_ ids: [String], region: FullscriptRegion, for tenant: String) async -> [String: CatalogVariant] {
-        await withTaskGroup(of: (String, CatalogVariant?).self) { group in
+        let client: FullscriptClient
+        let connection: FullscriptConnection
+        do {
+            client = try await clients.client(for: tenant)
+            connection = try await vault.serviceConnection(in: tenant, kind: nil)
+        } catch {
+            // Nobody of the tenant can ask Fullscript just now: nothing was asked, so nothing is remembered.
+            if !(error is TokenVaultError) {
+                logger.warning("catalog lookup has no account", metadata: ["tenant": "\(tenant)", "error": "\(WebhookProcessor.describe(error))"])
+            }
+            return [:]
+        }
+        return await withTaskGroup(of: (String, CatalogVariant?).self) { group in
             var found: [String: CatalogVariant] = [:]
             var waiting = ids[...]
             func start(_ id: String) {
                 group.addTask {
-                    (id, try? await variantLookups.run("\(region.rawValue):\(id)") { try await lookUp(id, region: region, for: tenant) })
+                    (id, try? await variantLookups.run("\(region.rawValue):\(id)") {
+                        try await lookUp(id, region: region, through: connection, of: client)
+                    })
                 }
             }
             for id in waiting.prefix(Self.concurrentLookups) { start(id) }
@@ -100,18 +115,17 @@ struct CatalogCache: Sendable {
         }
     }
 
-    private func lookUp(_ id: String, region: FullscriptRegion, for tenant: String) async throws -> CatalogVariant? {
+    private func lookUp(_ id: String, region: FullscriptRegion, through connection: FullscriptConnection,
+                        of client: FullscriptClient) async throws -> CatalogVariant? {
         let cached = try await store.variants([id], region: region)[id]
         if let cached, cached.isFresh(at: now()) { return cached.value }
         let found: CatalogVariant?
         let keep: Duration
         do {
-            let client = try await clients.client(for: tenant)
-            let connection = try await vault.serviceConnection(in: tenant, kind: nil)
             found = try await vault.withFreshToken(connection) { try await client.variant(accessToken: $0, id: id) }
             keep = ttl
         } catch TokenVaultError.reconnectRequired {
-            // Nobody of the tenant is connected: nothing was asked, so nothing is remembered.
+            // The account was disconnected meanwhile: nothing was asked, so nothing is remembered.
             return cached?.value
         } catch let error as FullscriptError where error.kind == .notFound {
             found = nil
