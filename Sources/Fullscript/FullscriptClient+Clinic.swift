@@ -13,6 +13,13 @@ extension FullscriptClient {
         return Page(items: listing.value, meta: listing.meta)
     }
 
+    /// Every practitioner of the clinic, page by page.
+    public func allPractitioners(accessToken: String) async throws(FullscriptError) -> [Practitioner] {
+        try await allPages(member: "practitioners") { page in
+            APIRequest(.get, "clinic", "practitioners", endpoint: "list_practitioners", query: page, accessToken: accessToken)
+        }
+    }
+
     public func practitioner(accessToken: String, id: String) async throws(FullscriptError) -> Practitioner {
         try await fetch(APIRequest(.get, "clinic", "practitioners", id, endpoint: "get_practitioner", accessToken: accessToken), member: "practitioner").value
     }

@@ -15,17 +15,4 @@ extension FullscriptClient {
                        accessToken: accessToken)
         }
     }
-
-    /// A list read page by page at Fullscript's largest size, bounded like a patient's plans.
-    private func allPages<Item: Decodable>(member: String, request: ([(name: String, value: String)]) -> APIRequest)
-        async throws(FullscriptError) -> [Item] {
-        var items: [Item] = []
-        var page = 1
-        while true {
-            let listing = try await fetch(request(PageMeta.query(page: page, size: Self.planPageSize)), member: member, as: [Item].self)
-            items += listing.value
-            guard let next = listing.meta?.nextPage, next > page, page < Self.maxPlanPages else { return items }
-            page = next
-        }
-    }
 }

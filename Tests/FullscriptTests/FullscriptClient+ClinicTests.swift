@@ -13,6 +13,15 @@ struct FullscriptClientClinicTests {
                              currentPage: 2, nextPage: 3, totalPages: 3, totalCount: 201))
     }
 
+    @Test func allPractitionersFollowsEveryPage() async throws {
+        let transport = FakeTransport(
+            .answer(200, #"{"practitioners": [{"id": "pr-1", "first_name": "Ada", "last_name": "Lee"}], "meta": {"current_page": 1, "next_page": 2}}"#),
+            .answer(200, #"{"practitioners": [{"id": "pr-2", "first_name": "Bo", "last_name": "Kim"}], "meta": {"current_page": 2, "next_page": null}}"#)
+        )
+        #expect(try await Fixture.client(transport).allPractitioners(accessToken: "tok").map(\.id) == ["pr-1", "pr-2"])
+        #expect(transport.sent.map(\.url).last == "https://api-us-snd.fullscript.io/api/clinic/practitioners?page%5Bnumber%5D=2&page%5Bsize%5D=100")
+    }
+
     @Test func practitionerEncodesItsID() async throws {
         let transport = FakeTransport(.answer(200, #"{"practitioner": {"id": "a/b", "first_name": "Ada", "last_name": "Lee"}}"#))
         let practitioner = try await Fixture.client(transport).practitioner(accessToken: "tok", id: "a/b")

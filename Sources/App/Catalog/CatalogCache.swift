@@ -25,8 +25,6 @@ struct CatalogCache: Sendable {
     /// Catalog lookups at once for one read: a chart of many new products fills quickly without
     /// taking every connection to Fullscript.
     static let concurrentLookups = 4
-    /// A runaway `next_page` stops here: 5,000 practitioners is far beyond one clinic.
-    static let maxPractitionerPages = 50
 
     /// The variants of `ids` that are known, for a chart of `tenant`.
     func variants(_ ids: Set<String>, for tenant: String) async -> [String: CatalogVariant] {
@@ -149,14 +147,9 @@ struct CatalogCache: Sendable {
         do {
             let client = try await clients.client(for: tenant)
             let connection = try await vault.serviceConnection(in: tenant, kind: nil)
-            var page = 1
-            while true {
-                let listing = try await vault.withFreshToken(connection) { [page] in try await client.practitioners(accessToken: $0, page: page) }
-                for practitioner in listing.items {
-                    names?[practitioner.id] = [practitioner.firstName, practitioner.lastName].filter { !$0.isEmpty }.joined(separator: " ")
-                }
-                guard let next = listing.nextPage, next > page, page < Self.maxPractitionerPages else { break }
-                page = next
+            let practitioners = try await vault.withFreshToken(connection) { try await client.allPractitioners(accessToken: $0) }
+            for practitioner in practitioners {
+                names?[practitioner.id] = [practitioner.firstName, practitioner.lastName].filter { !$0.isEmpty }.joined(separator: " ")
             }
             keep = ttl
         } catch TokenVaultError.reconnectRequired {
