@@ -111,7 +111,7 @@ struct EHRRoutes: Sendable {
                        demo: signInPath != nil, signInURL: signInPath,
                        actingFor: choice.map { .init(practitionerID: $0.practitionerID, name: $0.name) },
                        patientEmailDomains: patientEmailDomains,
-                       labsOffered: try await regions.region(of: user.tenant)?.offersLabs ?? false))
+                       labsOffered: try await regions.offersLabs(in: user.tenant)))
     }
 
     private func list(_ request: Request) async throws -> Response {

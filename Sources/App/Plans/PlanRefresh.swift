@@ -62,7 +62,7 @@ struct PlanRefresh: Sendable {
             order.patientID = order.patientID ?? fullscriptPatientID
             charts.formUnion(try await orders.merge(order, in: tenant, source: .refresh, learnedAt: now()))
         }
-        guard try await clients.regions.region(of: tenant)?.offersLabs ?? true else { return charts }
+        guard try await clients.regions.offersLabs(in: tenant) else { return charts }
         let labOrders = try await vault.withFreshToken(connection) { try await client.labOrders(accessToken: $0, patientID: fullscriptPatientID) }
         for var labOrder in labOrders {
             labOrder.patientID = labOrder.patientID ?? fullscriptPatientID

@@ -98,7 +98,7 @@ public enum ReconcileCommand {
                 continue
             }
             reconciled += 1
-            let offersLabs = try await clients.regions.region(of: tenant.id)?.offersLabs ?? true
+            let offersLabs = try await clients.regions.offersLabs(in: tenant.id)
             for list in EventList.allCases where list != .labOrders || offersLabs {
                 let (seen, new) = try await store(list, of: tenant, since: cutoff, through: connection, vault: vault, client: client, inbox: inbox,
                                                   pageSize: pageSize, now: now, progress: progress)

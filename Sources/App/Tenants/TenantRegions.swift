@@ -11,6 +11,11 @@ final class TenantRegions: Sendable {
         self.database = database
     }
 
+    /// Whether the tenant's Fullscript sells labs (US only); a tenant that does not exist offers nothing.
+    func offersLabs(in tenant: String) async throws -> Bool {
+        try await region(of: tenant)?.offersLabs ?? false
+    }
+
     /// nil for a tenant that does not exist.
     func region(of tenant: String) async throws -> FullscriptRegion? {
         if let region = known.withLock({ $0[tenant] }) { return region }
