@@ -54,6 +54,11 @@ struct CopyToPostgresTests {
         let (session, planID, fullscriptPatientID) = try await PlanRoutesTests.activatePlan(on: harness)
         #expect(try await harness.refreshPlans("p-1001", session: session).status == 200)
         _ = try await harness.chartList(session: session)
+        // Names a slow catalog answers are stored after the chart is answered: the counts must settle first.
+        #expect(try await eventually {
+            let counts = try await rowCounts(harness.application.database)
+            return counts["catalog_variants"] == 3 && counts["clinic_practitioner_names"] == 1
+        })
         let staff = try await harness.signIn("sam-ortiz")
         try await harness.connect(session: staff, as: "staff-1")
         #expect(try await harness.get("/recommend/p-1001?practitioner_id=prac-1&remember=1", user: nil, cookie: staff).status == 302)
