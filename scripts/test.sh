@@ -8,10 +8,11 @@ swift build --build-tests
 # Side by side: no test blocks one of the pool's threads (TestClient waits on a thread of its own), and
 # TestSlots bounds how many servers run at once. scripts/test-repeat.sh N runs the suite N times under load.
 swift test --skip-build "$@"
-# The store-heavy suites again on PostgreSQL 15 (a server the tests start, a database per test folder).
+# The store-heavy suites again on PostgreSQL 15 (a server the tests start, a database per test folder),
+# and migrate --copy-to, which runs only there: it needs a SQLite source and a PostgreSQL target.
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests'
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
 if [ $# -eq 0 ]; then

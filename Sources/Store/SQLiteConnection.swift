@@ -106,18 +106,34 @@ public final class SQLiteConnection {
         try rows(sql, bindings, limit: 1).first
     }
 
+    /// Hands each row to `body` as it is stepped, holding one at a time: for reading a whole table
+    /// (`migrate --copy-to`). `body` must not use this connection; inside a transaction every row
+    /// comes from its one snapshot.
+    public func forEachRow(_ sql: String, _ bindings: [DatabaseValue] = [], _ body: (Row) throws -> Void) throws {
+        try stepRows(sql, bindings) { row in
+            try body(row)
+            return true
+        }
+    }
+
     private func rows(_ sql: String, _ bindings: [DatabaseValue], limit: Int) throws -> [Row] {
+        var rows: [Row] = []
+        try stepRows(sql, bindings) { row in
+            rows.append(row)
+            return rows.count < limit
+        }
+        return rows
+    }
+
+    /// Steps until the statement is done or `body` returns false.
+    private func stepRows(_ sql: String, _ bindings: [DatabaseValue], _ body: (Row) throws -> Bool) throws {
         try withStatement(sql, bindings) { statement in
-            var rows: [Row] = []
-            guard try step(statement) else { return rows }
+            guard try step(statement) else { return }
             // Read the shape only after the first step: a cached statement is
             // re-prepared there if the schema changed, and `*` may expand differently.
             let count = sqlite3_column_count(statement.handle)
             let columns = Columns(names: (0..<count).map { String(cString: sqlite3_column_name(statement.handle, $0)) })
-            repeat {
-                rows.append(Row(values: (0..<count).map { columnValue(statement.handle, $0) }, columns: columns))
-            } while try rows.count < limit && step(statement)
-            return rows
+            while try body(Row(values: (0..<count).map { columnValue(statement.handle, $0) }, columns: columns)), try step(statement) {}
         }
     }
 

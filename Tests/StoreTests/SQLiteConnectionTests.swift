@@ -231,4 +231,21 @@ import Testing
             #expect(doubled == [2, 4])
         }
     }
+
+    /// `migrate --copy-to` streams whole tables: every row, in order, and a throw stops the statement
+    /// (the next query on the connection still runs).
+    @Test func forEachRowHandsOverEveryRowAndStopsAtAThrow() throws {
+        try withConnection { db, _ in
+            try db.executeScript("CREATE TABLE t (a INTEGER) STRICT; INSERT INTO t VALUES (1), (2), (3);")
+            var seen: [Int] = []
+            try db.forEachRow("SELECT a FROM t WHERE a > ? ORDER BY a", [0]) { seen.append(try $0.int("a")) }
+            #expect(seen == [1, 2, 3])
+            #expect(throws: Abort()) {
+                try db.forEachRow("SELECT a FROM t ORDER BY a") { row in
+                    if try row.int(0) == 2 { throw Abort() }
+                }
+            }
+            #expect(try db.query("SELECT a FROM t ORDER BY a") { try $0.int(0) } == [1, 2, 3])
+        }
+    }
 }
