@@ -11,7 +11,8 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let listeningDescriptors: [Int32]
     private let threads = PThreadMutex<[EventLoopThread]>([])
-    private let finished = Atomic<Bool>(false)
+    /// Set by the first `shutdown()`; its own, as a `Readiness` may be shared.
+    private let stopping = Atomic<Bool>(false)
     /// The port actually bound; differs from the configuration's when that asked for port 0.
     public let port: Int
 
@@ -71,7 +72,7 @@ public final class HTTPServer: Sendable {
     public var openConnections: Int { context.openConnections.load(ordering: .relaxed) }
 
     /// True from the moment `shutdown()` begins.
-    public var isStopping: Bool { context.readiness.isWithdrawn }
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     /// True from the moment `shutdown()` drains, after its delay: new connections are no longer accepted.
     public var isShuttingDown: Bool { context.draining.load(ordering: .relaxed) }
@@ -81,7 +82,8 @@ public final class HTTPServer: Sendable {
     /// in-flight requests answered (with `Connection: close`) within the grace period, then everything closed
     /// and the threads joined. Cancelling the calling task cuts the delay short, not the drain.
     public func shutdown() async {
-        guard context.readiness.withdraw() else { return }
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        context.readiness.withdraw()
         let threads = threads.withLock { $0 }
         let delay = context.configuration.shutdownDelay
         if delay > .zero, !threads.isEmpty {

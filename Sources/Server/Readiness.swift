@@ -12,8 +12,7 @@ public final class Readiness: Sendable {
 
     public var isWithdrawn: Bool { withdrawn.load(ordering: .relaxed) }
 
-    /// True for the first caller only, so one shutdown runs.
-    func withdraw() -> Bool {
-        !withdrawn.exchange(true, ordering: .relaxed)
+    func withdraw() {
+        withdrawn.store(true, ordering: .relaxed)
     }
 }
