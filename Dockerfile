@@ -49,8 +49,10 @@ COPY Migrations ./Migrations
 COPY config ./config
 # Numeric, so an orchestrator can check it is not root (Kubernetes runAsNonRoot).
 USER 10001:10001
-# The drain bound stays under `docker stop`'s default 10 s before SIGKILL.
-ENV HOST=0.0.0.0 PORT=8080 DATABASE_PATH=/app/data/fullscript-redirect.sqlite HTTP_SHUTDOWN_GRACE_MS=8000
+# The drain bound stays under `docker stop`'s default 10 s before SIGKILL. No shutdown delay: a lone container has
+# no load balancer polling /readyz; behind one, set HTTP_SHUTDOWN_DELAY_MS and a stop timeout above delay + grace.
+ENV HOST=0.0.0.0 PORT=8080 DATABASE_PATH=/app/data/fullscript-redirect.sqlite HTTP_SHUTDOWN_GRACE_MS=8000 \
+    HTTP_SHUTDOWN_DELAY_MS=0
 VOLUME ["/app/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM

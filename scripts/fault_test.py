@@ -15,6 +15,18 @@ changes sit in the outbox when the kill comes. After the restart, with the simul
   - each patient is stored as its last acknowledged PUT (or a later one the kill cut off unanswered);
   - its `fullscript_sync` ends `synced` within a bounded wait, none `failed`;
   - the simulator holds each Fullscript patient exactly as stored: no accepted change was lost.
+
+`fault_test.py postgres` is the PostgreSQL round instead (scripts/fault-test.sh starts its parts: PostgreSQL 15,
+two replicas of `serve` on it, nginx in front). Through nginx, clicks and signed webhooks run while PostgreSQL
+gets a fast shutdown (`pg_ctl stop -m fast`) and, a few seconds later, a restart; the shell script stops and
+starts it when this script asks (files in --control). Then:
+  - every click is a 302 to the simulator, or the 503 page "This server cannot reach its database" with
+    Retry-After; while PostgreSQL is down, at least one click gets that page;
+  - no webhook is acknowledged (2xx) without being stored: each acknowledged event is in webhook_events and
+    ends processed; those sent while it is down get a non-2xx, so Fullscript sends them again;
+  - the replicas recover by themselves, without a restart: each answers /readyz 200 and clicks through nginx
+    are 302s again within a bounded time of PostgreSQL's restart.
+Prints the figures: how long PostgreSQL was down, the 503s, and how long the replicas took to recover.
 Uses only the standard library. Every wait is bounded; the script exits 1 on any broken promise.
 """
 
@@ -23,6 +35,7 @@ import http.client
 import json
 import os
 import random
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -405,5 +418,191 @@ def main():
     return 0
 
 
+DATABASE_UNAVAILABLE_TITLE = b"This server cannot reach its database"
+
+
+class DatabaseOutage:
+    """Clicks and signed webhooks through nginx, each answer kept with its time, while PostgreSQL goes down and back."""
+
+    def __init__(self, port, sandbox_port, session, patient_id):
+        self.port, self.sandbox_port, self.session, self.patient_id = port, sandbox_port, session, patient_id
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        # (sent, answered, outcome): outcome is "302", "database_unavailable", or what else came back.
+        self.clicks = []
+        self.webhooks = []
+        self.acknowledged = []
+
+    def click_outcome(self):
+        try:
+            status, fields, body = request(self.port, "GET", "/recommend/p-1001", {"Cookie": self.session}, timeout=20)
+        except (OSError, http.client.HTTPException) as error:
+            return f"error {type(error).__name__}"
+        if status == 302 and fields.get("location", [""])[0].startswith(f"http://localhost:{self.sandbox_port}/"):
+            return "302"
+        if status == 503 and DATABASE_UNAVAILABLE_TITLE in body and fields.get("retry-after", [""])[0].isdigit():
+            return "database_unavailable"
+        return f"{status} {body[:120]!r}"
+
+    def click(self):
+        while not self.stop.is_set():
+            sent = time.monotonic()
+            outcome = self.click_outcome()
+            with self.lock:
+                self.clicks.append((sent, time.monotonic(), outcome))
+
+    def send_events(self, sender):
+        sequence = 0
+        while not self.stop.is_set():
+            sequence += 1
+            event_id = f"ev-pg-s{sender}-{sequence}"
+            updated = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+            # The replicas' secret, which scripts/lib/replicas.sh exports.
+            body, headers = signed_plan_event(os.environ["FULLSCRIPT_WEBHOOK_SECRET"], event_id, f"tp-pg-{sender}-{sequence}", self.patient_id,
+                                              "2026-01-01T09:00:00.000Z", updated)
+            sent = time.monotonic()
+            try:
+                status = request(self.port, "POST", "/webhooks/fullscript", headers, body, timeout=20)[0]
+            except (OSError, http.client.HTTPException):
+                status = 0
+            with self.lock:
+                self.webhooks.append((sent, time.monotonic(), status))
+                if 200 <= status < 300:
+                    self.acknowledged.append(event_id)
+            if not 200 <= status < 300:
+                # As Fullscript would, later: here a moment, so the outage is not a busy loop.
+                time.sleep(0.1)
+
+    def run(self, clickers=3, senders=2):
+        threads = [threading.Thread(target=self.click) for _ in range(clickers)]
+        threads += [threading.Thread(target=self.send_events, args=(n,)) for n in range(senders)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+def ask(control, step, seconds=60):
+    """Has the shell script do `step` (stop, start) and waits until it says it is done."""
+    open(os.path.join(control, step), "w").close()
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(os.path.join(control, step + ".done")):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the shell script did not {step} PostgreSQL within {seconds} s")
+        time.sleep(0.02)
+    return time.monotonic()
+
+
+def recovered(replica_ports, port, session, sandbox_port, seconds):
+    """Seconds until every replica answers /readyz 200 and 6 clicks in a row through nginx are 302s, or None."""
+    started = time.monotonic()
+    deadline = started + seconds
+    ready = set()
+    in_a_row = 0
+    probe = DatabaseOutage(port, sandbox_port, session, None)
+    while time.monotonic() < deadline:
+        for replica in replica_ports:
+            try:
+                if replica not in ready and request(replica, "GET", "/readyz", timeout=5)[0] == 200:
+                    ready.add(replica)
+            except (OSError, http.client.HTTPException):
+                pass
+        in_a_row = in_a_row + 1 if probe.click_outcome() == "302" else 0
+        if len(ready) == len(replica_ports) and in_a_row >= 6:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    return None
+
+
+def postgres_round(argv):
+    parser = argparse.ArgumentParser(prog="fault_test.py postgres", description="PostgreSQL killed during clicks and webhooks")
+    parser.add_argument("--port", type=int, required=True, help="nginx")
+    parser.add_argument("--sandbox-port", type=int, required=True)
+    parser.add_argument("--replica-ports", required=True, help="comma-separated")
+    parser.add_argument("--control", required=True, help="a folder: this script writes stop and start, the shell script X.done")
+    parser.add_argument("--psql", required=True, help="the psql command line, -c SQL is added")
+    parser.add_argument("--down-seconds", type=float, default=3)
+    parser.add_argument("--recovery-seconds", type=float, default=20)
+    args = parser.parse_args(argv)
+    replica_ports = [int(port) for port in args.replica_ports.split(",")]
+
+    def psql(sql):
+        return subprocess.run(shlex.split(args.psql) + ["-c", sql], check=True, capture_output=True, text=True, timeout=30).stdout.split()
+
+    failures = []
+    print(f"fault test, PostgreSQL round: fast shutdown for {args.down_seconds:.0f} s during clicks and webhooks through nginx "
+          f"and {len(replica_ports)} replicas")
+    session = sign_in_and_connect(args.port)
+    status, _, _ = click(args.port, session)
+    if status != 302:
+        raise SystemExit(f"FAILED: the first click answered {status}")
+    patient_id = psql("SELECT fullscript_patient_id FROM patient_mappings WHERE ehr_patient_id = 'p-1001'")[0]
+    outage = DatabaseOutage(args.port, args.sandbox_port, session, patient_id)
+    threads = outage.run()
+    try:
+        time.sleep(1.5)
+        stopping = time.monotonic()
+        down = ask(args.control, "stop")
+        time.sleep(args.down_seconds)
+        restarting = time.monotonic()
+        up = ask(args.control, "start")
+        recovery = recovered(replica_ports, args.port, session, args.sandbox_port, args.recovery_seconds)
+        time.sleep(1)
+    finally:
+        outage.stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    if recovery is None:
+        failures.append(f"the replicas did not recover within {args.recovery_seconds:.0f} s of PostgreSQL's restart")
+
+    outcomes = {}
+    for _, _, outcome in outage.clicks:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    unexpected = [outcome for _, _, outcome in outage.clicks if outcome not in ("302", "database_unavailable")]
+    if unexpected:
+        failures.append(f"{len(unexpected)} clicks were neither a 302 nor the database_unavailable page: {sorted(set(unexpected))[:5]}")
+    # Sent once it was down and answered before its restart began: PostgreSQL was down for all of it.
+    while_down = [outcome for sent, answered, outcome in outage.clicks if sent >= down and answered <= restarting]
+    if not while_down or any(outcome != "database_unavailable" for outcome in while_down):
+        failures.append(f"clicks while PostgreSQL was down: {sorted(set(while_down))} (each should get the database_unavailable page)")
+    hooks_while_down = [status for sent, answered, status in outage.webhooks if sent >= down and answered <= restarting]
+    if any(200 <= status < 300 for status in hooks_while_down):
+        failures.append("a webhook was acknowledged while PostgreSQL was down")
+    webhook_statuses = {}
+    for _, _, status in outage.webhooks:
+        webhook_statuses[status] = webhook_statuses.get(status, 0) + 1
+
+    # Every acknowledged event stored, and applied by the replicas' processors (bounded).
+    listed = ",".join(f"'{event}'" for event in outage.acknowledged) or "''"
+    deadline = time.monotonic() + 20
+    while True:
+        stored = dict(line.split("|") for line in psql(f"SELECT event_id || '|' || status FROM webhook_events WHERE event_id IN ({listed})"))
+        settled = [event for event, state in stored.items() if state != "pending"]
+        if len(settled) == len(outage.acknowledged) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    missing = [event for event in outage.acknowledged if event not in stored]
+    not_applied = sorted(f"{event}: {state}" for event, state in stored.items() if state != "processed")
+    if missing:
+        failures.append(f"{len(missing)} acknowledged webhooks are not stored: {missing[:5]}")
+    if not_applied:
+        failures.append(f"{len(not_applied)} acknowledged webhooks are not applied: {not_applied[:5]}")
+    final = [outage.click_outcome() for _ in range(6)]
+    if any(outcome != "302" for outcome in final):
+        failures.append(f"clicks after the recovery: {final}")
+
+    print(f"  PostgreSQL down {restarting - down:.2f} s (fast shutdown took {down - stopping:.2f} s, the restart {up - restarting:.2f} s); "
+          f"replicas recovered {recovery if recovery is None else round(recovery, 2)} s after it was up, without a restart")
+    print(f"  clicks: {outcomes}; {len(while_down)} sent and answered while it was down, "
+          f"{sum(outcome == 'database_unavailable' for outcome in while_down)} of them the 503 database_unavailable page")
+    print(f"  webhooks: by status {webhook_statuses}; {len(outage.acknowledged)} acknowledged, "
+          f"{len(outage.acknowledged) - len(missing)} stored, {len(outage.acknowledged) - len(missing) - len(not_applied)} applied; "
+          f"{len(hooks_while_down)} answered while it was down, {sum(not 200 <= status < 300 for status in hooks_while_down)} of them non-2xx")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("ok")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(postgres_round(sys.argv[2:]) if sys.argv[1:2] == ["postgres"] else main())

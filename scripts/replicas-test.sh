@@ -3,8 +3,9 @@
 # `migrate` once, the Fullscript simulator in its own process, 3 replicas of `serve` on that database, and
 # nginx with deploy/nginx.conf in front (scripts/lib/replicas.sh). Through nginx: sign-in, OAuth connect,
 # a click (302 to the simulator), a webhook stored once, a chart's live stream receiving a plan, then a
-# rolling restart: SIGTERM to one replica while clicks run through nginx; the replica stops taking
-# connections at once, 0 clicks fail at the client, and once restarted it takes clicks again.
+# rolling restart: SIGTERM to one replica while clicks run through nginx; its /readyz answers 503 at once,
+# it stops taking connections after http.shutdown_delay_ms and drains, 0 clicks fail at the client, and once
+# restarted it takes clicks again.
 # What needs coordination across replicas that is not built yet (a refresh made once for all replicas,
 # live updates from another replica's webhook) is measured and reported, not asserted.
 #
@@ -65,12 +66,22 @@ clicks_pid=$!
 sleep 2
 kill -TERM "${REPLICA_PIDS[$victim]}"
 terminated=$(date +%s.%N)
-readiness=$(http_status "http://127.0.0.1:$victim_port/readyz")
-# 000: the connection was refused. The replica closes its listener the moment it gets SIGTERM.
-[[ "$readiness" != 200 ]] || { say "replica $victim still answered /readyz 200 after SIGTERM"; exit 1; }
-say "replica $victim after SIGTERM: /readyz ${readiness/#000/refused (000)}"
+# /readyz turns 503 at once while the replica still accepts (http.shutdown_delay_ms, 1.5 s here): a load
+# balancer's health check sees it fail before anything is refused. 200 only until the signal is handled.
+readiness=200
+for _ in $(seq 40); do
+    readiness=$(http_status "http://127.0.0.1:$victim_port/readyz")
+    [[ "$readiness" == 200 ]] || break
+    sleep 0.02
+done
+not_ready=$(python3 -c "print(round($(date +%s.%N) - $terminated, 2))")
+[[ "$readiness" == 503 ]] || { say "replica $victim after SIGTERM: /readyz ${readiness/#000/refused (000)}, not 503"; exit 1; }
+say "replica $victim after SIGTERM: /readyz 503 within $not_ready s, still accepting"
 replica_stop "$victim"
-say "replica $victim drained and exited in $(python3 -c "print(round($(date +%s.%N) - $terminated, 2))") s"
+exited=$(python3 -c "print(round($(date +%s.%N) - $terminated, 2))")
+grep -o 'abandoned_connections=[0-9]*' "$RUN_DIR/logs/replica-$victim.log" | tail -n 1 | grep -qx 'abandoned_connections=0' \
+    || { say "replica $victim did not drain every connection:"; tail -n 5 "$RUN_DIR/logs/replica-$victim.log" >&2; exit 1; }
+say "replica $victim drained (no connection abandoned) and exited in $exited s"
 replica_start "$victim"
 restarted_at=$(date -u +%Y-%m-%dT%H:%M:%S)
 wait "$clicks_pid" || { cat "$RUN_DIR/logs/rolling-clicks.json" >&2; say "clicks failed during the rolling restart"; exit 1; }

@@ -141,7 +141,8 @@ public final class Application: Sendable {
             let webhookReceivers = router.group(WebhookRoutes.prefix, renderError: apiErrors)
                 .add(middleware: DatabaseUnavailableRecovery(audience: .programs, logger: logger))
 
-            HealthRoutes(database: database, runner: runner).register(on: router.group())
+            let readiness = Readiness()
+            HealthRoutes(database: database, runner: runner, readiness: readiness).register(on: router.group())
             LaunchRoutes(sessions: sessions, settings: config.ehr, now: now).register(pages: pages, session: session)
             if config.ehr.demoSignIn {
                 DemoSignInRoutes(settings: config.ehr, now: now).register(pages: pages, session: session)
@@ -203,7 +204,9 @@ public final class Application: Sendable {
                 return response
             }
             routes = router.registeredRoutes
-            server = try HTTPServer(configuration: config.server, router: router, logger: logger, metrics: metrics.factory)
+            server = try HTTPServer(
+                configuration: config.server, router: router, readiness: readiness, logger: logger, metrics: metrics.factory
+            )
         } catch {
             await httpClient.shutdown()
             database.close()

@@ -348,8 +348,10 @@ final class Connection: EventLoopSource {
         case .responding, .lingering, .closed:
             return
         }
+        // From the moment shutdown begins, not only once the drain does: a client (a load balancer's pool) then
+        // holds no idle connection here when the listener closes, so none is closed under a request it is writing.
         let framing = ResponseFraming(
-            response, answering: exchange, mayKeepAlive: !inputClosed && !context.draining.load(ordering: .relaxed),
+            response, answering: exchange, mayKeepAlive: !inputClosed && !context.readiness.isWithdrawn,
             date: loopState.dateHeader.current()
         )
         output.append(encoding: { HTTPResponseEncoder.writeHead(framing.head, into: &$0) })

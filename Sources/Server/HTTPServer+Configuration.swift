@@ -43,7 +43,12 @@ extension HTTPServer {
         /// Beyond this many open connections new ones wait in the kernel's backlog.
         public var maxConnections: Int
         public var eventLoopCount: Int
-        /// On shutdown, how long in-flight requests may take before their connections are cut.
+        /// On shutdown, how long the server goes on serving with its `Readiness` withdrawn before it stops
+        /// accepting: long enough for a load balancer's health check to see the readiness route fail and send
+        /// traffic elsewhere. Zero when nothing checks readiness (a server behind no load balancer).
+        public var shutdownDelay: Duration
+        /// On shutdown, once the listeners are closed, how long in-flight requests may take before their
+        /// connections are cut.
         public var shutdownGracePeriod: Duration
         public var backlog: Int32
 
@@ -58,6 +63,7 @@ extension HTTPServer {
             maxBufferedBodyBytes: Int = 32 << 20,
             maxConnections: Int = 16_384,
             eventLoopCount: Int = HTTPServer.Configuration.defaultEventLoopCount,
+            shutdownDelay: Duration = .zero,
             shutdownGracePeriod: Duration = .seconds(10),
             backlog: Int32 = 4096
         ) {
@@ -71,6 +77,7 @@ extension HTTPServer {
             self.maxBufferedBodyBytes = maxBufferedBodyBytes
             self.maxConnections = maxConnections
             self.eventLoopCount = eventLoopCount
+            self.shutdownDelay = shutdownDelay
             self.shutdownGracePeriod = shutdownGracePeriod
             self.backlog = backlog
         }

@@ -11,17 +11,20 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let listeningDescriptors: [Int32]
     private let threads = PThreadMutex<[EventLoopThread]>([])
-    private let finished = Atomic<Bool>(false)
+    /// Set by the first `shutdown()`; its own, as a `Readiness` may be shared.
+    private let stopping = Atomic<Bool>(false)
     /// The port actually bound; differs from the configuration's when that asked for port 0.
     public let port: Int
 
     /// Binds the listening sockets; connections are accepted from `start()` on. Request counts and
-    /// latencies go to `metrics` (swift-metrics' global factory unless given one).
+    /// latencies go to `metrics` (swift-metrics' global factory unless given one). `readiness` is withdrawn
+    /// when `shutdown()` begins; give the one a readiness route reads.
     public init(
-        configuration: Configuration, router: Router, logger: Logger, metrics: (any MetricsFactory)? = nil
+        configuration: Configuration, router: Router, readiness: Readiness = Readiness(), logger: Logger,
+        metrics: (any MetricsFactory)? = nil
     ) throws(SystemError) {
         context = ServerContext(
-            configuration: configuration, router: router.table(), logger: logger,
+            configuration: configuration, router: router.table(), readiness: readiness, logger: logger,
             metrics: ServerMetrics(factory: metrics ?? MetricsSystem.factory)
         )
         Self.raiseDescriptorLimit(toFit: configuration.maxConnections)
@@ -68,15 +71,27 @@ public final class HTTPServer: Sendable {
 
     public var openConnections: Int { context.openConnections.load(ordering: .relaxed) }
 
-    /// True from the moment `shutdown()` begins: new connections are no longer accepted.
+    /// True from the moment `shutdown()` begins.
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// True from the moment `shutdown()` drains, after its delay: new connections are no longer accepted.
     public var isShuttingDown: Bool { context.draining.load(ordering: .relaxed) }
 
-    /// Graceful stop: no new connections, idle ones closed, in-flight requests answered (with
-    /// `Connection: close`) within the grace period, then everything closed and the threads joined.
+    /// Graceful stop. First the readiness is withdrawn and, for `shutdownDelay`, requests are still served, each
+    /// answer closing its connection. Then the drain: no new connections, idle ones closed, streams ended,
+    /// in-flight requests answered (with `Connection: close`) within the grace period, then everything closed
+    /// and the threads joined. Cancelling the calling task cuts the delay short, not the drain.
     public func shutdown() async {
-        guard !context.draining.exchange(true, ordering: .relaxed) else { return }
-        context.logger.info("draining", metadata: ["open_connections": "\(openConnections)"])
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        context.readiness.withdraw()
         let threads = threads.withLock { $0 }
+        let delay = context.configuration.shutdownDelay
+        if delay > .zero, !threads.isEmpty {
+            context.logger.info("not ready; draining after the shutdown delay", metadata: ["delay": "\(delay)"])
+            try? await Task.sleep(for: delay)
+        }
+        context.draining.store(true, ordering: .relaxed)
+        context.logger.info("draining", metadata: ["open_connections": "\(openConnections)"])
         if threads.isEmpty {
             for descriptor in listeningDescriptors { close(descriptor) }
         }

@@ -22,7 +22,7 @@ struct ResponseFraming {
     let keepAlive: Bool
 
     /// `mayKeepAlive` is false when the connection must close whatever the request asked: the client shut its
-    /// side, the server is draining.
+    /// side, the server is shutting down.
     init(_ response: Response, answering exchange: Exchange, mayKeepAlive: Bool, date: String) {
         var keepAlive = exchange.keepAlive && mayKeepAlive
         var fields = response.headerFields

@@ -9,12 +9,16 @@ final class ServerContext: Sendable {
     let logger: Logger
     let metrics: ServerMetrics
     let openConnections = Atomic<Int>(0)
+    /// Withdrawn when shutdown begins: answers from then on close their connection.
+    let readiness: Readiness
+    /// Set when the listeners close, `shutdownDelay` later: idle connections are closed, streams cut.
     let draining = Atomic<Bool>(false)
     /// Request body bytes held or promised by all connections; bounded by `maxBufferedBodyBytes`.
     let bufferedBodyBytes = Atomic<Int>(0)
 
-    init(configuration: HTTPServer.Configuration, router: RouteTable, logger: Logger, metrics: ServerMetrics) {
+    init(configuration: HTTPServer.Configuration, router: RouteTable, readiness: Readiness, logger: Logger, metrics: ServerMetrics) {
         self.configuration = configuration
+        self.readiness = readiness
         self.router = router
         self.logger = logger
         self.metrics = metrics

@@ -40,6 +40,8 @@ struct Demo: AsyncParsableCommand {
             "ehr.demo_sign_in": "true",
             "ehr.chart_url": "/chart.html?patient={patient_id}",
             "fullscript.patient_email_domains": Application.demoPatientEmailDomains,
+            // One process, no load balancer polling its /readyz: Ctrl-C stops it at once.
+            "http.shutdown_delay_ms": "0",
         ]
         if options.database == nil { extra["database.path"] = "./data/demo.sqlite" }
         // The simulator's client secret and the demo's own token key; the others fresh each start unless

@@ -7,7 +7,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Applies pending migrations first (unless database.auto_migrate is false, in which case it \
             refuses to start with pending ones), and refuses to start if an applied migration file changed. \
-            Stops gracefully on SIGTERM or SIGINT: in-flight requests finish within http.shutdown_grace_ms.
+            Stops gracefully on SIGTERM or SIGINT: /readyz answers 503 at once, requests are still served for \
+            http.shutdown_delay_ms, then in-flight requests finish within http.shutdown_grace_ms.
             """
     )
 

@@ -54,6 +54,8 @@ struct ApplicationTests {
             "PUBLIC_DIR": repositoryRoot + "/Public",
             "MIGRATIONS_DIR": repositoryRoot + "/Migrations",
             "HTTP_EVENT_LOOPS": "1",
+            // No load balancer polls a test's /readyz: each test stops at once (one that tests the delay sets its own).
+            "HTTP_SHUTDOWN_DELAY_MS": "0",
             "FULLSCRIPT_CLIENT_ID": "test-client",
             "FULLSCRIPT_CLIENT_SECRET": "test-secret",
             "FULLSCRIPT_REDIRECT_URI": "https://ehr.example/oauth/fullscript/callback",

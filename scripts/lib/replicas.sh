@@ -90,6 +90,8 @@ replicas_configure() {
     # Clicks in a bounded loop from one user: the per-replica allowance is not what is under test.
     export RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000
     export LOG_LEVEL=info HTTP_SHUTDOWN_GRACE_MS=20000
+    # /readyz answers 503 this long after SIGTERM before the listener closes: room for a probe on a busy machine.
+    export HTTP_SHUTDOWN_DELAY_MS=1500
 }
 
 sandbox_start() {
@@ -126,7 +128,8 @@ replica_start() {
     say "replica $index: http://127.0.0.1:$port (pid ${REPLICA_PIDS[$index]})"
 }
 
-# replica_stop INDEX: SIGTERM, then the drain (http.shutdown_grace_ms) ends it; KILL after 30 s.
+# replica_stop INDEX: SIGTERM, then the delay (http.shutdown_delay_ms) and the drain (http.shutdown_grace_ms) end
+# it; KILL after 30 s.
 replica_stop() {
     local pid="${REPLICA_PIDS[$1]:-}"
     [[ -n "$pid" ]] || return 0

@@ -55,6 +55,7 @@ public struct AppConfig: Sendable {
             maxBufferedBodyBytes: try config.int("http.max_buffered_body_bytes", in: 1 << 20...1 << 40),
             maxConnections: try config.int("http.max_connections", in: 1...1_000_000),
             eventLoopCount: eventLoops == 0 ? HTTPServer.Configuration.defaultEventLoopCount : eventLoops,
+            shutdownDelay: .milliseconds(try config.int("http.shutdown_delay_ms", in: 0...600_000)),
             shutdownGracePeriod: .milliseconds(try config.int("http.shutdown_grace_ms", in: 0...600_000))
         )
         database = try DatabaseSettings(config, environment: environment)

@@ -3,18 +3,21 @@ import Server
 import Store
 import HTTPTypes
 
-/// `/healthz` says the process answers; `/readyz` says it can do its work: the database answers
-/// and every migration this build knows of is applied. Orchestrators route traffic on the latter.
+/// `/healthz` says the process answers; `/readyz` says it can do its work: it is not shutting down, the
+/// database answers and every migration this build knows of is applied. Orchestrators route traffic on the latter.
 struct HealthRoutes: Sendable {
     let database: any SQLDatabase
     let runner: MigrationRunner
+    /// Withdrawn on SIGTERM, `http.shutdown_delay_ms` before the server stops accepting.
+    let readiness: Readiness
 
     func register(on router: RouterGroup) {
         router.get("/healthz") { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
-        router.get("/readyz") { request in await readiness(request) }
+        router.get("/readyz") { request in await readinessAnswer(request) }
     }
 
-    private func readiness(_ request: Request) async -> Response {
+    private func readinessAnswer(_ request: Request) async -> Response {
+        guard !readiness.isWithdrawn else { return unavailable("shutting down") }
         do {
             let pending = try await runner.pending()
             guard pending.isEmpty else {
