@@ -76,11 +76,66 @@ struct ReplicaCoordinationTests {
                 })
                 let events = try await harness.webhookEvents()
                 #expect(events.filter { $0.hasPrefix("ev-everywhere|") }.count == 1)
-                let applied = lines.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                    .filter { $0["message"] as? String == "webhook event" && $0["outcome"] as? String == "applied" }
-                    .compactMap { $0["event_id"] as? String }
-                let timesApplied = Dictionary(applied.map { ($0, 1) }, uniquingKeysWith: +)
-                #expect(timesApplied == Dictionary(uniqueKeysWithValues: (sent + ["ev-everywhere"]).map { ($0, 1) }))
+            }
+            // Every processor stopped (the replicas' with them): each has logged all it applied, after recording it.
+            await harness.application.webhooks.stop()
+            let applied = lines.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["message"] as? String == "webhook event" && $0["outcome"] as? String == "applied" }
+                .compactMap { $0["event_id"] as? String }
+            let timesApplied = Dictionary(applied.map { ($0, 1) }, uniquingKeysWith: +)
+            let expected = Dictionary(uniqueKeysWithValues: ((0..<12).map { "ev-replicas-\($0)" } + ["ev-everywhere"]).map { ($0, 1) })
+            #expect(timesApplied == expected)
+        }
+    }
+
+    /// A launch token replayed to every replica at once (an attacker who copied it, or a browser retrying) starts
+    /// one session: its jti is used once in the shared store, whichever replica is first.
+    @Test func aLaunchTokenSentToEveryReplicaAtOnceStartsOneSession() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            try await harness.withReplicas(2) { replicas in
+                let token = harness.mint()
+                let answers = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                    for upstream in harness.upstreams(with: replicas) {
+                        group.addTask { try await upstream.execute("GET /launch?token=\(token) HTTP/1.1\r\nHost: x\r\n\r\n") }
+                    }
+                    return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
+                }
+                let started = answers.filter { $0.header("set-cookie")?.hasPrefix("fsr_session=") == true }
+                #expect(started.count == 1 && started.first?.status == 303)
+                #expect(answers.filter { $0.status == 303 }.count == 1, "answers: \(answers.map(\.status))")
+                let sessions = try await harness.application.database.read { try $0.queryFirst("SELECT COUNT(*) AS n FROM sessions")?.int("n") }
+                #expect(sessions == 1)
+                #expect(try await harness.auditActions().filter { $0 == "session.start:launch_token_reused" }.count == 2)
+            }
+        }
+    }
+
+    /// The OAuth callback (state and code) replayed to every replica at once: the state is consumed once, so the
+    /// code is exchanged once at Fullscript and one token is stored.
+    @Test func anOAuthCallbackSentToEveryReplicaAtOnceExchangesItsCodeOnce() async throws {
+        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+            let session = try await harness.signIn()
+            try await harness.withReplicas(2) { replicas in
+                let connect = try await harness.startConnect(returnTo: "/", user: nil, cookie: session)
+                let binding = try #require(connect.header("set-cookie")?.split(separator: ";").first.map(String.init))
+                let location = try #require(connect.header("location"))
+                let authorize = try #require(URLComponents(string: location))
+                let approved = try await harness.fullscript.execute(
+                    "GET \(authorize.percentEncodedPath)?\(authorize.percentEncodedQuery ?? "")&auto_approve=prac-1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                let backLocation = try #require(approved.header("location"))
+                let back = try #require(URLComponents(string: backLocation))
+                let callback = "GET /oauth/fullscript/callback?\(back.percentEncodedQuery ?? "") HTTP/1.1\r\nHost: x\r\nCookie: \(binding)\r\n\r\n"
+                let answers = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for upstream in harness.upstreams(with: replicas) {
+                        group.addTask { try await upstream.execute(callback).status }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(answers.filter { $0 == 200 }.count == 1, "answers: \(answers)")
+                let exchanges = await harness.sandbox.recordedRequests().filter { $0.method == "POST" && $0.path == "/api/oauth/token" }
+                #expect(exchanges.count == 1)
+                #expect(try await harness.storedRows().count == 1)
+                #expect(try await harness.auditActions().filter { $0 == "fullscript.connect:connected" }.count == 1)
             }
         }
     }
