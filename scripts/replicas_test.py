@@ -13,9 +13,10 @@ Steps, each a subcommand so the shell script can stop and start processes betwee
   clicks    a bounded loop of clicks (--seconds, --workers) through nginx; prints the counts as JSON and
             exits 1 on any click that was not a 302 to the simulator, or when the simulator made another
             number of links than there were clicks (a click sent to two replicas makes two).
-  refresh   30 concurrent clicks (the shell script expired the access token in the database): prints the simulator's
-            refreshes and the redirects (with one refresh per replica, not one in all, until the
-            refresh is coordinated in PostgreSQL). Reports, never fails.
+  refresh   30 concurrent clicks (the shell script expired the access token in the database): exactly 1 refresh at
+            the simulator (the replicas share one, under a PostgreSQL advisory lock) and 30 redirects.
+  replay    the same launch token sent to every replica at once starts one session; the same OAuth callback
+            (state and code) sent to every replica at once exchanges its code once at the simulator.
 Uses only the standard library; every wait is bounded.
 """
 
@@ -212,11 +213,49 @@ def refresh(args):
     after = json.loads(request(args.sandbox_port, "GET", "/_sandbox/stats")[2])["token_refresh_count"]
     print(json.dumps({"concurrent_clicks": 30, "redirects": outcomes.count("302"), "refreshes_at_the_simulator": after - before,
                       "other_outcomes": sorted(set(outcome for outcome in outcomes if outcome != "302"))}))
+    expect(after - before == 1, f"30 clicks over the replicas made {after - before} refreshes, not 1")
+    expect(outcomes.count("302") == 30, f"{30 - outcomes.count('302')} of 30 clicks were not redirected")
+
+
+def token_exchanges(sandbox_port):
+    recorded = json.loads(request(sandbox_port, "GET", "/_sandbox/requests", timeout=60)[2])
+    return sum(1 for entry in recorded if entry["method"] == "POST" and entry["path"] == "/api/oauth/token")
+
+
+def at_every_replica(args, method, target, headers=None):
+    """The same request sent once per replica at once; nginx's round robin gives each its own."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.replicas) as pool:
+        return list(pool.map(lambda _: request(args.port, method, target, headers or {}), range(args.replicas)))
+
+
+def replay(args):
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    status, fields, _ = request(args.port, "POST", "/demo/sign-in", form, "user=dr-quinn&return_to=/")
+    expect(status in (302, 303), f"the demo sign-in answered {status}")
+    launches = at_every_replica(args, "GET", local(fields["location"][0]))
+    sessions = [pair for _, fields, _ in launches for pair in cookie_pairs(fields) if pair.startswith("fsr_session=")]
+    expect(len(sessions) == 1, f"one launch token sent to {args.replicas} replicas started {len(sessions)} sessions: "
+           f"{[status for status, _, _ in launches]}")
+    status, fields, _ = request(args.port, "POST", "/oauth/fullscript/connect", {**form, "Cookie": sessions[0]}, "return_to=/")
+    expect(status in (302, 303), f"connect answered {status}")
+    binding = "; ".join(cookie_pairs(fields))
+    authorize = urllib.parse.urlsplit(fields["location"][0])
+    status, fields, _ = request(authorize.port, "GET", f"{authorize.path}?{authorize.query}&auto_approve=prac-1")
+    callback = urllib.parse.urlsplit(fields["location"][0])
+    exchanges_before = token_exchanges(args.sandbox_port)
+    callbacks = at_every_replica(args, "GET", f"{callback.path}?{callback.query}", {"Cookie": binding})
+    exchanges = token_exchanges(args.sandbox_port) - exchanges_before
+    statuses = sorted(status for status, _, _ in callbacks)
+    print(json.dumps({"launch_token_sent_to_replicas": len(launches), "sessions_started": len(sessions),
+                      "oauth_callback_sent_to_replicas": len(callbacks), "callback_statuses": statuses,
+                      "code_exchanges_at_the_simulator": exchanges}))
+    expect(statuses.count(200) == 1, f"one OAuth callback sent to {args.replicas} replicas connected {statuses.count(200)} times")
+    expect(exchanges == 1, f"one OAuth callback sent to {args.replicas} replicas exchanged its code {exchanges} times")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=["connect", "webhook", "stream", "clicks", "refresh"])
+    parser.add_argument("step", choices=["connect", "webhook", "stream", "clicks", "refresh", "replay"])
     parser.add_argument("--port", type=int, required=True, help="nginx")
     parser.add_argument("--sandbox-port", type=int, required=True)
     parser.add_argument("--state", required=True)
@@ -227,7 +266,8 @@ def main():
     parser.add_argument("--max-clicks", type=int, default=4000)
     parser.add_argument("--heartbeat-seconds", type=float, default=15)
     args = parser.parse_args()
-    {"connect": connect, "webhook": webhook, "stream": stream, "clicks": clicks, "refresh": refresh}[args.step](args)
+    {"connect": connect, "webhook": webhook, "stream": stream, "clicks": clicks, "refresh": refresh,
+     "replay": replay}[args.step](args)
 
 
 if __name__ == "__main__":

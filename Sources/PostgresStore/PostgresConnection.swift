@@ -211,11 +211,14 @@ public final class PostgresConnection {
         guard PQsetClientEncoding(handle, "UTF8") == 0 else {
             throw connectionError(.other, prefix: "cannot set the client encoding to UTF8")
         }
-        let milliseconds = statementTimeout.components.seconds * 1000
-            + statementTimeout.components.attoseconds / 1_000_000_000_000_000
-        try command("SET statement_timeout = \(max(milliseconds, 0))")
+        try command("SET statement_timeout = \(Self.milliseconds(statementTimeout))")
         // `Row` decodes bytea from the hex form; a server may be configured for the old escape form.
         try command("SET bytea_output = 'hex'")
+    }
+
+    /// A duration as PostgreSQL's time settings take it, in whole milliseconds.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        max(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000, 0)
     }
 
     /// A statement without parameters or results, through the simple protocol (no prepare round trip).

@@ -1,3 +1,4 @@
+import Locking
 public import Store
 
 /// A bounded pool of PostgreSQL connections shared across tasks, shaped like
@@ -21,6 +22,9 @@ public final class PostgresDatabase: SQLDatabase {
     public let connectionString: PostgresConnectionString
     private let workers: [ConnectionWorker<PostgresConnection>]
     private let pool: CheckoutPool
+    /// Advisory locks are the session's, and a session may take one again: a name is held by one task
+    /// of this process first, so a second task on the same connection cannot take it alongside the first.
+    private let locks = NamedLocks()
 
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
     public convenience init(
@@ -102,6 +106,53 @@ public final class PostgresDatabase: SQLDatabase {
             try connection.execute("SELECT pg_advisory_xact_lock(?)", [.integer(Self.schemaLockKey)])
             return try body(connection)
         }
+    }
+
+    /// A session-level advisory lock, taken on one of the pool's connections and given back to the pool
+    /// at once: the lock stays with that session while `body` runs, and its release goes to that connection's
+    /// queue. So `body` holds no connection, and may use the store itself. The wait is `lock_timeout`;
+    /// past it, `.lockTimeout` (a busy store).
+    public func withLock<T: Sendable>(named name: String, waitingAtMost timeout: Duration, _ body: () async throws -> T) async throws -> T {
+        try await locks.withLock(name) {
+            let index = try await pool.checkOut()
+            do {
+                try await workers[index].run { try $0.advisoryLock(name, waitingAtMost: timeout) }
+            } catch {
+                pool.checkIn(index)
+                throw error
+            }
+            pool.checkIn(index)
+            return try await holding(name, on: index, body)
+        }
+    }
+
+    public func withLockIfAvailable<T: Sendable>(named name: String, _ body: () async throws -> T) async throws -> T? {
+        try await locks.withLockIfAvailable(name) { () async throws -> T? in
+            let index = try await pool.checkOut()
+            let acquired: Bool
+            do {
+                acquired = try await workers[index].run { try $0.tryAdvisoryLock(name) }
+            } catch {
+                pool.checkIn(index)
+                throw error
+            }
+            pool.checkIn(index)
+            guard acquired else { return nil }
+            return try await holding(name, on: index, body)
+        } ?? nil
+    }
+
+    /// Runs `body`, then releases `name` on the session of connection `index`, whose queue runs the release
+    /// between other callers' transactions. Should the release fail, the lock goes with the session.
+    private func holding<T: Sendable>(_ name: String, on index: Int, _ body: () async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        try? await workers[index].run { $0.advisoryUnlock(name) }
+        return try result.get()
     }
 
     public var dialect: SQLDialect { .postgres }

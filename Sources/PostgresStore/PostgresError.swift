@@ -12,6 +12,8 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case serializationFailure
         /// 57014: cancelled, by `statement_timeout` or an operator.
         case queryCanceled
+        /// 55P03: a lock (an advisory lock of `PostgresDatabase.withLock`) was not had within `lock_timeout`.
+        case lockTimeout
         /// The connection broke (class 08, a server shutting down, or libpq
         /// saw the socket close); it is re-established on the next use.
         case connectionLost
@@ -60,6 +62,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case "23505": .uniqueViolation
         case "40001", "40P01": .serializationFailure
         case "57014": .queryCanceled
+        case "55P03": .lockTimeout
         // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going away or not back yet.
         case "57P01", "57P02", "57P03": .connectionLost
         case _ where sqlState.hasPrefix("08"): .connectionLost
@@ -79,8 +82,9 @@ extension PostgresError: StoreError {
     public var unavailability: StoreUnavailability? {
         switch kind {
         case .connectionLost, .cannotConnect: .unreachable
-        // Conflicts that outlasted `PostgresDatabase.write`'s retries, or a statement past its timeout.
-        case .serializationFailure, .queryCanceled: .busy
+        // Conflicts that outlasted `PostgresDatabase.write`'s retries, a statement past its timeout, or a
+        // lock another replica held past the wait.
+        case .serializationFailure, .queryCanceled, .lockTimeout: .busy
         default: nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// A SQLite database file shared across tasks: one writer connection and a
 /// small pool of read-only connections.
@@ -72,6 +73,20 @@ public final class Database: SQLDatabase {
     @discardableResult
     public func writeExclusively<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await write(body)
+    }
+
+    /// The process's locks: SQLite's file is one process's. Shared by every `Database` of this
+    /// process, keyed by file, so two opened on one file (as replicas would) exclude each other.
+    private static let locks = NamedLocks()
+
+    /// SQLite's one writer lock cannot be held while `body` runs elsewhere: the lock is this process's alone,
+    /// and a waiter waits for its holder however long (its holder's own timeouts bound it).
+    public func withLock<T: Sendable>(named name: String, waitingAtMost timeout: Duration, _ body: () async throws -> T) async throws -> T {
+        try await Self.locks.withLock(path + "\n" + name, body)
+    }
+
+    public func withLockIfAvailable<T: Sendable>(named name: String, _ body: () async throws -> T) async throws -> T? {
+        try await Self.locks.withLockIfAvailable(path + "\n" + name, body)
     }
 
     public var dialect: SQLDialect { .sqlite }

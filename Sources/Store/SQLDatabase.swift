@@ -23,5 +23,15 @@ public protocol SQLDatabase: Sendable {
     @discardableResult
     func writeExclusively<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
 
+    /// Runs `body` holding the lock `name` of this store, for work that must happen once however many
+    /// processes share the store but cannot run inside a transaction (a call to another service). Waits
+    /// at most `timeout` for another process's holder, then throws a `StoreError` that is `.busy`. On
+    /// SQLite, one process's store, the lock is this process's; PostgreSQL's is an advisory lock, which
+    /// the server lets go of when its holder's session ends, so a crashed holder blocks nobody.
+    func withLock<T: Sendable>(named name: String, waitingAtMost timeout: Duration, _ body: () async throws -> T) async throws -> T
+
+    /// `withLock` without the wait: nil, without running `body`, when another holds `name`.
+    func withLockIfAvailable<T: Sendable>(named name: String, _ body: () async throws -> T) async throws -> T?
+
     func close()
 }

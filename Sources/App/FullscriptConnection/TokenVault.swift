@@ -262,34 +262,57 @@ public final class TokenVault: Sendable {
 
     /// Replaces `staleAccessToken` (expiring, or just refused with 401) with a fresh pair; the caller
     /// reconnects if that fails. When another request already replaced it, that result is returned:
-    /// deciding from what is stored *inside* the flight is what keeps concurrent clicks to one refresh.
+    /// deciding from what is stored *inside* the flight and the store's lock is what keeps concurrent
+    /// clicks to one refresh, on this replica (the flight) and across replicas (the lock). It matters
+    /// beyond cost: Fullscript rotates refresh tokens, so a second refresh with the one a first replaced
+    /// may be refused once the new access token is used, and a refused refresh disconnects the user.
     func refresh(_ user: EHRUser, replacing staleAccessToken: String) async throws -> FullscriptConnection {
         try await flights.run(user.tenant + "\u{0}" + user.id) { [self] in
             guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
             guard current.accessToken == staleAccessToken else { return current }
-            let token: OAuthToken
-            let client = try await clients.client(for: user.tenant)
-            do {
-                token = try await client.refresh(refreshToken: current.refreshToken)
-            } catch let error as FullscriptError where error.kind == .invalidGrant {
-                metrics.tokenRefresh(.refused)
-                try await markDisconnected(user, requestID: error.requestID)
-                throw TokenVaultError.reconnectRequired
-            } catch let error as FullscriptError {
-                metrics.tokenRefresh(.failed)
-                throw TokenVaultError.fullscript(error)
+            return try await database.withLock(named: Self.refreshLockName(of: user), waitingAtMost: Self.refreshLockWait) {
+                // What another replica stored while this one waited for the lock.
+                guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
+                guard current.accessToken == staleAccessToken else { return current }
+                return try await refresh(current)
             }
-            metrics.tokenRefresh(.refreshed)
-            // A name the connect-time lookup could not get is asked for again, once per refresh.
-            let holder = try await account(of: user)?.holder == nil
-                ? await lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: user) : nil
-            try await store(token, holder: holder, for: user, requestID: nil, connecting: false)
-            logger.info("fullscript token refreshed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)"])
-            return FullscriptConnection(
-                user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,
-                refreshToken: token.refreshToken, accessExpiresAt: token.expiresAt
-            )
         }
+    }
+
+    /// How long a refresh waits for another replica's refresh of the same user: longer than one
+    /// refresh takes, shorter than a click's patience. Past it the click is refused as the store being busy.
+    static let refreshLockWait: Duration = .seconds(5)
+
+    /// The lock one refresh of `user` holds in the store; unambiguous for any tenant and user ids.
+    static func refreshLockName(of user: EHRUser) -> String {
+        "fullscript-token-refresh:\(user.tenant.utf8.count):\(user.tenant):\(user.id)"
+    }
+
+    /// Trades `current`'s refresh token for a new pair and stores it; a refused one disconnects the user.
+    private func refresh(_ current: FullscriptConnection) async throws -> FullscriptConnection {
+        let user = current.user
+        let token: OAuthToken
+        let client = try await clients.client(for: user.tenant)
+        do {
+            token = try await client.refresh(refreshToken: current.refreshToken)
+        } catch where error.kind == .invalidGrant {
+            metrics.tokenRefresh(.refused)
+            try await markDisconnected(user, requestID: error.requestID)
+            throw TokenVaultError.reconnectRequired
+        } catch {
+            metrics.tokenRefresh(.failed)
+            throw TokenVaultError.fullscript(error)
+        }
+        metrics.tokenRefresh(.refreshed)
+        // A name the connect-time lookup could not get is asked for again, once per refresh.
+        let holder = try await account(of: user)?.holder == nil
+            ? await lookUpHolder(of: token.resourceOwner, accessToken: token.accessToken, for: user) : nil
+        try await store(token, holder: holder, for: user, requestID: nil, connecting: false)
+        logger.info("fullscript token refreshed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)"])
+        return FullscriptConnection(
+            user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,
+            refreshToken: token.refreshToken, accessExpiresAt: token.expiresAt
+        )
     }
 
     /// The connection internal services read a tenant's Fullscript data through, having no user of

@@ -72,10 +72,21 @@ struct WebhookEventStore: Sendable {
         }
     }
 
+    /// Runs `body` with `event` as it is to be applied now, while no other process may apply it: holding
+    /// the event's lock in the store (on PostgreSQL, shared by every replica, and let go of by one that
+    /// dies), and with the event read again under it, so one that another process settled meanwhile is
+    /// not applied again. nil, without running `body`, when another process holds the event or it is no
+    /// longer pending.
+    func whileClaimed<T: Sendable>(_ event: Pending, _ body: (Pending) async throws -> T) async throws -> T? {
+        try await database.withLockIfAvailable(named: "webhook-event:\(event.id)") { () async throws -> T? in
+            guard let claimed = try await claim(event) else { return nil }
+            return try await body(claimed)
+        } ?? nil
+    }
+
     /// `event` as it is to be applied now: its tenant picked again (`WebhookTenantRouter.reroute`) and
-    /// recorded in one transaction, a new tenant's tries counted afresh. nil when it is no longer pending
-    /// (another process settled it), so it is not applied again.
-    func claim(_ event: Pending) async throws -> Pending? {
+    /// recorded in one transaction, a new tenant's tries counted afresh. nil when it is no longer pending.
+    private func claim(_ event: Pending) async throws -> Pending? {
         try await database.write { connection in
             guard let row = try connection.queryFirst(
                 "SELECT tenant_id, clinic_id, attempts, error FROM webhook_events WHERE event_id = ? AND status = 'pending'", [.text(event.id)]

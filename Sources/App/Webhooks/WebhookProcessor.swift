@@ -6,10 +6,12 @@ import Store
 /// Applies stored Fullscript events, one at a time, in the order they were received.
 ///
 /// One task drains the inbox: woken by each stored event, by a retry falling due, and by a slow
-/// sweep (which also finds events another process stored). Its first pass at start takes every
-/// event a previous run left pending, which is what makes a crash between storing and processing
-/// harmless. Applying is idempotent (the plan merge only moves forward by `updated_at`, mappings
-/// are first-wins), so an event processed twice or out of order leaves the same result.
+/// sweep (which also finds events another process stored). Each event is applied under its claim
+/// (`WebhookEventStore.whileClaimed`), so replicas reading the same inbox apply it once. Its first
+/// pass at start takes every event a previous run left pending, which is what makes a crash between
+/// storing and processing harmless. Applying is idempotent (the plan merge only moves forward by
+/// `updated_at`, mappings are first-wins), so an event processed twice (a claim lost with a restarting
+/// PostgreSQL, or by a `reconcile` beside a SQLite server) or out of order leaves the same result.
 final class WebhookProcessor: Sendable {
     /// Fullscript being down, slow or throttling is worth waiting for; nothing else improves with time.
     struct RetryPolicy: Sendable {
@@ -143,21 +145,24 @@ final class WebhookProcessor: Sendable {
                     stillPending.insert(pending.id)
                     continue
                 }
-                let event: WebhookEventStore.Pending
+                let settled: (event: WebhookEventStore.Pending, outcome: Outcome)?
                 do {
-                    guard let claimed = try await inbox.claim(pending) else { continue }
-                    event = claimed
+                    settled = try await inbox.whileClaimed(pending) { [self] event in
+                        if event.tenant != pending.tenant {
+                            logger.notice("webhook event rerouted", metadata: [
+                                "event_id": "\(event.id)", "from": "\(pending.tenant ?? "-")", "to": "\(event.tenant ?? "-")",
+                            ])
+                        }
+                        return (event, await process(event))
+                    }
                 } catch {
                     // Left pending: the next sweep tries it again.
                     logger.error("webhook event not claimed", metadata: ["event_id": "\(pending.id)", "error": "\(error)"])
                     continue
                 }
-                if event.tenant != pending.tenant {
-                    logger.notice("webhook event rerouted", metadata: [
-                        "event_id": "\(event.id)", "from": "\(pending.tenant ?? "-")", "to": "\(event.tenant ?? "-")",
-                    ])
-                }
-                switch await process(event) {
+                // Another replica is applying it, or has settled it.
+                guard let (event, outcome) = settled else { continue }
+                switch outcome {
                 case .applied: summary.applied += 1
                 case .ignored: summary.ignored += 1
                 case .failed: summary.failed += 1

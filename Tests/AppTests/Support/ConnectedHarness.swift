@@ -30,6 +30,10 @@ final class ConnectedHarness: StoppableHarness {
     let app: TestTransport
     /// Requests to the simulator (its pages and API), by the harness's mode.
     let fullscript: TestTransport
+    /// What `replica()` starts another application with.
+    let config: AppConfig
+    let identity: (any EHRIdentityProvider)?
+    let logger: Logger
 
     /// `identity` nil means the real launch-token sessions; `environment` adds or overrides settings.
     /// `deliverWebhooks`: the simulator's Activate button posts signed webhooks to the application, as
@@ -77,6 +81,9 @@ final class ConnectedHarness: StoppableHarness {
         config.server.shutdownGracePeriod = shutdownGracePeriod
         // Plan streams beat fast, so tests see heartbeats and ended sessions without waiting.
         config.planStreamHeartbeat = .milliseconds(150)
+        self.config = config
+        self.identity = identity
+        self.logger = logger
         let clock = clock
         do {
             application = try await Application(config: config, logger: logger, identity: identity, now: { clock.now() })
