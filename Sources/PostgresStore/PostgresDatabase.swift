@@ -1,3 +1,4 @@
+import Locking
 public import Store
 
 /// A bounded pool of PostgreSQL connections shared across tasks, shaped like
@@ -21,6 +22,7 @@ public final class PostgresDatabase: SQLDatabase {
     public let connectionString: PostgresConnectionString
     private let workers: [ConnectionWorker<PostgresConnection>]
     private let pool: CheckoutPool
+    private let listeners = PThreadMutex<[PostgresListener]>([])
 
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
     public convenience init(
@@ -104,6 +106,13 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// Each call opens a connection of its own, beside the pool (`PostgresListener`): count it against
+    /// `max_connections` with the pool.
+    public func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) throws {
+        let listener = try PostgresListener(connectionString: connectionString, channel: channel, handler: handler)
+        listeners.withLock { $0.append(listener) }
+    }
+
     public var dialect: SQLDialect { .postgres }
 
     /// The connection string with its password redacted.
@@ -120,6 +129,9 @@ public final class PostgresDatabase: SQLDatabase {
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
+        for listener in listeners.withLock({ listeners in defer { listeners = [] }; return listeners }) {
+            listener.stop()
+        }
         pool.close()
         for worker in workers {
             worker.close()

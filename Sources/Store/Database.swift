@@ -17,6 +17,7 @@ public final class Database: SQLDatabase {
     private let writer: ConnectionWorker<SQLiteConnection>
     private let readers: [ConnectionWorker<SQLiteConnection>]
     private let pool: CheckoutPool
+    private let listeners = NotificationListeners()
 
     /// Opens the writer first: it creates the file and switches it to WAL,
     /// which read-only connections cannot do.
@@ -53,9 +54,12 @@ public final class Database: SQLDatabase {
     /// transaction, after any writes queued before it.
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writer.run { connection in
-            try connection.transaction(.immediate) { try body(connection) }
+        let (result, notifications) = try await writer.run { connection in
+            let result = try connection.transaction(.immediate) { try body(connection) }
+            return (result, connection.pendingNotifications)
         }
+        listeners.deliver(notifications)
+        return result
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are
@@ -72,6 +76,12 @@ public final class Database: SQLDatabase {
     @discardableResult
     public func writeExclusively<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await write(body)
+    }
+
+    /// Notifications stay in this process: what another process writes to the file (a `reconcile` run) is
+    /// heard by nobody here.
+    public func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) {
+        listeners.add(handler, to: channel)
     }
 
     public var dialect: SQLDialect { .sqlite }

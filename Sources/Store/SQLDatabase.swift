@@ -23,5 +23,10 @@ public protocol SQLDatabase: Sendable {
     @discardableResult
     func writeExclusively<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
 
+    /// Calls `handler` with the payload of each committed `SQLConnection.notify` on `channel`, on a
+    /// thread of the store's, until `close`. Delivery is at most once: PostgreSQL's listener works over
+    /// a connection of its own, and when it breaks, `handler` hears `.missedSome` once it listens again.
+    func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) throws
+
     func close()
 }

@@ -8,9 +8,10 @@ import Store
 struct OrderStore: Sendable {
     let database: any SQLDatabase
 
-    /// Stores `order` unless we have it; returns the tenant's EHR patients whose charts should hear
-    /// about it (empty when it was known or the patient is not mapped yet). The plans it names get a
+    /// Stores `order` unless we have it; returns the tenant's EHR patients whose charts it told
+    /// (`ChartChanges`; none when it was known or the patient is not mapped yet). The plans it names get a
     /// new change number, so open charts receive them again with their new `ordered_count`.
+    @discardableResult
     func merge(_ order: Order, in tenant: String, source: TreatmentPlanStore.Source, learnedAt: Date) async throws -> [String] {
         let lineItems = String(decoding: JSONBody.encode(order.lineItems), as: UTF8.self)
         let planIDs = Array(Set(order.treatmentPlanIDs)).sorted()
@@ -40,11 +41,12 @@ struct OrderStore: Sendable {
                     [.text(tenant), .text(planID)]
                 )
             }
-            return try Self.charts(of: order.patientID, in: tenant, connection)
+            return try Self.tellCharts(of: order.patientID, in: tenant, connection)
         }
     }
 
-    /// Stores `labOrder` unless what we have is as new or newer; returns the charts to tell.
+    /// Stores `labOrder` unless what we have is as new or newer; returns the charts it told.
+    @discardableResult
     func merge(_ labOrder: LabOrder, in tenant: String, source: TreatmentPlanStore.Source) async throws -> [String] {
         let tests = String(decoding: JSONBody.encode(labOrder.tests), as: UTF8.self)
         return try await database.write { connection in
@@ -66,7 +68,7 @@ struct OrderStore: Sendable {
             let patientID = try connection.queryFirst(
                 "SELECT fullscript_patient_id FROM lab_orders WHERE tenant_id = ? AND id = ?", [.text(tenant), .text(labOrder.id)]
             )?.optionalString("fullscript_patient_id")
-            return try Self.charts(of: patientID, in: tenant, connection)
+            return try Self.tellCharts(of: patientID, in: tenant, connection)
         }
     }
 
@@ -115,12 +117,15 @@ struct OrderStore: Sendable {
         }
     }
 
-    private static func charts(of fullscriptPatientID: String?, in tenant: String, _ connection: any SQLConnection) throws -> [String] {
+    /// The charts of the patient, told of the change (`ChartChanges`) once it commits.
+    private static func tellCharts(of fullscriptPatientID: String?, in tenant: String, _ connection: any SQLConnection) throws -> [String] {
         guard let fullscriptPatientID else { return [] }
-        return try connection.query(
+        let charts = try connection.query(
             "SELECT ehr_patient_id FROM patient_mappings WHERE tenant_id = ? AND fullscript_patient_id = ?",
             [.text(tenant), .text(fullscriptPatientID)]
         ) { try $0.string("ehr_patient_id") }
+        try ChartChanges.record(charts, in: tenant, on: connection)
+        return charts
     }
 
     private static func strings(_ json: String) -> [String] {

@@ -13,8 +13,9 @@ struct TreatmentPlanStore: Sendable {
     }
 
     /// Stores `plan` for `tenant` unless what we have is as new or newer; returns the tenant's EHR
-    /// patients whose charts should hear about it (empty when nothing changed or the patient is not
+    /// patients whose charts it told (`ChartChanges`; none when nothing changed or the patient is not
     /// mapped yet).
+    @discardableResult
     func merge(_ plan: TreatmentPlan, in tenant: String, source: Source) async throws -> [String] {
         let recommendations = String(decoding: JSONBody.encode(plan.recommendations), as: UTF8.self)
         let resources = String(decoding: JSONBody.encode(plan.resources), as: UTF8.self)
@@ -42,7 +43,7 @@ struct TreatmentPlanStore: Sendable {
                  .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
             )
             guard changed == 1 else { return [] }
-            return try connection.query(
+            let charts = try connection.query(
                 """
                 SELECT m.ehr_patient_id FROM treatment_plans t
                 JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
@@ -50,6 +51,8 @@ struct TreatmentPlanStore: Sendable {
                 """,
                 [.text(tenant), .text(plan.id)]
             ) { try $0.string("ehr_patient_id") }
+            try ChartChanges.record(charts, in: tenant, on: connection)
+            return charts
         }
     }
 
