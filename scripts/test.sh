@@ -11,7 +11,7 @@ swift test --skip-build "$@"
 # The store-heavy suites again on PostgreSQL 15 (a server the tests start, a database per test folder).
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|ReplicaLiveUpdatesTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|ReplicaLiveUpdatesTests|PlanReaderTests'
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
 if [ $# -eq 0 ]; then

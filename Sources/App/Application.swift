@@ -176,7 +176,7 @@ public final class Application: Sendable {
                 describer: describer, signIn: signIn, signInPath: signInPath, logger: logger, now: now
             ).register(opens: planOpens, cancels: planCancels)
             PlanRoutes(
-                identity: identity, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
+                identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
                 refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, wakeOutbox: wakeOutbox, now: now),
                 describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger

@@ -74,46 +74,52 @@ struct OrderStore: Sendable {
 
     /// The patient's orders, newest first; with `after`, only those stored since that change number.
     func orders(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredOrder] {
-        try await database.read { connection in
-            try connection.query(
-                """
-                SELECT o.* FROM orders o
-                JOIN patient_mappings m ON m.tenant_id = o.tenant_id AND m.fullscript_patient_id = o.fullscript_patient_id
-                WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND o.change_seq > ?
-                ORDER BY o.completed_at DESC, o.id
-                """,
-                [.text(tenant), .text(ehrPatientID), .integer(after)]
-            ) { row in
-                StoredOrder(
-                    id: try row.string("id"), orderNumber: try row.optionalString("order_number"),
-                    fullscriptPatientID: try row.optionalString("fullscript_patient_id"), completedAt: try row.string("completed_at"),
-                    treatmentPlanIDs: Self.strings(try row.string("treatment_plan_ids")), practitionerIDs: Self.strings(try row.string("practitioner_ids")),
-                    lineItems: JSONValue(parsing: Array(try row.string("line_items").utf8)) ?? .array([]), isLab: try row.int("is_lab") == 1,
-                    changeSequence: try row.int64("change_seq")
-                )
-            }
+        try await database.read { try Self.orders(forEHRPatient: ehrPatientID, in: tenant, changedAfter: after, using: $0) }
+    }
+
+    static func orders(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64,
+                       using connection: any SQLConnection) throws -> [StoredOrder] {
+        try connection.query(
+            """
+            SELECT o.* FROM orders o
+            JOIN patient_mappings m ON m.tenant_id = o.tenant_id AND m.fullscript_patient_id = o.fullscript_patient_id
+            WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND o.change_seq > ?
+            ORDER BY o.completed_at DESC, o.id
+            """,
+            [.text(tenant), .text(ehrPatientID), .integer(after)]
+        ) { row in
+            StoredOrder(
+                id: try row.string("id"), orderNumber: try row.optionalString("order_number"),
+                fullscriptPatientID: try row.optionalString("fullscript_patient_id"), completedAt: try row.string("completed_at"),
+                treatmentPlanIDs: Self.strings(try row.string("treatment_plan_ids")), practitionerIDs: Self.strings(try row.string("practitioner_ids")),
+                lineItems: JSONValue(parsing: Array(try row.string("line_items").utf8)) ?? .array([]), isLab: try row.int("is_lab") == 1,
+                changeSequence: try row.int64("change_seq")
+            )
         }
     }
 
     /// The patient's lab orders, most recently updated first; with `after`, only those changed since.
     func labOrders(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredLabOrder] {
-        try await database.read { connection in
-            try connection.query(
-                """
-                SELECT l.* FROM lab_orders l
-                JOIN patient_mappings m ON m.tenant_id = l.tenant_id AND m.fullscript_patient_id = l.fullscript_patient_id
-                WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND l.change_seq > ?
-                ORDER BY l.updated_at DESC, l.id
-                """,
-                [.text(tenant), .text(ehrPatientID), .integer(after)]
-            ) { row in
-                StoredLabOrder(
-                    id: try row.string("id"), fullscriptPatientID: try row.optionalString("fullscript_patient_id"),
-                    orderID: try row.optionalString("order_id"), state: try row.string("state"),
-                    tests: JSONValue(parsing: Array(try row.string("tests").utf8)) ?? .array([]), updatedAt: try row.string("updated_at"),
-                    changeSequence: try row.int64("change_seq")
-                )
-            }
+        try await database.read { try Self.labOrders(forEHRPatient: ehrPatientID, in: tenant, changedAfter: after, using: $0) }
+    }
+
+    static func labOrders(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64,
+                          using connection: any SQLConnection) throws -> [StoredLabOrder] {
+        try connection.query(
+            """
+            SELECT l.* FROM lab_orders l
+            JOIN patient_mappings m ON m.tenant_id = l.tenant_id AND m.fullscript_patient_id = l.fullscript_patient_id
+            WHERE m.tenant_id = ? AND m.ehr_patient_id = ? AND l.change_seq > ?
+            ORDER BY l.updated_at DESC, l.id
+            """,
+            [.text(tenant), .text(ehrPatientID), .integer(after)]
+        ) { row in
+            StoredLabOrder(
+                id: try row.string("id"), fullscriptPatientID: try row.optionalString("fullscript_patient_id"),
+                orderID: try row.optionalString("order_id"), state: try row.string("state"),
+                tests: JSONValue(parsing: Array(try row.string("tests").utf8)) ?? .array([]), updatedAt: try row.string("updated_at"),
+                changeSequence: try row.int64("change_seq")
+            )
         }
     }
 

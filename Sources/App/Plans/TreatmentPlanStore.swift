@@ -58,9 +58,12 @@ struct TreatmentPlanStore: Sendable {
 
     /// The tenant's EHR patient's plans, newest first; with `after`, only those changed since that change number.
     func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
-        try await database.read { connection in
-            try connection.query(Self.patientsPlans(where: "t.change_seq > ?"), [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan)
-        }
+        try await database.read { try Self.plans(forEHRPatient: ehrPatientID, in: tenant, changedAfter: after, using: $0) }
+    }
+
+    static func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64,
+                      using connection: any SQLConnection) throws -> [StoredPlan] {
+        try connection.query(patientsPlans(where: "t.change_seq > ?"), [.text(tenant), .text(ehrPatientID), .integer(after)], plan)
     }
 
     /// One plan of the tenant's EHR patient; nil when that patient has no such plan.
