@@ -118,7 +118,7 @@ let package = Package(
         // so that only what uses PostgreSQL links libpq.
         .target(
             name: "PostgresStore",
-            dependencies: ["CLibPQ", "Store"],
+            dependencies: ["CLibPQ", "Store", "Locking"],
             swiftSettings: strict
         ),
         .target(

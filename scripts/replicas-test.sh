@@ -2,14 +2,14 @@
 # The product scaled out on real parts, all on loopback: PostgreSQL 15 (initdb in a temporary folder),
 # `migrate` once, the Fullscript simulator in its own process, 3 replicas of `serve` on that database, and
 # nginx with deploy/nginx.conf in front (scripts/lib/replicas.sh). Through nginx: sign-in, OAuth connect,
-# a click (302 to the simulator), a webhook stored once, a chart's live stream receiving a plan, then a
+# a click (302 to the simulator), a webhook stored once, a chart on one replica receiving within 1 s the plans
+# whose webhooks went to the others (LISTEN/NOTIFY), Last-Event-ID resumed on another replica, then a
 # rolling restart: SIGTERM to one replica while clicks run through nginx; its /readyz answers 503 at once,
 # it stops taking connections after http.shutdown_delay_ms and drains, 0 clicks fail at the client, and once
 # restarted it takes clicks again.
 # Then what must happen once for all replicas: 30 concurrent clicks with an expired token make 1 refresh
 # and 30 redirects; each webhook event is applied by one replica; a launch token and an OAuth callback
 # replayed to every replica at once start one session and exchange one code.
-# What needs coordination that is not built yet (live updates from another replica's webhook) is reported.
 #
 # usage: scripts/replicas-test.sh   env: FSR_BINARY (default: the debug build), REPLICAS (3),
 #        ARTIFACTS (a folder to keep the logs in; default: printed, under $TMPDIR)
@@ -54,7 +54,7 @@ stored=$(psql_value "SELECT COUNT(*) FROM webhook_events WHERE event_id = '$even
 [[ "$stored" == 1 ]] || { say "the webhook $event is stored $stored times, not once"; exit 1; }
 say "webhook: acknowledged through nginx and stored once"
 
-check stream --fullscript-patient "$FULLSCRIPT_PATIENT" --replicas "$REPLICAS" | tee "$RUN_DIR/logs/stream.json"
+check stream --fullscript-patient "$FULLSCRIPT_PATIENT" --replica-ports "${REPLICA_PORTS[*]}" | tee "$RUN_DIR/logs/stream.json"
 # Every replica's processor reads the shared inbox; each event is applied under its claim, by one of them.
 applied=$(cat "$RUN_DIR"/logs/replica-*.log | grep -o 'event_id=[^ ]* outcome=applied' | sort | uniq -c)
 applied_twice=$(awk '$1 > 1' <<<"$applied" | wc -l)

@@ -12,7 +12,7 @@ swift test --skip-build "$@"
 # and migrate --copy-to, which runs only there: it needs a SQLite source and a PostgreSQL target.
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests|ReplicaLiveUpdatesTests|PlanReaderTests'
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
 if [ $# -eq 0 ]; then

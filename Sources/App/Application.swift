@@ -68,7 +68,7 @@ public final class Application: Sendable {
         self.patientSync = patientSync
         let wakeOutbox: @Sendable () -> Void = { patientSync.signal() }
         webhooks = WebhookProcessor(inbox: WebhookEventStore(database: database), plans: plans, orders: orders, patients: patients, vault: vault,
-                                    clients: fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
+                                    clients: fullscript, wakeOutbox: wakeOutbox, source: .webhook, metrics: metrics,
                                     logger: logger, now: now)
         self.now = now
         do {
@@ -77,6 +77,7 @@ public final class Application: Sendable {
             )
             try await Self.bringSchemaUpToDate(runner, autoMigrate: config.database.autoMigrate)
             try await TenantStore(database: database, now: now).placeDefaultTenant(servedBy: config.fullscript)
+            try ChartChanges.deliver(from: database, to: planUpdates)
             let origin = config.ehr.publicBaseURL
             let securityHeaders = SecurityHeaders(publicBaseURL: origin)
             let router = Router(renderError: securityHeaders.securing { error, _, _ in .text(error.message, status: error.status) })
@@ -159,7 +160,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, clickRead: ClickRead(database: database, vault: vault), log: recommendations, settings: config.fullscript, updates: planUpdates, wakeOutbox: wakeOutbox, signIn: signIn,
+                patients: patients, clickRead: ClickRead(database: database, vault: vault), log: recommendations, settings: config.fullscript, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)
@@ -172,13 +173,12 @@ public final class Application: Sendable {
             )
             let describer = PlanDescriber(catalog: catalog)
             PlanActionRoutes(
-                identity: identity, vault: vault, clickClients: clickCalls, patients: patients, plans: plans, updates: planUpdates,
+                identity: identity, vault: vault, clickClients: clickCalls, patients: patients, plans: plans,
                 describer: describer, signIn: signIn, signInPath: signInPath, logger: logger, now: now
             ).register(opens: planOpens, cancels: planCancels)
             PlanRoutes(
-                identity: identity, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
-                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, updates: planUpdates,
-                                       wakeOutbox: wakeOutbox, now: now),
+                identity: identity, vault: vault, patients: patients, plans: plans, updates: planUpdates,
+                refresher: PlanRefresh(clients: fullscript, vault: vault, patients: patients, plans: plans, orders: orders, wakeOutbox: wakeOutbox, now: now),
                 describer: describer,
                 serviceKeys: serviceKeys, signInPath: signInPath, heartbeat: config.planStreamHeartbeat, logger: logger
             ).register(chart: chart, refreshes: planRefreshes, services: services)

@@ -400,6 +400,14 @@ extension PostgresConnection: SQLConnection {
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         try transaction(.serializable, body)
     }
+
+    /// `pg_notify`, which the server delivers when the transaction commits (and drops when it rolls back).
+    public func notify(_ channel: String, payload: String) throws {
+        guard isInTransaction else {
+            throw PostgresError(kind: .misuse, sqlState: nil, message: "a notification is sent by a write transaction", sql: nil)
+        }
+        _ = try query("SELECT pg_notify(?, ?)", [.text(channel), .text(payload)])
+    }
 }
 
 /// Connections are confined to one thread at a time; share a `PostgresDatabase` instead.

@@ -26,6 +26,8 @@ public final class PostgresDatabase: SQLDatabase {
     /// of this process first, so a second task on the same connection cannot take it alongside the first.
     private let locks = NamedLocks()
 
+    private let listeners = PThreadMutex<[PostgresListener]>([])
+
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
     public convenience init(
         url: String,
@@ -155,6 +157,13 @@ public final class PostgresDatabase: SQLDatabase {
         return try result.get()
     }
 
+    /// Each call opens a connection of its own, beside the pool (`PostgresListener`): count it against
+    /// `max_connections` with the pool.
+    public func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) throws {
+        let listener = try PostgresListener(connectionString: connectionString, channel: channel, handler: handler)
+        listeners.withLock { $0.append(listener) }
+    }
+
     public var dialect: SQLDialect { .postgres }
 
     /// The connection string with its password redacted.
@@ -171,6 +180,9 @@ public final class PostgresDatabase: SQLDatabase {
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
+        for listener in listeners.withLock({ listeners in defer { listeners = [] }; return listeners }) {
+            listener.stop()
+        }
         pool.close()
         for worker in workers {
             worker.close()

@@ -18,6 +18,7 @@ public final class Database: SQLDatabase {
     private let writer: ConnectionWorker<SQLiteConnection>
     private let readers: [ConnectionWorker<SQLiteConnection>]
     private let pool: CheckoutPool
+    private let listeners = NotificationListeners()
 
     /// Opens the writer first: it creates the file and switches it to WAL,
     /// which read-only connections cannot do.
@@ -54,9 +55,12 @@ public final class Database: SQLDatabase {
     /// transaction, after any writes queued before it.
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writer.run { connection in
-            try connection.transaction(.immediate) { try body(connection) }
+        let (result, notifications) = try await writer.run { connection in
+            let result = try connection.transaction(.immediate) { try body(connection) }
+            return (result, connection.pendingNotifications)
         }
+        listeners.deliver(notifications)
+        return result
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are
@@ -87,6 +91,12 @@ public final class Database: SQLDatabase {
 
     public func withLockIfAvailable<T: Sendable>(named name: String, _ body: () async throws -> T) async throws -> T? {
         try await Self.locks.withLockIfAvailable(path + "\n" + name, body)
+    }
+
+    /// Notifications stay in this process: what another process writes to the file (a `reconcile` run) is
+    /// heard by nobody here.
+    public func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) {
+        listeners.add(handler, to: channel)
     }
 
     public var dialect: SQLDialect { .sqlite }

@@ -17,6 +17,11 @@ public protocol SQLConnection: AnyObject {
     /// Runs `body` so that a throw undoes only what it did, inside the surrounding transaction.
     @discardableResult
     func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    /// Inside a write: tells the listeners of `channel` (`SQLDatabase.listen`) once the transaction
+    /// commits, and nobody if it rolls back. On PostgreSQL every process listening on the database
+    /// hears it (`NOTIFY`); SQLite's listeners are this process's.
+    func notify(_ channel: String, payload: String) throws
 }
 
 extension SQLConnection {

@@ -33,5 +33,10 @@ public protocol SQLDatabase: Sendable {
     /// `withLock` without the wait: nil, without running `body`, when another holds `name`.
     func withLockIfAvailable<T: Sendable>(named name: String, _ body: () async throws -> T) async throws -> T?
 
+    /// Calls `handler` with the payload of each committed `SQLConnection.notify` on `channel`, on a
+    /// thread of the store's, until `close`. Delivery is at most once: PostgreSQL's listener works over
+    /// a connection of its own, and when it breaks, `handler` hears `.missedSome` once it listens again.
+    func listen(to channel: String, _ handler: @escaping @Sendable (DatabaseNotification) -> Void) throws
+
     func close()
 }

@@ -18,6 +18,13 @@ public final class SQLiteConnection {
     public let mode: Mode
     private var handle: OpaquePointer?
     private var cache: StatementCache<Statement>
+    /// What `notify` was asked in the open transaction, for `Database.write` to deliver once it commits.
+    private(set) var pendingNotifications: [Notification] = []
+
+    struct Notification: Sendable {
+        let channel: String
+        let payload: String
+    }
 
     public init(
         path: String,
@@ -174,12 +181,15 @@ public final class SQLiteConnection {
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         let nested = isInTransaction
         try execute(nested ? "SAVEPOINT nested_transaction" : kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        if !nested { pendingNotifications.removeAll() }
+        let notified = pendingNotifications.count
         do {
             let result = try body()
             try execute(nested ? "RELEASE nested_transaction" : "COMMIT")
             return result
         } catch {
             rollBack(nested: nested)
+            pendingNotifications.removeSubrange(notified...)
             throw error
         }
     }
@@ -338,5 +348,12 @@ extension SQLiteConnection: SQLConnection {
     @discardableResult
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         try transaction(.immediate, body)
+    }
+
+    public func notify(_ channel: String, payload: String) throws {
+        guard isInTransaction, mode == .readWrite else {
+            throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "a notification is sent by a write transaction", sql: nil)
+        }
+        pendingNotifications.append(Notification(channel: channel, payload: payload))
     }
 }

@@ -22,7 +22,7 @@ struct WebhookProcessorTests {
                 over: application.httpClient, regions: TenantRegions(database: application.database), logger: ApplicationTests.quietLogger,
                 metrics: application.metrics
             ),
-            updates: application.planUpdates, source: .webhook, retry: .init(maxAttempts: 5, firstDelay: firstRetry),
+            source: .webhook, retry: .init(maxAttempts: 5, firstDelay: firstRetry),
             metrics: application.metrics, logger: ApplicationTests.quietLogger, now: { harness.clock.now() }
         )
     }

@@ -66,21 +66,22 @@ struct PatientMatcher: Sendable {
     }
 
     /// The other way, for a Fullscript patient the tenant has not met (told by a webhook): the EHR
-    /// patient its `metadata.id` names, else the one live patient holding its email. Returns the EHR
-    /// patients linked.
-    func link(_ fullscriptPatient: Patient, in tenant: String) async throws -> [String] {
+    /// patient its `metadata.id` names, else the one live patient holding its email. The mapping tells
+    /// the patient's open charts (`PatientStore.recordMapping`).
+    func link(_ fullscriptPatient: Patient, in tenant: String) async throws {
         let actor = "webhook"
         if let ehrID = fullscriptPatient.metadataID, PatientRecord.isValidID(ehrID),
            case .found(let named) = try await patients.find(ehrID, in: tenant) {
-            return try await map(named, to: fullscriptPatient.id, in: tenant, by: actor) == .mapped(fullscriptPatient.id) ? [ehrID] : []
+            _ = try await map(named, to: fullscriptPatient.id, in: tenant, by: actor)
+            return
         }
-        guard let email = fullscriptPatient.email, !email.isEmpty else { return [] }
+        guard let email = fullscriptPatient.email, !email.isEmpty else { return }
         let holders = try await patients.livePatients(withEmail: email, in: tenant)
         guard let holder = holders.first, holders.count == 1 else {
             try await leaveUnmapped(fullscriptPatient.id, holders: holders.count, in: tenant, by: actor)
-            return []
+            return
         }
-        return try await map(holder, to: fullscriptPatient.id, in: tenant, by: actor) == .mapped(fullscriptPatient.id) ? [holder.ehrPatientID] : []
+        _ = try await map(holder, to: fullscriptPatient.id, in: tenant, by: actor)
     }
 
     /// Whether `ehrPatientID` is the one live patient of the tenant holding `email`; else an email

@@ -118,6 +118,8 @@ struct PatientStore: Sendable {
                 [.text(fullscriptPatientID), .text(Timestamp.iso8601(date)), .text(tenant), .text(ehrPatientID)]
             )
             guard inserted == 1 else { return .patientGone }
+            // An open chart shows the link (its stream's `patient` event) and the plans it brings.
+            try ChartChanges.record([ehrPatientID], in: tenant, on: connection)
             if let copy, let now = try connection.queryFirst("SELECT * FROM patients WHERE tenant_id = ? AND ehr_patient_id = ?",
                                                              [.text(tenant), .text(ehrPatientID)]),
                try Self.demographics(now) != Self.demographics(copy) {

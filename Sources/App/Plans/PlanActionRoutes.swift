@@ -21,7 +21,6 @@ struct PlanActionRoutes: Sendable {
     let clickClients: FullscriptClients
     let patients: PatientStore
     let plans: TreatmentPlanStore
-    let updates: PlanUpdates
     let describer: PlanDescriber
     let signIn: SignInFirst
     let signInPath: String?
@@ -135,7 +134,7 @@ struct PlanActionRoutes: Sendable {
         guard cancelled.id == planID, cancelled.patientID.map({ $0 == stored.fullscriptPatientID }) ?? true else {
             return try await refuse(.fullscript(FullscriptError(.malformedResponse("the cancel answer names another plan or patient"))))
         }
-        updates.publish(ehrPatientIDs: try await plans.merge(cancelled, in: user.tenant, source: .refresh), in: user.tenant)
+        try await plans.merge(cancelled, in: user.tenant, source: .refresh)
         audit.outcome = "cancelled"
         try await record(audit)
         guard let current = try await plans.plan(planID, ofEHRPatient: patient.ehrPatientID, in: user.tenant),

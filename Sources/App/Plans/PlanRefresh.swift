@@ -10,7 +10,6 @@ struct PlanRefresh: Sendable {
     let patients: PatientStore
     let plans: TreatmentPlanStore
     let orders: OrderStore
-    let updates: PlanUpdates
     /// Told when a refresh links the patient (`PatientMatcher.wakeOutbox`).
     let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
@@ -36,39 +35,34 @@ struct PlanRefresh: Sendable {
         let stored = try await plans.plans(forEHRPatient: patient.ehrPatientID, in: tenant)
         let storedUpdates = Dictionary(stored.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: max)
         let stale = listed.filter { plan in storedUpdates[plan.id].map { Timestamp.iso8601(plan.updatedAt) > $0 } ?? true }
-        var charts: Set<String> = []
         for var plan in try await details(of: stale.map(\.id), through: connection) {
             // The REST key for a plan's patient is unconfirmed; we know whose list it came from.
             plan.patientID = plan.patientID ?? fullscriptPatientID
-            charts.formUnion(try await plans.merge(plan, in: tenant, source: .refresh))
+            try await plans.merge(plan, in: tenant, source: .refresh)
         }
-        var ordersFailure: String?
         do {
-            charts.formUnion(try await refreshOrders(of: fullscriptPatientID, through: connection))
+            try await refreshOrders(of: fullscriptPatientID, through: connection)
         } catch {
-            ordersFailure = WebhookProcessor.describe(error)
+            return WebhookProcessor.describe(error)
         }
-        updates.publish(ehrPatientIDs: Array(charts), in: tenant)
-        return ordersFailure
+        return nil
     }
 
-    /// Orders, and lab orders where Fullscript offers labs; returns the charts to tell.
-    private func refreshOrders(of fullscriptPatientID: String, through connection: FullscriptConnection) async throws -> Set<String> {
+    /// Orders, and lab orders where Fullscript offers labs.
+    private func refreshOrders(of fullscriptPatientID: String, through connection: FullscriptConnection) async throws {
         let tenant = connection.user.tenant
         let client = try await clients.client(for: tenant)
-        var charts: Set<String> = []
         let placed = try await vault.withFreshToken(connection) { try await client.orders(accessToken: $0, patientID: fullscriptPatientID) }
         for var order in placed {
             order.patientID = order.patientID ?? fullscriptPatientID
-            charts.formUnion(try await orders.merge(order, in: tenant, source: .refresh, learnedAt: now()))
+            try await orders.merge(order, in: tenant, source: .refresh, learnedAt: now())
         }
-        guard try await clients.regions.offersLabs(in: tenant) else { return charts }
+        guard try await clients.regions.offersLabs(in: tenant) else { return }
         let labOrders = try await vault.withFreshToken(connection) { try await client.labOrders(accessToken: $0, patientID: fullscriptPatientID) }
         for var labOrder in labOrders {
             labOrder.patientID = labOrder.patientID ?? fullscriptPatientID
-            charts.formUnion(try await orders.merge(labOrder, in: tenant, source: .refresh))
+            try await orders.merge(labOrder, in: tenant, source: .refresh)
         }
-        return charts
     }
 
     /// Each plan's details, a few at a time; a plan deleted since the list was read is skipped.

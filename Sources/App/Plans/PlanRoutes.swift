@@ -18,7 +18,6 @@ struct PlanRoutes: Sendable {
     let vault: TokenVault
     let patients: PatientStore
     let plans: TreatmentPlanStore
-    let orders: OrderStore
     let updates: PlanUpdates
     let refresher: PlanRefresh
     let describer: PlanDescriber
@@ -27,7 +26,7 @@ struct PlanRoutes: Sendable {
     let heartbeat: Duration
     let logger: Logger
 
-    private var reader: PlanReader { PlanReader(plans: plans, orders: orders, describer: describer) }
+    private var reader: PlanReader { PlanReader(database: plans.database, describer: describer) }
 
     /// Below the `/ehr/api` group.
     static let path = "patients/:\(EHRRoutes.patientParameter)/treatment-plans"

@@ -52,11 +52,20 @@ final class PlanUpdates: Sendable {
     }
 
     /// The tenant's charts of these patients: the same EHR patient id in another tenant is another patient.
+    /// Called by `ChartChanges` for what the database says changed, never by a write path itself.
     func publish(ehrPatientIDs: [String], in tenant: String) {
         guard !ehrPatientIDs.isEmpty else { return }
-        let targets = subscribers.withLock { subscribers in
-            subscribers.values.filter { $0.tenant == tenant && ehrPatientIDs.contains($0.ehrPatientID) }.map(\.continuation)
-        }
+        let patients = Set(ehrPatientIDs)
+        wake { $0.tenant == tenant && patients.contains($0.ehrPatientID) }
+    }
+
+    /// Every chart of `tenant`, or every chart open here when nil.
+    func publishToEveryChart(in tenant: String? = nil) {
+        wake { subscriber in tenant.map { subscriber.tenant == $0 } ?? true }
+    }
+
+    private func wake(_ chosen: (Subscriber) -> Bool) {
+        let targets = subscribers.withLock { $0.values.filter(chosen).map(\.continuation) }
         for continuation in targets { continuation.yield() }
     }
 

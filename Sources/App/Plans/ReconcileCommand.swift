@@ -110,7 +110,7 @@ public enum ReconcileCommand {
         let processor = WebhookProcessor(
             inbox: inbox, plans: TreatmentPlanStore(database: database), orders: OrderStore(database: database),
             patients: PatientStore(database: database), vault: vault,
-            clients: clients, updates: PlanUpdates(), source: .reconcile, metrics: metrics, logger: logger, now: now
+            clients: clients, source: .reconcile, metrics: metrics, logger: logger, now: now
         )
         let applied = await processor.drain()
         summary.applied = applied.applied

@@ -13,8 +13,9 @@ struct TreatmentPlanStore: Sendable {
     }
 
     /// Stores `plan` for `tenant` unless what we have is as new or newer; returns the tenant's EHR
-    /// patients whose charts should hear about it (empty when nothing changed or the patient is not
+    /// patients whose charts it told (`ChartChanges`; none when nothing changed or the patient is not
     /// mapped yet).
+    @discardableResult
     func merge(_ plan: TreatmentPlan, in tenant: String, source: Source) async throws -> [String] {
         let recommendations = String(decoding: JSONBody.encode(plan.recommendations), as: UTF8.self)
         let resources = String(decoding: JSONBody.encode(plan.resources), as: UTF8.self)
@@ -42,7 +43,7 @@ struct TreatmentPlanStore: Sendable {
                  .text(Timestamp.iso8601(plan.createdAt)), .text(Timestamp.iso8601(plan.updatedAt)), .text(source.rawValue)]
             )
             guard changed == 1 else { return [] }
-            return try connection.query(
+            let charts = try connection.query(
                 """
                 SELECT m.ehr_patient_id FROM treatment_plans t
                 JOIN patient_mappings m ON m.tenant_id = t.tenant_id AND m.fullscript_patient_id = t.fullscript_patient_id
@@ -50,14 +51,19 @@ struct TreatmentPlanStore: Sendable {
                 """,
                 [.text(tenant), .text(plan.id)]
             ) { try $0.string("ehr_patient_id") }
+            try ChartChanges.record(charts, in: tenant, on: connection)
+            return charts
         }
     }
 
     /// The tenant's EHR patient's plans, newest first; with `after`, only those changed since that change number.
     func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64 = 0) async throws -> [StoredPlan] {
-        try await database.read { connection in
-            try connection.query(Self.patientsPlans(where: "t.change_seq > ?"), [.text(tenant), .text(ehrPatientID), .integer(after)], Self.plan)
-        }
+        try await database.read { try Self.plans(forEHRPatient: ehrPatientID, in: tenant, changedAfter: after, using: $0) }
+    }
+
+    static func plans(forEHRPatient ehrPatientID: String, in tenant: String, changedAfter after: Int64,
+                      using connection: any SQLConnection) throws -> [StoredPlan] {
+        try connection.query(patientsPlans(where: "t.change_seq > ?"), [.text(tenant), .text(ehrPatientID), .integer(after)], plan)
     }
 
     /// One plan of the tenant's EHR patient; nil when that patient has no such plan.

@@ -30,7 +30,6 @@ struct RecommendRoutes: Sendable {
     let log: RecommendationLog
     let settings: FullscriptSettings
     /// Told when a click links the patient, so the open chart shows it (`PlanStream`).
-    let updates: PlanUpdates
     /// Told when a click links the patient (`PatientMatcher.wakeOutbox`).
     let wakeOutbox: @Sendable () -> Void
     /// A click without a session: the demo's sign-in page, else the refusal.
@@ -209,17 +208,13 @@ struct RecommendRoutes: Sendable {
     }
 
     /// What a successful click teaches us: which Fullscript patient this is (from the answer, else a
-    /// search by email; an open chart is told). True when Fullscript matched a patient who is someone
+    /// search by email; a new link tells the open charts, `PatientStore.recordMapping`). True when Fullscript matched a patient who is someone
     /// else to us: the link would open their plan, so it is not followed. A failed search only costs the mapping.
     private func opensOnAnotherPatient(_ link: DynamicLink, patient: PatientRecord?, connection: FullscriptConnection,
                                        click: RecommendationLog.Click) async throws -> Bool {
         guard let patient else { return false }
         do {
-            let match = try await matcher.fullscriptPatient(of: patient, named: link.patientID, through: connection)
-            if patient.fullscriptPatientID == nil, match.fullscriptPatientID != nil {
-                updates.publish(ehrPatientIDs: [patient.ehrPatientID], in: connection.user.tenant)
-            }
-            return match == .refused
+            return try await matcher.fullscriptPatient(of: patient, named: link.patientID, through: connection) == .refused
         } catch let error where error is FullscriptError || error is TokenVaultError {
             logger.warning("fullscript patient search failed; mapping left for later",
                            metadata: ["patient": "\(click.patientID)", "error": "\(error)"])

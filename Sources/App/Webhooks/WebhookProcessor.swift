@@ -57,7 +57,6 @@ final class WebhookProcessor: Sendable {
     private let patients: PatientStore
     private let vault: TokenVault
     private let clients: FullscriptClients
-    private let updates: PlanUpdates
     /// Told when an event links a patient (`PatientMatcher.wakeOutbox`); a one-off command has no
     /// outbox running, and the server's next pass takes what it queued.
     private let wakeOutbox: @Sendable () -> Void
@@ -72,7 +71,7 @@ final class WebhookProcessor: Sendable {
     private var matcher: PatientMatcher { PatientMatcher(clients: clients, vault: vault, patients: patients, wakeOutbox: wakeOutbox, now: now) }
 
     init(inbox: WebhookEventStore, plans: TreatmentPlanStore, orders: OrderStore, patients: PatientStore, vault: TokenVault, clients: FullscriptClients,
-         updates: PlanUpdates, wakeOutbox: @escaping @Sendable () -> Void = {}, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
+         wakeOutbox: @escaping @Sendable () -> Void = {}, source: TreatmentPlanStore.Source, retry: RetryPolicy = RetryPolicy(),
          sweepInterval: Duration = .seconds(60), metrics: AppMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
         self.wakeOutbox = wakeOutbox
@@ -81,7 +80,6 @@ final class WebhookProcessor: Sendable {
         self.patients = patients
         self.vault = vault
         self.clients = clients
-        self.updates = updates
         self.source = source
         self.retry = retry
         loop = DrainingLoop(sweepInterval: sweepInterval)
@@ -209,39 +207,37 @@ final class WebhookProcessor: Sendable {
     private func apply(_ stored: WebhookEventStore.Pending) async throws -> Outcome {
         let event = try FullscriptEvent(webhookBody: stored.body)
         guard let tenant = stored.tenant else { return .ignored }
-        var charts: [String]
         let patientID: String?
         let practitionerID: String?
         // Each is stored first: if finding the patient fails, it is kept and shows up once a mapping exists.
         switch event.type {
         case let type where Self.planEventTypes.contains(type):
             let plan = try event.treatmentPlan()
-            charts = try await plans.merge(plan, in: tenant, source: source)
+            try await plans.merge(plan, in: tenant, source: source)
             (patientID, practitionerID) = (plan.patientID, plan.practitionerID)
         case "order.placed":
             let order = try event.order()
-            charts = try await orders.merge(order, in: tenant, source: source, learnedAt: now())
+            try await orders.merge(order, in: tenant, source: source, learnedAt: now())
             (patientID, practitionerID) = (order.patientID, order.practitionerIDs.first)
         case "lab_order.updated":
             let labOrder = try event.labOrder()
-            charts = try await orders.merge(labOrder, in: tenant, source: source)
+            try await orders.merge(labOrder, in: tenant, source: source)
             (patientID, practitionerID) = (labOrder.patientID, nil)
         default:
             return .ignored
         }
         if let patientID, try await !patients.isMapped(fullscriptPatientID: patientID, in: tenant) {
-            charts += try await mapPatient(patientID, practitionerID: practitionerID, in: tenant)
+            try await mapPatient(patientID, practitionerID: practitionerID, in: tenant)
         }
-        updates.publish(ehrPatientIDs: charts, in: tenant)
         return .applied
     }
 
     /// Links a Fullscript patient the tenant has not met to one of its EHR patients: Fullscript tells
     /// us the patient's email (asked with the plan practitioner's own connection when there is one,
     /// any other connected user's of the tenant otherwise), and `PatientMatcher.link` decides whom it is.
-    /// Returns the EHR patients linked; none when nobody connected can see the patient or no email
-    /// matches. A passing Fullscript failure is thrown, so the event is tried again.
-    private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?, in tenant: String) async throws -> [String] {
+    /// Left unmapped when nobody connected can see the patient or no email matches. A passing Fullscript
+    /// failure is thrown, so the event is tried again.
+    private func mapPatient(_ fullscriptPatientID: String, practitionerID: String?, in tenant: String) async throws {
         let users = try await vault.connectedUsers(in: tenant, preferring: practitionerID)
         for user in users {
             let patient: Patient
@@ -256,11 +252,11 @@ final class WebhookProcessor: Sendable {
                 ])
                 continue
             }
-            return try await matcher.link(patient, in: tenant)
+            try await matcher.link(patient, in: tenant)
+            return
         }
         logger.notice("fullscript patient left unmapped", metadata: ["tenant": "\(tenant)", "fullscript_patient": "\(fullscriptPatientID)",
                                                                      "connected_users": "\(users.count)"])
-        return []
     }
 
     static func isPassing(_ error: any Error) -> Bool {

@@ -9,9 +9,9 @@ import Store
 import Testing
 
 extension ConnectedHarness {
-    /// What webhook processing does with a plan: merge it, then tell the charts it concerns.
+    /// What webhook processing does with a plan: merge it, which tells the charts it concerns.
     func deliver(_ plan: TreatmentPlan) async throws {
-        application.planUpdates.publish(ehrPatientIDs: try await application.plans.merge(plan, in: Tenant.defaultID, source: .webhook), in: Tenant.defaultID)
+        try await application.plans.merge(plan, in: Tenant.defaultID, source: .webhook)
     }
 
     func planStream(_ patient: String, session: String?, headers: [String] = [], query: String = "") async throws -> EventStreamReader {

@@ -51,6 +51,7 @@ final class ConnectedHarness: StoppableHarness {
         pinnedDefaultClinic: Bool = true,
         logger: Logger = ApplicationTests.quietLogger,
         shutdownGracePeriod: Duration = .seconds(1),
+        planStreamHeartbeat: Duration = .milliseconds(150),
         sandboxConfiguration: (inout SandboxConfiguration) -> Void = { _ in }
     ) async throws {
         self.mode = mode
@@ -79,8 +80,8 @@ final class ConnectedHarness: StoppableHarness {
             "EHR_LAUNCH_SECRET": ApplicationTests.launchSecret,
         ].merging(environment) { _, new in new }) { _, new in new })
         config.server.shutdownGracePeriod = shutdownGracePeriod
-        // Plan streams beat fast, so tests see heartbeats and ended sessions without waiting.
-        config.planStreamHeartbeat = .milliseconds(150)
+        // Plan streams beat fast by default, so tests see heartbeats and ended sessions without waiting.
+        config.planStreamHeartbeat = planStreamHeartbeat
         self.config = config
         self.identity = identity
         self.logger = logger
