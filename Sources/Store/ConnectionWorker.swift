@@ -26,6 +26,12 @@ package final class ConnectionWorker<Connection: ClosableConnection>: @unchecked
         }
     }
 
+    /// Runs `body` on the calling thread, still one at a time with the queue's blocks (`sync` runs an idle
+    /// serial queue's block where it is called). The calling thread waits meanwhile.
+    package func runHere<T>(_ body: (Connection) throws -> T) rethrows -> T {
+        try queue.sync { try body(connection) }
+    }
+
     package func close() {
         queue.sync { connection.close() }
     }

@@ -68,6 +68,16 @@ public final class Database: SQLDatabase {
         }
     }
 
+    /// On the calling thread, still one at a time with the reader's queue. A WAL reader never waits for
+    /// the writer, so the caller waits for the read's own work only.
+    public func briefRead<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let index = try await pool.checkOut()
+        defer { pool.checkIn(index) }
+        return try readers[index].runHere { connection in
+            try connection.transaction(.deferred) { try body(connection) }
+        }
+    }
+
     /// Every write holds SQLite's one write lock already.
     @discardableResult
     public func writeExclusively<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {

@@ -202,4 +202,32 @@ import Testing
             #expect(values.sorted() == Array(0..<20))
         }
     }
+
+    /// A brief read runs on the caller's thread, and is still a read: one committed snapshot, read-only,
+    /// one at a time with the queued reads on the same reader.
+    @Test func briefReadsAreReadsOnTheCallersThread() async throws {
+        try await withDatabase(readerCount: 1) { db, _ in
+            try await db.write { connection in
+                try connection.execute("CREATE TABLE t (a INTEGER) STRICT")
+                try connection.execute("INSERT INTO t VALUES (7)")
+            }
+            #expect(try await db.briefRead { try $0.queryFirst("SELECT a FROM t")?.int(0) } == 7)
+            let error = await #expect(throws: SQLiteError.self) {
+                try await db.briefRead { try $0.execute("INSERT INTO t VALUES (8)") }
+            }
+            #expect(error?.code == 8) // SQLITE_READONLY
+            let values = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let select: @Sendable (SQLiteConnection) throws -> Int = {
+                            try $0.queryFirst("SELECT a + ? FROM t", [DatabaseValue(index)])?.int(0) ?? -1
+                        }
+                        return try await index.isMultiple(of: 2) ? db.briefRead(select) : db.read(select)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(values.sorted() == Array(7..<27))
+        }
+    }
 }
