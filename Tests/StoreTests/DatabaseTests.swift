@@ -202,4 +202,64 @@ import Testing
             #expect(values.sorted() == Array(0..<20))
         }
     }
+
+    /// A brief read runs on the caller's thread, and is still a read: one committed snapshot, read-only,
+    /// one at a time with the queued reads on the same reader.
+    @Test func briefReadsAreReadsOnTheCallersThread() async throws {
+        try await withDatabase(readerCount: 1) { db, _ in
+            try await db.write { connection in
+                try connection.execute("CREATE TABLE t (a INTEGER) STRICT")
+                try connection.execute("INSERT INTO t VALUES (7)")
+            }
+            #expect(try await db.briefRead { try $0.queryFirst("SELECT a FROM t")?.int(0) } == 7)
+            let error = await #expect(throws: SQLiteError.self) {
+                try await db.briefRead { try $0.execute("INSERT INTO t VALUES (8)") }
+            }
+            #expect(error?.code == 8) // SQLITE_READONLY
+            let values = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let select: @Sendable (SQLiteConnection) throws -> Int = {
+                            try $0.queryFirst("SELECT a + ? FROM t", [DatabaseValue(index)])?.int(0) ?? -1
+                        }
+                        return try await index.isMultiple(of: 2) ? db.briefRead(select) : db.read(select)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(values.sorted() == Array(7..<27))
+        }
+    }
+
+    /// A brief write is a write: one transaction, in order with a write running before it (behind which it
+    /// queues rather than run on the caller's thread).
+    @Test func briefWritesAreWritesInOrderWithOthers() async throws {
+        try await withDatabase { db, _ in
+            try await db.write { try $0.execute("CREATE TABLE t (a INTEGER) STRICT") }
+            await #expect(throws: Abort()) {
+                try await db.briefWrite { connection in
+                    try connection.execute("INSERT INTO t VALUES (1)")
+                    throw Abort()
+                }
+            }
+            let inserted = DispatchSemaphore(value: 0)
+            let mayCommit = DispatchSemaphore(value: 0)
+            async let holding: Void = db.write { connection in
+                try connection.execute("INSERT INTO t VALUES (2)")
+                inserted.signal()
+                mayCommit.wait()
+            }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    inserted.wait()
+                    continuation.resume()
+                }
+            }
+            async let brief: Void = db.briefWrite { try $0.execute("INSERT INTO t VALUES (3)") }
+            mayCommit.signal()
+            _ = try await (holding, brief)
+            try await db.briefWrite { try $0.execute("INSERT INTO t VALUES (4)") }
+            #expect(try await db.read { try $0.query("SELECT a FROM t ORDER BY rowid") { try $0.int(0) } } == [2, 3, 4])
+        }
+    }
 }

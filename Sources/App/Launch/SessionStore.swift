@@ -106,7 +106,7 @@ struct SessionStore: EHRIdentityProvider {
 
     private func find(_ hash: String) async throws -> Found? {
         let seconds = Int64(now().timeIntervalSince1970)
-        return try await database.read { connection in
+        return try await database.briefRead { connection in
             try connection.queryFirst(
                 """
                 SELECT tenant_id, ehr_user_id, display_name, last_seen_at, patient_id, roles FROM sessions
