@@ -1,5 +1,4 @@
 import Dispatch
-import Locking
 
 /// A connection confined to one serial queue, so its blocking calls (disk I/O,
 /// busy waits, network round trips) never occupy Swift's cooperative thread pool.
@@ -8,8 +7,6 @@ package final class ConnectionWorker<Connection: ClosableConnection>: @unchecked
     // from blocks running on `queue`, which runs one at a time.
     private let connection: Connection
     private let queue: DispatchQueue
-    /// Blocks queued on `queue` or running there, and bodies running in `runHereWhenIdle`.
-    private let pending = PThreadMutex(0)
 
     package init(label: String, connection: Connection) {
         self.connection = connection
@@ -21,12 +18,9 @@ package final class ConnectionWorker<Connection: ClosableConnection>: @unchecked
         // we wait for it, and `Job` lets go of it before resuming the caller.
         try await withoutActuallyEscaping(body) { body in
             let job = Job(body)
-            pending.withLock { $0 += 1 }
             return try await withCheckedThrowingContinuation { continuation in
                 queue.async {
-                    let result = job.run(self.connection)
-                    self.pending.withLock { $0 -= 1 }
-                    continuation.resume(with: result)
+                    continuation.resume(with: job.run(self.connection))
                 }
             }
         }
@@ -36,19 +30,6 @@ package final class ConnectionWorker<Connection: ClosableConnection>: @unchecked
     /// serial queue's block where it is called). The calling thread waits meanwhile.
     package func runHere<T>(_ body: (Connection) throws -> T) rethrows -> T {
         try queue.sync { try body(connection) }
-    }
-
-    /// Runs `body` on the calling thread when nothing is queued or running, else as `run` does: a caller
-    /// never waits on its own thread for other callers' work.
-    package func runHereWhenIdle<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        let idle = pending.withLock { count in
-            guard count == 0 else { return false }
-            count = 1
-            return true
-        }
-        guard idle else { return try await run(body) }
-        defer { pending.withLock { $0 -= 1 } }
-        return try runHere(body)
     }
 
     package func close() {

@@ -63,15 +63,6 @@ public final class Database: SQLDatabase {
         return result
     }
 
-    /// On the calling thread when the writer is idle. Another process's write lock (a `migrate`, say)
-    /// makes it wait up to the busy timeout, there, as it would on the writer's queue.
-    @discardableResult
-    public func briefWrite<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writer.runHereWhenIdle { connection in
-            try connection.transaction(.immediate) { try body(connection) }
-        }
-    }
-
     /// Runs `body` on an idle read-only connection, waiting for one if all are
     /// busy. All queries in `body` see the same committed snapshot.
     public func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {

@@ -230,36 +230,4 @@ import Testing
             #expect(values.sorted() == Array(7..<27))
         }
     }
-
-    /// A brief write is a write: one transaction, in order with a write running before it (behind which it
-    /// queues rather than run on the caller's thread).
-    @Test func briefWritesAreWritesInOrderWithOthers() async throws {
-        try await withDatabase { db, _ in
-            try await db.write { try $0.execute("CREATE TABLE t (a INTEGER) STRICT") }
-            await #expect(throws: Abort()) {
-                try await db.briefWrite { connection in
-                    try connection.execute("INSERT INTO t VALUES (1)")
-                    throw Abort()
-                }
-            }
-            let inserted = DispatchSemaphore(value: 0)
-            let mayCommit = DispatchSemaphore(value: 0)
-            async let holding: Void = db.write { connection in
-                try connection.execute("INSERT INTO t VALUES (2)")
-                inserted.signal()
-                mayCommit.wait()
-            }
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    inserted.wait()
-                    continuation.resume()
-                }
-            }
-            async let brief: Void = db.briefWrite { try $0.execute("INSERT INTO t VALUES (3)") }
-            mayCommit.signal()
-            _ = try await (holding, brief)
-            try await db.briefWrite { try $0.execute("INSERT INTO t VALUES (4)") }
-            #expect(try await db.read { try $0.query("SELECT a FROM t ORDER BY rowid") { try $0.int(0) } } == [2, 3, 4])
-        }
-    }
 }

@@ -45,8 +45,7 @@ struct RecommendationLog: Sendable {
     /// Writes the click and what it changes of the user's staff choice, in the write's one transaction.
     func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
-        // One row (two for a staff choice): a brief write, on the click's own thread when the writer is idle.
-        try await database.briefWrite { connection in
+        try await database.write { connection in
             try connection.execute(
                 """
                 INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
