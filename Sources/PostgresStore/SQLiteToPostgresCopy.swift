@@ -12,6 +12,9 @@ public struct SQLiteToPostgresCopy {
     /// Each store's record of its own migrations, numbered apart (PostgreSQL starts at 0020's baseline):
     /// the one table not copied.
     public static let migrationsTable = "schema_migrations"
+    /// The rows the PostgreSQL migrations write, per table, as a SQL condition: 0020_baseline.sql's
+    /// default tenant. Only these may pass for the migrations' own; everything else is data.
+    public static let migrationSeeds = ["tenants": "id = 'default'"]
     /// Bind parameters per INSERT, well under PostgreSQL's 65,535, and bytes per INSERT (webhook bodies,
     /// sealed tokens): what one statement holds in memory while a table streams through.
     static let parametersPerInsert = 10_000
@@ -19,13 +22,15 @@ public struct SQLiteToPostgresCopy {
 
     private let source: SQLiteConnection
     private let target: PostgresConnection
+    private let seeds: [String: String]
 
     /// `source` inside a read transaction (`Database.read`), so that every table comes from one
     /// snapshot; `target` outside any, since the copy is a transaction of its own.
-    public init(source: SQLiteConnection, target: PostgresConnection) {
+    public init(source: SQLiteConnection, target: PostgresConnection, seeds: [String: String] = migrationSeeds) {
         precondition(source.isInTransaction, "read the SQLite database in one transaction (Database.read)")
         self.source = source
         self.target = target
+        self.seeds = seeds
     }
 
     /// Copies, verifies and moves the sequences, then commits; `progress` hears each table once its
@@ -46,7 +51,7 @@ public struct SQLiteToPostgresCopy {
             let list = tables.map(\.quotedName).joined(separator: ", ")
             // Locked before looking, so that nothing a running replica writes slips in between the look and the TRUNCATE.
             try target.execute("LOCK TABLE \(list) IN ACCESS EXCLUSIVE MODE")
-            let held = try Self.rowsHeld(by: target)
+            let held = try Self.rowsHeld(by: target, seeds: seeds)
             guard held.isEmpty else { throw CopyError.targetHoldsData(held) }
             // What is left is what the migrations wrote (the default tenant), which the source holds too.
             try target.execute("TRUNCATE \(list)")
@@ -59,13 +64,19 @@ public struct SQLiteToPostgresCopy {
 
     /// Rows per table that `target`'s migrations did not write; tables holding none are left out.
     /// A row a migration wrote shares its transaction, and so its `xmin`, with the schema_migrations
-    /// row recording that migration: only the app's own writes (or anyone else's) count.
-    public static func rowsHeld(by target: PostgresConnection) throws -> [String: Int] {
+    /// row recording that migration; but a database restored in one transaction (`psql
+    /// --single-transaction`, `pg_restore -1`) shares one `xmin` everywhere, so only the rows a
+    /// migration is known to write (`seeds`) may pass for the migrations' own.
+    public static func rowsHeld(by target: PostgresConnection, seeds: [String: String] = migrationSeeds) throws -> [String: Int] {
         let tables = try postgresTables(target)
-        let migrationWrites = tables.contains(migrationsTable) ? " WHERE xmin NOT IN (SELECT xmin FROM \(migrationsTable))" : ""
+        let recorded = tables.contains(migrationsTable)
         var held: [String: Int] = [:]
         for table in tables.subtracting([migrationsTable]) {
-            let rows = try target.queryFirst("SELECT count(*) FROM \(TablePair.quoted(table))\(migrationWrites)")?.int(0) ?? 0
+            var count = "SELECT count(*) FROM \(TablePair.quoted(table))"
+            if recorded, let seeded = seeds[table] {
+                count += " WHERE NOT ((\(seeded)) AND xmin IN (SELECT xmin FROM \(migrationsTable)))"
+            }
+            let rows = try target.queryFirst(count)?.int(0) ?? 0
             if rows > 0 { held[table] = rows }
         }
         return held

@@ -52,11 +52,11 @@ struct SQLiteToPostgresCopyTests {
         }
     }
 
-    private func copy(_ source: Database, to url: String) async throws -> [CopiedTable] {
+    private func copy(_ source: Database, to url: String, seeds: [String: String] = SQLiteToPostgresCopy.migrationSeeds) async throws -> [CopiedTable] {
         try await source.read { sqlite in
             let target = try PostgresConnection(url: url, statementCacheCapacity: 0)
             defer { target.close() }
-            return try SQLiteToPostgresCopy(source: sqlite, target: target).run()
+            return try SQLiteToPostgresCopy(source: sqlite, target: target, seeds: seeds).run()
         }
     }
 
@@ -142,7 +142,7 @@ struct SQLiteToPostgresCopyTests {
             // The target's row written with its schema, as a migration seeds one: the rollback keeps it.
             let postgres = "CREATE TABLE t (id bigint PRIMARY KEY, \(column) \(postgresType)); INSERT INTO t (id) VALUES (9);"
             try await withStores(sqlite: sqlite, postgres: postgres) { source, url in
-                let error = await #expect(throws: CopyError.self) { try await copy(source, to: url) }
+                let error = await #expect(throws: CopyError.self) { try await copy(source, to: url, seeds: ["t": "id = 9"]) }
                 #expect(error == .valueDoesNotFit(table: "t", column: column, row: 2, held: held, columnType: postgresType))
                 #expect(!"\(String(describing: error))".contains("secret"))
                 let left = try rows("SELECT id FROM t", at: url)
@@ -182,6 +182,28 @@ struct SQLiteToPostgresCopyTests {
             let error = await #expect(throws: CopyError.self) { try await copy(source, to: url) }
             #expect(error == .targetHoldsData(["tenants": 2]))
             #expect("\(String(describing: error))".contains("tenants: 2 row(s)"))
+        }
+    }
+
+    /// A backup restored in one transaction (`psql --single-transaction`, `pg_restore -1`) shares the
+    /// migrations record's `xmin` in every row: still data, never truncated.
+    @Test func aDatabaseRestoredInOneTransactionHoldsData() async throws {
+        let sqlite = """
+            CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL) STRICT;
+            CREATE TABLE audit (id INTEGER PRIMARY KEY, action TEXT NOT NULL) STRICT;
+            INSERT INTO tenants VALUES ('default', 'Default practice');
+            """
+        let postgres = """
+            CREATE TABLE tenants (id text PRIMARY KEY, name text NOT NULL);
+            CREATE TABLE audit (id bigint PRIMARY KEY, action text NOT NULL);
+            INSERT INTO tenants VALUES ('default', 'Default practice'), ('north', 'North');
+            INSERT INTO audit VALUES (1, 'click'), (2, 'click');
+            """
+        try await withStores(sqlite: sqlite, postgres: postgres) { source, url in
+            let error = await #expect(throws: CopyError.self) { try await copy(source, to: url) }
+            #expect(error == .targetHoldsData(["tenants": 1, "audit": 2]))
+            let left = try rows("SELECT count(*) FROM audit", at: url)
+            #expect(left == [[2]], "nothing truncated")
         }
     }
 
