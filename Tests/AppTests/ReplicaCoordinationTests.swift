@@ -43,6 +43,26 @@ struct ReplicaCoordinationTests {
         }
     }
 
+    /// A replica whose lock went with its database session may refresh with the refresh token another replica
+    /// just traded. Fullscript refuses it; what the other replica stored stands, and nobody is disconnected.
+    @Test func aRefreshRefusedAfterAnotherRefreshKeepsWhatThatOneStored() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness(Self.unlimited)) { harness in
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            let vault = harness.application.vault
+            let user = EHRUser(id: "dr-quinn")
+            let stale = try #require(try await vault.connection(for: user))
+            let fresh = try await vault.refresh(user, replacing: stale.accessToken)
+            // The fresh access token used: Fullscript now refuses the refresh token it replaced.
+            #expect(try await harness.get("/recommend/p-1001", user: nil, cookie: session).status == 302)
+            let kept = try await vault.refresh(stale)
+            #expect(kept.accessToken == fresh.accessToken)
+            #expect(try await vault.connection(for: user)?.accessToken == fresh.accessToken)
+            #expect(await harness.sandbox.tokenRefreshCount() == 1, "the stale refresh was refused")
+            #expect(try await harness.auditActions().filter { $0.hasPrefix("fullscript.refresh") }.isEmpty, "nobody was disconnected")
+        }
+    }
+
     /// The same event delivered to each replica at once is stored once; events arriving at every replica are each
     /// applied by one, though every replica's processor reads the shared inbox.
     @Test func eventsDeliveredToEveryReplicaAreStoredOnceAndAppliedOnce() async throws {

@@ -288,8 +288,10 @@ public final class TokenVault: Sendable {
         "fullscript-token-refresh:\(user.tenant.utf8.count):\(user.tenant):\(user.id)"
     }
 
-    /// Trades `current`'s refresh token for a new pair and stores it; a refused one disconnects the user.
-    private func refresh(_ current: FullscriptConnection) async throws -> FullscriptConnection {
+    /// Trades `current`'s refresh token for a new pair and stores it; a refused one disconnects the user,
+    /// unless what is stored meanwhile holds another refresh token: a replica whose lock went with its
+    /// session (a dropped database connection) may refresh with the token another replica just traded.
+    func refresh(_ current: FullscriptConnection) async throws -> FullscriptConnection {
         let user = current.user
         let token: OAuthToken
         let client = try await clients.client(for: user.tenant)
@@ -297,7 +299,7 @@ public final class TokenVault: Sendable {
             token = try await client.refresh(refreshToken: current.refreshToken)
         } catch where error.kind == .invalidGrant {
             metrics.tokenRefresh(.refused)
-            try await markDisconnected(user, requestID: error.requestID)
+            if let replaced = try await markDisconnected(user, holding: current.refreshToken, requestID: error.requestID) { return replaced }
             throw TokenVaultError.reconnectRequired
         } catch {
             metrics.tokenRefresh(.failed)
@@ -336,15 +338,21 @@ public final class TokenVault: Sendable {
         throw unusable ?? TokenVaultError.reconnectRequired
     }
 
-    private func markDisconnected(_ user: EHRUser, requestID: String?) async throws {
+    /// Disconnects `user` if their stored connection still holds `refreshToken`; else returns what is
+    /// stored, which another refresh wrote. One transaction: a refresh stored in between is never undone.
+    private func markDisconnected(_ user: EHRUser, holding refreshToken: String, requestID: String?) async throws -> FullscriptConnection? {
         let date = now()
-        try await database.write { connection in
+        return try await database.write { connection in
+            if let stored = try self.stored(for: user, using: connection)?.connection, stored.refreshToken != refreshToken {
+                return stored
+            }
             try connection.execute(
                 "UPDATE fullscript_connections SET status = 'disconnected', updated_at = ? WHERE tenant_id = ? AND ehr_user_id = ?",
                 [.text(Timestamp.iso8601(date)), .text(user.tenant), .text(user.id)]
             )
             try AuditEntry(tenant: user.tenant, actor: user.id, action: "fullscript.refresh", subject: nil, outcome: "refresh token refused",
                            requestID: requestID, detail: nil).insert(into: connection, at: date)
+            return nil
         }
     }
 
