@@ -24,11 +24,11 @@ struct PatientMatcher: Sendable {
     let wakeOutbox: @Sendable () -> Void
     let now: @Sendable () -> Date
 
-    /// What a click sends Fullscript for `patient`, given the ids of the tenant's live patients holding
+    /// What a click sends Fullscript for `patient`, given whether another live patient of the tenant holds
     /// its email (read with the patient, `ClickRead`).
-    static func naming(of patient: PatientRecord, emailHolders: [String]) -> PatientNaming {
+    static func naming(of patient: PatientRecord, emailSharedWithAnother: Bool) -> PatientNaming {
         guard let email = patient.email, !email.isEmpty else { return naming(of: patient, email: nil) }
-        return naming(of: patient, email: emailHolders.allSatisfy { $0 == patient.ehrPatientID } ? email : nil)
+        return naming(of: patient, email: emailSharedWithAnother ? nil : email)
     }
 
     /// `patient` named with `email`, the patient's own when no other patient holds it.

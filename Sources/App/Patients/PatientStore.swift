@@ -155,14 +155,16 @@ struct PatientStore: Sendable {
         }
     }
 
-    /// The ids of `livePatients(withEmail:)`, all a click needs of them, inside a read of the caller's
-    /// (`ClickRead`): by the same index, without the joins and the twenty-odd columns of each record.
-    static let idsOfLivePatientsWithEmail =
-        "SELECT ehr_patient_id FROM patients WHERE tenant_id = ? AND deleted_at IS NULL AND lower(email) = lower(?)"
-
-    static func ids(ofLivePatientsWithEmail email: String, in tenant: String, using connection: any SQLConnection) throws -> [String] {
-        try connection.query(idsOfLivePatientsWithEmail, [.text(tenant), .text(email)]) { try $0.string(0) }
+    /// Whether a live patient of the tenant other than `patientID` holds `email`: all a click needs to know of
+    /// the email's holders, inside a read of the caller's (`ClickRead`). One row at most, by the email's index,
+    /// however many patients a practice gave one placeholder address.
+    static func anotherLivePatientHolds(email: String, besides patientID: String, in tenant: String,
+                                        using connection: any SQLConnection) throws -> Bool {
+        try connection.queryFirst(anotherLivePatientWithEmail, [.text(tenant), .text(email), .text(patientID)]) != nil
     }
+
+    static let anotherLivePatientWithEmail =
+        "SELECT 1 FROM patients WHERE tenant_id = ? AND deleted_at IS NULL AND lower(email) = lower(?) AND ehr_patient_id <> ? LIMIT 1"
 
     /// What Fullscript keeps of a patient: a change to any of these is pushed there (`PatientSync`).
     private static func demographics(_ row: Row) throws -> [String?] {

@@ -27,10 +27,10 @@ struct ClickRead: Sendable {
             case .unknown:
                 return Snapshot(patient: patient, naming: .nobody, connection: try vault.stored(for: user, using: connection))
             case .found(let found):
-                let holders = if let email = found.email, !email.isEmpty {
-                    try PatientStore.ids(ofLivePatientsWithEmail: email, in: user.tenant, using: connection)
-                } else { [String]() }
-                return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailHolders: holders),
+                let shared = try found.email.map {
+                    try PatientStore.anotherLivePatientHolds(email: $0, besides: found.ehrPatientID, in: user.tenant, using: connection)
+                } ?? false
+                return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailSharedWithAnother: shared),
                                 connection: try vault.stored(for: user, using: connection))
             }
         }
