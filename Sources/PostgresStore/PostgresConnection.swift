@@ -49,7 +49,7 @@ public final class PostgresConnection {
         self.connectionString = connectionString
         self.statementTimeout = statementTimeout
         self.cache = StatementCache(capacity: statementCacheCapacity)
-        let connection = PQconnectdb(connectionString.text)
+        let connection = connectionString.connect()
         handle = connection
         // Past this point a throw still runs deinit, which frees the handle.
         guard PQstatus(connection) == CONNECTION_OK else {

@@ -16,6 +16,26 @@ public struct PostgresConnectionString: Sendable, CustomStringConvertible, Custo
     let secrets: [String]
     public let description: String
 
+    /// libpq's wait for a server without `connect_timeout` in the string: as long as TCP's own, minutes
+    /// for a host that drops packets, past any shutdown's grace and any request's patience.
+    public static let defaultConnectTimeoutSeconds = 10
+
+    /// Opens a connection (`PQconnectdbParams`): `defaultConnectTimeoutSeconds` first, then the string
+    /// expanded as `dbname`, so a `connect_timeout` of its own overrides the default.
+    func connect() -> OpaquePointer? {
+        "connect_timeout".withCString { timeoutKey in
+            "dbname".withCString { stringKey in
+                String(Self.defaultConnectTimeoutSeconds).withCString { timeout in
+                    text.withCString { string in
+                        let keywords: [UnsafePointer<CChar>?] = [timeoutKey, stringKey, nil]
+                        let values: [UnsafePointer<CChar>?] = [timeout, string, nil]
+                        return PQconnectdbParams(keywords, values, 1)
+                    }
+                }
+            }
+        }
+    }
+
     public init(_ text: String) throws(PostgresError) {
         var failure: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(text, &failure) else {

@@ -121,7 +121,7 @@ final class PostgresListener: @unchecked Sendable {
     }
 
     private static func connect(_ connectionString: PostgresConnectionString, listeningTo channel: String) throws -> OpaquePointer {
-        guard let connection = PQconnectdb(connectionString.text) else {
+        guard let connection = connectionString.connect() else {
             throw PostgresError(kind: .cannotConnect, sqlState: nil, message: "libpq could not allocate a connection", sql: nil)
         }
         clibpq_silence_notices(connection)
