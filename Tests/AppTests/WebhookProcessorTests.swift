@@ -87,8 +87,11 @@ struct WebhookProcessorTests {
 
             #expect(try await harness.deliver(PlanEvent.body("ev-1", plan: PlanEvent.plan(patient: "pat-1", practitioner: "prac-2"))).status == 200)
             #expect(try await eventually { try await harness.mapping(of: "p-1001") == "pat-1" })
-            #expect(await signalled(chart))
-            #expect(try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID).map(\.id) == ["tp-1"])
+            let plans = try await signalled(chart) { () async throws -> [StoredPlan]? in
+                let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID)
+                return plans.isEmpty ? nil : plans
+            }
+            #expect(plans?.map(\.id) == ["tp-1"])
             let lookups = await harness.sandbox.recordedRequests().filter { $0.path == "/api/clinic/patients/pat-1" }
             #expect(lookups.count == 1)
             let prac2Token = try #require(try await harness.application.vault.connection(for: EHRUser(id: "dr-lee"))?.accessToken)
@@ -211,8 +214,10 @@ struct WebhookProcessorTests {
             let chart = try #require(harness.application.planUpdates.subscribe(user: EHRUser(id: "dr-quinn"), ehrPatientID: "p-1001"))
             try await harness.recommendAndActivate(session: session, message: "Start tomorrow")
 
-            #expect(await signalled(chart))
-            let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID)
+            let plans = try await signalled(chart) { () async throws -> [StoredPlan]? in
+                let plans = try await harness.application.plans.plans(forEHRPatient: "p-1001", in: Tenant.defaultID)
+                return plans.isEmpty ? nil : plans
+            } ?? []
             #expect(plans.map(\.state) == ["active"])
             #expect(plans.first?.personalMessage == "Start tomorrow")
             #expect(plans.first?.invitationURL?.hasSuffix("/invitation") == true)

@@ -16,3 +16,14 @@ func signalled(_ subscription: PlanUpdates.Subscription, within timeout: Duratio
         return first
     }
 }
+
+/// Waits for signals until `read` finds what the chart should show (nil: not yet). A signal of an earlier write (the
+/// patient's link, a click) may come first, on PostgreSQL even after the chart opened, since signals travel through
+/// the database; a chart re-reads on every signal, as this does.
+func signalled<T>(_ subscription: PlanUpdates.Subscription, until read: () async throws -> T?, signals: Int = 3) async throws -> T? {
+    for _ in 0..<signals {
+        guard await signalled(subscription) else { return nil }
+        if let found = try await read() { return found }
+    }
+    return nil
+}
