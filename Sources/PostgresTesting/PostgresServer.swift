@@ -217,19 +217,30 @@ package final class PostgresServer: Sendable {
 
     /// A port the kernel just handed out on 127.0.0.1; free again once the probe socket closes.
     private static func freeLoopbackPort() throws -> Int {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(probe) }
+        let (probe, port) = try boundLoopbackSocket(listening: false)
+        close(probe)
+        return port
+    }
+
+    /// A socket bound to a fresh port on 127.0.0.1, listening when asked: the kernel then completes a client's
+    /// connection though nobody accepts it (a server that never answers). The caller closes it.
+    public static func boundLoopbackSocket(listening: Bool) throws -> (descriptor: Int32, port: Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0
+                bind(descriptor, $0, length) == 0 && (!listening || listen(descriptor, 8) == 0) && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else { throw ServerError(message: "no free loopback port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw ServerError(message: "no free loopback port: \(reason)")
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     private static func wait(for pid: pid_t) -> Int32 {

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import PostgresStore
 import PostgresTesting
 import Testing
@@ -48,18 +47,8 @@ import Testing
 /// holds): without a `connect_timeout` libpq waits for its answer forever, so a replica could neither start nor stop.
 struct PostgresConnectTimeoutTests {
     @Test func aServerThatNeverAnswersIsGivenUpOnAfterTheDefaultConnectTimeout() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try PostgresServer.boundLoopbackSocket(listening: true)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 8) == 0
-                && getsockname(listener, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let port = UInt16(bigEndian: address.sin_port)
         let (outcomes, continuation) = AsyncStream<String>.makeStream()
         let started = ContinuousClock.now
         // A thread of its own: the connect blocks, and the test must see it end without holding a task's thread.
