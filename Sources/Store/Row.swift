@@ -97,7 +97,8 @@ package struct Columns: Sendable, Hashable {
         self.lookup = lookup
     }
 
-    func index(of name: String) -> Int? { lookup[name.lowercased()] }
+    /// The keys are lower case, so a name asked in lower case (as the stores do) is found without lowering it.
+    func index(of name: String) -> Int? { lookup[name] ?? lookup[name.lowercased()] }
 }
 
 public enum RowError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -138,8 +138,8 @@ public final class SQLiteConnection {
             guard try step(statement) else { return }
             // Read the shape only after the first step: a cached statement is
             // re-prepared there if the schema changed, and `*` may expand differently.
-            let count = sqlite3_column_count(statement.handle)
-            let columns = Columns(names: (0..<count).map { String(cString: sqlite3_column_name(statement.handle, $0)) })
+            let columns = statement.columns()
+            let count = Int32(columns.names.count)
             while try body(Row(values: (0..<count).map { columnValue(statement.handle, $0) }, columns: columns)), try step(statement) {}
         }
     }

@@ -222,6 +222,23 @@ import Testing
         }
     }
 
+    /// A cached statement keeps its columns' names between runs, and reads them again once SQLite has
+    /// prepared it anew after a schema change (here by another connection, so this one is not told).
+    @Test func aCachedStatementSeesColumnsAddedByAnotherConnection() throws {
+        try withConnection { db, directory in
+            try db.execute("CREATE TABLE t (a TEXT)")
+            try db.execute("INSERT INTO t VALUES ('x')")
+            #expect(try db.queryFirst("SELECT * FROM t")?.string("a") == "x")
+            let other = try SQLiteConnection(path: directory.file("test.sqlite"))
+            defer { other.close() }
+            try other.execute("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'y'")
+            let row = try db.queryFirst("SELECT * FROM t")
+            #expect(row?.values == [.text("x"), .text("y")])
+            #expect(try row?.string("b") == "y")
+            #expect(try row?.string("A") == "x")
+        }
+    }
+
     @Test func mappingClosureMayUseTheConnection() throws {
         try withConnection { db, _ in
             try db.executeScript("CREATE TABLE t (a INTEGER) STRICT; INSERT INTO t VALUES (1), (2);")

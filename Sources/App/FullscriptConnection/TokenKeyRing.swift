@@ -6,6 +6,8 @@ import Foundation
 public struct TokenKeyRing: Sendable {
     public let current: SymmetricKey
     private let byFingerprint: [String: SymmetricKey]
+    /// Shared by the copies of this ring: a click opens the tokens it opened last time from memory.
+    let opened = OpenedTokens()
 
     public init(current: SymmetricKey, previous: [SymmetricKey] = []) {
         self.current = current
@@ -48,9 +50,11 @@ public struct TokenKeyRing: Sendable {
 
     func open(_ sealed: [UInt8], keyID: String, field: String, user: EHRUser) throws -> String {
         guard let key = byFingerprint[keyID] else { throw TokenVaultError.unknownKey(keyID) }
-        let box = try AESGCM.SealedBox(combined: sealed)
-        let bytes = try AESGCM.open(box, key: key, authenticating: Self.context(field: field, user: user))
-        return String(decoding: bytes, as: UTF8.self)
+        let context = Self.context(field: field, user: user)
+        return try opened.token(for: OpenedTokens.Key(sealed: sealed, keyID: keyID, context: context)) {
+            let bytes = try AESGCM.open(try AESGCM.SealedBox(combined: sealed), key: key, authenticating: context)
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// The default tenant's context is what it was before tenants, so tokens sealed then still open.
