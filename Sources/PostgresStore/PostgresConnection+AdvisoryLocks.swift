@@ -21,10 +21,16 @@ extension PostgresConnection {
         }
     }
 
-    /// Lets go of a lock this session holds. A session that broke since has lost it already.
+    /// Lets go of a lock this session holds. A session that broke since has lost it already. One whose release
+    /// failed while it lives on (a timeout, say) is replaced by a new session: the lock goes with the old one,
+    /// instead of staying with a pooled connection and barring every other replica from the name.
     func advisoryUnlock(_ name: String) {
-        _ = try? transaction(.readCommitted, readOnly: true) {
-            try execute("SELECT pg_advisory_unlock(hashtextextended(?, 0))", [.text(name)])
+        do {
+            try transaction(.readCommitted, readOnly: true) {
+                try execute("SELECT pg_advisory_unlock(hashtextextended(?, 0))", [.text(name)])
+            }
+        } catch {
+            try? startNewSession()
         }
     }
 }

@@ -169,6 +169,14 @@ public final class PostgresConnection {
     public func reconnectIfNeeded() throws {
         let handle = try openHandle(for: nil)
         guard PQstatus(handle) != CONNECTION_OK, transactionDepth == 0 else { return }
+        try startNewSession()
+    }
+
+    /// Closes the server session, and with it everything it held (advisory locks, settings), and opens
+    /// a new one. Never inside a transaction.
+    func startNewSession() throws {
+        let handle = try openHandle(for: nil)
+        precondition(transactionDepth == 0, "a new session inside a transaction would leave its statements outside it")
         PQreset(handle)
         // Prepared statements lived in the old server session.
         cache.removeAll()

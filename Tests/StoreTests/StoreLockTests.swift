@@ -97,6 +97,34 @@ struct StoreLockTests {
         }
         #expect(taken == "taken from a closed holder")
     }
+
+    /// A release that fails on a session still alive (a timeout, a refusal) must not leave the lock with that
+    /// session, which lives on in the pool: every other replica would wait for it until the connection closed.
+    /// Here the holder's session finds a `pg_advisory_unlock` of its own first on its search path, which refuses.
+    @Test func aReleaseThatFailsOnALiveSessionStillLetsGo() async throws {
+        let url = try PostgresServer.required.url()
+        let holder = try PostgresDatabase(url: url, poolSize: 1)
+        defer { holder.close() }
+        let other = try PostgresDatabase(url: url, poolSize: 1)
+        defer { other.close() }
+        let name = "lock-\(UUID().uuidString)"
+        let schema = "refusing_\(UUID().uuidString.prefix(8).lowercased())"
+        try await holder.withLock(named: name, waitingAtMost: .seconds(5)) {
+            // The pool is one connection: the session holding the lock runs this too.
+            try await holder.write { connection in
+                try connection.execute("CREATE SCHEMA \(schema)")
+                try connection.execute("""
+                    CREATE FUNCTION \(schema).pg_advisory_unlock(bigint) RETURNS boolean
+                    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'unlock refused'; END $$
+                    """)
+                try connection.execute("SET search_path = \(schema), pg_catalog")
+            }
+        }
+        defer { _ = try? PostgresConnection(url: url).execute("DROP SCHEMA \(schema) CASCADE") }
+        #expect(try await other.withLockIfAvailable(named: name) { "taken" } == "taken")
+        // The holder's store goes on working, on a session of its own default settings.
+        #expect(try await holder.read { try $0.queryFirst("SELECT current_setting('search_path') AS path")?.string("path") } == "\"$user\", public")
+    }
 }
 
 /// How many are inside at once, and how many went in.
