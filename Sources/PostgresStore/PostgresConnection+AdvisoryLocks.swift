@@ -12,25 +12,33 @@ extension PostgresConnection {
                         [.text("\(Self.milliseconds(timeout))"), .text("\(Self.milliseconds(timeout) + 1000)")])
             try execute("SELECT pg_advisory_lock(hashtextextended(?, 0))", [.text(name)])
         }
+        heldLocks.insert(name)
     }
 
     /// Takes the lock when no other session holds it; false otherwise, at once.
     func tryAdvisoryLock(_ name: String) throws -> Bool {
-        try transaction(.readCommitted, readOnly: true) {
+        let acquired = try transaction(.readCommitted, readOnly: true) {
             try queryFirst("SELECT pg_try_advisory_lock(hashtextextended(?, 0)) AS acquired", [.text(name)])?.bool("acquired") ?? false
         }
+        if acquired { heldLocks.insert(name) }
+        return acquired
     }
 
-    /// Lets go of a lock this session holds. A session that broke since has lost it already. One whose release
-    /// failed while it lives on (a timeout, say) is replaced by a new session: the lock goes with the old one,
-    /// instead of staying with a pooled connection and barring every other replica from the name.
+    /// Lets go of a lock this session holds. A session that broke since has lost it already.
+    ///
+    /// A release that fails while the session lives on (a timeout, say) leaves the lock with a pooled connection,
+    /// barring every other replica from the name. A new session lets it go, but also every other lock this
+    /// session holds, whose holders (other names, sharing the pooled connection) are still inside: so the new
+    /// session starts when the last of them has released, and until then the failed name stays taken.
     func advisoryUnlock(_ name: String) {
         do {
             try transaction(.readCommitted, readOnly: true) {
                 try execute("SELECT pg_advisory_unlock(hashtextextended(?, 0))", [.text(name)])
             }
         } catch {
-            try? startNewSession()
+            aReleaseFailed = true
         }
+        heldLocks.remove(name)
+        if aReleaseFailed, heldLocks.isEmpty { try? startNewSession() }
     }
 }

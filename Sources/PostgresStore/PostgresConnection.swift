@@ -28,6 +28,9 @@ public final class PostgresConnection {
     private var preparedCount = 0
     /// Counted here because libpq cannot say whether a broken connection was in a transaction.
     private var transactionDepth = 0
+    /// The advisory locks this session holds (`PostgresConnection+AdvisoryLocks`), and whether releasing one failed.
+    var heldLocks: Set<String> = []
+    var aReleaseFailed = false
 
     public convenience init(
         url: String,
@@ -177,6 +180,9 @@ public final class PostgresConnection {
     func startNewSession() throws {
         let handle = try openHandle(for: nil)
         precondition(transactionDepth == 0, "a new session inside a transaction would leave its statements outside it")
+        // The old session's locks end with it, whether or not a new one opens.
+        heldLocks.removeAll()
+        aReleaseFailed = false
         PQreset(handle)
         // Prepared statements lived in the old server session.
         cache.removeAll()

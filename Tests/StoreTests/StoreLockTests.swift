@@ -108,22 +108,50 @@ struct StoreLockTests {
         let other = try PostgresDatabase(url: url, poolSize: 1)
         defer { other.close() }
         let name = "lock-\(UUID().uuidString)"
-        let schema = "refusing_\(UUID().uuidString.prefix(8).lowercased())"
+        var schema = ""
         try await holder.withLock(named: name, waitingAtMost: .seconds(5)) {
-            // The pool is one connection: the session holding the lock runs this too.
-            try await holder.write { connection in
-                try connection.execute("CREATE SCHEMA \(schema)")
-                try connection.execute("""
-                    CREATE FUNCTION \(schema).pg_advisory_unlock(bigint) RETURNS boolean
-                    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'unlock refused'; END $$
-                    """)
-                try connection.execute("SET search_path = \(schema), pg_catalog")
-            }
+            // The pool is one connection: the session holding the lock is the one refusing.
+            schema = try await Self.refuseUnlocks(on: holder)
         }
         defer { _ = try? PostgresConnection(url: url).execute("DROP SCHEMA \(schema) CASCADE") }
         #expect(try await other.withLockIfAvailable(named: name) { "taken" } == "taken")
         // The holder's store goes on working, on a session of its own default settings.
         #expect(try await holder.read { try $0.queryFirst("SELECT current_setting('search_path') AS path")?.string("path") } == "\"$user\", public")
+    }
+
+    /// The new session that lets a failed release go also ends every other lock of the session. Another name
+    /// held on the same pooled connection keeps its lock while its holder is inside; the last release starts it.
+    @Test func aFailedReleaseLeavesAnotherNameOnTheSameSessionHeldUntilItsHolderIsDone() async throws {
+        let url = try PostgresServer.required.url()
+        let holder = try PostgresDatabase(url: url, poolSize: 1)
+        defer { holder.close() }
+        let other = try PostgresDatabase(url: url, poolSize: 1)
+        defer { other.close() }
+        let (first, second) = ("lock-\(UUID().uuidString)", "lock-\(UUID().uuidString)")
+        let schema = try await Self.refuseUnlocks(on: holder)
+        defer { _ = try? PostgresConnection(url: url).execute("DROP SCHEMA \(schema) CASCADE") }
+        try await holder.withLock(named: second, waitingAtMost: .seconds(5)) {
+            // The pool is one connection: both names are held by its one session.
+            try await holder.withLock(named: first, waitingAtMost: .seconds(5)) {}
+            #expect(try await other.withLockIfAvailable(named: second) { "taken" } == nil, "taken while its holder was inside")
+        }
+        #expect(try await other.withLockIfAvailable(named: first) { "taken" } == "taken")
+        #expect(try await other.withLockIfAvailable(named: second) { "taken" } == "taken")
+    }
+
+    /// Makes `store`'s one session find a `pg_advisory_unlock` of its own first on its search path, which refuses;
+    /// the schema's name, to drop.
+    private static func refuseUnlocks(on store: PostgresDatabase) async throws -> String {
+        let schema = "refusing_\(UUID().uuidString.prefix(8).lowercased())"
+        try await store.write { connection in
+            try connection.execute("CREATE SCHEMA \(schema)")
+            try connection.execute("""
+                CREATE FUNCTION \(schema).pg_advisory_unlock(bigint) RETURNS boolean
+                LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'unlock refused'; END $$
+                """)
+            try connection.execute("SET search_path = \(schema), pg_catalog")
+        }
+        return schema
     }
 }
 
