@@ -102,46 +102,39 @@ struct StoreLockTests {
     /// session, which lives on in the pool: every other replica would wait for it until the connection closed.
     /// Here the holder's session finds a `pg_advisory_unlock` of its own first on its search path, which refuses.
     @Test func aReleaseThatFailsOnALiveSessionStillLetsGo() async throws {
-        let url = try PostgresServer.required.url()
-        let holder = try PostgresDatabase(url: url, poolSize: 1)
-        defer { holder.close() }
-        let other = try PostgresDatabase(url: url, poolSize: 1)
-        defer { other.close() }
-        let name = "lock-\(UUID().uuidString)"
-        var schema = ""
-        try await holder.withLock(named: name, waitingAtMost: .seconds(5)) {
-            // The pool is one connection: the session holding the lock is the one refusing.
-            schema = try await Self.refuseUnlocks(on: holder)
+        try await withTwoStores(.postgres) { holder, other in
+            let name = "lock-\(UUID().uuidString)"
+            let schema = try await holder.withLock(named: name, waitingAtMost: .seconds(5)) {
+                // The pool is one connection: the session holding the lock is the one refusing.
+                try await Self.refuseUnlocks(on: holder)
+            }
+            #expect(try await other.withLockIfAvailable(named: name) { "taken" } == "taken")
+            // The holder's store goes on working, on a session of its own default settings.
+            #expect(try await holder.read { try $0.queryFirst("SELECT current_setting('search_path') AS path")?.string("path") } == "\"$user\", public")
+            try await other.write { try $0.execute("DROP SCHEMA \(schema) CASCADE") }
         }
-        defer { _ = try? PostgresConnection(url: url).execute("DROP SCHEMA \(schema) CASCADE") }
-        #expect(try await other.withLockIfAvailable(named: name) { "taken" } == "taken")
-        // The holder's store goes on working, on a session of its own default settings.
-        #expect(try await holder.read { try $0.queryFirst("SELECT current_setting('search_path') AS path")?.string("path") } == "\"$user\", public")
     }
 
     /// The new session that lets a failed release go also ends every other lock of the session. Another name
     /// held on the same pooled connection keeps its lock while its holder is inside; the last release starts it.
     @Test func aFailedReleaseLeavesAnotherNameOnTheSameSessionHeldUntilItsHolderIsDone() async throws {
-        let url = try PostgresServer.required.url()
-        let holder = try PostgresDatabase(url: url, poolSize: 1)
-        defer { holder.close() }
-        let other = try PostgresDatabase(url: url, poolSize: 1)
-        defer { other.close() }
-        let (first, second) = ("lock-\(UUID().uuidString)", "lock-\(UUID().uuidString)")
-        let schema = try await Self.refuseUnlocks(on: holder)
-        defer { _ = try? PostgresConnection(url: url).execute("DROP SCHEMA \(schema) CASCADE") }
-        try await holder.withLock(named: second, waitingAtMost: .seconds(5)) {
-            // The pool is one connection: both names are held by its one session.
-            try await holder.withLock(named: first, waitingAtMost: .seconds(5)) {}
-            #expect(try await other.withLockIfAvailable(named: second) { "taken" } == nil, "taken while its holder was inside")
+        try await withTwoStores(.postgres) { holder, other in
+            let (first, second) = ("lock-\(UUID().uuidString)", "lock-\(UUID().uuidString)")
+            let schema = try await Self.refuseUnlocks(on: holder)
+            try await holder.withLock(named: second, waitingAtMost: .seconds(5)) {
+                // The pool is one connection: both names are held by its one session.
+                try await holder.withLock(named: first, waitingAtMost: .seconds(5)) {}
+                #expect(try await other.withLockIfAvailable(named: second) { "taken" } == nil, "taken while its holder was inside")
+            }
+            #expect(try await other.withLockIfAvailable(named: first) { "taken" } == "taken")
+            #expect(try await other.withLockIfAvailable(named: second) { "taken" } == "taken")
+            try await other.write { try $0.execute("DROP SCHEMA \(schema) CASCADE") }
         }
-        #expect(try await other.withLockIfAvailable(named: first) { "taken" } == "taken")
-        #expect(try await other.withLockIfAvailable(named: second) { "taken" } == "taken")
     }
 
-    /// Makes `store`'s one session find a `pg_advisory_unlock` of its own first on its search path, which refuses;
-    /// the schema's name, to drop.
-    private static func refuseUnlocks(on store: PostgresDatabase) async throws -> String {
+    /// Makes `store`'s one session find a `pg_advisory_unlock` of its own first on its search path, which refuses
+    /// (not in `pg_temp`: functions are never looked up there). The schema's name, to drop.
+    private static func refuseUnlocks(on store: any SQLDatabase) async throws -> String {
         let schema = "refusing_\(UUID().uuidString.prefix(8).lowercased())"
         try await store.write { connection in
             try connection.execute("CREATE SCHEMA \(schema)")
