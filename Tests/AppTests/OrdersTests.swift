@@ -49,6 +49,8 @@ struct OrdersTests {
             let lines = try #require(orders.first?["line_items"] as? [[String: Any]])
             #expect(lines.map { ($0["product"] as? [String: Any])?["name"] as? String } == ["Magnesium Glycinate", "Vitamin D3 5,000 IU", "Omega-3 Fish Oil"])
             #expect(lines.map { $0["quantity"] as? Int } == [1, 1, 2])
+            // An order is stored before its event is marked processed: the barrier is processed after both are.
+            try await harness.deliverBarrier()
             #expect(try await harness.webhookEvents().filter { $0.contains("order.placed") }.allSatisfy { $0.hasSuffix("|processed|1") })
 
             // The service API answers the same.
