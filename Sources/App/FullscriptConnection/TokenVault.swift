@@ -127,7 +127,7 @@ public final class TokenVault: Sendable {
     func stored(for user: EHRUser, using connection: any SQLConnection) throws -> StoredConnection? {
         guard let row = try connection.queryFirst(
             """
-            SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.scope, c.access_token, c.refresh_token,
+            SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.access_token, c.refresh_token,
                    c.access_expires_at, c.fullscript_clinic_id
             FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
             WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
@@ -140,7 +140,6 @@ public final class TokenVault: Sendable {
             connection: FullscriptConnection(
                 user: user,
                 resourceOwner: ResourceOwner(id: try row.string("resource_owner_id"), type: type),
-                scope: try row.string("scope").split(separator: " ").map(String.init),
                 accessToken: try keys.open(try row.blob("access_token"), keyID: keyID, field: "access_token", user: user),
                 refreshToken: try keys.open(try row.blob("refresh_token"), keyID: keyID, field: "refresh_token", user: user),
                 accessExpiresAt: Date(timeIntervalSince1970: TimeInterval(try row.int64("access_expires_at")))
@@ -312,7 +311,7 @@ public final class TokenVault: Sendable {
         try await store(token, holder: holder, for: user, requestID: nil, connecting: false)
         logger.info("fullscript token refreshed", metadata: ["tenant": "\(user.tenant)", "user": "\(user.id)"])
         return FullscriptConnection(
-            user: user, resourceOwner: token.resourceOwner, scope: token.scope, accessToken: token.accessToken,
+            user: user, resourceOwner: token.resourceOwner, accessToken: token.accessToken,
             refreshToken: token.refreshToken, accessExpiresAt: token.expiresAt
         )
     }
