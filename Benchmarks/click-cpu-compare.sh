@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two builds' CPU per click, run in turn round after round, so that both see the same machine: one
-# click-cpu.sh run of A, then one of B, ROUNDS times. A change to the click moves its CPU by less than the
-# machine's drift between runs, so only paired rounds say whether it helped.
+# click-cpu.sh run of each, ROUNDS times, A first in odd rounds and B first in even ones. A change to the click
+# moves its CPU by less than the machine's drift between runs, so only paired rounds say whether it helped; two
+# copies of one build differed by up to ±80 µs in a round here, so a difference of tens of µs needs many rounds.
 #
 # usage: Benchmarks/click-cpu-compare.sh BINARY_A BINARY_B
 # env:   ROUNDS (5), CONNS (16: one concurrency), CLICKS (3000 per run), and click-cpu.sh's own
@@ -25,12 +26,18 @@ cpu_per_click() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf 'A: %s\nB: %s\n%s clicks per run at %s connections, %s rounds, A then B\n\n' "$binary_a" "$binary_b" "${CLICKS:-3000}" "$CONNS" "$ROUNDS"
+printf 'A: %s\nB: %s\n%s clicks per run at %s connections, %s rounds, in turn\n\n' "$binary_a" "$binary_b" "${CLICKS:-3000}" "$CONNS" "$ROUNDS"
 printf '%5s %10s %10s %10s\n' round 'A cpu µs' 'B cpu µs' 'B − A'
 results=()
 for round in $(seq "$ROUNDS"); do
-    a="$(cpu_per_click "$binary_a")"
-    b="$(cpu_per_click "$binary_b")"
+    # A first in odd rounds, B first in even ones, so that whatever the order does cancels out.
+    if ((round % 2)); then
+        a="$(cpu_per_click "$binary_a")"
+        b="$(cpu_per_click "$binary_b")"
+    else
+        b="$(cpu_per_click "$binary_b")"
+        a="$(cpu_per_click "$binary_a")"
+    fi
     [[ -n "$a" && -n "$b" ]] || die "round $round printed no click row"
     results+=("$a $b")
     printf '%5d %10d %10d %+10d\n' "$round" "$a" "$b" $((b - a))
