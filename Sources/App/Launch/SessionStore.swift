@@ -10,6 +10,15 @@ struct SessionStore: EHRIdentityProvider {
     let database: any SQLDatabase
     let settings: EHRSettings
     let now: @Sendable () -> Date
+    /// nil where another process may write `sessions` (`RecentSessions` says why).
+    let recent: RecentSessions?
+
+    init(database: any SQLDatabase, settings: EHRSettings, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.settings = settings
+        self.now = now
+        recent = database.dialect == .sqlite ? RecentSessions() : nil
+    }
 
     static let cookieName = "fsr_session"
     /// Idle expiry is extended at most this often, so a busy user does not cost a write per request.
@@ -75,10 +84,16 @@ struct SessionStore: EHRIdentityProvider {
     }
 
     /// A live session found for a request's cookie, kept in the request's context by `identify`.
-    private struct Found: Sendable {
+    struct Found: Sendable {
         let hash: String
         let user: EHRUser
         let lastSeen: Int64
+        let expiresAt: Int64
+
+        /// What the read asks of a row: neither past its absolute expiry nor idle too long.
+        func isLive(at seconds: Int64, idleTimeout: TimeInterval) -> Bool {
+            expiresAt > seconds && lastSeen > seconds - Int64(idleTimeout)
+        }
     }
 
     // Errors propagate: a session we could not read or stamp (the database busy past its timeout,
@@ -106,10 +121,12 @@ struct SessionStore: EHRIdentityProvider {
 
     private func find(_ hash: String) async throws -> Found? {
         let seconds = Int64(now().timeIntervalSince1970)
-        return try await database.briefRead { connection in
+        if let found = recent?[hash], found.isLive(at: seconds, idleTimeout: settings.sessionIdleTimeout) { return found }
+        let generation = recent?.generation ?? 0
+        let found = try await database.briefRead { connection in
             try connection.queryFirst(
                 """
-                SELECT tenant_id, ehr_user_id, display_name, last_seen_at, patient_id, roles FROM sessions
+                SELECT tenant_id, ehr_user_id, display_name, last_seen_at, expires_at, patient_id, roles FROM sessions
                 WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?
                 """,
                 [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
@@ -117,9 +134,11 @@ struct SessionStore: EHRIdentityProvider {
                 Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
                                                 tenant: try $0.string("tenant_id"), patient: try $0.optionalString("patient_id"),
                                                 roles: Self.roles(try $0.optionalString("roles"))),
-                      lastSeen: try $0.int64("last_seen_at"))
+                      lastSeen: try $0.int64("last_seen_at"), expiresAt: try $0.int64("expires_at"))
             }
         }
+        if let found { recent?.remember(found, readAt: generation) }
+        return found
     }
 
     /// Extends the idle expiry, at most every `touchInterval`: a request is the user's activity.
@@ -129,6 +148,7 @@ struct SessionStore: EHRIdentityProvider {
             _ = try await database.write { connection in
                 try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(found.hash)])
             }
+            recent?.touched(found.hash, at: seconds)
         }
         return found.user
     }
@@ -137,6 +157,8 @@ struct SessionStore: EHRIdentityProvider {
         guard let value = cookie.value(in: request.head.headerFields) else { return nil }
         let hash = Self.hash(value)
         let date = now()
+        // After the write, committed or not: a read racing it may have kept the session just before.
+        defer { recent?.forget(hash) }
         return try await database.write { connection in
             guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
                 return nil
