@@ -22,6 +22,8 @@ import Testing
         recent.remember(Self.found("a"), readAt: recent.generation)
         recent.touched("a", at: 160)
         #expect(recent["a"]?.lastSeen == 160)
+        recent.touched("a", at: 130)
+        #expect(recent["a"]?.lastSeen == 160, "a touch that lost the race does not move it back")
         recent.forget("a")
         recent.touched("a", at: 220)
         #expect(recent["a"] == nil)

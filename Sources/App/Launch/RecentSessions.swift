@@ -32,10 +32,12 @@ final class RecentSessions: Sendable {
         }
     }
 
-    /// The session's idle expiry was extended to `lastSeen`; a session forgotten meanwhile stays forgotten.
+    /// The session's idle expiry was extended to `lastSeen`, never back; a session forgotten meanwhile stays forgotten.
     func touched(_ hash: String, at lastSeen: Int64) {
         state.withLock { state in
-            state.sessions[hash] = state.sessions[hash].map { SessionStore.Found(hash: $0.hash, user: $0.user, lastSeen: lastSeen, expiresAt: $0.expiresAt) }
+            state.sessions[hash] = state.sessions[hash].map {
+                SessionStore.Found(hash: $0.hash, user: $0.user, lastSeen: max($0.lastSeen, lastSeen), expiresAt: $0.expiresAt)
+            }
         }
     }
 

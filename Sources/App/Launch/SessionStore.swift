@@ -145,10 +145,14 @@ struct SessionStore: EHRIdentityProvider {
     private func touched(_ found: Found) async throws -> EHRUser {
         let seconds = Int64(now().timeIntervalSince1970)
         if seconds - found.lastSeen >= Int64(Self.touchInterval) {
-            _ = try await database.write { connection in
-                try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.integer(seconds), .text(found.hash)])
+            // Only forward: two touches may commit in either order.
+            let changed = try await database.write { connection in
+                try connection.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?",
+                                       [.integer(seconds), .text(found.hash), .integer(seconds)])
             }
-            recent?.touched(found.hash, at: seconds)
+            // No row changed: the session is gone (ended, or swept as idle), or a later touch already moved it;
+            // either way the next request reads the row again.
+            if changed == 1 { recent?.touched(found.hash, at: seconds) } else { recent?.forget(found.hash) }
         }
         return found.user
     }
