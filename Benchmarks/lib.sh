@@ -62,6 +62,9 @@ run_bounded() {
     return "$status"
 }
 
+# Prints the median of the numbers on standard input, one per line ("nan" for none).
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 # make_temp_dir VAR: creates a temporary directory, removed at exit, and stores its path in VAR.
 # (Functions that register cleanup must not run in a $(...) subshell, hence the out-variable.)
 make_temp_dir() {

@@ -28,7 +28,6 @@ rps_of() { # rps_of ROUTE: one wrk run, prints its requests per second
         || die "wrk saw errors on $1: $(cat "$out")"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 routes=(/healthz /mw/healthz /chain/healthz)
 declare -A results

@@ -267,10 +267,8 @@ public final class TokenVault: Sendable {
     /// may be refused once the new access token is used, and a refused refresh disconnects the user.
     func refresh(_ user: EHRUser, replacing staleAccessToken: String) async throws -> FullscriptConnection {
         try await flights.run(user.tenant + "\u{0}" + user.id) { [self] in
-            guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
-            guard current.accessToken == staleAccessToken else { return current }
-            return try await database.withLock(named: Self.refreshLockName(of: user), waitingAtMost: Self.refreshLockWait) {
-                // What another replica stored while this one waited for the lock.
+            try await database.withLock(named: Self.refreshLockName(of: user), waitingAtMost: Self.refreshLockWait) {
+                // What another request or replica stored before this one had the lock.
                 guard let current = try await connection(for: user) else { throw TokenVaultError.reconnectRequired }
                 guard current.accessToken == staleAccessToken else { return current }
                 return try await refresh(current)
