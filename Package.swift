@@ -108,6 +108,7 @@ let package = Package(
             name: "Store",
             dependencies: [
                 "CSQLite",
+                "CLinux",
                 "Cryptography",
                 "Locking",
                 .product(name: "Logging", package: "swift-log"),

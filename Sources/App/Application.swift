@@ -160,7 +160,7 @@ public final class Application: Sendable {
             ).register(on: chart)
             RecommendRoutes(
                 identity: identity, vault: vault, clients: fullscript, clickClients: clickCalls, clicksInFlight: SingleFlight(),
-                patients: patients, clickRead: ClickRead(database: database, vault: vault), log: recommendations, settings: config.fullscript, wakeOutbox: wakeOutbox, signIn: signIn,
+                patients: patients, clickRead: ClickRead(database: database, vault: vault, now: now), log: recommendations, settings: config.fullscript, wakeOutbox: wakeOutbox, signIn: signIn,
                 logger: logger, now: now
             ).register(on: clicks)
             OpeningRoutes(identity: identity, patients: patients, signIn: signIn, regions: regions).register(on: clicks)

@@ -15,6 +15,8 @@ public final class Database: SQLDatabase {
     public static let defaultReaderCount = 3
 
     public let path: String
+    /// Every process's commits to this file, by table (nil for an in-memory database).
+    public let tableChanges: TableChanges?
     private let writer: ConnectionWorker<SQLiteConnection>
     private let readers: [ConnectionWorker<SQLiteConnection>]
     private let pool: CheckoutPool
@@ -30,10 +32,13 @@ public final class Database: SQLDatabase {
     ) throws {
         precondition(readerCount >= 1, "a Database needs at least one reader connection")
         self.path = path
+        let changes = path.isEmpty || path == ":memory:" ? nil : try TableChanges(databasePath: path)
+        tableChanges = changes
         writer = ConnectionWorker(
             label: "store.writer",
             connection: try SQLiteConnection(
-                path: path, mode: .readWrite, busyTimeout: busyTimeout, statementCacheCapacity: statementCacheCapacity
+                path: path, mode: .readWrite, busyTimeout: busyTimeout, statementCacheCapacity: statementCacheCapacity,
+                countingChangesIn: changes
             )
         )
         readers = try (0..<readerCount).map { index in

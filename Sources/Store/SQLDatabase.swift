@@ -13,6 +13,10 @@ public protocol SQLDatabase: Sendable {
     /// Where the data lives, for operators: a file path, or a connection string with its secrets redacted.
     var location: String { get }
 
+    /// How many commits changed each table, counted across every process that writes the store, for what a
+    /// process keeps of rows it read. nil where the store cannot count them (PostgreSQL's replicas do not).
+    var tableChanges: TableChanges? { get }
+
     @discardableResult
     func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
 
@@ -47,6 +51,8 @@ public protocol SQLDatabase: Sendable {
 }
 
 extension SQLDatabase {
+    public var tableChanges: TableChanges? { nil }
+
     public func briefRead<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
         try await read(body)
     }

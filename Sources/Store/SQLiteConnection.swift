@@ -20,6 +20,12 @@ public final class SQLiteConnection {
     private var cache: StatementCache<Statement>
     /// What `notify` was asked in the open transaction, for `Database.write` to deliver once it commits.
     private(set) var pendingNotifications: [Notification] = []
+    /// Where this connection's commits are counted, by the tables they change.
+    private let changes: TableChanges?
+    /// The `TableChanges` slots of the tables changed since the last commit, set by the update hook.
+    private var changedSlots: UInt64 = 0
+    /// Whether the statement being prepared drops a table or view (the authorizer's, see `init`).
+    private var preparingDrop = false
 
     struct Notification: Sendable {
         let channel: String
@@ -30,11 +36,13 @@ public final class SQLiteConnection {
         path: String,
         mode: Mode = .readWrite,
         busyTimeout: Duration = SQLiteConnection.defaultBusyTimeout,
-        statementCacheCapacity: Int = SQLiteConnection.defaultStatementCacheCapacity
+        statementCacheCapacity: Int = SQLiteConnection.defaultStatementCacheCapacity,
+        countingChangesIn changes: TableChanges? = nil
     ) throws {
         self.path = path
         self.mode = mode
         self.cache = StatementCache(capacity: statementCacheCapacity)
+        self.changes = mode == .readWrite ? changes : nil
 
         let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         var opened: OpaquePointer?
@@ -56,6 +64,32 @@ public final class SQLiteConnection {
             // In WAL mode NORMAL is still corruption-safe; it only risks losing the
             // last commits on power loss, in exchange for not fsyncing every commit.
             try execute("PRAGMA synchronous = NORMAL")
+        }
+        if self.changes != nil {
+            // Unretained: the hook goes with the handle, which `close` (and so deinit) closes first.
+            sqlite3_update_hook(opened, { context, _, _, table, _ in
+                guard let context, let table else { return }
+                Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().changedSlots |= 1 << UInt64(TableChanges.slot(of: table))
+            }, Unmanaged.passUnretained(self).toOpaque())
+            // A `DELETE` without `WHERE` empties the table at once, unseen by the update hook, unless an authorizer
+            // answers SQLITE_IGNORE for it: then the rows are deleted, one by one, each seen (SQLite's DELETE docs).
+            // A `DROP` asks about a delete too, after its own action, and would be skipped: it is let through, as
+            // are deletes from SQLite's own tables. `preparingDrop` is cleared before each prepare (and step, which
+            // prepares again after a schema change), so it tells of the statement being prepared.
+            sqlite3_set_authorizer(opened, { context, action, table, _, _, _ in
+                guard let context else { return SQLITE_OK }
+                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+                switch action {
+                case SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_VIEW, SQLITE_DROP_TEMP_VIEW:
+                    connection.preparingDrop = true
+                    return SQLITE_OK
+                case SQLITE_DELETE:
+                    guard !connection.preparingDrop, let table, strncmp(table, "sqlite_", 7) != 0 else { return SQLITE_OK }
+                    return SQLITE_IGNORE
+                default:
+                    return SQLITE_OK
+                }
+            }, Unmanaged.passUnretained(self).toOpaque())
         }
     }
 
@@ -153,6 +187,7 @@ public final class SQLiteConnection {
             while cursor.pointee != 0 {
                 var prepared: OpaquePointer?
                 var tail: UnsafePointer<CChar>?
+                preparingDrop = false
                 let status = sqlite3_prepare_v2(handle, cursor, -1, &prepared, &tail)
                 let end = tail.flatMap { $0 > cursor ? $0 : nil }
                 let text = Self.text(from: cursor, to: end)
@@ -161,6 +196,7 @@ public final class SQLiteConnection {
                 cursor = end
                 guard let prepared else { continue } // an empty statement such as a stray ";"
                 let statement = Statement(handle: prepared, sql: text)
+                defer { countLandedChanges() }
                 while try step(statement) {}
             }
         }
@@ -206,6 +242,14 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Once no transaction is open, what the last one changed has landed (or was rolled back: counting it
+    /// anyway only makes readers read again).
+    private func countLandedChanges() {
+        guard changedSlots != 0, !isInTransaction else { return }
+        changes?.add(slots: changedSlots)
+        changedSlots = 0
+    }
+
     private func openHandle(for sql: String?) throws -> OpaquePointer {
         guard let handle else { throw SQLiteError.connectionClosed(sql: sql) }
         return handle
@@ -218,6 +262,7 @@ public final class SQLiteConnection {
         defer {
             sqlite3_reset(statement.handle)
             sqlite3_clear_bindings(statement.handle)
+            countLandedChanges()
         }
         try bind(bindings, to: statement)
         return try body(statement)
@@ -229,6 +274,7 @@ public final class SQLiteConnection {
         var tail: UnsafePointer<CChar>?
         let flags = UInt32(SQLITE_PREPARE_PERSISTENT)
         let trailing: String = try sql.withCString { start in
+            preparingDrop = false
             let status = sqlite3_prepare_v3(handle, start, -1, flags, &prepared, &tail)
             guard status == SQLITE_OK else { throw error(status, sql: sql) }
             return tail.map { String(cString: $0) } ?? ""
@@ -293,6 +339,7 @@ public final class SQLiteConnection {
 
     /// Advances the statement: true when a row is ready, false when done.
     private func step(_ statement: Statement) throws -> Bool {
+        preparingDrop = false
         switch sqlite3_step(statement.handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false

@@ -1,4 +1,5 @@
 internal import CSQLite
+import Foundation
 
 /// A failed SQLite call. Carries the SQL text but never bound values, which may
 /// be secrets or patient data and would otherwise end up in logs.
@@ -28,6 +29,11 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
         var text = "SQLite error \(code) (\(codes)): \(message)"
         if let sql { text += " — SQL: \(sql)" }
         return text
+    }
+
+    /// The counts of `TableChanges` could not be opened or mapped.
+    static func changeCounts(_ path: String, _ number: Int32) -> SQLiteError {
+        SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot map '\(path)': \(String(cString: strerror(number)))", sql: nil)
     }
 
     static func connectionClosed(sql: String?) -> SQLiteError {

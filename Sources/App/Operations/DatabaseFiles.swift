@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The database holds patients' names and emails and sealed Fullscript tokens, so no other local
 /// user may read it, whatever the umask: its folder is 0700, and the database and the `-wal` and
@@ -10,8 +11,9 @@ import Foundation
 enum DatabaseFiles {
     static let folderMode: mode_t = 0o700
     static let fileMode: mode_t = 0o600
-    /// The database file and its WAL-mode companions, as SQLite names them.
-    static let suffixes = ["", "-wal", "-shm"]
+    /// The database file, its WAL-mode companions as SQLite names them, and the store's counts of changes
+    /// (`TableChanges`, which creates its file 0600).
+    static let suffixes = ["", "-wal", "-shm", TableChanges.suffix]
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
