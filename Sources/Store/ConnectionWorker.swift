@@ -26,6 +26,11 @@ package final class ConnectionWorker<Connection: ClosableConnection>: @unchecked
         }
     }
 
+    /// Runs `body` on the queue, after what is queued, without waiting for it.
+    package func submit(_ body: @escaping @Sendable (Connection) -> Void) {
+        queue.async { body(self.connection) }
+    }
+
     /// Runs `body` on the calling thread, still one at a time with the queue's blocks (`sync` runs an idle
     /// serial queue's block where it is called). The calling thread waits meanwhile.
     package func runHere<T>(_ body: (Connection) throws -> T) rethrows -> T {

@@ -6,7 +6,8 @@ import Locking
 ///
 /// Each connection lives on its own serial dispatch queue, so blocking SQLite
 /// calls (disk I/O, busy waits) never occupy Swift's cooperative thread pool.
-/// Writes are serialized in-process; `busy_timeout` covers other processes, so
+/// Writes are serialized in-process and committed in batches (`GroupCommit`);
+/// `busy_timeout` covers other processes, so
 /// callers should not see `SQLITE_BUSY`. Readers see committed data only (WAL).
 ///
 /// Operations are not cancelled with their task: once queued, a write (an audit
@@ -21,6 +22,7 @@ public final class Database: SQLDatabase {
     private let readers: [ConnectionWorker<SQLiteConnection>]
     private let pool: CheckoutPool
     private let listeners = NotificationListeners()
+    let groupCommit: GroupCommit
 
     /// Opens the writer first: it creates the file and switches it to WAL,
     /// which read-only connections cannot do.
@@ -32,15 +34,13 @@ public final class Database: SQLDatabase {
     ) throws {
         precondition(readerCount >= 1, "a Database needs at least one reader connection")
         self.path = path
-        let changes = path.isEmpty || path == ":memory:" ? nil : try TableChanges(databasePath: path)
-        tableChanges = changes
-        writer = ConnectionWorker(
-            label: "store.writer",
-            connection: try SQLiteConnection(
-                path: path, mode: .readWrite, busyTimeout: busyTimeout, statementCacheCapacity: statementCacheCapacity,
-                countingChangesIn: changes
-            )
+        let writerConnection = try SQLiteConnection(
+            path: path, mode: .readWrite, busyTimeout: busyTimeout, statementCacheCapacity: statementCacheCapacity
         )
+        // Named after the file the path leads to, as SQLite names its `-wal` and `-shm`: every alias shares one count.
+        tableChanges = path.isEmpty || path == ":memory:" ? nil : try TableChanges(databasePath: Self.resolved(path))
+        if let tableChanges { try writerConnection.countChanges(in: tableChanges) }
+        writer = ConnectionWorker(label: "store.writer", connection: writerConnection)
         readers = try (0..<readerCount).map { index in
             ConnectionWorker(
                 label: "store.reader.\(index)",
@@ -49,6 +49,7 @@ public final class Database: SQLDatabase {
                 )
             )
         }
+        groupCommit = GroupCommit(writer: writer, listeners: listeners)
         pool = CheckoutPool(count: readerCount, closedError: SQLiteError.connectionClosed(sql: nil))
     }
 
@@ -56,16 +57,18 @@ public final class Database: SQLDatabase {
         close()
     }
 
+    private static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     /// Runs `body` on the writer connection inside a `BEGIN IMMEDIATE`
-    /// transaction, after any writes queued before it.
+    /// transaction, after any writes queued before it: writes that queue while
+    /// another commits share the next transaction, each in a savepoint (`GroupCommit`).
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let (result, notifications) = try await writer.run { connection in
-            let result = try connection.transaction(.immediate) { try body(connection) }
-            return (result, connection.pendingNotifications)
-        }
-        listeners.deliver(notifications)
-        return result
+        try await groupCommit.write(body)
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are

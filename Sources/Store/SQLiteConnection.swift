@@ -20,8 +20,8 @@ public final class SQLiteConnection {
     private var cache: StatementCache<Statement>
     /// What `notify` was asked in the open transaction, for `Database.write` to deliver once it commits.
     private(set) var pendingNotifications: [Notification] = []
-    /// Where this connection's commits are counted, by the tables they change.
-    private let changes: TableChanges?
+    /// Where this connection's commits are counted, by the tables they change (`countChanges`).
+    private var changes: TableChanges?
     /// The `TableChanges` slots of the tables changed since the last commit, set by the update hook.
     private var changedSlots: UInt64 = 0
     /// Whether the statement being prepared drops a table or view (the authorizer's, see `init`).
@@ -36,13 +36,11 @@ public final class SQLiteConnection {
         path: String,
         mode: Mode = .readWrite,
         busyTimeout: Duration = SQLiteConnection.defaultBusyTimeout,
-        statementCacheCapacity: Int = SQLiteConnection.defaultStatementCacheCapacity,
-        countingChangesIn changes: TableChanges? = nil
+        statementCacheCapacity: Int = SQLiteConnection.defaultStatementCacheCapacity
     ) throws {
         self.path = path
         self.mode = mode
         self.cache = StatementCache(capacity: statementCacheCapacity)
-        self.changes = mode == .readWrite ? changes : nil
 
         let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         var opened: OpaquePointer?
@@ -65,36 +63,41 @@ public final class SQLiteConnection {
             // last commits on power loss, in exchange for not fsyncing every commit.
             try execute("PRAGMA synchronous = NORMAL")
         }
-        if self.changes != nil {
-            // Unretained: the hook goes with the handle, which `close` (and so deinit) closes first.
-            sqlite3_update_hook(opened, { context, _, _, table, _ in
-                guard let context, let table else { return }
-                Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().changedSlots |= 1 << UInt64(TableChanges.slot(of: table))
-            }, Unmanaged.passUnretained(self).toOpaque())
-            // A `DELETE` without `WHERE` empties the table at once, unseen by the update hook, unless an authorizer
-            // answers SQLITE_IGNORE for it: then the rows are deleted, one by one, each seen (SQLite's DELETE docs).
-            // A `DROP` asks about a delete too, after its own action, and would be skipped: it is let through, as
-            // are deletes from SQLite's own tables. `preparingDrop` is cleared before each prepare (and step, which
-            // prepares again after a schema change), so it tells of the statement being prepared.
-            sqlite3_set_authorizer(opened, { context, action, table, _, _, _ in
-                guard let context else { return SQLITE_OK }
-                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
-                switch action {
-                case SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_VIEW, SQLITE_DROP_TEMP_VIEW:
-                    connection.preparingDrop = true
-                    return SQLITE_OK
-                case SQLITE_DELETE:
-                    guard !connection.preparingDrop, let table, strncmp(table, "sqlite_", 7) != 0 else { return SQLITE_OK }
-                    return SQLITE_IGNORE
-                default:
-                    return SQLITE_OK
-                }
-            }, Unmanaged.passUnretained(self).toOpaque())
-        }
     }
 
     deinit {
         close()
+    }
+
+    /// Counts this connection's commits in `changes`, by the tables they change (`TableChanges`). Before its
+    /// first write: a statement prepared earlier keeps SQLite's truncate (see below).
+    public func countChanges(in changes: TableChanges) throws {
+        let handle = try openHandle(for: nil)
+        self.changes = changes
+        // Unretained: the hook goes with the handle, which `close` (and so deinit) closes first.
+        sqlite3_update_hook(handle, { context, _, _, table, _ in
+            guard let context, let table else { return }
+            Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().changedSlots |= 1 << UInt64(TableChanges.slot(of: table))
+        }, Unmanaged.passUnretained(self).toOpaque())
+        // A `DELETE` without `WHERE` empties the table at once, unseen by the update hook, unless an authorizer
+        // answers SQLITE_IGNORE for it: then the rows are deleted, one by one, each seen (SQLite's DELETE docs).
+        // A `DROP` asks about a delete too, after its own action, and would be skipped: it is let through, as
+        // are deletes from SQLite's own tables. `preparingDrop` is cleared before each prepare (and step, which
+        // prepares again after a schema change), so it tells of the statement being prepared.
+        sqlite3_set_authorizer(handle, { context, action, table, _, _, _ in
+            guard let context else { return SQLITE_OK }
+            let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+            switch action {
+            case SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_VIEW, SQLITE_DROP_TEMP_VIEW:
+                connection.preparingDrop = true
+                return SQLITE_OK
+            case SQLITE_DELETE:
+                guard !connection.preparingDrop, let table, strncmp(table, "sqlite_", 7) != 0 else { return SQLITE_OK }
+                return SQLITE_IGNORE
+            default:
+                return SQLITE_OK
+            }
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Finalizes cached statements and closes the file. Later calls throw.

@@ -33,8 +33,15 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The counts of `TableChanges` could not be opened or mapped.
     static func changeCounts(_ path: String, _ number: Int32) -> SQLiteError {
-        SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot map '\(path)': \(String(cString: strerror(number)))", sql: nil)
+        changeCounts(path, String(cString: strerror(number)))
     }
+
+    static func changeCounts(_ path: String, _ reason: String) -> SQLiteError {
+        SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot use the change counts '\(path)': \(reason)", sql: nil)
+    }
+
+    /// A write of a batch ended the transaction the others shared (`GroupCommit`).
+    static let transactionEnded = SQLiteError(extendedCode: SQLITE_MISUSE, message: "a write ended its batch's transaction", sql: nil)
 
     static func connectionClosed(sql: String?) -> SQLiteError {
         SQLiteError(extendedCode: SQLITE_MISUSE, message: "the database connection is closed", sql: sql)

@@ -8,8 +8,9 @@ import Foundation
 ///
 /// A commit is counted after it lands, so a reader that reads the version before its rows sees a version
 /// that has moved whenever its rows may be old. Tables share one of `slotCount` counts by a hash of their name:
-/// a collision only makes a reader read again. A process that writes the file without this store (the
-/// `sqlite3` shell) is not counted, so what is kept must also grow old by the clock.
+/// a collision only makes a reader read again. Not counted, so what is kept must also grow old by the clock: a
+/// process that writes the file without this store (the `sqlite3` shell), one killed between its commit and its
+/// count, a schema change, and every write after the counts' file was removed while a process kept it mapped.
 public final class TableChanges: @unchecked Sendable {
     // @unchecked: `counts` is only touched through the atomic operations below, and mapped for the object's life.
 
@@ -20,7 +21,9 @@ public final class TableChanges: @unchecked Sendable {
     private let counts: UnsafeMutablePointer<UInt64>
     private static let byteCount = slotCount * MemoryLayout<UInt64>.stride
 
-    /// Maps the counts of the database at `databasePath`, creating their file (0600, zeroed) if it is missing.
+    /// Maps the counts of the database at `databasePath` (resolved: its real path), creating their file if it is
+    /// missing. The file must be a plain file of this user's with one name (no hard link into another file), and its
+    /// space is reserved before it is mapped: a mapping past the end of a file, or of a full disk, kills the process.
     public init(databasePath: String) throws {
         let path = databasePath + Self.suffix
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -28,10 +31,23 @@ public final class TableChanges: @unchecked Sendable {
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw SQLiteError.changeCounts(path, errno) }
-        // Two processes may both grow a new file: growing to the same size twice is harmless, and new bytes are 0.
-        if status.st_size < Self.byteCount, ftruncate(descriptor, off_t(Self.byteCount)) != 0 {
-            throw SQLiteError.changeCounts(path, errno)
+        guard status.st_mode & S_IFMT == S_IFREG, status.st_nlink == 1 else {
+            throw SQLiteError.changeCounts(path, "not a plain file with one name: remove it, the store makes it again")
         }
+        if geteuid() == 0 {
+            // Root (a `migrate` run with sudo) makes the file the database's owner's, as SQLite does its `-wal` and `-shm`.
+            var database = stat()
+            if stat(databasePath, &database) == 0, status.st_uid != database.st_uid, fchown(descriptor, database.st_uid, database.st_gid) != 0 {
+                throw SQLiteError.changeCounts(path, errno)
+            }
+        } else if status.st_uid != geteuid() {
+            throw SQLiteError.changeCounts(path, "owned by another user (uid \(status.st_uid)): remove it, or give it to the server's user")
+        }
+        // Exactly 0600, whatever the umask took off `open`'s mode: the server's user must read and write it.
+        guard status.st_mode & 0o777 == 0o600 || fchmod(descriptor, 0o600) == 0 else { throw SQLiteError.changeCounts(path, errno) }
+        // Two processes may both make a new file: reserving the same bytes twice is harmless, and new bytes are 0.
+        let reserved = posix_fallocate(descriptor, 0, off_t(Self.byteCount))
+        guard reserved == 0 else { throw SQLiteError.changeCounts(path, reserved) }
         let mapped = mmap(nil, Self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0)
         guard let mapped, mapped != MAP_FAILED else { throw SQLiteError.changeCounts(path, errno) }
         counts = mapped.bindMemory(to: UInt64.self, capacity: Self.slotCount)

@@ -74,3 +74,30 @@ import Testing
         }
     }
 }
+
+/// What `RecentClickReads` holds (opened tokens among it) goes when it is out of date, not at the cap alone.
+@Suite struct RecentClickReadsMemoryTests {
+    private static let snapshot = ClickRead.Snapshot(patient: .unknown, naming: .nobody, connection: nil)
+
+    @Test func everythingKeptGoesWhenTheTablesChangeAndWhatGrewOldAtTheNextSweep() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kept-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try Database(path: directory.appendingPathComponent("app.sqlite").path)
+        defer { database.close() }
+        try await database.write { try $0.execute("CREATE TABLE patients (id INTEGER)") }
+        let recent = RecentClickReads(changes: try #require(database.tableChanges))
+        let start = Date()
+        let user = EHRUser(id: "dr-quinn")
+        recent.remember(Self.snapshot, of: "p-1", for: user, version: recent.version, at: start)
+        recent.remember(Self.snapshot, of: "p-2", for: user, version: recent.version, at: start.addingTimeInterval(0.5))
+        #expect(recent.count == 2)
+        recent.remember(Self.snapshot, of: "p-3", for: user, version: recent.version, at: start.addingTimeInterval(1.2))
+        #expect(recent.count == 2, "p-1 was more than a second old at the sweep")
+        #expect(recent.snapshot(of: "p-3", for: user, at: start.addingTimeInterval(1.3)) != nil)
+
+        try await database.write { try $0.execute("INSERT INTO patients VALUES (1)") }
+        #expect(recent.snapshot(of: "p-3", for: user, at: start.addingTimeInterval(1.3)) == nil)
+        #expect(recent.count == 0)
+    }
+}

@@ -23,18 +23,28 @@ final class RecentClickReads: Sendable {
     private struct Kept {
         let user: EHRUser
         let snapshot: ClickRead.Snapshot
-        let version: UInt64
         let readAt: Date
+    }
+
+    /// Every kept snapshot was read at `version`: when the tables move on, all of them are out of date at once, and
+    /// go, opened tokens with them. Those that grew old go at the next sweep, at most `maximumAge` later.
+    private struct State {
+        var kept: [Key: Kept] = [:]
+        var version: UInt64 = 0
+        var sweptAt = Date.distantPast
     }
 
     private let changes: TableChanges
     private let watched: TableChanges.Tables
-    private let kept = PThreadMutex([Key: Kept]())
+    private let state = PThreadMutex(State())
 
     init(changes: TableChanges) {
         self.changes = changes
         watched = changes.tables(Self.tables)
     }
+
+    /// How many snapshots are kept, for tests of what goes.
+    var count: Int { state.withLock { $0.kept.count } }
 
     /// Read before the rows, and given back to `remember` with what they were.
     var version: UInt64 { changes.version(of: watched) }
@@ -43,17 +53,36 @@ final class RecentClickReads: Sendable {
     func snapshot(of patient: String, for user: EHRUser, at now: Date) -> ClickRead.Snapshot? {
         let version = version
         let key = Key(tenant: user.tenant, user: user.id, patient: patient)
-        guard let found = kept.withLock({ $0[key] }), found.version == version, found.user == user,
-              now.timeIntervalSince(found.readAt) < Self.maximumAge, found.readAt <= now else { return nil }
-        return found.snapshot
+        return state.withLock { state in
+            guard state.version == version else {
+                state.kept.removeAll()
+                return nil
+            }
+            guard let found = state.kept[key] else { return nil }
+            guard found.user == user, found.readAt <= now, now.timeIntervalSince(found.readAt) < Self.maximumAge else {
+                state.kept[key] = nil
+                return nil
+            }
+            return found.snapshot
+        }
     }
 
     /// Keeps `snapshot`, read by `user` at `now` after `version` was read. Past `capacity` it starts again empty.
     func remember(_ snapshot: ClickRead.Snapshot, of patient: String, for user: EHRUser, version: UInt64, at now: Date) {
         let key = Key(tenant: user.tenant, user: user.id, patient: patient)
-        kept.withLock { kept in
-            if kept.count >= Self.capacity { kept.removeAll(keepingCapacity: true) }
-            kept[key] = Kept(user: user, snapshot: snapshot, version: version, readAt: now)
+        state.withLock { state in
+            if state.version != version {
+                // Read before or after another change: only a snapshot of the newest version is kept.
+                guard version > state.version else { return }
+                state.kept.removeAll()
+                state.version = version
+            }
+            if now.timeIntervalSince(state.sweptAt) >= Self.maximumAge || now < state.sweptAt {
+                state.kept = state.kept.filter { $0.value.readAt <= now && now.timeIntervalSince($0.value.readAt) < Self.maximumAge }
+                state.sweptAt = now
+            }
+            if state.kept.count >= Self.capacity { state.kept.removeAll(keepingCapacity: true) }
+            state.kept[key] = Kept(user: user, snapshot: snapshot, readAt: now)
         }
     }
 }

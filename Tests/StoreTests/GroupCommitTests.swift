@@ -1,0 +1,92 @@
+import Dispatch
+import Foundation
+@testable import Store
+import Testing
+
+/// `GroupCommit`: writes that queue while one runs share the next transaction, each in a savepoint, and each
+/// caller still gets its own result once its batch is committed.
+@Suite struct GroupCommitTests {
+    private struct Refused: Error, Equatable {}
+
+    /// Holds the writer in a first write until `count` more writes wait, so that those run as one batch.
+    private func batch<T: Sendable>(
+        of count: Int, in database: Database, _ body: @escaping @Sendable (Int, SQLiteConnection) throws -> T
+    ) async -> [Result<T, any Error>] {
+        let (holding, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let holder = Task { try await database.write { _ in holding.signal(); release.wait() } }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { holding.wait(); continuation.resume() }
+        }
+        return await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    do { return (index, .success(try await database.write { try body(index, $0) })) } catch { return (index, .failure(error)) }
+                }
+            }
+            while database.groupCommit.waitingCount < count { await Task.yield() }
+            release.signal()
+            _ = try? await holder.value
+            var results = [Result<T, any Error>?](repeating: nil, count: count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
+    private func withDatabase(_ body: (Database) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try Database(path: directory.file("app.sqlite"))
+            defer { database.close() }
+            try await database.write { try $0.execute("CREATE TABLE t (writer INTEGER NOT NULL, total INTEGER NOT NULL) STRICT") }
+            try await body(database)
+        }
+    }
+
+    private func writers(_ database: Database) async throws -> [Int64] {
+        try await database.read { try $0.query("SELECT writer FROM t ORDER BY writer").map { try $0.int64("writer") } }
+    }
+
+    @Test func aWriteThatThrowsTakesBackOnlyItsOwnChanges() async throws {
+        try await withDatabase { database in
+            let results = await batch(of: 5, in: database) { index, connection in
+                try connection.execute("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))])
+                if index == 2 { throw Refused() }
+                return index
+            }
+            #expect(results.compactMap { try? $0.get() }.sorted() == [0, 1, 3, 4])
+            #expect(throws: Refused()) { try results[2].get() }
+            let rows = try await writers(database)
+            #expect(rows == [0, 1, 3, 4])
+        }
+    }
+
+    @Test func eachWriteSeesTheOnesBeforeIt() async throws {
+        try await withDatabase { database in
+            let results = await batch(of: 20, in: database) { index, connection in
+                let total = try connection.queryFirst("SELECT count(*) AS n FROM t")?.int64("n") ?? 0
+                try connection.execute("INSERT INTO t VALUES (?, ?)", [.integer(Int64(index)), .integer(total + 1)])
+                return total + 1
+            }
+            #expect(results.compactMap { try? $0.get() }.sorted() == Array(1...20))
+        }
+    }
+
+    /// A failure that ends the shared transaction (SQLite rolls back the whole of it after a full disk, say) fails
+    /// the writes before it, whose changes went with it; those after it run in the next batch.
+    @Test func aWriteThatEndsTheTransactionFailsTheOnesBeforeItAndTheRestRunAfter() async throws {
+        try await withDatabase { database in
+            let results = await batch(of: 4, in: database) { index, connection in
+                try connection.execute("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))])
+                if index == 1 {
+                    try connection.execute("ROLLBACK")
+                    throw Refused()
+                }
+                return index
+            }
+            #expect(throws: (any Error).self) { try results[0].get() }
+            #expect(throws: Refused()) { try results[1].get() }
+            #expect(results.suffix(2).map { try? $0.get() } == [2, 3])
+            let rows = try await writers(database)
+            #expect(rows == [2, 3], "what a caller was told failed is not there")
+        }
+    }
+}
