@@ -124,6 +124,7 @@ public final class Database: SQLDatabase {
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
+        groupCommit.close()
         pool.close()
         for reader in readers {
             reader.close()

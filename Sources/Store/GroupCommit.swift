@@ -13,6 +13,7 @@ final class GroupCommit: Sendable {
     private struct State {
         var waiting: [any QueuedWrite] = []
         var committing = false
+        var closed = false
     }
 
     private let state = PThreadMutex(State())
@@ -24,8 +25,10 @@ final class GroupCommit: Sendable {
         self.listeners = listeners
     }
 
+    /// A body must not run `BEGIN`, `COMMIT`, `ROLLBACK` or `RELEASE` itself, and may run again (as on PostgreSQL) when
+    /// another write of its batch lost the transaction. The store's listeners are told on the writer's queue.
     func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        // `body` only pretends to escape: the write lets go of it once it has run, before it resumes the caller.
+        // `body` only pretends to escape: the write lets go of it once it has finished, before it resumes the caller.
         try await withoutActuallyEscaping(body) { body in
             try await withCheckedThrowingContinuation { continuation in
                 enqueue(Write(body, continuation))
@@ -36,12 +39,24 @@ final class GroupCommit: Sendable {
     /// How many writes wait for the writer, for tests that line up a batch.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
+    /// Writes waiting now, and any asked for later, fail: the connection is about to close.
+    func close() {
+        let waiting = state.withLock { state in
+            state.closed = true
+            defer { state.waiting.removeAll() }
+            return state.waiting
+        }
+        for write in waiting { write.finish(failingWith: SQLiteError.connectionClosed(sql: nil)) }
+    }
+
     private func enqueue(_ write: any QueuedWrite) {
-        let start = state.withLock { state in
+        let (start, closed) = state.withLock { state in
+            if state.closed { return (false, true) }
             state.waiting.append(write)
             defer { state.committing = true }
-            return !state.committing
+            return (!state.committing, false)
         }
+        if closed { return write.finish(failingWith: SQLiteError.connectionClosed(sql: nil)) }
         if start { writer.submit { self.commitWaiting(on: $0) } }
     }
 
@@ -63,47 +78,55 @@ final class GroupCommit: Sendable {
         // Alone, a write is its own transaction (`run` opens it).
         guard batch.count > 1 else {
             batch[0].run(on: connection)
-            listeners.deliver(connection.pendingNotifications)
-            batch[0].finish()
-            return
+            let notifications = connection.takeNotifications()
+            if batch[0].failure == nil { listeners.deliver(notifications) }
+            return batch[0].finish()
         }
-        var ran = 0
-        var landed = true
+        var lostAt: Int?
         do {
             try connection.transaction(.immediate) {
-                for write in batch {
+                for (index, write) in batch.enumerated() {
                     write.run(on: connection)
-                    ran += 1
                     // Some failures (a full disk, an I/O error) make SQLite roll back the whole transaction.
-                    if !connection.isInTransaction { throw write.failure ?? SQLiteError.transactionEnded }
+                    if !connection.isInTransaction {
+                        lostAt = index
+                        throw write.failure ?? SQLiteError.transactionEnded
+                    }
                 }
             }
         } catch {
-            landed = false
-            // Nothing ran when the batch could not begin (another process held the file too long): all fail with it.
-            if ran == 0 { ran = batch.count }
-            for write in batch[..<ran] where write.failure == nil { write.fail(error) }
+            _ = connection.takeNotifications()
+            guard let lostAt else {
+                // The batch could not begin (another process held the file too long) or commit: none landed.
+                for write in batch { write.finish(failingWith: error) }
+                return
+            }
+            // The write that lost the transaction fails alone; the others, before and after, run again, first in line.
+            batch[lostAt].finish()
+            var again = batch
+            again.remove(at: lostAt)
+            state.withLock { $0.waiting.insert(contentsOf: again, at: 0) }
+            return
         }
-        if landed { listeners.deliver(connection.pendingNotifications) }
-        for write in batch[..<ran] { write.finish() }
-        // Those after a write that lost the transaction did not run: they wait for the next batch, first in line.
-        if ran < batch.count { state.withLock { $0.waiting.insert(contentsOf: batch[ran...], at: 0) } }
+        listeners.deliver(connection.takeNotifications())
+        for write in batch { write.finish() }
     }
 }
 
 /// One write in `GroupCommit`'s queue, whatever its result's type.
 private protocol QueuedWrite: AnyObject, Sendable {
-    /// Runs the body in a transaction of its own, or a savepoint of the batch's.
+    /// Runs the body in a transaction of its own, or a savepoint of the batch's; again if its batch was lost.
     func run(on connection: SQLiteConnection)
     var failure: (any Error)? { get }
-    /// Takes the write's result as failed with `error` instead (its batch did not commit).
-    func fail(_ error: any Error)
-    /// Resumes the caller with the result.
+    /// Resumes the caller with the result of the last run.
     func finish()
+    /// Resumes the caller with `error` (its batch did not commit).
+    func finish(failingWith error: any Error)
 }
 
 private final class Write<T: Sendable>: QueuedWrite, @unchecked Sendable {
-    // Unchecked: every member is touched only on the writer's queue, once `enqueue` handed the write over.
+    // Unchecked: every member is touched only on the writer's queue once `enqueue` handed the write over, or by
+    // `close`, which takes it out of the queue under the lock first.
     private var body: (@Sendable (SQLiteConnection) throws -> T)?
     private var result: Result<T, any Error>?
     private let continuation: CheckedContinuation<T, any Error>
@@ -114,8 +137,7 @@ private final class Write<T: Sendable>: QueuedWrite, @unchecked Sendable {
     }
 
     func run(on connection: SQLiteConnection) {
-        guard let body else { preconditionFailure("a database write ran twice") }
-        self.body = nil
+        guard let body else { preconditionFailure("a database write ran after it finished") }
         result = Result { try connection.transaction(.immediate) { try body(connection) } }
     }
 
@@ -123,13 +145,17 @@ private final class Write<T: Sendable>: QueuedWrite, @unchecked Sendable {
         if case .failure(let error) = result { error } else { nil }
     }
 
-    func fail(_ error: any Error) {
-        body = nil
-        result = .failure(error)
-    }
-
     func finish() {
         guard let result else { preconditionFailure("a database write finished before it ran") }
+        resume(with: result)
+    }
+
+    func finish(failingWith error: any Error) {
+        resume(with: .failure(error))
+    }
+
+    private func resume(with result: Result<T, any Error>) {
+        body = nil
         continuation.resume(with: result)
     }
 }

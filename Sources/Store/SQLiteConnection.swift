@@ -19,7 +19,7 @@ public final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var cache: StatementCache<Statement>
     /// What `notify` was asked in the open transaction, for `Database.write` to deliver once it commits.
-    private(set) var pendingNotifications: [Notification] = []
+    private var pendingNotifications: [Notification] = []
     /// Where this connection's commits are counted, by the tables they change (`countChanges`).
     private var changes: TableChanges?
     /// The `TableChanges` slots of the tables changed since the last commit, set by the update hook.
@@ -108,6 +108,12 @@ public final class SQLiteConnection {
     }
 
     public var isOpen: Bool { handle != nil }
+
+    /// What `notify` was asked since the last take, to deliver once it committed (or drop).
+    func takeNotifications() -> [Notification] {
+        defer { pendingNotifications.removeAll() }
+        return pendingNotifications
+    }
 
     public var isInTransaction: Bool {
         guard let handle else { return false }
@@ -228,7 +234,8 @@ public final class SQLiteConnection {
             return result
         } catch {
             rollBack(nested: nested)
-            pendingNotifications.removeSubrange(notified...)
+            // A body that ended the transaction itself may have left fewer.
+            pendingNotifications.removeSubrange(min(notified, pendingNotifications.count)...)
             throw error
         }
     }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 @testable import Store
+import Synchronization
 import Testing
 
 /// `GroupCommit`: writes that queue while one runs share the next transaction, each in a savepoint, and each
@@ -70,9 +71,9 @@ import Testing
         }
     }
 
-    /// A failure that ends the shared transaction (SQLite rolls back the whole of it after a full disk, say) fails
-    /// the writes before it, whose changes went with it; those after it run in the next batch.
-    @Test func aWriteThatEndsTheTransactionFailsTheOnesBeforeItAndTheRestRunAfter() async throws {
+    /// A failure that ends the shared transaction (SQLite rolls back the whole of it after a full disk, say) fails that
+    /// write alone: the others of its batch, before and after it, run again in the next.
+    @Test func aWriteThatEndsTheTransactionFailsAloneAndTheOthersRunAgain() async throws {
         try await withDatabase { database in
             let results = await batch(of: 4, in: database) { index, connection in
                 try connection.execute("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))])
@@ -82,11 +83,47 @@ import Testing
                 }
                 return index
             }
-            #expect(throws: (any Error).self) { try results[0].get() }
             #expect(throws: Refused()) { try results[1].get() }
-            #expect(results.suffix(2).map { try? $0.get() } == [2, 3])
+            #expect(results.map { try? $0.get() } == [0, nil, 2, 3])
             let rows = try await writers(database)
-            #expect(rows == [2, 3], "what a caller was told failed is not there")
+            #expect(rows == [0, 2, 3], "each caller told it landed finds its row, once")
+        }
+    }
+
+    /// Notifications are heard once, after their write commits: never again with a later write that fails to begin.
+    @Test func aWriteThatCannotBeginRepeatsNoEarlierNotification() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("app.sqlite")
+            let database = try Database(path: path, busyTimeout: .milliseconds(20))
+            defer { database.close() }
+            let heard = Mutex(0)
+            database.listen(to: "c") { _ in heard.withLock { $0 += 1 } }
+            try await database.write { try $0.notify("c", payload: "1") }
+            #expect(heard.withLock { $0 } == 1)
+            let holder = try SQLiteConnection(path: path)
+            try holder.execute("BEGIN IMMEDIATE")
+            await #expect(throws: SQLiteError.self) { try await database.write { _ in } }
+            try holder.execute("ROLLBACK")
+            #expect(heard.withLock { $0 } == 1)
+        }
+    }
+
+    @Test func writesWaitingWhenTheStoreClosesFail() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try Database(path: directory.file("app.sqlite"))
+            let (holding, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            let holder = Task { try await database.write { _ in holding.signal(); release.wait() } }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { holding.wait(); continuation.resume() }
+            }
+            let waiting = Task { try await database.write { _ in 1 } }
+            while database.groupCommit.waitingCount < 1 { await Task.yield() }
+            database.groupCommit.close()
+            await #expect(throws: SQLiteError.self) { try await waiting.value }
+            await #expect(throws: SQLiteError.self) { try await database.write { _ in 1 } }
+            release.signal()
+            try await holder.value
+            database.close()
         }
     }
 }
