@@ -64,10 +64,20 @@ final class Connection: EventLoopSource {
             flush()
             if case .closed = state { return }
         }
-        if events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0 {
+        if events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0, !isAnswering {
             readInput()
-        } else if events & EPOLLRDHUP.rawValue != 0 {
-            inputEnded()
+        } else {
+            // The next request waits until this one is answered. Reading stops only now that the client sent
+            // something meanwhile: a request after which it sends nothing, the usual case, costs no epoll_ctl.
+            if isAnswering, interest & EPOLLIN.rawValue != 0 { setInterest(reading: false) }
+            if events & EPOLLRDHUP.rawValue != 0 { inputEnded() }
+        }
+    }
+
+    private var isAnswering: Bool {
+        switch state {
+        case .handling, .responding: true
+        case .awaitingHead, .readingBody, .lingering, .closed: false
         }
     }
 
@@ -271,8 +281,8 @@ final class Connection: EventLoopSource {
             id: request.id, method: head.request.method, path: path, route: PendingRequest.routeLabel(of: request),
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
+        // Reading goes on until the client sends more (`handle(events:)`); a hangup is still heard meanwhile.
         state = .handling(exchange, reservedBodyBytes: read.reservedBodyBytes)
-        setInterest(reading: false, watchingHangup: !inputClosed)
         if let response = request.resolution.unroutedResponse(path: path, id: request.id) {
             return respond(with: response, to: exchange, lingering: false)
         }
