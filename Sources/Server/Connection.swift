@@ -67,9 +67,10 @@ final class Connection: EventLoopSource {
         if events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0, !isAnswering {
             readInput()
         } else {
-            // The next request waits until this one is answered. Reading stops only now that the client sent
-            // something meanwhile: a request after which it sends nothing, the usual case, costs no epoll_ctl.
-            if isAnswering, interest & EPOLLIN.rawValue != 0 { setInterest(reading: false) }
+            // Nothing is read while a request is answered: the next one waits its turn. Interest in input goes
+            // only once the client sends something meanwhile, so a request after which it sends nothing (the
+            // usual case) costs no epoll_ctl.
+            if isAnswering, events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0 { setInterest(reading: false) }
             if events & EPOLLRDHUP.rawValue != 0 { inputEnded() }
         }
     }
@@ -281,7 +282,8 @@ final class Connection: EventLoopSource {
             id: request.id, method: head.request.method, path: path, route: PendingRequest.routeLabel(of: request),
             version: head.version, keepAlive: head.keepAlive, startedAt: request.startedAt
         )
-        // Reading goes on until the client sends more (`handle(events:)`); a hangup is still heard meanwhile.
+        // Interest in input stays until the client sends more (`handle(events:)`); nothing is read meanwhile, and a
+        // hangup is still heard.
         state = .handling(exchange, reservedBodyBytes: read.reservedBodyBytes)
         if let response = request.resolution.unroutedResponse(path: path, id: request.id) {
             return respond(with: response, to: exchange, lingering: false)
