@@ -24,7 +24,6 @@ cpu_per_click() {
     awk '$1 == "click" { print $NF }' <<<"$out"
 }
 
-
 printf 'A: %s\nB: %s\n%s clicks per run at %s connections, %s rounds, in turn\n\n' "$binary_a" "$binary_b" "${CLICKS:-3000}" "$CONNS" "$ROUNDS"
 printf '%5s %10s %10s %10s\n' round 'A cpu µs' 'B cpu µs' 'B − A'
 results=()

@@ -28,7 +28,6 @@ rps_of() { # rps_of ROUTE: one wrk run, prints its requests per second
         || die "wrk saw errors on $1: $(cat "$out")"
 }
 
-
 routes=(/healthz /mw/healthz /chain/healthz)
 declare -A results
 printf '%s connections, %s s per run, %s rounds\n%-6s %12s %14s %16s\n' "$CONNS" "$DURATION" "$ROUNDS" round "${routes[@]}"

@@ -64,13 +64,14 @@ final class Connection: EventLoopSource {
             flush()
             if case .closed = state { return }
         }
-        if events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0, !isAnswering {
+        let input = events & EPOLLIN.rawValue != 0 && interest & EPOLLIN.rawValue != 0
+        if input, !isAnswering {
             readInput()
         } else {
             // Nothing is read while a request is answered: the next one waits its turn. Interest in input goes
             // only once the client sends something meanwhile, so a request after which it sends nothing (the
             // usual case) costs no epoll_ctl.
-            if isAnswering, events & EPOLLIN.rawValue != 0, interest & EPOLLIN.rawValue != 0 { setInterest(reading: false) }
+            if input { setInterest(reading: false) }
             if events & EPOLLRDHUP.rawValue != 0 { inputEnded() }
         }
     }

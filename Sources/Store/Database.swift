@@ -7,8 +7,8 @@ import Locking
 /// Each connection lives on its own serial dispatch queue, so blocking SQLite
 /// calls (disk I/O, busy waits) never occupy Swift's cooperative thread pool.
 /// Writes are serialized in-process and committed in batches (`GroupCommit`);
-/// `busy_timeout` covers other processes, so
-/// callers should not see `SQLITE_BUSY`. Readers see committed data only (WAL).
+/// `busy_timeout` covers other processes, so callers should not see
+/// `SQLITE_BUSY`. Readers see committed data only (WAL).
 ///
 /// Operations are not cancelled with their task: once queued, a write (an audit
 /// record, say) runs to completion even if the request that asked for it is gone.

@@ -5,7 +5,8 @@ import Store
 /// live patients holding its email, and the clicking user's connection with its tokens opened. Three
 /// reads were three hops to a reader's queue and back and three `BEGIN`s, on every click; one also
 /// sees them all in one snapshot. The stores keep their single-purpose reads for everyone else. A few rows
-/// by key: a brief read, on the request's own thread. A click repeated soon on the same patient reads nothing where the store counts its changes (`RecentClickReads`).
+/// by key: a brief read, on the request's own thread. A click repeated soon on the same patient reads nothing
+/// where the store counts its changes (`RecentClickReads`).
 struct ClickRead: Sendable {
     let database: any SQLDatabase
     let vault: TokenVault
