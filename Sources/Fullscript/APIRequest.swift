@@ -39,8 +39,9 @@ struct APIRequest: Sendable {
         base.pathPrefix + path.map { "/" + PercentEncoding.encode($0) }.joined()
     }
 
-    func httpRequest(under base: BaseURL) -> HTTPRequest {
-        var fullPath = encodedPath(under: base)
+    /// `encodedPath` is this request's `encodedPath(under: base)`, which the caller has already built to log it.
+    func httpRequest(encodedPath: String, under base: BaseURL) -> HTTPRequest {
+        var fullPath = encodedPath
         if !query.isEmpty { fullPath += "?" + PercentEncoding.query(query) }
         var fields = HTTPFields()
         fields[.accept] = "application/json"

@@ -14,48 +14,32 @@ public struct DynamicLink: Sendable, Equatable {
     }
 }
 
-/// Decoded straight from the answer, not through `JSONValue`: every click reads one, and building a
-/// tree of every member only to pick two strings cost more than the rest of the answer's handling.
-///
-/// The draft link answers `{"dynamic_links": {"redirect_url"}}`, the new-plan link a top-level
-/// `redirect_url`; either is accepted from all, and the singular `dynamic_link` that fullscript-api.md
-/// §12 expects from the gateway link. The patient id's key is undocumented, so the likely places are
-/// tried in turn. A member of an unexpected type counts as absent, as an unknown one does.
-extension DynamicLink: Decodable {
-    public init(from decoder: any Decoder) throws {
-        let answer = try decoder.container(keyedBy: MemberKey.self)
-        let top = LinkMembers(answer)
-        let links = answer.decodeLenient(LinkMembers.self, forKey: MemberKey("dynamic_links"))
-            ?? answer.decodeLenient(LinkMembers.self, forKey: MemberKey("dynamic_link"))
-        guard let redirectURL = links?.redirectURL ?? top.redirectURL, !redirectURL.isEmpty else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no redirect_url"))
+/// The draft link answers `{"dynamic_links": {"redirect_url"}}`, the new-plan link a top-level `redirect_url`;
+/// either is accepted from all, and the singular `dynamic_link` that fullscript-api.md §12 expects from the gateway
+/// link. The patient id's key is undocumented, so the likely places are tried in turn. A member of an unexpected
+/// type counts as absent, as an unknown one does.
+extension DynamicLink {
+    /// Read with `JSONReader`, not `JSONDecoder`: every click reads one. Throws a `DecodingError`, as a decoder would.
+    init(answer bytes: [UInt8]) throws {
+        guard case .object(let answer)? = JSONValue(parsing: bytes) else { throw Self.unreadable("not a JSON object") }
+        let links = Self.object(answer["dynamic_links"]) ?? Self.object(answer["dynamic_link"])
+        guard let redirectURL = Self.text(links?["redirect_url"]) ?? Self.text(answer["redirect_url"]), !redirectURL.isEmpty else {
+            throw Self.unreadable("no redirect_url")
         }
         self.redirectURL = redirectURL
-        patientID = links?.patientID ?? links?.patient?.id ?? top.patient?.id ?? top.patientID
+        patientID = Self.text(links?["patient_id"]) ?? Self.text(Self.object(links?["patient"])?["id"])
+            ?? Self.text(Self.object(answer["patient"])?["id"]) ?? Self.text(answer["patient_id"])
     }
 
-    /// The members a link may carry, at the top level or under `dynamic_links`.
-    private struct LinkMembers: Decodable {
-        var redirectURL: String?
-        var patientID: String?
-        var patient: PatientMember?
-
-        init(from decoder: any Decoder) throws {
-            self.init(try decoder.container(keyedBy: MemberKey.self))
-        }
-
-        init(_ members: KeyedDecodingContainer<MemberKey>) {
-            redirectURL = members.decodeLenient(String.self, forKey: MemberKey("redirect_url"))
-            patientID = members.decodeLenient(String.self, forKey: MemberKey("patient_id"))
-            patient = members.decodeLenient(PatientMember.self, forKey: MemberKey("patient"))
-        }
+    private static func unreadable(_ reason: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: [], debugDescription: reason))
     }
 
-    private struct PatientMember: Decodable {
-        var id: String?
+    private static func object(_ value: JSONValue?) -> [String: JSONValue]? {
+        if case .object(let members)? = value { members } else { nil }
+    }
 
-        init(from decoder: any Decoder) throws {
-            id = try decoder.container(keyedBy: MemberKey.self).decodeLenient(String.self, forKey: MemberKey("id"))
-        }
+    private static func text(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value { text } else { nil }
     }
 }

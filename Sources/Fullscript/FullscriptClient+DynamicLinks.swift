@@ -16,10 +16,10 @@ extension FullscriptClient {
     /// `external_id` or email, and otherwise lets the practitioner match or create them by hand, which
     /// suits a patient without an email. Validates first, like the draft link.
     public func gatewayTreatmentPlanLink(accessToken: String, _ request: GatewayTreatmentPlanLinkRequest) async throws(FullscriptError) -> DynamicLink {
-        try request.validate()
+        let body = try request.validatedBody()
         var call = APIRequest(.post, "clinic", "dynamic_links", "gateway", "treatment_plans", endpoint: "create_gateway_treatment_plan_link",
                               accessToken: accessToken)
-        call.body = request.body.json.bytes
+        call.body = body.json.bytes
         return try await link(call)
     }
 
@@ -42,7 +42,7 @@ extension FullscriptClient {
         var request = request
         request.bodyIsSecret = true
         let answer = try await send(request)
-        var link = try decode(answer) { body throws in try JSONDecoder().decode(DynamicLink.self, from: Data(body)) }
+        var link = try decode(answer) { body throws in try DynamicLink(answer: body) }
         link.requestID = answer.requestID
         guard isFullscriptPage(link) else {
             throw FullscriptError(.malformedResponse("redirect_url is not a Fullscript page"), requestID: answer.requestID)
@@ -58,14 +58,13 @@ extension FullscriptClient {
     /// off to a page that is not Fullscript's.
     func isFullscriptPage(_ link: DynamicLink) -> Bool {
         guard let url = URL(string: link.redirectURL), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased(),
-              url.user == nil, url.password == nil, let api = URL(string: endpoints.apiBaseURL) else { return false }
+              url.user == nil, url.password == nil, apiScheme != nil else { return false }
         if host.hasSuffix(".") { host.removeLast() }
-        let apiHost = api.host?.lowercased()
         switch scheme {
         case "https":
             return ["fullscript.com", "fullscript.io"].contains { host == $0 || host.hasSuffix("." + $0) } || host == apiHost
         case "http":
-            return api.scheme?.lowercased() == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true
+            return apiScheme == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true
         default:
             return false
         }

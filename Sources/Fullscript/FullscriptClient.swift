@@ -1,5 +1,4 @@
 public import CoreMetrics
-import Metrics
 import Foundation
 import HTTPTypes
 public import Logging
@@ -11,8 +10,11 @@ public struct FullscriptClient: Sendable {
     let credentials: FullscriptCredentials
     let transport: any FullscriptTransport
     let logger: Logger
-    let metrics: any MetricsFactory
+    private let callMetrics: CallMetrics
     private let base: BaseURL?
+    /// The API's scheme and host, lowercased, from `endpoints.apiBaseURL`: where a link may also point.
+    let apiScheme: String?
+    let apiHost: String?
 
     static let callsTotal = "fullscript_requests_total"
     static let callDuration = "fullscript_request_duration_seconds"
@@ -26,8 +28,11 @@ public struct FullscriptClient: Sendable {
         self.credentials = credentials
         self.transport = transport
         self.logger = logger
-        self.metrics = metrics ?? MetricsSystem.factory
+        callMetrics = CallMetrics(factory: metrics ?? MetricsSystem.factory)
         base = BaseURL(endpoints.apiBaseURL)
+        let api = URL(string: endpoints.apiBaseURL)
+        apiScheme = api?.scheme?.lowercased()
+        apiHost = api?.host?.lowercased()
     }
 
     /// A 2xx answer.
@@ -46,27 +51,26 @@ public struct FullscriptClient: Sendable {
         // and proxies, calling another endpoint with the user's token: no such resource, and nothing sent.
         guard request.path.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { throw FullscriptError(.notFound) }
         let path = request.encodedPath(under: base)
-        var metadata: Logger.Metadata = ["method": "\(request.method.rawValue)", "path": "\(path)"]
         let start = ContinuousClock.now
+        // Metadata is built inside the log calls' autoclosures: at the usual `warning` level, a click builds none.
+        func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
+            extra.merging(["method": "\(request.method.rawValue)", "path": "\(path)",
+                           "duration_ms": "\(Self.milliseconds(since: start))"]) { extra, _ in extra }
+        }
         let response: HTTPResponse
         let body: [UInt8]
         do {
-            (response, body) = try await transport.send(request.httpRequest(under: base), body: request.body)
+            (response, body) = try await transport.send(request.httpRequest(encodedPath: path, under: base), body: request.body)
         } catch {
-            metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
-            metadata["error"] = "\(error)"
-            logger.warning("fullscript call failed", metadata: metadata)
+            logger.warning("fullscript call failed", metadata: metadata(["error": "\(error)"]))
             let failure = error is FullscriptTransportTimeout
                 ? FullscriptError(.timedOut) : FullscriptError(.unavailable(error is CancellationError ? "cancelled" : "\(error)"))
             record(request, outcome: failure.kind.metricLabel, since: start)
             throw failure
         }
         let requestID = response.headerFields[Self.requestIDField]
-        metadata["status"] = "\(response.status.code)"
-        metadata["duration_ms"] = "\(Self.milliseconds(since: start))"
         // Fullscript's id for the call, which their support asks for; ours is `request_id`.
-        metadata["fullscript_request_id"] = "\(requestID ?? "-")"
-        logger.info("fullscript call", metadata: metadata)
+        logger.info("fullscript call", metadata: metadata(["status": "\(response.status.code)", "fullscript_request_id": "\(requestID ?? "-")"]))
         if !request.bodyIsSecret {
             logger.debug("fullscript response body", metadata: ["fullscript_request_id": "\(requestID ?? "-")",
                                                                 "body": "\(String(decoding: body, as: UTF8.self))"])
@@ -81,9 +85,7 @@ public struct FullscriptClient: Sendable {
     }
 
     private func record(_ request: APIRequest, outcome: String, since start: ContinuousClock.Instant) {
-        let dimensions = [("endpoint", request.endpoint), ("outcome", outcome)]
-        Counter(label: Self.callsTotal, dimensions: dimensions, factory: metrics).increment()
-        Timer(label: Self.callDuration, dimensions: dimensions, factory: metrics).record(duration: start.duration(to: .now))
+        callMetrics.record(endpoint: request.endpoint, outcome: outcome, duration: start.duration(to: .now))
     }
 
     /// Sends `request` and decodes the member named `member` of the answer (with `meta`, for lists).

@@ -38,13 +38,14 @@ public struct GatewayPatient: Sendable, Equatable {
 
     /// Both names given: what the matching page creates the patient from.
     public var isNamed: Bool {
-        let fields = fields
-        return fields["first_name"] != nil && fields["last_name"] != nil
+        !firstName.allSatisfy(\.isWhitespace) && !lastName.allSatisfy(\.isWhitespace)
     }
 
     /// Names are required unless the Fullscript id names the patient exactly; the rest must be well formed.
-    var problems: [String] {
-        let fields = fields
+    var problems: [String] { Self.problems(in: fields) }
+
+    /// The problems with `fields`, this patient's, for callers that go on to send them.
+    static func problems(in fields: [String: String]) -> [String] {
         var problems: [String] = []
         if fields["id"] == nil, fields["first_name"] == nil { problems.append("First name is required") }
         if fields["id"] == nil, fields["last_name"] == nil { problems.append("Last name is required") }

@@ -18,17 +18,23 @@ public struct GatewayTreatmentPlanLinkRequest: Sendable, Equatable {
 
     /// Throws `.validation` with every problem found.
     public func validate() throws(FullscriptError) {
-        var problems: [String] = []
-        if let practitionerID, practitionerID.allSatisfy(\.isWhitespace) { problems.append("Practitioner must not be blank") }
-        problems += patient.problems
-        if !problems.isEmpty { throw FullscriptError(.validation(problems)) }
+        try validate(patientFields: patient.fields)
     }
 
-    /// `{"treatment_plan": {"practitioner_id"}, "patient": {…, "send_welcome_email"}, "entrypoint"}`.
-    var body: DraftLinkBody {
+    /// `{"treatment_plan": {"practitioner_id"}, "patient": {…, "send_welcome_email"}, "entrypoint"}`, once
+    /// `validate` would pass: the patient's fields are gathered once for both.
+    func validatedBody() throws(FullscriptError) -> DraftLinkBody {
         var patientFields = patient.fields
+        try validate(patientFields: patientFields)
         patientFields["send_welcome_email"] = sendWelcomeEmail ? "true" : "false"
         return DraftLinkBody(treatmentPlan: practitionerID.map { ["practitioner_id": $0] } ?? [:], patient: patientFields,
                              patientMetadataID: nil, entrypoint: entrypoint.rawValue)
+    }
+
+    private func validate(patientFields: [String: String]) throws(FullscriptError) {
+        var problems: [String] = []
+        if let practitionerID, practitionerID.allSatisfy(\.isWhitespace) { problems.append("Practitioner must not be blank") }
+        problems += GatewayPatient.problems(in: patientFields)
+        if !problems.isEmpty { throw FullscriptError(.validation(problems)) }
     }
 }

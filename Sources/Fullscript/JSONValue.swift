@@ -44,7 +44,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// `nil` when the bytes are not JSON.
     public init?(parsing bytes: some Collection<UInt8>) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
+        guard let value = JSONReader.value(of: bytes) else { return nil }
         self = value
     }
 

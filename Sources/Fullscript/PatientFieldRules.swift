@@ -15,17 +15,29 @@ enum PatientFieldRules {
     }
 
     /// The members Fullscript receives, all strings as its reference types them; blank ones left out.
-    static func present(_ candidates: [String: String?]) -> [String: String] {
-        candidates.compactMapValues { value in
-            guard let value, !value.allSatisfy(\.isWhitespace) else { return nil }
-            return value
+    /// Pairs rather than a dictionary of optionals: every click builds this, and one dictionary hashes each key once.
+    static func present(_ candidates: KeyValuePairs<String, String?>) -> [String: String] {
+        var fields: [String: String] = [:]
+        fields.reserveCapacity(candidates.count)
+        for case (let name, let value?) in candidates where !value.allSatisfy(\.isWhitespace) {
+            fields[name] = value
         }
+        return fields
     }
 
+    /// `yyyy-mm-dd`, digits only, checked on the bytes (no substrings: every click with a birth date runs it).
     private static func isCalendarDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return false }
         return year > 0 && (1...12).contains(month) && (1...31).contains(day)
     }
 }

@@ -3,6 +3,8 @@
 /// (`page[number]`, a patient name with `&`).
 enum PercentEncoding {
     static func encode(_ text: String) -> String {
+        // Ids, the usual segments, need nothing: the string itself, without a copy.
+        if text.utf8.allSatisfy(isUnreserved) { return text }
         var encoded = ""
         for byte in text.utf8 {
             if isUnreserved(byte) {

@@ -40,6 +40,7 @@ public final class Database: SQLDatabase {
         // Named after the file the path leads to, as SQLite names its `-wal` and `-shm`: every alias shares one count.
         tableChanges = path.isEmpty || path == ":memory:" ? nil : try TableChanges(databasePath: Self.resolved(path))
         if let tableChanges { try writerConnection.countChanges(in: tableChanges) }
+        try writerConnection.deferCheckpoints()
         writer = ConnectionWorker(label: "store.writer", connection: writerConnection)
         readers = try (0..<readerCount).map { index in
             ConnectionWorker(
@@ -69,6 +70,13 @@ public final class Database: SQLDatabase {
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await groupCommit.write(body)
+    }
+
+    /// On the calling thread when no other write is committing or waiting, and another process does not hold the
+    /// write lock; otherwise as `write`.
+    @discardableResult
+    public func briefWrite<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await groupCommit.write(brief: true, body)
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are

@@ -6,6 +6,11 @@ import Locking
 /// per batch instead of one per write, and the pages several writes touch (a table's last leaf, its indexes) are
 /// written once. Each write still runs alone and sees the ones before it, as if they ran one at a time, and none
 /// returns before its batch is committed.
+///
+/// A brief write that finds the writer idle runs on the caller's thread instead (`write(brief:)`): the hop to the
+/// writer's thread and back, two thread wake-ups, cost a click more than its audit row's `INSERT` and `COMMIT`. So
+/// that the caller's thread never waits long, it does not wait for another process's write lock (the writer's
+/// thread does, after it) and leaves the WAL's checkpoints to the writer's thread (`deferCheckpoints`).
 final class GroupCommit: Sendable {
     /// Bounds how long the first write of a batch waits for the others' bodies.
     static let maximumBatch = 64
@@ -20,20 +25,54 @@ final class GroupCommit: Sendable {
     private let writer: ConnectionWorker<SQLiteConnection>
     private let listeners: NotificationListeners
 
+    /// The writer's connection must defer its checkpoints (`SQLiteConnection.deferCheckpoints`).
     init(writer: ConnectionWorker<SQLiteConnection>, listeners: NotificationListeners) {
         self.writer = writer
         self.listeners = listeners
     }
 
     /// A body must not run `BEGIN`, `COMMIT`, `ROLLBACK` or `RELEASE` itself, and may run again (as on PostgreSQL) when
-    /// another write of its batch lost the transaction. The store's listeners are told on the writer's queue.
-    func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// another write of its batch lost the transaction. The store's listeners are told on the thread that commits.
+    /// A `brief` body writes a few rows: it may run on the calling thread.
+    func write<T: Sendable>(brief: Bool = false, _ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         // `body` only pretends to escape: the write lets go of it once it has finished, before it resumes the caller.
         try await withoutActuallyEscaping(body) { body in
             try await withCheckedThrowingContinuation { continuation in
-                enqueue(Write(body, continuation))
+                let write = Write(body, continuation)
+                if !brief || !commitHere(write) { enqueue(write) }
             }
         }
+    }
+
+    /// Commits `write` on this thread when no other write is committing or waiting; false, with nothing done, when
+    /// it must queue.
+    private func commitHere(_ write: any QueuedWrite) -> Bool {
+        let idle = state.withLock { state in
+            guard !state.closed, !state.committing else { return false }
+            state.committing = true
+            return true
+        }
+        guard idle else { return false }
+        // The writer's queue is idle: `runHere` runs on this thread (at worst after the block that just let go).
+        let (landed, checkpointDue) = writer.runHere { connection in
+            write.run(on: connection, waitingForTheLock: false)
+            let notifications = connection.takeNotifications()
+            let landed = (write.failure as? SQLiteError) != .writeLockHeld
+            if landed, write.failure == nil { listeners.deliver(notifications) }
+            return (landed, connection.isCheckpointDue)
+        }
+        // Writes that queued meanwhile, another process's lock, or a checkpoint: the writer's thread takes over.
+        let handOff = state.withLock { state in
+            if !landed { state.waiting.insert(write, at: 0) }
+            if state.waiting.isEmpty, !checkpointDue {
+                state.committing = false
+                return false
+            }
+            return true
+        }
+        if landed { write.finish() }
+        if handOff { writer.submit { self.commitWaiting(on: $0) } }
+        return true
     }
 
     /// How many writes wait for the writer, for tests that line up a batch.
@@ -60,9 +99,10 @@ final class GroupCommit: Sendable {
         if start { writer.submit { self.commitWaiting(on: $0) } }
     }
 
-    /// On the writer's queue: batch after batch until none waits.
+    /// On the writer's queue: batch after batch until none waits, each after the checkpoint due, if one is.
     private func commitWaiting(on connection: SQLiteConnection) {
         while true {
+            if connection.isCheckpointDue { connection.checkpoint() }
             let batch = state.withLock { state in
                 let batch = Array(state.waiting.prefix(Self.maximumBatch))
                 state.waiting.removeFirst(batch.count)
@@ -77,7 +117,7 @@ final class GroupCommit: Sendable {
     private func commit(_ batch: [any QueuedWrite], on connection: SQLiteConnection) {
         // Alone, a write is its own transaction (`run` opens it).
         guard batch.count > 1 else {
-            batch[0].run(on: connection)
+            batch[0].run(on: connection, waitingForTheLock: true)
             let notifications = connection.takeNotifications()
             if batch[0].failure == nil { listeners.deliver(notifications) }
             return batch[0].finish()
@@ -86,7 +126,7 @@ final class GroupCommit: Sendable {
         do {
             try connection.transaction(.immediate) {
                 for (index, write) in batch.enumerated() {
-                    write.run(on: connection)
+                    write.run(on: connection, waitingForTheLock: true)
                     // Some failures (a full disk, an I/O error) make SQLite roll back the whole transaction.
                     if !connection.isInTransaction {
                         lostAt = index
@@ -115,8 +155,9 @@ final class GroupCommit: Sendable {
 
 /// One write in `GroupCommit`'s queue, whatever its result's type.
 private protocol QueuedWrite: AnyObject, Sendable {
-    /// Runs the body in a transaction of its own, or a savepoint of the batch's; again if its batch was lost.
-    func run(on connection: SQLiteConnection)
+    /// Runs the body in a transaction of its own, or a savepoint of the batch's; again if its batch was lost. Without
+    /// `waitingForTheLock`, fails with `SQLiteError.writeLockHeld`, without running the body, if another process holds it.
+    func run(on connection: SQLiteConnection, waitingForTheLock: Bool)
     var failure: (any Error)? { get }
     /// Resumes the caller with the result of the last run.
     func finish()
@@ -136,9 +177,9 @@ private final class Write<T: Sendable>: QueuedWrite, @unchecked Sendable {
         self.continuation = continuation
     }
 
-    func run(on connection: SQLiteConnection) {
+    func run(on connection: SQLiteConnection, waitingForTheLock: Bool) {
         guard let body else { preconditionFailure("a database write ran after it finished") }
-        result = Result { try connection.transaction(.immediate) { try body(connection) } }
+        result = Result { try connection.transaction(waitingForTheLock ? .immediate : .immediateIfFree) { try body(connection) } }
     }
 
     var failure: (any Error)? {

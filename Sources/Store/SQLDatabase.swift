@@ -27,6 +27,11 @@ public protocol SQLDatabase: Sendable {
     /// thread wake-ups cost more than such a read. Any other store reads as `read` does.
     func briefRead<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
 
+    /// A `write` of a few rows, short enough for the caller to wait for on its own thread: SQLite runs it there
+    /// when the writer is idle, as `briefRead`. Any other store writes as `write` does.
+    @discardableResult
+    func briefWrite<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
+
     /// A write that also holds the store's schema lock for its whole transaction, and whose queries
     /// see what an earlier holder committed: how replicas starting together migrate once.
     @discardableResult
@@ -55,5 +60,10 @@ extension SQLDatabase {
 
     public func briefRead<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
         try await read(body)
+    }
+
+    @discardableResult
+    public func briefWrite<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
+        try await write(body)
     }
 }

@@ -26,6 +26,9 @@ public final class SQLiteConnection {
     private var changedSlots: UInt64 = 0
     /// Whether the statement being prepared drops a table or view (the authorizer's, see `init`).
     private var preparingDrop = false
+    private let busyTimeoutMilliseconds: Int32
+    /// The WAL's frames after the last commit, once `deferCheckpoints` took checkpoints over from SQLite.
+    private var walFrames: Int32 = 0
 
     struct Notification: Sendable {
         let channel: String
@@ -41,6 +44,7 @@ public final class SQLiteConnection {
         self.path = path
         self.mode = mode
         self.cache = StatementCache(capacity: statementCacheCapacity)
+        busyTimeoutMilliseconds = Self.milliseconds(busyTimeout)
 
         let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         var opened: OpaquePointer?
@@ -54,7 +58,7 @@ public final class SQLiteConnection {
         handle = opened
 
         // Past this point a throw still runs deinit, which closes the handle.
-        sqlite3_busy_timeout(opened, Self.milliseconds(busyTimeout))
+        sqlite3_busy_timeout(opened, busyTimeoutMilliseconds)
         try execute("PRAGMA foreign_keys = ON")
         if mode == .readWrite {
             // WAL is persistent in the file, so read-only connections inherit it from the writer.
@@ -98,6 +102,32 @@ public final class SQLiteConnection {
                 return SQLITE_OK
             }
         }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// SQLite checkpoints the WAL in the commit that fills it past 1,000 pages, which writes those pages to the
+    /// database file and syncs it: milliseconds. After this call it does not; `isCheckpointDue` says when the
+    /// owner should (`checkpoint`), on a thread where that wait harms nobody.
+    public func deferCheckpoints() throws {
+        let handle = try openHandle(for: nil)
+        // Unretained, as the update hook's. The hook replaces SQLite's own, which is what checkpointed.
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            if let context { Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().walFrames = frames }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// SQLite's own threshold (`SQLITE_DEFAULT_WAL_AUTOCHECKPOINT`).
+    static let checkpointFrames: Int32 = 1000
+
+    /// The WAL has grown past `checkpointFrames` since the last `checkpoint` (only after `deferCheckpoints`).
+    public var isCheckpointDue: Bool { walFrames >= Self.checkpointFrames }
+
+    /// A passive checkpoint, as SQLite's own: what readers still need stays in the WAL. A failure is left for the
+    /// next one to retry, as SQLite leaves it.
+    public func checkpoint() {
+        walFrames = 0
+        guard let handle else { return }
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 
     /// Finalizes cached statements and closes the file. Later calls throw.
@@ -217,6 +247,9 @@ public final class SQLiteConnection {
         case immediate
         /// Takes no lock until the first read: a consistent snapshot for readers.
         case deferred
+        /// `immediate`, but without waiting for another process that holds the write lock: then it throws
+        /// `SQLiteError.writeLockHeld` and `body` does not run.
+        case immediateIfFree
     }
 
     /// Runs `body` in a transaction, committing on return and rolling back on
@@ -225,7 +258,13 @@ public final class SQLiteConnection {
     @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         let nested = isInTransaction
-        try execute(nested ? "SAVEPOINT nested_transaction" : kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        if nested {
+            try execute("SAVEPOINT nested_transaction")
+        } else if kind == .immediateIfFree {
+            try beginWithoutWaiting()
+        } else {
+            try execute(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        }
         if !nested { pendingNotifications.removeAll() }
         let notified = pendingNotifications.count
         do {
@@ -237,6 +276,17 @@ public final class SQLiteConnection {
             // A body that ended the transaction itself may have left fewer.
             pendingNotifications.removeSubrange(min(notified, pendingNotifications.count)...)
             throw error
+        }
+    }
+
+    private func beginWithoutWaiting() throws {
+        let handle = try openHandle(for: "BEGIN IMMEDIATE")
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        do {
+            try execute("BEGIN IMMEDIATE")
+        } catch let error as SQLiteError where error.isBusy {
+            throw SQLiteError.writeLockHeld
         }
     }
 

@@ -40,6 +40,9 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
         SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot use the change counts '\(path)': \(reason)", sql: nil)
     }
 
+    /// `BEGIN IMMEDIATE` found the write lock held by another connection, and was not to wait for it.
+    static let writeLockHeld = SQLiteError(extendedCode: SQLITE_BUSY, message: "the write lock is held by another connection", sql: nil)
+
     /// A write of a batch ended the transaction the others shared (`GroupCommit`).
     static let transactionEnded = SQLiteError(extendedCode: SQLITE_MISUSE, message: "a write ended its batch's transaction", sql: nil)
 

@@ -37,3 +37,17 @@ struct PatientDetailsTests {
         #expect(PatientDetails(email: "a@b.c", mobileNumber: number).problems.isEmpty)
     }
 }
+
+extension PatientDetailsTests {
+    /// Digits only: a sign or a space in a part read as a number before (`Int("+1")` is 1).
+    @Test(arguments: ["1980-+2-01", "1980-02-+1", "+980-02-01", "1980-02- 1", "1980-2-01", "19800-2-01", "1980-02-29x", "0000-02-01",
+                      "1980-13-01", "1980-00-01", "1980-02-32", "١٩٨٠-02-01"])
+    func refusesWhatIsNotACalendarDate(date: String) {
+        #expect(PatientDetails(email: "a@b.c", dateOfBirth: date).problems == ["Date of birth must be yyyy-mm-dd"])
+    }
+
+    @Test(arguments: ["1980-02-29", "0001-01-01", "2024-12-31"])
+    func acceptsACalendarDate(date: String) {
+        #expect(PatientDetails(email: "a@b.c", dateOfBirth: date).problems.isEmpty)
+    }
+}

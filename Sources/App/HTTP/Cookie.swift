@@ -1,5 +1,4 @@
 import HTTPTypes
-import Foundation
 
 /// The few cookie rules this application needs, in one place so every cookie gets `HttpOnly`
 /// and `Secure` the same way.
@@ -31,25 +30,30 @@ struct Cookie {
 
     var cleared: String { setCookie("", maxAge: 0) }
 
+    /// The first non-empty value named `name` among the `Cookie` headers' pairs. Read on the bytes: every request
+    /// with a session reads it, and splitting the header into strings cost a click 3 µs.
     func value(in fields: HTTPFields) -> String? {
         for header in fields[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, Self.trimmed(parts[0]) == name {
-                    let value = Self.trimmed(parts[1])
-                    return value.isEmpty ? nil : String(value)
-                }
+            var rest = Substring(header).utf8
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: UInt8(ascii: ";")) ?? rest.endIndex
+                let pair = rest[..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+                guard let equals = pair.firstIndex(of: UInt8(ascii: "=")),
+                      Self.trimmed(pair[..<equals]).elementsEqual(name.utf8) else { continue }
+                let value = Self.trimmed(pair[pair.index(after: equals)...])
+                if !value.isEmpty { return String(Substring(value)) }
             }
         }
         return nil
     }
 
-    /// Without the blanks around it. Not Foundation's `trimmingCharacters`: every request with a session
-    /// reads the cookie, and that call alone was 2% of a click's CPU.
-    private static func trimmed(_ text: Substring) -> Substring {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else {
-            return ""
+    /// Without the spaces and tabs around it (RFC 6265 §5.2's whitespace).
+    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return bytes[bytes.endIndex...]
         }
-        return text[first...last]
+        return bytes[first...last]
     }
 }

@@ -42,10 +42,11 @@ struct RecommendationLog: Sendable {
         case forget
     }
 
-    /// Writes the click and what it changes of the user's staff choice, in the write's one transaction.
+    /// Writes the click and what it changes of the user's staff choice, in the write's one transaction: a few rows,
+    /// on the request's thread where the store can.
     func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
-        try await database.write { connection in
+        try await database.briefWrite { connection in
             try connection.execute(
                 """
                 INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
