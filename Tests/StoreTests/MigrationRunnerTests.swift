@@ -193,4 +193,27 @@ import Testing
             #expect(plan.contains { $0.contains("audit_log_actor_occurred_at") })
         }
     }
+
+    /// Every click inserts a `recommendations` row: its checks must not build a temporary index per insert (an `IN`
+    /// list did), and must still refuse what they refused.
+    @Test func aClicksAuditRowNeedsNoTemporaryIndex() async throws {
+        let bundled = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Migrations/sqlite", isDirectory: true)
+        try await withDatabase { db, _ in
+            _ = try await MigrationRunner(database: db, migrations: try Migrations.load(from: bundled)).applyPending()
+            let insert = """
+                INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
+                                             entrypoint, outcome, fullscript_request_id, request_id, detail)
+                VALUES ('default', 't', 'u', 'p', NULL, ?, 'catalog', 'redirected', NULL, 'r', NULL)
+                """
+            // On the writer: a read-only connection compiles an INSERT without its checks.
+            let opcodes = try await db.write { try $0.query("EXPLAIN " + insert, ["gateway"]) { try $0.string("opcode") } }
+            #expect(opcodes.contains("Insert"))
+            #expect(!opcodes.contains("OpenEphemeral"))
+            for kind in ["draft", "gateway", "new"] { try await db.write { try $0.execute(insert, [.text(kind)]) } }
+            try await db.write { try $0.execute(insert, [.null]) }
+            await #expect(throws: SQLiteError.self) { try await db.write { try $0.execute(insert, ["Draft"]) } }
+        }
+    }
 }
