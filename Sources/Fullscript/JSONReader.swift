@@ -1,7 +1,8 @@
 /// RFC 8259 JSON read straight into a `JSONValue`. Every click reads Fullscript's link answer, and
 /// `JSONDecoder`'s containers and coding paths cost a click more than the rest of the answer's handling;
 /// a tree of a few members costs a fraction of that. Strict: one value, and whitespace, and nothing else;
-/// valid UTF-8; no lone surrogate in an escape; nesting at most `maximumDepth` deep.
+/// valid UTF-8 (not UTF-16 or UTF-32, which `JSONDecoder` also read); no lone surrogate in an escape; nesting at most
+/// `maximumDepth` deep.
 struct JSONReader {
     /// As `JSONDecoder`'s own limit: a hostile body cannot exhaust the stack.
     static let maximumDepth = 512
@@ -17,6 +18,8 @@ struct JSONReader {
     static func value(of bytes: some Collection<UInt8>) -> JSONValue? {
         let read = { (buffer: UnsafeBufferPointer<UInt8>) -> JSONValue? in
             var reader = JSONReader(buffer)
+            // A UTF-8 byte order mark, which RFC 8259 lets a reader ignore, and `JSONDecoder` did.
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
             guard let value = reader.value(depth: 0) else { return nil }
             reader.skipWhitespace()
             return reader.index == buffer.count ? value : nil

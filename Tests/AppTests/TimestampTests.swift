@@ -14,4 +14,13 @@ struct TimestampTests {
     @Test func isUTCWithMillisecondsTruncated() {
         #expect(Timestamp.iso8601(Date(timeIntervalSince1970: 1_796_639_613.472_9)) == "2026-12-07T10:33:33.472Z")
     }
+
+    /// Times Fullscript may send as any number of seconds: written within years 1 to 9999, never a crash (a year
+    /// below 1 trapped, and one past 9999 lost its first digit).
+    @Test(arguments: [(-1e11, "0001-01-01T00:00:00.000Z"), (1e19, "9999-12-31T23:59:59.999Z"), (-Double.infinity, "0001-01-01T00:00:00.000Z"),
+                      (Double.infinity, "9999-12-31T23:59:59.999Z"), (Double.nan, "1970-01-01T00:00:00.000Z"),
+                      (-62_135_596_800, "0001-01-01T00:00:00.000Z"), (253_402_300_800, "9999-12-31T23:59:59.999Z")])
+    func writesEveryDateWithinTheForm(seconds: Double, expected: String) {
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: seconds)) == expected)
+    }
 }

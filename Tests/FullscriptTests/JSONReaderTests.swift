@@ -31,6 +31,11 @@ struct JSONReaderTests {
         #expect(JSONValue(parsing: Array(text.utf8)) == nil)
     }
 
+    @Test func skipsAUTF8ByteOrderMark() {
+        #expect(JSONValue(parsing: [0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8)) == .object(["a": .number(1)]))
+        #expect(JSONValue(parsing: [0xEF, 0xBB, 0xBF]) == nil)
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) == nil)
         #expect(JSONValue(parsing: [0x22, 0xED, 0xA0, 0x80, 0x22]) == nil)
