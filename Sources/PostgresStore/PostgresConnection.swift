@@ -28,6 +28,11 @@ public final class PostgresConnection {
     private var preparedCount = 0
     /// Counted here because libpq cannot say whether a broken connection was in a transaction.
     private var transactionDepth = 0
+    /// The open transaction's `BEGIN`, not sent yet: it goes with the transaction's first statement, one round trip
+    /// for both (libpq's pipeline mode). A transaction of one statement then costs two round trips, not three.
+    private var pendingBegin: String?
+    /// A transaction the server knows of: begun, and its `BEGIN` sent.
+    private var serverTransactionIsOpen: Bool { transactionDepth > 0 && pendingBegin == nil }
     /// The advisory locks this session holds (`PostgresConnection+AdvisoryLocks`), and whether releasing one failed.
     var heldLocks: Set<String> = []
     var aReleaseFailed = false
@@ -83,6 +88,9 @@ public final class PostgresConnection {
     /// The server process serving this connection (`pg_backend_pid()`), for diagnostics and tests.
     public var serverProcessID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
+    /// How many times this connection sent the server something and waited for its answer; for diagnostics and tests.
+    public private(set) var roundTrips = 0
+
     /// How many prepared statements are kept for reuse; for diagnostics and tests.
     public var cachedStatementCount: Int { cache.count }
 
@@ -110,7 +118,9 @@ public final class PostgresConnection {
     /// stopping at the first failure. Outside a transaction the server runs
     /// them as one implicit transaction.
     public func executeScript(_ script: String) throws {
+        try beginNow()
         let handle = try usableHandle(for: script)
+        roundTrips += 1
         let result = PQexec(handle, script)
         defer { PQclear(result) }
         try check(result, sql: script)
@@ -138,6 +148,7 @@ public final class PostgresConnection {
     ///
     /// A connection found broken at `BEGIN` (the server restarted while it sat
     /// idle) is re-established and `BEGIN` sent once more: nothing had run yet.
+    /// `BEGIN` waits for the first statement, and goes with it (`pendingBegin`).
     @discardableResult
     public func transaction<T>(
         _ isolation: IsolationLevel = .readCommitted,
@@ -148,12 +159,7 @@ public final class PostgresConnection {
         if nested {
             try command("SAVEPOINT nested_transaction")
         } else {
-            let begin = "BEGIN ISOLATION LEVEL \(isolation.sql) \(readOnly ? "READ ONLY" : "READ WRITE")"
-            do {
-                try command(begin)
-            } catch let error as PostgresError where error.kind == .connectionLost {
-                try command(begin)
-            }
+            pendingBegin = "BEGIN ISOLATION LEVEL \(isolation.sql) \(readOnly ? "READ ONLY" : "READ WRITE")"
         }
         transactionDepth += 1
         defer { transactionDepth -= 1 }
@@ -171,7 +177,7 @@ public final class PostgresConnection {
     /// Never inside a transaction: its statements would silently run outside it.
     public func reconnectIfNeeded() throws {
         let handle = try openHandle(for: nil)
-        guard PQstatus(handle) != CONNECTION_OK, transactionDepth == 0 else { return }
+        guard PQstatus(handle) != CONNECTION_OK, !serverTransactionIsOpen else { return }
         try startNewSession()
     }
 
@@ -179,7 +185,7 @@ public final class PostgresConnection {
     /// a new one. Never inside a transaction.
     func startNewSession() throws {
         let handle = try openHandle(for: nil)
-        precondition(transactionDepth == 0, "a new session inside a transaction would leave its statements outside it")
+        precondition(!serverTransactionIsOpen, "a new session inside a transaction would leave its statements outside it")
         // The old session's locks end with it, whether or not a new one opens.
         heldLocks.removeAll()
         aReleaseFailed = false
@@ -193,6 +199,11 @@ public final class PostgresConnection {
     }
 
     private func commit(nested: Bool) throws {
+        // No statement ran: the server never heard of the transaction.
+        if !nested, pendingBegin != nil {
+            pendingBegin = nil
+            return
+        }
         let handle = try openHandle(for: nil)
         // After an error the body swallowed, COMMIT would quietly roll back and report success.
         if PQtransactionStatus(handle) == PQTRANS_INERROR {
@@ -207,6 +218,10 @@ public final class PostgresConnection {
     }
 
     private func rollBack(nested: Bool) {
+        if !nested, pendingBegin != nil {
+            pendingBegin = nil
+            return
+        }
         // A broken connection has no transaction left to roll back; a failing
         // ROLLBACK would only hide the caller's error.
         guard let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
@@ -237,16 +252,43 @@ public final class PostgresConnection {
 
     /// A statement without parameters or results, through the simple protocol (no prepare round trip).
     private func command(_ sql: String) throws {
+        try beginNow()
+        try exec(sql)
+    }
+
+    private func exec(_ sql: String) throws {
         let handle = try usableHandle(for: sql)
+        roundTrips += 1
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
         try check(result, sql: sql)
     }
 
+    /// Sends the pending `BEGIN` alone, before what cannot go with it (a command, a script).
+    private func beginNow() throws {
+        guard let begin = pendingBegin else { return }
+        do {
+            try exec(begin)
+        } catch let error as PostgresError where error.kind == .connectionLost {
+            // Found broken (the server restarted while it sat idle): nothing had run yet.
+            try exec(begin)
+        }
+        pendingBegin = nil
+    }
+
     private func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> OpaquePointer {
         let handle = try usableHandle(for: sql)
         let parameters = PostgresParameters(bindings)
+        if let begin = pendingBegin {
+            do {
+                return try run(sql, parameters, after: begin, on: handle)
+            } catch let error as PostgresError where error.kind == .connectionLost && pendingBegin != nil {
+                // Found broken at `BEGIN` (the server restarted while it sat idle): nothing had run yet.
+                return try run(sql, parameters, after: begin, on: try usableHandle(for: sql))
+            }
+        }
         guard cache.capacity > 0 else {
+            roundTrips += 1
             return try result(of: parameters.withCArrays { count, types, values, lengths, formats in
                 PQexecParams(handle, PostgresPlaceholders.numbered(sql), count, types, values, lengths, formats, 0)
             }, sql: sql)
@@ -259,7 +301,7 @@ public final class PostgresConnection {
             // migration); the server will not re-plan it to a new row shape, so prepare it afresh.
             // Inside a transaction the error aborted it: the caller must run the transaction again.
             forget(key)
-            guard transactionDepth == 0 else { throw error }
+            guard !serverTransactionIsOpen else { throw error }
             return try runPrepared(sql, key: key, parameters, on: handle)
         }
     }
@@ -269,9 +311,79 @@ public final class PostgresConnection {
         if let evicted {
             deallocate(evicted)
         }
+        roundTrips += 1
         return try result(of: parameters.withCArrays { count, _, values, lengths, formats in
             PQexecPrepared(handle, name, count, values, lengths, formats, 0)
         }, sql: sql)
+    }
+
+    /// `begin` and the transaction's first statement, sent together in pipeline mode; the statement's result once both
+    /// succeeded. Prepared first, on a cache miss: a prepared statement belongs to the session, not the transaction.
+    private func run(_ sql: String, _ parameters: PostgresParameters, after begin: String, on handle: OpaquePointer) throws -> OpaquePointer {
+        var name: String?
+        let key = parameters.typeSignature + "\u{0}" + sql
+        if cache.capacity > 0 {
+            let (prepared, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
+            if let evicted { deallocate(evicted) }
+            name = prepared
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw error(from: nil, sql: sql) }
+        roundTrips += 1
+        let sent = PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1
+            && parameters.withCArrays { count, types, values, lengths, formats in
+                if let name {
+                    PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0)
+                } else {
+                    PQsendQueryParams(handle, PostgresPlaceholders.numbered(sql), count, types, values, lengths, formats, 0)
+                }
+            } == 1
+            && PQpipelineSync(handle) == 1
+        guard sent else {
+            let failure = error(from: nil, sql: sql)
+            leavePipeline(handle)
+            throw failure
+        }
+        pendingBegin = nil
+        let beginResult = nextResult(handle)
+        let statementResult = nextResult(handle)
+        leavePipeline(handle)
+        defer { PQclear(beginResult) }
+        do {
+            try check(beginResult, sql: begin)
+        } catch {
+            PQclear(statementResult)
+            // `BEGIN` failed: no transaction, nothing ran, and `BEGIN` is still to be sent.
+            pendingBegin = begin
+            throw error
+        }
+        do {
+            return try result(of: statementResult, sql: sql)
+        } catch let error as PostgresError where error.isStalePlan {
+            // As `run` does, but the transaction is the caller's to run again.
+            forget(key)
+            throw error
+        }
+    }
+
+    /// The next command's result in pipeline mode, and the NULL that ends it.
+    private func nextResult(_ handle: OpaquePointer) -> OpaquePointer? {
+        let result = PQgetResult(handle)
+        if result != nil { PQclear(PQgetResult(handle)) }
+        return result
+    }
+
+    /// Reads what is left up to the pipeline's sync, then leaves pipeline mode. A broken connection reads NULL at once
+    /// and cannot leave: the next use reconnects (`PQreset` starts out of pipeline mode).
+    private func leavePipeline(_ handle: OpaquePointer) {
+        var nulls = 0
+        while PQstatus(handle) == CONNECTION_OK, PQexitPipelineMode(handle) != 1, nulls < 2 {
+            guard let result = PQgetResult(handle) else {
+                nulls += 1
+                continue
+            }
+            nulls = 0
+            PQclear(result)
+        }
     }
 
     /// The result when it succeeded; otherwise it is freed and its error thrown.
@@ -297,12 +409,14 @@ public final class PostgresConnection {
 
     private func deallocate(_ name: String) {
         guard let handle else { return }
+        roundTrips += 1
         PQclear(PQexec(handle, "DEALLOCATE \(name)"))
     }
 
     private func prepare(_ sql: String, _ parameters: PostgresParameters, on handle: OpaquePointer) throws -> String {
         preparedCount += 1
         let name = "fsr_\(preparedCount)"
+        roundTrips += 1
         let result = parameters.types.withUnsafeBufferPointer { types in
             PQprepare(handle, name, PostgresPlaceholders.numbered(sql), Int32(types.count), types.baseAddress)
         }
@@ -358,7 +472,7 @@ public final class PostgresConnection {
     private func usableHandle(for sql: String) throws -> OpaquePointer {
         let handle = try openHandle(for: sql)
         if PQstatus(handle) != CONNECTION_OK {
-            guard transactionDepth == 0 else {
+            guard !serverTransactionIsOpen else {
                 throw PostgresError(
                     kind: .connectionLost, sqlState: nil,
                     message: "the connection broke during the transaction", sql: sql

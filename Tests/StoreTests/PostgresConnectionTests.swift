@@ -20,6 +20,45 @@ struct PostgresConnectionTests {
         #expect(try db.queryFirst("SELECT current_setting('server_version_num')::int / 10000 AS major")?.int("major") == 15)
     }
 
+    /// `BEGIN` goes with the transaction's first statement: a transaction of one statement is two round trips, not
+    /// three; one of none is none; and its statements see one snapshot and commit or roll back together, as before.
+    @Test func beginGoesWithTheFirstStatement() throws {
+        let db = try connect()
+        try db.execute("CREATE TEMP TABLE t (id bigint PRIMARY KEY)")
+        _ = try db.queryFirst("SELECT count(*) AS n FROM t WHERE id > $1", [0])
+        var before = db.roundTrips
+        let count = try db.transaction(.repeatableRead, readOnly: true) {
+            try db.queryFirst("SELECT count(*) AS n FROM t WHERE id > $1", [0])?.int("n")
+        }
+        #expect(count == 0)
+        #expect(db.roundTrips - before == 2)
+        before = db.roundTrips
+        try db.transaction(.serializable) {}
+        #expect(db.roundTrips == before)
+        try db.transaction(.serializable) {
+            try db.execute("INSERT INTO t VALUES ($1)", [1])
+            #expect(db.isInTransaction)
+            try db.execute("INSERT INTO t VALUES ($1)", [2])
+        }
+        #expect(throws: PostgresError.self) {
+            try db.transaction(.serializable) {
+                try db.execute("INSERT INTO t VALUES ($1)", [3])
+                try db.execute("INSERT INTO t VALUES ($1)", [1])
+            }
+        }
+        #expect(try db.query("SELECT id FROM t ORDER BY id").map { try $0.int("id") } == [1, 2])
+        // A first statement that fails ends the transaction it began; the connection serves the next one.
+        #expect(throws: PostgresError.self) { try db.transaction(.serializable) { try db.execute("INSERT INTO t VALUES ($1)", [1]) } }
+        #expect(throws: PostgresError.self) { try db.transaction(.serializable) { try db.execute("SELECT * FROM missing_table") } }
+        let after = try db.transaction(.serializable) { try db.queryFirst("SELECT count(*) AS n FROM t")?.int("n") }
+        #expect(after == 2)
+        // Nested: the savepoint sends `BEGIN` first.
+        try db.transaction(.serializable) {
+            try db.transaction(.serializable) { try db.execute("INSERT INTO t VALUES ($1)", [4]) }
+        }
+        #expect(try db.queryFirst("SELECT count(*) AS n FROM t")?.int("n") == 3)
+    }
+
     @Test func parametersOfEachTypeComeBackAsBound() throws {
         let db = try connect()
         let values: [DatabaseValue] = [.integer(.max), .integer(.min), .real(0.1), .real(-1e300), .text("héllo 'quoted' \\ ✓"), .text(""), .blob([0, 1, 0x7f, 0xff]), .blob([])]
