@@ -240,9 +240,11 @@ public final class PostgresConnection {
         guard PQsetClientEncoding(handle, "UTF8") == 0 else {
             throw connectionError(.other, prefix: "cannot set the client encoding to UTF8")
         }
-        try command("SET statement_timeout = \(Self.milliseconds(statementTimeout))")
+        // `exec`, not `command`: a reconnect may happen with a transaction's `BEGIN` pending, and these must not join it
+        // (its rollback would undo them).
+        try exec("SET statement_timeout = \(Self.milliseconds(statementTimeout))")
         // `Row` decodes bytea from the hex form; a server may be configured for the old escape form.
-        try command("SET bytea_output = 'hex'")
+        try exec("SET bytea_output = 'hex'")
     }
 
     /// A duration as PostgreSQL's time settings take it, in whole milliseconds.
@@ -279,6 +281,8 @@ public final class PostgresConnection {
     private func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> OpaquePointer {
         let handle = try usableHandle(for: sql)
         let parameters = PostgresParameters(bindings)
+        // A statement past the protocol's parameter count fails on its own, outside a pipeline.
+        if pendingBegin != nil, bindings.count > Self.maximumParameters { try beginNow() }
         if let begin = pendingBegin {
             do {
                 return try run(sql, parameters, after: begin, on: handle)
@@ -340,7 +344,11 @@ public final class PostgresConnection {
             && PQpipelineSync(handle) == 1
         guard sent else {
             let failure = error(from: nil, sql: sql)
+            // What was sent runs up to a sync, without which the server would never answer; had `BEGIN` gone alone,
+            // its transaction is open, and the caller's rollback must end it.
+            if PQstatus(handle) == CONNECTION_OK { PQpipelineSync(handle) }
             leavePipeline(handle)
+            if PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE { pendingBegin = nil }
             throw failure
         }
         pendingBegin = nil
@@ -364,6 +372,9 @@ public final class PostgresConnection {
             throw error
         }
     }
+
+    /// The extended protocol's limit (a 16-bit count).
+    static let maximumParameters = 65535
 
     /// The next command's result in pipeline mode, and the NULL that ends it.
     private func nextResult(_ handle: OpaquePointer) -> OpaquePointer? {

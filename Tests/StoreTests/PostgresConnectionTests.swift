@@ -59,6 +59,23 @@ struct PostgresConnectionTests {
         #expect(try db.queryFirst("SELECT count(*) AS n FROM t")?.int("n") == 3)
     }
 
+    /// A connection found broken at a transaction's `BEGIN` is set up again outside that transaction: its rollback
+    /// must not take the session's settings with it (the reconnect ran them inside it).
+    @Test func aSessionReconnectedAtBeginKeepsItsSettings() throws {
+        struct Undo: Error {}
+        let db = try connect()
+        let other = try connect()
+        try other.execute("SELECT pg_terminate_backend($1::int, 5000)", [.integer(Int64(db.serverProcessID))])
+        #expect(throws: Undo.self) {
+            try db.transaction(.serializable) {
+                try db.execute("SELECT 1")
+                throw Undo()
+            }
+        }
+        #expect(try db.queryFirst("SELECT current_setting('statement_timeout') AS t")?.string("t") == "5s")
+        #expect(try db.queryFirst("SELECT current_setting('bytea_output') AS t")?.string("t") == "hex")
+    }
+
     @Test func parametersOfEachTypeComeBackAsBound() throws {
         let db = try connect()
         let values: [DatabaseValue] = [.integer(.max), .integer(.min), .real(0.1), .real(-1e300), .text("héllo 'quoted' \\ ✓"), .text(""), .blob([0, 1, 0x7f, 0xff]), .blob([])]
