@@ -50,10 +50,13 @@ struct DynamicLinkRoutes: Sendable {
         guard let body = JSON.parse(request.body), case .object = body else {
             return .jsonError("The request body must be a JSON object", status: .badRequest)
         }
-        let records = await state.records(of: user.clinicID)
+        let patientJSON = body["patient"] ?? .object([])
+        let input = PatientInput(gatewayJSON: patientJSON)
+        let (clinic, match) = await state.gatewayMatch(in: user.clinicID, patientID: patientJSON["id"]?.text, externalID: input.metadataID,
+                                                       email: input.email?.trimmed)
         var practitionerID = body["treatment_plan"]?["practitioner_id"]?.text.flatMap { $0.isEmpty ? nil : $0 }
         if let named = practitionerID {
-            let errors = Self.practitionerErrors(named, actingAs: user, in: records.clinic)
+            let errors = Self.practitionerErrors(named, actingAs: user, in: clinic)
             guard errors.isEmpty else { return .invalid(errors) }
         } else if user.isPractitioner {
             practitionerID = user.id
@@ -61,12 +64,7 @@ struct DynamicLinkRoutes: Sendable {
         guard let entrypoint = Self.entrypoint(body["entrypoint"]?.text) else {
             return .invalid(["Entrypoint is not included in the list"])
         }
-        let patientJSON = body["patient"] ?? .object([])
-        let input = PatientInput(gatewayJSON: patientJSON)
         guard input.gatewayErrors.isEmpty else { return .invalid(input.gatewayErrors) }
-        let match = patientJSON["id"]?.text.flatMap(records.patient(id:))
-            ?? input.metadataID.flatMap(records.patient(externalID:))
-            ?? input.email.flatMap { $0.trimmed.isEmpty ? nil : records.patient(email: $0.trimmed) }
         let named = match == nil && !(input.isEmpty && input.metadataID == nil)
         let plan = await state.createDraftPlan(
             in: user.clinicID, patientID: match?.id, practitionerID: practitionerID, actingUserID: user.id, entrypoint: entrypoint,

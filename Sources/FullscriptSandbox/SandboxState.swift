@@ -112,6 +112,16 @@ actor SandboxState {
         return records
     }
 
+    /// The clinic, and the patient a gateway link names: by Fullscript id, else by `metadata.id`, else by email (§3.2).
+    /// Looked up here, not on a copy of the records the caller holds: a copy alive while this actor adds the link's
+    /// plan makes the actor copy every plan the clinic has, and the simulator slowed with each click it had served.
+    func gatewayMatch(in clinicID: String, patientID: String?, externalID: String?, email: String?) -> (SandboxClinic, Patient?) {
+        let records = records(of: clinicID)
+        let patient = patientID.flatMap(records.patient(id:)) ?? externalID.flatMap(records.patient(externalID:))
+            ?? email.flatMap { $0.isEmpty ? nil : records.patient(email: $0) }
+        return (records.clinic, patient)
+    }
+
     /// The records of the clinic that holds plan `planID`: the plan pages are reached by URL, not by token.
     func records(holdingPlan planID: String) -> ClinicRecords? {
         clinics.values.first { $0.plan(id: planID) != nil }
