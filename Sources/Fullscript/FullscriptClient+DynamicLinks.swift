@@ -58,13 +58,13 @@ extension FullscriptClient {
     /// off to a page that is not Fullscript's.
     func isFullscriptPage(_ link: DynamicLink) -> Bool {
         guard let url = URL(string: link.redirectURL), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased(),
-              url.user == nil, url.password == nil, apiScheme != nil else { return false }
+              url.user == nil, url.password == nil, let base else { return false }
         if host.hasSuffix(".") { host.removeLast() }
         switch scheme {
         case "https":
             return ["fullscript.com", "fullscript.io"].contains { host == $0 || host.hasSuffix("." + $0) } || host == apiHost
         case "http":
-            return apiScheme == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true
+            return base.scheme == "http" && Self.isLoopback(host) && apiHost.map(Self.isLoopback) == true
         default:
             return false
         }

@@ -11,9 +11,8 @@ public struct FullscriptClient: Sendable {
     let transport: any FullscriptTransport
     let logger: Logger
     private let callMetrics: CallMetrics
-    private let base: BaseURL?
-    /// The API's scheme and host, lowercased, from `endpoints.apiBaseURL`: where a link may also point.
-    let apiScheme: String?
+    let base: BaseURL?
+    /// The API's host, lowercased: where a link may also point.
     let apiHost: String?
 
     static let callsTotal = "fullscript_requests_total"
@@ -30,9 +29,7 @@ public struct FullscriptClient: Sendable {
         self.logger = logger
         callMetrics = CallMetrics(factory: metrics ?? MetricsSystem.factory)
         base = BaseURL(endpoints.apiBaseURL)
-        let api = URL(string: endpoints.apiBaseURL)
-        apiScheme = api?.scheme?.lowercased()
-        apiHost = api?.host?.lowercased()
+        apiHost = URL(string: endpoints.apiBaseURL)?.host?.lowercased()
     }
 
     /// A 2xx answer.
@@ -52,7 +49,7 @@ public struct FullscriptClient: Sendable {
         guard request.path.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { throw FullscriptError(.notFound) }
         let path = request.encodedPath(under: base)
         let start = ContinuousClock.now
-        // Metadata is built inside the log calls' autoclosures: at the usual `warning` level, a click builds none.
+        // Metadata is built inside the log calls' autoclosures, only for a line that is logged (at `warning`, none is).
         func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
             extra.merging(["method": "\(request.method.rawValue)", "path": "\(path)",
                            "duration_ms": "\(Self.milliseconds(since: start))"]) { extra, _ in extra }

@@ -38,13 +38,11 @@ public struct GatewayPatient: Sendable, Equatable {
 
     /// Both names given: what the matching page creates the patient from.
     public var isNamed: Bool {
-        !firstName.allSatisfy(\.isWhitespace) && !lastName.allSatisfy(\.isWhitespace)
+        !PatientFieldRules.isBlank(firstName) && !PatientFieldRules.isBlank(lastName)
     }
 
-    /// Names are required unless the Fullscript id names the patient exactly; the rest must be well formed.
-    var problems: [String] { Self.problems(in: fields) }
-
-    /// The problems with `fields`, this patient's, for callers that go on to send them.
+    /// The problems with `fields`, a patient's: names are required unless the Fullscript id names the patient
+    /// exactly; the rest must be well formed.
     static func problems(in fields: [String: String]) -> [String] {
         var problems: [String] = []
         if fields["id"] == nil, fields["first_name"] == nil { problems.append("First name is required") }

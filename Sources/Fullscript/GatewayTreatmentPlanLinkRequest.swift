@@ -16,13 +16,8 @@ public struct GatewayTreatmentPlanLinkRequest: Sendable, Equatable {
         self.sendWelcomeEmail = sendWelcomeEmail
     }
 
-    /// Throws `.validation` with every problem found.
-    public func validate() throws(FullscriptError) {
-        try validate(patientFields: patient.fields)
-    }
-
-    /// `{"treatment_plan": {"practitioner_id"}, "patient": {…, "send_welcome_email"}, "entrypoint"}`, once
-    /// `validate` would pass: the patient's fields are gathered once for both.
+    /// `{"treatment_plan": {"practitioner_id"}, "patient": {…, "send_welcome_email"}, "entrypoint"}`; throws
+    /// `.validation` with every problem found instead. The patient's fields are gathered once for both.
     func validatedBody() throws(FullscriptError) -> DraftLinkBody {
         var patientFields = patient.fields
         try validate(patientFields: patientFields)

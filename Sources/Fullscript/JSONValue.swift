@@ -1,5 +1,3 @@
-import Foundation
-
 /// Any JSON, for the bodies whose shape the documentation leaves open (dynamic-link patient ids,
 /// error bodies): looking through a tree is simpler than one `Decodable` per guess. Public because
 /// the app's own API checks value types the same way (a number where a string belongs).

@@ -19,10 +19,15 @@ enum PatientFieldRules {
     static func present(_ candidates: KeyValuePairs<String, String?>) -> [String: String] {
         var fields: [String: String] = [:]
         fields.reserveCapacity(candidates.count)
-        for case (let name, let value?) in candidates where !value.allSatisfy(\.isWhitespace) {
+        for case (let name, let value?) in candidates where !isBlank(value) {
             fields[name] = value
         }
         return fields
+    }
+
+    /// What counts as absent: an empty or all-blank value.
+    static func isBlank(_ value: String) -> Bool {
+        value.allSatisfy(\.isWhitespace)
     }
 
     /// `yyyy-mm-dd`, digits only, checked on the bytes (no substrings: every click with a birth date runs it).

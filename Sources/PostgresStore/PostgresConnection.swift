@@ -147,7 +147,7 @@ public final class PostgresConnection {
     /// keep the outer transaction's isolation.
     ///
     /// A connection found broken at `BEGIN` (the server restarted while it sat
-    /// idle) is re-established and `BEGIN` sent once more: nothing had run yet.
+    /// idle) is re-established and `BEGIN` sent once more: nothing was committed.
     /// `BEGIN` waits for the first statement, and goes with it (`pendingBegin`).
     @discardableResult
     public func transaction<T>(
@@ -272,7 +272,7 @@ public final class PostgresConnection {
         do {
             try exec(begin)
         } catch let error as PostgresError where error.kind == .connectionLost {
-            // Found broken (the server restarted while it sat idle): nothing had run yet.
+            // Found broken (the server restarted while it sat idle): nothing was committed.
             try exec(begin)
         }
         pendingBegin = nil
@@ -281,13 +281,12 @@ public final class PostgresConnection {
     private func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> OpaquePointer {
         let handle = try usableHandle(for: sql)
         let parameters = PostgresParameters(bindings)
-        // A statement past the protocol's parameter count fails on its own, outside a pipeline.
-        if pendingBegin != nil, bindings.count > Self.maximumParameters { try beginNow() }
         if let begin = pendingBegin {
             do {
                 return try run(sql, parameters, after: begin, on: handle)
             } catch let error as PostgresError where error.kind == .connectionLost && pendingBegin != nil {
-                // Found broken at `BEGIN` (the server restarted while it sat idle): nothing had run yet.
+                // Found broken at the transaction's first statement (the server restarted while it sat idle): nothing
+                // was committed.
                 return try run(sql, parameters, after: begin, on: try usableHandle(for: sql))
             }
         }
@@ -297,7 +296,7 @@ public final class PostgresConnection {
                 PQexecParams(handle, PostgresPlaceholders.numbered(sql), count, types, values, lengths, formats, 0)
             }, sql: sql)
         }
-        let key = parameters.typeSignature + "\u{0}" + sql
+        let key = Self.statementKey(sql, parameters)
         do {
             return try runPrepared(sql, key: key, parameters, on: handle)
         } catch let error as PostgresError where error.isStalePlan {
@@ -311,10 +310,7 @@ public final class PostgresConnection {
     }
 
     private func runPrepared(_ sql: String, key: String, _ parameters: PostgresParameters, on handle: OpaquePointer) throws -> OpaquePointer {
-        let (name, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
-        if let evicted {
-            deallocate(evicted)
-        }
+        let name = try preparedName(sql, key: key, parameters, on: handle)
         roundTrips += 1
         return try result(of: parameters.withCArrays { count, _, values, lengths, formats in
             PQexecPrepared(handle, name, count, values, lengths, formats, 0)
@@ -324,13 +320,8 @@ public final class PostgresConnection {
     /// `begin` and the transaction's first statement, sent together in pipeline mode; the statement's result once both
     /// succeeded. Prepared first, on a cache miss: a prepared statement belongs to the session, not the transaction.
     private func run(_ sql: String, _ parameters: PostgresParameters, after begin: String, on handle: OpaquePointer) throws -> OpaquePointer {
-        var name: String?
-        let key = parameters.typeSignature + "\u{0}" + sql
-        if cache.capacity > 0 {
-            let (prepared, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
-            if let evicted { deallocate(evicted) }
-            name = prepared
-        }
+        let key = Self.statementKey(sql, parameters)
+        let name = cache.capacity > 0 ? try preparedName(sql, key: key, parameters, on: handle) : nil
         guard PQenterPipelineMode(handle) == 1 else { throw error(from: nil, sql: sql) }
         roundTrips += 1
         let sent = PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1
@@ -373,8 +364,17 @@ public final class PostgresConnection {
         }
     }
 
-    /// The extended protocol's limit (a 16-bit count).
-    static let maximumParameters = 65535
+    /// What a prepared statement is cached by: the same SQL with other parameter types is another statement.
+    private static func statementKey(_ sql: String, _ parameters: PostgresParameters) -> String {
+        parameters.typeSignature + "\u{0}" + sql
+    }
+
+    /// The cached statement's name, prepared on a miss (deallocating the one the cache let go of).
+    private func preparedName(_ sql: String, key: String, _ parameters: PostgresParameters, on handle: OpaquePointer) throws -> String {
+        let (name, evicted) = try cache.statement(for: key) { try prepare(sql, parameters, on: handle) }
+        if let evicted { deallocate(evicted) }
+        return name
+    }
 
     /// The next command's result in pipeline mode, and the NULL that ends it.
     private func nextResult(_ handle: OpaquePointer) -> OpaquePointer? {

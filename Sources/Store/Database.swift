@@ -5,8 +5,10 @@ import Locking
 /// small pool of read-only connections.
 ///
 /// Each connection lives on its own serial dispatch queue, so blocking SQLite
-/// calls (disk I/O, busy waits) never occupy Swift's cooperative thread pool.
-/// Writes are serialized in-process and committed in batches (`GroupCommit`);
+/// calls (disk I/O, busy waits, checkpoints) do not occupy the caller's thread.
+/// `briefRead` and `briefWrite`, a few rows by key, run on the caller's thread
+/// instead: the hop there and back costs more than they do, and neither waits
+/// there for another process. Writes are serialized in-process and committed in batches (`GroupCommit`);
 /// `busy_timeout` covers other processes, so callers should not see
 /// `SQLITE_BUSY`. Readers see committed data only (WAL).
 ///

@@ -19,6 +19,7 @@ final class GroupCommit: Sendable {
         var waiting: [any QueuedWrite] = []
         var committing = false
         var closed = false
+        var handOffs = 0
     }
 
     private let state = PThreadMutex(State())
@@ -63,7 +64,10 @@ final class GroupCommit: Sendable {
         }
         // Writes that queued meanwhile, another process's lock, or a checkpoint: the writer's thread takes over.
         let handOff = state.withLock { state in
-            if !landed { state.waiting.insert(write, at: 0) }
+            if !landed {
+                state.waiting.insert(write, at: 0)
+                state.handOffs += 1
+            }
             if state.waiting.isEmpty, !checkpointDue {
                 state.committing = false
                 return false
@@ -77,6 +81,9 @@ final class GroupCommit: Sendable {
 
     /// How many writes wait for the writer, for tests that line up a batch.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// How many brief writes found another process's lock and went to the writer's thread, for tests.
+    var handOffs: Int { state.withLock { $0.handOffs } }
 
     /// Writes waiting now, and any asked for later, fail: the connection is about to close.
     func close() {
@@ -166,8 +173,9 @@ private protocol QueuedWrite: AnyObject, Sendable {
 }
 
 private final class Write<T: Sendable>: QueuedWrite, @unchecked Sendable {
-    // Unchecked: every member is touched only on the writer's queue once `enqueue` handed the write over, or by
-    // `close`, which takes it out of the queue under the lock first.
+    // Unchecked: every member is touched by one thread at a time: the writer's queue once `enqueue` handed the write
+    // over; `commitHere`'s caller, which runs it in `runHere` (one at a time with the queue) and finishes it before
+    // anything else can reach it; or `close`, which takes it out of the queue under the lock first.
     private var body: (@Sendable (SQLiteConnection) throws -> T)?
     private var result: Result<T, any Error>?
     private let continuation: CheckedContinuation<T, any Error>

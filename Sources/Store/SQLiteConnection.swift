@@ -107,7 +107,7 @@ public final class SQLiteConnection {
     /// SQLite checkpoints the WAL in the commit that fills it past 1,000 pages, which writes those pages to the
     /// database file and syncs it: milliseconds. After this call it does not; `isCheckpointDue` says when the
     /// owner should (`checkpoint`), on a thread where that wait harms nobody.
-    public func deferCheckpoints() throws {
+    func deferCheckpoints() throws {
         let handle = try openHandle(for: nil)
         // Unretained, as the update hook's. The hook replaces SQLite's own, which is what checkpointed.
         sqlite3_wal_hook(handle, { context, _, _, frames in
@@ -117,14 +117,14 @@ public final class SQLiteConnection {
     }
 
     /// SQLite's own threshold (`SQLITE_DEFAULT_WAL_AUTOCHECKPOINT`).
-    static let checkpointFrames: Int32 = 1000
+    private static let checkpointFrames: Int32 = 1000
 
     /// The WAL has grown past `checkpointFrames` since the last `checkpoint` (only after `deferCheckpoints`).
-    public var isCheckpointDue: Bool { walFrames >= Self.checkpointFrames }
+    var isCheckpointDue: Bool { walFrames >= Self.checkpointFrames }
 
     /// A passive checkpoint, as SQLite's own: what readers still need stays in the WAL. A failure is left for the
     /// next one to retry, as SQLite leaves it.
-    public func checkpoint() {
+    func checkpoint() {
         walFrames = 0
         guard let handle else { return }
         sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)

@@ -127,8 +127,10 @@ import Testing
         }
     }
 
-    /// A brief write runs on its caller's thread only when the writer is idle: behind a running write, it waits its turn.
-    @Test func aBriefWriteQueuesBehindARunningWrite() async throws {
+    /// A brief write runs on its caller's thread only when the writer is idle: behind a running write, it waits its
+    /// turn in the queue. Had it gone for the writer's connection on its own thread, it would wait there, and the
+    /// queue would never show it (the time limit ends the test).
+    @Test(.timeLimit(.minutes(1))) func aBriefWriteQueuesBehindARunningWrite() async throws {
         try await withDatabase { database in
             let (holding, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
             let holder = Task {
@@ -141,50 +143,92 @@ import Testing
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async { holding.wait(); continuation.resume() }
             }
-            let brief = Task {
-                try await database.briefWrite { try $0.execute("INSERT INTO t SELECT 1, count(*) FROM t") }
+            let brief = Task { try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (1, 0)") } }
+            while database.groupCommit.waitingCount < 1 {
+                try Task.checkCancellation()
+                await Task.yield()
             }
-            while database.groupCommit.waitingCount < 1 { await Task.yield() }
             release.signal()
             try await holder.value
             _ = try await brief.value
-            let totals = try await database.read { try $0.query("SELECT total FROM t WHERE writer = 1").map { try $0.int64("total") } }
-            #expect(totals == [1])
+            #expect(try await writers(database) == [0, 1])
         }
     }
 
-    /// Another process's write lock is waited for (with the busy timeout) on the writer's thread, not refused.
-    @Test func aBriefWriteWaitsForAnotherProcessesLock() async throws {
+    /// Another process's write lock is not waited for on the caller's thread: the write goes to the writer's thread,
+    /// which waits for it (with the busy timeout) and commits once it is free.
+    @Test(.timeLimit(.minutes(1))) func aBriefWriteLeavesAnotherProcessesLockToTheWriter() async throws {
         try await withDatabase { database in
-            let holder = UncheckedBox(try SQLiteConnection(path: database.location))
-            try holder.value.execute("BEGIN IMMEDIATE")
-            // Let go once the brief write below has found the lock held (it tries at once, on this thread).
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { _ = try? holder.value.execute("COMMIT") }
-            try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (1, 0)") }
+            let holder = try SQLiteConnection(path: database.location)
+            defer { holder.close() }
+            try holder.execute("BEGIN IMMEDIATE")
+            let brief = Task { try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (1, 0)") } }
+            while database.groupCommit.handOffs < 1 {
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+            try holder.execute("COMMIT")
+            _ = try await brief.value
             #expect(try await writers(database) == [1])
-            holder.value.close()
         }
     }
 
-    /// SQLite would checkpoint in the commit that fills the WAL, on the brief write's thread; the writer's thread does
-    /// it instead, and the WAL stops growing as before.
+    /// `immediateIfFree` refuses at once, without running the body, and leaves the busy timeout as it was.
+    @Test func aTransactionThatMustNotWaitIsRefusedWhenTheLockIsHeld() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.file("app.sqlite")
+            let writer = try SQLiteConnection(path: path)
+            let holder = try SQLiteConnection(path: path)
+            defer { writer.close(); holder.close() }
+            try holder.execute("BEGIN IMMEDIATE")
+            var ran = false
+            #expect(throws: SQLiteError.writeLockHeld) { try writer.transaction(.immediateIfFree) { ran = true } }
+            #expect(!ran)
+            #expect(!writer.isInTransaction)
+            #expect(try writer.queryFirst("PRAGMA busy_timeout")?.values == [.integer(5000)])
+            try holder.execute("COMMIT")
+            try writer.transaction(.immediateIfFree) { ran = true }
+            #expect(ran)
+        }
+    }
+
+    /// After `deferCheckpoints` SQLite no longer checkpoints in the commit that fills the WAL: the connection says a
+    /// checkpoint is due, and `checkpoint` does it. Without the hook SQLite checkpoints by itself and none is ever due.
+    @Test func deferredCheckpointsAreDueOnceTheWALFills() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.file("app.sqlite")
+            let connection = try SQLiteConnection(path: path)
+            defer { connection.close() }
+            try connection.deferCheckpoints()
+            try connection.execute("CREATE TABLE pages (body BLOB NOT NULL) STRICT")
+            let page = DatabaseValue.blob([UInt8](repeating: 7, count: 3000))
+            var commits = 0
+            while !connection.isCheckpointDue, commits < 2_000 {
+                try connection.execute("INSERT INTO pages VALUES (?)", [page])
+                commits += 1
+            }
+            #expect(connection.isCheckpointDue)
+            let wal = { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+            #expect(wal() > 4_000_000)
+            connection.checkpoint()
+            #expect(!connection.isCheckpointDue)
+            // The next commit starts the WAL over: every frame is in the database file now.
+            try connection.execute("INSERT INTO pages VALUES (?)", [page])
+            #expect(!connection.isCheckpointDue)
+        }
+    }
+
+    /// Brief writes leave checkpoints to the writer's thread, which still makes them: the WAL stops growing at about
+    /// 1,000 pages (4 MiB) as before, where 2,500 writes without a checkpoint leave over 10 MiB.
     @Test func briefWritesStillCheckpoint() async throws {
         try await withDatabase { database in
-            let page = DatabaseValue.blob([UInt8](repeating: 7, count: 3000))
             for index in 0..<2_500 {
-                try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (?, length(?))", [.integer(Int64(index)), page]) }
+                try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))]) }
             }
             try await database.write { _ in }
             let wal = try FileManager.default.attributesOfItem(atPath: database.location + "-wal")[.size] as? Int ?? 0
-            // 1,000 frames of a 4 KiB page is about 4 MiB; 2,500 writes without a checkpoint leave over 10.
             #expect(wal < 6_000_000)
             #expect(wal > 0)
         }
     }
-}
-
-/// A connection handed to another queue by a test that does not touch it meanwhile.
-private final class UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
