@@ -56,11 +56,8 @@ final class GroupCommit: Sendable {
         guard idle else { return false }
         // The writer's queue is idle: `runHere` runs on this thread (at worst after the block that just let go).
         let (landed, checkpointDue) = writer.runHere { connection in
-            write.run(on: connection, waitingForTheLock: false)
-            let notifications = connection.takeNotifications()
-            let landed = (write.failure as? SQLiteError) != .writeLockHeld
-            if landed, write.failure == nil { listeners.deliver(notifications) }
-            return (landed, connection.isCheckpointDue)
+            runAlone(write, waitingForTheLock: false, on: connection)
+            return ((write.failure as? SQLiteError) != .writeLockHeld, connection.isCheckpointDue)
         }
         // Writes that queued meanwhile, another process's lock, or a checkpoint: the writer's thread takes over.
         let handOff = state.withLock { state in
@@ -121,12 +118,17 @@ final class GroupCommit: Sendable {
         }
     }
 
+    /// `write` in a transaction of its own; its notifications are delivered if it committed.
+    private func runAlone(_ write: any QueuedWrite, waitingForTheLock: Bool, on connection: SQLiteConnection) {
+        write.run(on: connection, waitingForTheLock: waitingForTheLock)
+        let notifications = connection.takeNotifications()
+        if write.failure == nil { listeners.deliver(notifications) }
+    }
+
     private func commit(_ batch: [any QueuedWrite], on connection: SQLiteConnection) {
         // Alone, a write is its own transaction (`run` opens it).
         guard batch.count > 1 else {
-            batch[0].run(on: connection, waitingForTheLock: true)
-            let notifications = connection.takeNotifications()
-            if batch[0].failure == nil { listeners.deliver(notifications) }
+            runAlone(batch[0], waitingForTheLock: true, on: connection)
             return batch[0].finish()
         }
         var lostAt: Int?

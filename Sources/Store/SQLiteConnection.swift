@@ -105,7 +105,7 @@ public final class SQLiteConnection {
     }
 
     /// SQLite checkpoints the WAL in the commit that fills it past 1,000 pages, which writes those pages to the
-    /// database file and syncs it: milliseconds. After this call it does not; `isCheckpointDue` says when the
+    /// database file and syncs it. After this call it does not; `isCheckpointDue` says when the
     /// owner should (`checkpoint`), on a thread where that wait harms nobody.
     func deferCheckpoints() throws {
         let handle = try openHandle(for: nil)
