@@ -79,6 +79,13 @@ public final class PostgresConnection {
 
     public var isOpen: Bool { handle != nil }
 
+    /// Hands the session over (to a `PostgresLoopConnection`); this connection is closed afterwards.
+    func takeHandle() -> OpaquePointer? {
+        cache.removeAll()
+        defer { handle = nil }
+        return handle
+    }
+
     /// Whether libpq still considers the connection usable. A server restart is
     /// only noticed at the next round trip; `PQstatus` does not poll the socket.
     public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
@@ -365,7 +372,7 @@ public final class PostgresConnection {
     }
 
     /// What a prepared statement is cached by: the same SQL with other parameter types is another statement.
-    private static func statementKey(_ sql: String, _ parameters: PostgresParameters) -> String {
+    static func statementKey(_ sql: String, _ parameters: PostgresParameters) -> String {
         parameters.typeSignature + "\u{0}" + sql
     }
 
@@ -449,6 +456,10 @@ public final class PostgresConnection {
     }
 
     private func error(from result: OpaquePointer?, sql: String) -> PostgresError {
+        Self.error(from: result, handle: handle, connectionString: connectionString, sql: sql)
+    }
+
+    static func error(from result: OpaquePointer?, handle: OpaquePointer?, connectionString: PostgresConnectionString, sql: String?) -> PostgresError {
         let sqlState = result.flatMap { PQresultErrorField($0, clibpq_diag_sqlstate()) }.map { String(cString: $0) }
         let primary = result.flatMap { PQresultErrorField($0, clibpq_diag_message_primary()) }.map { String(cString: $0) }
         let message = primary ?? handle.map { String(cString: PQerrorMessage($0)) } ?? ""
@@ -494,10 +505,14 @@ public final class PostgresConnection {
         return handle
     }
 
-    private static func rows(of result: OpaquePointer) -> [Row] {
+    static func columns(of result: OpaquePointer) -> Columns {
+        Columns(names: (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) })
+    }
+
+    static func rows(of result: OpaquePointer, columns: Columns? = nil) -> [Row] {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
-        let columns = Columns(names: (0..<columnCount).map { String(cString: PQfname(result, $0)) })
+        let columns = columns ?? Self.columns(of: result)
         let types = (0..<columnCount).map { PQftype(result, $0) }
         return (0..<rowCount).map { row in
             Row(values: (0..<columnCount).map { column in

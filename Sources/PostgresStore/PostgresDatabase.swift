@@ -1,4 +1,5 @@
 import Locking
+import Reactor
 public import Store
 
 /// A bounded pool of PostgreSQL connections shared across tasks, shaped like
@@ -8,6 +9,10 @@ public import Store
 /// calls never occupy Swift's cooperative thread pool; callers beyond the pool
 /// size wait for a connection. Size the pool so that replicas × `poolSize`
 /// stays under the server's `max_connections`.
+///
+/// `briefRead` and `briefExecute` run on connections of the caller's event loop instead
+/// (`PostgresLoopConnections`, `poolSize` more on each loop that uses them): count those against
+/// `max_connections` too.
 ///
 /// A connection the server dropped (a restart, a failover) is re-established
 /// by itself at its next transaction. Operations are not cancelled with their
@@ -27,6 +32,10 @@ public final class PostgresDatabase: SQLDatabase {
     private let locks = NamedLocks()
 
     private let listeners = PThreadMutex<[PostgresListener]>([])
+    private let loopConnections: PostgresLoopConnections
+    /// Where brief operations run for callers on no event loop (commands, background work): a loop of the store's own,
+    /// started by the first.
+    private let ownLoopThread = PThreadMutex<EventLoopThread?>(nil)
 
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
     public convenience init(
@@ -61,6 +70,12 @@ public final class PostgresDatabase: SQLDatabase {
                 )
             )
         }
+        loopConnections = PostgresLoopConnections(
+            perLoop: poolSize,
+            connectionString: connectionString,
+            statementTimeout: statementTimeout,
+            statementCacheCapacity: statementCacheCapacity
+        )
         pool = CheckoutPool(
             count: poolSize,
             closedError: PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil)
@@ -76,14 +91,19 @@ public final class PostgresDatabase: SQLDatabase {
     /// writer; after `serializableAttempts` the `.serializationFailure` is thrown.
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        var attempt = 1
+        try await retryingConflicts { try await write(.serializable, body) }
+    }
+
+    /// Runs `attempt` again, after a short random pause, while the server aborts it for a conflict with another writer.
+    private func retryingConflicts<T>(_ attempt: () async throws -> T) async throws -> T {
+        var attempts = 1
         while true {
             do {
-                return try await write(.serializable, body)
-            } catch let error as PostgresError where error.kind == .serializationFailure && attempt < Self.serializableAttempts {
-                attempt += 1
+                return try await attempt()
+            } catch let error as PostgresError where error.kind == .serializationFailure && attempts < Self.serializableAttempts {
+                attempts += 1
                 // Jitter, growing with the attempts, so the conflicting writers do not meet again.
-                try? await Task.sleep(for: .microseconds(Int.random(in: 0...(500 << min(attempt, 6)))))
+                try? await Task.sleep(for: .microseconds(Int.random(in: 0...(500 << min(attempts, 6)))))
             }
         }
     }
@@ -177,6 +197,57 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// A read-only transaction on one snapshot, as `read`, in one round trip awaited on the caller's event loop.
+    public func briefRead(_ statements: [SQLStatement]) async throws -> [[Row]] {
+        try await brief("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", statements).map(\.rows)
+    }
+
+    /// SERIALIZABLE, as `write`, and run again after a conflict.
+    @discardableResult
+    public func briefExecute(_ statement: SQLStatement) async throws -> Int {
+        try await retryingConflicts {
+            try await brief("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE", [statement]).first?.changed ?? 0
+        }
+    }
+
+    /// Runs `statements` in a transaction opened by `begin` on a connection of the caller's event loop, or of the
+    /// store's own. Once more on another connection when the first was found broken before the server answered (the
+    /// server restarted while it sat idle), or the server refused a statement prepared before another process changed
+    /// its table: neither committed anything.
+    private func brief(_ begin: String, _ statements: [SQLStatement]) async throws -> [StatementResult] {
+        let loop = try EventLoop.current ?? ownLoop()
+        return try await withTaskExecutorPreference(loop) {
+            var again = false
+            do {
+                return try await loopConnections.withConnection(on: loop) { connection in
+                    do {
+                        return try await connection.transaction(begin, statements)
+                    } catch let error as PostgresError where error.isStalePlan || (error.kind == .connectionLost && !connection.answeredInTransaction) {
+                        again = true
+                        throw error
+                    }
+                }
+            } catch where again {
+                return try await loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
+            }
+        }
+    }
+
+    private func ownLoop() throws -> EventLoop {
+        try ownLoopThread.withLock { (thread: inout EventLoopThread?) throws(SystemError) -> EventLoop in
+            if let thread { return thread.loop }
+            let started = try EventLoopThread()
+            thread = started
+            return started.loop
+        }
+    }
+
+    /// How many connections the event loops hold for brief operations, for tests and diagnostics.
+    public var briefConnectionCount: Int { loopConnections.openCount }
+
+    /// How many round trips brief operations took, for tests and diagnostics.
+    public var briefRoundTrips: Int { loopConnections.roundTrips.value }
+
     /// Waits for running and queued work, then closes every connection. Calls
     /// made afterwards throw. Must not be called from inside `read` or `write`.
     public func close() {
@@ -187,6 +258,11 @@ public final class PostgresDatabase: SQLDatabase {
         for worker in workers {
             worker.close()
         }
+        loopConnections.close()
+        ownLoopThread.withLock { thread in
+            thread?.stopAndJoin()
+            thread = nil
+        }
     }
 
     private func run<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -195,3 +271,4 @@ public final class PostgresDatabase: SQLDatabase {
         return try await workers[index].run(body)
     }
 }
+

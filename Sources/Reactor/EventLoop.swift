@@ -71,6 +71,19 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
     }
 
+    /// The loop whose thread the caller runs on, if any: work that waits on sockets of its own (a database's) registers
+    /// them there, and the task that waits resumes where it was, without a hop to another thread.
+    public static var current: EventLoop? {
+        pthread_getspecific(currentKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "pthread_key_create failed: \(status)")
+        return key
+    }()
+
     /// Traps in a debug build when called off this loop's thread; compiles to nothing in a release build
     /// (it is inlined into the caller, whose `assert` is then dropped). Loop-confined code calls it at its
     /// entry points, so a caller that reached it from another thread is caught where it happens, not as
@@ -174,8 +187,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Blocks the calling thread until `stop()`.
     public func run() {
         threadID.store(Self.currentThreadID, ordering: .relaxed)
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         // A later thread may get this one's pthread_t: the loop must not look like it runs there.
-        defer { threadID.store(0, ordering: .relaxed) }
+        defer {
+            threadID.store(0, ordering: .relaxed)
+            pthread_setspecific(Self.currentKey, nil)
+        }
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }

@@ -6,7 +6,7 @@ import Locking
 ///
 /// Each connection lives on its own serial dispatch queue, so blocking SQLite
 /// calls (disk I/O, busy waits, checkpoints) do not occupy the caller's thread.
-/// `briefRead` and `briefWrite`, a few rows by key, run on the caller's thread
+/// `briefRead` and `briefExecute`, a few rows by key, run on the caller's thread
 /// instead: the hop there and back costs more than they do, and neither waits
 /// there for another process. Writes are serialized in-process and committed in batches (`GroupCommit`);
 /// `busy_timeout` covers other processes, so callers should not see
@@ -77,8 +77,8 @@ public final class Database: SQLDatabase {
     /// On the calling thread when no other write is committing or waiting, and another process does not hold the
     /// write lock; otherwise as `write`.
     @discardableResult
-    public func briefWrite<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await groupCommit.write(brief: true, body)
+    public func briefExecute(_ statement: SQLStatement) async throws -> Int {
+        try await groupCommit.write(brief: true) { try $0.execute(statement.sql, statement.bindings) }
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are
@@ -93,11 +93,11 @@ public final class Database: SQLDatabase {
 
     /// On the calling thread, still one at a time with the reader's queue. A WAL reader never waits for
     /// the writer, so the caller waits for the read's own work only.
-    public func briefRead<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func briefRead(_ statements: [SQLStatement]) async throws -> [[Row]] {
         let index = try await pool.checkOut()
         defer { pool.checkIn(index) }
         return try readers[index].runHere { connection in
-            try connection.transaction(.deferred) { try body(connection) }
+            try connection.transaction(.deferred) { try statements.map { try connection.query($0.sql, $0.bindings) } }
         }
     }
 

@@ -22,15 +22,18 @@ public protocol SQLDatabase: Sendable {
 
     func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
 
-    /// A `read` of a few rows by key, short enough for the caller to wait for on its own thread (an event
-    /// loop's, for a request): SQLite runs it there, saving the hop to a reader's queue and back, whose two
-    /// thread wake-ups cost more than such a read. Any other store reads as `read` does.
-    func briefRead<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
+    /// A few reads of rows by key that do not depend on each other, in one read-only transaction (one snapshot), short
+    /// enough for the caller to wait for on its own thread (an event loop's, for a request), without the hop to a
+    /// connection's queue and back, whose two thread wake-ups cost more than such a read. SQLite runs them on the
+    /// caller's thread; PostgreSQL sends them, with the transaction's `BEGIN` and `COMMIT`, in one round trip, awaited
+    /// on the caller's event loop (`PostgresLoopConnection`). The rows of each statement, in order.
+    func briefRead(_ statements: [SQLStatement]) async throws -> [[Row]]
 
-    /// A `write` of a few rows, short enough for the caller to wait for on its own thread: SQLite runs it there
-    /// when the writer is idle, as `briefRead`. Any other store writes as `write` does.
+    /// One statement that writes a few rows, in a write transaction of its own, as briefly as `briefRead`: SQLite runs
+    /// it on the caller's thread when the writer is idle; PostgreSQL sends it with its `BEGIN` and `COMMIT`. Returns the
+    /// rows it changed.
     @discardableResult
-    func briefWrite<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T
+    func briefExecute(_ statement: SQLStatement) async throws -> Int
 
     /// A write that also holds the store's schema lock for its whole transaction, and whose queries
     /// see what an earlier holder committed: how replicas starting together migrate once.
@@ -58,12 +61,8 @@ public protocol SQLDatabase: Sendable {
 extension SQLDatabase {
     public var tableChanges: TableChanges? { nil }
 
-    public func briefRead<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await read(body)
-    }
-
-    @discardableResult
-    public func briefWrite<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await write(body)
+    /// The first row of one brief read.
+    public func briefReadFirst(_ statement: SQLStatement) async throws -> Row? {
+        try await briefRead([statement]).first?.first
     }
 }

@@ -25,19 +25,29 @@ package struct StatementCache<Prepared> {
         for key: String,
         prepare: () throws -> Prepared
     ) rethrows -> (statement: Prepared, evicted: Prepared?) {
-        clock += 1
-        if let cached = entries[key] {
-            entries[key]?.lastUsed = clock
-            return (cached.statement, nil)
-        }
+        if let cached = cached(key) { return (cached, nil) }
         let statement = try prepare()
-        guard capacity > 0 else { return (statement, nil) }
+        return (statement, insert(statement, for: key))
+    }
+
+    /// The statement cached for `key`, marked as just used; nil when it is to be prepared.
+    package mutating func cached(_ key: String) -> Prepared? {
+        clock += 1
+        guard let index = entries.index(forKey: key) else { return nil }
+        entries.values[index].lastUsed = clock
+        return entries.values[index].statement
+    }
+
+    /// Keeps `statement`, prepared for `key`; returns the statement dropped to make room, for stores that must release
+    /// it explicitly.
+    package mutating func insert(_ statement: Prepared, for key: String) -> Prepared? {
+        guard capacity > 0 else { return nil }
         var evicted: Prepared?
         if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
             evicted = entries.removeValue(forKey: oldest.key)?.statement
         }
         entries[key] = Entry(statement: statement, lastUsed: clock)
-        return (statement, evicted)
+        return evicted
     }
 
     /// Drops one statement, for a store that found it no longer valid; returns it for explicit release.

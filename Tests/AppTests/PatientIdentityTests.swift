@@ -170,7 +170,7 @@ struct PatientIdentityTests {
     /// SQLite's plan: PostgreSQL's planner picks by statistics, and the same index is in its baseline.
     @Test(.enabled(if: !TestDatabase.isPostgres), arguments: [
         (PatientStore.livePatientsWithEmail, [DatabaseValue.text("default"), .text("a@example.com")]),
-        (PatientStore.anotherLivePatientWithEmail, [.text("default"), .text("a@example.com"), .text("p-1001")]),
+        (PatientStore.anotherLivePatientWithEmail, [.text("default"), .text("p-1001")]),
     ])
     func whoHoldsAnEmailIsFoundByAnIndex(_ query: String, _ values: [DatabaseValue]) async throws {
         try await withHarness(identity: nil) { harness in

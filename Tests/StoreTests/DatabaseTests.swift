@@ -211,18 +211,17 @@ import Testing
                 try connection.execute("CREATE TABLE t (a INTEGER) STRICT")
                 try connection.execute("INSERT INTO t VALUES (7)")
             }
-            #expect(try await db.briefRead { try $0.queryFirst("SELECT a FROM t")?.int(0) } == 7)
+            #expect(try await db.briefReadFirst(SQLStatement("SELECT a FROM t"))?.int(0) == 7)
             let error = await #expect(throws: SQLiteError.self) {
-                try await db.briefRead { try $0.execute("INSERT INTO t VALUES (8)") }
+                try await db.briefRead([SQLStatement("INSERT INTO t VALUES (8)")])
             }
             #expect(error?.code == 8) // SQLITE_READONLY
             let values = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<20 {
                     group.addTask {
-                        let select: @Sendable (SQLiteConnection) throws -> Int = {
-                            try $0.queryFirst("SELECT a + ? FROM t", [DatabaseValue(index)])?.int(0) ?? -1
-                        }
-                        return try await index.isMultiple(of: 2) ? db.briefRead(select) : db.read(select)
+                        let select = SQLStatement("SELECT a + ? FROM t", [DatabaseValue(index)])
+                        if index.isMultiple(of: 2) { return try await db.briefReadFirst(select)?.int(0) ?? -1 }
+                        return try await db.read { try $0.queryFirst(select.sql, select.bindings)?.int(0) ?? -1 }
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -143,7 +143,7 @@ import Testing
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async { holding.wait(); continuation.resume() }
             }
-            let brief = Task { try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (1, 0)") } }
+            let brief = Task { try await database.briefExecute(SQLStatement("INSERT INTO t VALUES (1, 0)")) }
             while database.groupCommit.waitingCount < 1 {
                 try Task.checkCancellation()
                 await Task.yield()
@@ -162,7 +162,7 @@ import Testing
             let holder = try SQLiteConnection(path: database.location)
             defer { holder.close() }
             try holder.execute("BEGIN IMMEDIATE")
-            let brief = Task { try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (1, 0)") } }
+            let brief = Task { try await database.briefExecute(SQLStatement("INSERT INTO t VALUES (1, 0)")) }
             while database.groupCommit.handOffs < 1 {
                 try Task.checkCancellation()
                 await Task.yield()
@@ -223,7 +223,7 @@ import Testing
     @Test func briefWritesStillCheckpoint() async throws {
         try await withDatabase { database in
             for index in 0..<2_500 {
-                try await database.briefWrite { try $0.execute("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))]) }
+                try await database.briefExecute(SQLStatement("INSERT INTO t VALUES (?, 0)", [.integer(Int64(index))]))
             }
             try await database.write { _ in }
             let wal = try FileManager.default.attributesOfItem(atPath: database.location + "-wal")[.size] as? Int ?? 0

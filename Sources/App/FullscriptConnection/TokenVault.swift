@@ -120,20 +120,24 @@ public final class TokenVault: Sendable {
     }
 
     private func stored(for user: EHRUser) async throws -> StoredConnection? {
-        try await database.read { try self.stored(for: user, using: $0) }
+        try opened(try await database.briefReadFirst(Self.readingStored(for: user)), for: user)
     }
 
-    /// `user`'s usable connection with its tokens opened, inside a read of the caller's (`ClickRead`).
-    func stored(for user: EHRUser, using connection: any SQLConnection) throws -> StoredConnection? {
-        guard let row = try connection.queryFirst(
-            """
-            SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.access_token, c.refresh_token,
-                   c.access_expires_at, c.fullscript_clinic_id
-            FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
-            WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(Self.ofThePinnedClinic)
-            """,
-            [.text(user.tenant), .text(user.id)]
-        ) else { return nil }
+    /// The read `opened` takes its row from, for a caller that reads it with others (`ClickRead`).
+    static func readingStored(for user: EHRUser) -> SQLStatement {
+        SQLStatement(selectStored, [.text(user.tenant), .text(user.id)])
+    }
+
+    private static let selectStored = """
+        SELECT c.key_id, c.resource_owner_type, c.resource_owner_id, c.access_token, c.refresh_token,
+               c.access_expires_at, c.fullscript_clinic_id
+        FROM fullscript_connections c JOIN tenants t ON t.id = c.tenant_id
+        WHERE c.tenant_id = ? AND c.ehr_user_id = ? AND c.status = 'connected' AND \(ofThePinnedClinic)
+        """
+
+    /// `user`'s usable connection, from the row `readingStored` found, with its tokens opened.
+    func opened(_ row: Row?, for user: EHRUser) throws -> StoredConnection? {
+        guard let row else { return nil }
         let keyID = try row.string("key_id")
         guard let type = ResourceOwner.Kind(rawValue: try row.string("resource_owner_type")) else { return nil }
         return StoredConnection(
@@ -340,7 +344,9 @@ public final class TokenVault: Sendable {
     private func markDisconnected(_ user: EHRUser, holding refreshToken: String, requestID: String?) async throws -> FullscriptConnection? {
         let date = now()
         return try await database.write { connection in
-            if let stored = try self.stored(for: user, using: connection)?.connection, stored.refreshToken != refreshToken {
+            let statement = Self.readingStored(for: user)
+            if let stored = try self.opened(try connection.queryFirst(statement.sql, statement.bindings), for: user)?.connection,
+               stored.refreshToken != refreshToken {
                 return stored
             }
             try connection.execute(

@@ -123,19 +123,17 @@ struct SessionStore: EHRIdentityProvider {
         let seconds = Int64(now().timeIntervalSince1970)
         if let found = recent?[hash], found.isLive(at: seconds, idleTimeout: settings.sessionIdleTimeout) { return found }
         let generation = recent?.generation ?? 0
-        let found = try await database.briefRead { connection in
-            try connection.queryFirst(
-                """
-                SELECT tenant_id, ehr_user_id, display_name, last_seen_at, expires_at, patient_id, roles FROM sessions
-                WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?
-                """,
-                [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
-            ).map {
-                Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
-                                                tenant: try $0.string("tenant_id"), patient: try $0.optionalString("patient_id"),
-                                                roles: Self.roles(try $0.optionalString("roles"))),
-                      lastSeen: try $0.int64("last_seen_at"), expiresAt: try $0.int64("expires_at"))
-            }
+        let found = try await database.briefReadFirst(SQLStatement(
+            """
+            SELECT tenant_id, ehr_user_id, display_name, last_seen_at, expires_at, patient_id, roles FROM sessions
+            WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?
+            """,
+            [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
+        )).map {
+            Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
+                                            tenant: try $0.string("tenant_id"), patient: try $0.optionalString("patient_id"),
+                                            roles: Self.roles(try $0.optionalString("roles"))),
+                  lastSeen: try $0.int64("last_seen_at"), expiresAt: try $0.int64("expires_at"))
         }
         if let found { recent?.remember(found, readAt: generation) }
         return found

@@ -13,15 +13,16 @@ struct PatientStore: Sendable {
         """
 
     func find(_ ehrPatientID: String, in tenant: String) async throws -> PatientLookup {
-        try await database.read { try Self.find(ehrPatientID, in: tenant, using: $0) }
+        try Self.lookup(try await database.briefReadFirst(Self.finding(ehrPatientID, in: tenant)))
     }
 
-    /// Inside a read of the caller's, with what else it reads (`ClickRead`).
-    static func find(_ ehrPatientID: String, in tenant: String, using connection: any SQLConnection) throws -> PatientLookup {
-        guard let row = try connection.queryFirst(select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?",
-                                                  [.text(tenant), .text(ehrPatientID)]) else {
-            return .unknown
-        }
+    /// The read `lookup` takes its row from, for a caller that reads it with others (`ClickRead`).
+    static func finding(_ ehrPatientID: String, in tenant: String) -> SQLStatement {
+        SQLStatement(select + " WHERE p.tenant_id = ? AND p.ehr_patient_id = ?", [.text(tenant), .text(ehrPatientID)])
+    }
+
+    static func lookup(_ row: Row?) throws -> PatientLookup {
+        guard let row else { return .unknown }
         return try row.optionalString("deleted_at") == nil ? .found(try record(row)) : .deleted
     }
 
@@ -155,16 +156,17 @@ struct PatientStore: Sendable {
         }
     }
 
-    /// Whether a live patient of the tenant other than `patientID` holds `email`: all a click needs to know of
-    /// the email's holders, inside a read of the caller's (`ClickRead`). One row at most, by the email's index,
-    /// however many patients a practice gave one placeholder address.
-    static func anotherLivePatientHolds(email: String, besides patientID: String, in tenant: String,
-                                        using connection: any SQLConnection) throws -> Bool {
-        try connection.queryFirst(anotherLivePatientWithEmail, [.text(tenant), .text(email), .text(patientID)]) != nil
+    /// A row when a live patient of the tenant other than `patientID` holds `patientID`'s email: all a click needs to
+    /// know of the email's holders, read with the patient (`ClickRead`). One row at most, by the email's index, however
+    /// many patients a practice gave one placeholder address.
+    static func anotherLivePatientSharingTheEmail(of patientID: String, in tenant: String) -> SQLStatement {
+        SQLStatement(anotherLivePatientWithEmail, [.text(tenant), .text(patientID)])
     }
 
-    static let anotherLivePatientWithEmail =
-        "SELECT 1 FROM patients WHERE tenant_id = ? AND deleted_at IS NULL AND lower(email) = lower(?) AND ehr_patient_id <> ? LIMIT 1"
+    static let anotherLivePatientWithEmail = """
+        SELECT 1 FROM patients WHERE tenant_id = ?1 AND deleted_at IS NULL AND ehr_patient_id <> ?2
+            AND lower(email) = (SELECT lower(email) FROM patients WHERE tenant_id = ?1 AND ehr_patient_id = ?2) LIMIT 1
+        """
 
     /// What Fullscript keeps of a patient: a change to any of these is pushed there (`PatientSync`).
     private static func demographics(_ row: Row) throws -> [String?] {

@@ -1,12 +1,12 @@
 import Foundation
 import Store
 
-/// What a click reads before it asks Fullscript, in one read transaction: the patient, the tenant's
-/// live patients holding its email, and the clicking user's connection with its tokens opened. Three
-/// reads were three hops to a reader's queue and back and three `BEGIN`s, on every click; one also
-/// sees them all in one snapshot. The stores keep their single-purpose reads for everyone else. A few rows
-/// by key: a brief read, on the request's own thread. A click repeated soon on the same patient reads nothing
-/// where the store counts its changes (`RecentClickReads`).
+/// What a click reads before it asks Fullscript, in one read transaction: the patient, whether another live patient
+/// of the tenant holds its email, and the clicking user's connection with its tokens opened. Three reads were three
+/// hops to a reader's queue and back and three `BEGIN`s, on every click; one also sees them all in one snapshot. None
+/// depends on another's answer, so PostgreSQL takes them in one round trip. The stores keep their single-purpose reads
+/// for everyone else. A few rows by key: a brief read, on the request's own thread. A click repeated soon on the same
+/// patient reads nothing where the store counts its changes (`RecentClickReads`).
 struct ClickRead: Sendable {
     let database: any SQLDatabase
     let vault: TokenVault
@@ -38,21 +38,20 @@ struct ClickRead: Sendable {
     }
 
     private func readStored(patientID: String, for user: EHRUser) async throws -> Snapshot {
-        let vault = vault
-        return try await database.briefRead { connection in
-            let patient = try PatientStore.find(patientID, in: user.tenant, using: connection)
-            switch patient {
-            case .deleted:
-                return Snapshot(patient: patient, naming: .nobody, connection: nil)
-            case .unknown:
-                return Snapshot(patient: patient, naming: .nobody, connection: try vault.stored(for: user, using: connection))
-            case .found(let found):
-                let shared = try found.email.map {
-                    try PatientStore.anotherLivePatientHolds(email: $0, besides: found.ehrPatientID, in: user.tenant, using: connection)
-                } ?? false
-                return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailSharedWithAnother: shared),
-                                connection: try vault.stored(for: user, using: connection))
-            }
+        let rows = try await database.briefRead([
+            PatientStore.finding(patientID, in: user.tenant),
+            PatientStore.anotherLivePatientSharingTheEmail(of: patientID, in: user.tenant),
+            TokenVault.readingStored(for: user),
+        ])
+        let patient = try PatientStore.lookup(rows[0].first)
+        switch patient {
+        case .deleted:
+            return Snapshot(patient: patient, naming: .nobody, connection: nil)
+        case .unknown:
+            return Snapshot(patient: patient, naming: .nobody, connection: try vault.opened(rows[2].first, for: user))
+        case .found(let found):
+            return Snapshot(patient: patient, naming: PatientMatcher.naming(of: found, emailSharedWithAnother: !rows[1].isEmpty),
+                            connection: try vault.opened(rows[2].first, for: user))
         }
     }
 }

@@ -42,22 +42,21 @@ struct RecommendationLog: Sendable {
         case forget
     }
 
-    /// Writes the click and what it changes of the user's staff choice, in the write's one transaction: a few rows,
-    /// on the request's thread where the store can.
+    /// Writes the click and what it changes of the user's staff choice, in one transaction. The click alone, as most are,
+    /// is a brief write, on the request's thread where the store can.
     func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
-        try await database.briefWrite { connection in
-            try connection.execute(
-                """
-                INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
-                                             entrypoint, outcome, fullscript_request_id, request_id, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [.text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
-                 DatabaseValue(click.linkKind),
-                 .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
-                 .text(click.requestID), DatabaseValue(click.detail)]
-            )
+        let row: [DatabaseValue] = [
+            .text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
+            DatabaseValue(click.linkKind), .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
+            .text(click.requestID), DatabaseValue(click.detail),
+        ]
+        if case .keep = staffChoice {
+            try await database.briefExecute(SQLStatement(Self.insertClick, row))
+            return
+        }
+        try await database.write { connection in
+            try connection.execute(Self.insertClick, row)
             switch staffChoice {
             case .keep:
                 break
@@ -76,6 +75,12 @@ struct RecommendationLog: Sendable {
             }
         }
     }
+
+    private static let insertClick = """
+        INSERT INTO recommendations (tenant_id, occurred_at, ehr_user_id, ehr_patient_id, practitioner_id, link_kind,
+                                     entrypoint, outcome, fullscript_request_id, request_id, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     func staffChoice(of user: EHRUser) async throws -> StaffChoice? {
         try await database.read { connection in

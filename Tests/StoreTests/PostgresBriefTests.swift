@@ -1,0 +1,167 @@
+import Foundation
+import PostgresStore
+import PostgresTesting
+import Reactor
+import Store
+import Testing
+
+/// `briefRead` and `briefExecute` on PostgreSQL: a transaction in one round trip, awaited on the caller's event loop
+/// (`PostgresLoopConnection`), never handed to a connection's thread.
+@Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServer)
+struct PostgresBriefTests {
+    private func withDatabase<T>(
+        poolSize: Int = 2,
+        statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
+        _ body: (PostgresDatabase, String) async throws -> T
+    ) async throws -> T {
+        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: poolSize, statementTimeout: statementTimeout)
+        defer { database.close() }
+        let table = "b_\(UUID().uuidString.prefix(8).lowercased())"
+        try await database.write { try $0.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, name text NOT NULL)") }
+        return try await body(database, table)
+    }
+
+    /// Runs `body` as a request does: in a task that prefers the loop, on the loop's thread.
+    private func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task(executorPreference: loop) { try await body() }.value
+    }
+
+    private func names(_ rows: [[Row]]) throws -> [[String]] {
+        try rows.map { try $0.map { try $0.string("name") } }
+    }
+
+    @Test func aBriefReadIsOneRoundTripOnTheCallersEventLoop() async throws {
+        let thread = try EventLoopThread()
+        defer { thread.stopAndJoin() }
+        let loop = thread.loop
+        try await withDatabase { database, table in
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'alice'), (2, 'bob')") }
+            let (rows, onTheLoop) = try await onLoop(loop) {
+                let rows = try await database.briefRead([
+                    SQLStatement("SELECT name FROM \(table) WHERE id = ?", [1]),
+                    SQLStatement("SELECT name FROM \(table) WHERE id > ? ORDER BY id", [0]),
+                    SQLStatement("SELECT name FROM \(table) WHERE id = ?", [3]),
+                ])
+                return (rows, loop.inLoop)
+            }
+            #expect(try names(rows) == [["alice"], ["alice", "bob"], []])
+            #expect(onTheLoop)
+            #expect(database.briefConnectionCount == 1)
+            #expect(database.briefRoundTrips == 1, "BEGIN, three statements prepared and run, and COMMIT: one round trip")
+        }
+    }
+
+    @Test func aBriefReadOffAnyLoopRunsOnTheStoresOwn() async throws {
+        try await withDatabase { database, table in
+            try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [1, "alice"]))
+            let row = try await database.briefReadFirst(SQLStatement("SELECT name FROM \(table)"))
+            #expect(try row?.string("name") == "alice")
+            #expect(database.briefRoundTrips == 2)
+        }
+    }
+
+    @Test func aBriefReadSeesOneSnapshotAndCannotWrite() async throws {
+        try await withDatabase { database, table in
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.briefRead([SQLStatement("INSERT INTO \(table) VALUES (1, 'x')")])
+            }
+            #expect(error?.sqlState == "25006")
+            let isolation = try await database.briefReadFirst(SQLStatement("SHOW transaction_isolation"))?.string(0)
+            #expect(isolation == "repeatable read")
+            let count = try await database.read { try $0.queryFirst("SELECT count(*) FROM \(table)")?.int(0) }
+            #expect(count == 0)
+        }
+    }
+
+    @Test func aBriefExecuteCommitsAndCountsItsRows() async throws {
+        try await withDatabase { database, table in
+            let inserted = try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (1, 'a'), (2, 'b')"))
+            let updated = try await database.briefExecute(SQLStatement("UPDATE \(table) SET name = ? WHERE id > ?", ["c", 0]))
+            #expect(inserted == 2 && updated == 2)
+            #expect(database.briefRoundTrips == 2, "each with its BEGIN and COMMIT in one round trip")
+            let duplicate = await #expect(throws: PostgresError.self) {
+                try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (1, 'again')"))
+            }
+            #expect(duplicate?.kind == .uniqueViolation)
+            let names = try await database.read { try $0.query("SELECT name FROM \(table) ORDER BY id").map { try $0.string(0) } }
+            #expect(names == ["c", "c"])
+        }
+    }
+
+    /// The failed statement's transaction is rolled back, and the connection serves the next read with the statements it
+    /// prepared.
+    @Test func aFailedBriefReadLeavesItsConnectionUsable() async throws {
+        try await withDatabase { database, table in
+            try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (1, 'a')"))
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.briefRead([
+                    SQLStatement("SELECT name FROM \(table)"), SQLStatement("SELECT no_such_column FROM \(table)"),
+                ])
+            }
+            #expect(error?.sqlState == "42703")
+            for _ in 0..<3 {
+                let rows = try await database.briefRead([SQLStatement("SELECT name FROM \(table)"), SQLStatement("SELECT 1 AS one")])
+                #expect(try rows[0].first?.string("name") == "a" && rows[1].first?.int("one") == 1)
+            }
+            #expect(database.briefConnectionCount == 1)
+        }
+    }
+
+    @Test func theServersStatementTimeoutEndsABriefRead() async throws {
+        try await withDatabase(statementTimeout: .milliseconds(200)) { database, _ in
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.briefRead([SQLStatement("SELECT pg_sleep(30)")])
+            }
+            #expect(error?.kind == .queryCanceled)
+            let after = try await database.briefReadFirst(SQLStatement("SELECT 1"))?.int(0)
+            #expect(after == 1)
+        }
+    }
+
+    /// The server ended the idle connection's session (a restart, an administrator): the next brief read runs on a new
+    /// one, and its caller sees nothing.
+    @Test func aBriefReadOnASessionTheServerEndedRunsOnANewOne() async throws {
+        try await withDatabase { database, _ in
+            let pid = SQLStatement("SELECT pg_backend_pid() AS pid")
+            let first = try #require(try await database.briefReadFirst(pid)?.int64("pid"))
+            try await database.write { try $0.execute("SELECT pg_terminate_backend(CAST(? AS integer))", [.integer(first)]) }
+            let second = try #require(try await database.briefReadFirst(pid)?.int64("pid"))
+            #expect(second != first)
+            #expect(database.briefConnectionCount == 1)
+        }
+    }
+
+    /// Callers beyond a loop's connections wait for one of them: the loop never holds more than the pool's size.
+    @Test func aLoopsBriefConnectionsAreBounded() async throws {
+        let thread = try EventLoopThread()
+        defer { thread.stopAndJoin() }
+        let loop = thread.loop
+        try await withDatabase(poolSize: 2) { database, table in
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'a')") }
+            let names = try await onLoop(loop) {
+                try await withThrowingTaskGroup(of: String?.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await database.briefRead([
+                                SQLStatement("SELECT pg_sleep(0.01)"), SQLStatement("SELECT name FROM \(table)"),
+                            ])[1].first?.string("name")
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(names == Array(repeating: "a", count: 8))
+            #expect(database.briefConnectionCount == 2)
+        }
+    }
+
+    @Test func aClosedStoreRefusesBriefWork() async throws {
+        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: 1)
+        #expect(try await database.briefReadFirst(SQLStatement("SELECT 1"))?.int(0) == 1)
+        database.close()
+        let error = await #expect(throws: PostgresError.self) {
+            try await database.briefReadFirst(SQLStatement("SELECT 1"))
+        }
+        #expect(error?.kind == .closed)
+    }
+}
