@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(name: "FullscriptTests", dependencies: ["Fullscript", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "FullscriptSandboxTests", dependencies: ["FullscriptSandbox", "Server", "ServerTesting"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTesting", "Locking", "Reactor"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTesting", "Locking", "Reactor", "ServerTesting"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [

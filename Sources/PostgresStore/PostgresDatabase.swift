@@ -1,3 +1,4 @@
+import Dispatch
 import Locking
 import Reactor
 public import Store
@@ -11,7 +12,7 @@ public import Store
 /// stays under the server's `max_connections`.
 ///
 /// `briefRead` and `briefExecute` run on connections of the caller's event loop instead
-/// (`PostgresLoopConnections`, `poolSize` more on each loop that uses them): count those against
+/// (`PostgresLoopConnections`, up to `poolSize` more, opened when needed): count those against
 /// `max_connections` too.
 ///
 /// A connection the server dropped (a restart, a failover) is re-established
@@ -35,7 +36,8 @@ public final class PostgresDatabase: SQLDatabase {
     private let loopConnections: PostgresLoopConnections
     /// Where brief operations run for callers on no event loop (commands, background work): a loop of the store's own,
     /// started by the first.
-    private let ownLoopThread = PThreadMutex<EventLoopThread?>(nil)
+    private let ownLoopThread = PThreadMutex<(thread: EventLoopThread?, isClosed: Bool)>((nil, false))
+    private let ownLoopWork = DispatchGroup()
 
     /// Opens every connection up front, so a wrong URL or an unreachable server fails at start.
     public convenience init(
@@ -71,7 +73,7 @@ public final class PostgresDatabase: SQLDatabase {
             )
         }
         loopConnections = PostgresLoopConnections(
-            perLoop: poolSize,
+            limit: poolSize,
             connectionString: connectionString,
             statementTimeout: statementTimeout,
             statementCacheCapacity: statementCacheCapacity
@@ -199,46 +201,49 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// A read-only transaction on one snapshot, as `read`, in one round trip awaited on the caller's event loop.
     public func briefRead(_ statements: [SQLStatement]) async throws -> [[Row]] {
-        try await brief("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", statements).map(\.rows)
+        try await brief("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", statements, readOnly: true).map(\.rows)
     }
 
     /// SERIALIZABLE, as `write`, and run again after a conflict.
     @discardableResult
     public func briefExecute(_ statement: SQLStatement) async throws -> Int {
         try await retryingConflicts {
-            try await brief("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE", [statement]).first?.changed ?? 0
+            try await brief("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE", [statement], readOnly: false).first?.changed ?? 0
         }
     }
 
     /// Runs `statements` in a transaction opened by `begin` on a connection of the caller's event loop, or of the
-    /// store's own. Once more on another connection when the first was found broken before the server answered (the
-    /// server restarted while it sat idle), or the server refused a statement prepared before another process changed
-    /// its table: neither committed anything.
-    private func brief(_ begin: String, _ statements: [SQLStatement]) async throws -> [StatementResult] {
-        let loop = try EventLoop.current ?? ownLoop()
-        return try await withTaskExecutorPreference(loop) {
-            var again = false
+    /// store's own. Once more when the server refused a statement prepared before another process changed its table
+    /// (nothing was committed), and, `readOnly`, when the connection broke: a write whose answer was lost may have
+    /// committed, and is not sent again.
+    private func brief(_ begin: String, _ statements: [SQLStatement], readOnly: Bool) async throws -> [StatementResult] {
+        if let loop = EventLoop.current {
+            return try await brief(begin, statements, readOnly: readOnly, on: loop)
+        }
+        let loop = try enterOwnLoop()
+        defer { ownLoopWork.leave() }
+        return try await brief(begin, statements, readOnly: readOnly, on: loop)
+    }
+
+    private func brief(_ begin: String, _ statements: [SQLStatement], readOnly: Bool, on loop: EventLoop) async throws -> [StatementResult] {
+        try await withTaskExecutorPreference(loop) {
             do {
-                return try await loopConnections.withConnection(on: loop) { connection in
-                    do {
-                        return try await connection.transaction(begin, statements)
-                    } catch let error as PostgresError where error.isStalePlan || (error.kind == .connectionLost && !connection.answeredInTransaction) {
-                        again = true
-                        throw error
-                    }
-                }
-            } catch where again {
+                return try await loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
+            } catch let error as PostgresError where error.isStalePlan || (readOnly && error.kind == .connectionLost) {
                 return try await loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
             }
         }
     }
 
-    private func ownLoop() throws -> EventLoop {
-        try ownLoopThread.withLock { (thread: inout EventLoopThread?) throws(SystemError) -> EventLoop in
-            if let thread { return thread.loop }
-            let started = try EventLoopThread()
-            thread = started
-            return started.loop
+    /// The store's own loop, started by the first caller on no loop, with the caller's work counted in `ownLoopWork`
+    /// (which `close` waits for); `.closed` once the store is closed.
+    private func enterOwnLoop() throws -> EventLoop {
+        try ownLoopThread.withLock { (own: inout (thread: EventLoopThread?, isClosed: Bool)) throws -> EventLoop in
+            guard !own.isClosed else { throw PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil) }
+            let thread = try own.thread ?? EventLoopThread()
+            own.thread = thread
+            ownLoopWork.enter()
+            return thread.loop
         }
     }
 
@@ -259,10 +264,16 @@ public final class PostgresDatabase: SQLDatabase {
             worker.close()
         }
         loopConnections.close()
-        ownLoopThread.withLock { thread in
-            thread?.stopAndJoin()
-            thread = nil
+        let thread = ownLoopThread.withLock { own in
+            own.isClosed = true
+            defer { own.thread = nil }
+            return own.thread
         }
+        // Brief work on the store's own loop finishes (a waiter fails; a running transaction gets its answer, and its
+        // connection is closed at check-in) on that loop, which must run until then. Bounded, should a caller's task
+        // never run again.
+        _ = ownLoopWork.wait(timeout: .now() + .seconds(10))
+        thread?.stopAndJoin()
     }
 
     private func run<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -271,4 +282,3 @@ public final class PostgresDatabase: SQLDatabase {
         return try await workers[index].run(body)
     }
 }
-

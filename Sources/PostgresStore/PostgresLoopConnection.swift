@@ -6,31 +6,27 @@ import Reactor
 import Store
 import Synchronization
 
-/// A PostgreSQL connection whose round trips are awaited on an event loop: its socket is watched by the loop's epoll
-/// while a statement is out, and the task waiting for the answer resumes there when it comes. A blocking
-/// `PostgresConnection` makes a thread sleep in `poll` for every round trip and hands each transaction to that thread
-/// and back; on a server's loop, whose thread has other requests to serve meanwhile, neither happens.
+/// A PostgreSQL connection whose round trips are awaited on an event loop: its socket is in the loop's epoll, and the
+/// task waiting for an answer resumes there when it comes. A blocking `PostgresConnection` makes a thread sleep in
+/// `poll` for every round trip and hands each transaction to that thread and back; on a server's loop, whose thread has
+/// other requests to serve meanwhile, neither happens.
 ///
-/// Always in libpq's non-blocking pipeline mode: a transaction's `BEGIN`, the preparation of a statement the cache
-/// lacks, and the statement go to the server together, one round trip. Confined to one task at a time, on one loop
-/// (`PostgresLoopConnections` checks it out); it is registered with that loop only while checked out, so an idle one
-/// is a plain connection that any thread may close.
+/// Always in libpq's non-blocking pipeline mode: a transaction's `BEGIN`, its statements (each prepared in the same
+/// pipeline on a cache miss) and its `COMMIT` go to the server together, one round trip. Used by one task at a time,
+/// on the loop it was opened on (`PostgresLoopConnections`); an idle one is touched by nothing on its loop but `tick`,
+/// which reads only `waiter`, so any thread may close it.
 final class PostgresLoopConnection: EventLoopSource {
     private let connectionString: PostgresConnectionString
     /// How long a round trip may go unanswered before the connection is given up: the server's statement timeout,
-    /// with time to say so.
+    /// with time to say so (5 s when the statement timeout is off: a brief operation is a few rows by key).
     private let answerTimeout: UInt64
     private var handle: OpaquePointer?
     private var cache: StatementCache<String>
     private var preparedCount = 0
-    /// Where the connection is watched while checked out.
+    /// Where the connection is watched.
     private var watch: (loop: EventLoop, registration: Registration)?
     private var waiter: CheckedContinuation<Void, any Error>?
     private var deadline: UInt64 = 0
-    /// Whether the server has answered the running transaction: until then, a connection found broken ran nothing of
-    /// it that was committed, and the transaction may run again on another.
-    private(set) var answeredInTransaction = false
-
     /// Counts each round trip, for tests and diagnostics.
     private let counter: RoundTripCounter
 
@@ -53,6 +49,16 @@ final class PostgresLoopConnection: EventLoopSource {
     /// Whether the connection may serve another transaction: open, and not found broken.
     var isUsable: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    /// Whether an idle connection can take a transaction: usable, and nothing came from the server since its last
+    /// answer. What comes unasked is the server ending the session (a restart, a failover, `pg_terminate_backend`) and
+    /// then the end of the stream, so such a connection is given up before anything is sent on it: a transaction is
+    /// never sent twice, and never waits on a session that is gone.
+    var isQuiet: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
+
     /// Ends the session. Only while not checked out, or by its holder. Off its loop, the descriptor leaves the loop's
     /// epoll as it closes, and the loop forgets the registration at its next turn (a stale one never reaches a socket
     /// that reuses the number: `Registration`).
@@ -73,7 +79,8 @@ final class PostgresLoopConnection: EventLoopSource {
     // MARK: Checked out on a loop
 
     /// Watches the socket on `loop`, for good: edge-triggered, so that what an idle connection receives (the server's
-    /// notice that it ends the session) is one event, which `handle` passes over; the next transaction reads it.
+    /// notice that it ends the session) is one event, which `handle` passes over, and not an event on every turn of the
+    /// loop; `isQuiet` finds it before the next transaction.
     func attach(to loop: EventLoop) throws {
         guard let handle else { throw closedError(sql: nil) }
         let registration = try loop.register(PQsocket(handle), events: Self.watched, source: self)
@@ -83,20 +90,23 @@ final class PostgresLoopConnection: EventLoopSource {
     private static let watched = EPOLLIN.rawValue | EPOLLET.rawValue
 
     /// Runs `statements` in a transaction opened by `begin`: all of them, the preparation of those the cache lacks, and
-    /// the `COMMIT`, go to the server at once, one round trip. Returns what each statement gave.
-    /// A failure rolls the transaction back, another round trip.
+    /// the `COMMIT`, go to the server at once, one round trip. Returns what each statement gave. A failure rolls the
+    /// transaction back, another round trip.
     func transaction(_ begin: String, _ statements: [SQLStatement]) async throws -> [StatementResult] {
-        answeredInTransaction = false
+        // The same statement twice in a batch is prepared once.
+        var preparing: [String: String] = [:]
         let sent = statements.map { statement in
             let parameters = PostgresParameters(statement.bindings)
             let key = PostgresConnection.statementKey(statement.sql, parameters)
-            let cached = cache.cached(key)
+            var name = cache.cached(key) ?? preparing[key]
             var prepared: String?
-            if cached == nil, cache.capacity > 0 {
+            if name == nil, cache.capacity > 0 {
                 preparedCount += 1
                 prepared = "fsr_\(preparedCount)"
+                preparing[key] = prepared
+                name = prepared
             }
-            return (statement: statement, parameters: parameters, key: key, name: prepared ?? cached, prepared: prepared)
+            return (statement: statement, parameters: parameters, key: key, name: name, prepared: prepared)
         }
         var results = try await exchange(sql: statements.first?.sql) { handle in
             guard PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1 else { return false }
@@ -115,22 +125,27 @@ final class PostgresLoopConnection: EventLoopSource {
             }
             return PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1
         }[...]
-        var kept: [StatementResult] = []
+        defer { results.forEach { PQclear($0) } }
+        /// The next command's result, freed when this transaction's work is done.
+        func next() -> OpaquePointer? {
+            guard let result = results.popFirst() ?? nil else { return nil }
+            taken.append(result)
+            return result
+        }
+        var taken: [OpaquePointer] = []
+        defer { taken.forEach { PQclear($0) } }
+        var given: [StatementResult] = []
         do {
-            defer { results.forEach { PQclear($0) } }
-            try check(results.popFirst() ?? nil, sql: begin)
+            try check(next(), sql: begin)
             for statement in sent {
                 if let prepared = statement.prepared {
-                    try check(results.popFirst() ?? nil, sql: statement.statement.sql)
+                    try check(next(), sql: statement.statement.sql)
                     if let evicted = cache.insert(prepared, for: statement.key) {
                         columns[evicted] = nil
                         deallocateLater.append(evicted)
                     }
                 }
-                guard let result = results.popFirst() ?? nil else {
-                    throw PostgresConnection.error(from: nil, handle: handle, connectionString: connectionString, sql: statement.statement.sql)
-                }
-                defer { PQclear(result) }
+                let result = next()
                 do {
                     try check(result, sql: statement.statement.sql)
                 } catch let error as PostgresError where error.isStalePlan {
@@ -140,17 +155,19 @@ final class PostgresLoopConnection: EventLoopSource {
                     if let name = cache.removeStatement(for: statement.key) { columns[name] = nil }
                     throw error
                 }
-                kept.append(StatementResult(rows: rows(of: result, statement: statement.name), changed: Int(String(cString: PQcmdTuples(result))) ?? 0))
+                guard let result else { preconditionFailure("check passed a NULL result") }
+                given.append(StatementResult(rows: rows(of: result, statement: statement.name), changed: Int(String(cString: PQcmdTuples(result))) ?? 0))
             }
-            try check(results.popFirst() ?? nil, sql: "COMMIT")
+            try check(next(), sql: "COMMIT")
         } catch {
             if isUsable, let handle, PQtransactionStatus(handle) != PQTRANS_IDLE {
-                PQclear(try? await exchange(sql: "ROLLBACK") { PQsendQueryParams($0, "ROLLBACK", 0, nil, nil, nil, nil, 0) == 1 }.first ?? nil)
+                try? await command("ROLLBACK")
             }
             throw error
         }
-        try await deallocateEvicted()
-        return kept
+        // The transaction is done: a connection that breaks now is the next transaction's to find.
+        try? await deallocateEvicted()
+        return given
     }
 
     /// A prepared statement's columns, named once: they stay the same while it is prepared.
@@ -178,12 +195,26 @@ final class PostgresLoopConnection: EventLoopSource {
         results.forEach { PQclear($0) }
     }
 
+    /// A statement without parameters or results.
+    private func command(_ sql: String) async throws {
+        let results = try await exchange(sql: sql) { PQsendQueryParams($0, sql, 0, nil, nil, nil, nil, 0) == 1 }
+        defer { results.forEach { PQclear($0) } }
+        try check(results.first ?? nil, sql: sql)
+    }
+
     /// Sends what `send` queues, then a sync, and returns each command's first result (NULL where none came), read up
     /// to the sync. A command after a failed one comes back `PGRES_PIPELINE_ABORTED`. A connection that cannot be
-    /// written or read is broken: it throws `.connectionLost`, and its checker-in closes it.
+    /// written or read is broken: it throws `.connectionLost`, and is closed. One that refuses what `send` queues (too
+    /// many parameters, say) is closed too, its pipeline half queued, but the error is libpq's.
     private func exchange(sql: String?, _ send: (OpaquePointer) -> Bool) async throws -> [OpaquePointer?] {
         guard let handle else { throw closedError(sql: sql) }
-        guard PQstatus(handle) == CONNECTION_OK, send(handle), PQpipelineSync(handle) == 1 else { throw brokenError(sql: sql) }
+        guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
+        guard send(handle), PQpipelineSync(handle) == 1 else {
+            guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
+            let refused = PostgresConnection.error(from: nil, handle: handle, connectionString: connectionString, sql: sql)
+            close()
+            throw refused
+        }
         counter.count()
         while true {
             let flushed = PQflush(handle)
@@ -191,26 +222,29 @@ final class PostgresLoopConnection: EventLoopSource {
             guard flushed == 1 else { throw brokenError(sql: sql) }
             try await ready(writable: true, sql: sql)
         }
-        // The answer cannot have been read yet; it comes as an event even if it is here already (edge-triggered).
-        try await ready(sql: sql)
         var results: [OpaquePointer?] = []
         var current: OpaquePointer?
-        var started = false
-        var nulls = 0
-        while true {
-            guard PQconsumeInput(handle) == 1 else {
+        var done = false
+        defer {
+            if !done {
                 PQclear(current)
                 results.forEach { PQclear($0) }
-                throw brokenError(sql: sql)
             }
+        }
+        var started = false
+        var nulls = 0
+        // Nothing was read since the connection was found quiet: the answer comes as an event even when it is here
+        // already. Later, `consumeInput` may have left some of it in the socket, which makes no new event: `rearm`.
+        var rearm = false
+        while true {
+            try await ready(rearm: rearm, sql: sql)
+            rearm = true
+            guard PQconsumeInput(handle) == 1 else { throw brokenError(sql: sql) }
             while PQisBusy(handle) == 0 {
                 guard let result = PQgetResult(handle) else {
                     // The end of one command's results. Two in a row, before the sync: libpq has nothing more to give.
                     nulls += 1
-                    guard nulls < 2 else {
-                        results.forEach { PQclear($0) }
-                        throw brokenError(sql: sql)
-                    }
+                    guard nulls < 2 else { throw brokenError(sql: sql) }
                     results.append(current)
                     current = nil
                     started = false
@@ -219,22 +253,21 @@ final class PostgresLoopConnection: EventLoopSource {
                 nulls = 0
                 if PQresultStatus(result) == PGRES_PIPELINE_SYNC {
                     PQclear(result)
-                    answeredInTransaction = true
+                    done = true
                     return results
                 }
                 if started { PQclear(result) } else { current = result; started = true }
             }
-            try await ready(sql: sql)
         }
     }
 
-    /// Waits until the socket is ready for `events`, or the answer is overdue.
     /// Waits for the socket's next event (an answer; with `writable`, room to send too), or until the answer is overdue.
-    /// An event may be stale, of data read since: the caller reads, and waits again while libpq is still busy.
-    private func ready(writable: Bool = false, sql: String?) async throws {
+    /// An event may be stale, of data read since: the caller reads, and waits again while libpq is still busy. With
+    /// `rearm`, epoll looks at the socket again, so that data already there makes an event too.
+    private func ready(writable: Bool = false, rearm: Bool = false, sql: String?) async throws {
         guard let watch else { throw brokenError(sql: sql) }
         watch.loop.assertInEventLoop()
-        if writable { watch.loop.modify(watch.registration, events: Self.watched | EPOLLOUT.rawValue) }
+        if writable || rearm { watch.loop.modify(watch.registration, events: Self.watched | (writable ? EPOLLOUT.rawValue : 0)) }
         defer { if writable { watch.loop.modify(watch.registration, events: Self.watched) } }
         deadline = MonotonicClock.now() + answerTimeout
         try await withCheckedThrowingContinuation { continuation in

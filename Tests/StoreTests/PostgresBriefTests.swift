@@ -2,6 +2,7 @@ import Foundation
 import PostgresStore
 import PostgresTesting
 import Reactor
+import ServerTesting
 import Store
 import Testing
 
@@ -118,17 +119,60 @@ struct PostgresBriefTests {
         }
     }
 
-    /// The server ended the idle connection's session (a restart, an administrator): the next brief read runs on a new
-    /// one, and its caller sees nothing.
+    /// The server ended the idle connection's session (a restart, an administrator): the next brief read finds it so
+    /// before sending anything, and runs on a new one in one round trip, its caller seeing nothing.
     @Test func aBriefReadOnASessionTheServerEndedRunsOnANewOne() async throws {
         try await withDatabase { database, _ in
             let pid = SQLStatement("SELECT pg_backend_pid() AS pid")
             let first = try #require(try await database.briefReadFirst(pid)?.int64("pid"))
-            try await database.write { try $0.execute("SELECT pg_terminate_backend(CAST(? AS integer))", [.integer(first)]) }
+            try await terminate(first, on: database)
+            let before = database.briefRoundTrips
             let second = try #require(try await database.briefReadFirst(pid)?.int64("pid"))
             #expect(second != first)
+            #expect(database.briefRoundTrips == before + 1)
             #expect(database.briefConnectionCount == 1)
         }
+    }
+
+    /// A write whose connection broke after it was sent may have committed: it fails, and is not sent again.
+    @Test func aBriefWriteWhoseConnectionBrokeIsNotSentAgain() async throws {
+        try await withDatabase(poolSize: 1) { database, table in
+            let pid = try #require(try await database.briefReadFirst(SQLStatement("SELECT pg_backend_pid() AS pid"))?.int64("pid"))
+            let write = Task {
+                try await database.briefExecute(SQLStatement("INSERT INTO \(table) SELECT 1, 'a' FROM pg_sleep(30)"))
+            }
+            #expect(try await eventually {
+                try await database.read {
+                    try $0.queryFirst("SELECT 1 FROM pg_stat_activity WHERE pid = ? AND query LIKE 'INSERT%'", [.integer(pid)])
+                } != nil
+            })
+            let before = database.briefRoundTrips
+            try await terminate(pid, on: database)
+            let error = await #expect(throws: PostgresError.self) { try await write.value }
+            #expect(error?.kind == .connectionLost)
+            #expect(database.briefRoundTrips == before, "not sent again")
+            let count = try await database.read { try $0.queryFirst("SELECT count(*) FROM \(table)")?.int(0) }
+            #expect(count == 0)
+        }
+    }
+
+    /// An answer larger than one read of the socket: the rest, already there, is read without waiting for an event
+    /// that would never come.
+    @Test func aLargeAnswerIsReadWhole() async throws {
+        try await withDatabase { database, _ in
+            for size in [20_000, 200_000, 2_000_000] {
+                let text = try await database.briefReadFirst(SQLStatement("SELECT repeat('x', CAST(? AS integer)) AS text", [.integer(Int64(size))]))
+                #expect(try text?.string("text").count == size)
+            }
+        }
+    }
+
+    /// Ends a server process and waits until it is gone, its socket closed.
+    private func terminate(_ pid: Int64, on database: PostgresDatabase) async throws {
+        try await database.write { try $0.execute("SELECT pg_terminate_backend(CAST(? AS integer))", [.integer(pid)]) }
+        #expect(try await eventually {
+            try await database.read { try $0.queryFirst("SELECT 1 FROM pg_stat_activity WHERE pid = ?", [.integer(pid)]) } == nil
+        })
     }
 
     /// Callers beyond a loop's connections wait for one of them: the loop never holds more than the pool's size.
@@ -152,6 +196,35 @@ struct PostgresBriefTests {
             }
             #expect(names == Array(repeating: "a", count: 8))
             #expect(database.briefConnectionCount == 2)
+        }
+    }
+
+    /// The pool's size bounds the brief connections of all loops together: a loop without an idle one takes another
+    /// loop's, or waits for one to be checked in anywhere.
+    @Test func briefConnectionsAreSharedByEveryLoop() async throws {
+        let threads = try [EventLoopThread(), EventLoopThread()]
+        defer { threads.forEach { $0.stopAndJoin() } }
+        try await withDatabase(poolSize: 1) { database, table in
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'a')") }
+            let read = SQLStatement("SELECT name FROM \(table)")
+            for thread in threads {
+                let name = try await onLoop(thread.loop) { try await database.briefReadFirst(read)?.string("name") }
+                #expect(name == "a")
+                #expect(database.briefConnectionCount == 1)
+            }
+            let names = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<12 {
+                    let loop = threads[index % 2].loop
+                    group.addTask {
+                        try await onLoop(loop) {
+                            try await database.briefRead([SQLStatement("SELECT pg_sleep(0.005)"), read])[1].first?.string("name")
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(names == Array(repeating: "a", count: 12))
+            #expect(database.briefConnectionCount == 1)
         }
     }
 
