@@ -221,7 +221,7 @@ public final class Application: Sendable {
     static func openDatabase(_ settings: DatabaseSettings, securingFiles: Bool = true) throws -> any SQLDatabase {
         if let postgres = settings.postgres {
             return try PostgresDatabase(
-                connectionString: postgres, poolSize: settings.poolSize,
+                connectionString: postgres, poolSize: settings.poolSize, briefConnectionsPerLoop: settings.loopConnections,
                 statementTimeout: .milliseconds(settings.statementTimeoutMilliseconds)
             )
         }

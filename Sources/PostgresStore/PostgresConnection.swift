@@ -372,8 +372,17 @@ public final class PostgresConnection {
     }
 
     /// What a prepared statement is cached by: the same SQL with other parameter types is another statement.
+    /// Built in one buffer: it is made for every statement a brief operation runs.
     static func statementKey(_ sql: String, _ parameters: PostgresParameters) -> String {
-        parameters.typeSignature + "\u{0}" + sql
+        var key = ""
+        key.reserveCapacity(sql.utf8.count + 8 * parameters.types.count + 1)
+        for type in parameters.types {
+            key += String(type)
+            key += ","
+        }
+        key += "\u{0}"
+        key += sql
+        return key
     }
 
     /// The cached statement's name, prepared on a miss (deallocating the one the cache let go of).

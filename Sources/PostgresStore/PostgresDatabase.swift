@@ -12,14 +12,17 @@ public import Store
 /// stays under the server's `max_connections`.
 ///
 /// `briefRead` and `briefExecute` run on connections of the caller's event loop instead
-/// (`PostgresLoopConnections`, up to `poolSize` more, opened when needed): count those against
-/// `max_connections` too.
+/// (`PostgresLoopConnections`: up to `briefConnectionsPerLoop` on each loop that runs them, and on the store's own
+/// loop for callers on none, opened when first needed): count those against `max_connections` too.
 ///
 /// A connection the server dropped (a restart, a failover) is re-established
 /// by itself at its next transaction. Operations are not cancelled with their
 /// task: once queued, a write runs to completion.
 public final class PostgresDatabase: SQLDatabase {
     public static let defaultPoolSize = 4
+    /// Each holds a connection for one round trip, and a loop runs one task at a time: two keep a busy loop's brief
+    /// operations from queueing behind each other's round trips.
+    public static let defaultBriefConnectionsPerLoop = 2
     /// How often `write` runs a body that keeps losing serialization conflicts before giving up.
     public static let serializableAttempts = 8
     /// The advisory lock `writeExclusively` holds: one number for this application's schema.
@@ -43,12 +46,14 @@ public final class PostgresDatabase: SQLDatabase {
     public convenience init(
         url: String,
         poolSize: Int = PostgresDatabase.defaultPoolSize,
+        briefConnectionsPerLoop: Int = PostgresDatabase.defaultBriefConnectionsPerLoop,
         statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
         statementCacheCapacity: Int = PostgresConnection.defaultStatementCacheCapacity
     ) throws {
         try self.init(
             connectionString: PostgresConnectionString(url),
             poolSize: poolSize,
+            briefConnectionsPerLoop: briefConnectionsPerLoop,
             statementTimeout: statementTimeout,
             statementCacheCapacity: statementCacheCapacity
         )
@@ -57,6 +62,7 @@ public final class PostgresDatabase: SQLDatabase {
     public init(
         connectionString: PostgresConnectionString,
         poolSize: Int = PostgresDatabase.defaultPoolSize,
+        briefConnectionsPerLoop: Int = PostgresDatabase.defaultBriefConnectionsPerLoop,
         statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
         statementCacheCapacity: Int = PostgresConnection.defaultStatementCacheCapacity
     ) throws {
@@ -73,7 +79,7 @@ public final class PostgresDatabase: SQLDatabase {
             )
         }
         loopConnections = PostgresLoopConnections(
-            limit: poolSize,
+            perLoop: briefConnectionsPerLoop,
             connectionString: connectionString,
             statementTimeout: statementTimeout,
             statementCacheCapacity: statementCacheCapacity
@@ -269,11 +275,13 @@ public final class PostgresDatabase: SQLDatabase {
             defer { own.thread = nil }
             return own.thread
         }
-        // Brief work on the store's own loop finishes (a waiter fails; a running transaction gets its answer, and its
-        // connection is closed at check-in) on that loop, which must run until then. Bounded, should a caller's task
-        // never run again.
-        _ = ownLoopWork.wait(timeout: .now() + .seconds(10))
-        thread?.stopAndJoin()
+        // Brief work on the store's own loop finishes there: a waiter for a connection fails, and so does a round trip
+        // (as if overdue: `tick`). The loop runs until then; bounded, should a caller's task never run again.
+        if let thread {
+            thread.loop.execute { [loop = thread.loop] in loop.forEachSource { $0.tick(now: .max) } }
+            _ = ownLoopWork.wait(timeout: .now() + .seconds(10))
+            thread.stopAndJoin()
+        }
     }
 
     private func run<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {

@@ -56,7 +56,9 @@ final class PostgresLoopConnection: EventLoopSource {
     var isQuiet: Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
         var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) == 0
+        var ready = poll(&descriptor, 1, 0)
+        while ready < 0, errno == EINTR { ready = poll(&descriptor, 1, 0) }
+        return ready == 0
     }
 
     /// Ends the session. Only while not checked out, or by its holder. Off its loop, the descriptor leaves the loop's

@@ -2,85 +2,70 @@ import Dispatch
 import Locking
 import Reactor
 
-/// The brief connections (`PostgresLoopConnection`) of the event loops that run brief operations, `limit` in all
-/// however many loops there are: each opened on the loop that first needs it, and kept there for the next. When all
-/// are open, a loop without an idle one takes another loop's idle one (closing it and opening its own), or waits for
-/// a check-in: its own loop's hands the connection over, another loop's (whose own callers do not wait) closes it and
-/// leaves its place to the waiter. A connection found broken is closed at check-in, and its place goes the same way.
+/// The brief connections (`PostgresLoopConnection`) of each event loop that runs brief operations: at most `perLoop`
+/// on each, opened on the loop that first needs them and kept there, so that a process holds at most `perLoop` × its
+/// loops, whatever the load. A caller beyond them waits for one of its loop's to be checked in, in turn. A connection
+/// found broken, or found to have heard from the server while idle (`isQuiet`), is closed, and its place opened again.
 final class PostgresLoopConnections: Sendable {
     private typealias Waiter = CheckedContinuation<PostgresLoopConnection?, any Error>
 
     /// One loop's connections. Mutated in place in `State.pools`, so that its arrays are never copied.
     private struct Pool {
         var idle: [PostgresLoopConnection] = []
+        /// Idle, checked out, and being opened.
+        var open = 0
         /// Each resumed with a connection checked in, or with nil when a place is theirs to open one in.
         var waiters: [Waiter] = []
+
+        /// An idle connection, or leave to open one (counted already), or `wait` (with `waiter` queued, when given).
+        mutating func next(limit: Int, orWait waiter: Waiter?) -> Next {
+            if let connection = idle.popLast() { return .use(connection) }
+            if open < limit {
+                open += 1
+                return .open
+            }
+            if let waiter { waiters.append(waiter) }
+            return .wait
+        }
+
+        /// The first waiter, to whom a connection checked in (or, broken, its place) goes; nil when nobody waits,
+        /// and then a usable connection is kept and a broken one's place freed.
+        mutating func checkIn(_ connection: PostgresLoopConnection, usable: Bool) -> Waiter? {
+            if !waiters.isEmpty { return waiters.removeFirst() }
+            if usable { idle.append(connection) } else { open -= 1 }
+            return nil
+        }
+
+        /// A place that was not filled (an open failed, an idle connection was given up): the first waiter's to
+        /// try, or free.
+        mutating func release() -> Waiter? {
+            if !waiters.isEmpty { return waiters.removeFirst() }
+            open -= 1
+            return nil
+        }
     }
 
     private struct State {
         var pools: [ObjectIdentifier: Pool] = [:]
-        /// Idle, checked out, and being opened, on every loop.
-        var open = 0
         var isClosed = false
-
-        /// An idle connection of `key`'s, or leave to open one (counted already; maybe in place of `closing`, another
-        /// loop's idle one), or `wait` (with `waiter` queued, when given).
-        mutating func next(_ key: ObjectIdentifier, limit: Int, orWait waiter: Waiter?) -> Next {
-            if let connection = pools[key, default: Pool()].idle.popLast() { return .use(connection) }
-            if open < limit {
-                open += 1
-                return .open(closing: nil)
-            }
-            if let other = pools.first(where: { !$0.value.idle.isEmpty })?.key, let idle = pools[other]?.idle.popLast() {
-                return .open(closing: idle)
-            }
-            if let waiter { pools[key, default: Pool()].waiters.append(waiter) }
-            return .wait
-        }
-
-        /// Who gets a connection checked in on `key`'s loop, or its place: `key`'s first waiter, else another loop's
-        /// (when the connection is then closed); nil when nobody waits, and then a usable connection is kept and a
-        /// broken one's place freed.
-        mutating func checkIn(_ connection: PostgresLoopConnection, usable: Bool, on key: ObjectIdentifier) -> (Waiter, sameLoop: Bool)? {
-            if let waiter = firstWaiter(of: key) { return (waiter, true) }
-            if let other = pools.first(where: { !$0.value.waiters.isEmpty })?.key, let waiter = firstWaiter(of: other) {
-                return (waiter, false)
-            }
-            if usable { pools[key, default: Pool()].idle.append(connection) } else { open -= 1 }
-            return nil
-        }
-
-        /// A place that was not filled (an open failed): the first waiter's to try, or free.
-        mutating func release() -> Waiter? {
-            if let other = pools.first(where: { !$0.value.waiters.isEmpty })?.key, let waiter = firstWaiter(of: other) {
-                return waiter
-            }
-            open -= 1
-            return nil
-        }
-
-        private mutating func firstWaiter(of key: ObjectIdentifier) -> Waiter? {
-            guard pools[key]?.waiters.isEmpty == false else { return nil }
-            return pools[key]?.waiters.removeFirst()
-        }
     }
 
     private enum Next {
         case use(PostgresLoopConnection)
-        case open(closing: PostgresLoopConnection?)
+        case open
         case wait
     }
 
-    let limit: Int
+    let perLoop: Int
     private let connectionString: PostgresConnectionString
     private let statementTimeout: Duration
     private let statementCacheCapacity: Int
     private let state = PThreadMutex(State())
     let roundTrips = RoundTripCounter()
 
-    init(limit: Int, connectionString: PostgresConnectionString, statementTimeout: Duration, statementCacheCapacity: Int) {
-        precondition(limit >= 1, "brief operations need at least one connection")
-        self.limit = limit
+    init(perLoop: Int, connectionString: PostgresConnectionString, statementTimeout: Duration, statementCacheCapacity: Int) {
+        precondition(perLoop >= 1, "each loop needs at least one connection")
+        self.perLoop = perLoop
         self.connectionString = connectionString
         self.statementTimeout = statementTimeout
         self.statementCacheCapacity = statementCacheCapacity
@@ -99,7 +84,7 @@ final class PostgresLoopConnections: Sendable {
 
     /// How many connections the loops hold, for tests and diagnostics.
     var openCount: Int {
-        state.withLock { $0.open }
+        state.withLock { $0.pools.values.reduce(0) { $0 + $1.open } }
     }
 
     /// Closes the idle connections and fails the waiting callers; each connection checked out is closed when it is
@@ -122,16 +107,16 @@ final class PostgresLoopConnections: Sendable {
             switch try state.withLock({ try next(in: &$0, key, orWait: nil) }) {
             case .use(let idle):
                 connection = idle
-            case .open(let closing):
-                return try await open(key, on: loop, closing: closing)
+            case .open:
+                return try await open(key, on: loop)
             case .wait:
-                guard let handed = try await waitForConnection(key) else { return try await open(key, on: loop, closing: nil) }
+                guard let handed = try await waitForConnection(key) else { return try await open(key, on: loop) }
                 connection = handed
             }
             if connection.isQuiet { return connection }
             // The server ended its session while it sat idle: nothing was sent on it, and its place is free.
             connection.close()
-            let waiter = state.withLock { state in state.isClosed ? nil : state.release() }
+            let waiter = state.withLock { state in state.isClosed ? nil : state.pools[key, default: Pool()].release() }
             waiter?.resume(returning: nil)
         }
     }
@@ -142,8 +127,7 @@ final class PostgresLoopConnections: Sendable {
             let decided: Result<Next, any Error> = state.withLock { state in Result { try next(in: &state, key, orWait: continuation) } }
             switch decided {
             case .success(.use(let connection)): continuation.resume(returning: connection)
-            case .success(.open(let closing)):
-                closing?.close()
+            case .success(.open):
                 continuation.resume(returning: nil)
             case .success(.wait): break
             case .failure(let error): continuation.resume(throwing: error)
@@ -153,26 +137,24 @@ final class PostgresLoopConnections: Sendable {
 
     private func next(in state: inout State, _ key: ObjectIdentifier, orWait waiter: Waiter?) throws -> Next {
         if state.isClosed { throw Self.closedError }
-        return state.next(key, limit: limit, orWait: waiter)
+        return state.pools[key, default: Pool()].next(limit: perLoop, orWait: waiter)
     }
 
     private func checkIn(_ connection: PostgresLoopConnection, _ key: ObjectIdentifier) {
         let usable = connection.isUsable
-        let (closed, taker) = state.withLock { state in
-            state.isClosed ? (true, nil) : (false, state.checkIn(connection, usable: usable, on: key))
+        let (closed, waiter) = state.withLock { state in
+            state.isClosed ? (true, nil) : (false, state.pools[key, default: Pool()].checkIn(connection, usable: usable))
         }
-        let handedOver = !closed && usable && taker?.sameLoop == true
-        if !handedOver, closed || !usable || taker != nil { connection.close() }
-        // Another loop's waiter, or the waiter of a broken connection, opens one in its place.
-        taker?.0.resume(returning: handedOver ? connection : nil)
+        let handedOver = usable && !closed
+        if !handedOver { connection.close() }
+        // A broken connection's waiter opens one in its place.
+        waiter?.resume(returning: handedOver ? connection : nil)
     }
 
     /// Opens a connection off the loop (a connection's setup blocks for several round trips, or for as long as an
     /// unreachable server takes to refuse), then watches it on `loop`, where the caller resumes. Its place was counted
     /// by the caller.
-    private func open(_ key: ObjectIdentifier, on loop: EventLoop, closing: PostgresLoopConnection?) async throws -> PostgresLoopConnection {
-        // Another loop's idle connection, whose place this one takes.
-        closing?.close()
+    private func open(_ key: ObjectIdentifier, on loop: EventLoop) async throws -> PostgresLoopConnection {
         let connectionString = connectionString
         let statementTimeout = statementTimeout
         let statementCacheCapacity = statementCacheCapacity
@@ -193,7 +175,7 @@ final class PostgresLoopConnections: Sendable {
             return connection
         } catch {
             // The place is free again: the first waiter tries in its turn.
-            let waiter = state.withLock { state in state.isClosed ? nil : state.release() }
+            let waiter = state.withLock { state in state.isClosed ? nil : state.pools[key, default: Pool()].release() }
             waiter?.resume(returning: nil)
             throw error
         }

@@ -45,9 +45,6 @@ struct PostgresParameters {
         self.formats = formats
     }
 
-    /// Part of a prepared statement's cache key: the server fixes parameter types at prepare time.
-    var typeSignature: String { types.map(String.init).joined(separator: ",") }
-
     /// Calls `body` with the C arrays `PQexecParams`/`PQexecPrepared` take, valid only during the call.
     func withCArrays<Result>(
         _ body: (

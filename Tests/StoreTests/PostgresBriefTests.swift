@@ -11,11 +11,13 @@ import Testing
 @Suite(.enabled(if: PostgresServer.binDirectory != nil, Comment(rawValue: PostgresServer.missingMessage)), .postgresServer)
 struct PostgresBriefTests {
     private func withDatabase<T>(
-        poolSize: Int = 2,
+        perLoop: Int = PostgresDatabase.defaultBriefConnectionsPerLoop,
         statementTimeout: Duration = PostgresConnection.defaultStatementTimeout,
         _ body: (PostgresDatabase, String) async throws -> T
     ) async throws -> T {
-        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: poolSize, statementTimeout: statementTimeout)
+        let database = try PostgresDatabase(
+            url: PostgresServer.required.url(), poolSize: 1, briefConnectionsPerLoop: perLoop, statementTimeout: statementTimeout
+        )
         defer { database.close() }
         let table = "b_\(UUID().uuidString.prefix(8).lowercased())"
         try await database.write { try $0.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, name text NOT NULL)") }
@@ -136,7 +138,8 @@ struct PostgresBriefTests {
 
     /// A write whose connection broke after it was sent may have committed: it fails, and is not sent again.
     @Test func aBriefWriteWhoseConnectionBrokeIsNotSentAgain() async throws {
-        try await withDatabase(poolSize: 1) { database, table in
+        // The server's statement timeout must not end the write first, however slow the machine.
+        try await withDatabase(statementTimeout: .seconds(120)) { database, table in
             let pid = try #require(try await database.briefReadFirst(SQLStatement("SELECT pg_backend_pid() AS pid"))?.int64("pid"))
             let write = Task {
                 try await database.briefExecute(SQLStatement("INSERT INTO \(table) SELECT 1, 'a' FROM pg_sleep(30)"))
@@ -175,12 +178,12 @@ struct PostgresBriefTests {
         })
     }
 
-    /// Callers beyond a loop's connections wait for one of them: the loop never holds more than the pool's size.
+    /// Callers beyond a loop's connections wait for one of them: the loop never holds more than its share.
     @Test func aLoopsBriefConnectionsAreBounded() async throws {
         let thread = try EventLoopThread()
         defer { thread.stopAndJoin() }
         let loop = thread.loop
-        try await withDatabase(poolSize: 2) { database, table in
+        try await withDatabase(perLoop: 2) { database, table in
             try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'a')") }
             let names = try await onLoop(loop) {
                 try await withThrowingTaskGroup(of: String?.self) { group in
@@ -199,37 +202,53 @@ struct PostgresBriefTests {
         }
     }
 
-    /// The pool's size bounds the brief connections of all loops together: a loop without an idle one takes another
-    /// loop's, or waits for one to be checked in anywhere.
-    @Test func briefConnectionsAreSharedByEveryLoop() async throws {
+    /// Each loop keeps its own connections, however busy the others are: none is closed to serve another loop.
+    @Test func eachLoopKeepsItsOwnConnections() async throws {
         let threads = try [EventLoopThread(), EventLoopThread()]
         defer { threads.forEach { $0.stopAndJoin() } }
-        try await withDatabase(poolSize: 1) { database, table in
+        try await withDatabase(perLoop: 1) { database, table in
             try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'a')") }
-            let read = SQLStatement("SELECT name FROM \(table)")
+            let read = SQLStatement("SELECT name, pg_backend_pid() AS pid FROM \(table)")
+            var pids: [Int64] = []
             for thread in threads {
-                let name = try await onLoop(thread.loop) { try await database.briefReadFirst(read)?.string("name") }
-                #expect(name == "a")
-                #expect(database.briefConnectionCount == 1)
+                let row = try await onLoop(thread.loop) { try await database.briefReadFirst(read) }
+                pids.append(try #require(try row?.int64("pid")))
             }
-            let names = try await withThrowingTaskGroup(of: String?.self) { group in
+            let names = try await withThrowingTaskGroup(of: (Int, Int64?).self) { group in
                 for index in 0..<12 {
                     let loop = threads[index % 2].loop
                     group.addTask {
-                        try await onLoop(loop) {
-                            try await database.briefRead([SQLStatement("SELECT pg_sleep(0.005)"), read])[1].first?.string("name")
-                        }
+                        try await (index % 2, onLoop(loop) {
+                            try await database.briefRead([SQLStatement("SELECT pg_sleep(0.005)"), read])[1].first?.int64("pid")
+                        })
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(names == Array(repeating: "a", count: 12))
-            #expect(database.briefConnectionCount == 1)
+            #expect(names.allSatisfy { pids[$0.0] == $0.1 }, "each loop's reads on its one session")
+            #expect(database.briefConnectionCount == 2)
         }
     }
 
+    /// Closing the store ends a brief operation still waiting for the server on the store's own loop, rather than
+    /// stopping the loop under it, where its caller would wait for ever.
+    @Test(.timeLimit(.minutes(1))) func closingEndsBriefWorkStillWaiting() async throws {
+        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: 1, statementTimeout: .seconds(120))
+        let pid = try #require(try await database.briefReadFirst(SQLStatement("SELECT pg_backend_pid() AS pid"))?.int64("pid"))
+        let waiting = Task { try await database.briefRead([SQLStatement("SELECT pg_sleep(60)")]) }
+        #expect(try await eventually {
+            try await database.read {
+                try $0.queryFirst("SELECT 1 FROM pg_stat_activity WHERE pid = ? AND query LIKE '%pg_sleep(60)%'", [.integer(pid)])
+            } != nil
+        })
+        database.close()
+        // Its round trip fails as overdue; a read runs once more, and finds the store closed.
+        let error = await #expect(throws: PostgresError.self) { try await waiting.value }
+        #expect(error?.kind == .closed)
+    }
+
     @Test func aClosedStoreRefusesBriefWork() async throws {
-        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: 1)
+        let database = try PostgresDatabase(url: PostgresServer.required.url(), poolSize: 1, briefConnectionsPerLoop: 1)
         #expect(try await database.briefReadFirst(SQLStatement("SELECT 1"))?.int(0) == 1)
         database.close()
         let error = await #expect(throws: PostgresError.self) {

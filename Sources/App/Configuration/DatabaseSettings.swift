@@ -9,8 +9,11 @@ public struct DatabaseSettings: Sendable {
     /// PostgreSQL when set: `DATABASE_URL` (or a file named by `DATABASE_URL_FILE`) or `database.url`.
     /// Any libpq connection string; its password is redacted in every textual form.
     public var postgres: PostgresConnectionString?
-    /// PostgreSQL's connections per process: replicas × this must stay under the server's `max_connections`.
+    /// PostgreSQL's connections per process opened at start.
     public var poolSize: Int
+    /// PostgreSQL's connections for requests' brief reads and writes, on each event loop (and one more loop's worth
+    /// for background work), opened when first needed.
+    public var loopConnections: Int
     public var statementTimeoutMilliseconds: Int
     public var readers: Int
     public var busyTimeoutMilliseconds: Int
@@ -29,6 +32,7 @@ public struct DatabaseSettings: Sendable {
             }
         }
         poolSize = try config.int("database.pool_size", in: 1...1000)
+        loopConnections = try config.int("database.loop_connections", in: 1...64)
         statementTimeoutMilliseconds = try config.int("database.statement_timeout_ms", in: 0...3_600_000)
         readers = try config.int("database.readers", in: 1...64)
         busyTimeoutMilliseconds = try config.int("database.busy_timeout_ms", in: 0...600_000)
