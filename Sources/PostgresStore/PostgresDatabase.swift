@@ -227,8 +227,13 @@ public final class PostgresDatabase: SQLDatabase {
             return try await brief(begin, statements, readOnly: readOnly, on: loop)
         }
         let loop = try enterOwnLoop()
-        defer { ownLoopWork.leave() }
-        return try await brief(begin, statements, readOnly: readOnly, on: loop)
+        // A task of its own, so that the caller's never runs on the store's loop, even between returning and its next
+        // suspension (where it would take the loop for one of the server's, or close the store from it). It leaves
+        // `ownLoopWork` there too: `close` may be blocking the caller's thread, waiting for exactly that.
+        return try await Task(executorPreference: loop) {
+            defer { self.ownLoopWork.leave() }
+            return try await self.brief(begin, statements, readOnly: readOnly, on: loop)
+        }.value
     }
 
     private func brief(_ begin: String, _ statements: [SQLStatement], readOnly: Bool, on loop: EventLoop) async throws -> [StatementResult] {
@@ -257,10 +262,12 @@ public final class PostgresDatabase: SQLDatabase {
     public var briefConnectionCount: Int { loopConnections.openCount }
 
     /// How many round trips brief operations took, for tests and diagnostics.
-    public var briefRoundTrips: Int { loopConnections.roundTrips.value }
+    public var briefRoundTrips: Int { loopConnections.signals.roundTripCount }
 
-    /// Waits for running and queued work, then closes every connection. Calls
-    /// made afterwards throw. Must not be called from inside `read` or `write`.
+    /// Waits for running and queued work, then closes every connection. Calls made afterwards throw. Must not be
+    /// called from inside `read` or `write`. Brief work on the store's own loop gets 2 s to finish; what still waits
+    /// for the server then fails (`.closed`, or `.connectionLost` for a round trip under way, whose write may have
+    /// committed).
     public func close() {
         for listener in listeners.withLock({ listeners in defer { listeners = [] }; return listeners }) {
             listener.stop()
@@ -269,19 +276,21 @@ public final class PostgresDatabase: SQLDatabase {
         for worker in workers {
             worker.close()
         }
-        loopConnections.close()
         let thread = ownLoopThread.withLock { own in
             own.isClosed = true
             defer { own.thread = nil }
             return own.thread
         }
-        // Brief work on the store's own loop finishes there: a waiter for a connection fails, and so does a round trip
-        // (as if overdue: `tick`). The loop runs until then; bounded, should a caller's task never run again.
-        if let thread {
-            thread.loop.execute { [loop = thread.loop] in loop.forEachSource { $0.tick(now: .max) } }
-            _ = ownLoopWork.wait(timeout: .now() + .seconds(10))
-            thread.stopAndJoin()
-        }
+        // On the store's own loop (its last reference dropped there), nothing else runs there until this returns.
+        let onTheOwnLoop = thread?.loop.inLoop ?? false
+        if thread != nil, !onTheOwnLoop { _ = ownLoopWork.wait(timeout: .now() + .seconds(2)) }
+        loopConnections.close()
+        guard let thread else { return }
+        // What still waits there fails there, as if overdue (`tick`); the loop runs until then, bounded should a
+        // caller's task never run again.
+        thread.loop.executeInLoop { [loop = thread.loop] in loop.forEachSource { $0.tick(now: .max) } }
+        if !onTheOwnLoop { _ = ownLoopWork.wait(timeout: .now() + .seconds(10)) }
+        thread.stopAndJoin()
     }
 
     private func run<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {

@@ -27,12 +27,12 @@ final class PostgresLoopConnection: EventLoopSource {
     private var watch: (loop: EventLoop, registration: Registration)?
     private var waiter: CheckedContinuation<Void, any Error>?
     private var deadline: UInt64 = 0
-    /// Counts each round trip, for tests and diagnostics.
-    private let counter: RoundTripCounter
+    /// Its pool's: whether the pool is closed, and the round trips counted.
+    private let pool: PoolSignals
 
     /// Takes over `connection`'s session (connected, its settings made).
-    init(taking connection: PostgresConnection, statementCacheCapacity: Int, counter: RoundTripCounter) throws {
-        self.counter = counter
+    init(taking connection: PostgresConnection, statementCacheCapacity: Int, pool: PoolSignals) throws {
+        self.pool = pool
         connectionString = connection.connectionString
         answerTimeout = UInt64(PostgresConnection.milliseconds(connection.statementTimeout) + 5_000) * 1_000_000
         cache = StatementCache(capacity: statementCacheCapacity)
@@ -209,7 +209,7 @@ final class PostgresLoopConnection: EventLoopSource {
     /// written or read is broken: it throws `.connectionLost`, and is closed. One that refuses what `send` queues (too
     /// many parameters, say) is closed too, its pipeline half queued, but the error is libpq's.
     private func exchange(sql: String?, _ send: (OpaquePointer) -> Bool) async throws -> [OpaquePointer?] {
-        guard let handle else { throw closedError(sql: sql) }
+        guard let handle, !pool.isClosed else { throw closedError(sql: sql) }
         guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
         guard send(handle), PQpipelineSync(handle) == 1 else {
             guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
@@ -217,7 +217,7 @@ final class PostgresLoopConnection: EventLoopSource {
             close()
             throw refused
         }
-        counter.count()
+        pool.countRoundTrip()
         while true {
             let flushed = PQflush(handle)
             if flushed == 0 { break }
@@ -268,6 +268,11 @@ final class PostgresLoopConnection: EventLoopSource {
     /// `rearm`, epoll looks at the socket again, so that data already there makes an event too.
     private func ready(writable: Bool = false, rearm: Bool = false, sql: String?) async throws {
         guard let watch else { throw brokenError(sql: sql) }
+        // A wait that starts once the pool is closed would outlast its loop (`PostgresDatabase.close`).
+        guard !pool.isClosed else {
+            close()
+            throw closedError(sql: sql)
+        }
         watch.loop.assertInEventLoop()
         if writable || rearm { watch.loop.modify(watch.registration, events: Self.watched | (writable ? EPOLLOUT.rawValue : 0)) }
         defer { if writable { watch.loop.modify(watch.registration, events: Self.watched) } }
@@ -326,12 +331,21 @@ struct StatementResult: Sendable {
 /// Confined by `PostgresLoopConnections`: one holder at a time, on the holder's loop.
 extension PostgresLoopConnection: @unchecked Sendable {}
 
-final class RoundTripCounter: Sendable {
-    private let total = Atomic<Int>(0)
+/// What every connection of a `PostgresLoopConnections` reads, from any thread.
+final class PoolSignals: Sendable {
+    private let closed = Atomic<Bool>(false)
+    private let roundTrips = Atomic<Int>(0)
 
-    var value: Int { total.load(ordering: .relaxed) }
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
 
-    func count() {
-        total.add(1, ordering: .relaxed)
+    func close() {
+        closed.store(true, ordering: .releasing)
+    }
+
+    /// For tests and diagnostics.
+    var roundTripCount: Int { roundTrips.load(ordering: .relaxed) }
+
+    func countRoundTrip() {
+        roundTrips.add(1, ordering: .relaxed)
     }
 }

@@ -61,7 +61,7 @@ final class PostgresLoopConnections: Sendable {
     private let statementTimeout: Duration
     private let statementCacheCapacity: Int
     private let state = PThreadMutex(State())
-    let roundTrips = RoundTripCounter()
+    let signals = PoolSignals()
 
     init(perLoop: Int, connectionString: PostgresConnectionString, statementTimeout: Duration, statementCacheCapacity: Int) {
         precondition(perLoop >= 1, "each loop needs at least one connection")
@@ -80,8 +80,6 @@ final class PostgresLoopConnections: Sendable {
         return try await body(connection)
     }
 
-    var isClosed: Bool { state.withLock { $0.isClosed } }
-
     /// How many connections the loops hold, for tests and diagnostics.
     var openCount: Int {
         state.withLock { $0.pools.values.reduce(0) { $0 + $1.open } }
@@ -90,6 +88,7 @@ final class PostgresLoopConnections: Sendable {
     /// Closes the idle connections and fails the waiting callers; each connection checked out is closed when it is
     /// checked in, and later check-outs fail.
     func close() {
+        signals.close()
         let (idle, waiters) = state.withLock { state in
             state.isClosed = true
             defer { state.pools = [:] }
@@ -158,7 +157,7 @@ final class PostgresLoopConnections: Sendable {
         let connectionString = connectionString
         let statementTimeout = statementTimeout
         let statementCacheCapacity = statementCacheCapacity
-        let roundTrips = roundTrips
+        let signals = signals
         do {
             let connection: PostgresLoopConnection = try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
@@ -166,7 +165,7 @@ final class PostgresLoopConnections: Sendable {
                         try PostgresLoopConnection(
                             taking: PostgresConnection(connectionString: connectionString, statementTimeout: statementTimeout),
                             statementCacheCapacity: statementCacheCapacity,
-                            counter: roundTrips
+                            pool: signals
                         )
                     })
                 }

@@ -15,9 +15,15 @@ public final class EventLoopThread: Sendable {
         }
     }
 
+    /// Called on the loop's own thread, it cannot wait for itself: the loop stops once the caller returns to it, and
+    /// the thread ends by itself.
     public func stopAndJoin() {
         loop.stop()
-        pthread_join(thread, nil)
+        if loop.inLoop {
+            pthread_detach(thread)
+        } else {
+            pthread_join(thread, nil)
+        }
     }
 
     private final class Body {

@@ -90,6 +90,9 @@ replicas_configure() {
     # Clicks in a bounded loop from one user: the per-replica allowance is not what is under test.
     export RATE_LIMIT_USER_PER_MINUTE=1000000 RATE_LIMIT_USER_BURST=1000000
     export LOG_LEVEL=info HTTP_SHUTDOWN_GRACE_MS=20000
+    # Two event loops each, whatever the host's cores: each loop holds database.loop_connections of PostgreSQL's
+    # connections, and postgres_launch's max_connections counts on two.
+    export HTTP_EVENT_LOOPS="${HTTP_EVENT_LOOPS:-2}"
     # /readyz answers 503 this long after SIGTERM before the listener closes: room for a probe on a busy machine.
     export HTTP_SHUTDOWN_DELAY_MS=1500
 }
