@@ -18,13 +18,16 @@
 # usage: Benchmarks/scale-out.sh
 # env:   ROUNDS (3), CLICKS (3000), CPU_CONNS (16), UPSTREAM_MS (150), LB_CONNS (150), LB_SECONDS (10),
 #        POOL (32: fullscript.max_connections of the replicas in part 2), RATE (200), RATE_SECONDS (10),
-#        FSR_BINARY: a fullscript-redirect to use instead of the release build of this checkout
+#        FSR_BINARY: a fullscript-redirect to use instead of the release build of this checkout,
+#        HTTP_EVENT_LOOPS (2: the demo's and every replica's, so that they compare alike on any machine; the replicas'
+#        PostgreSQL connections grow with it)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
 
 ROUNDS="${ROUNDS:-3}"
 CLICKS="${CLICKS:-3000}"
+export HTTP_EVENT_LOOPS="${HTTP_EVENT_LOOPS:-2}"
 CPU_CONNS="${CPU_CONNS:-16}"
 UPSTREAM_MS="${UPSTREAM_MS:-150}"
 LB_CONNS="${LB_CONNS:-150}"

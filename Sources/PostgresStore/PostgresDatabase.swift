@@ -288,7 +288,7 @@ public final class PostgresDatabase: SQLDatabase {
         guard let thread else { return }
         // What still waits there fails there, as if overdue (`tick`); the loop runs until then, bounded should a
         // caller's task never run again.
-        thread.loop.executeInLoop { [loop = thread.loop] in loop.forEachSource { $0.tick(now: .max) } }
+        thread.loop.executeInLoop { [weak loop = thread.loop] in loop?.forEachSource { $0.tick(now: .max) } }
         if !onTheOwnLoop { _ = ownLoopWork.wait(timeout: .now() + .seconds(10)) }
         thread.stopAndJoin()
     }

@@ -268,11 +268,9 @@ final class PostgresLoopConnection: EventLoopSource {
     /// `rearm`, epoll looks at the socket again, so that data already there makes an event too.
     private func ready(writable: Bool = false, rearm: Bool = false, sql: String?) async throws {
         guard let watch else { throw brokenError(sql: sql) }
-        // A wait that starts once the pool is closed would outlast its loop (`PostgresDatabase.close`).
-        guard !pool.isClosed else {
-            close()
-            throw closedError(sql: sql)
-        }
+        // A wait that starts once the pool is closed would outlast its loop (`PostgresDatabase.close`). What was sent
+        // may have committed: the connection is given up as lost, not refused as closed.
+        guard !pool.isClosed else { throw brokenError(sql: sql) }
         watch.loop.assertInEventLoop()
         if writable || rearm { watch.loop.modify(watch.registration, events: Self.watched | (writable ? EPOLLOUT.rawValue : 0)) }
         defer { if writable { watch.loop.modify(watch.registration, events: Self.watched) } }

@@ -47,6 +47,9 @@ final class PostgresLoopConnections: Sendable {
 
     private struct State {
         var pools: [ObjectIdentifier: Pool] = [:]
+        /// Connections being opened, which `close` fails at once: an open may take longer than the loop it was for
+        /// has left to run.
+        var opening: [OpenAttempt] = []
         var isClosed = false
     }
 
@@ -89,13 +92,17 @@ final class PostgresLoopConnections: Sendable {
     /// checked in, and later check-outs fail.
     func close() {
         signals.close()
-        let (idle, waiters) = state.withLock { state in
+        let (idle, waiters, opening) = state.withLock { state in
             state.isClosed = true
-            defer { state.pools = [:] }
-            return (state.pools.values.flatMap(\.idle), state.pools.values.flatMap(\.waiters))
+            defer {
+                state.pools = [:]
+                state.opening = []
+            }
+            return (state.pools.values.flatMap(\.idle), state.pools.values.flatMap(\.waiters), state.opening)
         }
         idle.forEach { $0.close() }
         waiters.forEach { $0.resume(throwing: Self.closedError) }
+        opening.forEach { $0.finish(.failure(Self.closedError)) }
     }
 
     private static let closedError = PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil)
@@ -159,9 +166,19 @@ final class PostgresLoopConnections: Sendable {
         let statementCacheCapacity = statementCacheCapacity
         let signals = signals
         do {
+            let attempt = OpenAttempt()
             let connection: PostgresLoopConnection = try await withCheckedThrowingContinuation { continuation in
+                attempt.start(continuation)
+                let counted = state.withLock { state in
+                    if !state.isClosed { state.opening.append(attempt) }
+                    return !state.isClosed
+                }
+                guard counted else {
+                    attempt.finish(.failure(Self.closedError))
+                    return
+                }
                 DispatchQueue.global().async {
-                    continuation.resume(with: Result {
+                    attempt.finish(Result {
                         try PostgresLoopConnection(
                             taking: PostgresConnection(connectionString: connectionString, statementTimeout: statementTimeout),
                             statementCacheCapacity: statementCacheCapacity,
@@ -169,6 +186,11 @@ final class PostgresLoopConnections: Sendable {
                         )
                     })
                 }
+            }
+            state.withLock { state in state.opening.removeAll { $0 === attempt } }
+            guard !signals.isClosed else {
+                connection.close()
+                throw Self.closedError
             }
             try connection.attach(to: loop)
             return connection
@@ -178,5 +200,23 @@ final class PostgresLoopConnections: Sendable {
             waiter?.resume(returning: nil)
             throw error
         }
+    }
+}
+
+/// One connection being opened off the loop, whose caller is resumed once: by the open, or by `close` first, in which
+/// case the open's connection, when it comes, is closed.
+private final class OpenAttempt: Sendable {
+    private let continuation = PThreadMutex<CheckedContinuation<PostgresLoopConnection, any Error>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<PostgresLoopConnection, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func finish(_ result: Result<PostgresLoopConnection, any Error>) {
+        guard let waiting = continuation.withLock({ $0.take() }) else {
+            if case .success(let connection) = result { connection.close() }
+            return
+        }
+        waiting.resume(with: result)
     }
 }
