@@ -453,14 +453,21 @@ public final class PostgresConnection {
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws {
+        try Self.check(result, handle: handle, connectionString: connectionString, sql: sql)
+    }
+
+    /// Throws unless `result` succeeded. In pipeline mode, a command after a failed one comes back aborted.
+    static func check(_ result: OpaquePointer?, handle: OpaquePointer?, connectionString: PostgresConnectionString, sql: String) throws {
         let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
         switch status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
             return
         case PGRES_EMPTY_QUERY:
             throw PostgresError(kind: .misuse, sqlState: nil, message: "no SQL statement to run", sql: sql)
+        case PGRES_PIPELINE_ABORTED:
+            throw PostgresError(kind: .other, sqlState: nil, message: "not run: an earlier statement failed", sql: sql)
         default:
-            throw error(from: result, sql: sql)
+            throw error(from: result, handle: handle, connectionString: connectionString, sql: sql)
         }
     }
 
@@ -487,14 +494,21 @@ public final class PostgresConnection {
     }
 
     private func connectionError(_ kind: PostgresError.Kind, prefix: String) -> PostgresError {
+        Self.connectionError(kind, prefix: prefix, handle: handle, connectionString: connectionString, sql: nil)
+    }
+
+    /// `prefix` and libpq's own account of the connection, its password redacted.
+    static func connectionError(
+        _ kind: PostgresError.Kind, prefix: String, handle: OpaquePointer?, connectionString: PostgresConnectionString, sql: String?
+    ) -> PostgresError {
         let detail = handle.map { String(cString: PQerrorMessage($0)) } ?? ""
         let message = "\(prefix): \(detail.trimmingCharacters(in: .whitespacesAndNewlines))"
-        return PostgresError(kind: kind, sqlState: nil, message: connectionString.redacting(message), sql: nil)
+        return PostgresError(kind: kind, sqlState: nil, message: connectionString.redacting(message), sql: sql)
     }
 
     private func openHandle(for sql: String?) throws -> OpaquePointer {
         guard let handle else {
-            throw PostgresError(kind: .closed, sqlState: nil, message: "the database connection is closed", sql: sql)
+            throw PostgresError.connectionClosed(sql: sql)
         }
         return handle
     }

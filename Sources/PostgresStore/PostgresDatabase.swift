@@ -86,7 +86,7 @@ public final class PostgresDatabase: SQLDatabase {
         )
         pool = CheckoutPool(
             count: poolSize,
-            closedError: PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil)
+            closedError: PostgresError.databaseClosed
         )
     }
 
@@ -238,10 +238,11 @@ public final class PostgresDatabase: SQLDatabase {
 
     private func brief(_ begin: String, _ statements: [SQLStatement], readOnly: Bool, on loop: EventLoop) async throws -> [StatementResult] {
         try await withTaskExecutorPreference(loop) {
+            let attempt = { try await self.loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) } }
             do {
-                return try await loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
+                return try await attempt()
             } catch let error as PostgresError where error.isStalePlan || (readOnly && error.kind == .connectionLost) {
-                return try await loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
+                return try await attempt()
             }
         }
     }
@@ -250,7 +251,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// (which `close` waits for); `.closed` once the store is closed.
     private func enterOwnLoop() throws -> EventLoop {
         try ownLoopThread.withLock { (own: inout (thread: EventLoopThread?, isClosed: Bool)) throws -> EventLoop in
-            guard !own.isClosed else { throw PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil) }
+            guard !own.isClosed else { throw PostgresError.databaseClosed }
             let thread = try own.thread ?? EventLoopThread()
             own.thread = thread
             ownLoopWork.enter()

@@ -46,6 +46,14 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     /// page reports as `database_unavailable`.
     public var isUnavailable: Bool { kind == .connectionLost || kind == .cannotConnect }
 
+    /// What every use of a closed `PostgresDatabase` throws.
+    static let databaseClosed = PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil)
+
+    /// What a use of a closed connection throws.
+    static func connectionClosed(sql: String?) -> PostgresError {
+        PostgresError(kind: .closed, sqlState: nil, message: "the database connection is closed", sql: sql)
+    }
+
     /// 0A000 "cached plan must not change result type": a prepared statement outlived its table's shape.
     var isStalePlan: Bool { sqlState == "0A000" && message.contains("cached plan must not change result type") }
 

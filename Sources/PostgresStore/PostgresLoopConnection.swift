@@ -84,7 +84,7 @@ final class PostgresLoopConnection: EventLoopSource {
     /// notice that it ends the session) is one event, which `handle` passes over, and not an event on every turn of the
     /// loop; `isQuiet` finds it before the next transaction.
     func attach(to loop: EventLoop) throws {
-        guard let handle else { throw closedError(sql: nil) }
+        guard let handle else { throw PostgresError.connectionClosed(sql: nil) }
         let registration = try loop.register(PQsocket(handle), events: Self.watched, source: self)
         watch = (loop, registration)
     }
@@ -209,7 +209,7 @@ final class PostgresLoopConnection: EventLoopSource {
     /// written or read is broken: it throws `.connectionLost`, and is closed. One that refuses what `send` queues (too
     /// many parameters, say) is closed too, its pipeline half queued, but the error is libpq's.
     private func exchange(sql: String?, _ send: (OpaquePointer) -> Bool) async throws -> [OpaquePointer?] {
-        guard let handle, !pool.isClosed else { throw closedError(sql: sql) }
+        guard let handle, !pool.isClosed else { throw PostgresError.connectionClosed(sql: sql) }
         guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
         guard send(handle), PQpipelineSync(handle) == 1 else {
             guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
@@ -225,6 +225,7 @@ final class PostgresLoopConnection: EventLoopSource {
             try await ready(writable: true, sql: sql)
         }
         var results: [OpaquePointer?] = []
+        /// The first result of the command being read; any more it has are dropped.
         var current: OpaquePointer?
         var done = false
         defer {
@@ -233,7 +234,6 @@ final class PostgresLoopConnection: EventLoopSource {
                 results.forEach { PQclear($0) }
             }
         }
-        var started = false
         var nulls = 0
         // Nothing was read since the connection was found quiet: the answer comes as an event even when it is here
         // already. Later, `consumeInput` may have left some of it in the socket, which makes no new event: `rearm`.
@@ -249,7 +249,6 @@ final class PostgresLoopConnection: EventLoopSource {
                     guard nulls < 2 else { throw brokenError(sql: sql) }
                     results.append(current)
                     current = nil
-                    started = false
                     continue
                 }
                 nulls = 0
@@ -258,7 +257,7 @@ final class PostgresLoopConnection: EventLoopSource {
                     done = true
                     return results
                 }
-                if started { PQclear(result) } else { current = result; started = true }
+                if current == nil { current = result } else { PQclear(result) }
             }
         }
     }
@@ -296,26 +295,15 @@ final class PostgresLoopConnection: EventLoopSource {
     // MARK: Errors
 
     private func check(_ result: OpaquePointer?, sql: String) throws {
-        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        guard status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK else { return }
-        if status == PGRES_PIPELINE_ABORTED {
-            throw PostgresError(kind: .other, sqlState: nil, message: "not run: an earlier statement failed", sql: sql)
-        }
-        throw PostgresConnection.error(from: result, handle: handle, connectionString: connectionString, sql: sql)
+        try PostgresConnection.check(result, handle: handle, connectionString: connectionString, sql: sql)
     }
 
+    /// The connection is given up (closed), and its loss reported with libpq's account of it.
     private func brokenError(sql: String?) -> PostgresError {
-        let detail = handle.map { String(cString: PQerrorMessage($0)) } ?? ""
-        close()
-        return PostgresError(
-            kind: .connectionLost, sqlState: nil,
-            message: connectionString.redacting("the connection to the database broke: " + detail.trimmingCharacters(in: .whitespacesAndNewlines)),
-            sql: sql
+        defer { close() }
+        return PostgresConnection.connectionError(
+            .connectionLost, prefix: "the connection to the database broke", handle: handle, connectionString: connectionString, sql: sql
         )
-    }
-
-    private func closedError(sql: String?) -> PostgresError {
-        PostgresError(kind: .closed, sqlState: nil, message: "the database connection is closed", sql: sql)
     }
 }
 

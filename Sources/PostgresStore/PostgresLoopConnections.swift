@@ -101,11 +101,9 @@ final class PostgresLoopConnections: Sendable {
             return (state.pools.values.flatMap(\.idle), state.pools.values.flatMap(\.waiters), state.opening)
         }
         idle.forEach { $0.close() }
-        waiters.forEach { $0.resume(throwing: Self.closedError) }
-        opening.forEach { $0.finish(.failure(Self.closedError)) }
+        waiters.forEach { $0.resume(throwing: PostgresError.databaseClosed) }
+        opening.forEach { $0.finish(.failure(PostgresError.databaseClosed)) }
     }
-
-    private static let closedError = PostgresError(kind: .closed, sqlState: nil, message: "the database is closed", sql: nil)
 
     private func checkOut(_ key: ObjectIdentifier, on loop: EventLoop) async throws -> PostgresLoopConnection {
         while true {
@@ -142,7 +140,7 @@ final class PostgresLoopConnections: Sendable {
     }
 
     private func next(in state: inout State, _ key: ObjectIdentifier, orWait waiter: Waiter?) throws -> Next {
-        if state.isClosed { throw Self.closedError }
+        if state.isClosed { throw PostgresError.databaseClosed }
         return state.pools[key, default: Pool()].next(limit: perLoop, orWait: waiter)
     }
 
@@ -174,7 +172,7 @@ final class PostgresLoopConnections: Sendable {
                     return !state.isClosed
                 }
                 guard counted else {
-                    attempt.finish(.failure(Self.closedError))
+                    attempt.finish(.failure(PostgresError.databaseClosed))
                     return
                 }
                 DispatchQueue.global().async {
@@ -190,7 +188,7 @@ final class PostgresLoopConnections: Sendable {
             state.withLock { state in state.opening.removeAll { $0 === attempt } }
             guard !signals.isClosed else {
                 connection.close()
-                throw Self.closedError
+                throw PostgresError.databaseClosed
             }
             try connection.attach(to: loop)
             return connection

@@ -78,7 +78,7 @@ public final class Database: SQLDatabase {
     /// write lock; otherwise as `write`.
     @discardableResult
     public func briefExecute(_ statement: SQLStatement) async throws -> Int {
-        try await groupCommit.write(brief: true) { try $0.execute(statement.sql, statement.bindings) }
+        try await groupCommit.write(brief: true) { try $0.execute(statement) }
     }
 
     /// Runs `body` on an idle read-only connection, waiting for one if all are
@@ -97,7 +97,7 @@ public final class Database: SQLDatabase {
         let index = try await pool.checkOut()
         defer { pool.checkIn(index) }
         return try readers[index].runHere { connection in
-            try connection.transaction(.deferred) { try statements.map { try connection.query($0.sql, $0.bindings) } }
+            try connection.transaction(.deferred) { try statements.map(connection.query) }
         }
     }
 

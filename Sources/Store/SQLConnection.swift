@@ -38,6 +38,20 @@ extension SQLConnection {
         try queryFirst(sql, [])
     }
 
+    /// A statement built for `SQLDatabase.briefRead`, run inside a transaction of the caller's.
+    @discardableResult
+    public func execute(_ statement: SQLStatement) throws -> Int {
+        try execute(statement.sql, statement.bindings)
+    }
+
+    public func query(_ statement: SQLStatement) throws -> [Row] {
+        try query(statement.sql, statement.bindings)
+    }
+
+    public func queryFirst(_ statement: SQLStatement) throws -> Row? {
+        try queryFirst(statement.sql, statement.bindings)
+    }
+
     /// Maps rows after the statement has finished, so `transform` may itself use this connection.
     public func query<T>(_ sql: String, _ bindings: [DatabaseValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
         try query(sql, bindings).map(transform)

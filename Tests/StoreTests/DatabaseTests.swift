@@ -221,7 +221,7 @@ import Testing
                     group.addTask {
                         let select = SQLStatement("SELECT a + ? FROM t", [DatabaseValue(index)])
                         if index.isMultiple(of: 2) { return try await db.briefReadFirst(select)?.int(0) ?? -1 }
-                        return try await db.read { try $0.queryFirst(select.sql, select.bindings)?.int(0) ?? -1 }
+                        return try await db.read { try $0.queryFirst(select)?.int(0) ?? -1 }
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -54,7 +54,8 @@ struct PostgresBriefTests {
         }
     }
 
-    @Test func aBriefReadOffAnyLoopRunsOnTheStoresOwn() async throws {
+    /// A caller on no event loop (a command, background work): the store's own loop serves it, in one round trip too.
+    @Test func aBriefOperationOffAnyLoopIsOneRoundTripToo() async throws {
         try await withDatabase { database, table in
             try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [1, "alice"]))
             let row = try await database.briefReadFirst(SQLStatement("SELECT name FROM \(table)"))

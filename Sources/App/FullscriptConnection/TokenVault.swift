@@ -344,8 +344,7 @@ public final class TokenVault: Sendable {
     private func markDisconnected(_ user: EHRUser, holding refreshToken: String, requestID: String?) async throws -> FullscriptConnection? {
         let date = now()
         return try await database.write { connection in
-            let statement = Self.readingStored(for: user)
-            if let stored = try self.opened(try connection.queryFirst(statement.sql, statement.bindings), for: user)?.connection,
+            if let stored = try self.opened(try connection.queryFirst(Self.readingStored(for: user)), for: user)?.connection,
                stored.refreshToken != refreshToken {
                 return stored
             }

@@ -11,7 +11,8 @@ final class RecentClickReads: Sendable {
     static let capacity = 10_000
     static let maximumAge: TimeInterval = 1
 
-    /// Every table a snapshot is made of: `PatientStore.finding` and `anotherLivePatientSharingTheEmail`, and `TokenVault.readingStored`.
+    /// Every table a snapshot is made of: `PatientStore.finding` and `anotherLivePatientSharingTheEmail`, and
+    /// `TokenVault.readingStored`.
     static let tables = ["patients", "patient_mappings", "patient_sync", "fullscript_connections", "tenants"]
 
     struct Key: Hashable {

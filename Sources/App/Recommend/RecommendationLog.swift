@@ -46,17 +46,17 @@ struct RecommendationLog: Sendable {
     /// is a brief write, on the request's thread where the store can.
     func record(_ click: Click, staffChoice: StaffChoiceChange = .keep, at date: Date) async throws {
         let stamp = Timestamp.iso8601(date)
-        let row: [DatabaseValue] = [
+        let insert = SQLStatement(Self.insertClick, [
             .text(click.user.tenant), .text(stamp), .text(click.user.id), .text(click.patientID), DatabaseValue(click.practitionerID),
             DatabaseValue(click.linkKind), .text(click.entrypoint.rawValue), .text(click.outcome), DatabaseValue(click.fullscriptRequestID),
             .text(click.requestID), DatabaseValue(click.detail),
-        ]
+        ])
         if case .keep = staffChoice {
-            try await database.briefExecute(SQLStatement(Self.insertClick, row))
+            try await database.briefExecute(insert)
             return
         }
         try await database.write { connection in
-            try connection.execute(Self.insertClick, row)
+            try connection.execute(insert)
             switch staffChoice {
             case .keep:
                 break
