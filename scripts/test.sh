@@ -19,7 +19,7 @@ stage "Swift tests (SQLite)"
 # and migrate --copy-to, which runs only there: it needs a SQLite source and a PostgreSQL target.
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests|ReplicaLiveUpdatesTests|PlanReaderTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests|ReplicaLiveUpdatesTests|PlanReaderTests|ClickReadAheadTests'
     stage "Swift tests again on PostgreSQL"
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.

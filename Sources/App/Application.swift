@@ -106,8 +106,11 @@ public final class Application: Sendable {
             // Connecting and disconnecting Fullscript: not for a viewer.
             let fullscriptConnection = session.add(middleware: ActingRoleCheck(access: access, action: .connect, audience: .people))
             // A click makes a draft, so even its GET must not come from another site.
-            let clicks = pages
+            var clicks = pages
                 .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
+            // Where the sessions sign users in and each request reads its own, a click's reads go with it.
+            if identity is SessionStore, sessions.seen != nil { clicks = clicks.add(middleware: ClickReadAhead(sessions: sessions)) }
+            clicks = clicks
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
                 .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter, audience: .people))
                 .add(middleware: ActingRoleCheck(access: access, action: .recommend, audience: .people))

@@ -12,12 +12,15 @@ struct SessionStore: EHRIdentityProvider {
     let now: @Sendable () -> Date
     /// nil where another process may write `sessions` (`RecentSessions` says why).
     let recent: RecentSessions?
+    /// Where `recent` is nil, and so each request reads its session: whom it named, for `identify(_:readingAlong:)`.
+    let seen: SeenSessions?
 
     init(database: any SQLDatabase, settings: EHRSettings, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.settings = settings
         self.now = now
         recent = database.dialect == .sqlite ? RecentSessions() : nil
+        seen = recent == nil ? SeenSessions() : nil
     }
 
     static let cookieName = "fsr_session"
@@ -119,24 +122,50 @@ struct SessionStore: EHRIdentityProvider {
         return found.user
     }
 
+    /// `identify`, with `reads` of the user's sent in the round trip that reads the session, where each request reads
+    /// it (`seen`). Which user that is, this process learned when it last read the cookie's session: the rows are
+    /// the caller's only when the session read with them, in the same snapshot, names that same user. So a session
+    /// ended anywhere is refused as at once as without them, and nothing of the earlier read is trusted but which
+    /// statements to send. nil: the caller reads for itself, with the user in `request.context` as `identify` leaves it.
+    func identify(_ request: inout Request, readingAlong reads: (EHRUser) -> [SQLStatement]) async throws -> (user: EHRUser, rows: [[Row]])? {
+        guard request.context[Found.self] == nil, let seen, let value = cookie.value(in: request.head.headerFields),
+              case let hash = Self.hash(value), let named = seen[hash] else {
+            _ = try await identify(&request)
+            return nil
+        }
+        let (found, rows) = try await find(hash, along: reads(named))
+        guard let found else { return nil }
+        request.context[Found.self] = found
+        return found.user == named ? (found.user, rows) : nil
+    }
+
     private func find(_ hash: String) async throws -> Found? {
         let seconds = Int64(now().timeIntervalSince1970)
         if let found = recent?[hash], found.isLive(at: seconds, idleTimeout: settings.sessionIdleTimeout) { return found }
         let generation = recent?.generation ?? 0
-        let found = try await database.briefReadFirst(SQLStatement(
+        let found = try await find(hash, along: []).found
+        if let found { recent?.remember(found, readAt: generation) }
+        return found
+    }
+
+    /// The session read from the store, in one snapshot with `along`'s rows.
+    private func find(_ hash: String, along: [SQLStatement]) async throws -> (found: Found?, rows: [[Row]]) {
+        let seconds = Int64(now().timeIntervalSince1970)
+        var rows = try await database.briefRead([SQLStatement(
             """
             SELECT tenant_id, ehr_user_id, display_name, last_seen_at, expires_at, patient_id, roles FROM sessions
             WHERE id_hash = ? AND expires_at > ? AND last_seen_at > ?
             """,
             [.text(hash), .integer(seconds), .integer(seconds - Int64(settings.sessionIdleTimeout))]
-        )).map {
+        )] + along)
+        let found = try rows.removeFirst().first.map {
             Found(hash: hash, user: EHRUser(id: try $0.string("ehr_user_id"), name: try $0.optionalString("display_name"),
                                             tenant: try $0.string("tenant_id"), patient: try $0.optionalString("patient_id"),
                                             roles: Self.roles(try $0.optionalString("roles"))),
                   lastSeen: try $0.int64("last_seen_at"), expiresAt: try $0.int64("expires_at"))
         }
-        if let found { recent?.remember(found, readAt: generation) }
-        return found
+        seen?.saw(hash, naming: found?.user)
+        return (found, rows)
     }
 
     /// Extends the idle expiry, at most every `touchInterval`: a request is the user's activity.
@@ -160,7 +189,10 @@ struct SessionStore: EHRIdentityProvider {
         let hash = Self.hash(value)
         let date = now()
         // After the write, committed or not: a read racing it may have kept the session just before.
-        defer { recent?.forget(hash) }
+        defer {
+            recent?.forget(hash)
+            seen?.saw(hash, naming: nil)
+        }
         return try await database.write { connection in
             guard let row = try connection.queryFirst("SELECT tenant_id, ehr_user_id FROM sessions WHERE id_hash = ?", [.text(hash)]) else {
                 return nil

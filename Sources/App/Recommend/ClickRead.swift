@@ -6,7 +6,8 @@ import Store
 /// hops to a reader's queue and back and three `BEGIN`s, on every click; one also sees them all in one snapshot. None
 /// depends on another's answer, so PostgreSQL takes them in one round trip. The stores keep their single-purpose reads
 /// for everyone else. A few rows by key: a brief read, on the request's own thread. A click repeated soon on the same
-/// patient reads nothing where the store counts its changes (`RecentClickReads`).
+/// patient reads nothing where the store counts its changes (`RecentClickReads`); where each request reads its session
+/// instead, they go in that round trip (`ClickReadAhead`).
 struct ClickRead: Sendable {
     let database: any SQLDatabase
     let vault: TokenVault
@@ -28,7 +29,26 @@ struct ClickRead: Sendable {
         let connection: StoredConnection?
     }
 
-    func read(patientID: String, for user: EHRUser) async throws -> Snapshot {
+    /// The rows of `statements` for a patient and user, read in the round trip that read the user's session.
+    struct ReadAhead: Sendable {
+        let patientID: String
+        let user: EHRUser
+        let rows: [[Row]]
+    }
+
+    static func statements(patientID: String, for user: EHRUser) -> [SQLStatement] {
+        [
+            PatientStore.finding(patientID, in: user.tenant),
+            PatientStore.anotherLivePatientSharingTheEmail(of: patientID, in: user.tenant),
+            TokenVault.readingStored(for: user),
+        ]
+    }
+
+    /// `ahead`: what `ClickReadAhead` read, used when it is this very patient's and user's.
+    func read(patientID: String, for user: EHRUser, ahead: ReadAhead?) async throws -> Snapshot {
+        if let ahead, ahead.patientID == patientID, ahead.user == user {
+            return try snapshot(ahead.rows, for: user)
+        }
         let now = now()
         if let kept = recent?.snapshot(of: patientID, for: user, at: now) { return kept }
         let version = recent?.version ?? 0
@@ -38,11 +58,10 @@ struct ClickRead: Sendable {
     }
 
     private func readStored(patientID: String, for user: EHRUser) async throws -> Snapshot {
-        let rows = try await database.briefRead([
-            PatientStore.finding(patientID, in: user.tenant),
-            PatientStore.anotherLivePatientSharingTheEmail(of: patientID, in: user.tenant),
-            TokenVault.readingStored(for: user),
-        ])
+        try snapshot(try await database.briefRead(Self.statements(patientID: patientID, for: user)), for: user)
+    }
+
+    private func snapshot(_ rows: [[Row]], for user: EHRUser) throws -> Snapshot {
         let patient = try PatientStore.lookup(rows[0].first)
         switch patient {
         case .deleted:

@@ -82,7 +82,7 @@ struct RecommendRoutes: Sendable {
     ) async throws -> Response {
         var click = RecommendationLog.Click(user: user, patientID: patientID, entrypoint: entrypoint, requestID: request.id)
 
-        let read = try await clickRead.read(patientID: patientID, for: user)
+        let read = try await clickRead.read(patientID: patientID, for: user, ahead: request.context[ClickRead.ReadAhead.self])
         let patient: PatientRecord?
         switch read.patient {
         case .deleted:
