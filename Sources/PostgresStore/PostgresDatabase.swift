@@ -37,6 +37,8 @@ public final class PostgresDatabase: SQLDatabase {
 
     private let listeners = PThreadMutex<[PostgresListener]>([])
     private let loopConnections: PostgresLoopConnections
+    /// Brief transactions waiting for a loop's connection, sent together.
+    private let batches: BriefBatches
     /// Where brief operations run for callers on no event loop (commands, background work): a loop of the store's own,
     /// started by the first.
     private let ownLoopThread = PThreadMutex<(thread: EventLoopThread?, isClosed: Bool)>((nil, false))
@@ -84,6 +86,7 @@ public final class PostgresDatabase: SQLDatabase {
             statementTimeout: statementTimeout,
             statementCacheCapacity: statementCacheCapacity
         )
+        batches = BriefBatches(connections: loopConnections)
         pool = CheckoutPool(
             count: poolSize,
             closedError: PostgresError.databaseClosed
@@ -238,7 +241,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     private func brief(_ begin: String, _ statements: [SQLStatement], readOnly: Bool, on loop: EventLoop) async throws -> [StatementResult] {
         try await withTaskExecutorPreference(loop) {
-            let attempt = { try await self.loopConnections.withConnection(on: loop) { try await $0.transaction(begin, statements) } }
+            let attempt = { try await self.batches.run(begin, statements, on: loop) }
             do {
                 return try await attempt()
             } catch let error as PostgresError where error.isStalePlan || (readOnly && error.kind == .connectionLost) {

@@ -115,13 +115,15 @@ struct WebhookProcessorTests {
         }
     }
 
+    /// The test's processor drains both times: the application's own would race it for the replayed event.
     @Test func replayingAnEventChangesNothing() async throws {
-        try await withHarness(try await ConnectedHarness.sessions()) { harness in
+        try await withHarness(try await ConnectedHarness.sessions(processWebhooks: false)) { harness in
             try await harness.add(Self.drew)
             try await harness.connect(session: try await harness.signIn())
             #expect(try await harness.deliver(PlanEvent.body("ev-1")).status == 200)
+            #expect(await Self.processor(harness).drain() == .init(applied: 1))
             #expect(try await eventually { try await harness.mapping(of: "p-1001") != nil })
-            #expect(try await eventually { try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"] })
+            #expect(try await harness.webhookEvents() == ["ev-1|treatment_plan.created|processed|1"])
             let plans = try await harness.storedPlans()
             let requests = await harness.sandbox.recordedRequests().count
 

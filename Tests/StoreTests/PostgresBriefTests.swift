@@ -92,6 +92,71 @@ struct PostgresBriefTests {
         }
     }
 
+    /// Reads that wait for the loop's one connection go to the server together when it comes: one round trip for
+    /// three, each given its own statements' rows.
+    @Test func briefReadsWaitingForAConnectionGoTogether() async throws {
+        let thread = try EventLoopThread()
+        defer { thread.stopAndJoin() }
+        let loop = thread.loop
+        try await withDatabase(perLoop: 1) { database, table in
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'alice'), (2, 'bob'), (3, 'carol')") }
+            // The connection opened first: a read that waits for its opening takes those that come meanwhile with it.
+            _ = try await onLoop(loop) { try await database.briefRead([SQLStatement("SELECT 1")]) }
+            let before = database.briefRoundTrips
+            let answers = try await onLoop(loop) {
+                try await withThrowingTaskGroup(of: (Int, [[String]]).self) { group in
+                    // The first holds the connection while the others come.
+                    group.addTask { (0, try self.names(try await database.briefRead([SQLStatement("SELECT 'sleeper' AS name FROM pg_sleep(0.2)")]))) }
+                    for id in 1...3 {
+                        group.addTask {
+                            (id, try self.names(try await database.briefRead([
+                                SQLStatement("SELECT name FROM \(table) WHERE id = ?", [.integer(Int64(id))]), SQLStatement("SELECT name FROM \(table) WHERE id > ? ORDER BY id", [.integer(Int64(id))]),
+                            ])))
+                        }
+                    }
+                    return try await group.reduce(into: [Int: [[String]]]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            #expect(answers == [0: [["sleeper"]], 1: [["alice"], ["bob", "carol"]], 2: [["bob"], ["carol"]], 3: [["carol"], []]])
+            #expect(database.briefRoundTrips - before == 2, "the first read's, and one for the three that waited")
+        }
+    }
+
+    /// A statement the server refuses rolls back the batch it went in: each of its writes then runs alone, so only its own
+    /// caller fails, and the others' rows are committed once.
+    @Test func aWriteRefusedInABatchFailsOnlyItsCaller() async throws {
+        let thread = try EventLoopThread()
+        defer { thread.stopAndJoin() }
+        let loop = thread.loop
+        try await withDatabase(perLoop: 1) { database, table in
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'alice')") }
+            _ = try await onLoop(loop) { try await database.briefRead([SQLStatement("SELECT 1")]) }
+            let outcomes = try await onLoop(loop) {
+                try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    group.addTask {
+                        _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.2)")])
+                        return (0, "slept")
+                    }
+                    for id in 2...4 {
+                        group.addTask {
+                            do {
+                                // 3 is a duplicate of 1's name's key: the table's primary key refuses it.
+                                let changed = try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(id == 3 ? 1 : Int64(id)), .text("n\(id)")]))
+                                return (id, "inserted \(changed)")
+                            } catch let error as PostgresError {
+                                return (id, error.sqlState ?? "no state")
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "inserted 1"])
+            let rows = try await database.read { try $0.query("SELECT id, name FROM \(table) ORDER BY id").map { "\(try $0.int64("id")) \(try $0.string("name"))" } }
+            #expect(rows == ["1 alice", "2 n2", "4 n4"])
+        }
+    }
+
     /// The failed statement's transaction is rolled back, and the connection serves the next read with the statements it
     /// prepared.
     @Test func aFailedBriefReadLeavesItsConnectionUsable() async throws {
@@ -199,7 +264,7 @@ struct PostgresBriefTests {
                 }
             }
             #expect(names == Array(repeating: "a", count: 8))
-            #expect(database.briefConnectionCount == 2)
+            #expect(database.briefConnectionCount <= 2)
         }
     }
 
