@@ -10,9 +10,12 @@ import Store
 ///
 /// The first transaction to wait (the leader) opens a batch; those of the same kind (the same `BEGIN`) that come to
 /// the same loop while it waits join it, up to `maximumStatements`. Reads share one snapshot, as one read's statements
-/// do. When a statement fails, the server rolls the whole transaction back, so nothing of the batch is committed: each
-/// then runs alone, on the same connection, so that one caller's error is no other caller's. A lost connection fails
-/// each of them as it would have failed alone (a write whose answer was lost may have committed: never sent again).
+/// do; writes are single statements whose effect does not depend on the transaction they run in (`briefExecute`).
+/// When the server refuses a statement, it rolls the whole transaction back, so nothing of the batch is committed:
+/// each caller then runs alone, on the same connection while it stays usable and through the pool once it is not, so
+/// that one caller's error is no other caller's. A lost connection fails each as it would have failed alone (a write
+/// whose answer was lost may have committed: never sent again). When no connection comes for the leader (the server
+/// refused to open one, say), each follower tries alone.
 final class BriefBatches: Sendable {
     static let maximumStatements = 64
 
@@ -21,9 +24,17 @@ final class BriefBatches: Sendable {
         let begin: String
     }
 
+    /// What a caller does next.
+    private enum Turn: Sendable {
+        case lead
+        /// Alone, through the pool: the batch it joined is full, or ended without answering it.
+        case alone
+        case answered([StatementResult])
+    }
+
     private struct Follower {
         let statements: [SQLStatement]
-        let continuation: CheckedContinuation<[StatementResult]?, any Error>
+        let continuation: CheckedContinuation<Turn, any Error>
     }
 
     private struct Forming {
@@ -42,65 +53,81 @@ final class BriefBatches: Sendable {
     /// runs on `loop`.
     func run(_ begin: String, _ statements: [SQLStatement], on loop: EventLoop) async throws -> [StatementResult] {
         let key = Key(loop: ObjectIdentifier(loop), begin: begin)
-        var leads = false
-        // nil: this caller leads, or the batch waiting is full and it runs alone.
-        let joined: [StatementResult]? = try await withCheckedThrowingContinuation { continuation in
-            let followed = forming.withLock { forming -> Bool in
+        let turn: Turn = try await withCheckedThrowingContinuation { continuation in
+            let turn = forming.withLock { forming -> Turn? in
                 guard var batch = forming[key] else {
                     forming[key] = Forming(statementCount: statements.count)
-                    leads = true
-                    return false
+                    return .lead
                 }
-                guard batch.statementCount + statements.count <= Self.maximumStatements else { return false }
+                guard batch.statementCount + statements.count <= Self.maximumStatements else { return .alone }
                 batch.followers.append(Follower(statements: statements, continuation: continuation))
                 batch.statementCount += statements.count
                 forming[key] = batch
-                return true
+                return nil
             }
-            if !followed { continuation.resume(returning: nil) }
+            if let turn { continuation.resume(returning: turn) }
         }
-        if let joined { return joined }
-        guard leads else { return try await connections.withConnection(on: loop) { try await $0.transaction(begin, statements) } }
+        switch turn {
+        case .answered(let results): return results
+        case .alone: return try await alone(begin, statements, on: loop)
+        case .lead: break
+        }
         var followers: [Follower]?
+        let led: Turn
         do {
-            return try await connections.withConnection(on: loop) { connection in
+            led = try await connections.withConnection(on: loop) { connection in
                 // The batch closes as the connection comes: later callers wait for the next one.
                 let taken = forming.withLock { $0.removeValue(forKey: key)?.followers ?? [] }
                 followers = taken
                 return try await Self.run(begin, statements, with: taken, on: connection)
             }
         } catch {
-            // No connection came (the store closed, the server unreachable): those who joined fail as the leader does.
-            let stranded = followers == nil ? forming.withLock { $0.removeValue(forKey: key)?.followers ?? [] } : []
-            stranded.forEach { $0.continuation.resume(throwing: error) }
+            if followers == nil {
+                // No connection came: each follower tries alone, unless the store is closed.
+                let stranded = forming.withLock { $0.removeValue(forKey: key)?.followers ?? [] }
+                let closed = (error as? PostgresError)?.kind == .closed
+                stranded.forEach { closed ? $0.continuation.resume(throwing: error) : $0.continuation.resume(returning: .alone) }
+            }
             throw error
         }
+        guard case .answered(let results) = led else { return try await alone(begin, statements, on: loop) }
+        return results
     }
 
-    /// The leader's `statements` and its followers' in one transaction; each follower is answered, whatever happens.
+    private func alone(_ begin: String, _ statements: [SQLStatement], on loop: EventLoop) async throws -> [StatementResult] {
+        try await connections.withConnection(on: loop) { try await $0.transaction(begin, statements) }
+    }
+
+    /// The leader's `statements` and its followers' in one transaction. Each follower is given its turn, whatever
+    /// happens; the leader's is returned.
     private static func run(
         _ begin: String, _ statements: [SQLStatement], with followers: [Follower], on connection: PostgresLoopConnection
-    ) async throws -> [StatementResult] {
-        guard !followers.isEmpty else { return try await connection.transaction(begin, statements) }
+    ) async throws -> Turn {
+        guard !followers.isEmpty else { return .answered(try await connection.transaction(begin, statements)) }
         let parts = [statements] + followers.map(\.statements)
         do {
-            var results = try await connection.transaction(begin, parts.flatMap { $0 })[...]
+            var results = try await connection.transaction(begin, parts.flatMap { $0 }, callers: parts.count)[...]
             let answers = parts.map { part in
                 defer { results = results.dropFirst(part.count) }
                 return Array(results.prefix(part.count))
             }
-            zip(followers, answers.dropFirst()).forEach { $0.continuation.resume(returning: $1) }
-            return answers[0]
-        } catch let error as PostgresError where error.sqlState != nil && error.kind != .connectionLost && connection.isUsable {
+            zip(followers, answers.dropFirst()).forEach { $0.continuation.resume(returning: .answered($1)) }
+            return .answered(answers[0])
+        } catch let error as PostgresError where error.sqlState != nil && error.kind != .connectionLost {
             // The server refused a statement and rolled the batch back: nothing of it committed, and each runs alone.
             for follower in followers {
+                guard connection.isUsable else {
+                    follower.continuation.resume(returning: .alone)
+                    continue
+                }
                 do {
-                    follower.continuation.resume(returning: try await connection.transaction(begin, follower.statements))
+                    follower.continuation.resume(returning: .answered(try await connection.transaction(begin, follower.statements)))
                 } catch {
                     follower.continuation.resume(throwing: error)
                 }
             }
-            return try await connection.transaction(begin, statements)
+            guard connection.isUsable else { return .alone }
+            return .answered(try await connection.transaction(begin, statements))
         } catch {
             followers.forEach { $0.continuation.resume(throwing: error) }
             throw error

@@ -20,9 +20,11 @@ public import Store
 /// task: once queued, a write runs to completion.
 public final class PostgresDatabase: SQLDatabase {
     public static let defaultPoolSize = 4
-    /// Each holds a connection for one round trip, and a loop runs one task at a time: two keep a busy loop's brief
-    /// operations from queueing behind each other's round trips.
-    public static let defaultBriefConnectionsPerLoop = 2
+    /// One: what waits for it goes together in its next round trip (`BriefBatches`). On 2 cores, one connection a loop
+    /// with batches cost 242 µs of a click's CPU where two without them cost 315 (docs/performance.md, round 7).
+    public static let defaultBriefConnectionsPerLoop = 1
+    /// The most statements brief transactions that wait for a connection send together (`BriefBatches`).
+    public static let briefBatchStatements = BriefBatches.maximumStatements
     /// How often `write` runs a body that keeps losing serialization conflicts before giving up.
     public static let serializableAttempts = 8
     /// The advisory lock `writeExclusively` holds: one number for this application's schema.

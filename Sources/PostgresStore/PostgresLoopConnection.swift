@@ -20,6 +20,10 @@ final class PostgresLoopConnection: EventLoopSource {
     /// How long a round trip may go unanswered before the connection is given up: the server's statement timeout,
     /// with time to say so (5 s when the statement timeout is off: a brief operation is a few rows by key).
     private let answerTimeout: UInt64
+    /// The server's statement timeout: what each more caller's statements in a transaction (`BriefBatches`) may add.
+    private let statementTimeout: UInt64
+    /// How much longer than `answerTimeout` the transaction under way may take: its other callers' share.
+    private var extraWait: UInt64 = 0
     private var handle: OpaquePointer?
     private var cache: StatementCache<String>
     private var preparedCount = 0
@@ -35,6 +39,7 @@ final class PostgresLoopConnection: EventLoopSource {
         self.pool = pool
         connectionString = connection.connectionString
         answerTimeout = UInt64(PostgresConnection.milliseconds(connection.statementTimeout) + 5_000) * 1_000_000
+        statementTimeout = UInt64(PostgresConnection.milliseconds(connection.statementTimeout)) * 1_000_000
         cache = StatementCache(capacity: statementCacheCapacity)
         handle = connection.takeHandle()
         guard let handle, PQsetnonblocking(handle, 1) == 0, PQenterPipelineMode(handle) == 1 else {
@@ -93,8 +98,11 @@ final class PostgresLoopConnection: EventLoopSource {
 
     /// Runs `statements` in a transaction opened by `begin`: all of them, the preparation of those the cache lacks, and
     /// the `COMMIT`, go to the server at once, one round trip. Returns what each statement gave. A failure rolls the
-    /// transaction back, another round trip.
-    func transaction(_ begin: String, _ statements: [SQLStatement]) async throws -> [StatementResult] {
+    /// transaction back, another round trip. `callers`: how many callers' statements these are, each of whom, alone,
+    /// would have waited for its answer as long as one does.
+    func transaction(_ begin: String, _ statements: [SQLStatement], callers: Int = 1) async throws -> [StatementResult] {
+        extraWait = statementTimeout * UInt64(max(callers - 1, 0))
+        defer { extraWait = 0 }
         // The same statement twice in a batch is prepared once.
         var preparing: [String: String] = [:]
         let sent = statements.map { statement in
@@ -273,7 +281,7 @@ final class PostgresLoopConnection: EventLoopSource {
         watch.loop.assertInEventLoop()
         if writable || rearm { watch.loop.modify(watch.registration, events: Self.watched | (writable ? EPOLLOUT.rawValue : 0)) }
         defer { if writable { watch.loop.modify(watch.registration, events: Self.watched) } }
-        deadline = MonotonicClock.now() + answerTimeout
+        deadline = MonotonicClock.now() + answerTimeout + extraWait
         try await withCheckedThrowingContinuation { continuation in
             waiter = continuation
         }

@@ -43,7 +43,7 @@ postgres_start() {
 # postgres_launch: starts (or restarts) the postmaster on the cluster postgres_start made.
 postgres_launch() {
     local dir="$RUN_DIR/pg"
-    # Up to 4 replicas x (database.pool_size 8 + loop_connections 2 x (2 loops + 1) + 1) plus psql, under max_connections.
+    # Up to 4 replicas x (database.pool_size 8 + loop_connections 1 x (2 loops + 1) + 1) plus psql, under max_connections.
     as_postgres "$PG_BIN/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= -c max_connections=100 \
         -c fsync=off -c synchronous_commit=off >>"$RUN_DIR/logs/postgres.log" 2>&1 </dev/null &
     PG_PID=$!
