@@ -12,8 +12,8 @@ import Store
 /// the same loop while it waits join it, up to `maximumStatements`. Reads share one snapshot, as one read's statements
 /// do; writes are single statements whose effect does not depend on the transaction they run in (`briefExecute`).
 /// When the server refuses a statement, it rolls the whole transaction back, so nothing of the batch is committed:
-/// each caller then runs alone, on the same connection while it stays usable and through the pool once it is not, so
-/// that one caller's error is no other caller's. A lost connection fails each as it would have failed alone (a write
+/// the caller whose statement it was gets the error, and the others go again together, on the same connection while it
+/// stays usable and through the pool once it is not, so that one caller's error is no other caller's. A lost connection fails each as it would have failed alone (a write
 /// whose answer was lost may have committed: never sent again). When no connection comes for the leader (the server
 /// refused to open one, say), each follower tries alone.
 final class BriefBatches: Sendable {
@@ -56,12 +56,14 @@ final class BriefBatches: Sendable {
         let turn: Turn = try await withCheckedThrowingContinuation { continuation in
             let turn = forming.withLock { forming -> Turn? in
                 guard var batch = forming[key] else {
-                    forming[key] = Forming(statementCount: statements.count)
+                    forming[key] = Forming(statementCount: max(statements.count, 1))
                     return .lead
                 }
-                guard batch.statementCount + statements.count <= Self.maximumStatements else { return .alone }
+                // A caller of no statements still counts: each adds to the batch's wait for its answer.
+                let count = max(statements.count, 1)
+                guard batch.statementCount + count <= Self.maximumStatements else { return .alone }
                 batch.followers.append(Follower(statements: statements, continuation: continuation))
-                batch.statementCount += statements.count
+                batch.statementCount += count
                 forming[key] = batch
                 return nil
             }
@@ -103,34 +105,48 @@ final class BriefBatches: Sendable {
     private static func run(
         _ begin: String, _ statements: [SQLStatement], with followers: [Follower], on connection: PostgresLoopConnection
     ) async throws -> Turn {
-        guard !followers.isEmpty else { return .answered(try await connection.transaction(begin, statements)) }
-        let parts = [statements] + followers.map(\.statements)
+        let outcomes = await outcomes(begin, [statements] + followers.map(\.statements), on: connection)
+        zip(followers, outcomes.dropFirst()).forEach { $0.continuation.resume(with: $1) }
+        return try outcomes[0].get()
+    }
+
+    /// What each of `parts` gets from one transaction of all of them. When the server refuses a statement it rolls them
+    /// all back, so nothing committed: the caller whose statement it was is given the error, and the others go
+    /// together again; when none of theirs was refused (the `COMMIT` was), each goes alone. Once the connection is no
+    /// longer usable, those left go alone through the pool.
+    private static func outcomes(
+        _ begin: String, _ parts: [[SQLStatement]], on connection: PostgresLoopConnection
+    ) async -> [Result<Turn, any Error>] {
+        guard connection.isUsable else { return parts.map { _ in .success(.alone) } }
+        var refused: Int?
         do {
-            var results = try await connection.transaction(begin, parts.flatMap { $0 }, callers: parts.count)[...]
-            let answers = parts.map { part in
+            var results = try await connection.transaction(begin, parts.flatMap { $0 }, callers: parts.count) { refused = $0 }[...]
+            return parts.map { part in
                 defer { results = results.dropFirst(part.count) }
-                return Array(results.prefix(part.count))
+                return .success(.answered(Array(results.prefix(part.count))))
             }
-            zip(followers, answers.dropFirst()).forEach { $0.continuation.resume(returning: .answered($1)) }
-            return .answered(answers[0])
-        } catch let error as PostgresError where error.sqlState != nil && error.kind != .connectionLost {
-            // The server refused a statement and rolled the batch back: nothing of it committed, and each runs alone.
-            for follower in followers {
-                guard connection.isUsable else {
-                    follower.continuation.resume(returning: .alone)
-                    continue
-                }
-                do {
-                    follower.continuation.resume(returning: .answered(try await connection.transaction(begin, follower.statements)))
-                } catch {
-                    follower.continuation.resume(throwing: error)
-                }
+        } catch let error as PostgresError where parts.count > 1 && error.sqlState != nil && error.kind != .connectionLost {
+            guard let culprit = refused.flatMap({ part(holding: $0, of: parts) }) else {
+                var outcomes: [Result<Turn, any Error>] = []
+                for part in parts { outcomes += await Self.outcomes(begin, [part], on: connection) }
+                return outcomes
             }
-            guard connection.isUsable else { return .alone }
-            return .answered(try await connection.transaction(begin, statements))
+            var others = parts
+            others.remove(at: culprit)
+            var outcomes = await Self.outcomes(begin, others, on: connection)
+            outcomes.insert(.failure(error), at: culprit)
+            return outcomes
         } catch {
-            followers.forEach { $0.continuation.resume(throwing: error) }
-            throw error
+            return parts.map { _ in .failure(error) }
+        }
+    }
+
+    /// Which of `parts` holds the statement at `index` of them all.
+    private static func part(holding index: Int, of parts: [[SQLStatement]]) -> Int? {
+        var end = 0
+        return parts.firstIndex { part in
+            end += part.count
+            return index < end
         }
     }
 }

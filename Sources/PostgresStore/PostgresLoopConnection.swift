@@ -20,10 +20,9 @@ final class PostgresLoopConnection: EventLoopSource {
     /// How long a round trip may go unanswered before the connection is given up: the server's statement timeout,
     /// with time to say so (5 s when the statement timeout is off: a brief operation is a few rows by key).
     private let answerTimeout: UInt64
-    /// The server's statement timeout: what each more caller's statements in a transaction (`BriefBatches`) may add.
+    /// The server's statement timeout: what each more caller's statements in a transaction (`BriefBatches`) may add to
+    /// `answerTimeout`, up to as much again.
     private let statementTimeout: UInt64
-    /// How much longer than `answerTimeout` the transaction under way may take: its other callers' share.
-    private var extraWait: UInt64 = 0
     private var handle: OpaquePointer?
     private var cache: StatementCache<String>
     private var preparedCount = 0
@@ -99,10 +98,13 @@ final class PostgresLoopConnection: EventLoopSource {
     /// Runs `statements` in a transaction opened by `begin`: all of them, the preparation of those the cache lacks, and
     /// the `COMMIT`, go to the server at once, one round trip. Returns what each statement gave. A failure rolls the
     /// transaction back, another round trip. `callers`: how many callers' statements these are, each of whom, alone,
-    /// would have waited for its answer as long as one does.
-    func transaction(_ begin: String, _ statements: [SQLStatement], callers: Int = 1) async throws -> [StatementResult] {
-        extraWait = statementTimeout * UInt64(max(callers - 1, 0))
-        defer { extraWait = 0 }
+    /// would have waited for its answer as long as one does; the server cancels a statement past its timeout, so the
+    /// wait only has to find a server that stopped answering, and stays within twice one caller's. `refused` is told
+    /// the index of the statement the server refused, when one was (not `BEGIN` or `COMMIT`).
+    func transaction(
+        _ begin: String, _ statements: [SQLStatement], callers: Int = 1, refused: (Int) -> Void = { _ in }
+    ) async throws -> [StatementResult] {
+        let extraWait = min(statementTimeout * UInt64(max(callers - 1, 0)), answerTimeout)
         // The same statement twice in a batch is prepared once.
         var preparing: [String: String] = [:]
         let sent = statements.map { statement in
@@ -118,7 +120,7 @@ final class PostgresLoopConnection: EventLoopSource {
             }
             return (statement: statement, parameters: parameters, key: key, name: name, prepared: prepared)
         }
-        var results = try await exchange(sql: statements.first?.sql) { handle in
+        var results = try await exchange(sql: statements.first?.sql, extraWait: extraWait) { handle in
             guard PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1 else { return false }
             for statement in sent {
                 if let prepared = statement.prepared, statement.parameters.types.withUnsafeBufferPointer({ types in
@@ -147,9 +149,9 @@ final class PostgresLoopConnection: EventLoopSource {
         var given: [StatementResult] = []
         do {
             try check(next(), sql: begin)
-            for statement in sent {
+            for (index, statement) in sent.enumerated() {
                 if let prepared = statement.prepared {
-                    try check(next(), sql: statement.statement.sql)
+                    try check(next(), sql: statement.statement.sql, refusing: index, refused)
                     if let evicted = cache.insert(prepared, for: statement.key) {
                         columns[evicted] = nil
                         deallocateLater.append(evicted)
@@ -157,7 +159,7 @@ final class PostgresLoopConnection: EventLoopSource {
                 }
                 let result = next()
                 do {
-                    try check(result, sql: statement.statement.sql)
+                    try check(result, sql: statement.statement.sql, refusing: index, refused)
                 } catch let error as PostgresError where error.isStalePlan {
                     // Another process changed a table under a statement this session prepared (a rolling migration):
                     // prepared afresh next time. The aborted transaction refuses a `DEALLOCATE`; the name is never
@@ -216,7 +218,7 @@ final class PostgresLoopConnection: EventLoopSource {
     /// to the sync. A command after a failed one comes back `PGRES_PIPELINE_ABORTED`. A connection that cannot be
     /// written or read is broken: it throws `.connectionLost`, and is closed. One that refuses what `send` queues (too
     /// many parameters, say) is closed too, its pipeline half queued, but the error is libpq's.
-    private func exchange(sql: String?, _ send: (OpaquePointer) -> Bool) async throws -> [OpaquePointer?] {
+    private func exchange(sql: String?, extraWait: UInt64 = 0, _ send: (OpaquePointer) -> Bool) async throws -> [OpaquePointer?] {
         guard let handle, !pool.isClosed else { throw PostgresError.connectionClosed(sql: sql) }
         guard PQstatus(handle) == CONNECTION_OK else { throw brokenError(sql: sql) }
         guard send(handle), PQpipelineSync(handle) == 1 else {
@@ -230,7 +232,7 @@ final class PostgresLoopConnection: EventLoopSource {
             let flushed = PQflush(handle)
             if flushed == 0 { break }
             guard flushed == 1 else { throw brokenError(sql: sql) }
-            try await ready(writable: true, sql: sql)
+            try await ready(writable: true, extraWait: extraWait, sql: sql)
         }
         var results: [OpaquePointer?] = []
         /// The first result of the command being read; any more it has are dropped.
@@ -247,7 +249,7 @@ final class PostgresLoopConnection: EventLoopSource {
         // already. Later, `consumeInput` may have left some of it in the socket, which makes no new event: `rearm`.
         var rearm = false
         while true {
-            try await ready(rearm: rearm, sql: sql)
+            try await ready(rearm: rearm, extraWait: extraWait, sql: sql)
             rearm = true
             guard PQconsumeInput(handle) == 1 else { throw brokenError(sql: sql) }
             while PQisBusy(handle) == 0 {
@@ -273,7 +275,7 @@ final class PostgresLoopConnection: EventLoopSource {
     /// Waits for the socket's next event (an answer; with `writable`, room to send too), or until the answer is overdue.
     /// An event may be stale, of data read since: the caller reads, and waits again while libpq is still busy. With
     /// `rearm`, epoll looks at the socket again, so that data already there makes an event too.
-    private func ready(writable: Bool = false, rearm: Bool = false, sql: String?) async throws {
+    private func ready(writable: Bool = false, rearm: Bool = false, extraWait: UInt64, sql: String?) async throws {
         guard let watch else { throw brokenError(sql: sql) }
         // A wait that starts once the pool is closed would outlast its loop (`PostgresDatabase.close`). What was sent
         // may have committed: the connection is given up as lost, not refused as closed.
@@ -304,6 +306,17 @@ final class PostgresLoopConnection: EventLoopSource {
 
     private func check(_ result: OpaquePointer?, sql: String) throws {
         try PostgresConnection.check(result, handle: handle, connectionString: connectionString, sql: sql)
+    }
+
+    /// `check`, telling `refused` the statement's index when the server refused it, and not only skipped it after
+    /// another's failure.
+    private func check(_ result: OpaquePointer?, sql: String, refusing index: Int, _ refused: (Int) -> Void) throws {
+        do {
+            try check(result, sql: sql)
+        } catch let error as PostgresError where error.sqlState != nil && error.kind != .connectionLost {
+            refused(index)
+            throw error
+        }
     }
 
     /// The connection is given up (closed), and its loss reported with libpq's account of it.

@@ -122,8 +122,8 @@ struct PostgresBriefTests {
         }
     }
 
-    /// A statement the server refuses rolls back the batch it went in: each of its writes then runs alone, so only its own
-    /// caller fails, and the others' rows are committed once.
+    /// A statement the server refuses rolls back the batch it went in: its caller is given the error, and the others go
+    /// together again, so only its own caller fails, and the others' rows are committed once.
     @Test func aWriteRefusedInABatchFailsOnlyItsCaller() async throws {
         let thread = try EventLoopThread()
         defer { thread.stopAndJoin() }
@@ -153,10 +153,47 @@ struct PostgresBriefTests {
                 }
             }
             #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "inserted 1"])
-            // The sleeper's; the batch's and its ROLLBACK; then each alone, the refused one with its ROLLBACK.
-            #expect(database.briefRoundTrips - before == 7, "one at a time would have been 1 + 3 + 1")
+            // The sleeper's; the batch's and its ROLLBACK; then the two others together, without the refused one.
+            #expect(database.briefRoundTrips - before == 4, "one at a time would have been 1 + 3 + the refused one's ROLLBACK")
             let rows = try await database.read { try $0.query("SELECT id, name FROM \(table) ORDER BY id").map { "\(try $0.int64("id")) \(try $0.string("name"))" } }
             #expect(rows == ["1 alice", "2 n2", "4 n4"])
+        }
+    }
+
+    /// Refused at `COMMIT` (a constraint checked then), a batch names no caller's statement: each then runs alone, and
+    /// only the one whose write the constraint refuses fails.
+    @Test func aBatchRefusedAtCommitRunsEachAlone() async throws {
+        let thread = try EventLoopThread()
+        defer { thread.stopAndJoin() }
+        let loop = thread.loop
+        try await withDatabase(perLoop: 1) { database, table in
+            try await database.write { try $0.execute("ALTER TABLE \(table) ADD UNIQUE (name) DEFERRABLE INITIALLY DEFERRED") }
+            try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'taken')") }
+            _ = try await onLoop(loop) { try await database.briefRead([SQLStatement("SELECT 1")]) }
+            let before = database.briefRoundTrips
+            let outcomes = try await onLoop(loop) {
+                try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    group.addTask {
+                        _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.2)")])
+                        return (0, "slept")
+                    }
+                    for id in 2...4 {
+                        group.addTask {
+                            do {
+                                try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(Int64(id)), .text(id == 3 ? "taken" : "n\(id)")]))
+                                return (id, "inserted")
+                            } catch let error as PostgresError {
+                                return (id, error.sqlState ?? "no state")
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            #expect(outcomes == [0: "slept", 2: "inserted", 3: "23505", 4: "inserted"])
+            let rows = try await database.read { try $0.query("SELECT id FROM \(table) ORDER BY id").map { try $0.int64("id") } }
+            #expect(rows == [1, 2, 4])
+            #expect(database.briefRoundTrips - before == 5, "the sleeper's, the batch's, then each of the three alone")
         }
     }
 
@@ -166,7 +203,8 @@ struct PostgresBriefTests {
         let thread = try EventLoopThread()
         defer { thread.stopAndJoin() }
         let loop = thread.loop
-        try await withDatabase(perLoop: 1) { database, table in
+        // The server's statement timeout must not end the first insert's sleep before the test ends its session.
+        try await withDatabase(perLoop: 1, statementTimeout: .seconds(120)) { database, table in
             let pid = try #require(try await onLoop(loop) {
                 try await database.briefReadFirst(SQLStatement("SELECT pg_backend_pid() AS pid"))?.int64("pid")
             })
@@ -288,7 +326,7 @@ struct PostgresBriefTests {
     }
 
     /// Callers beyond a loop's connections wait for one of them: the loop never holds more than its share.
-    @Test func aLoopsBriefConnectionsAreBounded() async throws {
+    @Test(.timeLimit(.minutes(1))) func aLoopsBriefConnectionsAreBounded() async throws {
         let thread = try EventLoopThread()
         defer { thread.stopAndJoin() }
         let loop = thread.loop
