@@ -212,7 +212,7 @@ printf 'median: SQLite %s µs, PostgreSQL %s µs per click = %.2f× (goal ≤ 2�
 # paced LABEL PORT SESSION: RATE clicks/s for RATE_SECONDS, open loop; prints a row of the latency we add.
 paced() {
     local out
-    out="$(run_bounded $((RATE_SECONDS + 120)) python3 "$BENCH_DIR/paced_clicks.py" --port "$2" --session "$3" \
+    out="$(run_bounded $((RATE_SECONDS + 120)) python3 "$BENCH_DIR/paced_clicks.py" --port "$2" --session="$3" \
         --rate "$RATE" --seconds "$RATE_SECONDS" || true)"
     grep -q '^PACED' <<<"$out" || die "paced clicks failed: $out"
     awk -v label="$1" -v upstream="$UPSTREAM_MS" '/^PACED/ {
