@@ -98,9 +98,10 @@ final class PostgresLoopConnection: EventLoopSource {
     /// Runs `statements` in a transaction opened by `begin`: all of them, the preparation of those the cache lacks, and
     /// the `COMMIT`, go to the server at once, one round trip. Returns what each statement gave. A failure rolls the
     /// transaction back, another round trip. `callers`: how many callers' statements these are, each of whom, alone,
-    /// would have waited for its answer as long as one does; the server cancels a statement past its timeout, so the
-    /// wait only has to find a server that stopped answering, and stays within twice one caller's. `refused` is told
-    /// the index of the statement the server refused, when one was (not `BEGIN` or `COMMIT`).
+    /// would have waited for its answer as long as one does, up to twice one caller's wait. (The server answers at the
+    /// sync, so a batch of slow statements, each within the statement timeout, can outlast that, and then fails as a
+    /// lost connection, as one caller's slow statements can.) `refused` is told the index of the statement the server
+    /// refused, when one was (not `BEGIN` or `COMMIT`).
     func transaction(
         _ begin: String, _ statements: [SQLStatement], callers: Int = 1, refused: (Int) -> Void = { _ in }
     ) async throws -> [StatementResult] {

@@ -32,8 +32,8 @@ public protocol SQLDatabase: Sendable {
     /// One statement that writes a few rows, as briefly as `briefRead`: SQLite runs it on the caller's thread when the
     /// writer is idle; PostgreSQL sends it with its `BEGIN` and `COMMIT`, in a transaction it may share with other
     /// brief writes that waited for the same connection (each of them committed or none). So its effect must not
-    /// depend on the transaction it runs in: no `SET LOCAL`, transaction-scoped locks, `NOTIFY` or transaction time,
-    /// and no error expected as an answer (a refused statement makes its batch run again one by one). Returns the rows
+    /// depend on the transaction it runs in: no transaction control, `SET LOCAL`, transaction-scoped locks, `NOTIFY` or
+    /// transaction time, and no error expected as an answer (a refused statement makes its batch run again one by one). Returns the rows
     /// it changed.
     @discardableResult
     func briefExecute(_ statement: SQLStatement) async throws -> Int

@@ -35,6 +35,25 @@ import Testing
         }
     }
 
+    /// The page a click opens on reads its patient in the session's round trip too: one round trip, where it made two.
+    @Test(.enabled(if: TestDatabase.isPostgres)) func theOpeningPageReadsItsPatientWithItsSession() async throws {
+        try await withHarness(try await RecommendRoutesTests.harness()) { harness in
+            let database = try #require(harness.application.database as? PostgresDatabase)
+            let session = try await harness.signIn()
+            try await harness.connect(session: session)
+            #expect(try await harness.get("/recommend/p-1001/opening", user: nil, cookie: session).status == 200)
+            var counts: [Int] = []
+            for _ in 0..<5 {
+                let before = database.briefRoundTrips
+                let page = try await harness.get("/recommend/p-1001/opening", user: nil, cookie: session)
+                #expect(page.status == 200)
+                #expect(page.text.contains("Jordan"), "the patient it names")
+                counts.append(database.briefRoundTrips - before)
+            }
+            #expect(counts.min() == 1, "the session with the patient: \(counts)")
+        }
+    }
+
     /// Replica 1 read the session (and so sends the click's reads with it); replica 2 signs the user out. Replica 1's
     /// next click is not signed in, and Fullscript is asked for nothing.
     @Test(.enabled(if: TestDatabase.isPostgres)) func aSessionEndedOnAnotherReplicaEndsTheNextClickThere() async throws {

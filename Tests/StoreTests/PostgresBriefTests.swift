@@ -138,11 +138,12 @@ struct PostgresBriefTests {
                         _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.2)")])
                         return (0, "slept")
                     }
-                    for id in 2...4 {
+                    for id in 2...5 {
                         group.addTask {
                             do {
-                                // 3 is a duplicate of 1's name's key: the table's primary key refuses it.
-                                let changed = try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(id == 3 ? 1 : Int64(id)), .text("n\(id)")]))
+                                // 3 and 4 insert 1's key again: the table's primary key refuses them.
+                                let key: Int64 = [3, 4].contains(id) ? 1 : Int64(id)
+                                let changed = try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(key), .text("n\(id)")]))
                                 return (id, "inserted \(changed)")
                             } catch let error as PostgresError {
                                 return (id, error.sqlState ?? "no state")
@@ -152,11 +153,11 @@ struct PostgresBriefTests {
                     return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
                 }
             }
-            #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "inserted 1"])
-            // The sleeper's; the batch's and its ROLLBACK; then the two others together, without the refused one.
-            #expect(database.briefRoundTrips - before == 4, "one at a time would have been 1 + 3 + the refused one's ROLLBACK")
+            #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "23505", 5: "inserted 1"])
+            // The sleeper's; the batch's and its ROLLBACK; the three others', and its ROLLBACK; the two left together.
+            #expect(database.briefRoundTrips - before == 6, "one at a time would have been 1 + 4 + the refused ones' ROLLBACKs")
             let rows = try await database.read { try $0.query("SELECT id, name FROM \(table) ORDER BY id").map { "\(try $0.int64("id")) \(try $0.string("name"))" } }
-            #expect(rows == ["1 alice", "2 n2", "4 n4"])
+            #expect(rows == ["1 alice", "2 n2", "5 n5"])
         }
     }
 

@@ -34,6 +34,16 @@ struct ClickRead: Sendable {
         let patientID: String
         let user: EHRUser
         let rows: [[Row]]
+
+        /// Whether these are the rows of this very patient and user.
+        func isFor(_ patientID: String, _ user: EHRUser) -> Bool {
+            self.patientID == patientID && self.user == user
+        }
+
+        /// The patient read ahead (`PatientStore.find`'s answer), for the page that opens the click.
+        func patient(_ patientID: String, for user: EHRUser) throws -> PatientLookup? {
+            isFor(patientID, user) ? try PatientStore.lookup(rows[0].first) : nil
+        }
     }
 
     static func statements(patientID: String, for user: EHRUser) -> [SQLStatement] {
@@ -46,7 +56,7 @@ struct ClickRead: Sendable {
 
     /// `ahead`: what `ClickReadAhead` read, used when it is this very patient's and user's.
     func read(patientID: String, for user: EHRUser, ahead: ReadAhead?) async throws -> Snapshot {
-        if let ahead, ahead.patientID == patientID, ahead.user == user {
+        if let ahead, ahead.isFor(patientID, user) {
             return try snapshot(ahead.rows, for: user)
         }
         let now = now()
