@@ -109,7 +109,7 @@ public final class Application: Sendable {
             var clicks = pages
                 .add(middleware: OriginCheck(publicBaseURL: origin, navigations: .refusedFromOtherSites, audience: .people))
             // Where the sessions sign users in and each request reads its own, a click's reads go with it.
-            if identity is SessionStore, sessions.seen != nil { clicks = clicks.add(middleware: ClickReadAhead(sessions: sessions)) }
+            if let sessions = identity as? SessionStore, sessions.seen != nil { clicks = clicks.add(middleware: ClickReadAhead(sessions: sessions)) }
             clicks = clicks
                 .add(middleware: RateLimit(caller: .ehrUser(identity), buckets: userBuckets, audience: .people))
                 .add(middleware: PatientBinding(access: access, patientParameter: RecommendRoutes.patientParameter, audience: .people))
