@@ -33,6 +33,33 @@ struct PostgresBriefTests {
         try rows.map { try $0.map { try $0.string("name") } }
     }
 
+    /// `writes` sent as brief writes on `loop` while a read holds its one connection for `seconds`, so that they wait
+    /// for it and go together. Each write's outcome by its key: "inserted N", or what `refused` makes of its error; the
+    /// read's (key 0) "slept".
+    private func writesBehindARead(
+        _ database: PostgresDatabase, on loop: EventLoop, holding seconds: Double, _ writes: [Int: SQLStatement],
+        refused: @escaping @Sendable (PostgresError) -> String = { $0.sqlState ?? "no state" }
+    ) async throws -> [Int: String] {
+        try await onLoop(loop) {
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                group.addTask {
+                    _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(?)", [.real(seconds)])])
+                    return (0, "slept")
+                }
+                for (key, write) in writes.sorted(by: { $0.key < $1.key }) {
+                    group.addTask {
+                        do {
+                            return (key, "inserted \(try await database.briefExecute(write))")
+                        } catch let error as PostgresError {
+                            return (key, refused(error))
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+            }
+        }
+    }
+
     @Test func aBriefReadIsOneRoundTripOnTheCallersEventLoop() async throws {
         let thread = try EventLoopThread()
         defer { thread.stopAndJoin() }
@@ -132,27 +159,10 @@ struct PostgresBriefTests {
             try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'alice')") }
             _ = try await onLoop(loop) { try await database.briefRead([SQLStatement("SELECT 1")]) }
             let before = database.briefRoundTrips
-            let outcomes = try await onLoop(loop) {
-                try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                    group.addTask {
-                        _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.2)")])
-                        return (0, "slept")
-                    }
-                    for id in 2...5 {
-                        group.addTask {
-                            do {
-                                // 3 and 4 insert 1's key again: the table's primary key refuses them.
-                                let key: Int64 = [3, 4].contains(id) ? 1 : Int64(id)
-                                let changed = try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(key), .text("n\(id)")]))
-                                return (id, "inserted \(changed)")
-                            } catch let error as PostgresError {
-                                return (id, error.sqlState ?? "no state")
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
-                }
-            }
+            // 3 and 4 insert 1's key again: the table's primary key refuses them.
+            let outcomes = try await writesBehindARead(database, on: loop, holding: 0.2, Dictionary(uniqueKeysWithValues: (2...5).map { id in
+                (id, SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer([3, 4].contains(id) ? 1 : Int64(id)), .text("n\(id)")]))
+            }))
             #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "23505", 5: "inserted 1"])
             // The sleeper's; the batch's and its ROLLBACK; the three others', and its ROLLBACK; the two left together.
             #expect(database.briefRoundTrips - before == 6, "one at a time would have been 1 + 4 + the refused ones' ROLLBACKs")
@@ -172,26 +182,10 @@ struct PostgresBriefTests {
             try await database.write { try $0.execute("INSERT INTO \(table) VALUES (1, 'taken')") }
             _ = try await onLoop(loop) { try await database.briefRead([SQLStatement("SELECT 1")]) }
             let before = database.briefRoundTrips
-            let outcomes = try await onLoop(loop) {
-                try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                    group.addTask {
-                        _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.2)")])
-                        return (0, "slept")
-                    }
-                    for id in 2...4 {
-                        group.addTask {
-                            do {
-                                try await database.briefExecute(SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(Int64(id)), .text(id == 3 ? "taken" : "n\(id)")]))
-                                return (id, "inserted")
-                            } catch let error as PostgresError {
-                                return (id, error.sqlState ?? "no state")
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
-                }
-            }
-            #expect(outcomes == [0: "slept", 2: "inserted", 3: "23505", 4: "inserted"])
+            let outcomes = try await writesBehindARead(database, on: loop, holding: 0.2, Dictionary(uniqueKeysWithValues: (2...4).map { id in
+                (id, SQLStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(Int64(id)), .text(id == 3 ? "taken" : "n\(id)")]))
+            }))
+            #expect(outcomes == [0: "slept", 2: "inserted 1", 3: "23505", 4: "inserted 1"])
             let rows = try await database.read { try $0.query("SELECT id FROM \(table) ORDER BY id").map { try $0.int64("id") } }
             #expect(rows == [1, 2, 4])
             #expect(database.briefRoundTrips - before == 5, "the sleeper's, the batch's, then each of the three alone")
@@ -209,27 +203,9 @@ struct PostgresBriefTests {
             let pid = try #require(try await onLoop(loop) {
                 try await database.briefReadFirst(SQLStatement("SELECT pg_backend_pid() AS pid"))?.int64("pid")
             })
-            async let outcomes = onLoop(loop) {
-                try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                    group.addTask {
-                        _ = try await database.briefRead([SQLStatement("SELECT pg_sleep(0.1)")])
-                        return (0, "slept")
-                    }
-                    for id in 1...3 {
-                        group.addTask {
-                            do {
-                                _ = try await database.briefExecute(SQLStatement(
-                                    "INSERT INTO \(table) SELECT ?, 'n' FROM pg_sleep(?)", [.integer(Int64(id)), .real(id == 1 ? 30 : 0)]
-                                ))
-                                return (id, "inserted")
-                            } catch let error as PostgresError {
-                                return (id, "\(error.kind)")
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
-                }
-            }
+            async let outcomes = writesBehindARead(database, on: loop, holding: 0.1, Dictionary(uniqueKeysWithValues: (1...3).map { id in
+                (id, SQLStatement("INSERT INTO \(table) SELECT ?, 'n' FROM pg_sleep(?)", [.integer(Int64(id)), .real(id == 1 ? 30 : 0)]))
+            })) { "\($0.kind)" }
             // The batch is under way once its first insert sleeps on the server: then its session ends.
             let running = SQLStatement("SELECT 1 FROM pg_stat_activity WHERE pid = ? AND state = 'active' AND query LIKE 'INSERT%'", [.integer(pid)])
             #expect(try await eventually(within: .seconds(20)) { try await database.read { try $0.queryFirst(running.sql, running.bindings) } != nil })
