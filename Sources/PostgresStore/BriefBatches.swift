@@ -53,14 +53,14 @@ final class BriefBatches: Sendable {
     /// runs on `loop`.
     func run(_ begin: String, _ statements: [SQLStatement], on loop: EventLoop) async throws -> [StatementResult] {
         let key = Key(loop: ObjectIdentifier(loop), begin: begin)
+        // A caller of no statements still counts: each adds to the batch's wait for its answer.
+        let count = max(statements.count, 1)
         let turn: Turn = try await withCheckedThrowingContinuation { continuation in
             let turn = forming.withLock { forming -> Turn? in
                 guard var batch = forming[key] else {
-                    forming[key] = Forming(statementCount: max(statements.count, 1))
+                    forming[key] = Forming(statementCount: count)
                     return .lead
                 }
-                // A caller of no statements still counts: each adds to the batch's wait for its answer.
-                let count = max(statements.count, 1)
                 guard batch.statementCount + count <= Self.maximumStatements else { return .alone }
                 batch.followers.append(Follower(statements: statements, continuation: continuation))
                 batch.statementCount += count

@@ -39,11 +39,13 @@ struct OpeningRoutes: Sendable {
         let click = Self.click(patientID: patientID, entrypoint: entrypoint, query: request.queryParameters,
                                id: Base64URL.encode(SecureRandom.bytes(count: 12)))
         // The patient as `ClickReadAhead` read it with the session, where it did.
-        var lookup = try request.context[ClickRead.ReadAhead.self]?.patient(patientID, for: user)
-        if lookup == nil { lookup = try await patients.find(patientID, in: user.tenant) }
+        let lookup: PatientLookup
+        if let ahead = try request.context[ClickRead.ReadAhead.self]?.patient(patientID, for: user) {
+            lookup = ahead
+        } else {
+            lookup = try await patients.find(patientID, in: user.tenant)
+        }
         switch lookup {
-        case nil:
-            preconditionFailure("the lookup was just made")
         case .deleted:
             return Refusal.patientDeleted.response(format, to: request)
         case .unknown:
