@@ -11,15 +11,20 @@ scripts/install-deps.sh
 scripts/check-no-nio.sh
 swift build --build-tests
 stage "install, check, build"
+# Each line of the Swift tests' output with the time it came: a test process that stalls (every test in flight
+# about 30 s late, seen in some CI runs) then shows what ran when it did.
+stamped() { python3 -u -c 'import sys, time
+for line in sys.stdin.buffer: sys.stdout.buffer.write(time.strftime("%H:%M:%S ").encode() + line)'; }
 # Side by side: no test blocks one of the pool's threads (TestClient waits on a thread of its own), and
 # TestSlots bounds how many servers run at once. scripts/test-repeat.sh N runs the suite N times under load.
-swift test --skip-build "$@"
+swift test --skip-build "$@" 2>&1 | stamped
 stage "Swift tests (SQLite)"
 # The store-heavy suites again on PostgreSQL 15 (a server the tests start, a database per test folder),
 # and migrate --copy-to, which runs only there: it needs a SQLite source and a PostgreSQL target.
 if [ $# -eq 0 ]; then
     TEST_DATABASE=postgres swift test --skip-build \
-        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests|ReplicaLiveUpdatesTests|PlanReaderTests|ClickReadAheadTests'
+        --filter 'TenancyTests|PatientIdentityTests|WebhookProcessorTests|PlanRoutesTests|OAuthConnectTests|OrdersTests|PlanActionsTests|MedicationStatementTests|CopyToPostgresTests|ReplicaCoordinationTests|ReplicaLiveUpdatesTests|PlanReaderTests|ClickReadAheadTests' \
+        2>&1 | stamped
     stage "Swift tests again on PostgreSQL"
 fi
 # The real-browser test (headless Chromium) when the whole suite runs, on the binary just built.
