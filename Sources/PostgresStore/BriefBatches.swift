@@ -134,7 +134,7 @@ final class BriefBatches: Sendable {
                 deliver(index, .success(.answered(Array(results.prefix(parts[index].count)))))
                 results = results.dropFirst(parts[index].count)
             }
-        } catch let error as PostgresError where indices.count > 1 && error.sqlState != nil && error.kind != .connectionLost {
+        } catch let error as PostgresError where indices.count > 1 && error.isServerRefusal {
             let culprit = refused.flatMap { part(holding: $0, of: indices.map { parts[$0] }) }
             guard !error.isTransactionWide, let culprit else {
                 for index in indices { await run(begin, [index], of: parts, on: connection, deliver: deliver) }

@@ -54,6 +54,10 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         PostgresError(kind: .closed, sqlState: nil, message: "the database connection is closed", sql: sql)
     }
 
+    /// The server refused a statement and said why, on a session that is still there: its transaction was rolled back,
+    /// and nothing of it committed.
+    var isServerRefusal: Bool { sqlState != nil && kind != .connectionLost }
+
     /// 0A000 "cached plan must not change result type": a prepared statement outlived its table's shape.
     var isStalePlan: Bool { sqlState == "0A000" && message.contains("cached plan must not change result type") }
 

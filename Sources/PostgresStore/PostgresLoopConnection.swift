@@ -314,7 +314,7 @@ final class PostgresLoopConnection: EventLoopSource {
     private func check(_ result: OpaquePointer?, sql: String, refusing index: Int, _ refused: (Int) -> Void) throws {
         do {
             try check(result, sql: sql)
-        } catch let error as PostgresError where error.sqlState != nil && error.kind != .connectionLost {
+        } catch let error as PostgresError where error.isServerRefusal {
             refused(index)
             throw error
         }

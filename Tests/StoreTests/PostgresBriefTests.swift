@@ -208,7 +208,7 @@ struct PostgresBriefTests {
             })) { "\($0.kind)" }
             // The batch is under way once its first insert sleeps on the server: then its session ends.
             let running = SQLStatement("SELECT 1 FROM pg_stat_activity WHERE pid = ? AND state = 'active' AND query LIKE 'INSERT%'", [.integer(pid)])
-            #expect(try await eventually(within: .seconds(20)) { try await database.read { try $0.queryFirst(running.sql, running.bindings) } != nil })
+            #expect(try await eventually(within: .seconds(20)) { try await database.read { try $0.queryFirst(running) } != nil })
             _ = try await database.read { try $0.queryFirst("SELECT pg_terminate_backend(CAST(? AS integer))", [.integer(pid)]) }
             #expect(try await outcomes == [0: "slept", 1: "connectionLost", 2: "connectionLost", 3: "connectionLost"])
             #expect(try await database.read { try $0.queryFirst("SELECT count(*) AS n FROM \(table)")?.int64("n") } == 0, "nothing sent again")
